@@ -1,0 +1,134 @@
+/**
+ * The Promise facade, for applications that do not use Effect: `createCognitoSync(options)`
+ * returns an object with one camelCase method per operation, answering Promises of the AWS
+ * output shapes and rejecting with `Error`s whose `name` is the AWS exception name.
+ *
+ * @example
+ * ```ts
+ * import { Caller, createCognitoSync } from "@syncalite/core"
+ *
+ * const sync = createCognitoSync({ tokenSecret: process.env.SYNCALITE_SECRET })
+ * const ref = { IdentityPoolId: "us-east-1:pool", IdentityId: "us-east-1:0001", DatasetName: "settings" }
+ * const { SyncSessionToken } = await sync.listRecords(ref)
+ * await sync.updateRecords({
+ *   ...ref,
+ *   SyncSessionToken,
+ *   RecordPatches: [{ Op: "replace", Key: "theme", Value: "dark", SyncCount: 0 }]
+ * })
+ * await sync.close()
+ * ```
+ *
+ * @since 0.1.0
+ */
+import { Cause, Effect, Exit, Layer, ManagedRuntime } from "effect"
+import * as Caller from "./Caller.js"
+import * as CognitoSync from "./CognitoSync.js"
+import * as CognitoSyncConfig from "./CognitoSyncConfig.js"
+import { type CognitoSyncError, InternalErrorException, isCognitoSyncError } from "./CognitoSyncError.js"
+import * as PushNotifier from "./PushNotifier.js"
+import * as StreamPublisher from "./StreamPublisher.js"
+import * as SyncStore from "./SyncStore.js"
+import * as SyncTrigger from "./SyncTrigger.js"
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface CognitoSyncOptions extends CognitoSyncConfigInput {
+  /** where state lives: a store layer (from an adapter package) or a store; memory by default */
+  readonly store?: Layer.Layer<SyncStore.SyncStore, unknown> | SyncStore.SyncStoreShape
+  /** delivers push-sync notifications; they are dropped by default */
+  readonly push?: (delivery: PushNotifier.PushDelivery) => void | Promise<void>
+  /** receives Cognito Streams records; they are dropped by default */
+  readonly stream?: {
+    readonly publish: (streamName: string, record: StreamPublisher.StreamRecord) => void | Promise<void>
+    readonly offload: (records: ReadonlyArray<StreamPublisher.KinesisSyncRecord>) => string | Promise<string>
+  }
+  /** sync trigger functions by the ARN a pool's SyncTrigger event names */
+  readonly triggers?: { readonly [arn: string]: SyncTrigger.SyncTriggerFunction }
+}
+
+type CognitoSyncConfigInput = CognitoSyncConfig.CognitoSyncConfigInput
+
+type PromiseMethod<F> = F extends (input: infer I, caller: Caller.Caller) => Effect.Effect<infer O, any, any>
+  ? (input: I, caller?: Caller.Caller) => Promise<O>
+  : never
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export type CognitoSyncClient =
+  & { readonly [K in keyof CognitoSync.CognitoSyncShape]: PromiseMethod<CognitoSync.CognitoSyncShape[K]> }
+  & {
+    /** the runtime the methods run on, for mixing in Effect code */
+    readonly runtime: ManagedRuntime.ManagedRuntime<CognitoSync.CognitoSync, unknown>
+    /** the caller used when a method is called without one: the application, a developer */
+    readonly defaultCaller: Caller.Caller
+    /** stops background jobs and releases connections */
+    readonly close: () => Promise<void>
+  }
+
+/**
+ * The layer of the whole service for these options.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layer = (options: CognitoSyncOptions = {}): Layer.Layer<CognitoSync.CognitoSync, unknown> => {
+  const { push, store, stream, triggers, ...config } = options
+  const configLayer = CognitoSyncConfig.layer(config)
+  const storeLayer = store === undefined
+    ? SyncStore.layerMemory
+    : Layer.isLayer(store)
+    ? store as Layer.Layer<SyncStore.SyncStore, unknown>
+    : Layer.succeed(SyncStore.SyncStore, store as SyncStore.SyncStoreShape)
+  const ports = Layer.mergeAll(
+    storeLayer,
+    push === undefined ? PushNotifier.layerNoop : PushNotifier.layerFunction(push),
+    stream === undefined ? StreamPublisher.layerNoop : StreamPublisher.layerFunction(stream),
+    SyncTrigger.layerFunctions(triggers ?? {})
+  ).pipe(Layer.provideMerge(configLayer))
+  return CognitoSync.layer.pipe(Layer.provide(ports))
+}
+
+const rejection = (cause: Cause.Cause<unknown>): Error => {
+  const failure = Cause.failureOption(cause)
+  const defect = failure._tag === "Some" ? failure.value : Cause.squash(cause)
+  return isCognitoSyncError(defect)
+    ? defect
+    : new InternalErrorException({ message: "An internal error occurred", cause: defect })
+}
+
+/**
+ * Creates the service and returns its Promise API.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const createCognitoSync = (options: CognitoSyncOptions = {}): CognitoSyncClient => {
+  const runtime = ManagedRuntime.make(layer(options))
+  const defaultCaller = Caller.developer(options.accountId ?? "developer")
+  const methods = Object.fromEntries(
+    Object.keys(CognitoSync.operations).map((name) => {
+      const method = (input: unknown, caller: Caller.Caller = defaultCaller) =>
+        runtime.runPromiseExit(
+          Effect.flatMap(CognitoSync.CognitoSync, (sync) =>
+            (sync[name as keyof CognitoSync.CognitoSyncShape] as (
+              input: unknown,
+              caller: Caller.Caller
+            ) => Effect.Effect<unknown, CognitoSyncError>)(input, caller))
+        ).then((exit) => {
+          if (Exit.isSuccess(exit)) return exit.value
+          throw rejection(exit.cause)
+        })
+      return [name, method]
+    })
+  )
+  return {
+    ...methods,
+    runtime,
+    defaultCaller,
+    close: () => runtime.dispose()
+  } as unknown as CognitoSyncClient
+}

@@ -1,0 +1,334 @@
+/**
+ * The storage port: the only place where Cognito Sync state lives. Its commit is atomic —
+ * all writes or none, conditional on the sync counts the caller saw, the session token and the
+ * limits — and its expected outcomes (`Conflict`, `LimitExceeded`, …) are values; a storage
+ * fault is a `StorageError`.
+ *
+ * Adapters either implement the port directly or give `fromDriver` a narrow driver (get, getMany,
+ * compare-and-set on one key, delete), on which the whole domain logic is written once.
+ *
+ * @since 0.1.0
+ */
+import { Context, Effect, type Either, Layer, Schema } from "effect"
+import type { CognitoStreams, PushSync } from "./Shapes.js"
+import type { SyncSession } from "./SyncSessionToken.js"
+import { makeDriverStore } from "./internal/driverStore.js"
+import { makeMemoryDriver } from "./internal/memoryDriver.js"
+
+/**
+ * A storage fault: unreachable backend, corrupt data, a timeout. Reported to API callers as
+ * InternalErrorException.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class StorageError extends Schema.TaggedError<StorageError>()("StorageError", {
+  message: Schema.String,
+  key: Schema.optional(Schema.String),
+  cause: Schema.optional(Schema.Defect)
+}) {}
+
+/**
+ * One dataset of one identity of one pool.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface DatasetRef {
+  readonly identityPoolId: string
+  readonly identityId: string
+  readonly datasetName: string
+}
+
+/**
+ * A record as stored; `value` null is a tombstone. Times are epoch milliseconds.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface StoredRecord {
+  readonly key: string
+  readonly value: string | null
+  readonly syncCount: number
+  readonly lastModifiedDate: number
+  readonly lastModifiedBy: string
+  readonly deviceLastModifiedDate?: number
+}
+
+/**
+ * A dataset's head. It outlives a deletion (`exists` false) so that sync counts never go back.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface DatasetHead {
+  readonly name: string
+  readonly exists: boolean
+  readonly syncCount: number
+  readonly lastDeletionCount: number
+  readonly creationDate: number
+  readonly lastModifiedDate: number
+  readonly lastModifiedBy: string
+  /** live records */
+  readonly numRecords: number
+  /** UTF-8 bytes of live keys and values */
+  readonly dataStorage: number
+  /** live records and tombstones, for the records limit */
+  readonly entries: number
+  /** live keys and values plus tombstone keys, for the bytes limit */
+  readonly entryBytes: number
+  /** sessions whose token a write consumed, until they expire */
+  readonly consumedSessions: ReadonlyArray<SyncSession>
+}
+
+/**
+ * What ListRecords needs of a dataset: its head, one page of the records changed after a sync
+ * count, and the names of the datasets merged into it.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface DatasetView {
+  readonly head: DatasetHead | undefined
+  readonly records: ReadonlyArray<StoredRecord>
+  readonly more: boolean
+  readonly mergedDatasetNames: ReadonlyArray<string>
+}
+
+/**
+ * Which records of a dataset to read: with a sync count above `since`, a key above `after`, at
+ * most `limit` of them (all when absent), ordered by key.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface RecordQuery {
+  readonly since: number
+  readonly after?: string
+  readonly limit?: number
+}
+
+/**
+ * A write of one UpdateRecords call.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface DatasetCommit {
+  readonly ref: DatasetRef
+  /** the session whose token authorises the write; consumed on success */
+  readonly session: SyncSession
+  /** the sync count each key must have (0 for a key that never existed) */
+  readonly conditions: ReadonlyArray<{ readonly key: string; readonly syncCount: number }>
+  /** when set, the dataset's sync count must still be this (a trigger saw this state) */
+  readonly expectedSyncCount?: number
+  readonly writes: ReadonlyArray<RecordWrite>
+  readonly modifiedBy: string
+  readonly now: number
+  readonly limits: {
+    readonly datasetsPerIdentity: number
+    readonly recordsPerDataset: number
+    readonly bytesPerDataset: number
+  }
+}
+
+/**
+ * One record written by a commit; `value` null removes it.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface RecordWrite {
+  readonly key: string
+  readonly value: string | null
+  readonly deviceLastModifiedDate?: number
+}
+
+/**
+ * The outcome of a commit.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type CommitResult =
+  | { readonly _tag: "Committed"; readonly head: DatasetHead; readonly records: ReadonlyArray<StoredRecord> }
+  | { readonly _tag: "Conflict"; readonly key: string; readonly server: number; readonly client: number }
+  | { readonly _tag: "DatasetChanged"; readonly syncCount: number }
+  | { readonly _tag: "SessionUsed" }
+  | { readonly _tag: "LimitExceeded"; readonly limit: "datasets" | "records" | "bytes"; readonly value: number }
+
+/**
+ * A device registered for push sync.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Device {
+  readonly deviceId: string
+  readonly platform: string
+  readonly token: string
+}
+
+/**
+ * Where the bulk publish of a pool stands. Times are epoch milliseconds.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface BulkPublishState {
+  readonly status: "NOT_STARTED" | "IN_PROGRESS" | "FAILED" | "SUCCEEDED"
+  readonly startTime?: number
+  readonly completeTime?: number
+  readonly failureMessage?: string
+}
+
+/**
+ * The configuration of one identity pool.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface PoolState {
+  readonly pushSync?: PushSync
+  readonly cognitoStreams?: CognitoStreams
+  readonly events: { readonly [eventType: string]: string }
+  readonly bulkPublish: BulkPublishState
+  readonly lastModifiedDate?: number
+}
+
+/**
+ * Usage figures of one identity or pool.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Usage {
+  readonly datasetCount: number
+  readonly dataStorage: number
+  readonly lastModifiedDate?: number
+}
+
+/**
+ * Usage figures of one pool.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface PoolUsage {
+  readonly identityPoolId: string
+  readonly syncSessionsCount: number
+  readonly dataStorage: number
+  readonly lastModifiedDate?: number
+}
+
+/**
+ * The storage port.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface SyncStoreShape {
+  readonly readDataset: (ref: DatasetRef, query: RecordQuery) => Effect.Effect<DatasetView, StorageError>
+  readonly listDatasets: (identityPoolId: string, identityId: string) => Effect.Effect<ReadonlyArray<DatasetHead>, StorageError>
+  readonly commit: (commit: DatasetCommit) => Effect.Effect<CommitResult, StorageError>
+  /** removes a dataset, returning its head as it was, or undefined when it did not exist */
+  readonly deleteDataset: (ref: DatasetRef, now: number) => Effect.Effect<DatasetHead | undefined, StorageError>
+  /** every existing dataset of a pool, for bulk publish */
+  readonly poolDatasets: (identityPoolId: string) => Effect.Effect<ReadonlyArray<DatasetRef>, StorageError>
+
+  readonly readPool: (identityPoolId: string) => Effect.Effect<PoolState, StorageError>
+  /** an atomic read-modify-write of a pool's configuration */
+  readonly updatePool: <E>(
+    identityPoolId: string,
+    update: (state: PoolState) => Either.Either<PoolState, E>
+  ) => Effect.Effect<PoolState, E | StorageError>
+
+  /** the DeviceId of this push token for this identity, registering it under `candidateId` if new */
+  readonly registerDevice: (
+    identityPoolId: string,
+    identityId: string,
+    device: Device
+  ) => Effect.Effect<string, StorageError>
+  /** false when the device is not registered for this identity */
+  readonly subscribe: (ref: DatasetRef, deviceId: string) => Effect.Effect<boolean, StorageError>
+  readonly unsubscribe: (
+    ref: DatasetRef,
+    deviceId: string
+  ) => Effect.Effect<"Unsubscribed" | "UnknownDevice" | "NotSubscribed", StorageError>
+  readonly subscribers: (ref: DatasetRef) => Effect.Effect<ReadonlyArray<Device>, StorageError>
+
+  /** counts one minted sync session towards the pool's SyncSessionsCount */
+  readonly countSession: (identityPoolId: string) => Effect.Effect<void, StorageError>
+  readonly identityUsage: (identityPoolId: string, identityId: string) => Effect.Effect<Usage | undefined, StorageError>
+  readonly poolUsage: (identityPoolId: string) => Effect.Effect<PoolUsage | undefined, StorageError>
+  /** pools in id order, after `after`, at most `limit` */
+  readonly listPoolUsage: (
+    after: string | undefined,
+    limit: number
+  ) => Effect.Effect<{ readonly pools: ReadonlyArray<PoolUsage>; readonly more: boolean }, StorageError>
+}
+
+/**
+ * @since 0.1.0
+ * @category tags
+ */
+export class SyncStore extends Context.Tag("@syncalite/core/SyncStore")<SyncStore, SyncStoreShape>() {}
+
+/**
+ * A value stored under a key with the version it was written at (1 for a key's first write).
+ *
+ * @since 0.1.0
+ * @category driver
+ */
+export interface Versioned {
+  readonly version: number
+  readonly value: unknown
+}
+
+/**
+ * The narrow storage a backend must offer for `fromDriver`: plain JSON values under string keys
+ * (keys never contain a newline), and an atomic compare-and-set on one key's version.
+ *
+ * @since 0.1.0
+ * @category driver
+ */
+export interface SyncStoreDriver {
+  readonly get: (key: string) => Effect.Effect<Versioned | undefined, StorageError>
+  readonly getMany: (keys: ReadonlyArray<string>) => Effect.Effect<ReadonlyArray<Versioned | undefined>, StorageError>
+  /**
+   * Writes `value` at version `expected + 1` (1 when `expected` is undefined) if the key's
+   * version is `expected` (absent when undefined); answers whether it did.
+   */
+  readonly compareAndSet: (
+    key: string,
+    expected: number | undefined,
+    value: unknown
+  ) => Effect.Effect<boolean, StorageError>
+  readonly delete: (key: string) => Effect.Effect<void, StorageError>
+  /** values come back exactly as written (same process, no serialisation), so need no validation */
+  readonly trusted?: boolean
+}
+
+/**
+ * The full port over a driver: every rule of the domain's storage written once.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const fromDriver = (driver: SyncStoreDriver): SyncStoreShape => makeDriverStore(driver)
+
+/**
+ * An in-process driver over a `Map`, for tests and single-process apps that keep nothing.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const memoryDriver = (): SyncStoreDriver => makeMemoryDriver()
+
+/**
+ * The store in memory.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layerMemory: Layer.Layer<SyncStore> = Layer.sync(SyncStore, () => fromDriver(memoryDriver()))

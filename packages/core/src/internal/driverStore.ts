@@ -1,0 +1,458 @@
+import { Effect, Random } from "effect"
+import type {
+  CommitResult,
+  DatasetCommit,
+  DatasetHead,
+  DatasetRef,
+  PoolState,
+  PoolUsage,
+  StoredRecord,
+  SyncStoreDriver,
+  SyncStoreShape,
+  Usage
+} from "../SyncStore.js"
+import { StorageError } from "../SyncStore.js"
+import {
+  CounterDoc,
+  type HeadDoc,
+  IdentityDoc,
+  IndexDoc,
+  PoolDoc,
+  type Read,
+  reader,
+  RecordsDoc
+} from "./documents.js"
+import { byteLength, compareKeys, isMergedName, lowerBound, precondition } from "./records.js"
+
+const MAX_ATTEMPTS = 200
+const IDENTITY_SHARDS = 16
+const SESSION_SHARDS = 8
+
+const emptyIdentity: IdentityDoc = { datasets: {}, devices: {}, subscriptions: {} }
+const emptyPool: PoolState = { events: {}, bulkPublish: { status: "NOT_STARTED" } }
+
+const shardOf = (id: string, shards: number): number => {
+  let hash = 0
+  for (let i = 0; i < id.length; i++) hash = (hash * 31 + id.charCodeAt(i)) | 0
+  return Math.abs(hash) % shards
+}
+
+const publicHead = ({ records: _records, ...head }: HeadDoc): DatasetHead => head
+
+/** Retries an optimistic step until it yields a result; undefined means "lost a race, again". */
+const optimistic = <A, E, R>(what: string, step: Effect.Effect<A | undefined, E, R>): Effect.Effect<A, E | StorageError, R> =>
+  Effect.suspend(() => {
+    let attempts = 0
+    const loop: Effect.Effect<A, E | StorageError, R> = Effect.flatMap(step, (result) => {
+      if (result !== undefined) return Effect.succeed(result)
+      attempts++
+      return attempts >= MAX_ATTEMPTS
+        ? Effect.fail(new StorageError({ message: `Too much contention on ${what}` }))
+        : attempts > 3
+        ? Effect.zipRight(Effect.sleep(Math.min(attempts, 20)), loop)
+        : loop
+    })
+    return loop
+  })
+
+export const makeDriverStore = (driver: SyncStoreDriver): SyncStoreShape => {
+  const docs = reader(driver)
+  const identities = docs(IdentityDoc)
+  const recordDocs = docs(RecordsDoc)
+  const pools = docs(PoolDoc)
+  const indexes = docs(IndexDoc)
+  const counters = docs(CounterDoc)
+
+  const key = {
+    identity: (pool: string, identity: string) => `i/${pool}/${identity}`,
+    records: (ref: DatasetRef, version: string) => `r/${ref.identityPoolId}/${ref.identityId}/${ref.datasetName}/${version}`,
+    pool: (pool: string) => `p/${pool}`,
+    pools: "x/pools",
+    poolIdentities: (pool: string, shard: number) => `x/${pool}/${shard}`,
+    sessions: (pool: string, shard: number) => `c/${pool}/${shard}`
+  }
+
+  const addToIndex = (indexKey: string, id: string) =>
+    optimistic(
+      indexKey,
+      Effect.flatMap(indexes.one(indexKey), (index) => {
+        const ids = index?.value.ids ?? []
+        const at = lowerBound(ids, id)
+        if (ids[at] === id) return Effect.succeed(true)
+        const next = [...ids.slice(0, at), id, ...ids.slice(at)]
+        return Effect.map(driver.compareAndSet(indexKey, index?.version, { ids: next }), (done) => done || undefined)
+      })
+    )
+
+  const registerIdentity = (pool: string, identity: string) =>
+    Effect.zipRight(
+      addToIndex(key.pools, pool),
+      addToIndex(key.poolIdentities(pool, shardOf(identity, IDENTITY_SHARDS)), identity)
+    )
+
+  /** Read-modify-write of an identity document; `change` answers [result, next document or undefined to leave it]. */
+  const modifyIdentity = <A>(
+    pool: string,
+    identity: string,
+    change: (doc: IdentityDoc) => readonly [A, IdentityDoc | undefined]
+  ) =>
+    optimistic(
+      key.identity(pool, identity),
+      Effect.gen(function*() {
+        const read = yield* identities.one(key.identity(pool, identity))
+        const [result, next] = change(read?.value ?? emptyIdentity)
+        if (next === undefined) return { result }
+        if (read === undefined) yield* registerIdentity(pool, identity)
+        const done = yield* driver.compareAndSet(key.identity(pool, identity), read?.version, next)
+        return done ? { result } : undefined
+      })
+    ).pipe(Effect.map(({ result }) => result))
+
+  const newVersion = Effect.map(
+    Effect.zip(Random.nextIntBetween(0, 2 ** 31 - 1), Random.nextIntBetween(0, 2 ** 31 - 1)),
+    ([a, b]) => `${a.toString(36)}${b.toString(36)}`
+  )
+
+  /** The identity document with the records of one dataset, consistent with each other. */
+  const readWithRecords = (ref: DatasetRef) =>
+    optimistic(
+      `dataset ${ref.datasetName}`,
+      Effect.gen(function*() {
+        const read = yield* identities.one(key.identity(ref.identityPoolId, ref.identityId))
+        const head = read?.value.datasets[ref.datasetName]
+        if (head === undefined || head.records === null) {
+          return { read, head, records: [] as ReadonlyArray<StoredRecord> }
+        }
+        const records = yield* recordDocs.one(head.records)
+        // a writer replaced this version between our two reads: read again
+        if (records === undefined) return undefined
+        return { read, head, records: records.value.records }
+      })
+    )
+
+  const mergedNames = (doc: IdentityDoc | undefined, datasetName: string): ReadonlyArray<string> =>
+    doc === undefined
+      ? []
+      : Object.values(doc.datasets).filter((head) => head.exists && isMergedName(datasetName, head.name)).map((head) =>
+        head.name
+      ).sort(compareKeys)
+
+  const readDataset: SyncStoreShape["readDataset"] = (ref, query) =>
+    Effect.map(readWithRecords(ref), ({ head, read, records }) => {
+      const page: Array<StoredRecord> = []
+      let more = false
+      const limit = query.limit ?? Infinity
+      for (let i = query.after === undefined ? 0 : lowerBound(records, query.after, true); i < records.length; i++) {
+        const record = records[i]!
+        if (record.syncCount <= query.since) continue
+        if (page.length >= limit) {
+          more = true
+          break
+        }
+        page.push(record)
+      }
+      return {
+        head: head === undefined ? undefined : publicHead(head),
+        records: page,
+        more,
+        mergedDatasetNames: mergedNames(read?.value, ref.datasetName)
+      }
+    })
+
+  const commitOnce = (c: DatasetCommit) =>
+    Effect.gen(function*() {
+      const { head, read, records } = yield* readWithRecords(c.ref)
+      const refused = precondition(head, records, c)
+      if (refused !== undefined) return refused
+      const current = head?.syncCount ?? 0
+      const doc = read?.value ?? emptyIdentity
+      const live = head?.exists === true
+      if (!live) {
+        const datasets = Object.values(doc.datasets).filter((other) => other.exists).length + 1
+        if (datasets > c.limits.datasetsPerIdentity) {
+          return { _tag: "LimitExceeded", limit: "datasets", value: datasets } satisfies CommitResult
+        }
+      }
+      const syncCount = current + 1
+      const next = records.slice()
+      const written = new Map<string, StoredRecord>()
+      for (const write of c.writes) {
+        const record: StoredRecord = {
+          key: write.key,
+          value: write.value,
+          syncCount,
+          lastModifiedDate: c.now,
+          lastModifiedBy: c.modifiedBy,
+          ...(write.deviceLastModifiedDate === undefined ? {} : { deviceLastModifiedDate: write.deviceLastModifiedDate })
+        }
+        const at = lowerBound(next, write.key)
+        if (next[at]?.key === write.key) next[at] = record
+        else next.splice(at, 0, record)
+        written.set(write.key, record)
+      }
+      let numRecords = 0
+      let dataStorage = 0
+      let entryBytes = 0
+      for (const record of next) {
+        const keyBytes = byteLength(record.key)
+        entryBytes += keyBytes
+        if (record.value !== null) {
+          const bytes = keyBytes + byteLength(record.value)
+          numRecords++
+          dataStorage += bytes
+          entryBytes += bytes - keyBytes
+        }
+      }
+      if (next.length > c.limits.recordsPerDataset) {
+        return { _tag: "LimitExceeded", limit: "records", value: next.length } satisfies CommitResult
+      }
+      if (entryBytes > c.limits.bytesPerDataset) {
+        return { _tag: "LimitExceeded", limit: "bytes", value: entryBytes } satisfies CommitResult
+      }
+      const version = key.records(c.ref, yield* newVersion)
+      const nextHead: HeadDoc = {
+        name: c.ref.datasetName,
+        exists: true,
+        syncCount,
+        lastDeletionCount: head?.lastDeletionCount ?? 0,
+        creationDate: live ? head.creationDate : c.now,
+        lastModifiedDate: c.now,
+        lastModifiedBy: c.modifiedBy,
+        numRecords,
+        dataStorage,
+        entries: next.length,
+        entryBytes,
+        consumedSessions: [...(head?.consumedSessions ?? []).filter((session) => session.expiresAt > c.now), c.session],
+        records: version
+      }
+      if (!(yield* driver.compareAndSet(version, undefined, { records: next }))) return undefined
+      if (read === undefined) yield* registerIdentity(c.ref.identityPoolId, c.ref.identityId)
+      const committed = yield* driver.compareAndSet(
+        key.identity(c.ref.identityPoolId, c.ref.identityId),
+        read?.version,
+        { ...doc, datasets: { ...doc.datasets, [c.ref.datasetName]: nextHead } }
+      )
+      if (!committed) {
+        yield* Effect.ignore(driver.delete(version))
+        return undefined
+      }
+      if (head?.records) yield* Effect.ignore(driver.delete(head.records))
+      return {
+        _tag: "Committed",
+        head: publicHead(nextHead),
+        records: [...written.values()]
+      } satisfies CommitResult
+    })
+
+  const commit: SyncStoreShape["commit"] = (c) => optimistic(`dataset ${c.ref.datasetName}`, commitOnce(c))
+
+  const deleteDataset: SyncStoreShape["deleteDataset"] = (ref, now) =>
+    optimistic(
+      `dataset ${ref.datasetName}`,
+      Effect.gen(function*() {
+        const identityKey = key.identity(ref.identityPoolId, ref.identityId)
+        const read = yield* identities.one(identityKey)
+        const head = read?.value.datasets[ref.datasetName]
+        if (read === undefined || head === undefined || !head.exists) return { deleted: undefined }
+        const tombstone: HeadDoc = {
+          ...head,
+          exists: false,
+          lastDeletionCount: head.syncCount,
+          lastModifiedDate: now,
+          numRecords: 0,
+          dataStorage: 0,
+          entries: 0,
+          entryBytes: 0,
+          consumedSessions: head.consumedSessions.filter((session) => session.expiresAt > now),
+          records: null
+        }
+        const done = yield* driver.compareAndSet(identityKey, read.version, {
+          ...read.value,
+          datasets: { ...read.value.datasets, [ref.datasetName]: tombstone }
+        })
+        if (!done) return undefined
+        if (head.records !== null) yield* Effect.ignore(driver.delete(head.records))
+        return { deleted: publicHead(head) }
+      })
+    ).pipe(Effect.map(({ deleted }) => deleted))
+
+  const listDatasets: SyncStoreShape["listDatasets"] = (pool, identity) =>
+    Effect.map(identities.one(key.identity(pool, identity)), (read) =>
+      read === undefined
+        ? []
+        : Object.values(read.value.datasets).filter((head) => head.exists).map(publicHead).sort((a, b) =>
+          compareKeys(a.name, b.name)
+        ))
+
+  const poolIdentityDocs = (pool: string) =>
+    Effect.gen(function*() {
+      const shards = yield* indexes.many(
+        Array.from({ length: IDENTITY_SHARDS }, (_, shard) => key.poolIdentities(pool, shard))
+      )
+      const ids = shards.flatMap((shard) => shard?.value.ids ?? [])
+      const read = yield* identities.many(ids.map((identity) => key.identity(pool, identity)))
+      return ids.flatMap((identityId, i) => {
+        const doc = read[i]
+        return doc === undefined ? [] : [{ identityId, doc: doc.value }]
+      })
+    })
+
+  const poolDatasets: SyncStoreShape["poolDatasets"] = (pool) =>
+    Effect.map(poolIdentityDocs(pool), (docs) =>
+      docs.flatMap(({ doc, identityId }) =>
+        Object.values(doc.datasets).filter((head) => head.exists).map((head) => ({
+          identityPoolId: pool,
+          identityId,
+          datasetName: head.name
+        }))
+      ))
+
+  const readPool: SyncStoreShape["readPool"] = (pool) =>
+    Effect.map(pools.one(key.pool(pool)), (read) => read?.value ?? emptyPool)
+
+  const updatePool: SyncStoreShape["updatePool"] = (pool, update) =>
+    optimistic(
+      `pool ${pool}`,
+      Effect.gen(function*() {
+        const read: Read<PoolState> | undefined = yield* pools.one(key.pool(pool))
+        const next = update(read?.value ?? emptyPool)
+        if (next._tag === "Left") return yield* Effect.fail(next.left)
+        if (read === undefined) yield* addToIndex(key.pools, pool)
+        const done = yield* driver.compareAndSet(key.pool(pool), read?.version, next.right)
+        return done ? next.right : undefined
+      })
+    )
+
+  const registerDevice: SyncStoreShape["registerDevice"] = (pool, identity, device) =>
+    modifyIdentity(pool, identity, (doc) => {
+      const known = Object.entries(doc.devices).find(([, other]) =>
+        other.token === device.token && other.platform === device.platform
+      )
+      if (known !== undefined) return [known[0], undefined]
+      return [device.deviceId, {
+        ...doc,
+        devices: { ...doc.devices, [device.deviceId]: { platform: device.platform, token: device.token } }
+      }]
+    })
+
+  const subscribe: SyncStoreShape["subscribe"] = (ref, deviceId) =>
+    modifyIdentity(ref.identityPoolId, ref.identityId, (doc) => {
+      if (doc.devices[deviceId] === undefined) return [false, undefined]
+      const subscribed = doc.subscriptions[ref.datasetName] ?? []
+      if (subscribed.includes(deviceId)) return [true, undefined]
+      return [true, { ...doc, subscriptions: { ...doc.subscriptions, [ref.datasetName]: [...subscribed, deviceId] } }]
+    })
+
+  const unsubscribe: SyncStoreShape["unsubscribe"] = (ref, deviceId) =>
+    modifyIdentity(ref.identityPoolId, ref.identityId, (doc) => {
+      if (doc.devices[deviceId] === undefined) return ["UnknownDevice" as const, undefined]
+      const subscribed = doc.subscriptions[ref.datasetName] ?? []
+      if (!subscribed.includes(deviceId)) return ["NotSubscribed" as const, undefined]
+      const rest = subscribed.filter((id) => id !== deviceId)
+      const { [ref.datasetName]: _removed, ...others } = doc.subscriptions
+      return ["Unsubscribed" as const, {
+        ...doc,
+        subscriptions: rest.length === 0 ? others : { ...others, [ref.datasetName]: rest }
+      }]
+    })
+
+  const subscribers: SyncStoreShape["subscribers"] = (ref) =>
+    Effect.map(identities.one(key.identity(ref.identityPoolId, ref.identityId)), (read) => {
+      if (read === undefined) return []
+      return (read.value.subscriptions[ref.datasetName] ?? []).flatMap((deviceId) => {
+        const device = read.value.devices[deviceId]
+        return device === undefined ? [] : [{ deviceId, ...device }]
+      })
+    })
+
+  const countSession: SyncStoreShape["countSession"] = (pool) =>
+    Effect.flatMap(Random.nextIntBetween(0, SESSION_SHARDS), (shard) =>
+      optimistic(
+        `session count of ${pool}`,
+        Effect.flatMap(counters.one(key.sessions(pool, shard)), (counter) =>
+          Effect.map(
+            driver.compareAndSet(key.sessions(pool, shard), counter?.version, { count: (counter?.value.count ?? 0) + 1 }),
+            (done) => done || undefined
+          ))
+      ))
+
+  const usageOf = (doc: IdentityDoc): Usage => {
+    let datasetCount = 0
+    let dataStorage = 0
+    let lastModifiedDate: number | undefined
+    for (const head of Object.values(doc.datasets)) {
+      if (head.exists) {
+        datasetCount++
+        dataStorage += head.dataStorage
+      }
+      if (lastModifiedDate === undefined || head.lastModifiedDate > lastModifiedDate) {
+        lastModifiedDate = head.lastModifiedDate
+      }
+    }
+    return lastModifiedDate === undefined
+      ? { datasetCount, dataStorage }
+      : { datasetCount, dataStorage, lastModifiedDate }
+  }
+
+  const identityUsage: SyncStoreShape["identityUsage"] = (pool, identity) =>
+    Effect.map(identities.one(key.identity(pool, identity)), (read) =>
+      read === undefined ? undefined : usageOf(read.value))
+
+  const usageOfKnownPool = (pool: string) =>
+    Effect.gen(function*() {
+      const [docs, sessions, config] = yield* Effect.all([
+        poolIdentityDocs(pool),
+        counters.many(Array.from({ length: SESSION_SHARDS }, (_, shard) => key.sessions(pool, shard))),
+        pools.one(key.pool(pool))
+      ])
+      let dataStorage = 0
+      let lastModifiedDate = config?.value.lastModifiedDate
+      for (const { doc } of docs) {
+        const usage = usageOf(doc)
+        dataStorage += usage.dataStorage
+        if (usage.lastModifiedDate !== undefined && (lastModifiedDate === undefined || usage.lastModifiedDate > lastModifiedDate)) {
+          lastModifiedDate = usage.lastModifiedDate
+        }
+      }
+      const usage: PoolUsage = {
+        identityPoolId: pool,
+        syncSessionsCount: sessions.reduce((sum, shard) => sum + (shard?.value.count ?? 0), 0),
+        dataStorage
+      }
+      return lastModifiedDate === undefined ? usage : { ...usage, lastModifiedDate }
+    })
+
+  const knownPools = Effect.map(indexes.one(key.pools), (index) => index?.value.ids ?? [])
+
+  const poolUsage: SyncStoreShape["poolUsage"] = (pool) =>
+    Effect.flatMap(knownPools, (known) =>
+      known[lowerBound(known, pool)] === pool ? usageOfKnownPool(pool) : Effect.succeed(undefined))
+
+  const listPoolUsage: SyncStoreShape["listPoolUsage"] = (after, limit) =>
+    Effect.flatMap(knownPools, (known) => {
+      const start = after === undefined ? 0 : lowerBound(known, after, true)
+      const page = known.slice(start, start + limit)
+      return Effect.map(
+        Effect.forEach(page, usageOfKnownPool),
+        (usages) => ({ pools: usages, more: start + limit < known.length })
+      )
+    })
+
+  return {
+    readDataset,
+    listDatasets,
+    commit,
+    deleteDataset,
+    poolDatasets,
+    readPool,
+    updatePool,
+    registerDevice,
+    subscribe,
+    unsubscribe,
+    subscribers,
+    countSession,
+    identityUsage,
+    poolUsage,
+    listPoolUsage
+  }
+}

@@ -1,0 +1,57 @@
+import { Effect, type Schema, type Scope } from "effect"
+import { type Access, authorize, type Caller } from "../Caller.js"
+import type { CognitoSyncConfigShape } from "../CognitoSyncConfig.js"
+import { InternalErrorException, type InvalidParameterException, type NotAuthorizedException } from "../CognitoSyncError.js"
+import type { PushNotifierShape } from "../PushNotifier.js"
+import type { StreamPublisherShape } from "../StreamPublisher.js"
+import { StorageError, type SyncStoreShape } from "../SyncStore.js"
+import type { SyncTriggerShape } from "../SyncTrigger.js"
+import { decodeInput } from "./validation.js"
+
+/** What every operation works with, resolved once when the service is built. */
+export interface Services {
+  readonly store: SyncStoreShape
+  readonly config: CognitoSyncConfigShape
+  readonly secret: string
+  readonly push: PushNotifierShape
+  readonly stream: StreamPublisherShape
+  readonly trigger: SyncTriggerShape
+  /** where background jobs (bulk publish) run; closed with the service */
+  readonly jobs: Scope.Scope
+}
+
+export type Handler<I, O, E> = (
+  input: I,
+  caller: Caller
+) => Effect.Effect<O, E | NotAuthorizedException | InvalidParameterException | InternalErrorException>
+
+const internal = (error: StorageError) =>
+  new InternalErrorException({ message: "An internal error occurred while accessing storage", cause: error })
+
+/**
+ * An operation: authorization first (so that a refusal reveals nothing), then the model's
+ * validation, then the behaviour; storage faults become InternalErrorException.
+ */
+export const operation = <A, I, O, E>(spec: {
+  readonly access: Access
+  readonly input: Schema.Schema<A, I>
+  /** whether a developer caller's pool restriction applies (not to pool listings) */
+  readonly poolScoped?: boolean
+  readonly run: (services: Services, input: A, caller: Caller) => Effect.Effect<O, E | StorageError>
+}) =>
+(services: Services): Handler<I, O, E> => {
+  const decode = decodeInput(spec.input)
+  return (input, caller) => {
+    const raw = (typeof input === "object" && input !== null ? input : {}) as {
+      readonly IdentityPoolId?: unknown
+      readonly IdentityId?: unknown
+    }
+    return authorize(caller, spec.access, spec.poolScoped === false ? undefined : raw.IdentityPoolId, raw.IdentityId).pipe(
+      Effect.zipRight(decode(input)),
+      Effect.flatMap((decoded) => spec.run(services, decoded, caller)),
+      Effect.mapError((error): E | NotAuthorizedException | InvalidParameterException | InternalErrorException =>
+        error instanceof StorageError ? internal(error) : error as E
+      )
+    )
+  }
+}

@@ -1,0 +1,26 @@
+import type { Dataset, SyncRecord } from "../Shapes.js"
+import type { DatasetHead, StoredRecord } from "../SyncStore.js"
+
+export const toDate = (millis: number): Date => new Date(millis)
+
+export const toRecord = (record: StoredRecord): SyncRecord => {
+  const out: { -readonly [K in keyof SyncRecord]: SyncRecord[K] } = {
+    Key: record.key,
+    SyncCount: record.syncCount,
+    LastModifiedDate: toDate(record.lastModifiedDate),
+    LastModifiedBy: record.lastModifiedBy
+  }
+  if (record.value !== null) out.Value = record.value
+  if (record.deviceLastModifiedDate !== undefined) out.DeviceLastModifiedDate = toDate(record.deviceLastModifiedDate)
+  return out
+}
+
+export const toDataset = (identityId: string, head: DatasetHead): Dataset => ({
+  IdentityId: identityId,
+  DatasetName: head.name,
+  CreationDate: toDate(head.creationDate),
+  LastModifiedDate: toDate(head.lastModifiedDate),
+  LastModifiedBy: head.lastModifiedBy,
+  DataStorage: head.dataStorage,
+  NumRecords: head.numRecords
+})

@@ -1,0 +1,15 @@
+import type { CognitoStreams, PushSync } from "../Shapes.js"
+import type { PoolState } from "../SyncStore.js"
+
+/** The configuration of a pool as Get/SetIdentityPoolConfiguration return it. */
+export interface PoolConfiguration {
+  readonly IdentityPoolId: string
+  readonly PushSync?: PushSync
+  readonly CognitoStreams?: CognitoStreams
+}
+
+export const toConfiguration = (identityPoolId: string, pool: PoolState): PoolConfiguration => ({
+  IdentityPoolId: identityPoolId,
+  ...(pool.pushSync === undefined ? {} : { PushSync: pool.pushSync }),
+  ...(pool.cognitoStreams === undefined ? {} : { CognitoStreams: pool.cognitoStreams })
+})

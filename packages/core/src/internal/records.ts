@@ -1,0 +1,59 @@
+import type { CommitResult, DatasetCommit, DatasetHead, StoredRecord } from "../SyncStore.js"
+
+/** Code-unit order of keys and names, the one order every list and page uses. */
+export const compareKeys = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0)
+
+/**
+ * The first index whose key is >= `key` (or > `key` when `after`), in a sorted array of ids or
+ * of records.
+ */
+export const lowerBound = (
+  sorted: ReadonlyArray<string | { readonly key: string }>,
+  key: string,
+  after = false
+): number => {
+  let low = 0
+  let high = sorted.length
+  while (low < high) {
+    const mid = (low + high) >>> 1
+    const item = sorted[mid]!
+    const at = typeof item === "string" ? item : item.key
+    if (at < key || (after && at === key)) low = mid + 1
+    else high = mid
+  }
+  return low
+}
+
+export const byteLength = (text: string): number => Buffer.byteLength(text, "utf8")
+
+const identityIdPattern = /^[\w-]+:[0-9a-f-]+$/
+
+/** Whether `name` is `<datasetName>.<identityId>`: a dataset merged into `datasetName`. */
+export const isMergedName = (datasetName: string, name: string): boolean =>
+  name.length > datasetName.length + 1 && name.startsWith(`${datasetName}.`) &&
+  identityIdPattern.test(name.slice(datasetName.length + 1))
+
+/**
+ * What refuses a commit before anything is written: a consumed session, a moved dataset, a
+ * patch whose sync count is not the server's. Undefined when the commit may go on.
+ */
+export const precondition = (
+  head: DatasetHead | undefined,
+  records: ReadonlyArray<StoredRecord>,
+  commit: Pick<DatasetCommit, "session" | "conditions" | "expectedSyncCount">
+): Exclude<CommitResult, { _tag: "Committed" | "LimitExceeded" }> | undefined => {
+  if (head?.consumedSessions.some((session) => session.id === commit.session.id)) return { _tag: "SessionUsed" }
+  const current = head?.syncCount ?? 0
+  if (commit.expectedSyncCount !== undefined && commit.expectedSyncCount !== current) {
+    return { _tag: "DatasetChanged", syncCount: current }
+  }
+  const live = head?.exists === true
+  for (const condition of commit.conditions) {
+    const at = live ? lowerBound(records, condition.key) : -1
+    const server = at >= 0 && records[at]?.key === condition.key ? records[at].syncCount : 0
+    if (server !== condition.syncCount) {
+      return { _tag: "Conflict", key: condition.key, server, client: condition.syncCount }
+    }
+  }
+  return undefined
+}

@@ -1,0 +1,63 @@
+import { Effect } from "effect"
+import type { KinesisSyncRecord, StreamRecord } from "../StreamPublisher.js"
+import type { DatasetRef, PoolState, StoredRecord } from "../SyncStore.js"
+import type { Services } from "./operation.js"
+
+const INLINE_LIMIT = 1024 * 1024
+
+export const streamingEnabled = (pool: PoolState): boolean => pool.cognitoStreams?.StreamingStatus === "ENABLED"
+
+/**
+ * The stream record of a write (or, with no records, of a deletion), sent to the pool's stream.
+ * Records too large to travel inline are offloaded and referenced by URL.
+ */
+export const streamRecords = (
+  services: Services,
+  ref: DatasetRef,
+  pool: PoolState,
+  operation: "replace" | "remove",
+  syncCount: number,
+  lastModifiedDate: number,
+  records: ReadonlyArray<StoredRecord> | undefined
+): Effect.Effect<void, unknown> =>
+  Effect.gen(function*() {
+    const kinesisSyncRecords = records?.map((record): KinesisSyncRecord => ({
+      key: record.key,
+      value: record.value,
+      syncCount: record.syncCount,
+      lastModifiedDate: record.lastModifiedDate,
+      deviceLastModifiedDate: record.deviceLastModifiedDate ?? null,
+      op: record.value === null ? "remove" : "replace"
+    }))
+    const inline = kinesisSyncRecords === undefined ||
+      Buffer.byteLength(JSON.stringify(kinesisSyncRecords), "utf8") <= INLINE_LIMIT
+    const url = inline ? null : yield* services.stream.offload(kinesisSyncRecords!)
+    const record: StreamRecord = {
+      identityPoolId: ref.identityPoolId,
+      identityId: ref.identityId,
+      datasetName: ref.datasetName,
+      operation,
+      kinesisSyncRecords: inline ? kinesisSyncRecords ?? null : null,
+      kinesisSyncRecordsURL: url,
+      lastModifiedDate,
+      payloadType: inline ? "Inline" : "S3Url",
+      syncCount
+    }
+    yield* services.stream.publish(pool.cognitoStreams?.StreamName ?? "", record)
+  })
+
+/** After a committed write: streams it when the pool streams, logging a failure. */
+export const publishRecords = (
+  services: Services,
+  ref: DatasetRef,
+  pool: PoolState,
+  operation: "replace" | "remove",
+  syncCount: number,
+  lastModifiedDate: number,
+  records: ReadonlyArray<StoredRecord> | undefined
+) =>
+  streamingEnabled(pool)
+    ? streamRecords(services, ref, pool, operation, syncCount, lastModifiedDate, records).pipe(
+      Effect.catchAllCause((cause) => Effect.logWarning("syncalite: publishing to Cognito Streams failed", cause))
+    )
+    : Effect.void

@@ -1,0 +1,53 @@
+import { Effect, ParseResult, Schema } from "effect"
+import { InvalidParameterException } from "../CognitoSyncError.js"
+
+const awsPath = (path: ReadonlyArray<PropertyKey>): string =>
+  path.map((segment) =>
+    typeof segment === "number"
+      ? `${segment + 1}.member`
+      : String(segment).charAt(0).toLowerCase() + String(segment).slice(1)
+  ).join(".")
+
+const valueAt = (input: unknown, path: ReadonlyArray<PropertyKey>): unknown => {
+  let value = input
+  for (const segment of path) {
+    if (typeof value !== "object" || value === null) return undefined
+    value = (value as Record<PropertyKey, unknown>)[segment]
+  }
+  return value
+}
+
+const shown = (value: unknown): string => {
+  if (value === undefined || value === null) return "null"
+  const text = value instanceof Date ? value.toISOString() : typeof value === "object" ? JSON.stringify(value) : String(value)
+  return `'${text.length > 256 ? `${text.slice(0, 256)}...` : text}'`
+}
+
+/**
+ * Renders schema failures as AWS renders constraint violations.
+ */
+export const validationMessage = (input: unknown, error: ParseResult.ParseError): string => {
+  const seen = new Set<string>()
+  const lines: Array<string> = []
+  for (const issue of ParseResult.ArrayFormatter.formatErrorSync(error)) {
+    const path = awsPath(issue.path)
+    if (seen.has(path)) continue
+    seen.add(path)
+    const constraint = issue._tag === "Missing" ? "Member must not be null" : issue.message
+    lines.push(`Value ${shown(valueAt(input, issue.path))} at '${path}' failed to satisfy constraint: ${constraint}`)
+  }
+  return `${lines.length} validation error${lines.length === 1 ? "" : "s"} detected: ${lines.join("; ")}`
+}
+
+/**
+ * Decodes an operation's input, failing with the AWS validation message.
+ */
+export const decodeInput = <A, I>(schema: Schema.Schema<A, I>) => {
+  const decode = Schema.decodeUnknownEither(schema, { errors: "all", onExcessProperty: "ignore" })
+  return (input: unknown): Effect.Effect<A, InvalidParameterException> => {
+    const result = decode(input)
+    return result._tag === "Right"
+      ? Effect.succeed(result.right)
+      : Effect.fail(new InvalidParameterException({ message: validationMessage(input, result.left) }))
+  }
+}

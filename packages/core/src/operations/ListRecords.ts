@@ -1,0 +1,132 @@
+/**
+ * ListRecords: the records of a dataset changed after a sync count, with a sync session token
+ * for the write that follows.
+ *
+ * @since 0.1.0
+ */
+import { Clock, Duration, Effect, Random, Schema } from "effect"
+import { InvalidParameterException } from "../CognitoSyncError.js"
+import * as S from "../Shapes.js"
+import type { SyncRecord } from "../Shapes.js"
+import * as SyncSessionToken from "../SyncSessionToken.js"
+import type { SyncSession } from "../SyncSessionToken.js"
+import type { DatasetRef } from "../SyncStore.js"
+import { operation, type Services } from "../internal/operation.js"
+import { toRecord } from "../internal/output.js"
+import { sealPage, unsealPage } from "../internal/pageToken.js"
+
+/** @since 0.1.0 @category schemas */
+export const ListRecordsInput = Schema.Struct({
+  IdentityPoolId: S.IdentityPoolId,
+  IdentityId: S.IdentityId,
+  DatasetName: S.DatasetName,
+  LastSyncCount: S.optional(S.LastSyncCount),
+  NextToken: S.optional(S.PlainString),
+  MaxResults: S.optional(S.MaxResults),
+  SyncSessionToken: S.optional(S.PlainString)
+})
+/** @since 0.1.0 @category models */
+export type ListRecordsInput = typeof ListRecordsInput.Encoded
+
+/** @since 0.1.0 @category models */
+export interface ListRecordsOutput {
+  readonly Records: ReadonlyArray<SyncRecord>
+  readonly NextToken?: string
+  readonly Count: number
+  readonly DatasetSyncCount: number
+  readonly LastModifiedBy?: string
+  readonly MergedDatasetNames?: ReadonlyArray<string>
+  readonly DatasetExists: boolean
+  readonly DatasetDeletedAfterRequestedSyncCount: boolean
+  readonly SyncSessionToken: string
+}
+
+const invalidToken = new InvalidParameterException({ message: "SyncSessionToken not valid for these inputs" })
+
+/** What a NextToken carries: where the page ends, and what every page of the listing repeats. */
+type Cursor = readonly [after: string, datasetSyncCount: number, sessionId: string, expiresAt: number]
+
+const isCursor = (u: unknown): u is Cursor =>
+  Array.isArray(u) && u.length === 4 && typeof u[0] === "string" && typeof u[1] === "number" &&
+  typeof u[2] === "string" && typeof u[3] === "number"
+
+/**
+ * Starts a new sync session, counted towards the pool's SyncSessionsCount.
+ *
+ * @since 0.1.0
+ * @category internals
+ */
+export const newSession = (services: Services, identityPoolId: string, now: number) =>
+  Effect.gen(function*() {
+    const id = (yield* Random.nextIntBetween(0, 2 ** 31 - 1)).toString(36) + now.toString(36) +
+      (yield* Random.nextIntBetween(0, 2 ** 31 - 1)).toString(36)
+    yield* services.store.countSession(identityPoolId)
+    return { id, expiresAt: now + Duration.toMillis(services.config.tokenLifetime) } satisfies SyncSession
+  })
+
+/** @since 0.1.0 @category operations */
+export const ListRecords = operation({
+  access: "either",
+  input: ListRecordsInput,
+  run: (services, input) =>
+    Effect.gen(function*() {
+      const now = yield* Clock.currentTimeMillis
+      const ref: DatasetRef = {
+        identityPoolId: input.IdentityPoolId,
+        identityId: input.IdentityId,
+        datasetName: input.DatasetName
+      }
+      const since = input.LastSyncCount ?? 0
+      const limit = Math.min(input.MaxResults ?? services.config.limits.maxRecordsPerPage, services.config.limits.maxRecordsPerPage)
+      const listing = [ref.identityPoolId, ref.identityId, ref.datasetName, since]
+      const cursor = input.NextToken === undefined
+        ? undefined
+        : yield* Effect.filterOrFail(
+          unsealPage(services.secret, listing, input.NextToken),
+          isCursor,
+          () => new InvalidParameterException({ message: "The NextToken is not valid for this request" })
+        )
+      const given = input.SyncSessionToken === undefined
+        ? undefined
+        : SyncSessionToken.verify(services.secret, input.SyncSessionToken, ref, now)
+      if (input.SyncSessionToken !== undefined && given === undefined) return yield* Effect.fail(invalidToken)
+
+      const view = yield* services.store.readDataset(
+        ref,
+        cursor === undefined ? { since, limit } : { since, limit, after: cursor[0] }
+      )
+      const head = view.head
+      const exists = head?.exists === true
+      if (given !== undefined && head?.consumedSessions.some((session) => session.id === given.id)) {
+        return yield* Effect.fail(invalidToken)
+      }
+      if (cursor === undefined && exists && since > head.syncCount) {
+        return yield* Effect.fail(
+          new InvalidParameterException({ message: `No such SyncCount: ${since} exists for this Dataset` })
+        )
+      }
+      const session = given ??
+        (cursor === undefined ? yield* newSession(services, ref.identityPoolId, now) : { id: cursor[2], expiresAt: cursor[3] })
+      const datasetSyncCount = cursor?.[1] ?? (exists ? head.syncCount : 0)
+      const records = view.records.map(toRecord)
+      const output: { -readonly [K in keyof ListRecordsOutput]: ListRecordsOutput[K] } = {
+        Records: records,
+        Count: records.length,
+        DatasetSyncCount: datasetSyncCount,
+        DatasetExists: exists,
+        DatasetDeletedAfterRequestedSyncCount: head !== undefined && since > 0 && since <= head.lastDeletionCount,
+        SyncSessionToken: SyncSessionToken.mint(services.secret, ref, session)
+      }
+      if (exists) output.LastModifiedBy = head.lastModifiedBy
+      if (view.mergedDatasetNames.length > 0) output.MergedDatasetNames = view.mergedDatasetNames
+      if (view.more) {
+        output.NextToken = sealPage(services.secret, listing, [
+          records[records.length - 1]!.Key,
+          datasetSyncCount,
+          session.id,
+          session.expiresAt
+        ] satisfies Cursor)
+      }
+      return output as ListRecordsOutput
+    })
+})

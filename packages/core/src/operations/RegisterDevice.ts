@@ -1,0 +1,60 @@
+/**
+ * RegisterDevice: the DeviceId of a push token for an identity; the same token gets the same id.
+ *
+ * @since 0.1.0
+ */
+import { Effect, Random, Schema } from "effect"
+import { InvalidConfigurationException } from "../CognitoSyncError.js"
+import * as S from "../Shapes.js"
+import { operation } from "../internal/operation.js"
+import { applicationArnFor } from "../internal/push.js"
+
+/** @since 0.1.0 @category schemas */
+export const RegisterDeviceInput = Schema.Struct({
+  IdentityPoolId: S.IdentityPoolId,
+  IdentityId: S.IdentityId,
+  Platform: S.Platform,
+  Token: S.PlainString
+})
+/** @since 0.1.0 @category models */
+export type RegisterDeviceInput = typeof RegisterDeviceInput.Encoded
+
+/** @since 0.1.0 @category models */
+export interface RegisterDeviceOutput {
+  readonly DeviceId: string
+}
+
+const hex = (digits: number) =>
+  Effect.map(
+    Effect.all(Array.from({ length: digits }, () => Random.nextIntBetween(0, 16))),
+    (values) => values.map((value) => value.toString(16)).join("")
+  )
+
+/** A version 4 UUID drawn from Effect's `Random`. */
+const uuid = Effect.map(
+  Effect.all([hex(8), hex(4), hex(3), Random.nextIntBetween(8, 12), hex(3), hex(12)]),
+  ([a, b, c, variant, d, e]) => `${a}-${b}-4${c}-${variant.toString(16)}${d}-${e}`
+)
+
+/** @since 0.1.0 @category operations */
+export const RegisterDevice = operation({
+  access: "identity",
+  input: RegisterDeviceInput,
+  run: (services, input) =>
+    Effect.gen(function*() {
+      const pool = yield* services.store.readPool(input.IdentityPoolId)
+      if (applicationArnFor(pool, input.Platform) === undefined) {
+        return yield* Effect.fail(
+          new InvalidConfigurationException({
+            message: `Push sync is not configured for platform ${input.Platform} in this identity pool`
+          })
+        )
+      }
+      const deviceId = yield* services.store.registerDevice(input.IdentityPoolId, input.IdentityId, {
+        deviceId: yield* uuid,
+        platform: input.Platform,
+        token: input.Token
+      })
+      return { DeviceId: deviceId } satisfies RegisterDeviceOutput
+    })
+})

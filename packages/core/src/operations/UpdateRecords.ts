@@ -1,0 +1,217 @@
+/**
+ * UpdateRecords: an atomic write of record patches, conditional on the sync counts the caller
+ * saw, through the pool's sync trigger for identity callers, followed by push sync and Cognito
+ * Streams.
+ *
+ * @since 0.1.0
+ */
+import { Clock, Effect, Schema } from "effect"
+import { type Caller, modifiedBy } from "../Caller.js"
+import {
+  InvalidParameterException,
+  LimitExceededException,
+  ResourceConflictException
+} from "../CognitoSyncError.js"
+import * as S from "../Shapes.js"
+import type { SyncRecord } from "../Shapes.js"
+import * as SyncSessionToken from "../SyncSessionToken.js"
+import type { SyncSession } from "../SyncSessionToken.js"
+import type { CommitResult, DatasetHead, DatasetRef, PoolState, RecordWrite, StoredRecord } from "../SyncStore.js"
+import type { SyncTriggerEvent, SyncTriggerRecord } from "../SyncTrigger.js"
+import { operation, type Services } from "../internal/operation.js"
+import { toRecord } from "../internal/output.js"
+import { precondition } from "../internal/records.js"
+import { notifySubscribers } from "../internal/push.js"
+import { publishRecords } from "../internal/streams.js"
+
+/** @since 0.1.0 @category schemas */
+export const UpdateRecordsInput = Schema.Struct({
+  IdentityPoolId: S.IdentityPoolId,
+  IdentityId: S.IdentityId,
+  DatasetName: S.DatasetName,
+  DeviceId: S.optional(S.DeviceId),
+  RecordPatches: S.optional(Schema.Array(S.RecordPatch)),
+  SyncSessionToken: S.PlainString,
+  ClientContext: S.optional(S.PlainString)
+})
+/** @since 0.1.0 @category models */
+export type UpdateRecordsInput = typeof UpdateRecordsInput.Encoded
+
+/** @since 0.1.0 @category models */
+export interface UpdateRecordsOutput {
+  readonly Records: ReadonlyArray<SyncRecord>
+}
+
+const TRIGGER_ATTEMPTS = 5
+
+const invalid = (message: string) => new InvalidParameterException({ message })
+
+const refusal = (result: Exclude<CommitResult, { _tag: "Committed" }>, limits: Services["config"]["limits"]) => {
+  switch (result._tag) {
+    case "Conflict":
+      return new ResourceConflictException({
+        message: `Current SyncCount for: ${result.key} is: ${result.server} not: ${result.client}`
+      })
+    case "DatasetChanged":
+      return new ResourceConflictException({
+        message: `The dataset changed while the sync trigger ran; current SyncCount is: ${result.syncCount}`
+      })
+    case "SessionUsed":
+      return invalid("SyncSessionToken not valid for these inputs")
+    case "LimitExceeded":
+      return new LimitExceededException({
+        message: result.limit === "datasets"
+          ? `An identity may have at most ${limits.datasetsPerIdentity} datasets`
+          : result.limit === "records"
+          ? `A dataset may hold at most ${limits.recordsPerDataset} records; this write would make it ${result.value}`
+          : `A dataset may hold at most ${limits.bytesPerDataset} bytes of keys and values; this write would make it ${result.value}`
+      })
+  }
+}
+
+/** The trigger's view: every live record, with the patches applied as new values. */
+const triggerEvent = (
+  services: Services,
+  ref: DatasetRef,
+  records: ReadonlyArray<StoredRecord>,
+  writes: ReadonlyArray<RecordWrite>
+): SyncTriggerEvent => {
+  const datasetRecords: { [key: string]: SyncTriggerRecord } = {}
+  for (const record of records) {
+    if (record.value !== null) datasetRecords[record.key] = { oldValue: record.value, newValue: record.value, op: "replace" }
+  }
+  for (const write of writes) {
+    datasetRecords[write.key] = {
+      oldValue: datasetRecords[write.key]?.oldValue ?? null,
+      newValue: write.value,
+      op: write.value === null ? "remove" : "replace"
+    }
+  }
+  return {
+    version: 2,
+    eventType: "SyncTrigger",
+    region: services.config.region,
+    identityPoolId: ref.identityPoolId,
+    identityId: ref.identityId,
+    datasetName: ref.datasetName,
+    datasetRecords
+  }
+}
+
+/** The writes after the trigger: the patches as the trigger left them, plus what it changed or added. */
+const triggeredWrites = (
+  event: SyncTriggerEvent,
+  answer: SyncTriggerEvent,
+  writes: ReadonlyArray<RecordWrite>
+): ReadonlyArray<RecordWrite> => {
+  const patched = new Map(writes.map((write) => [write.key, write]))
+  const out: Array<RecordWrite> = []
+  for (const write of writes) {
+    const edited = answer.datasetRecords[write.key]
+    out.push(edited === undefined ? write : { ...write, value: edited.newValue })
+  }
+  for (const [key, record] of Object.entries(answer.datasetRecords)) {
+    if (patched.has(key)) continue
+    if (event.datasetRecords[key]?.newValue !== record.newValue || event.datasetRecords[key] === undefined) {
+      out.push({ key, value: record.newValue })
+    }
+  }
+  return out
+}
+
+const commitThroughTrigger = (
+  services: Services,
+  ref: DatasetRef,
+  arn: string,
+  base: Parameters<Services["store"]["commit"]>[0]
+) =>
+  Effect.gen(function*() {
+    for (let attempt = 1;; attempt++) {
+      const view = yield* services.store.readDataset(ref, { since: 0 })
+      const head: DatasetHead | undefined = view.head
+      const current = head?.syncCount ?? 0
+      // refuse early what the commit would refuse, so that the trigger never sees a rejected write
+      const refused = precondition(head, view.records, base)
+      if (refused !== undefined) return refused
+      const records = head?.exists === true ? view.records : []
+      const event = triggerEvent(services, ref, records, base.writes)
+      const answer = yield* services.trigger.invoke(arn, event)
+      const result = yield* services.store.commit({
+        ...base,
+        writes: triggeredWrites(event, answer, base.writes),
+        expectedSyncCount: current
+      })
+      if (result._tag !== "DatasetChanged" || attempt >= TRIGGER_ATTEMPTS) return result
+    }
+  })
+
+const patchWrites = (input: typeof UpdateRecordsInput.Type) =>
+  Effect.gen(function*() {
+    const patches = input.RecordPatches ?? []
+    const seen = new Set<string>()
+    const writes: Array<RecordWrite> = []
+    for (const patch of patches) {
+      if (seen.has(patch.Key)) return yield* Effect.fail(invalid(`Duplicate record key in RecordPatches: ${patch.Key}`))
+      seen.add(patch.Key)
+      if (patch.Op === "replace" && patch.Value === undefined) {
+        return yield* Effect.fail(invalid(`A replace patch needs a Value: ${patch.Key}`))
+      }
+      const write: RecordWrite = { key: patch.Key, value: patch.Op === "remove" ? null : patch.Value! }
+      writes.push(
+        patch.DeviceLastModifiedDate === undefined
+          ? write
+          : { ...write, deviceLastModifiedDate: patch.DeviceLastModifiedDate.getTime() }
+      )
+    }
+    return { writes, conditions: patches.map((patch) => ({ key: patch.Key, syncCount: patch.SyncCount })) }
+  })
+
+const afterCommit = (
+  services: Services,
+  ref: DatasetRef,
+  pool: PoolState,
+  deviceId: string | undefined,
+  head: DatasetHead,
+  records: ReadonlyArray<StoredRecord>
+) =>
+  Effect.all([
+    notifySubscribers(services, ref, pool, deviceId, head.syncCount),
+    publishRecords(services, ref, pool, "replace", head.syncCount, head.lastModifiedDate, records)
+  ], { discard: true, concurrency: "unbounded" })
+
+const update = (services: Services, input: typeof UpdateRecordsInput.Type, caller: Caller) =>
+  Effect.gen(function*() {
+    const now = yield* Clock.currentTimeMillis
+    const ref: DatasetRef = {
+      identityPoolId: input.IdentityPoolId,
+      identityId: input.IdentityId,
+      datasetName: input.DatasetName
+    }
+    const session: SyncSession | undefined = SyncSessionToken.verify(services.secret, input.SyncSessionToken, ref, now)
+    if (session === undefined) return yield* Effect.fail(invalid("SyncSessionToken not valid for these inputs"))
+    const { conditions, writes } = yield* patchWrites(input)
+    const pool = yield* services.store.readPool(ref.identityPoolId)
+    const base = {
+      ref,
+      session,
+      conditions,
+      writes,
+      modifiedBy: modifiedBy(caller),
+      now,
+      limits: services.config.limits
+    }
+    const arn = caller.kind === "identity" ? pool.events.SyncTrigger : undefined
+    const result = arn === undefined
+      ? yield* services.store.commit(base)
+      : yield* commitThroughTrigger(services, ref, arn, base)
+    if (result._tag !== "Committed") return yield* Effect.fail(refusal(result, services.config.limits))
+    yield* afterCommit(services, ref, pool, input.DeviceId, result.head, result.records)
+    return { Records: result.records.map(toRecord) } satisfies UpdateRecordsOutput
+  })
+
+/** @since 0.1.0 @category operations */
+export const UpdateRecords = operation({
+  access: "either",
+  input: UpdateRecordsInput,
+  run: update
+})
