@@ -74,7 +74,26 @@ export type Access = "developer" | "identity" | "either"
 export const modifiedBy = (caller: Caller): string =>
   caller.kind === "developer" ? caller.accountId : caller.identityId
 
-const refused = new NotAuthorizedException({ message: "These credentials are not valid for accessing this resource" })
+/**
+ * Whether the caller may act on this pool (and identity) with an operation of this access.
+ *
+ * @since 0.1.0
+ * @category authorization
+ */
+export const isAllowed = (caller: Caller, access: Access, identityPoolId: unknown, identityId?: unknown): boolean =>
+  caller.kind === "developer"
+    ? access !== "identity" &&
+      (caller.pools === undefined || identityPoolId === undefined || caller.pools.includes(identityPoolId as string))
+    : access !== "developer" && caller.identityPoolId === identityPoolId && caller.identityId === identityId
+
+/**
+ * The refusal every unauthorized call gets; it says nothing about what exists.
+ *
+ * @since 0.1.0
+ * @category authorization
+ */
+export const refusal = (): NotAuthorizedException =>
+  new NotAuthorizedException({ message: "These credentials are not valid for accessing this resource" })
 
 /**
  * Fails with NotAuthorizedException unless the caller may act on this pool (and identity).
@@ -87,15 +106,5 @@ export const authorize = (
   access: Access,
   identityPoolId: unknown,
   identityId?: unknown
-): Effect.Effect<void, NotAuthorizedException> => {
-  if (caller.kind === "developer") {
-    if (access === "identity") return Effect.fail(refused)
-    if (caller.pools !== undefined && identityPoolId !== undefined && !caller.pools.includes(identityPoolId as string)) {
-      return Effect.fail(refused)
-    }
-    return Effect.void
-  }
-  if (access === "developer") return Effect.fail(refused)
-  if (caller.identityPoolId !== identityPoolId || caller.identityId !== identityId) return Effect.fail(refused)
-  return Effect.void
-}
+): Effect.Effect<void, NotAuthorizedException> =>
+  isAllowed(caller, access, identityPoolId, identityId) ? Effect.void : Effect.fail(refusal())

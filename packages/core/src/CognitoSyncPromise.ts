@@ -109,19 +109,20 @@ const rejection = (cause: Cause.Cause<unknown>): Error => {
 export const createCognitoSync = (options: CognitoSyncOptions = {}): CognitoSyncClient => {
   const runtime = ManagedRuntime.make(layer(options))
   const defaultCaller = Caller.developer(options.accountId ?? "developer")
+  const service = runtime.runPromise(CognitoSync.CognitoSync)
+  // a layer that fails to build rejects every call; this keeps the rejection from going unhandled meanwhile
+  service.catch(() => undefined)
   const methods = Object.fromEntries(
     Object.keys(CognitoSync.operations).map((name) => {
-      const method = (input: unknown, caller: Caller.Caller = defaultCaller) =>
-        runtime.runPromiseExit(
-          Effect.flatMap(CognitoSync.CognitoSync, (sync) =>
-            (sync[name as keyof CognitoSync.CognitoSyncShape] as (
-              input: unknown,
-              caller: Caller.Caller
-            ) => Effect.Effect<unknown, CognitoSyncError>)(input, caller))
-        ).then((exit) => {
-          if (Exit.isSuccess(exit)) return exit.value
-          throw rejection(exit.cause)
-        })
+      const method = async (input: unknown, caller: Caller.Caller = defaultCaller) => {
+        const sync = (await service)[name as keyof CognitoSync.CognitoSyncShape] as (
+          input: unknown,
+          caller: Caller.Caller
+        ) => Effect.Effect<unknown, CognitoSyncError>
+        const exit = await runtime.runPromiseExit(sync(input, caller))
+        if (Exit.isSuccess(exit)) return exit.value
+        throw rejection(exit.cause)
+      }
       return [name, method]
     })
   )

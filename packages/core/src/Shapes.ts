@@ -9,6 +9,11 @@ import { Schema } from "effect"
 
 const constraint = (text: string) => ({ message: () => `Member must ${text}` })
 
+/** A union's own message must override its members' ("Expected "a", actual …") to be AWS's. */
+const enumeration = (values: ReadonlyArray<string>) => ({
+  message: () => ({ message: `Member must satisfy enum value set: [${values.join(", ")}]`, override: true })
+})
+
 const string = Schema.String.annotations(constraint("be a string"))
 const integer = Schema.Number.annotations(constraint("be a number")).pipe(
   Schema.int(constraint("be an integer"))
@@ -54,15 +59,15 @@ export const Timestamp = Schema.DateFromSelf.annotations(constraint("be a valid 
 export const PlainString = string
 /** @since 0.1.0 @category schemas */
 export const Operation = Schema.Literal("replace", "remove").annotations(
-  constraint("satisfy enum value set: [replace, remove]")
+  enumeration(["replace", "remove"])
 )
 /** @since 0.1.0 @category schemas */
 export const Platform = Schema.Literal("APNS", "APNS_SANDBOX", "GCM", "ADM").annotations(
-  constraint("satisfy enum value set: [APNS, APNS_SANDBOX, GCM, ADM]")
+  enumeration(["APNS", "APNS_SANDBOX", "GCM", "ADM"])
 )
 /** @since 0.1.0 @category schemas */
 export const StreamingStatus = Schema.Literal("ENABLED", "DISABLED").annotations(
-  constraint("satisfy enum value set: [ENABLED, DISABLED]")
+  enumeration(["ENABLED", "DISABLED"])
 )
 /** @since 0.1.0 @category schemas */
 export const ApplicationArn = string.pipe(pattern("arn:aws:sns:[-0-9a-z]+:\\d+:app/[A-Z_]+/[a-zA-Z0-9_.-]+"))
@@ -91,7 +96,7 @@ export const RecordPatch = Schema.Struct({
   Value: optional(RecordValue),
   SyncCount,
   DeviceLastModifiedDate: optional(Timestamp)
-})
+}).annotations(constraint("be a structure"))
 /** @since 0.1.0 @category models */
 export type RecordPatch = typeof RecordPatch.Type
 

@@ -45,3 +45,64 @@ export const verify = (secret: string, token: string, ref: DatasetRef, now: numb
   if (typeof id !== "string" || typeof expiresAt !== "number" || expiresAt <= now) return undefined
   return { id, expiresAt }
 }
+
+/**
+ * The sessions of a dataset whose token a write consumed: the recent ones by id, and every
+ * session expiring at or before `floor`. The list is capped, so a dataset written thousands of
+ * times within a token lifetime keeps a bounded head: past the cap, the oldest sessions are
+ * folded into the floor (their tokens stop working for writes a little early).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface ConsumedSessions {
+  readonly floor: number
+  readonly sessions: ReadonlyArray<SyncSession>
+}
+
+/**
+ * @since 0.1.0
+ * @category constants
+ */
+export const noneConsumed: ConsumedSessions = { floor: 0, sessions: [] }
+
+const CONSUMED_CAP = 64
+
+/**
+ * Whether a write already consumed this session.
+ *
+ * @since 0.1.0
+ * @category verification
+ */
+export const isConsumed = (consumed: ConsumedSessions, session: SyncSession): boolean =>
+  session.expiresAt <= consumed.floor || consumed.sessions.some((other) => other.id === session.id)
+
+/**
+ * The consumed sessions after a write consumed `session`, without those expired by `now`.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const consume = (consumed: ConsumedSessions, session: SyncSession, now: number): ConsumedSessions => {
+  const sessions = consumed.sessions.filter((other) => other.expiresAt > now)
+  sessions.push(session)
+  let floor = consumed.floor
+  while (sessions.length > CONSUMED_CAP) {
+    let oldest = 0
+    for (let i = 1; i < sessions.length; i++) if (sessions[i]!.expiresAt < sessions[oldest]!.expiresAt) oldest = i
+    floor = Math.max(floor, sessions[oldest]!.expiresAt)
+    sessions.splice(oldest, 1)
+  }
+  return { floor, sessions }
+}
+
+/**
+ * The consumed sessions without those expired by `now`.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const prune = (consumed: ConsumedSessions, now: number): ConsumedSessions => ({
+  floor: consumed.floor,
+  sessions: consumed.sessions.filter((other) => other.expiresAt > now)
+})

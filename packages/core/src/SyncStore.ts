@@ -11,7 +11,7 @@
  */
 import { Context, Effect, type Either, Layer, Schema } from "effect"
 import type { CognitoStreams, PushSync } from "./Shapes.js"
-import type { SyncSession } from "./SyncSessionToken.js"
+import type { ConsumedSessions, SyncSession } from "./SyncSessionToken.js"
 import { makeDriverStore } from "./internal/driverStore.js"
 import { makeMemoryDriver } from "./internal/memoryDriver.js"
 
@@ -78,7 +78,7 @@ export interface DatasetHead {
   /** live keys and values plus tombstone keys, for the bytes limit */
   readonly entryBytes: number
   /** sessions whose token a write consumed, until they expire */
-  readonly consumedSessions: ReadonlyArray<SyncSession>
+  readonly consumedSessions: ConsumedSessions
 }
 
 /**

@@ -85,17 +85,24 @@ const Output = Schema.Struct({
   identityPoolId: Schema.String,
   identityId: Schema.String,
   datasetName: Schema.String,
-  datasetRecords: Schema.Record({
-    key: Schema.String.pipe(Schema.minLength(1), Schema.maxLength(1024)),
-    value: Schema.Struct({
-      oldValue: Schema.optional(Schema.NullOr(Schema.String)),
-      newValue: Schema.optional(Schema.NullOr(Schema.String.pipe(Schema.maxLength(1048575)))),
-      op: Schema.optional(Schema.Literal("replace", "remove"))
-    })
-  })
+  // checked key by key below: decoding a Schema.Record rebuilds the map by assignment, which
+  // turns a "__proto__" record key into the map's prototype
+  datasetRecords: Schema.declare(
+    (u): u is { readonly [key: string]: unknown } => typeof u === "object" && u !== null && !Array.isArray(u)
+  )
+})
+
+const OutputKey = Schema.String.pipe(Schema.minLength(1), Schema.maxLength(1024))
+
+const OutputRecord = Schema.Struct({
+  oldValue: Schema.optional(Schema.NullOr(Schema.String)),
+  newValue: Schema.optional(Schema.NullOr(Schema.String.pipe(Schema.maxLength(1048575)))),
+  op: Schema.optional(Schema.Literal("replace", "remove"))
 })
 
 const decodeOutput = Schema.decodeUnknownEither(Output, { onExcessProperty: "error" })
+const isOutputKey = Schema.is(OutputKey)
+const decodeOutputRecord = Schema.decodeUnknownEither(OutputRecord, { onExcessProperty: "error" })
 
 const invalid = (message: string) => new InvalidLambdaFunctionOutputException({ message })
 
@@ -118,16 +125,22 @@ export const validateOutput = (
       return Effect.fail(invalid(`The sync trigger changed the read-only field ${field}`))
     }
   }
-  const datasetRecords: { [key: string]: SyncTriggerRecord } = {}
-  for (const [key, record] of Object.entries(answer.datasetRecords)) {
+  const datasetRecords = new Map<string, SyncTriggerRecord>()
+  for (const [key, value] of Object.entries(answer.datasetRecords)) {
+    const decodedRecord = decodeOutputRecord(value)
+    if (!isOutputKey(key) || decodedRecord._tag === "Left") {
+      return Effect.fail(invalid("The sync trigger returned output that is not a sync trigger event"))
+    }
+    const record = decodedRecord.right
     const removed = record.op === "remove" || record.newValue === null || record.newValue === undefined
-    datasetRecords[key] = {
-      oldValue: event.datasetRecords[key]?.oldValue ?? null,
+    datasetRecords.set(key, {
+      // own keys only: a record key may well be "__proto__"
+      oldValue: (Object.hasOwn(event.datasetRecords, key) ? event.datasetRecords[key]?.oldValue : undefined) ?? null,
       newValue: removed ? null : record.newValue!,
       op: removed ? "remove" : "replace"
-    }
+    })
   }
-  return Effect.succeed({ ...event, datasetRecords })
+  return Effect.succeed({ ...event, datasetRecords: Object.fromEntries(datasetRecords) })
 }
 
 /**

@@ -1,6 +1,6 @@
 import { Effect, Schema } from "effect"
 import { CognitoStreams, PushSync } from "../Shapes.js"
-import { StorageError, type SyncStoreDriver } from "../SyncStore.js"
+import { StorageError, type SyncStoreDriver, type Versioned } from "../SyncStore.js"
 
 const Time = Schema.Number
 
@@ -25,7 +25,10 @@ export const HeadDoc = Schema.Struct({
   dataStorage: Schema.Number,
   entries: Schema.Number,
   entryBytes: Schema.Number,
-  consumedSessions: Schema.Array(Schema.Struct({ id: Schema.String, expiresAt: Time })),
+  consumedSessions: Schema.Struct({
+    floor: Time,
+    sessions: Schema.Array(Schema.Struct({ id: Schema.String, expiresAt: Time }))
+  }),
   /** the key of the records document of this version, null when deleted */
   records: Schema.NullOr(Schema.String)
 })
@@ -74,30 +77,37 @@ export interface Read<A> {
  * Typed reads over a driver: values from an untrusted driver are validated, and a value that
  * does not fit is a StorageError naming its key.
  */
-export const reader = (driver: SyncStoreDriver) => {
-  const check = <A, I>(schema: Schema.Schema<A, I>) => {
-    const decode = Schema.decodeUnknownEither(schema)
-    return (key: string, value: unknown): Effect.Effect<A, StorageError> => {
-      if (driver.trusted) return Effect.succeed(value as A)
-      const result = decode(value)
-      return result._tag === "Right"
-        ? Effect.succeed(result.right)
-        : Effect.fail(new StorageError({ message: `Unreadable value under key ${key}`, key, cause: result.left }))
+export const reader = (driver: SyncStoreDriver) => <A, I>(schema: Schema.Schema<A, I>) => {
+  const decode = Schema.decodeUnknownEither(schema)
+  const check = (key: string, entry: Versioned): Read<A> | StorageError => {
+    const result = decode(entry.value)
+    return result._tag === "Right"
+      ? { version: entry.version, value: result.right }
+      : new StorageError({ message: `Unreadable value under key ${key}`, key, cause: result.left })
+  }
+  if (driver.trusted) {
+    // values come back as this store wrote them: no validation, and no extra steps on hot paths
+    return {
+      one: driver.get as (key: string) => Effect.Effect<Read<A> | undefined, StorageError>,
+      many: driver.getMany as (keys: ReadonlyArray<string>) => Effect.Effect<ReadonlyArray<Read<A> | undefined>, StorageError>
     }
   }
-  return <A, I>(schema: Schema.Schema<A, I>) => {
-    const decode = check(schema)
-    const one = (key: string): Effect.Effect<Read<A> | undefined, StorageError> =>
-      Effect.flatMap(driver.get(key), (entry) =>
-        entry === undefined
-          ? Effect.succeed(undefined)
-          : Effect.map(decode(key, entry.value), (value) => ({ version: entry.version, value })))
-    const many = (keys: ReadonlyArray<string>): Effect.Effect<ReadonlyArray<Read<A> | undefined>, StorageError> =>
-      Effect.flatMap(driver.getMany(keys), (entries) =>
-        Effect.forEach(entries, (entry, i) =>
-          entry === undefined
-            ? Effect.succeed(undefined)
-            : Effect.map(decode(keys[i]!, entry.value), (value) => ({ version: entry.version, value }))))
-    return { one, many }
-  }
+  const one = (key: string): Effect.Effect<Read<A> | undefined, StorageError> =>
+    Effect.flatMap(driver.get(key), (entry) => {
+      if (entry === undefined) return Effect.succeed(undefined)
+      const read = check(key, entry)
+      return read instanceof StorageError ? Effect.fail(read) : Effect.succeed(read)
+    })
+  const many = (keys: ReadonlyArray<string>): Effect.Effect<ReadonlyArray<Read<A> | undefined>, StorageError> =>
+    Effect.flatMap(driver.getMany(keys), (entries) => {
+      const reads: Array<Read<A> | undefined> = []
+      for (let i = 0; i < entries.length; i++) {
+        const entry = entries[i]
+        const read = entry === undefined ? undefined : check(keys[i]!, entry)
+        if (read instanceof StorageError) return Effect.fail(read)
+        reads.push(read)
+      }
+      return Effect.succeed(reads)
+    })
+  return { one, many }
 }

@@ -11,6 +11,7 @@ import type {
   SyncStoreShape,
   Usage
 } from "../SyncStore.js"
+import { consume, noneConsumed, prune } from "../SyncSessionToken.js"
 import { StorageError } from "../SyncStore.js"
 import {
   CounterDoc,
@@ -40,20 +41,15 @@ const shardOf = (id: string, shards: number): number => {
 const publicHead = ({ records: _records, ...head }: HeadDoc): DatasetHead => head
 
 /** Retries an optimistic step until it yields a result; undefined means "lost a race, again". */
-const optimistic = <A, E, R>(what: string, step: Effect.Effect<A | undefined, E, R>): Effect.Effect<A, E | StorageError, R> =>
-  Effect.suspend(() => {
-    let attempts = 0
-    const loop: Effect.Effect<A, E | StorageError, R> = Effect.flatMap(step, (result) => {
+const optimistic = <A, E, R>(what: string, step: Effect.Effect<A | undefined, E, R>): Effect.Effect<A, E | StorageError, R> => {
+  const attempt = (attempts: number): Effect.Effect<A, E | StorageError, R> =>
+    Effect.flatMap(step, (result) => {
       if (result !== undefined) return Effect.succeed(result)
-      attempts++
-      return attempts >= MAX_ATTEMPTS
-        ? Effect.fail(new StorageError({ message: `Too much contention on ${what}` }))
-        : attempts > 3
-        ? Effect.zipRight(Effect.sleep(Math.min(attempts, 20)), loop)
-        : loop
+      if (attempts >= MAX_ATTEMPTS) return Effect.fail(new StorageError({ message: `Too much contention on ${what}` }))
+      return attempts > 3 ? Effect.zipRight(Effect.sleep(Math.min(attempts, 20)), attempt(attempts + 1)) : attempt(attempts + 1)
     })
-    return loop
-  })
+  return attempt(1)
+}
 
 export const makeDriverStore = (driver: SyncStoreDriver): SyncStoreShape => {
   const docs = reader(driver)
@@ -107,11 +103,6 @@ export const makeDriverStore = (driver: SyncStoreDriver): SyncStoreShape => {
         return done ? { result } : undefined
       })
     ).pipe(Effect.map(({ result }) => result))
-
-  const newVersion = Effect.map(
-    Effect.zip(Random.nextIntBetween(0, 2 ** 31 - 1), Random.nextIntBetween(0, 2 ** 31 - 1)),
-    ([a, b]) => `${a.toString(36)}${b.toString(36)}`
-  )
 
   /** The identity document with the records of one dataset, consistent with each other. */
   const readWithRecords = (ref: DatasetRef) =>
@@ -209,7 +200,8 @@ export const makeDriverStore = (driver: SyncStoreDriver): SyncStoreShape => {
       if (entryBytes > c.limits.bytesPerDataset) {
         return { _tag: "LimitExceeded", limit: "bytes", value: entryBytes } satisfies CommitResult
       }
-      const version = key.records(c.ref, yield* newVersion)
+      // unique: a session commits at most once, and a dataset's sync counts never repeat
+      const version = key.records(c.ref, `${syncCount}.${c.session.id}`)
       const nextHead: HeadDoc = {
         name: c.ref.datasetName,
         exists: true,
@@ -222,7 +214,7 @@ export const makeDriverStore = (driver: SyncStoreDriver): SyncStoreShape => {
         dataStorage,
         entries: next.length,
         entryBytes,
-        consumedSessions: [...(head?.consumedSessions ?? []).filter((session) => session.expiresAt > c.now), c.session],
+        consumedSessions: consume(head?.consumedSessions ?? noneConsumed, c.session, c.now),
         records: version
       }
       if (!(yield* driver.compareAndSet(version, undefined, { records: next }))) return undefined
@@ -263,7 +255,7 @@ export const makeDriverStore = (driver: SyncStoreDriver): SyncStoreShape => {
           dataStorage: 0,
           entries: 0,
           entryBytes: 0,
-          consumedSessions: head.consumedSessions.filter((session) => session.expiresAt > now),
+          consumedSessions: prune(head.consumedSessions, now),
           records: null
         }
         const done = yield* driver.compareAndSet(identityKey, read.version, {

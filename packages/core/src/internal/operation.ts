@@ -1,5 +1,5 @@
 import { Effect, type Schema, type Scope } from "effect"
-import { type Access, authorize, type Caller } from "../Caller.js"
+import { type Access, type Caller, isAllowed, refusal } from "../Caller.js"
 import type { CognitoSyncConfigShape } from "../CognitoSyncConfig.js"
 import { InternalErrorException, type InvalidParameterException, type NotAuthorizedException } from "../CognitoSyncError.js"
 import type { PushNotifierShape } from "../PushNotifier.js"
@@ -46,12 +46,14 @@ export const operation = <A, I, O, E>(spec: {
       readonly IdentityPoolId?: unknown
       readonly IdentityId?: unknown
     }
-    return authorize(caller, spec.access, spec.poolScoped === false ? undefined : raw.IdentityPoolId, raw.IdentityId).pipe(
-      Effect.zipRight(decode(input)),
-      Effect.flatMap((decoded) => spec.run(services, decoded, caller)),
-      Effect.mapError((error): E | NotAuthorizedException | InvalidParameterException | InternalErrorException =>
-        error instanceof StorageError ? internal(error) : error as E
-      )
+    if (!isAllowed(caller, spec.access, spec.poolScoped === false ? undefined : raw.IdentityPoolId, raw.IdentityId)) {
+      return Effect.fail(refusal())
+    }
+    const decoded = decode(input)
+    if (decoded._tag === "Left") return Effect.fail(decoded.left)
+    return Effect.mapError(
+      spec.run(services, decoded.right, caller),
+      (error): E | InternalErrorException => error instanceof StorageError ? internal(error) : error as E
     )
   }
 }

@@ -1,3 +1,4 @@
+import { isConsumed } from "../SyncSessionToken.js"
 import type { CommitResult, DatasetCommit, DatasetHead, StoredRecord } from "../SyncStore.js"
 
 /** Code-unit order of keys and names, the one order every list and page uses. */
@@ -42,7 +43,7 @@ export const precondition = (
   records: ReadonlyArray<StoredRecord>,
   commit: Pick<DatasetCommit, "session" | "conditions" | "expectedSyncCount">
 ): Exclude<CommitResult, { _tag: "Committed" | "LimitExceeded" }> | undefined => {
-  if (head?.consumedSessions.some((session) => session.id === commit.session.id)) return { _tag: "SessionUsed" }
+  if (head !== undefined && isConsumed(head.consumedSessions, commit.session)) return { _tag: "SessionUsed" }
   const current = head?.syncCount ?? 0
   if (commit.expectedSyncCount !== undefined && commit.expectedSyncCount !== current) {
     return { _tag: "DatasetChanged", syncCount: current }

@@ -1,4 +1,4 @@
-import { Effect, ParseResult, Schema } from "effect"
+import { Either, ParseResult, Schema } from "effect"
 import { InvalidParameterException } from "../CognitoSyncError.js"
 
 const awsPath = (path: ReadonlyArray<PropertyKey>): string =>
@@ -19,7 +19,11 @@ const valueAt = (input: unknown, path: ReadonlyArray<PropertyKey>): unknown => {
 
 const shown = (value: unknown): string => {
   if (value === undefined || value === null) return "null"
-  const text = value instanceof Date ? value.toISOString() : typeof value === "object" ? JSON.stringify(value) : String(value)
+  const text = value instanceof Date
+    ? (Number.isNaN(value.getTime()) ? String(value) : value.toISOString())
+    : typeof value === "object"
+    ? JSON.stringify(value)
+    : String(value)
   return `'${text.length > 256 ? `${text.slice(0, 256)}...` : text}'`
 }
 
@@ -40,14 +44,11 @@ export const validationMessage = (input: unknown, error: ParseResult.ParseError)
 }
 
 /**
- * Decodes an operation's input, failing with the AWS validation message.
+ * Decodes an operation's input: the decoded value, or InvalidParameterException with the AWS
+ * validation message.
  */
 export const decodeInput = <A, I>(schema: Schema.Schema<A, I>) => {
   const decode = Schema.decodeUnknownEither(schema, { errors: "all", onExcessProperty: "ignore" })
-  return (input: unknown): Effect.Effect<A, InvalidParameterException> => {
-    const result = decode(input)
-    return result._tag === "Right"
-      ? Effect.succeed(result.right)
-      : Effect.fail(new InvalidParameterException({ message: validationMessage(input, result.left) }))
-  }
+  return (input: unknown): Either.Either<A, InvalidParameterException> =>
+    Either.mapLeft(decode(input), (error) => new InvalidParameterException({ message: validationMessage(input, error) }))
 }

@@ -97,7 +97,7 @@ export const ListRecords = operation({
       )
       const head = view.head
       const exists = head?.exists === true
-      if (given !== undefined && head?.consumedSessions.some((session) => session.id === given.id)) {
+      if (given !== undefined && head !== undefined && SyncSessionToken.isConsumed(head.consumedSessions, given)) {
         return yield* Effect.fail(invalidToken)
       }
       if (cursor === undefined && exists && since > head.syncCount) {

@@ -13,14 +13,14 @@ const eventTypes = ["SyncTrigger"] as const
 /** @since 0.1.0 @category schemas */
 export const SetCognitoEventsInput = Schema.Struct({
   IdentityPoolId: S.IdentityPoolId,
-  Events: Schema.Record({
-    key: Schema.Literal(...eventTypes).annotations({
-      message: () => `Member must satisfy enum value set: [${eventTypes.join(", ")}]`
-    }),
-    value: S.PlainString
-  }).pipe(
+  // a map with string keys checked as a whole: a Literal key would make it a struct whose entry
+  // is required and whose other keys are silently dropped
+  Events: Schema.Record({ key: S.PlainString, value: S.PlainString }).pipe(
     Schema.filter((events) => Object.keys(events).length <= 1, {
       message: () => "Member must have length less than or equal to 1"
+    }),
+    Schema.filter((events) => Object.keys(events).every((eventType) => (eventTypes as ReadonlyArray<string>).includes(eventType)), {
+      message: () => `Member must have keys satisfying enum value set: [${eventTypes.join(", ")}]`
     })
   )
 })

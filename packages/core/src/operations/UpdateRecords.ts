@@ -16,7 +16,7 @@ import * as S from "../Shapes.js"
 import type { SyncRecord } from "../Shapes.js"
 import * as SyncSessionToken from "../SyncSessionToken.js"
 import type { SyncSession } from "../SyncSessionToken.js"
-import type { CommitResult, DatasetHead, DatasetRef, PoolState, RecordWrite, StoredRecord } from "../SyncStore.js"
+import type { CommitResult, DatasetCommit, DatasetHead, DatasetRef, PoolState, RecordWrite, StoredRecord } from "../SyncStore.js"
 import type { SyncTriggerEvent, SyncTriggerRecord } from "../SyncTrigger.js"
 import { operation, type Services } from "../internal/operation.js"
 import { toRecord } from "../internal/output.js"
@@ -30,7 +30,7 @@ export const UpdateRecordsInput = Schema.Struct({
   IdentityId: S.IdentityId,
   DatasetName: S.DatasetName,
   DeviceId: S.optional(S.DeviceId),
-  RecordPatches: S.optional(Schema.Array(S.RecordPatch)),
+  RecordPatches: S.optional(Schema.Array(S.RecordPatch).annotations({ message: () => "Member must be a list" })),
   SyncSessionToken: S.PlainString,
   ClientContext: S.optional(S.PlainString)
 })
@@ -69,6 +69,10 @@ const refusal = (result: Exclude<CommitResult, { _tag: "Committed" }>, limits: S
   }
 }
 
+/** A record of an event's map, own keys only (a record key may well be "__proto__"). */
+const entryOf = (records: SyncTriggerEvent["datasetRecords"], key: string): SyncTriggerRecord | undefined =>
+  Object.hasOwn(records, key) ? records[key] : undefined
+
 /** The trigger's view: every live record, with the patches applied as new values. */
 const triggerEvent = (
   services: Services,
@@ -76,16 +80,16 @@ const triggerEvent = (
   records: ReadonlyArray<StoredRecord>,
   writes: ReadonlyArray<RecordWrite>
 ): SyncTriggerEvent => {
-  const datasetRecords: { [key: string]: SyncTriggerRecord } = {}
+  const datasetRecords = new Map<string, SyncTriggerRecord>()
   for (const record of records) {
-    if (record.value !== null) datasetRecords[record.key] = { oldValue: record.value, newValue: record.value, op: "replace" }
+    if (record.value !== null) datasetRecords.set(record.key, { oldValue: record.value, newValue: record.value, op: "replace" })
   }
   for (const write of writes) {
-    datasetRecords[write.key] = {
-      oldValue: datasetRecords[write.key]?.oldValue ?? null,
+    datasetRecords.set(write.key, {
+      oldValue: datasetRecords.get(write.key)?.oldValue ?? null,
       newValue: write.value,
       op: write.value === null ? "remove" : "replace"
-    }
+    })
   }
   return {
     version: 2,
@@ -94,7 +98,8 @@ const triggerEvent = (
     identityPoolId: ref.identityPoolId,
     identityId: ref.identityId,
     datasetName: ref.datasetName,
-    datasetRecords
+    // fromEntries defines own properties, so that no key can set the map's prototype
+    datasetRecords: Object.fromEntries(datasetRecords)
   }
 }
 
@@ -107,12 +112,13 @@ const triggeredWrites = (
   const patched = new Map(writes.map((write) => [write.key, write]))
   const out: Array<RecordWrite> = []
   for (const write of writes) {
-    const edited = answer.datasetRecords[write.key]
+    const edited = entryOf(answer.datasetRecords, write.key)
     out.push(edited === undefined ? write : { ...write, value: edited.newValue })
   }
   for (const [key, record] of Object.entries(answer.datasetRecords)) {
     if (patched.has(key)) continue
-    if (event.datasetRecords[key]?.newValue !== record.newValue || event.datasetRecords[key] === undefined) {
+    const before = entryOf(event.datasetRecords, key)
+    if (before === undefined || before.newValue !== record.newValue) {
       out.push({ key, value: record.newValue })
     }
   }
@@ -145,26 +151,26 @@ const commitThroughTrigger = (
     }
   })
 
-const patchWrites = (input: typeof UpdateRecordsInput.Type) =>
-  Effect.gen(function*() {
-    const patches = input.RecordPatches ?? []
-    const seen = new Set<string>()
-    const writes: Array<RecordWrite> = []
-    for (const patch of patches) {
-      if (seen.has(patch.Key)) return yield* Effect.fail(invalid(`Duplicate record key in RecordPatches: ${patch.Key}`))
-      seen.add(patch.Key)
-      if (patch.Op === "replace" && patch.Value === undefined) {
-        return yield* Effect.fail(invalid(`A replace patch needs a Value: ${patch.Key}`))
-      }
-      const write: RecordWrite = { key: patch.Key, value: patch.Op === "remove" ? null : patch.Value! }
-      writes.push(
-        patch.DeviceLastModifiedDate === undefined
-          ? write
-          : { ...write, deviceLastModifiedDate: patch.DeviceLastModifiedDate.getTime() }
-      )
-    }
-    return { writes, conditions: patches.map((patch) => ({ key: patch.Key, syncCount: patch.SyncCount })) }
-  })
+/** The writes and sync count conditions of the patches, or why they are not acceptable. */
+const patchWrites = (
+  input: typeof UpdateRecordsInput.Type
+): Pick<DatasetCommit, "conditions" | "writes"> | InvalidParameterException => {
+  const patches = input.RecordPatches ?? []
+  const seen = new Set<string>()
+  const writes: Array<RecordWrite> = []
+  for (const patch of patches) {
+    if (seen.has(patch.Key)) return invalid(`Duplicate record key in RecordPatches: ${patch.Key}`)
+    seen.add(patch.Key)
+    if (patch.Op === "replace" && patch.Value === undefined) return invalid(`A replace patch needs a Value: ${patch.Key}`)
+    const write: RecordWrite = { key: patch.Key, value: patch.Op === "remove" ? null : patch.Value! }
+    writes.push(
+      patch.DeviceLastModifiedDate === undefined
+        ? write
+        : { ...write, deviceLastModifiedDate: patch.DeviceLastModifiedDate.getTime() }
+    )
+  }
+  return { writes, conditions: patches.map((patch) => ({ key: patch.Key, syncCount: patch.SyncCount })) }
+}
 
 const afterCommit = (
   services: Services,
@@ -174,10 +180,10 @@ const afterCommit = (
   head: DatasetHead,
   records: ReadonlyArray<StoredRecord>
 ) =>
-  Effect.all([
+  Effect.zipRight(
     notifySubscribers(services, ref, pool, deviceId, head.syncCount),
     publishRecords(services, ref, pool, "replace", head.syncCount, head.lastModifiedDate, records)
-  ], { discard: true, concurrency: "unbounded" })
+  )
 
 const update = (services: Services, input: typeof UpdateRecordsInput.Type, caller: Caller) =>
   Effect.gen(function*() {
@@ -189,7 +195,9 @@ const update = (services: Services, input: typeof UpdateRecordsInput.Type, calle
     }
     const session: SyncSession | undefined = SyncSessionToken.verify(services.secret, input.SyncSessionToken, ref, now)
     if (session === undefined) return yield* Effect.fail(invalid("SyncSessionToken not valid for these inputs"))
-    const { conditions, writes } = yield* patchWrites(input)
+    const patched = patchWrites(input)
+    if (patched instanceof InvalidParameterException) return yield* Effect.fail(patched)
+    const { conditions, writes } = patched
     const pool = yield* services.store.readPool(ref.identityPoolId)
     const base = {
       ref,

@@ -1,0 +1,101 @@
+/**
+ * In-process figures of the core through the Promise facade on the memory store, each beside
+ * two baselines measured in the same run: a plain-Map implementation of the same
+ * read-check-write, and the Effect floor (a trivial service call through a ManagedRuntime).
+ */
+import { Context, Effect, Layer, ManagedRuntime } from "effect"
+import { createCognitoSync } from "@syncalite/core"
+import { measure, report } from "./measure.js"
+
+const pool = "us-east-1:be0c"
+const identity = "us-east-1:0001"
+
+/** The same read-check-write as UpdateRecords, on plain Maps: the floor of the domain logic. */
+const plainMap = () => {
+  const datasets = new Map<string, { count: number; records: Map<string, { value: string | null; count: number }> }>()
+  return {
+    update(name: string, patches: ReadonlyArray<{ key: string; value: string; count: number }>) {
+      const dataset = datasets.get(name) ?? { count: 0, records: new Map() }
+      for (const patch of patches) {
+        if ((dataset.records.get(patch.key)?.count ?? 0) !== patch.count) throw new Error("conflict")
+      }
+      const count = dataset.count + 1
+      const records = new Map(dataset.records)
+      for (const patch of patches) records.set(patch.key, { value: patch.value, count })
+      datasets.set(name, { count, records })
+      return count
+    },
+    list(name: string, since: number) {
+      const dataset = datasets.get(name)
+      if (dataset === undefined) return []
+      return [...dataset.records].filter(([, record]) => record.count > since).sort(([a], [b]) => (a < b ? -1 : 1))
+    }
+  }
+}
+
+class Floor extends Context.Tag("Floor")<Floor, { readonly call: (n: number) => Effect.Effect<number> }>() {}
+
+export const benchCore = async () => {
+  console.log("\n# core, in process, Promise facade on the memory store (1 in flight)")
+  const floorRuntime = ManagedRuntime.make(Layer.succeed(Floor, { call: (n) => Effect.succeed(n + 1) }))
+  const floor = await measure("Effect floor", (i) => floorRuntime.runPromise(Effect.flatMap(Floor, (f) => f.call(i))))
+
+  for (const size of [1, 10]) {
+    const sync = createCognitoSync({ tokenSecret: "bench-secret-0123456789" })
+    const ref = { IdentityPoolId: pool, IdentityId: identity, DatasetName: `update${size}` }
+    const keys = Array.from({ length: size }, (_, k) => `key${k}`)
+    let count = 0
+    const tokens: Array<string> = []
+    const update = async (i: number) => {
+      // every write needs a token of its own: take one minted by ListRecords beforehand
+      if (tokens.length === 0) {
+        for (let t = 0; t < 100; t++) tokens.push((await sync.listRecords({ ...ref, LastSyncCount: count })).SyncSessionToken)
+      }
+      const result = await sync.updateRecords({
+        ...ref,
+        SyncSessionToken: tokens.shift()!,
+        RecordPatches: keys.map((Key) => ({ Op: "replace" as const, Key, Value: `value ${i}`, SyncCount: count }))
+      })
+      count = result.Records[0]!.SyncCount
+    }
+    // the token-minting ListRecords runs inside the timed loop once per 100 writes; measured apart below
+    const figure = await measure(`UpdateRecords of ${size}`, update)
+    const map = plainMap()
+    let mapCount = 0
+    const baseline = await measure("plain Map", (i) => {
+      mapCount = map.update("d", keys.map((key) => ({ key, value: `value ${i}`, count: mapCount })))
+    })
+    report(`UpdateRecords of ${size} record${size > 1 ? "s" : ""} (incl. 1/100 ListRecords for tokens)`, figure, [baseline, floor], size === 1 ? 30_000 : undefined)
+    await sync.close()
+  }
+
+  {
+    const sync = createCognitoSync({ tokenSecret: "bench-secret-0123456789" })
+    const ref = { IdentityPoolId: pool, IdentityId: identity, DatasetName: "list" }
+    const map = plainMap()
+    let token = (await sync.listRecords(ref)).SyncSessionToken
+    let count = 0
+    await sync.updateRecords({
+      ...ref,
+      SyncSessionToken: token,
+      RecordPatches: Array.from({ length: 100 }, (_, k) => ({ Op: "replace" as const, Key: `key${k}`, Value: `value ${k}`, SyncCount: 0 }))
+    })
+    map.update("d", Array.from({ length: 100 }, (_, k) => ({ key: `key${k}`, value: `value ${k}`, count: 0 })))
+    count = 1
+    token = (await sync.listRecords(ref)).SyncSessionToken
+    await sync.updateRecords({
+      ...ref,
+      SyncSessionToken: token,
+      RecordPatches: Array.from({ length: 10 }, (_, k) => ({ Op: "replace" as const, Key: `key${k * 10}`, Value: "changed", SyncCount: count }))
+    })
+    map.update("d", Array.from({ length: 10 }, (_, k) => ({ key: `key${k * 10}`, value: "changed", count: 1 })))
+    const figure = await measure("ListRecords", async () => {
+      const page = await sync.listRecords({ ...ref, LastSyncCount: 1 })
+      if (page.Count !== 10) throw new Error(`expected 10 records, got ${page.Count}`)
+    })
+    const baseline = await measure("plain Map", () => map.list("d", 1))
+    report("ListRecords since N (10 changed of 100)", figure, [baseline, floor], 30_000)
+    await sync.close()
+  }
+  await floorRuntime.dispose()
+}

@@ -1,0 +1,42 @@
+/**
+ * A small harness: runs an async operation sequentially for a fixed time after a warm-up and
+ * reports operations per second.
+ */
+export interface Figure {
+  readonly name: string
+  readonly perSecond: number
+}
+
+export const measure = async (
+  name: string,
+  operation: (i: number) => Promise<unknown> | unknown,
+  { seconds = 1.5, warmup = 0.3 }: { seconds?: number; warmup?: number } = {}
+): Promise<Figure> => {
+  let i = 0
+  const run = async (until: number) => {
+    let n = 0
+    while (performance.now() < until) {
+      for (let k = 0; k < 100; k++) {
+        await operation(i++)
+        n++
+      }
+    }
+    return n
+  }
+  await run(performance.now() + warmup * 1000)
+  const start = performance.now()
+  const n = await run(start + seconds * 1000)
+  return { name, perSecond: n / ((performance.now() - start) / 1000) }
+}
+
+const fmt = (n: number) => Math.round(n).toLocaleString("en-US").padStart(10)
+
+/** Prints a figure beside its baselines, with the ratio to each. */
+export const report = (title: string, figure: Figure, baselines: ReadonlyArray<Figure>, target?: number) => {
+  const line = [`${title.padEnd(44)} ${fmt(figure.perSecond)}/s`]
+  for (const baseline of baselines) {
+    line.push(`${baseline.name}: ${fmt(baseline.perSecond)}/s (${((figure.perSecond / baseline.perSecond) * 100).toFixed(0)}%)`)
+  }
+  if (target !== undefined) line.push(`target ${target.toLocaleString("en-US")}/s: ${figure.perSecond >= target ? "met" : "MISSED"}`)
+  console.log(line.join("  |  "))
+}
