@@ -23,7 +23,7 @@ import {
   reader,
   RecordsDoc
 } from "./documents.js"
-import { byteLength, compareKeys, isMergedName, lowerBound, precondition } from "./records.js"
+import { byteLength, compareKeys, isMergedName, lowerBound, own, precondition } from "./records.js"
 
 const MAX_ATTEMPTS = 200
 const IDENTITY_SHARDS = 16
@@ -110,7 +110,7 @@ export const makeDriverStore = (driver: SyncStoreDriver): SyncStoreShape => {
       `dataset ${ref.datasetName}`,
       Effect.gen(function*() {
         const read = yield* identities.one(key.identity(ref.identityPoolId, ref.identityId))
-        const head = read?.value.datasets[ref.datasetName]
+        const head = own(read?.value.datasets, ref.datasetName)
         if (head === undefined || head.records === null) {
           return { read, head, records: [] as ReadonlyArray<StoredRecord> }
         }
@@ -244,7 +244,7 @@ export const makeDriverStore = (driver: SyncStoreDriver): SyncStoreShape => {
       Effect.gen(function*() {
         const identityKey = key.identity(ref.identityPoolId, ref.identityId)
         const read = yield* identities.one(identityKey)
-        const head = read?.value.datasets[ref.datasetName]
+        const head = own(read?.value.datasets, ref.datasetName)
         if (read === undefined || head === undefined || !head.exists) return { deleted: undefined }
         const tombstone: HeadDoc = {
           ...head,
@@ -329,16 +329,16 @@ export const makeDriverStore = (driver: SyncStoreDriver): SyncStoreShape => {
 
   const subscribe: SyncStoreShape["subscribe"] = (ref, deviceId) =>
     modifyIdentity(ref.identityPoolId, ref.identityId, (doc) => {
-      if (doc.devices[deviceId] === undefined) return [false, undefined]
-      const subscribed = doc.subscriptions[ref.datasetName] ?? []
+      if (own(doc.devices, deviceId) === undefined) return [false, undefined]
+      const subscribed = own(doc.subscriptions, ref.datasetName) ?? []
       if (subscribed.includes(deviceId)) return [true, undefined]
       return [true, { ...doc, subscriptions: { ...doc.subscriptions, [ref.datasetName]: [...subscribed, deviceId] } }]
     })
 
   const unsubscribe: SyncStoreShape["unsubscribe"] = (ref, deviceId) =>
     modifyIdentity(ref.identityPoolId, ref.identityId, (doc) => {
-      if (doc.devices[deviceId] === undefined) return ["UnknownDevice" as const, undefined]
-      const subscribed = doc.subscriptions[ref.datasetName] ?? []
+      if (own(doc.devices, deviceId) === undefined) return ["UnknownDevice" as const, undefined]
+      const subscribed = own(doc.subscriptions, ref.datasetName) ?? []
       if (!subscribed.includes(deviceId)) return ["NotSubscribed" as const, undefined]
       const rest = subscribed.filter((id) => id !== deviceId)
       const { [ref.datasetName]: _removed, ...others } = doc.subscriptions
@@ -351,8 +351,8 @@ export const makeDriverStore = (driver: SyncStoreDriver): SyncStoreShape => {
   const subscribers: SyncStoreShape["subscribers"] = (ref) =>
     Effect.map(identities.one(key.identity(ref.identityPoolId, ref.identityId)), (read) => {
       if (read === undefined) return []
-      return (read.value.subscriptions[ref.datasetName] ?? []).flatMap((deviceId) => {
-        const device = read.value.devices[deviceId]
+      return (own(read.value.subscriptions, ref.datasetName) ?? []).flatMap((deviceId) => {
+        const device = own(read.value.devices, deviceId)
         return device === undefined ? [] : [{ deviceId, ...device }]
       })
     })
@@ -361,11 +361,14 @@ export const makeDriverStore = (driver: SyncStoreDriver): SyncStoreShape => {
     Effect.flatMap(Random.nextIntBetween(0, SESSION_SHARDS), (shard) =>
       optimistic(
         `session count of ${pool}`,
-        Effect.flatMap(counters.one(key.sessions(pool, shard)), (counter) =>
-          Effect.map(
+        Effect.flatMap(counters.one(key.sessions(pool, shard)), (counter) => {
+          const counted = Effect.map(
             driver.compareAndSet(key.sessions(pool, shard), counter?.version, { count: (counter?.value.count ?? 0) + 1 }),
             (done) => done || undefined
-          ))
+          )
+          // a new shard is rare (a few per pool): the moment to make sure the pool is listed
+          return counter === undefined ? Effect.zipRight(addToIndex(key.pools, pool), counted) : counted
+        })
       ))
 
   const usageOf = (doc: IdentityDoc): Usage => {

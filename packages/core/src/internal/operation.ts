@@ -41,19 +41,21 @@ export const operation = <A, I, O, E>(spec: {
 }) =>
 (services: Services): Handler<I, O, E> => {
   const decode = decodeInput(spec.input)
-  return (input, caller) => {
-    const raw = (typeof input === "object" && input !== null ? input : {}) as {
-      readonly IdentityPoolId?: unknown
-      readonly IdentityId?: unknown
-    }
-    if (!isAllowed(caller, spec.access, spec.poolScoped === false ? undefined : raw.IdentityPoolId, raw.IdentityId)) {
-      return Effect.fail(refusal())
-    }
-    const decoded = decode(input)
-    if (decoded._tag === "Left") return Effect.fail(decoded.left)
-    return Effect.mapError(
-      spec.run(services, decoded.right, caller),
-      (error): E | InternalErrorException => error instanceof StorageError ? internal(error) : error as E
-    )
-  }
+  // suspended, so that whatever a caller passes, a method never throws: it fails or dies
+  return (input, caller) =>
+    Effect.suspend((): Effect.Effect<O, E | NotAuthorizedException | InvalidParameterException | InternalErrorException> => {
+      const raw = (typeof input === "object" && input !== null ? input : {}) as {
+        readonly IdentityPoolId?: unknown
+        readonly IdentityId?: unknown
+      }
+      if (!isAllowed(caller, spec.access, spec.poolScoped === false ? undefined : raw.IdentityPoolId, raw.IdentityId)) {
+        return Effect.fail(refusal())
+      }
+      const decoded = decode(input)
+      if (decoded._tag === "Left") return Effect.fail(decoded.left)
+      return Effect.mapError(
+        spec.run(services, decoded.right, caller),
+        (error): E | InternalErrorException => error instanceof StorageError ? internal(error) : error as E
+      )
+    })
 }

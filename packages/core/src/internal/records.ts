@@ -25,6 +25,10 @@ export const lowerBound = (
   return low
 }
 
+/** A map entry by key, never one inherited from Object.prototype (a dataset may be named "constructor"). */
+export const own = <V>(map: { readonly [key: string]: V } | undefined, key: string): V | undefined =>
+  map !== undefined && Object.hasOwn(map, key) ? map[key] : undefined
+
 export const byteLength = (text: string): number => Buffer.byteLength(text, "utf8")
 
 const identityIdPattern = /^[\w-]+:[0-9a-f-]+$/

@@ -29,19 +29,25 @@ export const streamRecords = (
       deviceLastModifiedDate: record.deviceLastModifiedDate ?? null,
       op: record.value === null ? "remove" : "replace"
     }))
-    const inline = kinesisSyncRecords === undefined ||
-      Buffer.byteLength(JSON.stringify(kinesisSyncRecords), "utf8") <= INLINE_LIMIT
-    const url = inline ? null : yield* services.stream.offload(kinesisSyncRecords!)
-    const record: StreamRecord = {
+    const inlined: StreamRecord = {
       identityPoolId: ref.identityPoolId,
       identityId: ref.identityId,
       datasetName: ref.datasetName,
       operation,
-      kinesisSyncRecords: inline ? kinesisSyncRecords ?? null : null,
-      kinesisSyncRecordsURL: url,
+      kinesisSyncRecords: kinesisSyncRecords ?? null,
+      kinesisSyncRecordsURL: null,
       lastModifiedDate,
-      payloadType: inline ? "Inline" : "S3Url",
+      payloadType: "Inline",
       syncCount
+    }
+    // the Kinesis limit applies to the whole record, not to its records alone
+    const inline = kinesisSyncRecords === undefined ||
+      Buffer.byteLength(JSON.stringify(inlined), "utf8") <= INLINE_LIMIT
+    const record: StreamRecord = inline ? inlined : {
+      ...inlined,
+      kinesisSyncRecords: null,
+      kinesisSyncRecordsURL: yield* services.stream.offload(kinesisSyncRecords),
+      payloadType: "S3Url"
     }
     yield* services.stream.publish(pool.cognitoStreams?.StreamName ?? "", record)
   })

@@ -50,5 +50,21 @@ export const validationMessage = (input: unknown, error: ParseResult.ParseError)
 export const decodeInput = <A, I>(schema: Schema.Schema<A, I>) => {
   const decode = Schema.decodeUnknownEither(schema, { errors: "all", onExcessProperty: "ignore" })
   return (input: unknown): Either.Either<A, InvalidParameterException> =>
-    Either.mapLeft(decode(input), (error) => new InvalidParameterException({ message: validationMessage(input, error) }))
+    Either.mapLeft(
+      decode(withoutNulls(input)),
+      (error) => new InvalidParameterException({ message: validationMessage(input, error) })
+    )
+}
+
+/** As in AWS's JSON protocols, a member that is null (or undefined) is a member not given. */
+const withoutNulls = (value: unknown): unknown => {
+  if (Array.isArray(value)) return value.map(withoutNulls)
+  if (typeof value !== "object" || value === null) return value
+  const prototype = Object.getPrototypeOf(value)
+  if (prototype !== Object.prototype && prototype !== null) return value
+  const out: Record<string, unknown> = {}
+  for (const [key, member] of Object.entries(value)) {
+    if (member !== null && member !== undefined) out[key] = withoutNulls(member)
+  }
+  return out
 }

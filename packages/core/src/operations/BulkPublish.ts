@@ -4,7 +4,7 @@
  *
  * @since 0.1.0
  */
-import { Cause, Clock, Effect, Either, Schema } from "effect"
+import { Cause, Clock, Effect, Either, Exit, Schema } from "effect"
 import { AlreadyStreamedException, DuplicateRequestException, InvalidParameterException } from "../CognitoSyncError.js"
 import * as S from "../Shapes.js"
 import type { PoolState } from "../SyncStore.js"
@@ -22,6 +22,13 @@ export interface BulkPublishOutput {
 }
 
 const DAY = 24 * 60 * 60 * 1000
+
+/** What GetBulkPublishDetails reports of a failure: one line, no stack. */
+const failureMessage = (cause: Cause.Cause<unknown>): string => {
+  if (Cause.isInterruptedOnly(cause)) return "The bulk publish was interrupted"
+  const error = Cause.squash(cause)
+  return `Publishing to the stream failed: ${error instanceof Error ? error.message : String(error)}`
+}
 
 const finish = (services: Services, identityPoolId: string, outcome: Either.Either<void, string>) =>
   Effect.flatMap(Clock.currentTimeMillis, (now) =>
@@ -43,18 +50,23 @@ const publishAll = (services: Services, identityPoolId: string, pool: PoolState)
     }
   })
 
+// only the publishing is interruptible: an interrupted job (the service closing) still records
+// its end, or the pool would stay IN_PROGRESS for good in a store that outlives the process
 const job = (services: Services, identityPoolId: string, pool: PoolState) =>
-  publishAll(services, identityPoolId, pool).pipe(
-    Effect.matchCauseEffect({
-      onSuccess: () => finish(services, identityPoolId, Either.right(undefined)),
-      onFailure: (cause) =>
+  Effect.uninterruptibleMask((restore) =>
+    restore(publishAll(services, identityPoolId, pool)).pipe(
+      Effect.exit,
+      Effect.flatMap((exit) =>
         finish(
           services,
           identityPoolId,
-          Either.left(Cause.isInterruptedOnly(cause) ? "The bulk publish was interrupted" : Cause.pretty(cause))
+          Exit.isSuccess(exit)
+            ? Either.right(undefined)
+            : Either.left(failureMessage(exit.cause))
         )
-    }),
-    Effect.catchAllCause((cause) => Effect.logError("syncalite: recording the end of a bulk publish failed", cause))
+      ),
+      Effect.catchAllCause((cause) => Effect.logError("syncalite: recording the end of a bulk publish failed", cause))
+    )
   )
 
 /** @since 0.1.0 @category operations */

@@ -7,7 +7,8 @@ import { Effect, Schema } from "effect"
 import { InvalidParameterException } from "../CognitoSyncError.js"
 import * as S from "../Shapes.js"
 import type { IdentityPoolUsage } from "../Shapes.js"
-import { operation } from "../internal/operation.js"
+import type { PoolUsage } from "../SyncStore.js"
+import { operation, type Services } from "../internal/operation.js"
 import { sealPage, unsealPage } from "../internal/pageToken.js"
 import { toPoolUsage } from "../internal/poolUsage.js"
 
@@ -29,6 +30,24 @@ export interface ListIdentityPoolUsageOutput {
 
 const listing = ["pools"]
 
+/**
+ * A page of the pools a restricted developer may see, in id order: full pages of those pools,
+ * not pages of all pools filtered down (which could come out empty yet carry a NextToken).
+ */
+const visiblePools = (services: Services, visible: ReadonlyArray<string>, after: string | undefined, limit: number) =>
+  Effect.gen(function*() {
+    const candidates = [...new Set(visible)].filter((id) => after === undefined || id > after).sort()
+    const pools: Array<PoolUsage> = []
+    for (const id of candidates) {
+      const usage = yield* services.store.poolUsage(id)
+      if (usage === undefined) continue
+      // one visible pool past the page: there is a next page
+      if (pools.length === limit) return { pools, more: true }
+      pools.push(usage)
+    }
+    return { pools, more: false }
+  })
+
 /** @since 0.1.0 @category operations */
 export const ListIdentityPoolUsage = operation({
   access: "developer",
@@ -43,12 +62,13 @@ export const ListIdentityPoolUsage = operation({
       )
       const limit = Math.min(input.MaxResults ?? services.config.limits.maxPoolsPerPage, services.config.limits.maxPoolsPerPage)
       const visible = caller.kind === "developer" ? caller.pools : undefined
-      const { more, pools } = yield* services.store.listPoolUsage(after, limit)
-      const page = visible === undefined ? pools : pools.filter((pool) => visible.includes(pool.identityPoolId))
+      const { more, pools } = visible === undefined
+        ? yield* services.store.listPoolUsage(after, limit)
+        : yield* visiblePools(services, visible, after, limit)
       const output: ListIdentityPoolUsageOutput = {
-        IdentityPoolUsages: page.map(toPoolUsage),
+        IdentityPoolUsages: pools.map(toPoolUsage),
         MaxResults: limit,
-        Count: page.length
+        Count: pools.length
       }
       return more
         ? { ...output, NextToken: sealPage(services.secret, listing, pools[pools.length - 1]!.identityPoolId) }

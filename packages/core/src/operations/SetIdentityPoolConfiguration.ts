@@ -29,25 +29,27 @@ export const SetIdentityPoolConfiguration = operation({
   input: SetIdentityPoolConfigurationInput,
   run: (services, input) =>
     Effect.gen(function*() {
-      const streams = input.CognitoStreams
-      if (streams?.StreamingStatus === "ENABLED" && streams.StreamName === undefined) {
-        return yield* Effect.fail(
-          new InvalidParameterException({ message: "CognitoStreams.StreamName is required when StreamingStatus is ENABLED" })
-        )
-      }
       const now = yield* Clock.currentTimeMillis
-      const pool = yield* services.store.updatePool(input.IdentityPoolId, (state) => {
+      const pool = yield* services.store.updatePool(input.IdentityPoolId, (state): Either.Either<
+        PoolState,
+        InvalidParameterException
+      > => {
         const { cognitoStreams, pushSync, ...rest } = state
         const push = input.PushSync === undefined ? pushSync : input.PushSync
         const cleared = push === undefined || (push.ApplicationArns === undefined && push.RoleArn === undefined)
-        const stream = streams ?? cognitoStreams
-        const next: PoolState = {
+        // members of CognitoStreams left out of the call keep their values: disabling keeps the stream name
+        const stream = input.CognitoStreams === undefined ? cognitoStreams : { ...cognitoStreams, ...input.CognitoStreams }
+        if (stream?.StreamingStatus === "ENABLED" && stream.StreamName === undefined) {
+          return Either.left(
+            new InvalidParameterException({ message: "CognitoStreams.StreamName is required when StreamingStatus is ENABLED" })
+          )
+        }
+        return Either.right({
           ...rest,
           ...(cleared ? {} : { pushSync: push }),
           ...(stream === undefined ? {} : { cognitoStreams: stream }),
           lastModifiedDate: now
-        }
-        return Either.right(next)
+        })
       })
       return toConfiguration(input.IdentityPoolId, pool) satisfies SetIdentityPoolConfigurationOutput
     })
