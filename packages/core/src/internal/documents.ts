@@ -94,7 +94,7 @@ export const reader = (driver: SyncStoreDriver) => <A, I>(schema: Schema.Schema<
   }
   const one = (key: string): Effect.Effect<Read<A> | undefined, StorageError> =>
     Effect.flatMap(driver.get(key), (entry) => {
-      if (entry === undefined) return Effect.succeed(undefined)
+      if (entry === undefined || entry === null) return Effect.succeed(undefined)
       const read = check(key, entry)
       return read instanceof StorageError ? Effect.fail(read) : Effect.succeed(read)
     })
@@ -103,7 +103,7 @@ export const reader = (driver: SyncStoreDriver) => <A, I>(schema: Schema.Schema<
       const reads: Array<Read<A> | undefined> = []
       for (let i = 0; i < entries.length; i++) {
         const entry = entries[i]
-        const read = entry === undefined ? undefined : check(keys[i]!, entry)
+        const read = entry === undefined || entry === null ? undefined : check(keys[i]!, entry)
         if (read instanceof StorageError) return Effect.fail(read)
         reads.push(read)
       }
