@@ -12,8 +12,10 @@
 import { Context, Effect, type Either, Layer, Schema } from "effect"
 import type { CognitoStreams, PushSync } from "./Shapes.js"
 import type { ConsumedSessions, SyncSession } from "./SyncSessionToken.js"
+import * as rules from "./internal/commitRules.js"
 import { makeDriverStore } from "./internal/driverStore.js"
 import { makeMemoryDriver } from "./internal/memoryDriver.js"
+import * as records from "./internal/records.js"
 
 /**
  * A storage fault: unreachable backend, corrupt data, a timeout. Reported to API callers as
@@ -308,6 +310,39 @@ export interface SyncStoreDriver {
   /** values come back exactly as written (same process, no serialisation), so need no validation */
   readonly trusted?: boolean
 }
+
+/**
+ * The decision of a commit, with no I/O: the refusal, or the head and records to write. Its
+ * inputs are the dataset's head, a lookup of the stored records of the keys the commit names,
+ * and the number of the identity's other existing datasets; its cost grows with the records
+ * written, not with the dataset. Native adapters call it inside their own transaction so that
+ * the rules live in one place.
+ *
+ * @since 0.1.0
+ * @category rules
+ */
+export const decideCommit: (
+  head: DatasetHead | undefined,
+  stored: (key: string) => StoredRecord | undefined,
+  otherDatasets: number,
+  commit: DatasetCommit
+) => CommitResult = rules.decideCommit
+
+/**
+ * The head a dataset keeps once deleted: sync count remembered, figures zero.
+ *
+ * @since 0.1.0
+ * @category rules
+ */
+export const deletedHead: (head: DatasetHead, now: number) => DatasetHead = rules.deletedHead
+
+/**
+ * Whether `name` is `<datasetName>.<identityId>`, a dataset merged into `datasetName`.
+ *
+ * @since 0.1.0
+ * @category rules
+ */
+export const isMergedName: (datasetName: string, name: string) => boolean = records.isMergedName
 
 /**
  * The full port over a driver: every rule of the domain's storage written once.

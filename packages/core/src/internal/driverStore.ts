@@ -1,6 +1,5 @@
 import { Effect, Random } from "effect"
 import type {
-  CommitResult,
   DatasetCommit,
   DatasetHead,
   DatasetRef,
@@ -11,7 +10,6 @@ import type {
   SyncStoreShape,
   Usage
 } from "../SyncStore.js"
-import { consume, noneConsumed, prune } from "../SyncSessionToken.js"
 import { StorageError } from "../SyncStore.js"
 import {
   CounterDoc,
@@ -23,7 +21,8 @@ import {
   reader,
   RecordsDoc
 } from "./documents.js"
-import { byteLength, compareKeys, isMergedName, lowerBound, own, precondition } from "./records.js"
+import { decideCommit, deletedHead } from "./commitRules.js"
+import { compareKeys, isMergedName, lookupIn, lowerBound, own } from "./records.js"
 
 const MAX_ATTEMPTS = 200
 const IDENTITY_SHARDS = 16
@@ -153,70 +152,23 @@ export const makeDriverStore = (driver: SyncStoreDriver): SyncStoreShape => {
   const commitOnce = (c: DatasetCommit) =>
     Effect.gen(function*() {
       const { head, read, records } = yield* readWithRecords(c.ref)
-      const refused = precondition(head, records, c)
-      if (refused !== undefined) return refused
-      const current = head?.syncCount ?? 0
       const doc = read?.value ?? emptyIdentity
-      const live = head?.exists === true
-      if (!live) {
-        const datasets = Object.values(doc.datasets).filter((other) => other.exists).length + 1
-        if (datasets > c.limits.datasetsPerIdentity) {
-          return { _tag: "LimitExceeded", limit: "datasets", value: datasets } satisfies CommitResult
-        }
-      }
-      const syncCount = current + 1
+      const decision = decideCommit(
+        head,
+        lookupIn(records),
+        Object.values(doc.datasets).filter((other) => other.exists && other.name !== c.ref.datasetName).length,
+        c
+      )
+      if (decision._tag !== "Committed") return decision
       const next = records.slice()
-      const written = new Map<string, StoredRecord>()
-      for (const write of c.writes) {
-        const record: StoredRecord = {
-          key: write.key,
-          value: write.value,
-          syncCount,
-          lastModifiedDate: c.now,
-          lastModifiedBy: c.modifiedBy,
-          ...(write.deviceLastModifiedDate === undefined ? {} : { deviceLastModifiedDate: write.deviceLastModifiedDate })
-        }
-        const at = lowerBound(next, write.key)
-        if (next[at]?.key === write.key) next[at] = record
+      for (const record of decision.records) {
+        const at = lowerBound(next, record.key)
+        if (next[at]?.key === record.key) next[at] = record
         else next.splice(at, 0, record)
-        written.set(write.key, record)
-      }
-      let numRecords = 0
-      let dataStorage = 0
-      let entryBytes = 0
-      for (const record of next) {
-        const keyBytes = byteLength(record.key)
-        entryBytes += keyBytes
-        if (record.value !== null) {
-          const bytes = keyBytes + byteLength(record.value)
-          numRecords++
-          dataStorage += bytes
-          entryBytes += bytes - keyBytes
-        }
-      }
-      if (next.length > c.limits.recordsPerDataset) {
-        return { _tag: "LimitExceeded", limit: "records", value: next.length } satisfies CommitResult
-      }
-      if (entryBytes > c.limits.bytesPerDataset) {
-        return { _tag: "LimitExceeded", limit: "bytes", value: entryBytes } satisfies CommitResult
       }
       // unique: a session commits at most once, and a dataset's sync counts never repeat
-      const version = key.records(c.ref, `${syncCount}.${c.session.id}`)
-      const nextHead: HeadDoc = {
-        name: c.ref.datasetName,
-        exists: true,
-        syncCount,
-        lastDeletionCount: head?.lastDeletionCount ?? 0,
-        creationDate: live ? head.creationDate : c.now,
-        lastModifiedDate: c.now,
-        lastModifiedBy: c.modifiedBy,
-        numRecords,
-        dataStorage,
-        entries: next.length,
-        entryBytes,
-        consumedSessions: consume(head?.consumedSessions ?? noneConsumed, c.session, c.now),
-        records: version
-      }
+      const version = key.records(c.ref, `${decision.head.syncCount}.${c.session.id}`)
+      const nextHead: HeadDoc = { ...decision.head, records: version }
       if (!(yield* driver.compareAndSet(version, undefined, { records: next }))) return undefined
       if (read === undefined) yield* registerIdentity(c.ref.identityPoolId, c.ref.identityId)
       const committed = yield* driver.compareAndSet(
@@ -229,11 +181,7 @@ export const makeDriverStore = (driver: SyncStoreDriver): SyncStoreShape => {
         return undefined
       }
       if (head?.records) yield* Effect.ignore(driver.delete(head.records))
-      return {
-        _tag: "Committed",
-        head: publicHead(nextHead),
-        records: [...written.values()]
-      } satisfies CommitResult
+      return decision
     })
 
   const commit: SyncStoreShape["commit"] = (c) => optimistic(`dataset ${c.ref.datasetName}`, commitOnce(c))
@@ -246,18 +194,7 @@ export const makeDriverStore = (driver: SyncStoreDriver): SyncStoreShape => {
         const read = yield* identities.one(identityKey)
         const head = own(read?.value.datasets, ref.datasetName)
         if (read === undefined || head === undefined || !head.exists) return { deleted: undefined }
-        const tombstone: HeadDoc = {
-          ...head,
-          exists: false,
-          lastDeletionCount: head.syncCount,
-          lastModifiedDate: now,
-          numRecords: 0,
-          dataStorage: 0,
-          entries: 0,
-          entryBytes: 0,
-          consumedSessions: prune(head.consumedSessions, now),
-          records: null
-        }
+        const tombstone: HeadDoc = { ...deletedHead(publicHead(head), now), records: null }
         const done = yield* driver.compareAndSet(identityKey, read.version, {
           ...read.value,
           datasets: { ...read.value.datasets, [ref.datasetName]: tombstone }

@@ -1,6 +1,3 @@
-import { isConsumed } from "../SyncSessionToken.js"
-import type { CommitResult, DatasetCommit, DatasetHead, StoredRecord } from "../SyncStore.js"
-
 /** Code-unit order of keys and names, the one order every list and page uses. */
 export const compareKeys = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0)
 
@@ -25,6 +22,12 @@ export const lowerBound = (
   return low
 }
 
+/** The record of a key in records sorted by key. */
+export const lookupIn = <R extends { readonly key: string }>(sorted: ReadonlyArray<R>) => (key: string): R | undefined => {
+  const at = lowerBound(sorted, key)
+  return sorted[at]?.key === key ? sorted[at] : undefined
+}
+
 /** A map entry by key, never one inherited from Object.prototype (a dataset may be named "constructor"). */
 export const own = <V>(map: { readonly [key: string]: V } | undefined, key: string): V | undefined =>
   map !== undefined && Object.hasOwn(map, key) ? map[key] : undefined
@@ -37,28 +40,3 @@ const identityIdPattern = /^[\w-]+:[0-9a-f-]+$/
 export const isMergedName = (datasetName: string, name: string): boolean =>
   name.length > datasetName.length + 1 && name.startsWith(`${datasetName}.`) &&
   identityIdPattern.test(name.slice(datasetName.length + 1))
-
-/**
- * What refuses a commit before anything is written: a consumed session, a moved dataset, a
- * patch whose sync count is not the server's. Undefined when the commit may go on.
- */
-export const precondition = (
-  head: DatasetHead | undefined,
-  records: ReadonlyArray<StoredRecord>,
-  commit: Pick<DatasetCommit, "session" | "conditions" | "expectedSyncCount">
-): Exclude<CommitResult, { _tag: "Committed" | "LimitExceeded" }> | undefined => {
-  if (head !== undefined && isConsumed(head.consumedSessions, commit.session)) return { _tag: "SessionUsed" }
-  const current = head?.syncCount ?? 0
-  if (commit.expectedSyncCount !== undefined && commit.expectedSyncCount !== current) {
-    return { _tag: "DatasetChanged", syncCount: current }
-  }
-  const live = head?.exists === true
-  for (const condition of commit.conditions) {
-    const at = live ? lowerBound(records, condition.key) : -1
-    const server = at >= 0 && records[at]?.key === condition.key ? records[at].syncCount : 0
-    if (server !== condition.syncCount) {
-      return { _tag: "Conflict", key: condition.key, server, client: condition.syncCount }
-    }
-  }
-  return undefined
-}

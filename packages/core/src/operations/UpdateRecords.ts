@@ -20,7 +20,8 @@ import type { CommitResult, DatasetCommit, DatasetHead, DatasetRef, PoolState, R
 import type { SyncTriggerEvent, SyncTriggerRecord } from "../SyncTrigger.js"
 import { operation, type Services } from "../internal/operation.js"
 import { toRecord } from "../internal/output.js"
-import { precondition } from "../internal/records.js"
+import { precondition } from "../internal/commitRules.js"
+import { lookupIn } from "../internal/records.js"
 import { notifySubscribers } from "../internal/push.js"
 import { publishRecords } from "../internal/streams.js"
 
@@ -137,7 +138,7 @@ const commitThroughTrigger = (
       const head: DatasetHead | undefined = view.head
       const current = head?.syncCount ?? 0
       // refuse early what the commit would refuse, so that the trigger never sees a rejected write
-      const refused = precondition(head, view.records, base)
+      const refused = precondition(head, lookupIn(view.records), base)
       if (refused !== undefined) return refused
       const records = head?.exists === true ? view.records : []
       const event = triggerEvent(services, ref, records, base.writes)

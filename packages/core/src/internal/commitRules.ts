@@ -1,0 +1,117 @@
+import { consume, isConsumed, noneConsumed, prune } from "../SyncSessionToken.js"
+import type { CommitResult, DatasetCommit, DatasetHead, StoredRecord } from "../SyncStore.js"
+import { byteLength } from "./records.js"
+
+/** The stored record of a key, or undefined. Only the keys a commit names are asked for. */
+export type RecordLookup = (key: string) => StoredRecord | undefined
+
+type Refusal = Exclude<CommitResult, { _tag: "Committed" }>
+
+/**
+ * What refuses a commit before anything is computed: a consumed session, a moved dataset, a
+ * patch whose sync count is not the server's (0 for a key never written).
+ */
+export const precondition = (
+  head: DatasetHead | undefined,
+  stored: RecordLookup,
+  commit: Pick<DatasetCommit, "session" | "conditions" | "expectedSyncCount">
+): Exclude<Refusal, { _tag: "LimitExceeded" }> | undefined => {
+  if (head !== undefined && isConsumed(head.consumedSessions, commit.session)) return { _tag: "SessionUsed" }
+  const current = head?.syncCount ?? 0
+  if (commit.expectedSyncCount !== undefined && commit.expectedSyncCount !== current) {
+    return { _tag: "DatasetChanged", syncCount: current }
+  }
+  const live = head?.exists === true
+  for (const condition of commit.conditions) {
+    const server = live ? stored(condition.key)?.syncCount ?? 0 : 0
+    if (server !== condition.syncCount) {
+      return { _tag: "Conflict", key: condition.key, server, client: condition.syncCount }
+    }
+  }
+  return undefined
+}
+
+const entryBytesOf = (record: StoredRecord | undefined): number =>
+  record === undefined ? 0 : byteLength(record.key) + (record.value === null ? 0 : byteLength(record.value))
+
+/**
+ * The whole decision of a commit, with no I/O: given the dataset's head, the stored records of
+ * the keys the commit writes, and how many other datasets the identity has, either the refusal
+ * or the head and records to write. Its cost grows with the records written, not with the
+ * dataset, so native adapters call it inside their own transaction.
+ */
+export const decideCommit = (
+  head: DatasetHead | undefined,
+  stored: RecordLookup,
+  otherDatasets: number,
+  commit: DatasetCommit
+): CommitResult => {
+  const refused = precondition(head, stored, commit)
+  if (refused !== undefined) return refused
+  const live = head?.exists === true
+  if (!live && otherDatasets + 1 > commit.limits.datasetsPerIdentity) {
+    return { _tag: "LimitExceeded", limit: "datasets", value: otherDatasets + 1 }
+  }
+  const syncCount = (head?.syncCount ?? 0) + 1
+  const written = new Map<string, StoredRecord>()
+  for (const write of commit.writes) {
+    written.set(write.key, {
+      key: write.key,
+      value: write.value,
+      syncCount,
+      lastModifiedDate: commit.now,
+      lastModifiedBy: commit.modifiedBy,
+      ...(write.deviceLastModifiedDate === undefined ? {} : { deviceLastModifiedDate: write.deviceLastModifiedDate })
+    })
+  }
+  let numRecords = live ? head.numRecords : 0
+  let dataStorage = live ? head.dataStorage : 0
+  let entries = live ? head.entries : 0
+  let entryBytes = live ? head.entryBytes : 0
+  for (const record of written.values()) {
+    const before = live ? stored(record.key) : undefined
+    if (before === undefined) entries++
+    entryBytes += entryBytesOf(record) - entryBytesOf(before)
+    if (before !== undefined && before.value !== null) {
+      numRecords--
+      dataStorage -= entryBytesOf(before)
+    }
+    if (record.value !== null) {
+      numRecords++
+      dataStorage += entryBytesOf(record)
+    }
+  }
+  if (entries > commit.limits.recordsPerDataset) return { _tag: "LimitExceeded", limit: "records", value: entries }
+  if (entryBytes > commit.limits.bytesPerDataset) return { _tag: "LimitExceeded", limit: "bytes", value: entryBytes }
+  return {
+    _tag: "Committed",
+    head: {
+      name: commit.ref.datasetName,
+      exists: true,
+      syncCount,
+      lastDeletionCount: head?.lastDeletionCount ?? 0,
+      creationDate: live ? head.creationDate : commit.now,
+      lastModifiedDate: commit.now,
+      lastModifiedBy: commit.modifiedBy,
+      numRecords,
+      dataStorage,
+      entries,
+      entryBytes,
+      consumedSessions: consume(head?.consumedSessions ?? noneConsumed, commit.session, commit.now)
+    },
+    records: [...written.values()]
+  }
+}
+
+/** The head a dataset keeps once deleted: its sync count remembered, its figures zero. */
+export const deletedHead = (head: DatasetHead, now: number): DatasetHead => ({
+  ...head,
+  exists: false,
+  lastDeletionCount: head.syncCount,
+  lastModifiedDate: now,
+  numRecords: 0,
+  dataStorage: 0,
+  entries: 0,
+  entryBytes: 0,
+  consumedSessions: prune(head.consumedSessions, now)
+})
