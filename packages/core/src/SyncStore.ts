@@ -15,6 +15,7 @@ import type { ConsumedSessions, SyncSession } from "./SyncSessionToken.js"
 import * as rules from "./internal/commitRules.js"
 import { makeDriverStore } from "./internal/driverStore.js"
 import { makeMemoryDriver } from "./internal/memoryDriver.js"
+import { makeMemoryStore } from "./internal/memoryStore.js"
 import * as records from "./internal/records.js"
 
 /**
@@ -353,7 +354,8 @@ export const isMergedName: (datasetName: string, name: string) => boolean = reco
 export const fromDriver = (driver: SyncStoreDriver): SyncStoreShape => makeDriverStore(driver)
 
 /**
- * An in-process driver over a `Map`, for tests and single-process apps that keep nothing.
+ * An in-process driver over a `Map`: `fromDriver(memoryDriver())` is the reference for driver
+ * adapters, and what their conformance runs compare with.
  *
  * @since 0.1.0
  * @category constructors
@@ -361,9 +363,18 @@ export const fromDriver = (driver: SyncStoreDriver): SyncStoreShape => makeDrive
 export const memoryDriver = (): SyncStoreDriver => makeMemoryDriver()
 
 /**
+ * The store in this process's memory: each method one synchronous step, so atomic without
+ * locks. For tests and single-process apps that keep nothing across restarts.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const makeMemory = (): SyncStoreShape => makeMemoryStore()
+
+/**
  * The store in memory.
  *
  * @since 0.1.0
  * @category layers
  */
-export const layerMemory: Layer.Layer<SyncStore> = Layer.sync(SyncStore, () => fromDriver(memoryDriver()))
+export const layerMemory: Layer.Layer<SyncStore> = Layer.sync(SyncStore, makeMemory)

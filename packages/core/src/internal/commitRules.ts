@@ -1,5 +1,5 @@
 import { consume, isConsumed, noneConsumed, prune } from "../SyncSessionToken.js"
-import type { CommitResult, DatasetCommit, DatasetHead, StoredRecord } from "../SyncStore.js"
+import type { CommitResult, DatasetCommit, DatasetHead, PoolUsage, StoredRecord, Usage } from "../SyncStore.js"
 import { byteLength } from "./records.js"
 
 /** The stored record of a key, or undefined. Only the keys a commit names are asked for. */
@@ -115,3 +115,40 @@ export const deletedHead = (head: DatasetHead, now: number): DatasetHead => ({
   entryBytes: 0,
   consumedSessions: prune(head.consumedSessions, now)
 })
+
+/**
+ * The usage of an identity from its dataset heads: existing datasets and their bytes, and the
+ * last change of any dataset, deleted ones included.
+ */
+export const usageOfHeads = (heads: Iterable<DatasetHead>): Usage => {
+  let datasetCount = 0
+  let dataStorage = 0
+  let lastModifiedDate: number | undefined
+  for (const head of heads) {
+    if (head.exists) {
+      datasetCount++
+      dataStorage += head.dataStorage
+    }
+    if (lastModifiedDate === undefined || head.lastModifiedDate > lastModifiedDate) lastModifiedDate = head.lastModifiedDate
+  }
+  return lastModifiedDate === undefined ? { datasetCount, dataStorage } : { datasetCount, dataStorage, lastModifiedDate }
+}
+
+/** The usage of a pool from the usage of its identities, its session count and its configuration's last change. */
+export const poolUsageOf = (
+  identityPoolId: string,
+  identities: Iterable<Usage>,
+  syncSessionsCount: number,
+  configurationModified: number | undefined
+): PoolUsage => {
+  let dataStorage = 0
+  let lastModifiedDate = configurationModified
+  for (const usage of identities) {
+    dataStorage += usage.dataStorage
+    if (usage.lastModifiedDate !== undefined && (lastModifiedDate === undefined || usage.lastModifiedDate > lastModifiedDate)) {
+      lastModifiedDate = usage.lastModifiedDate
+    }
+  }
+  const usage: PoolUsage = { identityPoolId, syncSessionsCount, dataStorage }
+  return lastModifiedDate === undefined ? usage : { ...usage, lastModifiedDate }
+}

@@ -4,7 +4,6 @@ import type {
   DatasetHead,
   DatasetRef,
   PoolState,
-  PoolUsage,
   StoredRecord,
   SyncStoreDriver,
   SyncStoreShape,
@@ -21,7 +20,7 @@ import {
   reader,
   RecordsDoc
 } from "./documents.js"
-import { decideCommit, deletedHead } from "./commitRules.js"
+import { decideCommit, deletedHead, poolUsageOf, usageOfHeads } from "./commitRules.js"
 import { compareKeys, isMergedName, lookupIn, lowerBound, own } from "./records.js"
 
 const MAX_ATTEMPTS = 200
@@ -308,23 +307,7 @@ export const makeDriverStore = (driver: SyncStoreDriver): SyncStoreShape => {
         })
       ))
 
-  const usageOf = (doc: IdentityDoc): Usage => {
-    let datasetCount = 0
-    let dataStorage = 0
-    let lastModifiedDate: number | undefined
-    for (const head of Object.values(doc.datasets)) {
-      if (head.exists) {
-        datasetCount++
-        dataStorage += head.dataStorage
-      }
-      if (lastModifiedDate === undefined || head.lastModifiedDate > lastModifiedDate) {
-        lastModifiedDate = head.lastModifiedDate
-      }
-    }
-    return lastModifiedDate === undefined
-      ? { datasetCount, dataStorage }
-      : { datasetCount, dataStorage, lastModifiedDate }
-  }
+  const usageOf = (doc: IdentityDoc): Usage => usageOfHeads(Object.values(doc.datasets))
 
   const identityUsage: SyncStoreShape["identityUsage"] = (pool, identity) =>
     Effect.map(identities.one(key.identity(pool, identity)), (read) =>
@@ -337,21 +320,12 @@ export const makeDriverStore = (driver: SyncStoreDriver): SyncStoreShape => {
         counters.many(Array.from({ length: SESSION_SHARDS }, (_, shard) => key.sessions(pool, shard))),
         pools.one(key.pool(pool))
       ])
-      let dataStorage = 0
-      let lastModifiedDate = config?.value.lastModifiedDate
-      for (const { doc } of docs) {
-        const usage = usageOf(doc)
-        dataStorage += usage.dataStorage
-        if (usage.lastModifiedDate !== undefined && (lastModifiedDate === undefined || usage.lastModifiedDate > lastModifiedDate)) {
-          lastModifiedDate = usage.lastModifiedDate
-        }
-      }
-      const usage: PoolUsage = {
-        identityPoolId: pool,
-        syncSessionsCount: sessions.reduce((sum, shard) => sum + (shard?.value.count ?? 0), 0),
-        dataStorage
-      }
-      return lastModifiedDate === undefined ? usage : { ...usage, lastModifiedDate }
+      return poolUsageOf(
+        pool,
+        docs.map(({ doc }) => usageOf(doc)),
+        sessions.reduce((sum, shard) => sum + (shard?.value.count ?? 0), 0),
+        config?.value.lastModifiedDate
+      )
     })
 
   const knownPools = Effect.map(indexes.one(key.pools), (index) => index?.value.ids ?? [])

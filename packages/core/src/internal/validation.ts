@@ -58,13 +58,27 @@ export const decodeInput = <A, I>(schema: Schema.Schema<A, I>) => {
 
 /** As in AWS's JSON protocols, a member that is null (or undefined) is a member not given. */
 const withoutNulls = (value: unknown): unknown => {
-  if (Array.isArray(value)) return value.map(withoutNulls)
+  if (Array.isArray(value)) {
+    let copy: Array<unknown> | undefined
+    for (let i = 0; i < value.length; i++) {
+      const member = withoutNulls(value[i])
+      if (member !== value[i]) (copy ??= value.slice())[i] = member
+    }
+    return copy ?? value
+  }
   if (typeof value !== "object" || value === null) return value
   const prototype = Object.getPrototypeOf(value)
   if (prototype !== Object.prototype && prototype !== null) return value
-  const out: Record<string, unknown> = {}
-  for (const [key, member] of Object.entries(value)) {
-    if (member !== null && member !== undefined) out[key] = withoutNulls(member)
+  // copied only where something changes: most inputs hold no nulls and pass through as they are
+  let copy: Record<string, unknown> | undefined
+  for (const key in value) {
+    const member = (value as Record<string, unknown>)[key]
+    const cleaned = member === null || member === undefined ? undefined : withoutNulls(member)
+    if (cleaned !== member || (member === undefined && Object.hasOwn(value, key))) {
+      copy ??= { ...value as Record<string, unknown> }
+      if (cleaned === undefined) delete copy[key]
+      else copy[key] = cleaned
+    }
   }
-  return out
+  return copy ?? value
 }

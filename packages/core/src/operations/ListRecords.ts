@@ -11,7 +11,7 @@ import type { SyncRecord } from "../Shapes.js"
 import * as SyncSessionToken from "../SyncSessionToken.js"
 import type { SyncSession } from "../SyncSessionToken.js"
 import type { DatasetRef } from "../SyncStore.js"
-import { operation, type Services } from "../internal/operation.js"
+import { operation } from "../internal/operation.js"
 import { toRecord } from "../internal/output.js"
 import { sealPage, unsealPage } from "../internal/pageToken.js"
 
@@ -49,20 +49,6 @@ type Cursor = readonly [after: string, datasetSyncCount: number, sessionId: stri
 const isCursor = (u: unknown): u is Cursor =>
   Array.isArray(u) && u.length === 4 && typeof u[0] === "string" && typeof u[1] === "number" &&
   typeof u[2] === "string" && typeof u[3] === "number"
-
-/**
- * Starts a new sync session, counted towards the pool's SyncSessionsCount.
- *
- * @since 0.1.0
- * @category internals
- */
-export const newSession = (services: Services, identityPoolId: string, now: number) =>
-  Effect.gen(function*() {
-    const id = (yield* Random.nextIntBetween(0, 2 ** 31 - 1)).toString(36) + now.toString(36) +
-      (yield* Random.nextIntBetween(0, 2 ** 31 - 1)).toString(36)
-    yield* services.store.countSession(identityPoolId)
-    return { id, expiresAt: now + Duration.toMillis(services.config.tokenLifetime) } satisfies SyncSession
-  })
 
 /** @since 0.1.0 @category operations */
 export const ListRecords = operation({
@@ -105,8 +91,15 @@ export const ListRecords = operation({
           new InvalidParameterException({ message: `No such SyncCount: ${since} exists for this Dataset` })
         )
       }
-      const session = given ??
-        (cursor === undefined ? yield* newSession(services, ref.identityPoolId, now) : { id: cursor[2], expiresAt: cursor[3] })
+      let session: SyncSession | undefined = given ??
+        (cursor === undefined ? undefined : { id: cursor[2], expiresAt: cursor[3] })
+      if (session === undefined) {
+        session = {
+          id: now.toString(36) + Math.floor((yield* Random.next) * 2 ** 52).toString(36),
+          expiresAt: now + Duration.toMillis(services.config.tokenLifetime)
+        }
+        yield* services.store.countSession(ref.identityPoolId)
+      }
       const datasetSyncCount = cursor?.[1] ?? (exists ? head.syncCount : 0)
       const records = view.records.map(toRecord)
       const output: { -readonly [K in keyof ListRecordsOutput]: ListRecordsOutput[K] } = {

@@ -1,0 +1,228 @@
+import { Effect, Either } from "effect"
+import type {
+  DatasetHead,
+  Device,
+  PoolState,
+  PoolUsage,
+  StoredRecord,
+  SyncStoreShape
+} from "../SyncStore.js"
+import { decideCommit, deletedHead, poolUsageOf, usageOfHeads } from "./commitRules.js"
+import { compareKeys, isMergedName, lowerBound } from "./records.js"
+
+interface DatasetState {
+  head: DatasetHead
+  readonly records: Map<string, StoredRecord>
+  /** the records ordered by key, kept in step with `records` */
+  readonly sorted: Array<StoredRecord>
+}
+
+interface IdentityState {
+  readonly datasets: Map<string, DatasetState>
+  readonly devices: Map<string, { readonly platform: string; readonly token: string }>
+  readonly subscriptions: Map<string, Array<string>>
+}
+
+interface PoolEntry {
+  state: PoolState
+  sessions: number
+  readonly identities: Map<string, IdentityState>
+}
+
+const emptyPool: PoolState = { events: {}, bulkPublish: { status: "NOT_STARTED" } }
+
+/**
+ * The port held in this process's memory. Every method runs as one synchronous step, so each is
+ * atomic without locks; values handed out are never mutated afterwards.
+ */
+export const makeMemoryStore = (): SyncStoreShape => {
+  const pools = new Map<string, PoolEntry>()
+
+  const poolEntry = (pool: string): PoolEntry => {
+    let entry = pools.get(pool)
+    if (entry === undefined) {
+      entry = { state: emptyPool, sessions: 0, identities: new Map() }
+      pools.set(pool, entry)
+    }
+    return entry
+  }
+  const identityOf = (pool: string, identity: string): IdentityState | undefined => pools.get(pool)?.identities.get(identity)
+  const identityEntry = (pool: string, identity: string): IdentityState => {
+    const identities = poolEntry(pool).identities
+    let entry = identities.get(identity)
+    if (entry === undefined) {
+      entry = { datasets: new Map(), devices: new Map(), subscriptions: new Map() }
+      identities.set(identity, entry)
+    }
+    return entry
+  }
+  const existing = (identity: IdentityState | undefined): Array<DatasetHead> =>
+    identity === undefined ? [] : [...identity.datasets.values()].filter((d) => d.head.exists).map((d) => d.head)
+
+  const readDataset: SyncStoreShape["readDataset"] = (ref, query) =>
+    Effect.sync(() => {
+      const identity = identityOf(ref.identityPoolId, ref.identityId)
+      const dataset = identity?.datasets.get(ref.datasetName)
+      const mergedDatasetNames = existing(identity).filter((head) => isMergedName(ref.datasetName, head.name)).map((head) =>
+        head.name
+      ).sort(compareKeys)
+      const page: Array<StoredRecord> = []
+      let more = false
+      if (dataset !== undefined) {
+        const limit = query.limit ?? Infinity
+        const sorted = dataset.sorted
+        for (let i = query.after === undefined ? 0 : lowerBound(sorted, query.after, true); i < sorted.length; i++) {
+          const record = sorted[i]!
+          if (record.syncCount <= query.since) continue
+          if (page.length >= limit) {
+            more = true
+            break
+          }
+          page.push(record)
+        }
+      }
+      return { head: dataset?.head, records: page, more, mergedDatasetNames }
+    })
+
+  const commit: SyncStoreShape["commit"] = (c) =>
+    Effect.sync(() => {
+      const identity = identityOf(c.ref.identityPoolId, c.ref.identityId)
+      const dataset = identity?.datasets.get(c.ref.datasetName)
+      const others = existing(identity).filter((head) => head.name !== c.ref.datasetName).length
+      const decision = decideCommit(dataset?.head, (key) => dataset?.records.get(key), others, c)
+      if (decision._tag !== "Committed") return decision
+      const target = identityEntry(c.ref.identityPoolId, c.ref.identityId)
+      let state = target.datasets.get(c.ref.datasetName)
+      if (state === undefined) {
+        state = { head: decision.head, records: new Map(), sorted: [] }
+        target.datasets.set(c.ref.datasetName, state)
+      }
+      state.head = decision.head
+      for (const record of decision.records) {
+        const at = lowerBound(state.sorted, record.key)
+        if (state.records.has(record.key)) state.sorted[at] = record
+        else state.sorted.splice(at, 0, record)
+        state.records.set(record.key, record)
+      }
+      return decision
+    })
+
+  const deleteDataset: SyncStoreShape["deleteDataset"] = (ref, now) =>
+    Effect.sync(() => {
+      const dataset = identityOf(ref.identityPoolId, ref.identityId)?.datasets.get(ref.datasetName)
+      if (dataset === undefined || !dataset.head.exists) return undefined
+      const deleted = dataset.head
+      dataset.head = deletedHead(deleted, now)
+      dataset.records.clear()
+      dataset.sorted.length = 0
+      return deleted
+    })
+
+  const listDatasets: SyncStoreShape["listDatasets"] = (pool, identity) =>
+    Effect.sync(() => existing(identityOf(pool, identity)).sort((a, b) => compareKeys(a.name, b.name)))
+
+  const poolDatasets: SyncStoreShape["poolDatasets"] = (pool) =>
+    Effect.sync(() =>
+      [...(pools.get(pool)?.identities ?? new Map<string, IdentityState>())].flatMap(([identityId, identity]) =>
+        existing(identity).map((head) => ({ identityPoolId: pool, identityId, datasetName: head.name }))
+      )
+    )
+
+  const readPool: SyncStoreShape["readPool"] = (pool) => Effect.sync(() => pools.get(pool)?.state ?? emptyPool)
+
+  const updatePool: SyncStoreShape["updatePool"] = (pool, update) =>
+    Effect.suspend(() => {
+      const next = update(pools.get(pool)?.state ?? emptyPool)
+      if (Either.isLeft(next)) return Effect.fail(next.left)
+      poolEntry(pool).state = next.right
+      return Effect.succeed(next.right)
+    })
+
+  const registerDevice: SyncStoreShape["registerDevice"] = (pool, identityId, device) =>
+    Effect.sync(() => {
+      const identity = identityEntry(pool, identityId)
+      for (const [deviceId, known] of identity.devices) {
+        if (known.token === device.token && known.platform === device.platform) return deviceId
+      }
+      identity.devices.set(device.deviceId, { platform: device.platform, token: device.token })
+      return device.deviceId
+    })
+
+  const subscribe: SyncStoreShape["subscribe"] = (ref, deviceId) =>
+    Effect.sync(() => {
+      const identity = identityOf(ref.identityPoolId, ref.identityId)
+      if (identity === undefined || !identity.devices.has(deviceId)) return false
+      const subscribed = identity.subscriptions.get(ref.datasetName) ?? []
+      if (!subscribed.includes(deviceId)) identity.subscriptions.set(ref.datasetName, [...subscribed, deviceId])
+      return true
+    })
+
+  const unsubscribe: SyncStoreShape["unsubscribe"] = (ref, deviceId) =>
+    Effect.sync(() => {
+      const identity = identityOf(ref.identityPoolId, ref.identityId)
+      if (identity === undefined || !identity.devices.has(deviceId)) return "UnknownDevice" as const
+      const subscribed = identity.subscriptions.get(ref.datasetName) ?? []
+      if (!subscribed.includes(deviceId)) return "NotSubscribed" as const
+      const rest = subscribed.filter((id) => id !== deviceId)
+      if (rest.length === 0) identity.subscriptions.delete(ref.datasetName)
+      else identity.subscriptions.set(ref.datasetName, rest)
+      return "Unsubscribed" as const
+    })
+
+  const subscribers: SyncStoreShape["subscribers"] = (ref) =>
+    Effect.sync(() => {
+      const identity = identityOf(ref.identityPoolId, ref.identityId)
+      return (identity?.subscriptions.get(ref.datasetName) ?? []).flatMap((deviceId): Array<Device> => {
+        const device = identity?.devices.get(deviceId)
+        return device === undefined ? [] : [{ deviceId, ...device }]
+      })
+    })
+
+  const countSession: SyncStoreShape["countSession"] = (pool) => Effect.sync(() => void poolEntry(pool).sessions++)
+
+  const identityUsage: SyncStoreShape["identityUsage"] = (pool, identityId) =>
+    Effect.sync(() => {
+      const identity = identityOf(pool, identityId)
+      return identity === undefined ? undefined : usageOfHeads([...identity.datasets.values()].map((d) => d.head))
+    })
+
+  const usageOfPool = (identityPoolId: string, entry: PoolEntry): PoolUsage =>
+    poolUsageOf(
+      identityPoolId,
+      [...entry.identities.values()].map((identity) => usageOfHeads([...identity.datasets.values()].map((d) => d.head))),
+      entry.sessions,
+      entry.state.lastModifiedDate
+    )
+
+  const poolUsage: SyncStoreShape["poolUsage"] = (pool) =>
+    Effect.sync(() => {
+      const entry = pools.get(pool)
+      return entry === undefined ? undefined : usageOfPool(pool, entry)
+    })
+
+  const listPoolUsage: SyncStoreShape["listPoolUsage"] = (after, limit) =>
+    Effect.sync(() => {
+      const ids = [...pools.keys()].sort(compareKeys)
+      const start = after === undefined ? 0 : lowerBound(ids, after, true)
+      const page = ids.slice(start, start + limit)
+      return { pools: page.map((id) => usageOfPool(id, pools.get(id)!)), more: start + limit < ids.length }
+    })
+
+  return {
+    readDataset,
+    listDatasets,
+    commit,
+    deleteDataset,
+    poolDatasets,
+    readPool,
+    updatePool,
+    registerDevice,
+    subscribe,
+    unsubscribe,
+    subscribers,
+    countSession,
+    identityUsage,
+    poolUsage,
+    listPoolUsage
+  }
+}
