@@ -1,5 +1,5 @@
 import type { Dataset, SyncRecord } from "../Shapes.js"
-import type { DatasetHead, StoredRecord } from "../SyncStore.js"
+import type { DatasetHead, DatasetRef, StoredRecord } from "../SyncStore.js"
 
 export const toDate = (millis: number): Date => new Date(millis)
 
@@ -24,3 +24,10 @@ export const toDataset = (identityId: string, head: DatasetHead): Dataset => ({
   DataStorage: head.dataStorage,
   NumRecords: head.numRecords
 })
+
+/** The dataset an operation's input names. */
+export const datasetRef = (input: {
+  readonly IdentityPoolId: string
+  readonly IdentityId: string
+  readonly DatasetName: string
+}): DatasetRef => ({ identityPoolId: input.IdentityPoolId, identityId: input.IdentityId, datasetName: input.DatasetName })

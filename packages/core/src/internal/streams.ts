@@ -7,18 +7,23 @@ const INLINE_LIMIT = 1024 * 1024
 
 export const streamingEnabled = (pool: PoolState): boolean => pool.cognitoStreams?.StreamingStatus === "ENABLED"
 
+/** What a stream record tells: a write of records, or (with none) a deletion. */
+export interface StreamWrite {
+  readonly ref: DatasetRef
+  readonly operation: "replace" | "remove"
+  readonly syncCount: number
+  readonly lastModifiedDate: number
+  readonly records: ReadonlyArray<StoredRecord> | undefined
+}
+
 /**
  * The stream record of a write (or, with no records, of a deletion), sent to the pool's stream.
  * Records too large to travel inline are offloaded and referenced by URL.
  */
 export const streamRecords = (
   services: Services,
-  ref: DatasetRef,
   pool: PoolState,
-  operation: "replace" | "remove",
-  syncCount: number,
-  lastModifiedDate: number,
-  records: ReadonlyArray<StoredRecord> | undefined
+  { lastModifiedDate, operation, records, ref, syncCount }: StreamWrite
 ): Effect.Effect<void, unknown> =>
   Effect.gen(function*() {
     const kinesisSyncRecords = records?.map((record): KinesisSyncRecord => ({
@@ -53,17 +58,9 @@ export const streamRecords = (
   })
 
 /** After a committed write: streams it when the pool streams, logging a failure. */
-export const publishRecords = (
-  services: Services,
-  ref: DatasetRef,
-  pool: PoolState,
-  operation: "replace" | "remove",
-  syncCount: number,
-  lastModifiedDate: number,
-  records: ReadonlyArray<StoredRecord> | undefined
-) =>
+export const publishRecords = (services: Services, pool: PoolState, write: StreamWrite) =>
   streamingEnabled(pool)
-    ? streamRecords(services, ref, pool, operation, syncCount, lastModifiedDate, records).pipe(
+    ? streamRecords(services, pool, write).pipe(
       Effect.catchAllCause((cause) => Effect.logWarning("syncalite: publishing to Cognito Streams failed", cause))
     )
     : Effect.void

@@ -1,8 +1,8 @@
 import { Effect, Schema } from "effect"
 import { InvalidConfigurationException } from "../CognitoSyncError.js"
 import * as S from "../Shapes.js"
-import type { DatasetRef } from "../SyncStore.js"
 import type { Services } from "./operation.js"
+import { datasetRef } from "./output.js"
 import { pushConfigured } from "./push.js"
 
 export const SubscriptionInput = Schema.Struct({
@@ -21,9 +21,5 @@ export const subscriptionTarget = (services: Services, input: typeof Subscriptio
         new InvalidConfigurationException({ message: "Push sync is not configured for this identity pool" })
       )
     }
-    return {
-      identityPoolId: input.IdentityPoolId,
-      identityId: input.IdentityId,
-      datasetName: input.DatasetName
-    } satisfies DatasetRef
+    return datasetRef(input)
   })

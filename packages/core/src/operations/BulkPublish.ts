@@ -46,7 +46,13 @@ const publishAll = (services: Services, identityPoolId: string, pool: PoolState)
     for (const ref of refs) {
       const view = yield* services.store.readDataset(ref, { since: 0 })
       if (view.head?.exists !== true) continue
-      yield* streamRecords(services, ref, pool, "replace", view.head.syncCount, view.head.lastModifiedDate, view.records)
+      yield* streamRecords(services, pool, {
+        ref,
+        operation: "replace",
+        syncCount: view.head.syncCount,
+        lastModifiedDate: view.head.lastModifiedDate,
+        records: view.records
+      })
     }
   })
 

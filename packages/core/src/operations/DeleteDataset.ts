@@ -9,7 +9,7 @@ import { ResourceNotFoundException } from "../CognitoSyncError.js"
 import * as S from "../Shapes.js"
 import type { Dataset } from "../Shapes.js"
 import { operation } from "../internal/operation.js"
-import { toDataset } from "../internal/output.js"
+import { datasetRef, toDataset } from "../internal/output.js"
 import { publishRecords } from "../internal/streams.js"
 
 /** @since 0.1.0 @category schemas */
@@ -33,13 +33,19 @@ export const DeleteDataset = operation({
   run: (services, input) =>
     Effect.gen(function*() {
       const now = yield* Clock.currentTimeMillis
-      const ref = { identityPoolId: input.IdentityPoolId, identityId: input.IdentityId, datasetName: input.DatasetName }
+      const ref = datasetRef(input)
       const deleted = yield* services.store.deleteDataset(ref, now)
       if (deleted === undefined) {
         return yield* Effect.fail(new ResourceNotFoundException({ message: `Dataset not found: ${input.DatasetName}` }))
       }
       const pool = yield* services.store.readPool(input.IdentityPoolId)
-      yield* publishRecords(services, ref, pool, "remove", deleted.syncCount, now, undefined)
+      yield* publishRecords(services, pool, {
+        ref,
+        operation: "remove",
+        syncCount: deleted.syncCount,
+        lastModifiedDate: now,
+        records: undefined
+      })
       return { Dataset: toDataset(input.IdentityId, deleted) } satisfies DeleteDatasetOutput
     })
 })

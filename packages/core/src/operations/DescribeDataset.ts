@@ -8,7 +8,7 @@ import { ResourceNotFoundException } from "../CognitoSyncError.js"
 import * as S from "../Shapes.js"
 import type { Dataset } from "../Shapes.js"
 import { operation } from "../internal/operation.js"
-import { toDataset } from "../internal/output.js"
+import { datasetRef, toDataset } from "../internal/output.js"
 
 /** @since 0.1.0 @category schemas */
 export const DescribeDatasetInput = Schema.Struct({
@@ -31,7 +31,7 @@ export const DescribeDataset = operation({
   run: (services, input) =>
     Effect.gen(function*() {
       const view = yield* services.store.readDataset(
-        { identityPoolId: input.IdentityPoolId, identityId: input.IdentityId, datasetName: input.DatasetName },
+        datasetRef(input),
         { since: 0, limit: 0 }
       )
       if (view.head?.exists !== true) {

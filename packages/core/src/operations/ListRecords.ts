@@ -10,9 +10,8 @@ import * as S from "../Shapes.js"
 import type { SyncRecord } from "../Shapes.js"
 import * as SyncSessionToken from "../SyncSessionToken.js"
 import type { SyncSession } from "../SyncSessionToken.js"
-import type { DatasetRef } from "../SyncStore.js"
 import { operation } from "../internal/operation.js"
-import { toRecord } from "../internal/output.js"
+import { datasetRef, toRecord } from "../internal/output.js"
 import { sealPage, unsealPage } from "../internal/pageToken.js"
 
 /** @since 0.1.0 @category schemas */
@@ -57,11 +56,7 @@ export const ListRecords = operation({
   run: (services, input) =>
     Effect.gen(function*() {
       const now = yield* Clock.currentTimeMillis
-      const ref: DatasetRef = {
-        identityPoolId: input.IdentityPoolId,
-        identityId: input.IdentityId,
-        datasetName: input.DatasetName
-      }
+      const ref = datasetRef(input)
       const since = input.LastSyncCount ?? 0
       const limit = Math.min(input.MaxResults ?? services.config.limits.maxRecordsPerPage, services.config.limits.maxRecordsPerPage)
       const listing = [ref.identityPoolId, ref.identityId, ref.datasetName, since]

@@ -19,7 +19,7 @@ import type { SyncSession } from "../SyncSessionToken.js"
 import type { CommitResult, DatasetCommit, DatasetHead, DatasetRef, PoolState, RecordWrite, StoredRecord } from "../SyncStore.js"
 import type { SyncTriggerEvent, SyncTriggerRecord } from "../SyncTrigger.js"
 import { operation, type Services } from "../internal/operation.js"
-import { toRecord } from "../internal/output.js"
+import { datasetRef, toRecord } from "../internal/output.js"
 import { precondition } from "../internal/commitRules.js"
 import { lookupIn } from "../internal/records.js"
 import { notifySubscribers } from "../internal/push.js"
@@ -183,17 +183,19 @@ const afterCommit = (
 ) =>
   Effect.zipRight(
     notifySubscribers(services, ref, pool, deviceId, head.syncCount),
-    publishRecords(services, ref, pool, "replace", head.syncCount, head.lastModifiedDate, records)
+    publishRecords(services, pool, {
+      ref,
+      operation: "replace",
+      syncCount: head.syncCount,
+      lastModifiedDate: head.lastModifiedDate,
+      records
+    })
   )
 
 const update = (services: Services, input: typeof UpdateRecordsInput.Type, caller: Caller) =>
   Effect.gen(function*() {
     const now = yield* Clock.currentTimeMillis
-    const ref: DatasetRef = {
-      identityPoolId: input.IdentityPoolId,
-      identityId: input.IdentityId,
-      datasetName: input.DatasetName
-    }
+    const ref = datasetRef(input)
     const session: SyncSession | undefined = SyncSessionToken.verify(services.secret, input.SyncSessionToken, ref, now)
     if (session === undefined) return yield* Effect.fail(invalid("SyncSessionToken not valid for these inputs"))
     const patched = patchWrites(input)
