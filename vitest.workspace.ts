@@ -6,7 +6,13 @@ const source = (path: string) => fileURLToPath(new URL(path, import.meta.url))
 /** Tests run against the sources of the workspace packages, not their builds. */
 const alias = {
   "@syncalite/core": source("./packages/core/src/index.ts"),
-  "@syncalite/testing": source("./packages/testing/src/index.ts")
+  "@syncalite/testing": source("./packages/testing/src/index.ts"),
+  "@syncalite/keyv": source("./packages/keyv/src/index.ts"),
+  "@syncalite/sqlite": source("./packages/sqlite/src/index.ts"),
+  "@syncalite/redis": source("./packages/redis/src/index.ts"),
+  "@syncalite/http": source("./packages/http/src/index.ts"),
+  "@syncalite/express": source("./packages/express/src/index.ts"),
+  "@syncalite/koa": source("./packages/koa/src/index.ts")
 }
 
 const project = (name: string, root: string): TestProjectInlineConfiguration => ({
@@ -17,5 +23,13 @@ const project = (name: string, root: string): TestProjectInlineConfiguration => 
 export default [
   project("core", "./packages/core"),
   project("testing", "./packages/testing"),
-  project("examples", "./examples/embedded")
+  project("keyv", "./packages/keyv"),
+  project("sqlite", "./packages/sqlite"),
+  project("redis", "./packages/redis"),
+  project("examples", "./examples/embedded"),
+  project("http", "./packages/http"),
+  project("express", "./packages/express"),
+  project("koa", "./packages/koa"),
+  project("example-express-sqlite", "./examples/express-sqlite"),
+  project("example-koa-redis", "./examples/koa-redis")
 ]

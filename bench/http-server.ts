@@ -1,0 +1,70 @@
+/**
+ * One server of the HTTP benchmark, in a process of its own: `node --import tsx bench/http-server.ts <kind> <port>`.
+ * Kinds: the bare JSON echoes (`node-echo`, `koa-echo`, `express-echo`) and Cognito Sync on the
+ * memory store (`standalone`, `koa`, `express`). Tells its parent over IPC once it listens.
+ */
+import * as http from "node:http"
+import { bodyParser } from "@koa/bodyparser"
+import express from "express"
+import Koa from "koa"
+import { Caller, createCognitoSync } from "@syncalite/core"
+import { cognitoSync as expressCognitoSync } from "@syncalite/express"
+import { Server } from "@syncalite/http"
+import { cognitoSync as koaCognitoSync } from "@syncalite/koa"
+import { benchSecret, listRef, seedRecords } from "./http-shared.js"
+
+const [kind, port] = [process.argv[2], Number(process.argv[3])]
+
+const nodeEcho = (): http.RequestListener => (req, res) => {
+  const chunks: Array<Buffer> = []
+  req.on("data", (chunk: Buffer) => chunks.push(chunk))
+  req.on("end", () => {
+    const body = JSON.stringify(JSON.parse(Buffer.concat(chunks).toString("utf8")))
+    res.writeHead(200, { "content-type": "application/json", "content-length": Buffer.byteLength(body) })
+    res.end(body)
+  })
+}
+
+const koaEcho = (): http.RequestListener => {
+  const app = new Koa()
+  app.use(bodyParser())
+  app.use((ctx) => void (ctx.body = ctx.request.body))
+  return app.callback()
+}
+
+const expressEcho = (): http.RequestListener => {
+  const app = express()
+  app.use(express.json())
+  app.post("/echo", (req, res) => void res.json(req.body))
+  return app
+}
+
+const syncServer = async (framework: "standalone" | "koa" | "express"): Promise<http.RequestListener> => {
+  const sync = createCognitoSync({ tokenSecret: benchSecret })
+  // the dataset ListRecords reads
+  const device = Caller.identity(listRef.IdentityPoolId, listRef.IdentityId)
+  const { SyncSessionToken } = await sync.listRecords(listRef, device)
+  await sync.updateRecords({ ...listRef, SyncSessionToken, RecordPatches: seedRecords }, device)
+  const options = { sync, identitySecret: benchSecret }
+  if (framework === "standalone") return Server.listener((await import("@syncalite/http")).Handler.make(options))
+  if (framework === "koa") {
+    const app = new Koa()
+    app.use(koaCognitoSync(options))
+    return app.callback()
+  }
+  const app = express()
+  app.use(expressCognitoSync(options))
+  return app
+}
+
+const listener = kind === "node-echo"
+  ? nodeEcho()
+  : kind === "koa-echo"
+  ? koaEcho()
+  : kind === "express-echo"
+  ? expressEcho()
+  : await syncServer(kind as "standalone" | "koa" | "express")
+
+const server = http.createServer({ keepAliveTimeout: 60_000 }, listener)
+server.listen(port, "127.0.0.1", () => process.send?.({ listening: port }))
+process.on("disconnect", () => process.exit(0))

@@ -1,0 +1,211 @@
+/**
+ * HTTP figures: ListRecords and UpdateRecords, signed with SigV4 by identity credentials, on the
+ * memory store, through the standalone server, Koa and Express, each beside the bare framework
+ * answering a JSON echo of the same payload size, measured in the same run.
+ *
+ * autocannon at 50 keep-alive connections in this process; every server in a process of its own
+ * (the two share the machine's cores, as in BENCH.md). Requests are signed before a run starts,
+ * so that the load generator does no more work per request for a binding than for an echo:
+ * the ListRecords request is one signed GET sent again and again; each UpdateRecords request
+ * adds a record to one of 1,000 datasets (50 identities), with a sync session token minted for it.
+ */
+import { fork } from "node:child_process"
+import { once } from "node:events"
+import * as net from "node:net"
+import { Hash } from "@smithy/hash-node"
+import { SignatureV4 } from "@smithy/signature-v4"
+import autocannon from "autocannon"
+import { SyncSessionToken } from "@syncalite/core"
+import { issueIdentityCredentials } from "@syncalite/http"
+import { benchPool, benchSecret, listRef } from "./http-shared.js"
+
+const CONNECTIONS = 50
+const WARMUP_SECONDS = 2
+const SECONDS = 3
+/** binding and bare server alternate this many times, each in a fresh process; medians are reported */
+const ROUNDS = 3
+/** the devices writing, and how many distinct writes they send to one server (at most 20 x 1024 each) */
+const IDENTITIES = 50
+const UPDATES = 100_000
+
+interface Prepared {
+  readonly method: string
+  readonly path: string
+  readonly headers: { [name: string]: string }
+  readonly body?: string
+}
+
+const freePort = async (): Promise<number> => {
+  const server = net.createServer()
+  server.listen(0, "127.0.0.1")
+  await once(server, "listening")
+  const { port } = server.address() as net.AddressInfo
+  await new Promise((resolve) => server.close(resolve))
+  return port
+}
+
+const label = (value: string) => encodeURIComponent(value)
+
+const sign = async (
+  port: number,
+  credentials: { accessKeyId: string; secretAccessKey: string; sessionToken?: string },
+  request: { method: string; path: string; query?: { [name: string]: string }; body?: string }
+): Promise<Prepared> => {
+  const signer = new SignatureV4({ service: "cognito-sync", region: "us-east-1", credentials, sha256: Hash.bind(null, "sha256") })
+  const headers: { [name: string]: string } = { host: `127.0.0.1:${port}` }
+  // content-length is left unsigned (autocannon writes it), as the v2 SDK leaves it
+  if (request.body !== undefined) headers["content-type"] = "application/json"
+  const signed = await signer.sign({
+    method: request.method,
+    protocol: "http:",
+    hostname: "127.0.0.1",
+    port,
+    path: request.path,
+    query: request.query ?? {},
+    headers,
+    ...(request.body === undefined ? {} : { body: request.body })
+  })
+  const search = new URLSearchParams(request.query ?? {}).toString()
+  return {
+    method: request.method,
+    path: search === "" ? request.path : `${request.path}?${search}`,
+    headers: signed.headers as { [name: string]: string },
+    ...(request.body === undefined ? {} : { body: request.body })
+  }
+}
+
+/** The signed requests: one ListRecords, and one UpdateRecords per fresh dataset. */
+const prepare = async (port: number) => {
+  const now = Date.now()
+  const reader = issueIdentityCredentials({ secret: benchSecret, identityPoolId: benchPool, identityId: listRef.IdentityId, ttlSeconds: 3600 })
+  const list = await sign(port, reader, {
+    method: "GET",
+    path: `/identitypools/${label(listRef.IdentityPoolId)}/identities/${label(listRef.IdentityId)}/datasets/${listRef.DatasetName}/records`,
+    query: { lastSyncCount: "0" }
+  })
+  // 50 devices (identities) x 20 datasets; each write adds a key of its own (sync count 0, so it
+  // never conflicts) to one of the datasets, in turn; signed identity by identity (the signer
+  // caches a few signing keys), sent so that consecutive writes go to different datasets
+  const updates = new Array<Prepared>(UPDATES)
+  const perIdentity = UPDATES / IDENTITIES
+  for (let i = 0; i < IDENTITIES; i++) {
+    const identityId = `us-east-1:${(0x100000 + i).toString(16)}`
+    const credentials = issueIdentityCredentials({ secret: benchSecret, identityPoolId: benchPool, identityId, ttlSeconds: 3600 })
+    for (let n = 0; n < perIdentity; n++) {
+      const ref = { identityPoolId: benchPool, identityId, datasetName: `bench-${n % 20}` }
+      const token = SyncSessionToken.mint(benchSecret, ref, { id: `bench${i}x${n}`, expiresAt: now + 3_600_000 })
+      const body = JSON.stringify({
+        SyncSessionToken: token,
+        RecordPatches: [{ Op: "replace", Key: `key${n}`, Value: `value ${i}.${n}`, SyncCount: 0, DeviceLastModifiedDate: now / 1000 }]
+      })
+      updates[n * IDENTITIES + i] = await sign(port, credentials, {
+        method: "POST",
+        path: `/identitypools/${label(benchPool)}/identities/${label(identityId)}/datasets/${ref.datasetName}`,
+        body
+      })
+    }
+  }
+  return { list, updates }
+}
+
+/** Runs `kind` in a process of its own on `port` for the duration of `use`. */
+const withServer = async <A>(kind: string, port: number, use: (url: string) => Promise<A>): Promise<A> => {
+  const child = fork(new URL("./http-server.ts", import.meta.url), [kind, String(port)], { stdio: "inherit" })
+  try {
+    await new Promise<void>((resolve, reject) => {
+      child.once("message", () => resolve())
+      child.once("exit", (code) => reject(new Error(`${kind} server exited with ${code}`)))
+    })
+    return await use(`http://127.0.0.1:${port}`)
+  } finally {
+    const exited = once(child, "exit")
+    child.kill()
+    await exited
+  }
+}
+
+interface Load {
+  readonly perSecond: number
+  readonly p99: number
+  readonly non2xx: number
+  readonly errors: number
+}
+
+/** Warm-up, then the measured run; `next` gives the request each connection sends next. */
+const load = async (url: string, next: () => Prepared): Promise<Load> => {
+  const run = (duration: number) =>
+    autocannon({
+      url,
+      connections: CONNECTIONS,
+      pipelining: 1,
+      duration,
+      requests: [{ setupRequest: (request) => Object.assign(request, next()) }]
+    })
+  await run(WARMUP_SECONDS)
+  const result = await run(SECONDS)
+  return { perSecond: result.requests.average, p99: result.latency.p99, non2xx: result.non2xx, errors: result.errors + result.timeouts }
+}
+
+const middle = (values: ReadonlyArray<number>) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!
+
+/** The median of each figure over the rounds. */
+const median = (loads: ReadonlyArray<Load>): Load => ({
+  perSecond: middle(loads.map((load) => load.perSecond)),
+  p99: middle(loads.map((load) => load.p99)),
+  non2xx: loads.reduce((sum, load) => sum + load.non2xx, 0),
+  errors: loads.reduce((sum, load) => sum + load.errors, 0)
+})
+
+const echoOf = (bytes: number): Prepared => {
+  const body = JSON.stringify({ data: "x".repeat(Math.max(0, bytes - 11)) })
+  return { method: "POST", path: "/echo", headers: { "content-type": "application/json" }, body }
+}
+
+const fmt = (n: number) => Math.round(n).toLocaleString("en-US").padStart(7)
+
+const line = (title: string, figure: Load, baseline: Load, target: number) => {
+  const ratio = figure.perSecond / baseline.perSecond
+  const latency = figure.p99 / Math.max(baseline.p99, 1)
+  const problems = figure.non2xx + figure.errors + baseline.non2xx + baseline.errors
+  console.log([
+    `${title.padEnd(34)} ${fmt(figure.perSecond)}/s p99 ${String(figure.p99).padStart(3)} ms`,
+    `bare: ${fmt(baseline.perSecond)}/s p99 ${String(baseline.p99).padStart(3)} ms`,
+    `${(ratio * 100).toFixed(0)}% (target ${target * 100}%: ${ratio >= target ? "met" : "MISSED"})`,
+    `p99 ${latency.toFixed(1)}x (target 3x: ${latency <= 3 ? "met" : "MISSED"})`,
+    ...(problems > 0 ? [`non-2xx or errors: ${problems}`] : [])
+  ].join("  |  "))
+}
+
+export const benchHttp = async () => {
+  console.log(`\n# HTTP: SigV4 identity credentials, memory store, ${CONNECTIONS} keep-alive connections (autocannon), ${SECONDS} s after ${WARMUP_SECONDS} s of warm-up, median of ${ROUNDS} rounds`)
+  const port = await freePort()
+  const { list, updates } = await prepare(port)
+  const listSize = Buffer.byteLength(await withServer("standalone", port, async (url) => {
+    const response = await fetch(`${url}${list.path}`, { headers: list.headers })
+    if (response.status !== 200) throw new Error(`ListRecords answered ${response.status}: ${await response.text()}`)
+    return response.text()
+  }))
+  const updateSize = Buffer.byteLength(updates[0]!.body!)
+  console.log(`payloads: ListRecords answers ${listSize} bytes (10 records); UpdateRecords sends ${updateSize} bytes; each echo carries as many`)
+
+  for (const [framework, echo, binding, target] of [
+    ["node:http", "node-echo", "standalone", 0.4],
+    ["Koa", "koa-echo", "koa", 0.5],
+    ["Express", "express-echo", "express", 0.5]
+  ] as const) {
+    for (const [operation, size] of [["ListRecords", listSize], ["UpdateRecords", updateSize]] as const) {
+      const figures: Array<Load> = []
+      const baselines: Array<Load> = []
+      const echoRequest = echoOf(size)
+      for (let round = 0; round < ROUNDS; round++) {
+        // a fresh server each round: the prepared writes are new to it
+        let cursor = 0
+        const next = operation === "ListRecords" ? () => list : () => updates[cursor++ % updates.length]!
+        figures.push(await withServer(binding, port, (url) => load(url, next)))
+        if (cursor > updates.length) console.log(`  (ran out of prepared writes after ${updates.length}: the rest were refused)`)
+        baselines.push(await withServer(echo, port, (url) => load(url, () => echoRequest)))
+      }
+      line(`${operation} via ${binding === "standalone" ? "standalone server" : framework}`, median(figures), median(baselines), target)
+    }
+  }
+}

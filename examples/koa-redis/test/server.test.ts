@@ -1,0 +1,34 @@
+import { CognitoSyncClient, ListRecordsCommand, UpdateRecordsCommand } from "@aws-sdk/client-cognito-sync"
+import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { issueIdentityCredentials } from "@syncalite/http"
+import { HttpSuite } from "@syncalite/testing"
+import { main } from "../src/server.js"
+
+const secret = "koa example test secret!"
+const pool = "us-east-1:0e1a2b3c"
+
+describe("examples/koa-redis", () => {
+  let running: Awaited<ReturnType<typeof main>>
+  beforeAll(async () => {
+    running = await main({ PORT: "0", SYNCALITE_SECRET: secret }, () => undefined)
+  })
+  afterAll(() => running.close())
+
+  it("runs on memory until the Redis adapter exists", () => {
+    expect(running.environment.store).toBe("memory")
+  })
+
+  it("syncs a v3 device and a sync-manager device", async () => {
+    const identityId = "us-east-1:0000bbbb"
+    const credentials = issueIdentityCredentials({ secret, identityPoolId: pool, identityId })
+    const phone = new CognitoSyncClient({ endpoint: running.endpoint, region: "us-east-1", credentials, maxAttempts: 1 })
+    const ref = { IdentityPoolId: pool, IdentityId: identityId, DatasetName: "progress" }
+    const { SyncSessionToken } = await phone.send(new ListRecordsCommand(ref))
+    await phone.send(new UpdateRecordsCommand({ ...ref, SyncSessionToken, RecordPatches: [{ Op: "replace", Key: "level", Value: "3", SyncCount: 0 }] }))
+    phone.destroy()
+    const tablet = await HttpSuite.syncManager(running.endpoint, pool, identityId, credentials, "progress")
+    await tablet.synchronize()
+    expect(await tablet.get("level")).toBe("3")
+    expect(await (await fetch(`${running.endpoint}/healthz`)).json()).toEqual({ ok: true })
+  })
+})

@@ -1,0 +1,274 @@
+/**
+ * The framework-free handler: `handle(request)` turns one HTTP request of the Cognito Sync
+ * REST-JSON protocol into a call of the `CognitoSync` service and answers the response. It
+ * never throws: every failure is an AWS-shaped JSON error (`x-amzn-ErrorType`, `__type`,
+ * `message`, the model's status), and every response carries an `x-amzn-RequestId`.
+ *
+ * A request goes through: the route (404 `UnknownOperationException`, 405
+ * `MethodNotAllowedException`), the body up to `maxBodyBytes` (413
+ * `RequestEntityTooLargeException`), authentication (403 `NotAuthorizedException`), decoding
+ * (400 `InvalidParameterException`), then the operation, which authorizes the caller before
+ * anything else (SPEC B §11).
+ *
+ * @example
+ * ```ts
+ * import { createCognitoSync } from "@syncalite/core"
+ * import { Handler } from "@syncalite/http"
+ *
+ * const handler = Handler.make({
+ *   sync: createCognitoSync({ tokenSecret: process.env.SYNCALITE_SECRET }),
+ *   developers: [{ accessKeyId: "AKIDEXAMPLE", secretAccessKey: "a developer secret", accountId: "123456789012" }],
+ *   identitySecret: process.env.SYNCALITE_SECRET
+ * })
+ * const response = await handler.handle({ method: "GET", url: "/identitypools", headers: {} })
+ * // { status: 403, headers: { "x-amzn-ErrorType": "NotAuthorizedException", ... }, body: "{...}" }
+ * ```
+ *
+ * @since 0.1.0
+ */
+import { randomUUID } from "node:crypto"
+import { Cause, Context, Effect, Exit, Layer, ManagedRuntime, Runtime } from "effect"
+import { type Caller, CognitoSync, CognitoSyncError } from "@syncalite/core"
+import type { CognitoSyncClient } from "@syncalite/core"
+import { type BodySource, readBody, TOO_LARGE, UNREADABLE } from "./internal/body.js"
+import { DecodeError, decodeInput, encodeError, encodeOutput, type HttpResponse } from "./Protocol.js"
+import * as Router from "./Router.js"
+import * as Sigv4 from "./Sigv4.js"
+
+/**
+ * Request headers: lower-case names, as Node gives them.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface HttpHeaders {
+  readonly [name: string]: string | ReadonlyArray<string> | undefined
+}
+
+/**
+ * A request, from any server or framework.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface HttpRequest {
+  readonly method: string
+  /** the path and query below the mount point, percent-encoded as received: what is routed */
+  readonly url: string
+  /** the path and query exactly as the client sent them, mount path included: what is signed; `url` by default */
+  readonly originalUrl?: string
+  readonly headers: HttpHeaders
+  /** the raw body: bytes, a string, or a stream (a Node `IncomingMessage`) read up to the limit */
+  readonly body?: BodySource
+  /** a JSON body the application already parsed, when its raw bytes are gone */
+  readonly parsedBody?: unknown
+  /** the framework's own request object, for an `authenticate` hook */
+  readonly native?: unknown
+}
+
+export type { HttpResponse }
+
+/**
+ * Authenticates a request with the application's own login; `undefined` when it does not.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type Authenticate = (request: HttpRequest) => Caller.Caller | undefined | Promise<Caller.Caller | undefined>
+
+/**
+ * What the handler serves: the Promise facade's instance (`createCognitoSync(...)`, which the
+ * application keeps and closes) or a layer of the service (built by the handler, released by
+ * `dispose`).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type Service = CognitoSyncClient | Layer.Layer<CognitoSync.CognitoSync, unknown>
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface HandlerOptions extends Sigv4.Sigv4Options {
+  readonly sync: Service
+  /** the application's own login, tried before SigV4 */
+  readonly authenticate?: Authenticate
+  /** the identity pools served; any well-formed pool id by default. Callers are narrowed to them. */
+  readonly pools?: ReadonlyArray<string>
+  /** the largest body read; 2 MiB by default (a dataset holds at most 1 MB) */
+  readonly maxBodyBytes?: number
+  /** told about every internal error answered as InternalErrorException; `console.error` by default */
+  readonly onDefect?: (defect: unknown) => void
+}
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface Handler {
+  /** answers a request; never rejects */
+  readonly handle: (request: HttpRequest) => Promise<HttpResponse>
+  /** releases the service when the handler built it from a layer */
+  readonly dispose: () => Promise<void>
+}
+
+/**
+ * The default body limit: 2 MiB.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
+export const defaultMaxBodyBytes = 2 * 1024 * 1024
+
+const refused = { name: "NotAuthorizedException", status: 403, message: "The request signature or credentials are not valid" }
+const internal = { name: "InternalErrorException", status: 500, message: "An internal error occurred" }
+
+const isFacade = (u: unknown): u is CognitoSyncClient =>
+  typeof u === "object" && u !== null && "runtime" in u && ManagedRuntime.isManagedRuntime((u as CognitoSyncClient).runtime)
+
+const lowerCased = (headers: HttpHeaders): HttpHeaders => {
+  for (const name in headers) {
+    if (name !== name.toLowerCase()) {
+      const out: { [name: string]: string | ReadonlyArray<string> | undefined } = {}
+      for (const key in headers) out[key.toLowerCase()] = headers[key]
+      return out
+    }
+  }
+  return headers
+}
+
+const hasBody = (headers: HttpHeaders): boolean =>
+  headers["transfer-encoding"] !== undefined || (headers["content-length"] !== undefined && headers["content-length"] !== "0")
+
+type Method = (input: unknown, caller: Caller.Caller) => Effect.Effect<unknown, unknown>
+
+interface Ready {
+  readonly service: CognitoSync.CognitoSyncShape
+  readonly run: (effect: Effect.Effect<unknown, unknown>) => Promise<Exit.Exit<unknown, unknown>>
+}
+
+/**
+ * Builds a handler.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const make = (options: HandlerOptions): Handler => {
+  const owned = isFacade(options.sync)
+    ? undefined
+    : Layer.isLayer(options.sync)
+    ? ManagedRuntime.make(options.sync)
+    : undefined
+  const managed = isFacade(options.sync) ? options.sync.runtime : owned
+  if (managed === undefined) {
+    throw new TypeError("syncalite: `sync` must be a createCognitoSync(...) instance or a layer of CognitoSync")
+  }
+  const sigv4 = options.developers === undefined && options.identitySecret === undefined ? undefined : Sigv4.verifier(options)
+  if (sigv4 === undefined && options.authenticate === undefined) {
+    throw new TypeError("syncalite: configure `developers`, `identitySecret` or `authenticate`: nothing could call the server otherwise")
+  }
+  const limit = options.maxBodyBytes ?? defaultMaxBodyBytes
+  const onDefect = options.onDefect ?? ((defect: unknown) => console.error("syncalite: internal error", defect))
+
+  const ready: Promise<Ready> = managed.runtime().then((runtime) => ({
+    service: Context.get(runtime.context, CognitoSync.CognitoSync),
+    run: Runtime.runPromiseExit(runtime)
+  }))
+  // a service that fails to build answers every request with InternalErrorException
+  ready.catch(() => undefined)
+
+  const served = options.pools === undefined ? undefined : new Set(options.pools)
+  /** The caller within the pools served: a developer sees only those, an identity of another pool nothing. */
+  const narrowed = (caller: Caller.Caller | undefined): Caller.Caller | undefined => {
+    if (caller === undefined || served === undefined) return caller
+    if (caller.kind === "identity") return served.has(caller.identityPoolId) ? caller : undefined
+    const pools = caller.pools === undefined ? [...served] : caller.pools.filter((pool) => served.has(pool))
+    return { ...caller, pools }
+  }
+
+  const authenticate = async (request: HttpRequest, headers: HttpHeaders, bytes: Uint8Array) => {
+    const hooked = options.authenticate === undefined
+      ? undefined
+      : await options.authenticate(headers === request.headers ? request : { ...request, headers })
+    if (hooked !== undefined || sigv4 === undefined) return narrowed(hooked)
+    return narrowed(await sigv4({ method: request.method, url: request.originalUrl ?? request.url, headers, body: bytes }))
+  }
+
+  const respond = async (request: HttpRequest, requestId: string): Promise<HttpResponse> => {
+    const method = request.method.toUpperCase()
+    const url = request.url
+    const question = url.indexOf("?")
+    const path = question < 0 ? url : url.slice(0, question)
+    const found = Router.match(method, path)
+    if (found._tag === "NotFound") {
+      return encodeError({ name: "UnknownOperationException", status: 404, message: "No Cognito Sync operation at this path" }, requestId)
+    }
+    if (found._tag === "MethodNotAllowed") {
+      return encodeError(
+        { name: "MethodNotAllowedException", status: 405, message: `This path does not accept ${method.slice(0, 16)}` },
+        requestId,
+        { allow: found.allow.join(", ") }
+      )
+    }
+    const headers = lowerCased(request.headers)
+    // a body parsed by the application: its bytes are gone, and both stock clients wrote them with
+    // JSON.stringify, which the signature check reproduces; a parser may give `{}` for no body at all
+    const parsedOnly = request.body === undefined && request.parsedBody !== undefined && hasBody(headers)
+    const read = await (parsedOnly
+      ? readBody(Buffer.from(JSON.stringify(request.parsedBody) ?? ""), {}, limit)
+      : readBody(request.body, headers, limit))
+    if (read === TOO_LARGE) {
+      // the rest of the body is discarded as it arrives (Node does so for a body nobody read); a
+      // declared length far beyond the limit is not worth reading: the connection is closed instead
+      const declared = Number(headers["content-length"])
+      return encodeError(
+        { name: "RequestEntityTooLargeException", status: 413, message: `The request body is larger than ${limit} bytes` },
+        requestId,
+        declared > 8 * limit ? { connection: "close" } : undefined
+      )
+    }
+    if (read === UNREADABLE) {
+      return encodeError({ name: "InvalidParameterException", status: 400, message: "The request body could not be read" }, requestId)
+    }
+    const caller = await authenticate(request, headers, read)
+    if (caller === undefined) return encodeError(refused, requestId)
+    const input = decodeInput(
+      found.route,
+      found.labels,
+      question < 0 ? "" : url.slice(question + 1),
+      headers,
+      parsedOnly ? { parsed: request.parsedBody } : { bytes: read }
+    )
+    if (input instanceof DecodeError) return encodeError(input, requestId)
+    const { run, service } = await ready
+    const exit = await run((service[found.route.serviceMethod] as Method)(input, caller))
+    if (Exit.isSuccess(exit)) return encodeOutput(found.route, exit.value, requestId)
+    const failure = Cause.failureOption(exit.cause)
+    if (failure._tag === "Some" && CognitoSyncError.isCognitoSyncError(failure.value)) {
+      if (failure.value._tag === "InternalErrorException") onDefect(failure.value)
+      return encodeError({ name: failure.value._tag, status: failure.value.status, message: failure.value.message }, requestId)
+    }
+    onDefect(Cause.squash(exit.cause))
+    return encodeError(internal, requestId)
+  }
+
+  return {
+    handle: async (request) => {
+      const requestId = randomUUID()
+      try {
+        return await respond(request, requestId)
+      } catch (defect) {
+        try {
+          onDefect(defect)
+        } catch {
+          // a throwing logger must not make the handler throw
+        }
+        return encodeError(internal, requestId)
+      }
+    },
+    dispose: async () => {
+      if (owned !== undefined) await owned.dispose()
+    }
+  }
+}

@@ -1,0 +1,217 @@
+/**
+ * The REST-JSON protocol of Cognito Sync: an operation's input read from the path labels, the
+ * query string, the headers and the JSON body of a request, and outputs and errors written as
+ * the AWS SDKs read them (timestamps as epoch seconds, errors with `x-amzn-ErrorType` and a
+ * body holding `__type` and `message`).
+ *
+ * @since 0.1.0
+ */
+import type { Route } from "./Router.js"
+
+/**
+ * An HTTP response, ready to be written by any server.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface HttpResponse {
+  readonly status: number
+  readonly headers: { readonly [name: string]: string }
+  readonly body: string
+}
+
+/**
+ * An error as the protocol sends it: the AWS exception name, its HTTP status and its message.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface WireError {
+  readonly name: string
+  readonly status: number
+  readonly message: string
+}
+
+/**
+ * A request the protocol could not turn into an input.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class DecodeError {
+  /** @since 0.1.0 */
+  readonly _tag = "DecodeError"
+  /** @since 0.1.0 */
+  readonly name = "InvalidParameterException"
+  /** @since 0.1.0 */
+  readonly status = 400
+  constructor(readonly message: string) {}
+}
+
+const decodeComponent = (text: string, what: string): string | DecodeError => {
+  if (!text.includes("%")) return text
+  try {
+    return decodeURIComponent(text)
+  } catch {
+    return new DecodeError(`The ${what} is not a valid percent-encoded string`)
+  }
+}
+
+/**
+ * The name/value pairs of a raw query string, percent-decoded (`+` is a plus sign, as the SigV4
+ * canonical query has it).
+ *
+ * @since 0.1.0
+ * @category decoding
+ */
+export const parseQuery = (query: string): Array<readonly [string, string]> | DecodeError => {
+  const pairs: Array<readonly [string, string]> = []
+  if (query === "") return pairs
+  for (const part of query.split("&")) {
+    if (part === "") continue
+    const eq = part.indexOf("=")
+    const name = decodeComponent(eq < 0 ? part : part.slice(0, eq), "query string")
+    if (typeof name !== "string") return name
+    const value = decodeComponent(eq < 0 ? "" : part.slice(eq + 1), "query string")
+    if (typeof value !== "string") return value
+    pairs.push([name, value])
+  }
+  return pairs
+}
+
+const isPlainObject = (u: unknown): u is { [key: string]: unknown } =>
+  typeof u === "object" && u !== null && !Array.isArray(u)
+
+/** JSON null is an absent member, as the AWS deserializers read it. */
+const withoutNulls = (value: unknown): unknown => {
+  if (Array.isArray(value)) return value.map(withoutNulls)
+  if (!isPlainObject(value)) return value
+  const out: { [key: string]: unknown } = {}
+  for (const key of Object.keys(value)) {
+    const member = value[key]
+    if (member === null) continue
+    // own property even for "__proto__"
+    Object.defineProperty(out, key, { value: withoutNulls(member), enumerable: true, writable: true, configurable: true })
+  }
+  return out
+}
+
+/** Epoch seconds to a `Date` at every timestamp path; anything else is left for validation to refuse. */
+const toDates = (value: unknown, path: ReadonlyArray<string>): unknown => {
+  if (path.length === 0) return typeof value === "number" && Number.isFinite(value) ? new Date(value * 1000) : value
+  const [head, ...rest] = path
+  if (head === "*") return Array.isArray(value) ? value.map((item) => toDates(item, rest)) : value
+  if (!isPlainObject(value) || !Object.hasOwn(value, head!)) return value
+  return { ...value, [head!]: toDates(value[head!], rest) }
+}
+
+const integerPattern = /^-?\d{1,16}$/
+
+/**
+ * The input of an operation from the parts of a request: labels (still percent-encoded), the raw
+ * query string, lower-case headers and the JSON body (bytes, or a value the application parsed).
+ * Types are left for the operation's own validation to check, so that a wrong type gets the
+ * AWS validation message.
+ *
+ * @since 0.1.0
+ * @category decoding
+ */
+export const decodeInput = (
+  route: Route,
+  labels: { readonly [member: string]: string },
+  query: string,
+  headers: { readonly [name: string]: string | ReadonlyArray<string> | undefined },
+  body: { readonly bytes: Uint8Array } | { readonly parsed: unknown }
+): { [member: string]: unknown } | DecodeError => {
+  const input: { [member: string]: unknown } = {}
+  if (route.body.length > 0) {
+    let parsed: unknown
+    if ("parsed" in body) {
+      parsed = body.parsed
+    } else if (body.bytes.length === 0) {
+      parsed = {}
+    } else {
+      try {
+        parsed = JSON.parse(Buffer.from(body.bytes.buffer, body.bytes.byteOffset, body.bytes.byteLength).toString("utf8"))
+      } catch {
+        return new DecodeError("The request body is not valid JSON")
+      }
+    }
+    if (!isPlainObject(parsed)) return new DecodeError("The request body must be a JSON object")
+    let members: unknown = {}
+    const picked: { [member: string]: unknown } = {}
+    for (const member of route.body) {
+      if (Object.hasOwn(parsed, member)) picked[member] = parsed[member]
+    }
+    members = withoutNulls(picked)
+    for (const path of route.timestamps) members = toDates(members, path)
+    Object.assign(input, members)
+  }
+  for (const [name, member] of Object.entries(route.headers)) {
+    const value = headers[name]
+    if (value !== undefined) input[member] = typeof value === "string" ? value : value.join(",")
+  }
+  if (query !== "") {
+    const pairs = parseQuery(query)
+    if (pairs instanceof DecodeError) return pairs
+    for (const [name, value] of pairs) {
+      if (!Object.hasOwn(route.query, name)) continue
+      const spec = route.query[name]!
+      if (Object.hasOwn(input, spec.member)) continue
+      input[spec.member] = spec.type === "integer" && integerPattern.test(value) ? Number(value) : value
+    }
+  }
+  for (const [member, raw] of Object.entries(labels)) {
+    const value = decodeComponent(raw, "request path")
+    if (typeof value !== "string") return value
+    input[member] = value
+  }
+  return input
+}
+
+/** Dates become epoch seconds, everywhere in an output. */
+const toWire = (value: unknown): unknown => {
+  if (value instanceof Date) return value.getTime() / 1000
+  if (Array.isArray(value)) return value.map(toWire)
+  if (!isPlainObject(value)) return value
+  const out: { [key: string]: unknown } = {}
+  for (const key of Object.keys(value)) {
+    const member = value[key]
+    if (member !== undefined) out[key] = toWire(member)
+  }
+  return out
+}
+
+/**
+ * A successful response: the operation's status and its output as JSON.
+ *
+ * @since 0.1.0
+ * @category encoding
+ */
+export const encodeOutput = (route: Route, output: unknown, requestId: string): HttpResponse => ({
+  status: route.status,
+  headers: { "content-type": "application/json", "x-amzn-RequestId": requestId },
+  body: JSON.stringify(toWire(output ?? {}))
+})
+
+/**
+ * An error response, the same on every path (validation, authentication, unknown route, 500):
+ * the name in `x-amzn-ErrorType` and as `__type` in a JSON body with the message.
+ *
+ * @since 0.1.0
+ * @category encoding
+ */
+export const encodeError = (
+  error: WireError,
+  requestId: string,
+  headers?: { readonly [name: string]: string }
+): HttpResponse => ({
+  status: error.status,
+  headers: {
+    ...headers,
+    "content-type": "application/json",
+    "x-amzn-ErrorType": error.name,
+    "x-amzn-RequestId": requestId
+  },
+  body: JSON.stringify({ __type: error.name, message: error.message })
+})

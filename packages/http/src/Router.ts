@@ -1,0 +1,130 @@
+/**
+ * The route table of the Cognito Sync REST-JSON protocol, generated from the API model
+ * (`scripts/generate-routes.ts`), and the matching of a request path against it.
+ *
+ * @since 0.1.0
+ */
+import type { CognitoSync } from "@syncalite/core"
+import { type OperationName, type RouteSpec, routes as generated } from "./internal/routes.js"
+
+/**
+ * One operation on the wire: its method, its path with `{Member}` labels, and where each
+ * member of its input travels (query, header, body).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Route extends RouteSpec {
+  /** the method of the `CognitoSync` service that implements it */
+  readonly serviceMethod: keyof CognitoSync.CognitoSyncShape
+}
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export type { OperationName }
+
+/**
+ * What a request path and method resolve to.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type Match =
+  | { readonly _tag: "Found"; readonly route: Route; readonly labels: { readonly [member: string]: string } }
+  | { readonly _tag: "MethodNotAllowed"; readonly allow: ReadonlyArray<string> }
+  | { readonly _tag: "NotFound" }
+
+const serviceMethods: { readonly [K in OperationName]: keyof CognitoSync.CognitoSyncShape } = {
+  BulkPublish: "bulkPublish",
+  DeleteDataset: "deleteDataset",
+  DescribeDataset: "describeDataset",
+  DescribeIdentityPoolUsage: "describeIdentityPoolUsage",
+  DescribeIdentityUsage: "describeIdentityUsage",
+  GetBulkPublishDetails: "getBulkPublishDetails",
+  GetCognitoEvents: "getCognitoEvents",
+  GetIdentityPoolConfiguration: "getIdentityPoolConfiguration",
+  ListDatasets: "listDatasets",
+  ListIdentityPoolUsage: "listIdentityPoolUsage",
+  ListRecords: "listRecords",
+  RegisterDevice: "registerDevice",
+  SetCognitoEvents: "setCognitoEvents",
+  SetIdentityPoolConfiguration: "setIdentityPoolConfiguration",
+  SubscribeToDataset: "subscribeToDataset",
+  UnsubscribeFromDataset: "unsubscribeFromDataset",
+  UpdateRecords: "updateRecords"
+} satisfies typeof CognitoSync.operationNames
+
+/**
+ * The 17 routes of the API model.
+ *
+ * @since 0.1.0
+ * @category routes
+ */
+export const routes: ReadonlyArray<Route> = generated.map((route) => ({
+  ...route,
+  serviceMethod: serviceMethods[route.operation]
+}))
+
+const isLabel = (segment: string) => segment.startsWith("{")
+
+/** Routes by number of segments, so that a match looks at few candidates. */
+const bySegments = new Map<number, Array<Route>>()
+for (const route of routes) {
+  const list = bySegments.get(route.path.length) ?? []
+  list.push(route)
+  bySegments.set(route.path.length, list)
+}
+
+const notFound: Match = { _tag: "NotFound" }
+
+/**
+ * The segments of a percent-encoded path: empty segments are dropped, as the clients' signers
+ * drop them (a trailing slash on an endpoint gives `//`); `undefined` for `.` and `..`.
+ *
+ * @since 0.1.0
+ * @category routes
+ */
+export const segments = (path: string): ReadonlyArray<string> | undefined => {
+  const out: Array<string> = []
+  for (const segment of path.split("/")) {
+    if (segment === "") continue
+    if (segment === "." || segment === "..") return undefined
+    out.push(segment)
+  }
+  return out
+}
+
+/**
+ * Resolves a method and a percent-encoded path (below the mount point, without the query) to
+ * a route and its labels, still percent-encoded.
+ *
+ * @since 0.1.0
+ * @category routes
+ */
+export const match = (method: string, path: string): Match => {
+  const parts = segments(path)
+  if (parts === undefined) return notFound
+  const candidates = bySegments.get(parts.length)
+  if (candidates === undefined) return notFound
+  let allow: Array<string> | undefined
+  for (const route of candidates) {
+    let labels: { [member: string]: string } | undefined
+    let matched = true
+    for (let i = 0; i < parts.length; i++) {
+      const template = route.path[i]!
+      if (isLabel(template)) {
+        labels ??= {}
+        labels[template.slice(1, -1)] = parts[i]!
+      } else if (template !== parts[i]) {
+        matched = false
+        break
+      }
+    }
+    if (!matched) continue
+    if (route.method === method) return { _tag: "Found", route, labels: labels ?? {} }
+    ;(allow ??= []).push(route.method)
+  }
+  return allow === undefined ? notFound : { _tag: "MethodNotAllowed", allow }
+}

@@ -1,0 +1,12 @@
+/**
+ * @since 0.1.0
+ */
+export * as Handler from "./Handler.js"
+export * as IdentityCredentials from "./IdentityCredentials.js"
+export * as NodeHttp from "./NodeHttp.js"
+export * as Protocol from "./Protocol.js"
+export * as Router from "./Router.js"
+export * as Server from "./Server.js"
+export * as Sigv4 from "./Sigv4.js"
+export { issueIdentityCredentials } from "./IdentityCredentials.js"
+export { createServer } from "./Server.js"

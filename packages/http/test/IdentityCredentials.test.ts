@@ -1,0 +1,48 @@
+import { describe, expect, it } from "vitest"
+import { IdentityCredentials, issueIdentityCredentials } from "@syncalite/http"
+
+const secret = "a secret of sixteen+ characters"
+const ids = { identityPoolId: "us-east-1:0e1a2b3c", identityId: "us-east-1:0000aaaa" }
+
+describe("IdentityCredentials", () => {
+  it("issues credentials shaped like AWS temporary credentials, verified by anyone with the secret", () => {
+    const now = Date.UTC(2025, 0, 1)
+    const credentials = issueIdentityCredentials({ secret, ...ids, ttlSeconds: 900, now })
+    expect(credentials.accessKeyId).toMatch(/^ASIA[A-Z2-7]{16}$/)
+    expect(credentials.secretAccessKey).toHaveLength(40)
+    expect(credentials.expiration).toEqual(new Date(now + 900_000))
+    expect(IdentityCredentials.verify(secret, credentials.sessionToken, now + 899_000)).toEqual({
+      ...ids,
+      accessKeyId: credentials.accessKeyId,
+      secretAccessKey: credentials.secretAccessKey,
+      expiration: credentials.expiration
+    })
+  })
+
+  it("refuses expired, forged and foreign tokens", () => {
+    const now = Date.UTC(2025, 0, 1)
+    const { sessionToken } = issueIdentityCredentials({ secret, ...ids, ttlSeconds: 60, now })
+    expect(IdentityCredentials.verify(secret, sessionToken, now + 60_000)).toBeUndefined()
+    expect(IdentityCredentials.verify("another secret, sixteen+", sessionToken, now)).toBeUndefined()
+    const [prefix, body, mac] = sessionToken.split(".")
+    const forged = Buffer.from(JSON.stringify(["us-east-1:0e1a2b3c", "us-east-1:0000bbbb", 9e9, "x"])).toString("base64url")
+    expect(IdentityCredentials.verify(secret, `${prefix}.${forged}.${mac}`, now)).toBeUndefined()
+    expect(IdentityCredentials.verify(secret, `${prefix}.${body}.${mac!.slice(1)}`, now)).toBeUndefined()
+    expect(IdentityCredentials.verify(secret, "", now)).toBeUndefined()
+    expect(IdentityCredentials.verify(secret, "x".repeat(5000), now)).toBeUndefined()
+  })
+
+  it("gives every issue its own keys", () => {
+    const a = issueIdentityCredentials({ secret, ...ids })
+    const b = issueIdentityCredentials({ secret, ...ids })
+    expect(a.accessKeyId).not.toBe(b.accessKeyId)
+    expect(a.secretAccessKey).not.toBe(b.secretAccessKey)
+  })
+
+  it("refuses a short secret, malformed ids and a lifetime that is not positive", () => {
+    expect(() => issueIdentityCredentials({ secret: "short", ...ids })).toThrow(/at least 16 characters/)
+    expect(() => issueIdentityCredentials({ secret, ...ids, identityId: "no-colon" })).toThrow(/identityId/)
+    expect(() => issueIdentityCredentials({ secret, ...ids, identityPoolId: "us-east-1:XYZ" })).toThrow(/identityPoolId/)
+    expect(() => issueIdentityCredentials({ secret, ...ids, ttlSeconds: 0 })).toThrow(/ttlSeconds/)
+  })
+})

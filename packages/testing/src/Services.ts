@@ -1,0 +1,83 @@
+/**
+ * Real services for adapter tests: their URLs from the environment, and a check that they answer.
+ * A test file asks once, at collection time; when the service is unreachable the tests are
+ * skipped with a loud message — except under CI (`CI` set), where that is a failure.
+ *
+ * @example
+ * ```ts
+ * import { Services } from "@syncalite/testing"
+ * const redis = await Services.check("redis")
+ * describe.skipIf(!redis.available)("on Redis", () => { ... redis.url ... })
+ * ```
+ *
+ * @since 0.1.0
+ */
+import { connect } from "node:net"
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface Service {
+  readonly name: string
+  readonly url: string
+  readonly available: boolean
+}
+
+/**
+ * The services the adapters are tested against, their environment variables and defaults.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
+export const known = {
+  redis: { variable: "REDIS_URL", fallback: "redis://127.0.0.1:6379" },
+  postgres: { variable: "POSTGRES_URL", fallback: "postgres://postgres@127.0.0.1:5432/test" }
+} as const
+
+/**
+ * The URL of a service: its environment variable, or the default.
+ *
+ * @since 0.1.0
+ * @category accessors
+ */
+export const url = (name: keyof typeof known): string => process.env[known[name].variable] || known[name].fallback
+
+/**
+ * Whether something accepts TCP connections at the host and port of a URL, within `timeoutMs`.
+ *
+ * @since 0.1.0
+ * @category checks
+ */
+export const reachable = (address: string, timeoutMs = 1000): Promise<boolean> => {
+  const { hostname, port, protocol } = new URL(address)
+  const defaults: { readonly [protocol: string]: number } = { "redis:": 6379, "rediss:": 6379, "postgres:": 5432, "postgresql:": 5432 }
+  return new Promise((resolve) => {
+    const socket = connect({ host: hostname.replace(/^\[|\]$/g, ""), port: Number(port) || defaults[protocol] || 0 })
+    const done = (ok: boolean) => {
+      socket.destroy()
+      resolve(ok)
+    }
+    socket.setTimeout(timeoutMs, () => done(false))
+    socket.once("connect", () => done(true))
+    socket.once("error", () => done(false))
+  })
+}
+
+/**
+ * The service if it answers. Unreachable: a loud warning and `available: false`, or, under CI,
+ * an error that fails the test file.
+ *
+ * @since 0.1.0
+ * @category checks
+ */
+export const check = async (name: keyof typeof known): Promise<Service> => {
+  const address = url(name)
+  const available = await reachable(address)
+  if (!available) {
+    const message = `${name} is not reachable at ${address} (set ${known[name].variable})`
+    if (process.env.CI) throw new Error(`${message}: CI needs it`)
+    console.warn(`\n!!! SKIPPING the ${name} tests: ${message}\n`)
+  }
+  return { name, url: address, available }
+}

@@ -1,0 +1,6 @@
+/**
+ * @since 0.1.0
+ */
+export * as HttpSuite from "./HttpSuite.js"
+export * as StorageSuite from "./StorageSuite.js"
+export * as Services from "./Services.js"

@@ -1,0 +1,129 @@
+/**
+ * Raw HTTP for the HTTP suite: requests sent byte for byte as written (paths, headers and bodies
+ * a stock client would never produce), signed by the AWS SDK v2 signer, which shares no code
+ * with the server's verifier.
+ */
+import { createHash } from "node:crypto"
+import * as http from "node:http"
+import { createRequire } from "node:module"
+
+export interface Credentials {
+  readonly accessKeyId: string
+  readonly secretAccessKey: string
+  readonly sessionToken?: string
+}
+
+export interface RawRequest {
+  readonly method: string
+  /** the path and query, sent exactly as given (the endpoint's prefix is added in front) */
+  readonly path: string
+  readonly headers?: { readonly [name: string]: string }
+  readonly body?: string | Buffer
+  /** signs the request with these credentials (SigV4, service cognito-sync) */
+  readonly credentials?: Credentials
+  readonly region?: string
+  /** the signing time; now by default */
+  readonly date?: Date
+  /** changes the request after it was signed */
+  readonly tamper?: (request: { path: string; headers: { [name: string]: string }; body: string | Buffer }) => void
+  /** sends the body in chunks, without content-length */
+  readonly chunked?: boolean
+}
+
+export interface RawResponse {
+  readonly status: number
+  readonly headers: http.IncomingHttpHeaders
+  readonly text: string
+  readonly json: unknown
+}
+
+const require = createRequire(import.meta.url)
+
+/** The AWS SDK for JavaScript v2, without its maintenance-mode notice. */
+export const awsV2 = (): any => {
+  process.env.AWS_SDK_JS_SUPPRESS_MAINTENANCE_MODE_MESSAGE ??= "1"
+  return require("aws-sdk")
+}
+
+const agent = new http.Agent({ keepAlive: true, maxSockets: 32 })
+
+/** Signs the way the v2 SDK signs (content-type and content-length unsigned). */
+const sign = (
+  endpoint: URL,
+  request: { method: string; path: string; headers: { [name: string]: string }; body: string | Buffer },
+  credentials: Credentials,
+  region: string,
+  date: Date
+) => {
+  const AWS = awsV2()
+  const signable = new AWS.HttpRequest(new AWS.Endpoint(endpoint.origin), region)
+  signable.method = request.method
+  signable.path = request.path
+  signable.body = request.body
+  signable.headers = { ...request.headers }
+  const signer = new AWS.Signers.V4(signable, "cognito-sync", { signatureCache: false })
+  signer.addAuthorization(new AWS.Credentials(credentials), date)
+  Object.assign(request.headers, signable.headers)
+}
+
+/** Sends one request to an endpoint (`http://host:port/prefix`). */
+export const send = (endpointUrl: string, raw: RawRequest): Promise<RawResponse> => {
+  const endpoint = new URL(endpointUrl)
+  const prefix = endpoint.pathname.replace(/\/+$/, "")
+  const body = raw.body ?? ""
+  const request = {
+    method: raw.method,
+    path: prefix + raw.path,
+    headers: {
+      Host: endpoint.host,
+      "X-Amz-Content-Sha256": createHash("sha256").update(body).digest("hex"),
+      ...(body.length > 0 || raw.method === "POST" ? { "Content-Type": "application/json" } : {}),
+      ...(raw.chunked === true ? {} : { "Content-Length": String(Buffer.byteLength(body)) }),
+      ...raw.headers
+    } as { [name: string]: string },
+    body
+  }
+  if (raw.credentials !== undefined) sign(endpoint, request, raw.credentials, raw.region ?? "us-east-1", raw.date ?? new Date())
+  if (raw.tamper !== undefined) {
+    raw.tamper(request)
+    // a changed body keeps a truthful length: the signature is what must catch it
+    if (request.headers["Content-Length"] !== undefined) request.headers["Content-Length"] = String(Buffer.byteLength(request.body))
+  }
+  return new Promise((resolve, reject) => {
+    const req = http.request({
+      agent,
+      host: endpoint.hostname,
+      port: endpoint.port,
+      method: request.method,
+      path: request.path,
+      headers: request.headers,
+      timeout: 10_000
+    }, (res) => {
+      const chunks: Array<Buffer> = []
+      res.on("data", (chunk: Buffer) => chunks.push(chunk))
+      res.on("error", reject)
+      res.on("end", () => {
+        const text = Buffer.concat(chunks).toString("utf8")
+        let json: unknown
+        try {
+          json = JSON.parse(text)
+        } catch {
+          json = undefined
+        }
+        resolve({ status: res.statusCode ?? 0, headers: res.headers, text, json })
+      })
+    })
+    req.on("timeout", () => req.destroy(new Error(`no answer to ${request.method} ${request.path} within 10 s`)))
+    req.on("error", reject)
+    if (raw.chunked === true) {
+      const bytes = Buffer.from(request.body)
+      for (let at = 0; at < bytes.length; at += 16 * 1024) req.write(bytes.subarray(at, at + 16 * 1024))
+      req.end()
+    } else {
+      req.end(request.body)
+    }
+  })
+}
+
+/** Percent-encodes a path label as the clients do (`:` becomes `%3A`). */
+export const label = (value: string): string => encodeURIComponent(value)
