@@ -109,13 +109,14 @@ const rejection = (cause: Cause.Cause<unknown>): Error => {
 export const createCognitoSync = (options: CognitoSyncOptions = {}): CognitoSyncClient => {
   const runtime = ManagedRuntime.make(layer(options))
   const defaultCaller = Caller.developer(options.accountId ?? "developer")
-  const service = runtime.runPromise(CognitoSync.CognitoSync)
-  // a layer that fails to build rejects every call; this keeps the rejection from going unhandled meanwhile
-  service.catch(() => undefined)
+  // built once; a layer that fails to build (an unreachable store) fails every call with its error
+  const service = runtime.runPromiseExit(CognitoSync.CognitoSync)
   const methods = Object.fromEntries(
     Object.keys(CognitoSync.operations).map((name) => {
       const method = async (input: unknown, caller: Caller.Caller = defaultCaller) => {
-        const sync = (await service)[name as keyof CognitoSync.CognitoSyncShape] as (
+        const built = await service
+        if (Exit.isFailure(built)) throw rejection(built.cause)
+        const sync = built.value[name as keyof CognitoSync.CognitoSyncShape] as (
           input: unknown,
           caller: Caller.Caller
         ) => Effect.Effect<unknown, CognitoSyncError>

@@ -1,4 +1,4 @@
-import { Effect } from "effect"
+import { Effect, Layer } from "effect"
 import { describe, expect, it } from "vitest"
 import { Caller, CognitoSync, createCognitoSync, SyncStore } from "@syncalite/core"
 
@@ -115,6 +115,15 @@ describe("createCognitoSync", () => {
     await sync.updateRecords({ ...ref, SyncSessionToken: second.SyncSessionToken, RecordPatches: [{ Op: "replace", Key: "k", Value: "2", SyncCount: 1 }] }, device)
     expect(pushed).toEqual([{ source: "cognito-sync", identityPoolId: ref.IdentityPoolId, identityId: ref.IdentityId, datasetName: "settings", syncCount: "2" }])
     expect(streamed).toEqual([["changes", 1], ["changes", 2]])
+    await sync.close()
+  })
+
+  it("fails every call with InternalErrorException when the store cannot be opened", async () => {
+    const unreachable = Layer.fail(new SyncStore.StorageError({ message: "cannot open the database" }))
+    const sync = createCognitoSync({ tokenSecret: secret, store: unreachable })
+    const error = await sync.describeDataset(dataset()).catch((e: unknown) => e)
+    expect(error).toMatchObject({ name: "InternalErrorException", status: 500 })
+    expect((error as { cause: unknown }).cause).toMatchObject({ _tag: "StorageError", message: "cannot open the database" })
     await sync.close()
   })
 

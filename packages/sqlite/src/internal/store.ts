@@ -1,0 +1,477 @@
+import type BetterSqlite3 from "better-sqlite3"
+import { Effect, Either } from "effect"
+import { SyncStore } from "@syncalite/core"
+import {
+  corrupt,
+  encodeKey,
+  encodeValue,
+  emptyPool,
+  headColumns,
+  headKey,
+  headOf,
+  type HeadRow,
+  poolColumn,
+  poolKey,
+  poolsCodec,
+  byKeyBlob,
+  recordColumns,
+  recordOf,
+  type RecordRow,
+  sessionsCodec
+} from "./rows.js"
+import { type KnownDataset, makeKnown } from "./known.js"
+import { SCHEMA_VERSION, schema } from "./schema.js"
+
+type Database = BetterSqlite3.Database
+
+const compareKeys = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0)
+
+const describe = (cause: unknown): string => {
+  const code = (cause as { code?: unknown } | undefined)?.code
+  const message = cause instanceof Error ? cause.message : String(cause)
+  return typeof code === "string" ? `${code}: ${message}` : message
+}
+
+/** A failure of SQLite as a StorageError that says what it is: a busy database is not a corrupt one. */
+export const storageError = (what: string, key: string | undefined, cause: unknown, busyTimeout: number): SyncStore.StorageError => {
+  if (cause instanceof SyncStore.StorageError) return cause
+  const code = String((cause as { code?: unknown } | undefined)?.code ?? "")
+  const reason = code.startsWith("SQLITE_BUSY") || code.startsWith("SQLITE_LOCKED")
+    ? `the database stayed locked by another connection for longer than the busy timeout (${busyTimeout} ms)`
+    : code.startsWith("SQLITE_CORRUPT") || code === "SQLITE_NOTADB"
+    ? `the database file is damaged or not a SQLite database (${describe(cause)})`
+    : describe(cause)
+  return new SyncStore.StorageError({
+    message: `SQLite: ${what}${key === undefined ? "" : ` ${key}`} failed: ${reason}`,
+    ...(key === undefined ? {} : { key }),
+    cause
+  })
+}
+
+/** Creates the tables, if they are not there, and checks that this code understands the file. */
+export const prepareSchema = (db: Database): void => {
+  db.transaction(() => {
+    db.exec(schema)
+    const version = db.prepare("SELECT value FROM syncalite_meta WHERE name = 'schema'").pluck().get()
+    if (version !== SCHEMA_VERSION) {
+      throw new SyncStore.StorageError({
+        message: `SQLite: the file holds syncalite tables of schema ${String(version)}; this version reads schema ${SCHEMA_VERSION}`,
+        key: "syncalite_meta/schema"
+      })
+    }
+  }).immediate()
+}
+
+/** The port over one open connection. Statements are prepared once; every call is one transaction. */
+export const makeSqliteStore = (db: Database, busyTimeout: number): SyncStore.SyncStoreShape => {
+  const sessions = sessionsCodec()
+  const poolOf = poolsCodec()
+  const statement = <R = unknown>(sql: string) => db.prepare<Array<unknown>, R>(sql)
+
+  const head = {
+    select: statement<HeadRow>("SELECT * FROM syncalite_datasets WHERE pool = ? AND identity = ? AND name = ?"),
+    insert: statement(
+      `INSERT INTO syncalite_datasets (pool, identity, name, live, sync_count, last_deletion_count, creation_date,
+         last_modified_date, last_modified_by, num_records, data_storage, entries, entry_bytes, consumed_sessions)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+    ),
+    update: statement(
+      `UPDATE syncalite_datasets SET live = ?, sync_count = ?, last_deletion_count = ?, creation_date = ?,
+         last_modified_date = ?, last_modified_by = ?, num_records = ?, data_storage = ?, entries = ?, entry_bytes = ?,
+         consumed_sessions = ?
+       WHERE id = ?`
+    ),
+    liveCount: statement<number>("SELECT count(*) FROM syncalite_datasets WHERE pool = ? AND identity = ? AND live = 1").pluck(),
+    live: statement<HeadRow & { readonly name: string }>(
+      "SELECT * FROM syncalite_datasets WHERE pool = ? AND identity = ? AND live = 1"
+    ),
+    merged: statement<string>(
+      "SELECT name FROM syncalite_datasets WHERE pool = ? AND identity = ? AND name >= ? AND name < ? AND live = 1"
+    ).pluck(),
+    ofPool: statement<{ readonly identity: string; readonly name: string }>(
+      "SELECT identity, name FROM syncalite_datasets WHERE pool = ? AND live = 1"
+    )
+  }
+
+  const columns = recordColumns
+  const raw = <R>(sql: string) => db.prepare<Array<unknown>, R>(sql).raw()
+  const record = {
+    select: raw<RecordRow>(`SELECT ${columns} FROM syncalite_records WHERE dataset = ? AND key = ?`),
+    upsert: statement(
+      `INSERT INTO syncalite_records (dataset, key, value, sync_count, modified, modified_by, device_modified)
+       VALUES (?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (dataset, key) DO UPDATE SET value = excluded.value, sync_count = excluded.sync_count,
+         modified = excluded.modified, modified_by = excluded.modified_by, device_modified = excluded.device_modified`
+    ),
+    deleteAll: statement("DELETE FROM syncalite_records WHERE dataset = ?"),
+    // since 0: the primary key, in key order
+    all: raw<RecordRow>(`SELECT ${columns} FROM syncalite_records WHERE dataset = ? ORDER BY key LIMIT ?`),
+    allAfter: raw<RecordRow>(`SELECT ${columns} FROM syncalite_records WHERE dataset = ? AND key > ? ORDER BY key LIMIT ?`),
+    // since N: the index of changes, which finds the rows changed after N whatever the size of the
+    // dataset; they are put in key order here, cheaper than SQLite's sorter for the few rows a
+    // sync usually reads (a page is every change, up to 1024, by default)
+    since: raw<RecordRow>(
+      `SELECT ${columns} FROM syncalite_records INDEXED BY syncalite_records_changed WHERE dataset = ? AND sync_count > ?`
+    ),
+    sinceAfter: raw<RecordRow>(
+      `SELECT ${columns} FROM syncalite_records INDEXED BY syncalite_records_changed
+       WHERE dataset = ? AND sync_count > ? AND key > ?`
+    )
+  }
+
+  const pool = {
+    select: statement<{ readonly configuration: unknown; readonly sessions: unknown }>(
+      "SELECT configuration, sessions FROM syncalite_pools WHERE pool = ?"
+    ),
+    known: statement("INSERT OR IGNORE INTO syncalite_pools (pool) VALUES (?)"),
+    configure: statement(
+      `INSERT INTO syncalite_pools (pool, configuration) VALUES (?, ?)
+       ON CONFLICT (pool) DO UPDATE SET configuration = excluded.configuration`
+    ),
+    countSession: statement(
+      `INSERT INTO syncalite_pools (pool, sessions) VALUES (?, 1)
+       ON CONFLICT (pool) DO UPDATE SET sessions = sessions + 1`
+    ),
+    page: statement<string>("SELECT pool FROM syncalite_pools WHERE pool > ? ORDER BY pool LIMIT ?").pluck(),
+    first: statement<string>("SELECT pool FROM syncalite_pools ORDER BY pool LIMIT ?").pluck(),
+    usage: statement<{ readonly bytes: unknown; readonly modified: unknown }>(
+      `SELECT coalesce(sum(CASE WHEN live = 1 THEN data_storage ELSE 0 END), 0) AS bytes, max(last_modified_date) AS modified
+       FROM syncalite_datasets WHERE pool = ?`
+    )
+  }
+
+  const identity = {
+    usage: statement<{ readonly heads: number; readonly datasets: unknown; readonly bytes: unknown; readonly modified: unknown }>(
+      `SELECT count(*) AS heads, coalesce(sum(live = 1), 0) AS datasets,
+         coalesce(sum(CASE WHEN live = 1 THEN data_storage ELSE 0 END), 0) AS bytes, max(last_modified_date) AS modified
+       FROM syncalite_datasets WHERE pool = ? AND identity = ?`
+    ),
+    hasDevices: statement("SELECT 1 FROM syncalite_devices WHERE pool = ? AND identity = ? LIMIT 1").pluck()
+  }
+
+  const device = {
+    byToken: statement<string>(
+      "SELECT device_id FROM syncalite_devices WHERE pool = ? AND identity = ? AND platform = ? AND token = ?"
+    ).pluck(),
+    exists: statement("SELECT 1 FROM syncalite_devices WHERE pool = ? AND identity = ? AND device_id = ?").pluck(),
+    register: statement(
+      "INSERT OR REPLACE INTO syncalite_devices (pool, identity, device_id, platform, token) VALUES (?, ?, ?, ?, ?)"
+    ),
+    subscribe: statement(
+      "INSERT OR IGNORE INTO syncalite_subscriptions (pool, identity, dataset, device_id) VALUES (?, ?, ?, ?)"
+    ),
+    unsubscribe: statement(
+      "DELETE FROM syncalite_subscriptions WHERE pool = ? AND identity = ? AND dataset = ? AND device_id = ?"
+    ),
+    subscribers: statement<{ readonly device_id: string; readonly platform: string; readonly token: string }>(
+      `SELECT d.device_id, d.platform, d.token FROM syncalite_subscriptions s
+       JOIN syncalite_devices d ON d.pool = s.pool AND d.identity = s.identity AND d.device_id = s.device_id
+       WHERE s.pool = ? AND s.identity = ? AND s.dataset = ? ORDER BY s.rowid`
+    )
+  }
+
+  const run = <A>(what: string, key: string | undefined, body: () => A): Effect.Effect<A, SyncStore.StorageError> =>
+    Effect.try({ try: body, catch: (cause) => storageError(what, key, cause, busyTimeout) })
+
+  const readHead = (ref: SyncStore.DatasetRef) => {
+    const key = headKey(ref.identityPoolId, ref.identityId, ref.datasetName)
+    const row = head.select.get(ref.identityPoolId, ref.identityId, ref.datasetName)
+    return { key, row, head: row === undefined ? undefined : headOf(row, ref.datasetName, key, sessions) }
+  }
+
+  const mergedNames = (ref: SyncStore.DatasetRef): Array<string> =>
+    head.merged.all(ref.identityPoolId, ref.identityId, `${ref.datasetName}.`, `${ref.datasetName}/`)
+      .filter((name) => SyncStore.isMergedName(ref.datasetName, name))
+      .sort(compareKeys)
+
+  const readTransaction = db.transaction((ref: SyncStore.DatasetRef, query: SyncStore.RecordQuery): SyncStore.DatasetView => {
+    const { head: current, key, row } = readHead(ref)
+    const mergedDatasetNames = mergedNames(ref)
+    if (row === undefined || current === undefined || !current.exists) {
+      return { head: current, records: [], more: false, mergedDatasetNames }
+    }
+    // one more than asked for tells whether more remain
+    const limit = query.limit === undefined ? -1 : query.limit + 1
+    const rows = query.since > 0
+      ? (query.after === undefined
+        ? record.since.all(row.id, query.since)
+        : record.sinceAfter.all(row.id, query.since, encodeKey(query.after))).sort(byKeyBlob)
+      : query.after === undefined
+      ? record.all.all(row.id, limit)
+      : record.allAfter.all(row.id, encodeKey(query.after), limit)
+    const more = query.limit !== undefined && rows.length > query.limit
+    const records: Array<SyncStore.StoredRecord> = []
+    for (let i = 0; i < rows.length && (query.limit === undefined || i < query.limit); i++) {
+      records.push(recordOf(rows[i]!, key))
+    }
+    return { head: current, records, more, mergedDatasetNames }
+  })
+
+  const dataVersion = statement<number>("PRAGMA data_version").pluck()
+  const known = makeKnown()
+
+  /** A dataset's id and head, as this connection knows it or from the file; undefined if never written. */
+  const knownDataset = (ref: SyncStore.DatasetRef, key: string): KnownDataset | undefined => {
+    const remembered = known.dataset(key)
+    if (remembered !== undefined) return remembered
+    const row = head.select.get(ref.identityPoolId, ref.identityId, ref.datasetName)
+    if (row === undefined) return undefined
+    const read = { id: row.id, head: headOf(row, ref.datasetName, key, sessions), records: new Map() }
+    known.remember(key, read)
+    return read
+  }
+
+  /** The number of live datasets of an identity. */
+  const liveDatasets = (identityPoolId: string, identityId: string): number => {
+    const identityKey = `${identityPoolId}/${identityId}`
+    const remembered = known.liveCount(identityKey)
+    if (remembered !== undefined) return remembered
+    const count = head.liveCount.get(identityPoolId, identityId)!
+    known.setLiveCount(identityKey, count)
+    return count
+  }
+
+  /** A write transaction's outcome, and what the connection learns once it is committed. */
+  interface Written<A> {
+    readonly outcome: A
+    readonly learn?: () => void
+  }
+
+  const commitTransaction = db.transaction((commit: SyncStore.DatasetCommit): Written<SyncStore.CommitResult> => {
+    known.check(dataVersion.get())
+    const { datasetName, identityId, identityPoolId } = commit.ref
+    const key = headKey(identityPoolId, identityId, datasetName)
+    const current = knownDataset(commit.ref, key)
+    const lookup = (recordKey: string): SyncStore.StoredRecord | undefined => {
+      if (current === undefined) return undefined
+      if (current.records.has(recordKey)) return current.records.get(recordKey)
+      const found = record.select.get(current.id, encodeKey(recordKey))
+      const read = found === undefined ? undefined : recordOf(found, key)
+      current.records.set(recordKey, read)
+      return read
+    }
+    const wasLive = current?.head.exists === true
+    const live = liveDatasets(identityPoolId, identityId)
+    const decision = SyncStore.decideCommit(current?.head, lookup, live - (wasLive ? 1 : 0), commit)
+    if (decision._tag !== "Committed") return { outcome: decision }
+    let id = current?.id
+    if (id === undefined) {
+      id = Number(
+        head.insert.run(identityPoolId, identityId, datasetName, ...headColumns(decision.head, sessions, undefined)).lastInsertRowid
+      )
+      pool.known.run(identityPoolId)
+    } else {
+      head.update.run(...headColumns(decision.head, sessions, id), id)
+    }
+    for (const written of decision.records) {
+      record.upsert.run(
+        id,
+        encodeKey(written.key),
+        encodeValue(written.value),
+        written.syncCount,
+        written.lastModifiedDate,
+        written.lastModifiedBy,
+        written.deviceLastModifiedDate ?? null
+      )
+    }
+    const datasetId = id
+    return {
+      outcome: decision,
+      learn: () => {
+        if (wasLive) {
+          current!.head = decision.head
+          for (const written of decision.records) current!.records.set(written.key, written)
+          known.remember(key, current!)
+        } else {
+          // a dataset that was not live has no other records
+          known.remember(key, { id: datasetId, head: decision.head, records: new Map(decision.records.map((r) => [r.key, r])) })
+          known.setLiveCount(`${identityPoolId}/${identityId}`, live + 1)
+        }
+      }
+    }
+  })
+
+  const deleteTransaction = db.transaction(
+    (ref: SyncStore.DatasetRef, now: number): Written<SyncStore.DatasetHead | undefined> => {
+      known.check(dataVersion.get())
+      const key = headKey(ref.identityPoolId, ref.identityId, ref.datasetName)
+      const current = knownDataset(ref, key)
+      if (current === undefined || !current.head.exists) return { outcome: undefined }
+      head.update.run(...headColumns(SyncStore.deletedHead(current.head, now), sessions, current.id), current.id)
+      record.deleteAll.run(current.id)
+      return {
+        outcome: current.head,
+        learn: () => {
+          known.forgetDataset(key)
+          known.forgetLiveCount(`${ref.identityPoolId}/${ref.identityId}`)
+        }
+      }
+    }
+  )
+
+  /** Runs a write transaction, and learns from it once committed; a failure forgets everything. */
+  const written = <A>(transaction: () => Written<A>): A => {
+    try {
+      const { learn, outcome } = transaction()
+      if (learn !== undefined) learn()
+      return outcome
+    } catch (error) {
+      known.forget()
+      throw error
+    }
+  }
+
+  const listTransaction = db.transaction((identityPoolId: string, identityId: string) =>
+    head.live.all(identityPoolId, identityId)
+      .map((row) => headOf(row, row.name, headKey(identityPoolId, identityId, row.name), sessions))
+      .sort((a, b) => compareKeys(a.name, b.name))
+  )
+
+  type Updated<E> = { readonly _tag: "Written"; readonly state: SyncStore.PoolState } | {
+    readonly _tag: "Refused"
+    readonly error: E
+  } | { readonly _tag: "Threw"; readonly defect: unknown }
+
+  const updatePoolTransaction = db.transaction(<E>(
+    identityPoolId: string,
+    update: (state: SyncStore.PoolState) => Either.Either<SyncStore.PoolState, E>
+  ): Updated<E> => {
+    const found = pool.select.get(identityPoolId)
+    const state = found === undefined ? emptyPool : poolOf(found.configuration, identityPoolId)
+    let next: Either.Either<SyncStore.PoolState, E>
+    try {
+      next = update(state)
+    } catch (defect) {
+      return { _tag: "Threw", defect }
+    }
+    if (Either.isLeft(next)) return { _tag: "Refused", error: next.left }
+    pool.configure.run(identityPoolId, poolColumn(next.right))
+    return { _tag: "Written", state: next.right }
+  })
+
+  const registerTransaction = db.transaction((identityPoolId: string, identityId: string, candidate: SyncStore.Device) => {
+    const known = device.byToken.get(identityPoolId, identityId, candidate.platform, candidate.token)
+    if (known !== undefined) return known
+    device.register.run(identityPoolId, identityId, candidate.deviceId, candidate.platform, candidate.token)
+    pool.known.run(identityPoolId)
+    return candidate.deviceId
+  })
+
+  const subscribeTransaction = db.transaction((ref: SyncStore.DatasetRef, deviceId: string): boolean => {
+    if (device.exists.get(ref.identityPoolId, ref.identityId, deviceId) === undefined) return false
+    device.subscribe.run(ref.identityPoolId, ref.identityId, ref.datasetName, deviceId)
+    return true
+  })
+
+  const unsubscribeTransaction = db.transaction((ref: SyncStore.DatasetRef, deviceId: string) => {
+    if (device.exists.get(ref.identityPoolId, ref.identityId, deviceId) === undefined) return "UnknownDevice" as const
+    const { changes } = device.unsubscribe.run(ref.identityPoolId, ref.identityId, ref.datasetName, deviceId)
+    return changes === 0 ? "NotSubscribed" as const : "Unsubscribed" as const
+  })
+
+  const figure = (u: unknown, key: string, what: string): number => {
+    if (typeof u !== "number" || !Number.isSafeInteger(u) || u < 0) throw corrupt(key, `${what} adds up to ${String(u)}`)
+    return u
+  }
+
+  const identityUsageTransaction = db.transaction((identityPoolId: string, identityId: string): SyncStore.Usage | undefined => {
+    const where = `syncalite_datasets/${identityPoolId}/${identityId}`
+    const usage = identity.usage.get(identityPoolId, identityId)!
+    if (usage.heads === 0 && identity.hasDevices.get(identityPoolId, identityId) === undefined) return undefined
+    const figures = {
+      datasetCount: figure(usage.datasets, where, "datasets"),
+      dataStorage: figure(usage.bytes, where, "data_storage")
+    }
+    return usage.modified === null ? figures : { ...figures, lastModifiedDate: figure(usage.modified, where, "last_modified_date") }
+  })
+
+  const usageOfPool = (identityPoolId: string): SyncStore.PoolUsage | undefined => {
+    const found = pool.select.get(identityPoolId)
+    if (found === undefined) return undefined
+    const key = poolKey(identityPoolId)
+    const configured = poolOf(found.configuration, identityPoolId).lastModifiedDate
+    const usage = pool.usage.get(identityPoolId)!
+    const datasets = usage.modified === null ? undefined : figure(usage.modified, key, "last_modified_date")
+    const lastModifiedDate = configured === undefined ? datasets : datasets === undefined ? configured : Math.max(configured, datasets)
+    const figures: SyncStore.PoolUsage = {
+      identityPoolId,
+      syncSessionsCount: figure(found.sessions, key, "sessions"),
+      dataStorage: figure(usage.bytes, key, "data_storage")
+    }
+    return lastModifiedDate === undefined ? figures : { ...figures, lastModifiedDate }
+  }
+
+  const poolUsageTransaction = db.transaction(usageOfPool)
+
+  const listPoolUsageTransaction = db.transaction((after: string | undefined, limit: number) => {
+    const ids = after === undefined ? pool.first.all(limit + 1) : pool.page.all(after, limit + 1)
+    return {
+      pools: ids.slice(0, limit).map((id) => usageOfPool(id)!),
+      more: ids.length > limit
+    }
+  })
+
+  return {
+    readDataset: (ref, query) =>
+      run("reading dataset", headKey(ref.identityPoolId, ref.identityId, ref.datasetName), () => readTransaction(ref, query)),
+    listDatasets: (identityPoolId, identityId) =>
+      run("listing datasets of", `${identityPoolId}/${identityId}`, () => listTransaction(identityPoolId, identityId)),
+    commit: (commit) =>
+      run(
+        "committing to dataset",
+        headKey(commit.ref.identityPoolId, commit.ref.identityId, commit.ref.datasetName),
+        () => written(() => commitTransaction.immediate(commit))
+      ),
+    deleteDataset: (ref, now) =>
+      run(
+        "deleting dataset",
+        headKey(ref.identityPoolId, ref.identityId, ref.datasetName),
+        () => written(() => deleteTransaction.immediate(ref, now))
+      ),
+    poolDatasets: (identityPoolId) =>
+      run("listing the datasets of pool", identityPoolId, () =>
+        head.ofPool.all(identityPoolId).map((row) => ({ identityPoolId, identityId: row.identity, datasetName: row.name }))),
+    readPool: (identityPoolId) =>
+      run("reading pool", poolKey(identityPoolId), () => {
+        const found = pool.select.get(identityPoolId)
+        return found === undefined ? emptyPool : poolOf(found.configuration, identityPoolId)
+      }),
+    updatePool: <E>(identityPoolId: string, update: (state: SyncStore.PoolState) => Either.Either<SyncStore.PoolState, E>) =>
+      Effect.flatMap(
+        run("updating pool", poolKey(identityPoolId), () => updatePoolTransaction.immediate(identityPoolId, update)),
+        (updated): Effect.Effect<SyncStore.PoolState, E> =>
+          updated._tag === "Written"
+            ? Effect.succeed(updated.state)
+            : updated._tag === "Refused"
+            ? Effect.fail(updated.error as E)
+            : Effect.die(updated.defect)
+      ),
+    registerDevice: (identityPoolId, identityId, candidate) =>
+      run(
+        "registering a device of",
+        `${identityPoolId}/${identityId}`,
+        () => registerTransaction.immediate(identityPoolId, identityId, candidate)
+      ),
+    subscribe: (ref, deviceId) =>
+      run("subscribing to", headKey(ref.identityPoolId, ref.identityId, ref.datasetName), () =>
+        subscribeTransaction.immediate(ref, deviceId)),
+    unsubscribe: (ref, deviceId) =>
+      run("unsubscribing from", headKey(ref.identityPoolId, ref.identityId, ref.datasetName), () =>
+        unsubscribeTransaction.immediate(ref, deviceId)),
+    subscribers: (ref) =>
+      run("reading the subscribers of", headKey(ref.identityPoolId, ref.identityId, ref.datasetName), () =>
+        device.subscribers.all(ref.identityPoolId, ref.identityId, ref.datasetName).map((row) => ({
+          deviceId: row.device_id,
+          platform: row.platform,
+          token: row.token
+        }))),
+    countSession: (identityPoolId) =>
+      run("counting a session of pool", poolKey(identityPoolId), () => void pool.countSession.run(identityPoolId)),
+    identityUsage: (identityPoolId, identityId) =>
+      run("reading the usage of", `${identityPoolId}/${identityId}`, () => identityUsageTransaction(identityPoolId, identityId)),
+    poolUsage: (identityPoolId) =>
+      run("reading the usage of pool", poolKey(identityPoolId), () => poolUsageTransaction(identityPoolId)),
+    listPoolUsage: (after, limit) =>
+      run("listing pool usage", undefined, () => listPoolUsageTransaction(after, limit))
+  }
+}

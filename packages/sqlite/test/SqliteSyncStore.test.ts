@@ -1,0 +1,335 @@
+import { randomUUID } from "node:crypto"
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import KeyvSqlite from "@keyv/sqlite"
+import Database from "better-sqlite3"
+import { Effect, Exit, Layer } from "effect"
+import Keyv from "keyv"
+import { afterAll, afterEach, describe, expect, it } from "vitest"
+import { createCognitoSync, SyncStore } from "@syncalite/core"
+import { SqliteSyncStore } from "@syncalite/sqlite"
+import { killAll, start } from "./processes.js"
+
+const secret = "a sqlite adapter test secret"
+const directory = mkdtempSync(join(tmpdir(), "syncalite-sqlite-"))
+const file = (name: string) => join(directory, `${name}-${randomUUID().slice(0, 8)}.db`)
+afterEach(killAll)
+afterAll(() => rmSync(directory, { recursive: true, force: true }))
+
+const hex = () => randomUUID().replace(/-/g, "").slice(0, 12)
+const newRef = (DatasetName = "settings") => ({ IdentityPoolId: `us-east-1:${hex()}`, IdentityId: `us-east-1:${hex()}`, DatasetName })
+type Sync = ReturnType<typeof createCognitoSync>
+
+/** ListRecords, then UpdateRecords of `values` at the counts the listing showed. */
+const write = async (sync: Sync, ref: ReturnType<typeof newRef>, values: { readonly [key: string]: string | null }) => {
+  const listed = await sync.listRecords({ ...ref, LastSyncCount: 0 })
+  return sync.updateRecords({
+    ...ref,
+    SyncSessionToken: listed.SyncSessionToken,
+    RecordPatches: Object.entries(values).map(([Key, Value]) => ({
+      Op: Value === null ? "remove" as const : "replace" as const,
+      Key,
+      ...(Value === null ? {} : { Value }),
+      SyncCount: listed.Records.find((record) => record.Key === Key)?.SyncCount ?? 0
+    }))
+  })
+}
+
+/** Whether another connection has the file open: WAL mode cannot be left while one does. */
+const openElsewhere = (path: string): boolean => {
+  const db = new Database(path, { timeout: 0 })
+  try {
+    const mode = db.pragma("journal_mode = DELETE", { simple: true })
+    if (mode === "delete") db.pragma("journal_mode = WAL")
+    return mode !== "delete"
+  } catch (error) {
+    if ((error as { code?: string }).code === "SQLITE_BUSY") return true
+    throw error
+  } finally {
+    db.close()
+  }
+}
+
+describe("opening", () => {
+  it("a path, a sqlite:// URI or options: WAL mode, and close() closes the database", async () => {
+    for (const database of [file("path"), `sqlite://${file("uri")}`, { path: file("options"), synchronous: "FULL" as const }]) {
+      const path = typeof database === "string" ? database.replace("sqlite://", "") : database.path
+      const sync = createCognitoSync({ tokenSecret: secret, store: SqliteSyncStore.layer(database) })
+      const ref = newRef()
+      await write(sync, ref, { k: "v" })
+      expect((await sync.listRecords(ref)).Records.map((record) => record.Value)).toEqual(["v"])
+      const db = new Database(path)
+      expect(db.pragma("journal_mode", { simple: true })).toBe("wal")
+      db.close()
+      expect(openElsewhere(path)).toBe(true)
+      await sync.close()
+      expect(openElsewhere(path)).toBe(false)
+    }
+  })
+
+  it("a KeyvSqlite, or a Keyv over one: shares its file, in tables of its own, and leaves it usable", async () => {
+    const path = file("keyv")
+    const keyvSqlite = new KeyvSqlite({ uri: `sqlite://${path}`, busyTimeout: 5_000 })
+    const keyv = new Keyv(keyvSqlite)
+    await keyv.set("before", "kept")
+    for (const database of [keyvSqlite, keyv, { keyv }]) {
+      const sync = createCognitoSync({ tokenSecret: secret, store: SqliteSyncStore.layer(database) })
+      const ref = newRef()
+      await write(sync, ref, { k: "v" })
+      expect((await sync.listRecords(ref)).Records).toHaveLength(1)
+      await sync.close()
+    }
+    expect(await keyv.get("before")).toBe("kept")
+    await keyv.set("after", "works")
+    expect(await keyv.get("after")).toBe("works")
+    await keyv.disconnect()
+    const db = new Database(path)
+    const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").pluck().all()
+    db.close()
+    expect(tables).toEqual(expect.arrayContaining(["keyv", "syncalite_datasets", "syncalite_records"]))
+  })
+
+  it("a file that is not a database: the layer fails with a StorageError that says so", async () => {
+    const path = file("garbage")
+    writeFileSync(path, "this is not a SQLite database, whatever its name says".repeat(100))
+    const exit = await Effect.runPromiseExit(Effect.scoped(Layer.build(SqliteSyncStore.layer(path))))
+    expect(Exit.isFailure(exit)).toBe(true)
+    if (Exit.isFailure(exit)) {
+      const error = exit.cause._tag === "Fail" ? exit.cause.error : undefined
+      expect(error).toBeInstanceOf(SyncStore.StorageError)
+      expect((error as SyncStore.StorageError).message).toContain("not a SQLite database")
+    }
+    // the facade rejects every call with the layer's failure
+    const sync = createCognitoSync({ tokenSecret: secret, store: SqliteSyncStore.layer(path) })
+    await expect(sync.listRecords(newRef())).rejects.toThrow("not a SQLite database")
+    await sync.close()
+  })
+})
+
+describe("keys and values", () => {
+  it("any JavaScript string comes back exactly, in the order of the memory store", async () => {
+    const keys = ["b", "a", "\uFF01", "😀", "\uD800", "\uDFFF", "é", "a\u0000b", " "]
+    const values = ["plain", "😀 emoji", "lone \uD800 surrogate", "\uDC00", "", "é"]
+    const results = await Promise.all([SqliteSyncStore.layer(":memory:"), SyncStore.layerMemory].map(async (store) => {
+      const sync = createCognitoSync({ tokenSecret: secret, store })
+      const ref = newRef()
+      await write(sync, ref, Object.fromEntries(keys.map((key, i) => [key, values[i % values.length]!])))
+      const all = await sync.listRecords(ref)
+      const pages: Array<string> = []
+      let NextToken: string | undefined
+      do {
+        const page = await sync.listRecords({ ...ref, MaxResults: 2, ...(NextToken === undefined ? {} : { NextToken }) })
+        pages.push(...page.Records.map((record) => record.Key))
+        NextToken = page.NextToken
+      } while (NextToken !== undefined)
+      await sync.close()
+      return { records: all.Records.map((record) => [record.Key, record.Value]), pages }
+    }))
+    expect(results[0]).toEqual(results[1])
+    expect(results[0]!.records.map(([key]) => key)).toEqual([...keys].sort())
+  })
+})
+
+describe("across processes", () => {
+  it("4 processes of concurrent read-modify-write loops on one dataset lose no update", async () => {
+    const path = file("counter")
+    const [processes, loops, per] = [4, 4, 25]
+    const children = Array.from({ length: processes }, (_, i) => start("counter.ts", [path, String(i), String(loops), String(per), secret]))
+    await Promise.all(children.map((child) => child.line((line) => line === "ready")))
+    for (const child of children) child.process.stdin.write("go\n")
+    const tallies = await Promise.all(children.map(async (child) => JSON.parse(await child.line((line) => line.startsWith("{"), 60_000))))
+    for (const child of children) expect((await child.exited).code, child.stderr()).toBe(0)
+
+    const updates = tallies.reduce((sum, tally) => sum + tally.updates, 0)
+    expect(updates).toBe(processes * loops * per)
+    // the loops really raced: most attempts lost to another writer
+    expect(tallies.reduce((sum, tally) => sum + tally.conflicts, 0)).toBeGreaterThan(0)
+    const sync = createCognitoSync({ tokenSecret: secret, store: SqliteSyncStore.layer(path) })
+    const ref = { IdentityPoolId: "us-east-1:0000c0de", IdentityId: "us-east-1:00000001", DatasetName: "counter" }
+    const listed = await sync.listRecords(ref)
+    const value = (key: string) => listed.Records.find((record) => record.Key === key)?.Value
+    expect(Number(value("counter"))).toBe(updates)
+    expect(listed.DatasetSyncCount).toBe(updates)
+    for (let p = 0; p < processes; p++) {
+      for (let l = 0; l < loops; l++) expect(value(`p${p}-l${l}`), `p${p}-l${l}`).toBe(String(tallies[p].perLoop[l]))
+    }
+    await sync.close()
+  }, 90_000)
+})
+
+describe("crash safety", () => {
+  const valueOf = (n: number) => (n % 10 === 0 ? `${n}:${"x".repeat(3000)}` : String(n))
+
+  it("a writer killed with SIGKILL at random moments: the file opens, is intact, and holds every acknowledged write", async () => {
+    const path = file("crash")
+    for (let round = 1; round <= 3; round++) {
+      const child = start("writer.ts", [path, String(round), secret])
+      await child.line((line) => line === "ready")
+      await new Promise((resolve) => setTimeout(resolve, 300 + Math.random() * 900))
+      child.process.kill("SIGKILL")
+      expect((await child.exited).signal).toBe("SIGKILL")
+      const acknowledged = child.lines.filter((line) => /^\d+$/.test(line)).map(Number)
+      expect(acknowledged.length, child.stderr()).toBeGreaterThan(100)
+
+      const db = new Database(path)
+      expect(db.pragma("integrity_check", { simple: true })).toBe("ok")
+      db.close()
+      const sync = createCognitoSync({ tokenSecret: secret, store: SqliteSyncStore.layer(path) })
+      const last = acknowledged[acknowledged.length - 1]!
+      for (let identity = 0; identity <= Math.floor(last / 1000); identity++) {
+        const ref = { IdentityPoolId: "us-east-1:0000dead", IdentityId: `us-east-1:${round}000${identity}`, DatasetName: "d" }
+        const stored = new Map<string, string | undefined>()
+        let NextToken: string | undefined
+        do {
+          const page = await sync.listRecords({ ...ref, ...(NextToken === undefined ? {} : { NextToken }) })
+          for (const record of page.Records) stored.set(record.Key, record.Value)
+          NextToken = page.NextToken
+        } while (NextToken !== undefined)
+        for (const n of acknowledged.filter((n) => Math.floor(n / 1000) === identity)) {
+          expect(stored.get(`k${n % 1000}`), `write ${n}`).toBe(valueOf(n))
+        }
+      }
+      await sync.close()
+    }
+  }, 60_000)
+})
+
+describe("locks", () => {
+  const commit = (store: SyncStore.SyncStoreShape, ref: SyncStore.DatasetRef) =>
+    store.commit({
+      ref,
+      session: { id: randomUUID(), expiresAt: Date.now() + 60_000 },
+      conditions: [{ key: "k", syncCount: 0 }],
+      writes: [{ key: "k", value: "v" }],
+      modifiedBy: "test",
+      now: Date.now(),
+      limits: { datasetsPerIdentity: 20, recordsPerDataset: 1024, bytesPerDataset: 1024 * 1024 }
+    })
+  const ref = () => ({ identityPoolId: `us-east-1:${hex()}`, identityId: `us-east-1:${hex()}`, datasetName: "d" })
+
+  it("a file locked by another process is waited on, within the busy timeout", async () => {
+    const path = file("locked")
+    await Effect.runPromise(Effect.scoped(Effect.flatMap(SqliteSyncStore.make(path), (store) => commit(store, ref()))))
+    const locker = start("locker.ts", [path, "800"])
+    await locker.line((line) => line === "locked")
+    const started = Date.now()
+    const result = await Effect.runPromise(Effect.scoped(
+      Effect.flatMap(SqliteSyncStore.make({ path, busyTimeout: 10_000 }), (store) => commit(store, ref()))
+    ))
+    expect(result._tag).toBe("Committed")
+    expect(Date.now() - started).toBeGreaterThan(300)
+    expect((await locker.exited).code, locker.stderr()).toBe(0)
+  }, 30_000)
+
+  it("a lock held past the busy timeout is a StorageError that says the database is locked, not corrupt", async () => {
+    const path = file("busy")
+    await Effect.runPromise(Effect.scoped(Effect.flatMap(SqliteSyncStore.make(path), (store) => commit(store, ref()))))
+    const sync = createCognitoSync({ tokenSecret: secret, store: SqliteSyncStore.layer({ path, busyTimeout: 200 }) })
+    await sync.listDatasets({ IdentityPoolId: "us-east-1:0000", IdentityId: "us-east-1:0000" }) // open before the lock
+    const locker = start("locker.ts", [path, "2500"])
+    await locker.line((line) => line === "locked")
+    const error = await write(sync, newRef(), { k: "v" }).then(() => undefined, (e: unknown) => e)
+    expect(error).toMatchObject({ name: "InternalErrorException" })
+    const cause = (error as { cause?: unknown }).cause as SyncStore.StorageError
+    expect(cause).toBeInstanceOf(SyncStore.StorageError)
+    expect(cause.message).toContain("locked by another connection")
+    expect(cause.message).not.toContain("damaged")
+    expect((await locker.exited).code, locker.stderr()).toBe(0)
+    // once the lock is gone, the same store works: nothing was damaged
+    await write(sync, newRef(), { k: "v" })
+    await sync.close()
+    const db = new Database(path)
+    expect(db.pragma("integrity_check", { simple: true })).toBe("ok")
+    db.close()
+  }, 30_000)
+})
+
+describe("bad data in the file", () => {
+  const setUp = async () => {
+    const path = file("bad")
+    const sync = createCognitoSync({ tokenSecret: secret, store: SqliteSyncStore.layer(path) })
+    const ref = newRef()
+    await write(sync, ref, { k: "v", gone: "x" })
+    await write(sync, ref, { gone: null })
+    await sync.setCognitoEvents({ IdentityPoolId: ref.IdentityPoolId, Events: { SyncTrigger: "arn:aws:lambda:us-east-1:123456789012:function:f" } })
+    const db = new Database(path)
+    return { sync, ref, db }
+  }
+
+  const expectStorageError = async (call: Promise<unknown>, key: string) => {
+    const error = await call.then(() => undefined, (e: unknown) => e)
+    expect(error).toMatchObject({ name: "InternalErrorException", status: 500 })
+    const cause = (error as { cause?: unknown }).cause
+    expect(cause).toBeInstanceOf(SyncStore.StorageError)
+    expect((cause as SyncStore.StorageError).key).toBe(key)
+    expect((cause as SyncStore.StorageError).message).toContain(key)
+  }
+
+  const heads: ReadonlyArray<readonly [string, string]> = [
+    ["a sync count that is text", "UPDATE syncalite_datasets SET sync_count = 'seven'"],
+    ["a negative record count", "UPDATE syncalite_datasets SET num_records = -1"],
+    ["consumed sessions that are not JSON", "UPDATE syncalite_datasets SET consumed_sessions = 'not json'"],
+    ["consumed sessions of another shape", "UPDATE syncalite_datasets SET consumed_sessions = '{\"floor\":0,\"sessions\":[1]}'"],
+    ["a live flag that is neither 0 nor 1", "UPDATE syncalite_datasets SET live = 'yes'"]
+  ]
+  for (const [what, sql] of heads) {
+    it(`a dataset's head with ${what}: InternalErrorException, caused by a StorageError naming the row`, async () => {
+      const { db, ref, sync } = await setUp()
+      db.exec(sql)
+      const key = `syncalite_datasets/${ref.IdentityPoolId}/${ref.IdentityId}/${ref.DatasetName}`
+      await expectStorageError(sync.listRecords(ref), key)
+      await expectStorageError(sync.describeDataset(ref), key)
+      await expectStorageError(write(sync, { ...ref }, { k: "w" }), key)
+      await sync.close()
+      db.close()
+    })
+  }
+
+  const records: ReadonlyArray<readonly [string, string]> = [
+    ["a value that is a number", "UPDATE syncalite_records SET value = 42 WHERE value = 'v'"],
+    ["a sync count that is text", "UPDATE syncalite_records SET sync_count = 'one' WHERE value = 'v'"],
+    ["a device date that is text", "UPDATE syncalite_records SET device_modified = 'yesterday' WHERE value = 'v'"]
+  ]
+  for (const [what, sql] of records) {
+    it(`a record with ${what}: InternalErrorException, caused by a StorageError naming the record`, async () => {
+      const { db, ref, sync } = await setUp()
+      db.exec(sql)
+      const key = `syncalite_records/${ref.IdentityPoolId}/${ref.IdentityId}/${ref.DatasetName}/k`
+      await expectStorageError(sync.listRecords(ref), key)
+      await sync.close()
+      db.close()
+    })
+  }
+
+  it("a record whose key is not a UTF-16 blob: InternalErrorException, caused by a StorageError", async () => {
+    const { db, ref, sync } = await setUp()
+    db.exec("UPDATE syncalite_records SET key = 'text key' WHERE value = 'v'")
+    await expectStorageError(sync.listRecords(ref), `syncalite_records/${ref.IdentityPoolId}/${ref.IdentityId}/${ref.DatasetName}/?`)
+    await sync.close()
+    db.close()
+  })
+
+  it("a pool configuration that is not one: InternalErrorException, caused by a StorageError naming the pool", async () => {
+    const { db, ref, sync } = await setUp()
+    db.prepare("UPDATE syncalite_pools SET configuration = ? WHERE pool = ?").run("{\"events\":5}", ref.IdentityPoolId)
+    await expectStorageError(sync.getCognitoEvents({ IdentityPoolId: ref.IdentityPoolId }), `syncalite_pools/${ref.IdentityPoolId}`)
+    await expectStorageError(
+      sync.describeIdentityPoolUsage({ IdentityPoolId: ref.IdentityPoolId }),
+      `syncalite_pools/${ref.IdentityPoolId}`
+    )
+    await sync.close()
+    db.close()
+  })
+
+  it("a file written by a newer schema is refused when opened, never misread", async () => {
+    const path = file("newer")
+    await Effect.runPromise(Effect.scoped(SqliteSyncStore.make(path)))
+    const db = new Database(path)
+    db.exec("UPDATE syncalite_meta SET value = 99 WHERE name = 'schema'")
+    db.close()
+    const exit = await Effect.runPromiseExit(Effect.scoped(SqliteSyncStore.make(path)))
+    expect(Exit.isFailure(exit) && exit.cause._tag === "Fail" && exit.cause.error.message).toContain("schema 99")
+    expect(existsSync(path)).toBe(true)
+  })
+})
