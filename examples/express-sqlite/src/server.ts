@@ -12,10 +12,10 @@ import express from "express"
 import { createCognitoSync } from "@syncalite/core"
 import { cognitoSync } from "@syncalite/express"
 import { banner, readEnvironment } from "./environment.js"
-import { defaultStore, storeLayer } from "./store.js"
+import { storeLayer } from "./store.js"
 
 export const main = async (env: { readonly [name: string]: string | undefined } = process.env, log = console.log) => {
-  const environment = readEnvironment(env, defaultStore("sqlite:./data/syncalite.db"))
+  const environment = readEnvironment(env, "sqlite:./data/syncalite.db")
   const sync = createCognitoSync({ tokenSecret: environment.secret, store: await storeLayer(environment.store) })
   const middleware = cognitoSync({
     sync,

@@ -1,14 +1,20 @@
 import { spawn } from "node:child_process"
+import { randomBytes } from "node:crypto"
+import { existsSync, mkdtempSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
 import { once } from "node:events"
 import { fileURLToPath } from "node:url"
 import { CognitoSyncClient, ListIdentityPoolUsageCommand, ListRecordsCommand, UpdateRecordsCommand } from "@aws-sdk/client-cognito-sync"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { HttpSuite } from "@syncalite/testing"
+import { createCognitoSync } from "@syncalite/core"
+import { HttpSuite, Services } from "@syncalite/testing"
 import { credentialsFor } from "../src/credentials.js"
 import { readEnvironment } from "../src/environment.js"
 import { main } from "../src/server.js"
-import { defaultStore, storeLayer } from "../src/store.js"
+import { storeLayer } from "../src/store.js"
 
+const redis = await Services.check("redis")
 const secret = "example server test secret"
 const pool = "us-east-1:0e1a2b3c"
 const env = {
@@ -16,7 +22,8 @@ const env = {
   SYNCALITE_SECRET: secret,
   SYNCALITE_DEV_KEY: "AKIDEXAMPLESERVER",
   SYNCALITE_DEV_SECRET: "example developer secret",
-  SYNCALITE_POOLS: `${pool}, us-east-1:0e1a2b3d`
+  SYNCALITE_POOLS: `${pool}, us-east-1:0e1a2b3d`,
+  SYNCALITE_STORE: `sqlite:${join(mkdtempSync(join(tmpdir(), "syncalite-server-")), "syncalite.db")}`
 }
 
 describe("examples/express-sqlite: configuration", () => {
@@ -34,13 +41,23 @@ describe("examples/express-sqlite: configuration", () => {
     expect(() => readEnvironment({ SYNCALITE_POOLS: "mypool" }, "memory")).toThrow(/"mypool" is not an identity pool id/)
   })
 
-  it("SYNCALITE_STORE: memory works; sqlite and redis say their adapter is not installed yet", async () => {
-    expect(await storeLayer("memory")).toBeDefined()
-    await expect(storeLayer("sqlite:./data/syncalite.db")).rejects.toThrow("SYNCALITE_STORE=sqlite:./data/syncalite.db: the sqlite adapter (@syncalite/sqlite) is not installed yet")
-    await expect(storeLayer("redis://127.0.0.1:6379")).rejects.toThrow(/the redis adapter \(@syncalite\/redis\) is not installed yet/)
+  it("SYNCALITE_STORE: memory, a SQLite file (its folder made), Redis; anything else is refused", async () => {
+    const describeThrough = async (spec: string) => {
+      const sync = createCognitoSync({ tokenSecret: secret, store: await storeLayer(spec) })
+      const ref = { IdentityPoolId: pool, IdentityId: `us-east-1:${randomBytes(4).toString("hex")}`, DatasetName: "probe" }
+      const { SyncSessionToken } = await sync.listRecords(ref)
+      await sync.updateRecords({ ...ref, SyncSessionToken, RecordPatches: [{ Op: "replace", Key: "k", Value: "v", SyncCount: 0 }] })
+      const { Dataset } = await sync.describeDataset(ref)
+      await sync.close()
+      return Dataset
+    }
+    expect(await describeThrough("memory")).toMatchObject({ NumRecords: 1 })
+    const file = join(mkdtempSync(join(tmpdir(), "syncalite-example-")), "nested", "syncalite.db")
+    expect(await describeThrough(`sqlite:${file}`)).toMatchObject({ NumRecords: 1 })
+    expect(existsSync(file)).toBe(true)
+    if (redis.available) expect(await describeThrough(redis.url)).toMatchObject({ NumRecords: 1 })
+    await expect(storeLayer("sqlite:")).rejects.toThrow(/give the database file/)
     await expect(storeLayer("mongodb://x")).rejects.toThrow(/unknown store/)
-    expect(defaultStore("sqlite:./data/syncalite.db")).toBe("memory")
-    expect(defaultStore("memory")).toBe("memory")
   })
 
   it("credentials: one set per identity, for the server's secret", () => {
@@ -58,6 +75,11 @@ describe("examples/express-sqlite: the server", () => {
     running = await main(env, (line) => printed.push(line))
   })
   afterAll(() => running.close())
+
+  it("keeps its state in the SQLite file SYNCALITE_STORE names (by default sqlite:./data/syncalite.db)", () => {
+    expect(running.environment.store).toBe(env.SYNCALITE_STORE)
+    expect(readEnvironment({}, "sqlite:./data/syncalite.db").store).toBe("sqlite:./data/syncalite.db")
+  })
 
   it("prints the endpoint and a snippet with the developer credentials", () => {
     expect(printed.join("\n")).toContain(`on ${running.endpoint}`)

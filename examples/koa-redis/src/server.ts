@@ -1,6 +1,6 @@
 /**
- * The same server on Koa, meant for Redis (`SYNCALITE_STORE=redis://127.0.0.1:6379`, the
- * default once the Redis adapter exists), so that several processes can serve one store.
+ * The same server on Koa over Redis (`SYNCALITE_STORE`, by default `REDIS_URL` or
+ * redis://127.0.0.1:6379), so that several processes on several machines serve one store.
  *
  *   npm start --workspace examples/koa-redis
  */
@@ -11,10 +11,10 @@ import Koa from "koa"
 import { createCognitoSync } from "@syncalite/core"
 import { cognitoSync } from "@syncalite/koa"
 import { banner, readEnvironment } from "../../express-sqlite/src/environment.js"
-import { defaultStore, storeLayer } from "../../express-sqlite/src/store.js"
+import { storeLayer } from "../../express-sqlite/src/store.js"
 
 export const main = async (env: { readonly [name: string]: string | undefined } = process.env, log = console.log) => {
-  const environment = readEnvironment(env, defaultStore("redis://127.0.0.1:6379"))
+  const environment = readEnvironment(env, env["REDIS_URL"] || "redis://127.0.0.1:6379")
   const sync = createCognitoSync({ tokenSecret: environment.secret, store: await storeLayer(environment.store) })
   const middleware = cognitoSync({
     sync,

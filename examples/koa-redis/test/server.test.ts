@@ -1,25 +1,27 @@
 import { CognitoSyncClient, ListRecordsCommand, UpdateRecordsCommand } from "@aws-sdk/client-cognito-sync"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { issueIdentityCredentials } from "@syncalite/http"
-import { HttpSuite } from "@syncalite/testing"
+import { HttpSuite, Services } from "@syncalite/testing"
 import { main } from "../src/server.js"
 
 const secret = "koa example test secret!"
 const pool = "us-east-1:0e1a2b3c"
 
-describe("examples/koa-redis", () => {
+const redis = await Services.check("redis")
+
+describe.skipIf(!redis.available)("examples/koa-redis", () => {
   let running: Awaited<ReturnType<typeof main>>
   beforeAll(async () => {
-    running = await main({ PORT: "0", SYNCALITE_SECRET: secret }, () => undefined)
+    running = await main({ PORT: "0", SYNCALITE_SECRET: secret, REDIS_URL: redis.url }, () => undefined)
   })
   afterAll(() => running.close())
 
-  it("runs on memory until the Redis adapter exists", () => {
-    expect(running.environment.store).toBe("memory")
+  it("keeps its state in Redis", () => {
+    expect(running.environment.store).toBe(redis.url)
   })
 
   it("syncs a v3 device and a sync-manager device", async () => {
-    const identityId = "us-east-1:0000bbbb"
+    const identityId = `us-east-1:${Date.now().toString(16)}`
     const credentials = issueIdentityCredentials({ secret, identityPoolId: pool, identityId })
     const phone = new CognitoSyncClient({ endpoint: running.endpoint, region: "us-east-1", credentials, maxAttempts: 1 })
     const ref = { IdentityPoolId: pool, IdentityId: identityId, DatasetName: "progress" }

@@ -1,0 +1,286 @@
+/**
+ * The Redis store (`@syncalite/redis`) beside the raw backend doing the equivalent work in the
+ * same run: one EVALSHA of a compare-and-set script (GET, compare, SET) through the same client.
+ *
+ * - UpdateRecords: the store's commit of one record (one UpdateRecords' storage work), at 1 and
+ *   at 64 in flight (each in-flight writer on a dataset of its own, as 64 users would be);
+ *   targets: at least 40% of the baseline.
+ * - ListRecords: the store's read of the 10 records of 100 changed since N; target: 50%.
+ * - Growth: the same two with datasets of 10 and of 1000 records (at 64 in flight): the cost of a
+ *   write or a read follows the records it touches, not the dataset (target: at most 2x).
+ * - For information, the whole operations through `createCognitoSync` on this store (token
+ *   verification, validation, the pool read, the session count...).
+ *
+ * Redis comes from REDIS_URL (default redis://127.0.0.1:6379); the section is skipped when it
+ * does not answer. Keys live under a prefix of their own and are removed afterwards.
+ */
+import { randomUUID } from "node:crypto"
+import { Effect, Exit, Scope } from "effect"
+import { createCognitoSync, SyncSessionToken, type SyncStore } from "@syncalite/core"
+import { RedisSyncStore } from "@syncalite/redis"
+import type { Figure } from "./measure.js"
+
+const url = process.env.REDIS_URL || "redis://127.0.0.1:6379"
+const secret = "bench-secret-0123456789"
+const limits = { datasetsPerIdentity: 20, recordsPerDataset: 1024, bytesPerDataset: 1024 * 1024 }
+
+const CAS = `local v = redis.call('GET', KEYS[1]) if (v or '') ~= ARGV[1] then return 0 end redis.call('SET', KEYS[1], ARGV[2]) return 1`
+
+/** Runs `workers` loops of an operation for a fixed time after a warm-up; operations per second. */
+const measureInFlight = async (
+  name: string,
+  workers: number,
+  operation: (worker: number, i: number) => Promise<unknown>,
+  { seconds = 1.5, warmup = 0.3 }: { seconds?: number; warmup?: number } = {}
+): Promise<Figure> => {
+  const counters = new Array<number>(workers).fill(0)
+  const run = (until: number) =>
+    Promise.all(counters.map(async (_, worker) => {
+      while (performance.now() < until) {
+        await operation(worker, counters[worker]!)
+        counters[worker]!++
+      }
+    }))
+  await run(performance.now() + warmup * 1000)
+  const before = counters.reduce((a, b) => a + b, 0)
+  const start = performance.now()
+  await run(start + seconds * 1000)
+  const done = counters.reduce((a, b) => a + b, 0) - before
+  return { name, perSecond: done / ((performance.now() - start) / 1000) }
+}
+
+/**
+ * The same for an Effect operation, its loops running as fibers of one program, as the store's
+ * operations run inside the service (no `runPromise` per operation).
+ */
+const measureFibers = async (
+  name: string,
+  workers: number,
+  operation: (worker: number, i: number) => Effect.Effect<unknown, unknown>,
+  { seconds = 1.5, warmup = 0.3 }: { seconds?: number; warmup?: number } = {}
+): Promise<Figure> => {
+  const counters = new Array<number>(workers).fill(0)
+  const run = (until: number) =>
+    Effect.forEach(counters, (_, worker) =>
+      Effect.whileLoop({
+        while: () => performance.now() < until,
+        body: () => operation(worker, counters[worker]!),
+        step: () => {
+          counters[worker]!++
+        }
+      }), { concurrency: "unbounded", discard: true })
+  await Effect.runPromise(run(performance.now() + warmup * 1000))
+  const before = counters.reduce((a, b) => a + b, 0)
+  const start = performance.now()
+  await Effect.runPromise(run(start + seconds * 1000))
+  const done = counters.reduce((a, b) => a + b, 0) - before
+  return { name, perSecond: done / ((performance.now() - start) / 1000) }
+}
+
+const fmt = (n: number) => Math.round(n).toLocaleString("en-US").padStart(9)
+
+const median = (values: ReadonlyArray<number>) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!
+
+/**
+ * A figure and its baseline measured in alternating short rounds, each the median of its rounds:
+ * on a shared machine, load drifts within seconds, and alternating puts both under the same drift.
+ */
+const alternate = async (
+  rounds: number,
+  baseline: () => Promise<Figure>,
+  figure: () => Promise<Figure>
+): Promise<readonly [Figure, Figure]> => {
+  const baselines: Array<Figure> = []
+  const figures: Array<Figure> = []
+  for (let round = 0; round < rounds; round++) {
+    baselines.push(await baseline())
+    figures.push(await figure())
+  }
+  return [
+    { name: baselines[0]!.name, perSecond: median(baselines.map((f) => f.perSecond)) },
+    { name: figures[0]!.name, perSecond: median(figures.map((f) => f.perSecond)) }
+  ]
+}
+const ROUNDS = 5
+const SHORT = { seconds: 0.5, warmup: 0.1 }
+
+const line = (title: string, figure: Figure, baseline: Figure, target?: number) => {
+  const ratio = figure.perSecond / baseline.perSecond
+  const verdict = target === undefined ? "" : `  |  target >= ${target * 100}%: ${ratio >= target ? "met" : "MISSED"}`
+  console.log(
+    `${title.padEnd(50)} ${fmt(figure.perSecond)}/s  |  ${baseline.name}: ${fmt(baseline.perSecond)}/s (${(ratio * 100).toFixed(0)}%)${verdict}`
+  )
+}
+
+const growth = (title: string, small: Figure, large: Figure) => {
+  const cost = small.perSecond / large.perSecond
+  console.log(
+    `${title.padEnd(50)} ${fmt(large.perSecond)}/s  |  ${small.name}: ${fmt(small.perSecond)}/s  |  cost ${cost.toFixed(2)}x  |  target <= 2x: ${
+      cost <= 2 ? "met" : "MISSED"
+    }`
+  )
+}
+
+export const benchStorageRedis = async () => {
+  console.log(`\n# @syncalite/redis on ${url.replace(/\/\/[^@/]*@/, "//")}, beside one EVALSHA compare-and-set through the same client`)
+  const prefix = `syncalite-bench-${randomUUID().slice(0, 8)}`
+  const scope = Effect.runSync(Scope.make())
+  const built = await Effect.runPromiseExit(Scope.extend(RedisSyncStore.make({ redis: url, prefix }), scope))
+  if (Exit.isFailure(built)) {
+    console.log(`skipped: Redis does not answer at ${url} (set REDIS_URL)`)
+    await Effect.runPromise(Scope.close(scope, Exit.void))
+    return
+  }
+  const store = built.value
+  const client = store.client as unknown as { sendCommand: (args: ReadonlyArray<string>) => Promise<unknown> }
+  const run = <A>(effect: Effect.Effect<A, unknown>) => Effect.runPromise(effect)
+  const pool = `us-east-1:${randomUUID()}`
+  const identities = Array.from({ length: 64 }, (_, i) => `us-east-1:${i.toString(16).padStart(8, "0")}`)
+  const sha = String(await client.sendCommand(["SCRIPT", "LOAD", CAS]))
+
+  let baselines = 0
+  /** the baseline: each worker compare-and-sets a key of its own, one EVALSHA per operation */
+  const casOperation = async (workers: number) => {
+    const values = new Array<string>(workers).fill("")
+    const run = baselines++
+    return async (worker: number, i: number) => {
+      const next = `value ${i}`
+      const done = await client.sendCommand(["EVALSHA", sha, "1", `${prefix}:cas:${run}:${worker}`, values[worker]!, next])
+      if (done !== 1) throw new Error("the compare-and-set lost")
+      values[worker] = next
+    }
+  }
+  const casBaseline = async (workers: number) =>
+    measureInFlight("EVALSHA compare-and-set", workers, await casOperation(workers), SHORT)
+
+  let sessions = 0
+  const session = () => ({ id: `bench${sessions++}`, expiresAt: Date.now() + 60_000 })
+
+  /** A dataset per worker holding `size` records, 10 of which changed after sync count 1. */
+  const seed = async (name: string, size: number) => {
+    const counts: Array<{ [key: string]: number }> = []
+    await Promise.all(identities.map(async (identityId, worker) => {
+      const ref = { identityPoolId: pool, identityId, datasetName: name }
+      const keys = Array.from({ length: size }, (_, k) => `key${k}`)
+      const commit = (writes: ReadonlyArray<string>, value: string, syncCount: (key: string) => number) =>
+        run(store.commit({
+          ref,
+          session: session(),
+          conditions: writes.map((key) => ({ key, syncCount: syncCount(key) })),
+          writes: writes.map((key) => ({ key, value })),
+          modifiedBy: "bench",
+          now: Date.now(),
+          limits
+        }))
+      await commit(keys, "value seeded".padEnd(60, "."), () => 0)
+      const changed = Array.from({ length: 10 }, (_, k) => `key${Math.floor((k * size) / 10)}`)
+      await commit(changed, "changed", () => 1)
+      const current: { [key: string]: number } = {}
+      for (const key of keys) current[key] = 1
+      for (const key of changed) current[key] = 2
+      counts[worker] = current
+    }))
+    return counts
+  }
+
+  const updates = (name: string, counts: Array<{ [key: string]: number }>) => {
+    const refs = identities.map((identityId) => ({ identityPoolId: pool, identityId, datasetName: name }))
+    return (worker: number, i: number) => {
+      const key = `key${i % 7}`
+      return Effect.map(
+        store.commit({
+          ref: refs[worker]!,
+          session: session(),
+          conditions: [{ key, syncCount: counts[worker]![key] ?? 0 }],
+          writes: [{ key, value: `value ${i}` }],
+          modifiedBy: "bench",
+          now: Date.now(),
+          limits
+        }),
+        (result) => {
+          if (result._tag !== "Committed") throw new Error(`expected Committed, got ${result._tag}`)
+          counts[worker]![key] = result.head.syncCount
+        }
+      )
+    }
+  }
+
+  const reads = (name: string) => {
+    const refs = identities.map((identityId) => ({ identityPoolId: pool, identityId, datasetName: name }))
+    return (worker: number) =>
+      Effect.map(store.readDataset(refs[worker]!, { since: 1 }), (view: SyncStore.DatasetView) => {
+        if (view.records.length !== 10) throw new Error(`expected 10 records, got ${view.records.length}`)
+      })
+  }
+
+  try {
+    for (const inFlight of [1, 64]) {
+      const counts = await seed(`update-${inFlight}`, 1)
+      const [baseline, figure] = await alternate(
+        ROUNDS,
+        () => casBaseline(inFlight),
+        () => measureFibers("UpdateRecords", inFlight, updates(`update-${inFlight}`, counts), SHORT)
+      )
+      line(`UpdateRecords of 1 record, ${inFlight} in flight`, figure, baseline, 0.4)
+    }
+    await seed("list", 100)
+    for (const inFlight of [1, 64]) {
+      const [baseline, figure] = await alternate(
+        ROUNDS,
+        () => casBaseline(inFlight),
+        () => measureFibers("ListRecords", inFlight, reads("list"), SHORT)
+      )
+      line(`ListRecords, 10 changed of 100, ${inFlight} in flight`, figure, baseline, 0.5)
+    }
+
+    // reads first: the writes below change more records after sync count 1
+    const small = await seed("small", 10)
+    const large = await seed("large", 1000)
+    const [smallReads, largeReads] = await alternate(
+      ROUNDS,
+      () => measureFibers("of 10 records", 64, reads("small"), SHORT),
+      () => measureFibers("of 1000 records", 64, reads("large"), SHORT)
+    )
+    growth("ListRecords of 10 changed of 1000 records, 64", smallReads, largeReads)
+    const [smallWrites, largeWrites] = await alternate(
+      ROUNDS,
+      () => measureFibers("into 10 records", 64, updates("small", small), SHORT),
+      () => measureFibers("into 1000 records", 64, updates("large", large), SHORT)
+    )
+    growth("UpdateRecords of 1 record into 1000 records, 64", smallWrites, largeWrites)
+
+    // for information: the whole operations, through the Promise facade on this store
+    const sync = createCognitoSync({ tokenSecret: secret, store })
+    for (const inFlight of [1, 64]) {
+      const baseline = await measureInFlight("EVALSHA compare-and-set", inFlight, await casOperation(inFlight), { seconds: 1 })
+      const counts = new Array<number>(inFlight).fill(0)
+      const refs = identities.map((IdentityId) => ({ IdentityPoolId: pool, IdentityId, DatasetName: `api-${inFlight}` }))
+      // a fresh token per write, minted as ListRecords would (the figure includes the minting)
+      const token = (worker: number) =>
+        SyncSessionToken.mint(secret, { identityPoolId: pool, identityId: identities[worker]!, datasetName: `api-${inFlight}` }, session())
+      const update = await measureInFlight("API UpdateRecords", inFlight, async (worker, i) => {
+        const result = await sync.updateRecords({
+          ...refs[worker]!,
+          SyncSessionToken: token(worker),
+          RecordPatches: [{ Op: "replace", Key: "key", Value: `value ${i}`, SyncCount: counts[worker]! }]
+        })
+        counts[worker] = result.Records[0]!.SyncCount
+      }, { seconds: 1 })
+      line(`  (info) API updateRecords, ${inFlight} in flight`, update, baseline)
+      const list = await measureInFlight("API ListRecords", inFlight, (worker) =>
+        sync.listRecords({ ...refs[worker]!, LastSyncCount: 0 }), { seconds: 1 })
+      line(`  (info) API listRecords, ${inFlight} in flight`, list, baseline)
+    }
+    await sync.close()
+  } finally {
+    const keys: Array<string> = []
+    let cursor = "0"
+    do {
+      const [next, batch] = (await client.sendCommand(["SCAN", cursor, "MATCH", `${prefix}:*`, "COUNT", "1000"])) as [string, Array<string>]
+      cursor = next
+      keys.push(...batch)
+    } while (cursor !== "0")
+    for (let i = 0; i < keys.length; i += 500) await client.sendCommand(["UNLINK", ...keys.slice(i, i + 500)])
+    await Effect.runPromise(Scope.close(scope, Exit.void))
+  }
+}

@@ -1,0 +1,246 @@
+/**
+ * The storage port on Redis, for applications that run as many processes on many machines.
+ *
+ * Every commit is one Lua script (EVALSHA): it checks the session, the sync counts, the limits
+ * and writes the head and the records atomically, so two processes never both win against one
+ * sync count. All keys of one identity share the hash tag `{pool|identity}`, so it works on
+ * Redis Cluster too; pool-wide figures are sharded counters and per-pool indexes of identities,
+ * never one key every writer updates.
+ *
+ * @example
+ * ```ts
+ * import { createCognitoSync } from "@syncalite/core"
+ * import { RedisSyncStore } from "@syncalite/redis"
+ *
+ * const sync = createCognitoSync({
+ *   tokenSecret: process.env.SYNCALITE_SECRET,
+ *   store: RedisSyncStore.layer({ redis: "redis://127.0.0.1:6379" })
+ * })
+ * // ...
+ * await sync.close() // closes the Redis connection
+ * ```
+ *
+ * @since 0.1.0
+ */
+import type KeyvRedis from "@keyv/redis"
+import {
+  createClient,
+  createCluster,
+  createSentinel,
+  type RedisClientConnectionType,
+  type RedisClientOptions,
+  type RedisClusterOptions
+} from "@keyv/redis"
+import { type Config, type ConfigError, Context, Duration, Effect, Layer, type Scope } from "effect"
+import { SyncStore } from "@syncalite/core"
+import { makeKeys } from "./internal/codec.js"
+import { type ClientLike, makeConnection } from "./internal/connection.js"
+import { makeStore } from "./internal/store.js"
+
+/**
+ * What the store talks to Redis through: a URL, client options, a `KeyvRedis`, a `Keyv` over a
+ * `KeyvRedis`, or a client, cluster or sentinel of `@redis/client`.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type RedisInput =
+  | string
+  | RedisClientOptions
+  | KeyvRedis<any>
+  | { readonly store: KeyvRedis<any> }
+  | RedisClientConnectionType
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface Options {
+  /** `redis://127.0.0.1:6379` by default */
+  readonly redis?: RedisInput
+  /** the first part of every key; "syncalite" by default */
+  readonly prefix?: string
+  /** how long a command may go unanswered before it fails with a StorageError; 2 seconds by default */
+  readonly commandTimeout?: Duration.DurationInput
+  /** how long building the store waits for a connection; 5 seconds by default */
+  readonly connectTimeout?: Duration.DurationInput
+}
+
+/**
+ * The store, with the client it talks through.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface RedisSyncStoreShape extends SyncStore.SyncStoreShape {
+  readonly client: RedisClientConnectionType
+  readonly prefix: string
+}
+
+/**
+ * @since 0.1.0
+ * @category tags
+ */
+export class RedisSyncStore extends Context.Tag("@syncalite/redis/RedisSyncStore")<RedisSyncStore, RedisSyncStoreShape>() {}
+
+const defaultUrl = "redis://127.0.0.1:6379"
+
+/** For connections the store creates: reconnect quickly, and never queue commands while offline. */
+const resilient = (options: RedisClientOptions, connectTimeout: number): RedisClientOptions =>
+  ({
+    disableOfflineQueue: true,
+    ...options,
+    socket: {
+      connectTimeout,
+      reconnectStrategy: (retries: number) => Math.min(25 * 2 ** retries, 500),
+      ...options.socket
+    }
+  }) as RedisClientOptions
+
+const isClient = (input: object): input is RedisClientConnectionType =>
+  typeof (input as { sendCommand?: unknown }).sendCommand === "function" &&
+  typeof (input as { connect?: unknown }).connect === "function"
+
+/** A KeyvRedis (by shape: its class is not reachable the same way from ESM and CommonJS). */
+const isKeyvRedis = (input: object): input is KeyvRedis<any> =>
+  typeof (input as { getClient?: unknown }).getClient === "function" && "client" in input
+
+/** The client of an input, and whether the store created it. */
+const clientOf = (input: RedisInput, connectTimeout: number): { client: ClientLike; created: boolean } => {
+  if (typeof input === "string") {
+    return { client: createClient(resilient({ url: input }, connectTimeout)) as unknown as ClientLike, created: true }
+  }
+  if (isClient(input)) return { client: input as unknown as ClientLike, created: false }
+  if (isKeyvRedis(input)) return { client: input.client as unknown as ClientLike, created: false }
+  const store = (input as { store?: unknown }).store
+  if (typeof store === "object" && store !== null && isKeyvRedis(store)) {
+    return { client: store.client as unknown as ClientLike, created: false }
+  }
+  const options = input as RedisClientOptions & { rootNodes?: unknown; sentinelRootNodes?: unknown }
+  const client = options.rootNodes !== undefined
+    ? createCluster(options as unknown as RedisClusterOptions)
+    : options.sentinelRootNodes !== undefined
+    ? createSentinel(options as unknown as Parameters<typeof createSentinel>[0])
+    : createClient(resilient(options, connectTimeout))
+  return { client: client as unknown as ClientLike, created: true }
+}
+
+const close = (client: ClientLike): Promise<void> =>
+  new Promise<void>((resolve) => {
+    const timer = setTimeout(resolve, 1000)
+    client.close().catch(() => undefined).finally(() => {
+      clearTimeout(timer)
+      resolve()
+    })
+  }).then(() => {
+    if (client.isOpen) {
+      try {
+        void Promise.resolve(client.destroy()).catch(() => undefined)
+      } catch {
+        // already gone
+      }
+    }
+  })
+
+/** Connects the client unless it is open; answers whether this opened it (and so must close it). */
+const connect = (client: ClientLike, timeout: number, where: string): Promise<boolean> => {
+  if (client.isOpen) return Promise.resolve(false)
+  return new Promise<boolean>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      void close(client)
+      reject(new Error(`no connection within ${timeout} ms`))
+    }, timeout)
+    client.connect().then(
+      () => {
+        clearTimeout(timer)
+        resolve(true)
+      },
+      (error) => {
+        clearTimeout(timer)
+        void close(client)
+        reject(error)
+      }
+    )
+  }).catch((error) => {
+    throw new SyncStore.StorageError({
+      message: `Could not connect to Redis${where}: ${error instanceof Error ? error.message : String(error)}`,
+      cause: error
+    })
+  })
+}
+
+const millis = (input: Duration.DurationInput | undefined, fallback: number): number =>
+  input === undefined ? fallback : Duration.toMillis(Duration.decode(input))
+
+/**
+ * The store over a connection, released with the scope: a connection the store created or
+ * opened is closed then; one that was already open is left to its owner.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const make = (options: Options = {}): Effect.Effect<RedisSyncStoreShape, SyncStore.StorageError, Scope.Scope> =>
+  Effect.gen(function*() {
+    const prefix = options.prefix ?? "syncalite"
+    if (/[{}]/.test(prefix)) {
+      return yield* Effect.fail(new SyncStore.StorageError({ message: `The key prefix may not contain braces: ${prefix}` }))
+    }
+    const connectTimeout = millis(options.connectTimeout, 5000)
+    const commandTimeout = millis(options.commandTimeout, 2000)
+    const input = options.redis ?? defaultUrl
+    const where = typeof input === "string" ? ` at ${input.replace(/\/\/[^@/]*@/, "//")}` : ""
+    // a client's "error" events are reported through the calls that fail; unheard, they would crash the process
+    const ignore = () => undefined
+    const client = yield* Effect.acquireRelease(
+      Effect.tryPromise({
+        try: async () => {
+          const { client, created } = clientOf(input, connectTimeout)
+          // (left on a client that failed to connect: it may still report the failure)
+          client.on("error", ignore)
+          const opened = await connect(client, connectTimeout, where)
+          return { client, owned: created || opened }
+        },
+        catch: (error) =>
+          error instanceof SyncStore.StorageError
+            ? error
+            : new SyncStore.StorageError({ message: `Could not create the Redis client${where}`, cause: error })
+      }),
+      ({ client, owned }) =>
+        Effect.promise(async () => {
+          if (owned) await close(client)
+          client.off("error", ignore)
+        })
+    )
+    const connection = yield* Effect.acquireRelease(
+      Effect.sync(() => makeConnection(client.client, commandTimeout)),
+      (connection) => Effect.sync(() => connection.dispose())
+    )
+    return {
+      ...makeStore(connection, makeKeys(prefix)),
+      client: client.client as unknown as RedisClientConnectionType,
+      prefix
+    }
+  })
+
+/**
+ * The store as a layer of both its own tag and the port's.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layer = (options: Options = {}): Layer.Layer<RedisSyncStore | SyncStore.SyncStore, SyncStore.StorageError> =>
+  Layer.scopedContext(
+    Effect.map(make(options), (store) => Context.make(RedisSyncStore, store).pipe(Context.add(SyncStore.SyncStore, store)))
+  )
+
+/**
+ * The store as a layer, its options read from configuration, e.g.
+ * `Config.map(Config.string("REDIS_URL"), (redis) => ({ redis }))`.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layerConfig = (
+  config: Config.Config<Options>
+): Layer.Layer<RedisSyncStore | SyncStore.SyncStore, SyncStore.StorageError | ConfigError.ConfigError> =>
+  Layer.unwrapEffect(Effect.map(config, layer))

@@ -1,0 +1,211 @@
+/**
+ * Keys and value formats of the store (see scripts.ts for the formats' description).
+ */
+import type { SyncSessionToken, SyncStore } from "@syncalite/core"
+
+type DatasetHead = SyncStore.DatasetHead
+type StoredRecord = SyncStore.StoredRecord
+type ConsumedSessions = SyncSessionToken.ConsumedSessions
+
+export const IDENTITY_SHARDS = 16
+export const SESSION_SHARDS = 8
+
+const tagSpecial = /[%{}|#]/
+const tagSpecials = /[%{}|#]/g
+
+/** A part of a hash tag: `%`, braces, `|` and `#` escaped, so that tags are unambiguous and end where we say. */
+const tag = (id: string): string =>
+  tagSpecial.test(id) ? id.replace(tagSpecials, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`) : id
+
+/**
+ * Every key of the store. The keys of one identity share the hash tag `{pool|identity}` (one
+ * Redis Cluster slot), so that every script runs on one slot; pool-level keys have tags of
+ * their own, and a pool's sharded counters and indexes one per shard.
+ */
+export const makeKeys = (prefix: string) => ({
+  /** the common part of an identity's keys */
+  identity: (pool: string, identity: string): string => `${prefix}:{${tag(pool)}|${tag(identity)}}`,
+  /** hash: dataset name → head; "" → the identity's usage */
+  heads: (base: string): string => `${base}:heads`,
+  /** hash: record key → record */
+  records: (base: string, dataset: string): string => `${base}:r:${dataset}`,
+  /** sorted set: record key scored by the sync count it last changed at */
+  changes: (base: string, dataset: string): string => `${base}:c:${dataset}`,
+  /** set: the names of the identity's existing datasets */
+  live: (base: string): string => `${base}:live`,
+  /** hash: device id → `[platform, token]` */
+  devices: (base: string): string => `${base}:devices`,
+  /** hash: `[platform, token]` → device id */
+  tokens: (base: string): string => `${base}:tokens`,
+  /** set: the device ids subscribed to a dataset */
+  subscriptions: (base: string, dataset: string): string => `${base}:s:${dataset}`,
+  /** sorted set (all scores 0, ordered by id): every known pool */
+  pools: `${prefix}:pools`,
+  /** hash: version, state (the pool's configuration as JSON) */
+  pool: (pool: string): string => `${prefix}:pool:{${tag(pool)}}`,
+  /** set: one shard of a pool's identities */
+  poolIdentities: (pool: string, shard: number): string => `${prefix}:identities:{${tag(pool)}#${shard}}`,
+  /** integer: one shard of a pool's SyncSessionsCount */
+  sessions: (pool: string, shard: number): string => `${prefix}:sessions:{${tag(pool)}#${shard}}`
+})
+
+export type Keys = ReturnType<typeof makeKeys>
+
+export const shardOf = (id: string, shards: number): number => {
+  let hash = 0
+  for (let i = 0; i < id.length; i++) hash = (hash * 31 + id.charCodeAt(i)) | 0
+  return Math.abs(hash) % shards
+}
+
+const textSpecial = /[\\\t\n]/
+const textSpecials = /[\\\t\n]/g
+const escapes: { readonly [c: string]: string } = { "\\": "\\\\", "\t": "\\t", "\n": "\\n" }
+
+/** Text kept inside a head (LastModifiedBy, session ids), without tabs and newlines. */
+export const escapeText = (text: string): string =>
+  textSpecial.test(text) ? text.replace(textSpecials, (c) => escapes[c]!) : text
+
+export const unescapeText = (text: string): string =>
+  text.includes("\\") ? text.replace(/\\(.)/g, (_, c: string) => (c === "t" ? "\t" : c === "n" ? "\n" : c)) : text
+
+/** A number as Lua reads it back exactly: finite numbers as JS writes them, infinities clamped. */
+export const numberText = (n: number): string =>
+  Number.isFinite(n) ? String(n) : n > 0 ? "9007199254740991" : "-9007199254740991"
+
+const readNumber = (text: string | undefined): number => (text === undefined || text === "" ? NaN : Number(text))
+
+/** The consumed sessions of a head: never throws; entries that do not parse are left out. */
+const parseSessions = (floor: number, text: string): ConsumedSessions => {
+  const sessions: Array<{ id: string; expiresAt: number }> = []
+  let at = text.indexOf("\n")
+  while (at !== -1) {
+    const next = text.indexOf("\n", at + 1)
+    const entry = text.slice(at + 1, next === -1 ? undefined : next)
+    const tab = entry.indexOf("\t")
+    const expiresAt = tab === -1 ? NaN : readNumber(entry.slice(tab + 1))
+    if (!Number.isNaN(expiresAt)) sessions.push({ id: unescapeText(entry.slice(0, tab)), expiresAt })
+    at = next
+  }
+  return { floor, sessions }
+}
+
+const ascii = /^[\x00-\x7f]*$/
+
+/** The list of consumed sessions from byte `start` (1-based) of its stored string. */
+const sessionsFrom = (blob: string, start: number): string =>
+  start <= 1 ? blob : ascii.test(blob) ? blob.slice(start - 1) : Buffer.from(blob, "utf8").subarray(start - 1).toString("utf8")
+
+const startsEntry = (blob: string, start: number): boolean =>
+  blob.charCodeAt(start - 1) === 10 || Buffer.from(blob, "utf8")[start - 1] === 10
+
+/**
+ * A head from its stored line and list of consumed sessions, or undefined when the line is not
+ * one. The consumed sessions are decoded when first read: hot paths (UpdateRecords, ListRecords
+ * without a token) never look at them. `blob` undefined: the list was not read (usage figures).
+ */
+export const parseHead = (name: string, line: unknown, blob: unknown): DatasetHead | undefined => {
+  if (typeof line !== "string") return undefined
+  const fields = line.split("\t")
+  if (fields.length !== 14 || (fields[0] !== "1" && fields[0] !== "0")) return undefined
+  const syncCount = readNumber(fields[1])
+  const lastDeletionCount = readNumber(fields[2])
+  const creationDate = readNumber(fields[3])
+  const lastModifiedDate = readNumber(fields[4])
+  const numRecords = readNumber(fields[5])
+  const dataStorage = readNumber(fields[6])
+  const entries = readNumber(fields[7])
+  const entryBytes = readNumber(fields[8])
+  const floor = readNumber(fields[9])
+  const start = readNumber(fields[12])
+  if (
+    Number.isNaN(syncCount + lastDeletionCount + creationDate + lastModifiedDate + numRecords + dataStorage + entries +
+      entryBytes + floor + start)
+  ) return undefined
+  const stored = typeof blob === "string" ? blob : ""
+  // the list must start where the head says (a cheap check; entries are decoded when read);
+  // undefined: the list was not read, as for usage figures
+  if (blob !== undefined && readNumber(fields[10]) > 0 && !startsEntry(stored, start)) return undefined
+  let consumed: ConsumedSessions | undefined
+  return {
+    name,
+    exists: fields[0] === "1",
+    syncCount,
+    lastDeletionCount,
+    creationDate,
+    lastModifiedDate,
+    lastModifiedBy: unescapeText(fields[13]!),
+    numRecords,
+    dataStorage,
+    entries,
+    entryBytes,
+    get consumedSessions() {
+      return (consumed ??= parseSessions(floor, sessionsFrom(stored, start)))
+    }
+  }
+}
+
+/**
+ * The part of a record's JSON after its sync count and size, which the commit script prefixes:
+ * `"key":…,"value":…,"lastModifiedDate":…,"lastModifiedBy":…[,"deviceLastModifiedDate":…]}`.
+ */
+export const recordTail = (
+  key: string,
+  value: string | null,
+  lastModifiedDate: number,
+  lastModifiedBy: string,
+  deviceLastModifiedDate: number | undefined
+): string =>
+  `"key":${JSON.stringify(key)},"value":${JSON.stringify(value)},"lastModifiedDate":${JSON.stringify(lastModifiedDate)},"lastModifiedBy":${
+    JSON.stringify(lastModifiedBy)
+  }${deviceLastModifiedDate === undefined ? "" : `,"deviceLastModifiedDate":${JSON.stringify(deviceLastModifiedDate)}`}}`
+
+/** A record from its stored JSON (parsed), or undefined when it is not one. */
+export const recordOf = (json: unknown): StoredRecord | undefined => {
+  if (typeof json !== "object" || json === null) return undefined
+  const { deviceLastModifiedDate, key, lastModifiedBy, lastModifiedDate, syncCount, value } = json as { [field: string]: unknown }
+  if (
+    typeof key !== "string" || typeof syncCount !== "number" || typeof lastModifiedDate !== "number" ||
+    typeof lastModifiedBy !== "string" || (value !== null && typeof value !== "string") ||
+    (deviceLastModifiedDate !== undefined && typeof deviceLastModifiedDate !== "number")
+  ) return undefined
+  return deviceLastModifiedDate === undefined
+    ? { key, value, syncCount, lastModifiedDate, lastModifiedBy }
+    : { key, value, syncCount, lastModifiedDate, lastModifiedBy, deviceLastModifiedDate }
+}
+
+/** The records of a read's JSON array, or undefined when it is not one of records. */
+export const parseRecords = (text: unknown): Array<StoredRecord> | undefined => {
+  if (typeof text !== "string") return undefined
+  let json: unknown
+  try {
+    json = JSON.parse(text)
+  } catch {
+    return undefined
+  }
+  if (!Array.isArray(json)) return undefined
+  const records: Array<StoredRecord> = []
+  for (const item of json) {
+    const record = recordOf(item)
+    if (record === undefined) return undefined
+    records.push(record)
+  }
+  return records
+}
+
+/** A device from its stored `[platform, token]`, or undefined when it is not one. */
+export const parseDevice = (deviceId: string, text: unknown): SyncStore.Device | undefined => {
+  if (typeof text !== "string") return undefined
+  try {
+    const json = JSON.parse(text)
+    return Array.isArray(json) && json.length === 2 && typeof json[0] === "string" && typeof json[1] === "string"
+      ? { deviceId, platform: json[0], token: json[1] }
+      : undefined
+  } catch {
+    return undefined
+  }
+}
+
+export const deviceText = (platform: string, token: string): string => JSON.stringify([platform, token])
+
+/** Code-unit order, the order of every list the port answers. */
+export const compareKeys = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0)

@@ -1,0 +1,157 @@
+/**
+ * Commands and scripts through any @redis/client connection (a client, a cluster or a sentinel),
+ * failing promptly with a StorageError when Redis is not there: at once while the connection is
+ * not ready (never queued for later), and after `timeout` ms when Redis does not answer.
+ */
+import { Effect } from "effect"
+import { SyncStore } from "@syncalite/core"
+import type { Script } from "./scripts.js"
+
+type StorageError = SyncStore.StorageError
+
+/** What the store needs of a client, a cluster or a sentinel of @redis/client. */
+export interface ClientLike {
+  readonly isOpen: boolean
+  readonly isReady?: boolean
+  readonly connect: () => Promise<unknown>
+  readonly close: () => Promise<unknown>
+  readonly destroy: () => unknown
+  readonly on: (event: string, listener: (...args: Array<any>) => void) => unknown
+  readonly off: (event: string, listener: (...args: Array<any>) => void) => unknown
+  readonly sendCommand: (...args: Array<any>) => Promise<unknown>
+}
+
+export interface Connection {
+  /** one command, routed by `key` */
+  readonly command: (key: string, args: ReadonlyArray<string>) => Effect.Effect<unknown, StorageError>
+  /** a script over `keys`, which share one slot */
+  readonly script: (script: Script, keys: ReadonlyArray<string>, args: ReadonlyArray<string>) => Effect.Effect<unknown, StorageError>
+  /** stops the watchdog and forgets the client's events; the client itself is the caller's */
+  readonly dispose: () => void
+}
+
+interface Pending {
+  readonly deadline: number
+  done: boolean
+  readonly resume: (effect: Effect.Effect<unknown, StorageError>) => void
+}
+
+const isCluster = (client: ClientLike): boolean => (client as { slots?: unknown }).slots !== undefined
+const isSentinel = (client: ClientLike): boolean =>
+  (client as { getSentinelNode?: unknown }).getSentinelNode !== undefined
+
+/** An error Redis answered (as opposed to a connection failure): @redis/client's ErrorReply. */
+const isErrorReply = (error: unknown): error is Error => {
+  for (let proto = error === null || typeof error !== "object" ? null : Object.getPrototypeOf(error); proto !== null;) {
+    if ((proto as { constructor?: { name?: string } }).constructor?.name === "ErrorReply") return true
+    proto = Object.getPrototypeOf(proto)
+  }
+  return false
+}
+
+const messageOf = (error: unknown): string => (error instanceof Error ? error.message : String(error))
+
+export const makeConnection = (client: ClientLike, timeout: number): Connection => {
+  const send: (key: string, args: ReadonlyArray<string>) => Promise<unknown> = isCluster(client)
+    ? (key, args) => client.sendCommand(key, false, args)
+    : isSentinel(client)
+    ? (_key, args) => client.sendCommand(false, args)
+    : (_key, args) => client.sendCommand(args)
+  const ready: () => boolean = isCluster(client) ? () => client.isOpen : () => client.isReady === true
+
+  let lastError: unknown
+  const onError = (error: unknown) => {
+    lastError = error
+  }
+  client.on("error", onError)
+
+  // one coarse timer for every command: commands of one store all have the same timeout, so the
+  // oldest pending ones (first in insertion order) are the ones past their deadline
+  const pending = new Set<Pending>()
+  const watchdog = setInterval(() => {
+    const now = Date.now()
+    for (const entry of pending) {
+      if (entry.deadline > now) break
+      pending.delete(entry)
+      entry.done = true
+      entry.resume(Effect.fail(new SyncStore.StorageError({ message: `Redis did not answer within ${timeout} ms` })))
+    }
+  }, Math.max(5, Math.min(100, Math.floor(timeout / 4))))
+  watchdog.unref()
+
+  const notReady = () =>
+    new SyncStore.StorageError({
+      message: `Redis is not connected${lastError === undefined ? "" : ` (${messageOf(lastError)})`}`,
+      ...(lastError === undefined ? {} : { cause: lastError })
+    })
+
+  const failure = (error: unknown, what: string, key: string | undefined): StorageError => {
+    if (error instanceof SyncStore.StorageError) return error
+    if (isErrorReply(error)) {
+      return key === undefined
+        ? new SyncStore.StorageError({ message: `Redis refused ${what}: ${error.message}`, cause: error })
+        : new SyncStore.StorageError({ message: `Redis refused ${what} on key ${key}: ${error.message}`, key, cause: error })
+    }
+    return new SyncStore.StorageError({ message: `Redis is unreachable: ${messageOf(error)}`, cause: error })
+  }
+
+  const run = (start: () => Promise<unknown>, what: string, key: string | undefined) =>
+    Effect.async<unknown, StorageError>((resume) => {
+      if (!ready()) {
+        resume(Effect.fail(notReady()))
+        return
+      }
+      let started: Promise<unknown>
+      try {
+        started = start()
+      } catch (error) {
+        resume(Effect.fail(failure(error, what, key)))
+        return
+      }
+      const entry: Pending = { deadline: Date.now() + timeout, done: false, resume }
+      pending.add(entry)
+      started.then(
+        (reply) => {
+          if (entry.done) return
+          entry.done = true
+          pending.delete(entry)
+          resume(Effect.succeed(reply))
+        },
+        (error) => {
+          if (entry.done) return
+          entry.done = true
+          pending.delete(entry)
+          resume(Effect.fail(failure(error, what, key)))
+        }
+      )
+      // no canceler: it would cost more than the command; an interrupted caller's answer is
+      // simply dropped when it arrives (or when the watchdog gives up on it)
+    })
+
+  const command: Connection["command"] = (key, args) => run(() => send(key, args), args[0]!, key)
+
+  const script: Connection["script"] = (script, keys, args) =>
+    run(
+      () => {
+        const call = ["EVALSHA", script.sha, String(keys.length), ...keys, ...args]
+        return send(keys[0]!, call).catch((error) => {
+          if (!isErrorReply(error) || !error.message.startsWith("NOSCRIPT")) throw error
+          // the server lost its script cache (a restart, SCRIPT FLUSH): EVAL loads it again
+          call[0] = "EVAL"
+          call[1] = script.source
+          return send(keys[0]!, call)
+        })
+      },
+      `script ${script.name}`,
+      undefined
+    )
+
+  return {
+    command,
+    script,
+    dispose: () => {
+      clearInterval(watchdog)
+      client.off("error", onError)
+    }
+  }
+}

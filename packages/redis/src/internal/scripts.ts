@@ -1,0 +1,560 @@
+/**
+ * The Lua scripts of the store. Every script touches the keys of one identity only (one hash
+ * tag, one cluster slot), reads and checks everything before its first write, and makes its
+ * first write with `redis.pcall`, so that a key holding a foreign type stops it before anything
+ * changed: a script writes all it means to or nothing. A value the store cannot read ends a
+ * script with `{"corrupt", key, message}`.
+ *
+ * Formats (written by these scripts and by codec.ts), in the hash `heads` of an identity:
+ * - field "" — present once the identity is in its pool's index of identities; its value counts
+ *   the identity's existing datasets with a dot in their name (those that may be merged
+ *   datasets), so that reads of the others never list the identity's datasets.
+ * - field "h" + name — a dataset's head: `exists \t syncCount \t lastDeletionCount \t creationDate
+ *   \t lastModifiedDate \t numRecords \t dataStorage \t entries \t entryBytes \t floor \t
+ *   sessionCount \t lastExpiry \t sessionStart \t lastModifiedBy`. Dates and expiries keep the
+ *   digits the application sent (Lua never re-encodes them); lastModifiedBy and session ids are
+ *   escaped to hold no tab and no newline.
+ * - field "s" + name — the dataset's consumed sessions, `\n id \t expiresAt` entries in expiry
+ *   order (ties in the order consumed), starting at byte `sessionStart`: a commit appends one
+ *   entry and moves the start past what it drops, and rewrites the string only when the dropped
+ *   part grows past COMPACT bytes. Strings are what Lua is slow with; this keeps a commit to
+ *   one allocation of the list.
+ *
+ * Identity usage is not kept: it is computed from the heads when asked, as the reference does.
+ *
+ * A record: JSON starting `{"syncCount":N,"valueBytes":B,` (B the UTF-8 length of the value, -1
+ * for a tombstone), so that a script reads its figures with one anchored match, then its key,
+ * value and dates; a read answers the records it found as one JSON array.
+ */
+import { createHash } from "node:crypto"
+
+export interface Script {
+  readonly name: string
+  readonly source: string
+  readonly sha: string
+}
+
+/** The most arguments one command gets from Lua (`unpack` is limited by the Lua stack). */
+const CHUNK = 1000
+
+/** Helpers, each script taking only those it uses: every `local function` costs a closure per call. */
+const snippets = {
+  read: String.raw`
+local function fail(key, message)
+  error({key, message}, 0)
+end
+local function read(key, ...)
+  local reply = redis.pcall(...)
+  if type(reply) == 'table' and reply.err then fail(key, reply.err) end
+  return reply
+end
+local function corrupt(result)
+  if type(result) == 'table' and result[1] ~= nil then return {'corrupt', result[1], tostring(result[2])} end
+  error(result, 0)
+end`,
+  firstWrite: String.raw`
+local function firstWrite(key, ...)
+  local reply = redis.pcall(...)
+  if type(reply) == 'table' and reply.err then return {'corrupt', key, reply.err} end
+  return nil
+end`,
+  chunked: String.raw`
+local function chunked(key, command, target, items, write)
+  if #items <= ${CHUNK} then
+    if write then return redis.call(command, target, unpack(items)) end
+    return read(key, command, target, unpack(items))
+  end
+  local out = {}
+  for from = 1, #items, ${CHUNK} do
+    local reply
+    if write then reply = redis.call(command, target, unpack(items, from, math.min(from + ${CHUNK} - 1, #items)))
+    else reply = read(key, command, target, unpack(items, from, math.min(from + ${CHUNK} - 1, #items))) end
+    if type(reply) == 'table' then for i = 1, #reply do out[#out + 1] = reply[i] end end
+  end
+  return out
+end`,
+  head: String.raw`
+local CAP, COMPACT = 64, 512
+local HEAD = '^([01])\t(%d+)\t(%d+)\t([^\t]*)\t([^\t]*)\t(%d+)\t(%d+)\t(%d+)\t(%d+)\t([^\t]*)\t(%d+)\t([^\t]*)\t(%d+)\t(.*)$'
+local LINE = '%s\t%d\t%s\t%s\t%s\t%d\t%d\t%d\t%d\t%s\t%d\t%s\t%d\t%s'
+local FIRST = '^\n[^\t\n]*\t([^\n]*)'
+local match, find, sub, format, tonumber = string.match, string.find, string.sub, string.format, tonumber
+-- numbers captured as digits are used with arithmetic coercion (x + 0): far cheaper than tonumber here
+local function parseHead(line, key, name)
+  local h = {}
+  local exists
+  exists, h.syncCount, h.lastDeletionCount, h.creationDate, h.lastModifiedDate, h.numRecords, h.dataStorage,
+    h.entries, h.entryBytes, h.floor, h.count, h.last, h.start, h.by = match(line, HEAD)
+  if exists == nil or tonumber(h.creationDate) == nil or tonumber(h.lastModifiedDate) == nil or tonumber(h.floor) == nil then
+    fail(key, 'unreadable head of dataset ' .. name)
+  end
+  h.exists = exists == '1'
+  h.syncCount, h.numRecords, h.dataStorage = h.syncCount + 0, h.numRecords + 0, h.dataStorage + 0
+  h.entries, h.entryBytes, h.count, h.start = h.entries + 0, h.entryBytes + 0, h.count + 0, h.start + 0
+  return h
+end
+local function headLine(h)
+  return format(LINE, h.exists and '1' or '0', h.syncCount, h.lastDeletionCount, h.creationDate, h.lastModifiedDate,
+    h.numRecords, h.dataStorage, h.entries, h.entryBytes, h.floor, h.count, h.last, h.start, h.by)
+end
+-- the first consumed session expiring at or before now is dropped, while any is
+local function dropExpired(h, blob, now, key)
+  while h.count > 0 do
+    local first = tonumber(match(blob, FIRST, h.start))
+    if first == nil then fail(key, 'unreadable consumed sessions') end
+    if first > now then break end
+    h.start = find(blob, '\n', h.start + 1, true) or (#blob + 1)
+    h.count = h.count - 1
+  end
+  if h.count == 0 then h.last = '' end
+end
+-- past the cap, the oldest session goes and its expiry becomes the floor
+local function dropOldest(h, blob)
+  local oldest = match(blob, FIRST, h.start)
+  if tonumber(oldest) > tonumber(h.floor) then h.floor = oldest end
+  h.start = find(blob, '\n', h.start + 1, true) or (#blob + 1)
+  h.count = h.count - 1
+end
+-- the list as stored: rewritten without its dropped part once that part is long
+local function compact(h, blob)
+  if h.count == 0 then
+    h.start = 1
+    return ''
+  end
+  if h.start > COMPACT then
+    blob = sub(blob, h.start)
+    h.start = 1
+  end
+  return blob
+end`
+} as const
+
+const script = (name: string, parts: ReadonlyArray<keyof typeof snippets>, body: string): Script => {
+  const source = `${parts.map((part) => snippets[part]).join("\n")}\n${body}`
+  return { name, source, sha: createHash("sha1").update(source).digest("hex") }
+}
+
+/**
+ * The commit of UpdateRecords: `decideCommit` of core's internal/commitRules.ts, in Lua, and
+ * `SyncSessionToken.consume` on the list of consumed sessions.
+ *
+ * KEYS: heads, records, changes, live.
+ * ARGV: name, session id (escaped), session expiry, expected sync count or "", now,
+ * modifiedBy (escaped), datasets limit, records limit, bytes limit, number of conditions, then
+ * (key, syncCount) per condition, number of writes, then (key, valueBytes or -1, JSON tail) per
+ * write (keys distinct).
+ *
+ * Answers `{"ok", head, sessions}`, `{"used"}`, `{"changed", syncCount}`, `{"conflict",
+ * condition index (from 1), server}`, `{"limit", which, value}`, `{"register"}` (it would commit,
+ * but the identity is not in its pool's index yet: nothing written) or `{"corrupt", key, message}`.
+ */
+export const commit = script(
+  "commit",
+  ["read", "firstWrite", "chunked", "head"],
+  String.raw`
+local heads, records, changes, live = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
+local name, id, expiry, expected, now, by = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6]
+local conditionCount = ARGV[10] + 0
+local writesAt = 12 + 2 * conditionCount
+local writeCount = ARGV[writesAt - 1] + 0
+local lastWrite = writesAt + 3 * writeCount - 1
+
+local function decide()
+  local got = read(heads, 'HMGET', heads, '', 'h' .. name, 's' .. name)
+  local head, blob = nil, got[3] or ''
+  if got[1] and not match(got[1], '^%d+$') then fail(heads, 'unreadable registration of the identity') end
+  if got[2] then
+    head = parseHead(got[2], heads, name)
+    if tonumber(expiry) <= tonumber(head.floor) or find(blob, '\n' .. id .. '\t', head.start, true) then
+      return {'used'}
+    end
+  end
+  local current = head and head.syncCount or 0
+  if expected ~= '' and tonumber(expected) ~= current then return {'changed', current} end
+  local isLive = head ~= nil and head.exists
+  local stored = {}
+  if isLive then
+    local keys
+    if conditionCount == 1 and writeCount == 1 and ARGV[11] == ARGV[writesAt] then
+      keys = {ARGV[11]}
+    else
+      local seen = {}
+      keys = {}
+      for i = 11, writesAt - 2, 2 do
+        local key = ARGV[i]
+        if not seen[key] then seen[key] = true keys[#keys + 1] = key end
+      end
+      for i = writesAt, lastWrite, 3 do
+        local key = ARGV[i]
+        if not seen[key] then seen[key] = true keys[#keys + 1] = key end
+      end
+    end
+    if #keys > 0 then
+      local values = chunked(records, 'HMGET', records, keys, false)
+      for i = 1, #keys do
+        local value = values[i]
+        if value then
+          local syncCount, valueBytes = match(value, '^{"syncCount":(%d+),"valueBytes":(%-?%d+),')
+          if syncCount == nil then fail(records, 'unreadable record ' .. keys[i]) end
+          stored[keys[i]] = {syncCount + 0, valueBytes + 0}
+        end
+      end
+    end
+  else
+    read(records, 'HLEN', records)
+  end
+  for i = 1, conditionCount do
+    local server = 0
+    local before = stored[ARGV[9 + 2 * i]]
+    if before ~= nil then server = before[1] end
+    if server ~= tonumber(ARGV[10 + 2 * i]) then return {'conflict', i, server} end
+  end
+  if not isLive then
+    local others = read(live, 'SCARD', live)
+    if others + 1 > tonumber(ARGV[7]) then return {'limit', 'datasets', others + 1} end
+  end
+  local numRecords, dataStorage, entries, entryBytes = 0, 0, 0, 0
+  if isLive then
+    numRecords, dataStorage, entries, entryBytes = head.numRecords, head.dataStorage, head.entries, head.entryBytes
+  end
+  for i = writesAt, lastWrite, 3 do
+    local key, bytes = ARGV[i], ARGV[i + 1] + 0
+    local before = stored[key]
+    local size = #key
+    if bytes >= 0 then size = size + bytes end
+    if before == nil then
+      entries = entries + 1
+      entryBytes = entryBytes + size
+    else
+      local was = #key
+      if before[2] >= 0 then
+        was = was + before[2]
+        numRecords = numRecords - 1
+        dataStorage = dataStorage - was
+      end
+      entryBytes = entryBytes + size - was
+    end
+    if bytes >= 0 then
+      numRecords = numRecords + 1
+      dataStorage = dataStorage + size
+    end
+  end
+  if entries > tonumber(ARGV[8]) then return {'limit', 'records', entries} end
+  if entryBytes > tonumber(ARGV[9]) then return {'limit', 'bytes', entryBytes} end
+  local dotted = nil
+  if not isLive then
+    -- a new dataset: the identity must be in its pool's index first
+    if not got[1] then return {'register'} end
+    if find(name, '.', 1, true) then dotted = (tonumber(got[1]) or 0) + 1 end
+  end
+
+  local after = head or {lastDeletionCount = '0', floor = '0', count = 0, last = '', start = 1}
+  after.exists, after.syncCount, after.lastModifiedDate, after.by = true, current + 1, now, by
+  if not isLive then after.creationDate = now end
+  after.numRecords, after.dataStorage, after.entries, after.entryBytes = numRecords, dataStorage, entries, entryBytes
+  -- SyncSessionToken.consume: drop the expired, add this one, past the cap fold the oldest into the floor
+  local e, entry = tonumber(expiry), '\n' .. id .. '\t' .. expiry
+  dropExpired(after, blob, tonumber(now), heads)
+  if after.count == 0 or tonumber(after.last) <= e then
+    -- the usual case, expiries arriving in order: append
+    while after.count >= CAP do dropOldest(after, blob) end
+    blob = compact(after, blob) .. entry
+    after.last = expiry
+  else
+    local parts, placed = {}, false
+    for other, at in string.gmatch(sub(blob, after.start), '\n([^\t\n]*)\t([^\n]*)') do
+      local n = tonumber(at)
+      if n == nil then fail(heads, 'unreadable consumed sessions') end
+      if not placed and n > e then
+        parts[#parts + 1] = entry
+        placed = true
+      end
+      parts[#parts + 1] = '\n' .. other .. '\t' .. at
+    end
+    blob = table.concat(parts)
+    after.start = 1
+    while after.count >= CAP do dropOldest(after, blob) end
+    blob = compact(after, blob)
+  end
+  after.count = after.count + 1
+  return {'write', after, blob, isLive, dotted}
+end
+
+local ok, plan = pcall(decide)
+if not ok then return corrupt(plan) end
+if plan[1] ~= 'write' then return plan end
+
+local after, blob, wasLive, dotted = plan[2], plan[3], plan[4], plan[5]
+local count = format('%d', after.syncCount)
+local line = headLine(after)
+if writeCount > 0 then
+  local scored, fields = {}, {}
+  for i = writesAt, lastWrite, 3 do
+    scored[#scored + 1] = count
+    scored[#scored + 1] = ARGV[i]
+    fields[#fields + 1] = ARGV[i]
+    fields[#fields + 1] = '{"syncCount":' .. count .. ',"valueBytes":' .. ARGV[i + 1] .. ',' .. ARGV[i + 2]
+  end
+  if #scored <= ${CHUNK} then
+    local refused = firstWrite(changes, 'ZADD', changes, unpack(scored))
+    if refused then return refused end
+  else
+    local refused = firstWrite(changes, 'ZADD', changes, unpack(scored, 1, ${CHUNK}))
+    if refused then return refused end
+    for from = ${CHUNK} + 1, #scored, ${CHUNK} do
+      redis.call('ZADD', changes, unpack(scored, from, math.min(from + ${CHUNK} - 1, #scored)))
+    end
+  end
+  chunked(records, 'HSET', records, fields, true)
+  redis.call('HSET', heads, 'h' .. name, line, 's' .. name, blob)
+else
+  local refused = firstWrite(heads, 'HSET', heads, 'h' .. name, line, 's' .. name, blob)
+  if refused then return refused end
+end
+if not wasLive then
+  redis.call('SADD', live, name)
+  if dotted then redis.call('HSET', heads, '', format('%d', dotted)) end
+end
+return {'ok', line, blob}
+`
+)
+
+/**
+ * A dataset's head, the records changed after a sync count, and the existing datasets whose
+ * name starts with the dataset's name and a dot.
+ *
+ * KEYS: heads, records, changes, live. ARGV: name, since.
+ * Answers `{head or false, sessions, records as a JSON array, names}`, or `{"corrupt", key, message}`.
+ */
+export const readDataset = script(
+  "readDataset",
+  ["read", "chunked"],
+  String.raw`
+local heads, records, changes, live = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
+local name, since = ARGV[1], ARGV[2]
+local ok, result = pcall(function()
+  local got = read(heads, 'HMGET', heads, '', 'h' .. name, 's' .. name)
+  local line = got[2]
+  if got[1] and not string.match(got[1], '^%d+$') then fail(heads, 'unreadable registration of the identity') end
+  local found, merged = '[]', {}
+  if line and string.sub(line, 1, 2) == '1\t' then
+    local syncCount = tonumber(string.match(line, '^1\t(%d+)\t'))
+    if syncCount ~= nil and syncCount > tonumber(since) then
+      local keys = read(changes, 'ZRANGEBYSCORE', changes, '(' .. since, '+inf')
+      if #keys > 0 then
+        local values = chunked(records, 'HMGET', records, keys, false)
+        for i = 1, #keys do
+          if not values[i] then fail(changes, 'record ' .. keys[i] .. ' is listed but missing') end
+        end
+        found = '[' .. table.concat(values, ',') .. ']'
+      end
+    end
+  end
+  -- only identities with a dataset named like a merged one pay for the listing
+  if got[1] and got[1] ~= '0' then
+    local prefix = name .. '.'
+    for _, other in ipairs(read(live, 'SMEMBERS', live)) do
+      if string.sub(other, 1, #prefix) == prefix then merged[#merged + 1] = other end
+    end
+  end
+  return {line or false, got[3] or '', found, merged}
+end)
+if not ok then return corrupt(result) end
+return result
+`
+)
+
+/**
+ * DeleteDataset: the head keeps its sync count as lastDeletionCount, its figures go to zero,
+ * its expired consumed sessions and its records go.
+ *
+ * KEYS: heads, records, changes, live. ARGV: name, now.
+ * Answers `{"ok", head, sessions}` as they were, false when the dataset did not exist, or
+ * `{"corrupt", ...}`.
+ */
+export const deleteDataset = script(
+  "deleteDataset",
+  ["read", "firstWrite", "head"],
+  String.raw`
+local heads, records, changes, live = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
+local name, now = ARGV[1], ARGV[2]
+local ok, plan = pcall(function()
+  local got = read(heads, 'HMGET', heads, '', 'h' .. name, 's' .. name)
+  if not got[2] then return false end
+  local head = parseHead(got[2], heads, name)
+  if not head.exists then return false end
+  read(live, 'SISMEMBER', live, name)
+  local blob = got[3] or ''
+  local before = {got[2], blob}
+  head.exists = false
+  head.lastDeletionCount = format('%d', head.syncCount)
+  head.lastModifiedDate = now
+  head.numRecords, head.dataStorage, head.entries, head.entryBytes = 0, 0, 0, 0
+  dropExpired(head, blob, tonumber(now), heads)
+  blob = compact(head, blob)
+  local dotted = nil
+  if find(name, '.', 1, true) and tonumber(got[1]) then dotted = math.max(tonumber(got[1]) - 1, 0) end
+  return {before, headLine(head), blob, dotted}
+end)
+if not ok then return corrupt(plan) end
+if not plan then return false end
+local refused = firstWrite(heads, 'HSET', heads, 'h' .. name, plan[2], 's' .. name, plan[3])
+if refused then return refused end
+if plan[4] then redis.call('HSET', heads, '', format('%d', plan[4])) end
+redis.call('UNLINK', records, changes)
+redis.call('SREM', live, name)
+return {'ok', plan[1][1], plan[1][2]}
+`
+)
+
+/**
+ * The head lines of an identity's datasets (existing or deleted), for its usage; its consumed
+ * sessions are left in Redis. KEYS: heads.
+ * Answers `{registered, names, lines}` or `{"corrupt", ...}`.
+ */
+export const identityHeads = script(
+  "identityHeads",
+  ["read"],
+  String.raw`
+local heads = KEYS[1]
+local ok, result = pcall(function()
+  local names, fields, registered = {}, {}, false
+  for _, field in ipairs(read(heads, 'HKEYS', heads)) do
+    if field == '' then registered = true
+    elseif string.sub(field, 1, 1) == 'h' then
+      names[#names + 1] = string.sub(field, 2)
+      fields[#fields + 1] = field
+    end
+  end
+  local lines = {}
+  if #fields > 0 then lines = read(heads, 'HMGET', heads, unpack(fields)) end
+  return {registered and 1 or 0, names, lines}
+end)
+if not ok then return corrupt(result) end
+return result
+`
+)
+
+/**
+ * Marks an identity as registered in its pool's index (once the index holds it).
+ * KEYS: heads. Answers 1, or `{"corrupt", ...}`.
+ */
+export const registered = script(
+  "registered",
+  ["firstWrite"],
+  String.raw`
+local refused = firstWrite(KEYS[1], 'HSETNX', KEYS[1], '', '0')
+return refused or 1
+`
+)
+
+/**
+ * RegisterDevice. A device is stored as the JSON `[platform, token]`, which is also its field in
+ * the index of tokens. KEYS: devices, tokens, heads. ARGV: device JSON, device id.
+ * Answers `{"id", deviceId}`, `{"register"}` or `{"corrupt", ...}`.
+ */
+export const registerDevice = script(
+  "registerDevice",
+  ["read", "firstWrite"],
+  String.raw`
+local devices, tokens, heads = KEYS[1], KEYS[2], KEYS[3]
+local device, id = ARGV[1], ARGV[2]
+local ok, plan = pcall(function()
+  local known = read(tokens, 'HGET', tokens, device)
+  if known then return {'id', known} end
+  if not read(heads, 'HGET', heads, '') then return {'register'} end
+  return {'write', read(devices, 'HGET', devices, id)}
+end)
+if not ok then return corrupt(plan) end
+if plan[1] ~= 'write' then return plan end
+local refused = firstWrite(devices, 'HSET', devices, id, device)
+if refused then return refused end
+-- a device id registered again with another token: its old token no longer names it
+if plan[2] then redis.call('HDEL', tokens, plan[2]) end
+redis.call('HSET', tokens, device, id)
+return {'id', id}
+`
+)
+
+/**
+ * SubscribeToDataset. KEYS: devices, subscriptions. ARGV: device id.
+ * Answers 1, 0 (unknown device) or `{"corrupt", ...}`.
+ */
+export const subscribe = script(
+  "subscribe",
+  ["read", "firstWrite"],
+  String.raw`
+local devices, subscriptions = KEYS[1], KEYS[2]
+local ok, known = pcall(function()
+  read(subscriptions, 'SCARD', subscriptions)
+  return read(devices, 'HEXISTS', devices, ARGV[1])
+end)
+if not ok then return corrupt(known) end
+if known == 0 then return 0 end
+local refused = firstWrite(subscriptions, 'SADD', subscriptions, ARGV[1])
+return refused or 1
+`
+)
+
+/**
+ * UnsubscribeFromDataset. KEYS: devices, subscriptions. ARGV: device id.
+ * Answers "Unsubscribed", "UnknownDevice", "NotSubscribed" or `{"corrupt", ...}`.
+ */
+export const unsubscribe = script(
+  "unsubscribe",
+  ["read"],
+  String.raw`
+local devices, subscriptions = KEYS[1], KEYS[2]
+local ok, outcome = pcall(function()
+  if read(devices, 'HEXISTS', devices, ARGV[1]) == 0 then return 'UnknownDevice' end
+  if read(subscriptions, 'SISMEMBER', subscriptions, ARGV[1]) == 0 then return 'NotSubscribed' end
+  return 'Unsubscribed'
+end)
+if not ok then return corrupt(outcome) end
+if outcome == 'Unsubscribed' then redis.call('SREM', subscriptions, ARGV[1]) end
+return outcome
+`
+)
+
+/**
+ * The devices subscribed to a dataset. KEYS: devices, subscriptions.
+ * Answers `{ids, devices}` (a device or false per id) or `{"corrupt", ...}`.
+ */
+export const subscribers = script(
+  "subscribers",
+  ["read", "chunked"],
+  String.raw`
+local devices, subscriptions = KEYS[1], KEYS[2]
+local ok, result = pcall(function()
+  local ids = read(subscriptions, 'SMEMBERS', subscriptions)
+  if #ids == 0 then return {ids, {}} end
+  return {ids, chunked(devices, 'HMGET', devices, ids, false)}
+end)
+if not ok then return corrupt(result) end
+return result
+`
+)
+
+/**
+ * A compare-and-set of a pool's configuration. KEYS: pool. ARGV: expected version ("" when
+ * absent), state JSON. Answers 1 when written, 0 when the version moved, or `{"corrupt", ...}`.
+ */
+export const setPool = script(
+  "setPool",
+  ["read", "firstWrite"],
+  String.raw`
+local pool = KEYS[1]
+local ok, version = pcall(function()
+  local version = read(pool, 'HGET', pool, 'version')
+  if (version or '') ~= ARGV[1] then return false end
+  if not version then return 1 end
+  local n = tonumber(version)
+  if n == nil then fail(pool, 'unreadable version of the pool') end
+  return n + 1
+end)
+if not ok then return corrupt(version) end
+if not version then return 0 end
+local refused = firstWrite(pool, 'HSET', pool, 'version', string.format('%d', version), 'state', ARGV[2])
+return refused or 1
+`
+)

@@ -1,0 +1,498 @@
+/**
+ * The storage port on Redis, implemented natively: every operation on an identity's data is one
+ * script on the identity's slot; pool-level figures are sharded counters and per-pool indexes of
+ * identities, summed when read.
+ */
+import { Effect, Schema } from "effect"
+import { Shapes, SyncStore } from "@syncalite/core"
+import {
+  compareKeys,
+  deviceText,
+  escapeText,
+  IDENTITY_SHARDS,
+  type Keys,
+  numberText,
+  parseDevice,
+  parseHead,
+  parseRecords,
+  recordTail,
+  SESSION_SHARDS,
+  shardOf
+} from "./codec.js"
+import type { Connection } from "./connection.js"
+import * as scripts from "./scripts.js"
+
+type DatasetHead = SyncStore.DatasetHead
+type StoredRecord = SyncStore.StoredRecord
+type SyncStoreShape = SyncStore.SyncStoreShape
+type PoolState = SyncStore.PoolState
+type PoolUsage = SyncStore.PoolUsage
+type RecordWrite = SyncStore.RecordWrite
+type StorageError = SyncStore.StorageError
+
+const MAX_ATTEMPTS = 100
+
+const emptyPool: PoolState = { events: {}, bulkPublish: { status: "NOT_STARTED" } }
+
+const PoolStateSchema = Schema.Struct({
+  pushSync: Schema.optionalWith(Shapes.PushSync, { exact: true }),
+  cognitoStreams: Schema.optionalWith(Shapes.CognitoStreams, { exact: true }),
+  events: Schema.Record({ key: Schema.String, value: Schema.String }),
+  bulkPublish: Schema.Struct({
+    status: Schema.Literal("NOT_STARTED", "IN_PROGRESS", "FAILED", "SUCCEEDED"),
+    startTime: Schema.optionalWith(Schema.Number, { exact: true }),
+    completeTime: Schema.optionalWith(Schema.Number, { exact: true }),
+    failureMessage: Schema.optionalWith(Schema.String, { exact: true })
+  }),
+  lastModifiedDate: Schema.optionalWith(Schema.Number, { exact: true })
+})
+const decodePoolState = Schema.decodeUnknownEither(Schema.parseJson(PoolStateSchema))
+
+const unreadable = (key: string, what: string, cause?: unknown) =>
+  new SyncStore.StorageError({
+    message: `Unreadable value under key ${key}: ${what}`,
+    key,
+    ...(cause === undefined ? {} : { cause })
+  })
+
+/** A script's `{"corrupt", key, message}` answer as a StorageError, or undefined for any other answer. */
+const corruption = (reply: unknown): StorageError | undefined =>
+  Array.isArray(reply) && reply[0] === "corrupt" && typeof reply[1] === "string"
+    ? unreadable(reply[1], String(reply[2]))
+    : undefined
+
+const strings = (reply: unknown, key: string, what: string): Effect.Effect<ReadonlyArray<string>, StorageError> =>
+  Array.isArray(reply) && reply.every((item) => typeof item === "string")
+    ? Effect.succeed(reply as ReadonlyArray<string>)
+    : Effect.fail(unreadable(key, what))
+
+/** Writes deduplicated by key, as `decideCommit` does: the first position, the last value. */
+const distinct = (writes: ReadonlyArray<RecordWrite>): ReadonlyArray<RecordWrite> => {
+  if (writes.length < 2) return writes
+  const byKey = new Map<string, RecordWrite>()
+  for (const write of writes) byKey.set(write.key, write)
+  return byKey.size === writes.length ? writes : [...byKey.values()]
+}
+
+/** Retries a step until it yields a result; undefined means "lost a race, again". */
+const optimistic = <A, E>(what: string, step: Effect.Effect<A | undefined, E>): Effect.Effect<A, E | StorageError> => {
+  const attempt = (attempts: number): Effect.Effect<A, E | StorageError> =>
+    Effect.flatMap(step, (result) => {
+      if (result !== undefined) return Effect.succeed(result)
+      if (attempts >= MAX_ATTEMPTS) {
+        return Effect.fail(new SyncStore.StorageError({ message: `Too much contention on ${what}` }))
+      }
+      const again = attempt(attempts + 1)
+      return attempts > 3 ? Effect.zipRight(Effect.sleep(Math.min(attempts, 20)), again) : again
+    })
+  return attempt(1)
+}
+
+export const makeStore = (connection: Connection, keys: Keys): SyncStoreShape => {
+  const { command, script } = connection
+
+  /** pools this process has seen listed in the pool index: their registration is done */
+  const listedPools = new Set<string>()
+  const listPool = (pool: string): Effect.Effect<void, StorageError> =>
+    listedPools.has(pool)
+      ? Effect.void
+      : Effect.map(command(keys.pools, ["ZADD", keys.pools, "NX", "0", pool]), () => void listedPools.add(pool))
+
+  /** Puts an identity in its pool's indexes, then marks it registered; done before its first write. */
+  const registerIdentity = (pool: string, identity: string, base: string) =>
+    Effect.gen(function*() {
+      yield* listPool(pool)
+      const shard = keys.poolIdentities(pool, shardOf(identity, IDENTITY_SHARDS))
+      yield* command(shard, ["SADD", shard, identity])
+      const reply = yield* script(scripts.registered, [keys.heads(base)], [])
+      const corrupt = corruption(reply)
+      if (corrupt !== undefined) return yield* Effect.fail(corrupt)
+    })
+
+  const datasetKeys = (base: string, name: string) => [
+    keys.heads(base),
+    keys.records(base, name),
+    keys.changes(base, name),
+    keys.live(base)
+  ]
+
+  const headOf = (name: string, line: unknown, sessions: unknown, key: string): Effect.Effect<DatasetHead, StorageError> => {
+    const head = parseHead(name, line, sessions)
+    return head === undefined ? Effect.fail(unreadable(key, `head of dataset ${name}`)) : Effect.succeed(head)
+  }
+
+  const readDataset: SyncStoreShape["readDataset"] = (ref, query) => {
+    const base = keys.identity(ref.identityPoolId, ref.identityId)
+    const scriptKeys = datasetKeys(base, ref.datasetName)
+    return Effect.flatMap(
+      script(scripts.readDataset, scriptKeys, [ref.datasetName, numberText(query.since)]),
+      (reply): Effect.Effect<SyncStore.DatasetView, StorageError> => {
+        const corrupt = corruption(reply)
+        if (corrupt !== undefined) return Effect.fail(corrupt)
+        if (!Array.isArray(reply) || reply.length !== 4 || !Array.isArray(reply[3])) {
+          return Effect.fail(new SyncStore.StorageError({ message: "Unexpected answer of the readDataset script" }))
+        }
+        const [line, sessions, found, names] = reply as [unknown, unknown, unknown, Array<unknown>]
+        const head = line === null ? undefined : parseHead(ref.datasetName, line, sessions)
+        if (line !== null && head === undefined) return Effect.fail(unreadable(scriptKeys[0]!, `head of dataset ${ref.datasetName}`))
+        const all = parseRecords(found)
+        if (all === undefined) return Effect.fail(unreadable(scriptKeys[1]!, "records"))
+        const after = query.after
+        const records = after === undefined ? all : all.filter((record) => record.key > after)
+        records.sort((a, b) => compareKeys(a.key, b.key))
+        const limit = query.limit ?? Infinity
+        const more = records.length > limit
+        if (more) records.length = limit
+        const merged = (names as Array<string>).filter((name) =>
+          typeof name === "string" && SyncStore.isMergedName(ref.datasetName, name)
+        ).sort(compareKeys)
+        return Effect.succeed({ head, records, more, mergedDatasetNames: merged })
+      }
+    )
+  }
+
+  /** The answer of the commit script as the port's result; undefined for "register the identity first". */
+  const commitResult = (
+    c: SyncStore.DatasetCommit,
+    writes: ReadonlyArray<RecordWrite>,
+    headsKey: string,
+    reply: unknown
+  ): SyncStore.CommitResult | StorageError | undefined => {
+    if (!Array.isArray(reply)) return new SyncStore.StorageError({ message: "Unexpected answer of the commit script" })
+    switch (reply[0]) {
+      case "ok": {
+        const head = parseHead(c.ref.datasetName, reply[1], reply[2])
+        if (head === undefined) return unreadable(headsKey, `head of dataset ${c.ref.datasetName}`)
+        const records: Array<StoredRecord> = []
+        for (const write of writes) {
+          records.push(
+            write.deviceLastModifiedDate === undefined
+              ? { key: write.key, value: write.value, syncCount: head.syncCount, lastModifiedDate: c.now, lastModifiedBy: c.modifiedBy }
+              : {
+                key: write.key,
+                value: write.value,
+                syncCount: head.syncCount,
+                lastModifiedDate: c.now,
+                lastModifiedBy: c.modifiedBy,
+                deviceLastModifiedDate: write.deviceLastModifiedDate
+              }
+          )
+        }
+        return { _tag: "Committed", head, records }
+      }
+      case "conflict": {
+        const condition = c.conditions[Number(reply[1]) - 1]!
+        return { _tag: "Conflict", key: condition.key, server: Number(reply[2]), client: condition.syncCount }
+      }
+      case "used":
+        return { _tag: "SessionUsed" }
+      case "changed":
+        return { _tag: "DatasetChanged", syncCount: Number(reply[1]) }
+      case "limit":
+        return { _tag: "LimitExceeded", limit: reply[1] as "datasets" | "records" | "bytes", value: Number(reply[2]) }
+      case "register":
+        return undefined
+      default:
+        return corruption(reply) ?? new SyncStore.StorageError({ message: "Unexpected answer of the commit script" })
+    }
+  }
+
+  const commit: SyncStoreShape["commit"] = (c) => {
+    const { identityId, identityPoolId, datasetName } = c.ref
+    const base = keys.identity(identityPoolId, identityId)
+    const scriptKeys = datasetKeys(base, datasetName)
+    const writes = distinct(c.writes)
+    const args: Array<string> = [
+      datasetName,
+      escapeText(c.session.id),
+      numberText(c.session.expiresAt),
+      c.expectedSyncCount === undefined ? "" : numberText(c.expectedSyncCount),
+      numberText(c.now),
+      escapeText(c.modifiedBy),
+      numberText(c.limits.datasetsPerIdentity),
+      numberText(c.limits.recordsPerDataset),
+      numberText(c.limits.bytesPerDataset),
+      String(c.conditions.length)
+    ]
+    for (const condition of c.conditions) args.push(condition.key, numberText(condition.syncCount))
+    args.push(String(writes.length))
+    for (const write of writes) {
+      args.push(
+        write.key,
+        write.value === null ? "-1" : String(Buffer.byteLength(write.value)),
+        recordTail(write.key, write.value, c.now, c.modifiedBy, write.deviceLastModifiedDate)
+      )
+    }
+    const once: Effect.Effect<SyncStore.CommitResult | undefined, StorageError> = Effect.flatMap(
+      script(scripts.commit, scriptKeys, args),
+      (reply) => {
+        const result = commitResult(c, writes, scriptKeys[0]!, reply)
+        if (result instanceof SyncStore.StorageError) return Effect.fail(result)
+        // the identity's first write: index it in its pool first, then commit again
+        return result === undefined
+          ? Effect.as(registerIdentity(identityPoolId, identityId, base), undefined)
+          : Effect.succeed(result)
+      }
+    )
+    return Effect.flatMap(once, (result) => (result === undefined ? optimistic(`dataset ${datasetName}`, once) : Effect.succeed(result)))
+  }
+
+  const deleteDataset: SyncStoreShape["deleteDataset"] = (ref, now) => {
+    const base = keys.identity(ref.identityPoolId, ref.identityId)
+    const scriptKeys = datasetKeys(base, ref.datasetName)
+    return Effect.flatMap(script(scripts.deleteDataset, scriptKeys, [ref.datasetName, numberText(now)]), (reply) => {
+      if (reply === null) return Effect.succeed(undefined)
+      if (Array.isArray(reply) && reply[0] === "ok") return headOf(ref.datasetName, reply[1], reply[2], scriptKeys[0]!)
+      return Effect.fail(corruption(reply) ?? new SyncStore.StorageError({ message: "Unexpected answer of the deleteDataset script" }))
+    })
+  }
+
+  const listDatasets: SyncStoreShape["listDatasets"] = (pool, identity) => {
+    const key = keys.heads(keys.identity(pool, identity))
+    return Effect.flatMap(command(key, ["HGETALL", key]), (reply) =>
+      Effect.flatMap(strings(reply, key, "not a hash of heads"), (fields) => {
+        const lines = new Map<string, string>()
+        const sessions = new Map<string, string>()
+        for (let i = 0; i + 1 < fields.length; i += 2) {
+          const field = fields[i]!
+          if (field.startsWith("h")) lines.set(field.slice(1), fields[i + 1]!)
+          else if (field.startsWith("s")) sessions.set(field.slice(1), fields[i + 1]!)
+          else if (field !== "") return Effect.fail(unreadable(key, `unknown field ${field}`))
+        }
+        const heads: Array<DatasetHead> = []
+        for (const [name, line] of lines) {
+          const head = parseHead(name, line, sessions.get(name))
+          if (head === undefined) return Effect.fail(unreadable(key, `head of dataset ${name}`))
+          if (head.exists) heads.push(head)
+        }
+        return Effect.succeed(heads.sort((a, b) => compareKeys(a.name, b.name)))
+      }))
+  }
+
+  /** Every identity in a pool's index. */
+  const poolIdentities = (pool: string) =>
+    Effect.map(
+      Effect.forEach(
+        Array.from({ length: IDENTITY_SHARDS }, (_, shard) => keys.poolIdentities(pool, shard)),
+        (key) => Effect.flatMap(command(key, ["SMEMBERS", key]), (reply) => strings(reply, key, "not a set of identities")),
+        { concurrency: "unbounded" }
+      ),
+      (shards) => shards.flat()
+    )
+
+  const poolDatasets: SyncStoreShape["poolDatasets"] = (pool) =>
+    Effect.flatMap(poolIdentities(pool), (identities) =>
+      Effect.map(
+        Effect.forEach(identities, (identityId) => {
+          const key = keys.live(keys.identity(pool, identityId))
+          return Effect.map(
+            Effect.flatMap(command(key, ["SMEMBERS", key]), (reply) => strings(reply, key, "not a set of datasets")),
+            (names) => names.map((datasetName) => ({ identityPoolId: pool, identityId, datasetName }))
+          )
+        }, { concurrency: "unbounded" }),
+        (refs) => refs.flat()
+      ))
+
+  const readPoolVersioned = (pool: string) => {
+    const key = keys.pool(pool)
+    return Effect.flatMap(command(key, ["HMGET", key, "version", "state"]), (reply) => {
+      if (!Array.isArray(reply)) return Effect.fail(unreadable(key, "not a pool configuration"))
+      const [version, state] = reply as [unknown, unknown]
+      if (version === null && state === null) return Effect.succeed({ version: "", state: emptyPool })
+      if (typeof version !== "string" || typeof state !== "string") return Effect.fail(unreadable(key, "pool configuration"))
+      const decoded = decodePoolState(state)
+      return decoded._tag === "Right"
+        ? Effect.succeed({ version, state: decoded.right as PoolState })
+        : Effect.fail(unreadable(key, "pool configuration", decoded.left))
+    })
+  }
+
+  const readPool: SyncStoreShape["readPool"] = (pool) => Effect.map(readPoolVersioned(pool), ({ state }) => state)
+
+  const updatePool: SyncStoreShape["updatePool"] = (pool, update) =>
+    optimistic(
+      `pool ${pool}`,
+      Effect.gen(function*() {
+        const { state, version } = yield* readPoolVersioned(pool)
+        const next = update(state)
+        if (next._tag === "Left") return yield* Effect.fail(next.left)
+        if (version === "") yield* listPool(pool)
+        const key = keys.pool(pool)
+        const reply = yield* script(scripts.setPool, [key], [version, JSON.stringify(next.right)])
+        const corrupt = corruption(reply)
+        if (corrupt !== undefined) return yield* Effect.fail(corrupt)
+        return reply === 1 ? next.right : undefined
+      })
+    )
+
+  const registerDevice: SyncStoreShape["registerDevice"] = (pool, identity, device) => {
+    const base = keys.identity(pool, identity)
+    const once = Effect.flatMap(
+      script(
+        scripts.registerDevice,
+        [keys.devices(base), keys.tokens(base), keys.heads(base)],
+        [deviceText(device.platform, device.token), device.deviceId]
+      ),
+      (reply): Effect.Effect<string | undefined, StorageError> => {
+        if (Array.isArray(reply) && reply[0] === "id" && typeof reply[1] === "string") return Effect.succeed(reply[1])
+        if (Array.isArray(reply) && reply[0] === "register") return Effect.as(registerIdentity(pool, identity, base), undefined)
+        return Effect.fail(corruption(reply) ?? new SyncStore.StorageError({ message: "Unexpected answer of the registerDevice script" }))
+      }
+    )
+    return optimistic(`devices of ${identity}`, once)
+  }
+
+  const subscriptionKeys = (ref: SyncStore.DatasetRef) => {
+    const base = keys.identity(ref.identityPoolId, ref.identityId)
+    return [keys.devices(base), keys.subscriptions(base, ref.datasetName)]
+  }
+
+  const subscribe: SyncStoreShape["subscribe"] = (ref, deviceId) =>
+    Effect.flatMap(script(scripts.subscribe, subscriptionKeys(ref), [deviceId]), (reply) =>
+      reply === 1 || reply === 0
+        ? Effect.succeed(reply === 1)
+        : Effect.fail(corruption(reply) ?? new SyncStore.StorageError({ message: "Unexpected answer of the subscribe script" })))
+
+  const unsubscribe: SyncStoreShape["unsubscribe"] = (ref, deviceId) =>
+    Effect.flatMap(script(scripts.unsubscribe, subscriptionKeys(ref), [deviceId]), (reply) =>
+      reply === "Unsubscribed" || reply === "UnknownDevice" || reply === "NotSubscribed"
+        ? Effect.succeed(reply)
+        : Effect.fail(corruption(reply) ?? new SyncStore.StorageError({ message: "Unexpected answer of the unsubscribe script" })))
+
+  const subscribers: SyncStoreShape["subscribers"] = (ref) => {
+    const scriptKeys = subscriptionKeys(ref)
+    return Effect.flatMap(script(scripts.subscribers, scriptKeys, []), (reply) => {
+      const corrupt = corruption(reply)
+      if (corrupt !== undefined) return Effect.fail(corrupt)
+      if (!Array.isArray(reply) || !Array.isArray(reply[0]) || !Array.isArray(reply[1])) {
+        return Effect.fail(new SyncStore.StorageError({ message: "Unexpected answer of the subscribers script" }))
+      }
+      const [ids, devices] = reply as [Array<unknown>, Array<unknown>]
+      const out: Array<SyncStore.Device> = []
+      for (let i = 0; i < ids.length; i++) {
+        const id = ids[i]
+        if (typeof id !== "string") return Effect.fail(unreadable(scriptKeys[1]!, "a member is not a device id"))
+        // a subscription outliving its device is no subscriber
+        if (devices[i] === null) continue
+        const device = parseDevice(id, devices[i])
+        if (device === undefined) return Effect.fail(unreadable(scriptKeys[0]!, `device ${id}`))
+        out.push(device)
+      }
+      return Effect.succeed(out)
+    })
+  }
+
+  const countSession: SyncStoreShape["countSession"] = (pool) => {
+    const key = keys.sessions(pool, Math.floor(Math.random() * SESSION_SHARDS))
+    return Effect.zipRight(
+      listPool(pool),
+      Effect.flatMap(command(key, ["INCR", key]), (reply) =>
+        typeof reply === "number" ? Effect.void : Effect.fail(unreadable(key, "not a counter")))
+    )
+  }
+
+  /** An identity's usage from its heads, as the reference computes it; undefined when it was never written. */
+  const identityUsage: SyncStoreShape["identityUsage"] = (pool, identity) => {
+    const key = keys.heads(keys.identity(pool, identity))
+    return Effect.flatMap(script(scripts.identityHeads, [key], []), (reply) => {
+      const corrupt = corruption(reply)
+      if (corrupt !== undefined) return Effect.fail(corrupt)
+      if (!Array.isArray(reply) || !Array.isArray(reply[1]) || !Array.isArray(reply[2])) {
+        return Effect.fail(new SyncStore.StorageError({ message: "Unexpected answer of the identityHeads script" }))
+      }
+      const [registered, names, lines] = reply as [number, Array<string>, Array<unknown>]
+      if (registered !== 1) return Effect.succeed(undefined)
+      let datasetCount = 0
+      let dataStorage = 0
+      let lastModifiedDate: number | undefined
+      for (let i = 0; i < names.length; i++) {
+        const head = parseHead(names[i]!, lines[i], undefined)
+        if (head === undefined) return Effect.fail(unreadable(key, `head of dataset ${names[i]}`))
+        if (head.exists) {
+          datasetCount++
+          dataStorage += head.dataStorage
+        }
+        if (lastModifiedDate === undefined || head.lastModifiedDate > lastModifiedDate) lastModifiedDate = head.lastModifiedDate
+      }
+      return Effect.succeed(
+        lastModifiedDate === undefined ? { datasetCount, dataStorage } : { datasetCount, dataStorage, lastModifiedDate }
+      )
+    })
+  }
+
+  const usageOfKnownPool = (pool: string): Effect.Effect<PoolUsage, StorageError> =>
+    Effect.gen(function*() {
+      const [identities, sessions, config] = yield* Effect.all([
+        poolIdentities(pool),
+        Effect.forEach(
+          Array.from({ length: SESSION_SHARDS }, (_, shard) => keys.sessions(pool, shard)),
+          (key) =>
+            Effect.flatMap(command(key, ["GET", key]), (reply) => {
+              const count = reply === null ? 0 : typeof reply === "string" ? Number(reply) : NaN
+              return Number.isInteger(count) ? Effect.succeed(count) : Effect.fail(unreadable(key, "not a counter"))
+            }),
+          { concurrency: "unbounded" }
+        ),
+        readPool(pool)
+      ], { concurrency: "unbounded" })
+      const usages = yield* Effect.forEach(identities, (identity) => identityUsage(pool, identity), {
+        concurrency: "unbounded"
+      })
+      let dataStorage = 0
+      let lastModifiedDate = config.lastModifiedDate
+      for (const usage of usages) {
+        if (usage === undefined) continue
+        dataStorage += usage.dataStorage
+        if (usage.lastModifiedDate !== undefined && (lastModifiedDate === undefined || usage.lastModifiedDate > lastModifiedDate)) {
+          lastModifiedDate = usage.lastModifiedDate
+        }
+      }
+      const usage: PoolUsage = {
+        identityPoolId: pool,
+        syncSessionsCount: sessions.reduce((sum, count) => sum + count, 0),
+        dataStorage
+      }
+      return lastModifiedDate === undefined ? usage : { ...usage, lastModifiedDate }
+    })
+
+  const poolUsage: SyncStoreShape["poolUsage"] = (pool) =>
+    Effect.flatMap(command(keys.pools, ["ZSCORE", keys.pools, pool]), (score) =>
+      score === null ? Effect.succeed(undefined) : usageOfKnownPool(pool))
+
+  const listPoolUsage: SyncStoreShape["listPoolUsage"] = (after, limit) =>
+    Effect.flatMap(
+      command(keys.pools, [
+        "ZRANGEBYLEX",
+        keys.pools,
+        after === undefined ? "-" : `(${after}`,
+        "+",
+        "LIMIT",
+        "0",
+        String(limit + 1)
+      ]),
+      (reply) =>
+        Effect.flatMap(strings(reply, keys.pools, "not an index of pools"), (pools) =>
+          Effect.map(
+            Effect.forEach(pools.slice(0, limit), usageOfKnownPool, { concurrency: "unbounded" }),
+            (usages) => ({ pools: usages, more: pools.length > limit })
+          ))
+    )
+
+  return {
+    readDataset,
+    listDatasets,
+    commit,
+    deleteDataset,
+    poolDatasets,
+    readPool,
+    updatePool,
+    registerDevice,
+    subscribe,
+    unsubscribe,
+    subscribers,
+    countSession,
+    identityUsage,
+    poolUsage,
+    listPoolUsage
+  }
+}

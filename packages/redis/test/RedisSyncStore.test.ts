@@ -1,0 +1,323 @@
+/**
+ * What is special about the Redis store: the connections it accepts and which of them it closes,
+ * its layer for `createCognitoSync`, the layout of its keys (one hash tag per identity, sharded
+ * pool figures), and foreign or corrupt values under its keys.
+ */
+import { randomUUID } from "node:crypto"
+import KeyvRedis, { createClient, Keyv } from "@keyv/redis"
+import { Cause, Context, Effect, Either, Exit, Layer, Scope } from "effect"
+import { afterAll, describe, expect, it } from "vitest"
+import { createCognitoSync, SyncStore } from "@syncalite/core"
+import { RedisSyncStore } from "@syncalite/redis"
+import { Services } from "@syncalite/testing"
+import { cleanUp, keysUnder, type RawClient, rawClient, testPrefix } from "./helpers.js"
+
+const redis = await Services.check("redis")
+const base = testPrefix("special")
+let cases = 0
+/** a prefix of its own per case, so that a case may break any key, the pool index included */
+const casePrefix = () => `${base}-${++cases}`
+
+const limits = { datasetsPerIdentity: 20, recordsPerDataset: 1024, bytesPerDataset: 1024 * 1024 }
+const newId = () => `us-east-1:${randomUUID()}`
+
+/** Builds a store in a scope of its own; answers it and how to close it. */
+const open = async (options: RedisSyncStore.Options) => {
+  const scope = await Effect.runPromise(Scope.make())
+  const store = await Effect.runPromise(Scope.extend(RedisSyncStore.make(options), scope))
+  return { store, close: () => Effect.runPromise(Scope.close(scope, Exit.void)) }
+}
+
+const commitOf = (ref: SyncStore.DatasetRef, key: string, syncCount: number, value: string | null = "v") => ({
+  ref,
+  session: { id: randomUUID(), expiresAt: Date.now() + 60_000 },
+  conditions: [{ key, syncCount }],
+  writes: [{ key, value }],
+  modifiedBy: "test",
+  now: Date.now(),
+  limits
+})
+
+const isOpen = (client: unknown) => (client as { isOpen: boolean }).isOpen
+
+describe.skipIf(!redis.available)("RedisSyncStore", () => {
+  afterAll(() => cleanUp(redis.url, `${base}*`))
+
+  describe("connections", () => {
+    const roundTrip = async (store: SyncStore.SyncStoreShape) => {
+      const ref = { identityPoolId: newId(), identityId: newId(), datasetName: "d" }
+      const result = await Effect.runPromise(store.commit(commitOf(ref, "k", 0)))
+      expect(result._tag).toBe("Committed")
+      expect((await Effect.runPromise(store.readDataset(ref, { since: 0 }))).records.map((record) => record.value)).toEqual(["v"])
+    }
+
+    it("a URL or client options: the store creates the connection and closes it with its scope", async () => {
+      for (const input of [redis.url, { url: redis.url }]) {
+        const { close, store } = await open({ redis: input, prefix: casePrefix() })
+        await roundTrip(store)
+        expect(isOpen(store.client)).toBe(true)
+        await close()
+        expect(isOpen(store.client)).toBe(false)
+      }
+    })
+
+    it("a KeyvRedis, a Keyv over one, or a @redis/client client: used as given, closed only if the store opened it", async () => {
+      const keyvRedis = new KeyvRedis(redis.url)
+      const fresh = await open({ redis: keyvRedis, prefix: casePrefix() })
+      await roundTrip(fresh.store)
+      expect(fresh.store.client).toBe(keyvRedis.client)
+      await fresh.close()
+      expect(isOpen(keyvRedis.client)).toBe(false)
+
+      const client = createClient({ url: redis.url })
+      client.on("error", () => undefined)
+      await client.connect()
+      for (const input of [client, new KeyvRedis(client), new Keyv({ store: new KeyvRedis(client) })]) {
+        const given = await open({ redis: input as RedisSyncStore.RedisInput, prefix: casePrefix() })
+        await roundTrip(given.store)
+        await given.close()
+        expect(isOpen(client)).toBe(true)
+      }
+      client.destroy()
+    })
+
+    it("an unreachable Redis fails the build with a StorageError, within the connect timeout", async () => {
+      const started = Date.now()
+      const exit = await Effect.runPromiseExit(
+        Effect.scoped(RedisSyncStore.make({ redis: "redis://127.0.0.1:1", connectTimeout: 300 }))
+      )
+      expect(Date.now() - started).toBeLessThan(3000)
+      expect(Exit.isFailure(exit) && Cause.failureOption(exit.cause)).toMatchObject({
+        _tag: "Some",
+        value: { _tag: "StorageError" }
+      })
+    })
+
+    it("the layer provides RedisSyncStore and SyncStore, and createCognitoSync's close() closes the connection", async () => {
+      const prefix = casePrefix()
+      const layer = RedisSyncStore.layer({ redis: redis.url, prefix })
+      const both = await Effect.runPromise(Effect.scoped(Effect.gen(function*() {
+        const context = yield* Layer.build(layer)
+        return [Context.get(context, RedisSyncStore.RedisSyncStore), Context.get(context, SyncStore.SyncStore)] as const
+      })))
+      expect(both[0]).toBe(both[1])
+
+      const name = `syncalite-test-${randomUUID().slice(0, 8)}`
+      const raw = await rawClient(redis.url)
+      const connections = async () => (await raw.clientList()).filter((client) => client.name === name).length
+      const sync = createCognitoSync({
+        tokenSecret: "a test secret 0123456789",
+        store: RedisSyncStore.layer({ redis: { url: redis.url, name }, prefix })
+      })
+      const dataset = { IdentityPoolId: newId(), IdentityId: newId(), DatasetName: "settings" }
+      const { SyncSessionToken } = await sync.listRecords(dataset)
+      const { Records } = await sync.updateRecords({
+        ...dataset,
+        SyncSessionToken,
+        RecordPatches: [{ Op: "replace", Key: "theme", Value: "dark", SyncCount: 0 }]
+      })
+      expect(Records).toMatchObject([{ Key: "theme", Value: "dark", SyncCount: 1 }])
+      expect(await connections()).toBe(1)
+      await sync.close()
+      expect(await connections()).toBe(0)
+      raw.destroy()
+    })
+  })
+
+  describe("layout", () => {
+    it("every key of an identity carries its hash tag; pool figures are spread over shards", async () => {
+      const prefix = casePrefix()
+      const { close, store } = await open({ redis: redis.url, prefix })
+      const raw = await rawClient(redis.url)
+      try {
+        const pool = newId()
+        const identity = newId()
+        const ref = (datasetName: string) => ({ identityPoolId: pool, identityId: identity, datasetName })
+        await Effect.runPromise(Effect.gen(function*() {
+          yield* store.commit(commitOf(ref("a"), "k", 0))
+          yield* store.commit(commitOf(ref(`a.${newId()}`), "k", 0))
+          yield* store.commit(commitOf(ref("b"), "k", 0))
+          yield* store.deleteDataset(ref("b"), Date.now())
+          yield* store.registerDevice(pool, identity, { deviceId: "d1", platform: "GCM", token: "t" })
+          yield* store.subscribe(ref("a"), "d1")
+          yield* store.updatePool(pool, (state) => Either.right({ ...state, events: { SyncTrigger: "arn" } }))
+          for (let i = 0; i < 64; i++) yield* store.countSession(pool)
+        }))
+        const keys = await keysUnder(raw, prefix)
+        const tag = `{${pool}|${identity}}`
+        const identityKeys = keys.filter((key) => key.includes(identity))
+        expect(identityKeys.length).toBeGreaterThanOrEqual(6)
+        for (const key of identityKeys) expect(key.slice(key.indexOf("{"), key.indexOf("}") + 1)).toBe(tag)
+        // pool-level keys: each in a slot of its own, none shared by every commit
+        const sessionShards = keys.filter((key) => key.startsWith(`${prefix}:sessions:`))
+        expect(sessionShards.length).toBeGreaterThan(1)
+        expect(keys.filter((key) => key.startsWith(`${prefix}:identities:`))).toHaveLength(1)
+        expect(keys).toContain(`${prefix}:pools`)
+        expect(keys).toContain(`${prefix}:pool:{${pool}}`)
+        expect((await Effect.runPromise(store.poolUsage(pool)))?.syncSessionsCount).toBe(64)
+      } finally {
+        raw.destroy()
+        await close()
+      }
+    })
+
+    it("ids holding braces, bars and percent signs still make one tag per identity and distinct keys", async () => {
+      const prefix = casePrefix()
+      const { close, store } = await open({ redis: redis.url, prefix })
+      const raw = await rawClient(redis.url)
+      try {
+        const pools = ["p|x", "p", "p}{%7C"]
+        const identities = ["i", "x|i", "i}"]
+        for (const [n, pool] of pools.entries()) {
+          const ref = { identityPoolId: pool, identityId: identities[n]!, datasetName: "d" }
+          expect((await Effect.runPromise(store.commit(commitOf(ref, "k", 0, pool))))._tag).toBe("Committed")
+        }
+        for (const [n, pool] of pools.entries()) {
+          const view = await Effect.runPromise(store.readDataset({ identityPoolId: pool, identityId: identities[n]!, datasetName: "d" }, { since: 0 }))
+          expect(view.records.map((record) => record.value)).toEqual([pool])
+        }
+        for (const key of await keysUnder(raw, prefix)) {
+          const open = key.indexOf("{")
+          if (open === -1) continue
+          expect(key.slice(open + 1, key.indexOf("}")).includes("{")).toBe(false)
+        }
+      } finally {
+        raw.destroy()
+        await close()
+      }
+    })
+  })
+
+  describe("foreign and corrupt values", () => {
+    /** Writes one of everything, and answers the keys written. */
+    const setUp = async (raw: RawClient) => {
+      const prefix = casePrefix()
+      const { close, store } = await open({ redis: redis.url, prefix })
+      const pool = newId()
+      const identity = newId()
+      const ref = { identityPoolId: pool, identityId: identity, datasetName: "settings" }
+      const merged = `settings.${newId()}`
+      await Effect.runPromise(Effect.gen(function*() {
+        expect((yield* store.commit(commitOf(ref, "k", 0)))._tag).toBe("Committed")
+        expect((yield* store.commit(commitOf(ref, "gone", 0, null)))._tag).toBe("Committed")
+        expect((yield* store.commit(commitOf({ ...ref, datasetName: merged }, "k", 0)))._tag).toBe("Committed")
+        yield* store.updatePool(pool, (state) => Either.right({ ...state, events: { SyncTrigger: "arn" } }))
+        yield* store.registerDevice(pool, identity, { deviceId: "d1", platform: "GCM", token: "t1" })
+        yield* store.subscribe(ref, "d1")
+        yield* store.countSession(pool)
+      }))
+      return { close, keys: await keysUnder(raw, prefix), pool, identity, ref, merged, store }
+    }
+
+    /** Every operation of the port, each as an Exit: reads first, writes last. */
+    const everything = (store: SyncStore.SyncStoreShape, ref: SyncStore.DatasetRef, merged: string) => {
+      const { identityId: identity, identityPoolId: pool } = ref
+      return Effect.all([
+        store.readDataset(ref, { since: 0 }),
+        store.readDataset({ ...ref, datasetName: merged }, { since: 0 }),
+        store.listDatasets(pool, identity),
+        store.poolDatasets(pool),
+        store.readPool(pool),
+        store.identityUsage(pool, identity),
+        store.poolUsage(pool),
+        store.listPoolUsage(undefined, 10),
+        store.subscribers(ref),
+        store.commit(commitOf(ref, "k", 1)),
+        store.commit(commitOf({ ...ref, datasetName: "new" }, "k", 0)),
+        store.updatePool(pool, (state) => Either.right(state)),
+        store.registerDevice(pool, identity, { deviceId: "d2", platform: "GCM", token: "t2" }),
+        store.subscribe(ref, "d1"),
+        store.unsubscribe({ ...ref, datasetName: "other" }, "d1"),
+        store.countSession(pool),
+        store.deleteDataset(ref, Date.now())
+      ].map((effect) => Effect.exit(effect as Effect.Effect<unknown, unknown>)))
+    }
+
+    /** Foreign values for a key of this type, each as a function replacing what is there. */
+    const corruptions = async (raw: RawClient, key: string) => {
+      const type = await raw.type(key)
+      const list: Array<[string, () => Promise<unknown>]> = [
+        ["a foreign string", async () => {
+          await raw.del(key)
+          await raw.set(key, "not ours")
+        }],
+        ["a foreign list", async () => {
+          await raw.del(key)
+          await raw.rPush(key, ["not", "ours"])
+        }]
+      ]
+      if (type === "hash") {
+        for (const field of await raw.hKeys(key)) {
+          list.push([`field ${JSON.stringify(field)} holding garbage`, () => raw.hSet(key, field, "{not json\tat all")])
+        }
+      }
+      // an index of a dataset's changes listing a key the dataset does not have
+      if (type === "zset" && key.includes("}:c:")) {
+        list.push(["a member naming no record", () => raw.zAdd(key, { score: 1e9, value: "ghost" })])
+      }
+      return list
+    }
+
+    it("each of the store's keys holding a foreign value: a StorageError naming the key, never a crash", async () => {
+      const raw = await rawClient(redis.url)
+      try {
+        const { close, keys } = await setUp(raw)
+        await close()
+        expect(keys.length).toBeGreaterThan(10)
+        let checked = 0
+        for (let i = 0; i < keys.length; i++) {
+          const kinds = await corruptions(raw, keys[i]!)
+          for (let k = 0; k < kinds.length; k++) {
+            const fresh = await setUp(raw)
+            // setUp is deterministic but for its ids: the same key, by position
+            const target = fresh.keys.sort()[[...keys].sort().indexOf(keys[i]!)]!
+            const [what, corrupt] = (await corruptions(raw, target))[k]!
+            await corrupt()
+            const exits = await Effect.runPromise(everything(fresh.store, fresh.ref, fresh.merged))
+            const failures = exits.flatMap((exit) => (Exit.isFailure(exit) ? [exit.cause] : []))
+            for (const cause of failures) {
+              expect(Cause.isDie(cause), `${what} under ${target}: ${Cause.pretty(cause)}`).toBe(false)
+              const error = Cause.failureOption(cause)
+              expect(error._tag === "Some" && error.value, `${what} under ${target}`).toBeInstanceOf(SyncStore.StorageError)
+              const storageError = (error as { value: SyncStore.StorageError }).value
+              expect(storageError.key, `${what} under ${target}: ${storageError.message}`).toBe(target)
+              expect(storageError.message).toContain(target)
+            }
+            // a token index holding another device id is still a device id: nothing to notice there
+            if (!(target.endsWith(":tokens") && what.startsWith("field"))) {
+              expect(failures.length, `no operation noticed ${what} under ${target}`).toBeGreaterThan(0)
+            }
+            checked++
+            await fresh.close()
+          }
+        }
+        expect(checked).toBeGreaterThan(20)
+      } finally {
+        raw.destroy()
+      }
+    }, 60_000)
+
+    it("a commit stopped by a foreign value writes nothing", async () => {
+      const raw = await rawClient(redis.url)
+      try {
+        const { close, keys, ref, store } = await setUp(raw)
+        const changes = keys.find((key) => key.endsWith(`:c:${ref.datasetName}`))!
+        const before = await Effect.runPromise(store.readDataset(ref, { since: 0 }))
+        const snapshot = async () => {
+          const heads = keys.find((key) => key.endsWith(":heads"))!
+          const records = keys.find((key) => key.endsWith(`:r:${ref.datasetName}`))!
+          return { heads: await raw.hGetAll(heads), records: await raw.hGetAll(records) }
+        }
+        const stored = await snapshot()
+        await raw.del(changes)
+        await raw.set(changes, "not ours")
+        const exit = await Effect.runPromiseExit(store.commit(commitOf(ref, "k", before.records.find((r) => r.key === "k")!.syncCount, "new")))
+        expect(Exit.isFailure(exit) && Cause.failureOption(exit.cause)).toMatchObject({ value: { key: changes } })
+        expect(await snapshot()).toEqual(stored)
+        await close()
+      } finally {
+        raw.destroy()
+      }
+    })
+  })
+})

@@ -1,0 +1,72 @@
+/**
+ * What the Redis tests share: a prefix of their own per run (the suites never clear a store, and
+ * this keeps a developer's Redis tidy), a raw client, and redis-servers of their own for the fault
+ * tests.
+ */
+import { type ChildProcess, spawn } from "node:child_process"
+import { randomUUID } from "node:crypto"
+import { createServer } from "node:net"
+import { createClient } from "@keyv/redis"
+import { Services } from "@syncalite/testing"
+
+export const testPrefix = (name: string): string => `syncalite-test-${name}-${randomUUID().slice(0, 8)}`
+
+export type RawClient = ReturnType<typeof createClient>
+
+export const rawClient = async (url: string): Promise<RawClient> => {
+  const client = createClient({ url })
+  client.on("error", () => undefined)
+  await client.connect()
+  return client as RawClient
+}
+
+/** Every key under a prefix (a glob pattern may end it). */
+export const keysUnder = async (client: RawClient, prefix: string): Promise<Array<string>> => {
+  const keys: Array<string> = []
+  for await (const batch of client.scanIterator({ MATCH: prefix.endsWith("*") ? prefix : `${prefix}:*`, COUNT: 1000 })) {
+    keys.push(...batch)
+  }
+  return keys
+}
+
+/** Removes every key under a prefix (a glob pattern may end it). */
+export const cleanUp = async (url: string, prefix: string): Promise<void> => {
+  const client = await rawClient(url)
+  try {
+    const keys = await keysUnder(client, prefix)
+    for (let i = 0; i < keys.length; i += 500) await client.unlink(keys.slice(i, i + 500))
+  } finally {
+    client.destroy()
+  }
+}
+
+export const freePort = (): Promise<number> =>
+  new Promise((resolve, reject) => {
+    const server = createServer()
+    server.once("error", reject)
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address() as { port: number }
+      server.close(() => resolve(port))
+    })
+  })
+
+/** A redis-server of the test's own, without persistence, on `port`. */
+export const startRedis = async (port: number): Promise<ChildProcess> => {
+  const child = spawn("redis-server", ["--port", String(port), "--save", "", "--appendonly", "no", "--daemonize", "no"], {
+    stdio: "ignore"
+  })
+  const deadline = Date.now() + 10_000
+  while (!(await Services.reachable(`redis://127.0.0.1:${port}`, 200))) {
+    if (child.exitCode !== null) throw new Error(`redis-server on port ${port} exited with ${child.exitCode}`)
+    if (Date.now() > deadline) throw new Error(`redis-server on port ${port} did not start`)
+    await new Promise((resolve) => setTimeout(resolve, 25))
+  }
+  return child
+}
+
+export const stopRedis = async (child: ChildProcess, signal: NodeJS.Signals = "SIGKILL"): Promise<void> => {
+  if (child.exitCode !== null || child.signalCode !== null) return
+  const exited = new Promise((resolve) => child.once("exit", resolve))
+  child.kill(signal)
+  await exited
+}
