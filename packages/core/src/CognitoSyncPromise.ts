@@ -95,9 +95,12 @@ export const layer = (options: CognitoSyncOptions = {}): Layer.Layer<CognitoSync
 const rejection = (cause: Cause.Cause<unknown>): Error => {
   const failure = Cause.failureOption(cause)
   const defect = failure._tag === "Some" ? failure.value : Cause.squash(cause)
-  return isCognitoSyncError(defect)
-    ? defect
-    : new InternalErrorException({ message: "An internal error occurred", cause: defect })
+  if (isCognitoSyncError(defect)) return defect
+  // in process, the cause is worth telling: a store that cannot be opened says why
+  const reason = defect instanceof Error || (typeof defect === "object" && defect !== null && "message" in defect)
+    ? String((defect as { message: unknown }).message)
+    : String(defect)
+  return new InternalErrorException({ message: `An internal error occurred: ${reason}`, cause: defect })
 }
 
 /**
