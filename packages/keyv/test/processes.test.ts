@@ -8,14 +8,13 @@ import Keyv from "keyv"
 import { afterAll, afterEach, describe, expect, it } from "vitest"
 import { createCognitoSync } from "@syncalite/core"
 import { KeyvSyncStore } from "@syncalite/keyv"
-import { Services } from "@syncalite/testing"
-import { killAll, start } from "./processes.js"
+import { Processes, Services } from "@syncalite/testing"
 
 const redis = await Services.check("redis")
 const postgres = await Services.check("postgres")
 const secret = "a keyv adapter test secret"
 const directory = mkdtempSync(join(tmpdir(), "syncalite-keyv-"))
-afterEach(killAll)
+afterEach(Processes.killAll)
 afterAll(() => rmSync(directory, { recursive: true, force: true }))
 
 const ref = { IdentityPoolId: "us-east-1:0000c0de", IdentityId: "us-east-1:00000001", DatasetName: "counter" }
@@ -25,7 +24,7 @@ const race = async (store: string, namespace: string, open: () => Keyv) => {
   const [processes, loops, per] = [3, 2, 6]
   const children = Array.from(
     { length: processes },
-    (_, i) => start("counter.ts", [store, namespace, String(i), String(loops), String(per), secret])
+    (_, i) => Processes.start(new URL("./fixtures/counter.ts", import.meta.url), [store, namespace, String(i), String(loops), String(per), secret])
   )
   await Promise.all(children.map((child) => child.line((line) => line === "ready")))
   for (const child of children) child.process.stdin.write("go\n")

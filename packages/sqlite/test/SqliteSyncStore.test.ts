@@ -9,12 +9,12 @@ import Keyv from "keyv"
 import { afterAll, afterEach, describe, expect, it } from "vitest"
 import { createCognitoSync, SyncStore } from "@syncalite/core"
 import { SqliteSyncStore } from "@syncalite/sqlite"
-import { killAll, start } from "./processes.js"
+import { Processes } from "@syncalite/testing"
 
 const secret = "a sqlite adapter test secret"
 const directory = mkdtempSync(join(tmpdir(), "syncalite-sqlite-"))
 const file = (name: string) => join(directory, `${name}-${randomUUID().slice(0, 8)}.db`)
-afterEach(killAll)
+afterEach(Processes.killAll)
 afterAll(() => rmSync(directory, { recursive: true, force: true }))
 
 const hex = () => randomUUID().replace(/-/g, "").slice(0, 12)
@@ -135,7 +135,7 @@ describe("across processes", () => {
   it("4 processes of concurrent read-modify-write loops on one dataset lose no update", async () => {
     const path = file("counter")
     const [processes, loops, per] = [4, 4, 25]
-    const children = Array.from({ length: processes }, (_, i) => start("counter.ts", [path, String(i), String(loops), String(per), secret]))
+    const children = Array.from({ length: processes }, (_, i) => Processes.start(new URL("./fixtures/counter.ts", import.meta.url), [path, String(i), String(loops), String(per), secret]))
     await Promise.all(children.map((child) => child.line((line) => line === "ready")))
     for (const child of children) child.process.stdin.write("go\n")
     const tallies = await Promise.all(children.map(async (child) => JSON.parse(await child.line((line) => line.startsWith("{"), 60_000))))
@@ -164,7 +164,7 @@ describe("crash safety", () => {
   it("a writer killed with SIGKILL at random moments: the file opens, is intact, and holds every acknowledged write", async () => {
     const path = file("crash")
     for (let round = 1; round <= 3; round++) {
-      const child = start("writer.ts", [path, String(round), secret])
+      const child = Processes.start(new URL("./fixtures/writer.ts", import.meta.url), [path, String(round), secret])
       await child.line((line) => line === "ready")
       await new Promise((resolve) => setTimeout(resolve, 300 + Math.random() * 900))
       child.process.kill("SIGKILL")
@@ -211,7 +211,7 @@ describe("locks", () => {
   it("a file locked by another process is waited on, within the busy timeout", async () => {
     const path = file("locked")
     await Effect.runPromise(Effect.scoped(Effect.flatMap(SqliteSyncStore.make(path), (store) => commit(store, ref()))))
-    const locker = start("locker.ts", [path, "800"])
+    const locker = Processes.start(new URL("./fixtures/locker.ts", import.meta.url), [path, "800"])
     await locker.line((line) => line === "locked")
     const started = Date.now()
     const result = await Effect.runPromise(Effect.scoped(
@@ -227,7 +227,7 @@ describe("locks", () => {
     await Effect.runPromise(Effect.scoped(Effect.flatMap(SqliteSyncStore.make(path), (store) => commit(store, ref()))))
     const sync = createCognitoSync({ tokenSecret: secret, store: SqliteSyncStore.layer({ path, busyTimeout: 200 }) })
     await sync.listDatasets({ IdentityPoolId: "us-east-1:0000", IdentityId: "us-east-1:0000" }) // open before the lock
-    const locker = start("locker.ts", [path, "2500"])
+    const locker = Processes.start(new URL("./fixtures/locker.ts", import.meta.url), [path, "2500"])
     await locker.line((line) => line === "locked")
     const error = await write(sync, newRef(), { k: "v" }).then(() => undefined, (e: unknown) => e)
     expect(error).toMatchObject({ name: "InternalErrorException" })

@@ -4,3 +4,4 @@
 export * as HttpSuite from "./HttpSuite.js"
 export * as StorageSuite from "./StorageSuite.js"
 export * as Services from "./Services.js"
+export * as Processes from "./Processes.js"

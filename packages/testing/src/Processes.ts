@@ -1,10 +1,35 @@
+/**
+ * Child processes for cross-process tests (lost updates, crashes, locks): a TypeScript script
+ * run with tsx from the workspace root, so that `@syncalite/*` resolve to the sources; its
+ * printed lines awaited; every child killed at the end of a test.
+ *
+ * @since 0.1.0
+ */
 import { type ChildProcessWithoutNullStreams, spawn } from "node:child_process"
+import { existsSync, readFileSync } from "node:fs"
+import { dirname, join } from "node:path"
 import { createInterface } from "node:readline"
 import { fileURLToPath } from "node:url"
 
-/** The repository's root: children run there, so that tsx maps `@syncalite/*` to the sources. */
-const root = fileURLToPath(new URL("../../../", import.meta.url))
+/** The nearest folder above `from` whose package.json declares workspaces (or the last one with a package.json). */
+const workspaceRoot = (from: string): string => {
+  let found = dirname(from)
+  for (let folder = dirname(from); ; folder = dirname(folder)) {
+    const manifest = join(folder, "package.json")
+    if (existsSync(manifest)) {
+      found = folder
+      if ("workspaces" in JSON.parse(readFileSync(manifest, "utf8"))) return folder
+    }
+    if (dirname(folder) === folder) return found
+  }
+}
 
+/**
+ * A running child.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface Child {
   readonly process: ChildProcessWithoutNullStreams
   /** every line the child printed so far */
@@ -17,13 +42,18 @@ export interface Child {
 
 const running = new Set<ChildProcessWithoutNullStreams>()
 
-/** Starts `node --import tsx test/fixtures/<script> ...args`. */
-export const start = (script: string, args: ReadonlyArray<string>): Child => {
-  const child = spawn(
-    process.execPath,
-    ["--import", "tsx", fileURLToPath(new URL(`./fixtures/${script}`, import.meta.url)), ...args],
-    { cwd: root, stdio: ["pipe", "pipe", "pipe"] }
-  )
+/**
+ * Starts `node --import tsx <script> ...args` in the workspace root.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const start = (script: URL | string, args: ReadonlyArray<string>): Child => {
+  const path = script instanceof URL ? fileURLToPath(script) : script
+  const child = spawn(process.execPath, ["--import", "tsx", path, ...args], {
+    cwd: workspaceRoot(path),
+    stdio: ["pipe", "pipe", "pipe"]
+  })
   running.add(child)
   const lines: Array<string> = []
   const waiting = new Set<() => void>()
@@ -61,7 +91,12 @@ export const start = (script: string, args: ReadonlyArray<string>): Child => {
   return { process: child, lines, line, exited, stderr: () => errors }
 }
 
-/** Kills every child still running: for afterEach, so that a failed test leaves no process behind. */
+/**
+ * Kills every child still running: for afterEach, so that a failed test leaves no process behind.
+ *
+ * @since 0.1.0
+ * @category lifecycle
+ */
 export const killAll = async (): Promise<void> => {
   const left = [...running]
   for (const child of left) child.kill("SIGKILL")
