@@ -63,9 +63,11 @@ export const makeMemoryStore = (): SyncStoreShape => {
     Effect.sync(() => {
       const identity = identityOf(ref.identityPoolId, ref.identityId)
       const dataset = identity?.datasets.get(ref.datasetName)
-      const mergedDatasetNames = existing(identity).filter((head) => isMergedName(ref.datasetName, head.name)).map((head) =>
-        head.name
-      ).sort(compareKeys)
+      const mergedDatasetNames: Array<string> = []
+      for (const [name, other] of identity?.datasets ?? []) {
+        if (other.head.exists && isMergedName(ref.datasetName, name)) mergedDatasetNames.push(name)
+      }
+      mergedDatasetNames.sort(compareKeys)
       const page: Array<StoredRecord> = []
       let more = false
       if (dataset !== undefined) {
@@ -88,7 +90,8 @@ export const makeMemoryStore = (): SyncStoreShape => {
     Effect.sync(() => {
       const identity = identityOf(c.ref.identityPoolId, c.ref.identityId)
       const dataset = identity?.datasets.get(c.ref.datasetName)
-      const others = existing(identity).filter((head) => head.name !== c.ref.datasetName).length
+      let others = 0
+      for (const [name, other] of identity?.datasets ?? []) if (other.head.exists && name !== c.ref.datasetName) others++
       const decision = decideCommit(dataset?.head, (key) => dataset?.records.get(key), others, c)
       if (decision._tag !== "Committed") return decision
       const target = identityEntry(c.ref.identityPoolId, c.ref.identityId)
