@@ -4,7 +4,7 @@
  *
  * @since 0.1.0
  */
-import type { CognitoSync } from "@syncalite/core"
+import { CognitoSync } from "@syncalite/core"
 import { type OperationName, type RouteSpec, routes as generated } from "./internal/routes.js"
 
 /**
@@ -36,25 +36,7 @@ export type Match =
   | { readonly _tag: "MethodNotAllowed"; readonly allow: ReadonlyArray<string> }
   | { readonly _tag: "NotFound" }
 
-const serviceMethods: { readonly [K in OperationName]: keyof CognitoSync.CognitoSyncShape } = {
-  BulkPublish: "bulkPublish",
-  DeleteDataset: "deleteDataset",
-  DescribeDataset: "describeDataset",
-  DescribeIdentityPoolUsage: "describeIdentityPoolUsage",
-  DescribeIdentityUsage: "describeIdentityUsage",
-  GetBulkPublishDetails: "getBulkPublishDetails",
-  GetCognitoEvents: "getCognitoEvents",
-  GetIdentityPoolConfiguration: "getIdentityPoolConfiguration",
-  ListDatasets: "listDatasets",
-  ListIdentityPoolUsage: "listIdentityPoolUsage",
-  ListRecords: "listRecords",
-  RegisterDevice: "registerDevice",
-  SetCognitoEvents: "setCognitoEvents",
-  SetIdentityPoolConfiguration: "setIdentityPoolConfiguration",
-  SubscribeToDataset: "subscribeToDataset",
-  UnsubscribeFromDataset: "unsubscribeFromDataset",
-  UpdateRecords: "updateRecords"
-} satisfies typeof CognitoSync.operationNames
+const serviceMethods: { readonly [K in OperationName]: keyof CognitoSync.CognitoSyncShape } = CognitoSync.operationNames
 
 /**
  * The 17 routes of the API model.
