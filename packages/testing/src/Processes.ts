@@ -10,6 +10,7 @@ import { existsSync, readFileSync } from "node:fs"
 import { dirname, join } from "node:path"
 import { createInterface } from "node:readline"
 import { fileURLToPath } from "node:url"
+import type { CognitoSyncClient } from "@syncalite/core"
 
 /** The nearest folder above `from` whose package.json declares workspaces (or the last one with a package.json). */
 const workspaceRoot = (from: string): string => {
@@ -101,4 +102,79 @@ export const killAll = async (): Promise<void> => {
   const left = [...running]
   for (const child of left) child.kill("SIGKILL")
   await Promise.all(left.map((child) => new Promise((resolve) => child.exitCode !== null || child.signalCode !== null ? resolve(undefined) : child.once("exit", resolve))))
+}
+
+/**
+ * The two calls a read-modify-write loop makes.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type SyncCalls = Pick<CognitoSyncClient, "listRecords" | "updateRecords">
+
+/**
+ * One read-modify-write step, as a client does it: ListRecords, then an UpdateRecords that adds
+ * one to the shared record `counter` and sets the loop's own record `key` to `value`, with the
+ * sync counts just read. Answers whether it was written (false: a conflict, to try again).
+ *
+ * @since 0.1.0
+ * @category lost-update tests
+ */
+export const increment = async (
+  sync: SyncCalls,
+  dataset: { readonly IdentityPoolId: string; readonly IdentityId: string; readonly DatasetName: string },
+  key: string,
+  value: string
+): Promise<boolean> => {
+  const listed = await sync.listRecords({ ...dataset, LastSyncCount: 0 })
+  const counter = listed.Records.find((record) => record.Key === "counter")
+  const own = listed.Records.find((record) => record.Key === key)
+  try {
+    await sync.updateRecords({
+      ...dataset,
+      SyncSessionToken: listed.SyncSessionToken,
+      RecordPatches: [
+        { Op: "replace", Key: "counter", Value: String(Number(counter?.Value ?? "0") + 1), SyncCount: counter?.SyncCount ?? 0 },
+        { Op: "replace", Key: key, Value: value, SyncCount: own?.SyncCount ?? 0 }
+      ]
+    })
+    return true
+  } catch (error) {
+    if ((error as Error).name !== "ResourceConflictException") throw error
+    return false
+  }
+}
+
+/**
+ * The body of a child process of a lost-update test: `loops` concurrent loops of `increment`,
+ * each until it has `per` successful writes. It prints "ready", waits for a line on stdin (the
+ * start), prints its tally as one JSON line and exits; it exits with 3 if its parent goes away.
+ *
+ * @since 0.1.0
+ * @category lost-update tests
+ */
+export const counterChild = async (
+  sync: SyncCalls & { readonly close: () => Promise<void> },
+  dataset: { readonly IdentityPoolId: string; readonly IdentityId: string; readonly DatasetName: string },
+  options: { readonly index: number; readonly loops: number; readonly per: number }
+): Promise<never> => {
+  const lines = createInterface({ input: process.stdin })
+  lines.on("close", () => process.exit(3))
+  process.stdout.write("ready\n")
+  await new Promise<void>((resolve) => lines.once("line", () => resolve()))
+  let conflicts = 0
+  const loop = async (n: number) => {
+    const key = `p${options.index}-l${n}`
+    let done = 0
+    while (done < options.per) {
+      if (await increment(sync, dataset, key, String(done + 1))) done++
+      else conflicts++
+    }
+    return done
+  }
+  const done = await Promise.all(Array.from({ length: options.loops }, (_, n) => loop(n)))
+  const tally = { index: options.index, updates: done.reduce((a, b) => a + b, 0), perLoop: done, conflicts }
+  process.stdout.write(`${JSON.stringify(tally)}\n`)
+  await sync.close()
+  return process.exit(0)
 }
