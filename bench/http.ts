@@ -176,7 +176,8 @@ const line = (title: string, figure: Load, baseline: Load, target: number) => {
   ].join("  |  "))
 }
 
-export const benchHttp = async () => {
+/** Measures every server, or the bindings named in `only` (standalone, koa, express). */
+export const benchHttp = async (only?: ReadonlyArray<string>) => {
   console.log(`\n# HTTP: SigV4 identity credentials, memory store, ${CONNECTIONS} keep-alive connections (autocannon), ${SECONDS} s after ${WARMUP_SECONDS} s of warm-up, median of ${ROUNDS} rounds`)
   const port = await freePort()
   const { list, updates } = await prepare(port)
@@ -193,6 +194,7 @@ export const benchHttp = async () => {
     ["Koa", "koa-echo", "koa", 0.5],
     ["Express", "express-echo", "express", 0.5]
   ] as const) {
+    if (only !== undefined && !only.includes(binding)) continue
     for (const [operation, size] of [["ListRecords", listSize], ["UpdateRecords", updateSize]] as const) {
       const figures: Array<Load> = []
       const baselines: Array<Load> = []

@@ -11,9 +11,9 @@
  *
  * @since 0.1.0
  */
-import { createHash, timingSafeEqual } from "node:crypto"
+import { createHash, createHmac, timingSafeEqual } from "node:crypto"
 import { Hash } from "@smithy/hash-node"
-import { createScope, getCanonicalHeaders, SignatureV4 } from "@smithy/signature-v4"
+import { createScope, getCanonicalHeaders, getSigningKey, SignatureV4 } from "@smithy/signature-v4"
 import { Caller } from "@syncalite/core"
 import * as IdentityCredentials from "./IdentityCredentials.js"
 import { parseQuery } from "./Protocol.js"
@@ -106,23 +106,52 @@ const equal = (a: string, b: string): boolean => {
 
 type SmithyRequest = Parameters<typeof getCanonicalHeaders>[0]
 
+interface SigningCredentials {
+  readonly accessKeyId: string
+  readonly secretAccessKey: string
+  readonly sessionToken?: string
+}
+
 /**
  * The signer of one set of credentials, used to recompute signatures: smithy's own canonical
- * request, string to sign and signing-key derivation, on the request as received.
+ * request, string to sign and signing key, on the request as received. The signing key of a day
+ * and region is derived once and kept: it is what every request of that day signs with.
  */
 class Recomputing extends SignatureV4 {
+  private signingKey: { readonly day: string; readonly region: string; readonly key: Promise<Uint8Array> } | undefined
+
+  constructor(private readonly signing: SigningCredentials) {
+    super({
+      service: SERVICE,
+      // every request is signed with the region of its own credential scope
+      region: "us-east-1",
+      credentials: signing,
+      sha256,
+      // AWS services other than S3 encode the (already encoded) path once more
+      uriEscapePath: true
+    })
+  }
+
+  private keyOf(day: string, region: string): Promise<Uint8Array> {
+    const kept = this.signingKey
+    if (kept !== undefined && kept.day === day && kept.region === region) return kept.key
+    const key = getSigningKey(sha256, this.signing, day, region, SERVICE)
+    this.signingKey = { day, region, key }
+    return key
+  }
+
   /** The signature of a request: `headers` are exactly the signed ones, `path` the raw path. */
   async signatureOf(
     request: SmithyRequest,
     signedHeaders: ReadonlySet<string>,
     payloadHash: string,
     amzDate: string,
-    signingDate: Date,
     region: string
   ): Promise<string> {
+    const day = amzDate.slice(0, 8)
     const canonicalRequest = this.createCanonicalRequest(request, getCanonicalHeaders(request, undefined, signedHeaders as Set<string>), payloadHash)
-    const stringToSign = await this.createStringToSign(amzDate, createScope(amzDate.slice(0, 8), region, SERVICE), canonicalRequest, ALGORITHM)
-    return this.sign(stringToSign, { signingDate, signingRegion: region, signingService: SERVICE })
+    const stringToSign = await this.createStringToSign(amzDate, createScope(day, region, SERVICE), canonicalRequest, ALGORITHM)
+    return createHmac("sha256", await this.keyOf(day, region)).update(stringToSign).digest("hex")
   }
 }
 
@@ -134,16 +163,7 @@ interface Credentials {
   readonly expiresAt?: number
 }
 
-const signerOf = (credentials: { readonly accessKeyId: string; readonly secretAccessKey: string; readonly sessionToken?: string }) =>
-  new Recomputing({
-    service: SERVICE,
-    // every request is signed with the region of its own credential scope
-    region: "us-east-1",
-    credentials,
-    sha256,
-    // AWS services other than S3 encode the (already encoded) path once more
-    uriEscapePath: true
-  })
+const signerOf = (credentials: SigningCredentials) => new Recomputing(credentials)
 
 /**
  * Builds the verifier of the configured credentials.
@@ -243,7 +263,6 @@ export const verifier = (options: Sigv4Options): Verifier => {
       signedHeaders,
       payloadHash,
       amzDate,
-      new Date(signingTime),
       region
     )
     return equal(expected, signature) ? credentials.caller : undefined

@@ -88,6 +88,21 @@ describe("Sigv4.verifier", () => {
     expect(await regional(await sign({ region: "us-east-1" }))).toBeDefined()
   })
 
+  it("signs with the key of each request's own day and region, whatever the credentials signed before", async () => {
+    const midnight = Date.UTC(2025, 5, 2, 0, 0, 0)
+    let clock = midnight
+    const fresh = Sigv4.verifier({ developers: [developer], now: () => clock })
+    const before = await sign({ date: midnight - 60_000 })
+    const after = await sign({ date: midnight + 60_000 })
+    const elsewhere = await sign({ date: midnight + 60_000, region: "eu-west-1" })
+    for (const request of [before, after, elsewhere, before, elsewhere, after]) expect(await fresh(request)).toBeDefined()
+    // a key kept from another day or region does not verify a signature made with the wrong one
+    const forged = await sign({ date: midnight + 60_000, credentials: { ...developer, secretAccessKey: "another secret" } })
+    expect(await fresh(forged)).toBeUndefined()
+    clock = midnight + 60_000
+    expect(await fresh(after)).toBeDefined()
+  })
+
   it("hashes the raw body: a body other than the one signed, or a false x-amz-content-sha256, is refused", async () => {
     const request = await sign({ body: "{\"a\":1}" })
     expect(await verify({ ...request, body: Buffer.from("{\"a\": 1}") })).toBeUndefined()
