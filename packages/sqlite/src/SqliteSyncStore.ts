@@ -3,10 +3,12 @@
  *
  * The port is implemented natively on `better-sqlite3`, with a table per concept (dataset heads,
  * records keyed by dataset and key with an index on sync count, pools, devices, subscriptions):
- * a write costs what it touches, not what the dataset holds. Every commit is one
- * `BEGIN IMMEDIATE` transaction that reads the dataset's head and the records it names and asks
+ * a write costs what it touches, not what the dataset holds. Every commit runs inside a
+ * `BEGIN IMMEDIATE` transaction, reads the dataset's head and the records it names and asks
  * core's `SyncStore.decideCommit` for the outcome, so processes sharing the file never both win
- * against one sync count, and a crash never leaves half a commit.
+ * against one sync count, and a crash never leaves half a commit. Writes that come together
+ * (many requests in flight) share one transaction, each in a savepoint of its own, and are
+ * answered once it is committed: a write alone runs at once, in a transaction of its own.
  *
  * - WAL mode, so readers never wait for the writer; `synchronous=NORMAL` by default: a commit
  *   survives the death of any process (`kill -9` included), and only an operating-system crash or

@@ -8,8 +8,9 @@ import type { SyncStore } from "@syncalite/core"
  * with `PRAGMA data_version` (unchanged by the connection's own commits): a commit checks it
  * inside its write transaction, and forgets everything when it moved. A process that is the
  * file's only writer then reads a dataset once, not at every commit; processes sharing the file
- * read what the others changed. Changes of the connection's own transactions are learnt only
- * once they are committed, and anything unexpected forgets everything.
+ * read what the others changed. Changes of the connection's own writes are learnt once they ran
+ * without error, so that the next writes of the same group commit see them; a write or a group
+ * that fails, and anything unexpected, forgets everything.
  */
 export interface KnownDataset {
   readonly id: number

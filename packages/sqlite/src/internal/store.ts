@@ -19,6 +19,7 @@ import {
   type RecordRow,
   sessionsCodec
 } from "./rows.js"
+import { makeGroupCommit } from "./groupCommit.js"
 import { type KnownDataset, makeKnown } from "./known.js"
 import { SCHEMA_VERSION, schema } from "./schema.js"
 
@@ -231,13 +232,9 @@ export const makeSqliteStore = (db: Database, busyTimeout: number): SyncStore.Sy
     return count
   }
 
-  /** A write transaction's outcome, and what the connection learns once it is committed. */
-  interface Written<A> {
-    readonly outcome: A
-    readonly learn?: () => void
-  }
-
-  const commitTransaction = db.transaction((commit: SyncStore.DatasetCommit): Written<SyncStore.CommitResult> => {
+  // A write learns what it wrote as its last step: the writes after it in its group commit see it,
+  // and a rollback of any of them forgets everything (the group's onAbort)
+  const commitTransaction = db.transaction((commit: SyncStore.DatasetCommit): SyncStore.CommitResult => {
     known.check(dataVersion.get())
     const { datasetName, identityId, identityPoolId } = commit.ref
     const key = headKey(identityPoolId, identityId, datasetName)
@@ -253,7 +250,7 @@ export const makeSqliteStore = (db: Database, busyTimeout: number): SyncStore.Sy
     const wasLive = current?.head.exists === true
     const live = liveDatasets(identityPoolId, identityId)
     const decision = SyncStore.decideCommit(current?.head, lookup, live - (wasLive ? 1 : 0), commit)
-    if (decision._tag !== "Committed") return { outcome: decision }
+    if (decision._tag !== "Committed") return decision
     let id = current?.id
     if (id === undefined) {
       id = Number(
@@ -274,52 +271,41 @@ export const makeSqliteStore = (db: Database, busyTimeout: number): SyncStore.Sy
         written.deviceLastModifiedDate ?? null
       )
     }
-    const datasetId = id
-    return {
-      outcome: decision,
-      learn: () => {
-        if (wasLive) {
-          current!.head = decision.head
-          for (const written of decision.records) current!.records.set(written.key, written)
-          known.remember(key, current!)
-        } else {
-          // a dataset that was not live has no other records
-          known.remember(key, { id: datasetId, head: decision.head, records: new Map(decision.records.map((r) => [r.key, r])) })
-          known.setLiveCount(`${identityPoolId}/${identityId}`, live + 1)
-        }
-      }
+    if (wasLive) {
+      current!.head = decision.head
+      for (const written of decision.records) current!.records.set(written.key, written)
+      known.remember(key, current!)
+    } else {
+      // a dataset that was not live has no other records
+      known.remember(key, { id, head: decision.head, records: new Map(decision.records.map((r) => [r.key, r])) })
+      known.setLiveCount(`${identityPoolId}/${identityId}`, live + 1)
     }
+    return decision
   })
 
-  const deleteTransaction = db.transaction(
-    (ref: SyncStore.DatasetRef, now: number): Written<SyncStore.DatasetHead | undefined> => {
-      known.check(dataVersion.get())
-      const key = headKey(ref.identityPoolId, ref.identityId, ref.datasetName)
-      const current = knownDataset(ref, key)
-      if (current === undefined || !current.head.exists) return { outcome: undefined }
-      head.update.run(...headColumns(SyncStore.deletedHead(current.head, now), sessions, current.id), current.id)
-      record.deleteAll.run(current.id)
-      return {
-        outcome: current.head,
-        learn: () => {
-          known.forgetDataset(key)
-          known.forgetLiveCount(`${ref.identityPoolId}/${ref.identityId}`)
-        }
-      }
-    }
-  )
+  const deleteTransaction = db.transaction((ref: SyncStore.DatasetRef, now: number): SyncStore.DatasetHead | undefined => {
+    known.check(dataVersion.get())
+    const key = headKey(ref.identityPoolId, ref.identityId, ref.datasetName)
+    const current = knownDataset(ref, key)
+    if (current === undefined || !current.head.exists) return undefined
+    head.update.run(...headColumns(SyncStore.deletedHead(current.head, now), sessions, current.id), current.id)
+    record.deleteAll.run(current.id)
+    known.forgetDataset(key)
+    known.forgetLiveCount(`${ref.identityPoolId}/${ref.identityId}`)
+    return current.head
+  })
 
-  /** Runs a write transaction, and learns from it once committed; a failure forgets everything. */
-  const written = <A>(transaction: () => Written<A>): A => {
-    try {
-      const { learn, outcome } = transaction()
-      if (learn !== undefined) learn()
-      return outcome
-    } catch (error) {
-      known.forget()
-      throw error
-    }
-  }
+  const countTransaction = db.transaction((identityPoolId: string) => void pool.countSession.run(identityPoolId))
+
+  /** A write, in a group commit; a failure, or the group's, forgets everything the connection knew. */
+  const group = makeGroupCommit(db, () => known.forget())
+  const write = <Args extends Array<unknown>, A>(
+    what: string,
+    key: string | undefined,
+    transaction: BetterSqlite3.Transaction<(...args: Args) => A>,
+    ...args: Args
+  ): Effect.Effect<A, SyncStore.StorageError> =>
+    Effect.mapError(group(transaction, ...args), (cause) => storageError(what, key, cause, busyTimeout))
 
   const listTransaction = db.transaction((identityPoolId: string, identityId: string) =>
     head.live.all(identityPoolId, identityId)
@@ -417,16 +403,19 @@ export const makeSqliteStore = (db: Database, busyTimeout: number): SyncStore.Sy
     listDatasets: (identityPoolId, identityId) =>
       run("listing datasets of", `${identityPoolId}/${identityId}`, () => listTransaction(identityPoolId, identityId)),
     commit: (commit) =>
-      run(
+      write(
         "committing to dataset",
         headKey(commit.ref.identityPoolId, commit.ref.identityId, commit.ref.datasetName),
-        () => written(() => commitTransaction.immediate(commit))
+        commitTransaction,
+        commit
       ),
     deleteDataset: (ref, now) =>
-      run(
+      write(
         "deleting dataset",
         headKey(ref.identityPoolId, ref.identityId, ref.datasetName),
-        () => written(() => deleteTransaction.immediate(ref, now))
+        deleteTransaction,
+        ref,
+        now
       ),
     poolDatasets: (identityPoolId) =>
       run("listing the datasets of pool", identityPoolId, () =>
@@ -438,7 +427,7 @@ export const makeSqliteStore = (db: Database, busyTimeout: number): SyncStore.Sy
       }),
     updatePool: <E>(identityPoolId: string, update: (state: SyncStore.PoolState) => Either.Either<SyncStore.PoolState, E>) =>
       Effect.flatMap(
-        run("updating pool", poolKey(identityPoolId), () => updatePoolTransaction.immediate(identityPoolId, update)),
+        write("updating pool", poolKey(identityPoolId), updatePoolTransaction, identityPoolId, update),
         (updated): Effect.Effect<SyncStore.PoolState, E> =>
           updated._tag === "Written"
             ? Effect.succeed(updated.state)
@@ -447,17 +436,18 @@ export const makeSqliteStore = (db: Database, busyTimeout: number): SyncStore.Sy
             : Effect.die(updated.defect)
       ),
     registerDevice: (identityPoolId, identityId, candidate) =>
-      run(
+      write(
         "registering a device of",
         `${identityPoolId}/${identityId}`,
-        () => registerTransaction.immediate(identityPoolId, identityId, candidate)
+        registerTransaction,
+        identityPoolId,
+        identityId,
+        candidate
       ),
     subscribe: (ref, deviceId) =>
-      run("subscribing to", headKey(ref.identityPoolId, ref.identityId, ref.datasetName), () =>
-        subscribeTransaction.immediate(ref, deviceId)),
+      write("subscribing to", headKey(ref.identityPoolId, ref.identityId, ref.datasetName), subscribeTransaction, ref, deviceId),
     unsubscribe: (ref, deviceId) =>
-      run("unsubscribing from", headKey(ref.identityPoolId, ref.identityId, ref.datasetName), () =>
-        unsubscribeTransaction.immediate(ref, deviceId)),
+      write("unsubscribing from", headKey(ref.identityPoolId, ref.identityId, ref.datasetName), unsubscribeTransaction, ref, deviceId),
     subscribers: (ref) =>
       run("reading the subscribers of", headKey(ref.identityPoolId, ref.identityId, ref.datasetName), () =>
         device.subscribers.all(ref.identityPoolId, ref.identityId, ref.datasetName).map((row) => ({
@@ -466,7 +456,7 @@ export const makeSqliteStore = (db: Database, busyTimeout: number): SyncStore.Sy
           token: row.token
         }))),
     countSession: (identityPoolId) =>
-      run("counting a session of pool", poolKey(identityPoolId), () => void pool.countSession.run(identityPoolId)),
+      write("counting a session of pool", poolKey(identityPoolId), countTransaction, identityPoolId),
     identityUsage: (identityPoolId, identityId) =>
       run("reading the usage of", `${identityPoolId}/${identityId}`, () => identityUsageTransaction(identityPoolId, identityId)),
     poolUsage: (identityPoolId) =>
