@@ -68,3 +68,7 @@ const listener = kind === "node-echo"
 const server = http.createServer({ keepAliveTimeout: 60_000 }, listener)
 server.listen(port, "127.0.0.1", () => process.send?.({ listening: port }))
 process.on("disconnect", () => process.exit(0))
+// the parent measures this process's CPU time around a run
+process.on("message", (message) => {
+  if (message === "cpu") process.send?.({ cpu: process.cpuUsage() })
+})

@@ -8,6 +8,8 @@
  * so that the load generator does no more work per request for a binding than for an echo:
  * the ListRecords request is one signed GET sent again and again; each UpdateRecords request
  * adds a record to one of 1,000 datasets (50 identities), with a sync session token minted for it.
+ * Each line also gives the server's CPU time per request beside the bare server's, and their
+ * ratio: with client and server sharing the cores, the view a busy machine distorts least.
  */
 import { fork } from "node:child_process"
 import { once } from "node:events"
@@ -108,15 +110,27 @@ const prepare = async (port: number) => {
   return { list, updates }
 }
 
+/** A server of the benchmark: its address, and the CPU seconds its process has used so far. */
+interface Running {
+  readonly url: string
+  readonly cpuSeconds: () => Promise<number>
+}
+
 /** Runs `kind` in a process of its own on `port` for the duration of `use`. */
-const withServer = async <A>(kind: string, port: number, use: (url: string) => Promise<A>): Promise<A> => {
+const withServer = async <A>(kind: string, port: number, use: (server: Running) => Promise<A>): Promise<A> => {
   const child = fork(new URL("./http-server.ts", import.meta.url), [kind, String(port)], { stdio: "inherit" })
   try {
     await new Promise<void>((resolve, reject) => {
       child.once("message", () => resolve())
       child.once("exit", (code) => reject(new Error(`${kind} server exited with ${code}`)))
     })
-    return await use(`http://127.0.0.1:${port}`)
+    const cpuSeconds = async () => {
+      const answer = once(child, "message")
+      child.send("cpu")
+      const [{ cpu }] = (await answer) as [{ cpu: NodeJS.CpuUsage }]
+      return (cpu.user + cpu.system) / 1e6
+    }
+    return await use({ url: `http://127.0.0.1:${port}`, cpuSeconds })
   } finally {
     const exited = once(child, "exit")
     child.kill()
@@ -127,23 +141,33 @@ const withServer = async <A>(kind: string, port: number, use: (url: string) => P
 interface Load {
   readonly perSecond: number
   readonly p99: number
+  /** the server's CPU time per request, in microseconds: what a busy machine distorts least */
+  readonly cpuPerRequest: number
   readonly non2xx: number
   readonly errors: number
 }
 
 /** Warm-up, then the measured run; `next` gives the request each connection sends next. */
-const load = async (url: string, next: () => Prepared): Promise<Load> => {
+const load = async (server: Running, next: () => Prepared): Promise<Load> => {
   const run = (duration: number) =>
     autocannon({
-      url,
+      url: server.url,
       connections: CONNECTIONS,
       pipelining: 1,
       duration,
       requests: [{ setupRequest: (request) => Object.assign(request, next()) }]
     })
   await run(WARMUP_SECONDS)
+  const before = await server.cpuSeconds()
   const result = await run(SECONDS)
-  return { perSecond: result.requests.average, p99: result.latency.p99, non2xx: result.non2xx, errors: result.errors + result.timeouts }
+  const cpu = (await server.cpuSeconds()) - before
+  return {
+    perSecond: result.requests.average,
+    p99: result.latency.p99,
+    cpuPerRequest: (cpu * 1e6) / Math.max(result.requests.total, 1),
+    non2xx: result.non2xx,
+    errors: result.errors + result.timeouts
+  }
 }
 
 const middle = (values: ReadonlyArray<number>) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!
@@ -152,6 +176,7 @@ const middle = (values: ReadonlyArray<number>) => [...values].sort((a, b) => a -
 const median = (loads: ReadonlyArray<Load>): Load => ({
   perSecond: middle(loads.map((load) => load.perSecond)),
   p99: middle(loads.map((load) => load.p99)),
+  cpuPerRequest: middle(loads.map((load) => load.cpuPerRequest)),
   non2xx: loads.reduce((sum, load) => sum + load.non2xx, 0),
   errors: loads.reduce((sum, load) => sum + load.errors, 0)
 })
@@ -172,6 +197,9 @@ const line = (title: string, figure: Load, baseline: Load, target: number) => {
     `bare: ${fmt(baseline.perSecond)}/s p99 ${String(baseline.p99).padStart(3)} ms`,
     `${(ratio * 100).toFixed(0)}% (target ${target * 100}%: ${ratio >= target ? "met" : "MISSED"})`,
     `p99 ${latency.toFixed(1)}x (target 3x: ${latency <= 3 ? "met" : "MISSED"})`,
+    `server cpu ${Math.round(figure.cpuPerRequest)} µs/request, bare ${Math.round(baseline.cpuPerRequest)} (${
+      ((baseline.cpuPerRequest / figure.cpuPerRequest) * 100).toFixed(0)
+    }%)`,
     ...(problems > 0 ? [`non-2xx or errors: ${problems}`] : [])
   ].join("  |  "))
 }
@@ -181,7 +209,7 @@ export const benchHttp = async (only?: ReadonlyArray<string>) => {
   console.log(`\n# HTTP: SigV4 identity credentials, memory store, ${CONNECTIONS} keep-alive connections (autocannon), ${SECONDS} s after ${WARMUP_SECONDS} s of warm-up, median of ${ROUNDS} rounds`)
   const port = await freePort()
   const { list, updates } = await prepare(port)
-  const listSize = Buffer.byteLength(await withServer("standalone", port, async (url) => {
+  const listSize = Buffer.byteLength(await withServer("standalone", port, async ({ url }) => {
     const response = await fetch(`${url}${list.path}`, { headers: list.headers })
     if (response.status !== 200) throw new Error(`ListRecords answered ${response.status}: ${await response.text()}`)
     return response.text()
@@ -203,9 +231,9 @@ export const benchHttp = async (only?: ReadonlyArray<string>) => {
         // a fresh server each round: the prepared writes are new to it
         let cursor = 0
         const next = operation === "ListRecords" ? () => list : () => updates[cursor++ % updates.length]!
-        figures.push(await withServer(binding, port, (url) => load(url, next)))
+        figures.push(await withServer(binding, port, (server) => load(server, next)))
         if (cursor > updates.length) console.log(`  (ran out of prepared writes after ${updates.length}: the rest were refused)`)
-        baselines.push(await withServer(echo, port, (url) => load(url, () => echoRequest)))
+        baselines.push(await withServer(echo, port, (server) => load(server, () => echoRequest)))
       }
       line(`${operation} via ${binding === "standalone" ? "standalone server" : framework}`, median(figures), median(baselines), target)
     }

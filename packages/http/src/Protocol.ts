@@ -82,20 +82,6 @@ export const parseQuery = (query: string): Array<readonly [string, string]> | De
 const isPlainObject = (u: unknown): u is { [key: string]: unknown } =>
   typeof u === "object" && u !== null && !Array.isArray(u)
 
-/** JSON null is an absent member, as the AWS deserializers read it. */
-const withoutNulls = (value: unknown): unknown => {
-  if (Array.isArray(value)) return value.map(withoutNulls)
-  if (!isPlainObject(value)) return value
-  const out: { [key: string]: unknown } = {}
-  for (const key of Object.keys(value)) {
-    const member = value[key]
-    if (member === null) continue
-    // own property even for "__proto__"
-    Object.defineProperty(out, key, { value: withoutNulls(member), enumerable: true, writable: true, configurable: true })
-  }
-  return out
-}
-
 /** Epoch seconds to a `Date` at every timestamp path; anything else is left for validation to refuse. */
 const toDates = (value: unknown, path: ReadonlyArray<string>): unknown => {
   if (path.length === 0) return typeof value === "number" && Number.isFinite(value) ? new Date(value * 1000) : value
@@ -138,12 +124,13 @@ export const decodeInput = (
       }
     }
     if (!isPlainObject(parsed)) return new DecodeError("The request body must be a JSON object")
-    let members: unknown = {}
+    // a JSON null stays as it is: the operation's validation reads it as a member not given, as
+    // the AWS deserializers do
     const picked: { [member: string]: unknown } = {}
     for (const member of route.body) {
       if (Object.hasOwn(parsed, member)) picked[member] = parsed[member]
     }
-    members = withoutNulls(picked)
+    let members: unknown = picked
     for (const path of route.timestamps) members = toDates(members, path)
     Object.assign(input, members)
   }
