@@ -1,9 +1,7 @@
-import { CognitoSyncClient, ListRecordsCommand, UpdateRecordsCommand } from "@aws-sdk/client-cognito-sync"
 import express from "express"
 import { afterAll, describe, expect, it } from "vitest"
 import { Caller, createCognitoSync } from "@syncalite/core"
 import { cognitoSync } from "@syncalite/express"
-import { issueIdentityCredentials } from "@syncalite/http"
 import { HttpSuite } from "@syncalite/testing"
 
 const secret = "express binding test secret"
@@ -22,23 +20,8 @@ const serve = async (app: express.Express, prefix: string) => {
 }
 
 /** A device writing and reading one dataset with the v3 client. */
-const roundTrip = async (endpoint: string, identityId: string) => {
-  const client = new CognitoSyncClient({
-    endpoint,
-    region: "us-east-1",
-    maxAttempts: 1,
-    credentials: issueIdentityCredentials({ secret, identityPoolId: pool, identityId })
-  })
-  const ref = { IdentityPoolId: pool, IdentityId: identityId, DatasetName: "parsed" }
-  const { SyncSessionToken } = await client.send(new ListRecordsCommand(ref))
-  const written = await client.send(new UpdateRecordsCommand({
-    ...ref,
-    SyncSessionToken,
-    RecordPatches: [{ Op: "replace", Key: "k", Value: "vé \"quoted\"", SyncCount: 0, DeviceLastModifiedDate: new Date(1700000000123) }]
-  }))
-  client.destroy()
-  return written.Records
-}
+const roundTrip = (endpoint: string, identityId: string) =>
+  HttpSuite.roundTrip(endpoint, { secret, identityPoolId: pool, identityId, value: "vé \"quoted\"" })
 
 describe("@syncalite/express", () => {
   it("reuses a body the app parsed with express.json(), under a nested mount path", async () => {

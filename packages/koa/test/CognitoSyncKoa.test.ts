@@ -1,9 +1,7 @@
-import { CognitoSyncClient, ListRecordsCommand, UpdateRecordsCommand } from "@aws-sdk/client-cognito-sync"
 import { bodyParser } from "@koa/bodyparser"
 import Koa from "koa"
 import { afterAll, describe, expect, it } from "vitest"
 import { Caller, createCognitoSync } from "@syncalite/core"
-import { issueIdentityCredentials } from "@syncalite/http"
 import { cognitoSync } from "@syncalite/koa"
 import { HttpSuite } from "@syncalite/testing"
 
@@ -22,23 +20,9 @@ const serve = async (app: Koa, prefix: string) => {
   return target.endpoint
 }
 
-const roundTrip = async (endpoint: string, identityId: string) => {
-  const client = new CognitoSyncClient({
-    endpoint,
-    region: "us-east-1",
-    maxAttempts: 1,
-    credentials: issueIdentityCredentials({ secret, identityPoolId: pool, identityId })
-  })
-  const ref = { IdentityPoolId: pool, IdentityId: identityId, DatasetName: "parsed" }
-  const { SyncSessionToken } = await client.send(new ListRecordsCommand(ref))
-  const written = await client.send(new UpdateRecordsCommand({
-    ...ref,
-    SyncSessionToken,
-    RecordPatches: [{ Op: "replace", Key: "k", Value: "vé", SyncCount: 0, DeviceLastModifiedDate: new Date(1700000000123) }]
-  }))
-  client.destroy()
-  return written.Records
-}
+/** A device writing and reading one dataset with the v3 client. */
+const roundTrip = (endpoint: string, identityId: string) =>
+  HttpSuite.roundTrip(endpoint, { secret, identityPoolId: pool, identityId, value: "vé" })
 
 describe("@syncalite/koa", () => {
   it("reuses a body @koa/bodyparser parsed (its rawBody), under a prefix beside other routes", async () => {

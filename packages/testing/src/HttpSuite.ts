@@ -93,6 +93,34 @@ export const serve = async (listener: http.RequestListener, prefix = ""): Promis
 }
 
 /**
+ * One device's round trip with the v3 client, signed with identity credentials issued with
+ * `secret`: ListRecords of the dataset `parsed`, then UpdateRecords of its record `k` with
+ * `value` and a device date of 1700000000.123. Answers the records written.
+ *
+ * @since 0.1.0
+ * @category clients
+ */
+export const roundTrip = async (
+  endpoint: string,
+  options: { readonly secret: string; readonly identityPoolId: string; readonly identityId: string; readonly value: string }
+) => {
+  const v3 = await loadV3()
+  const client = v3Client(v3, endpoint, IdentityCredentials.issueIdentityCredentials({ ...options, ttlSeconds: 600 }))
+  try {
+    const ref = { IdentityPoolId: options.identityPoolId, IdentityId: options.identityId, DatasetName: "parsed" }
+    const { SyncSessionToken } = await client.send(new v3.ListRecordsCommand(ref))
+    const written = await client.send(new v3.UpdateRecordsCommand({
+      ...ref,
+      SyncSessionToken,
+      RecordPatches: [{ Op: "replace", Key: "k", Value: options.value, SyncCount: 0, DeviceLastModifiedDate: new Date(1700000000123) }]
+    }))
+    return written.Records
+  } finally {
+    client.destroy()
+  }
+}
+
+/**
  * A device running the `amazon-cognito-js` sync manager (on the AWS SDK v2) in Node, with a
  * cache of its own, against an endpoint: `put`, `remove`, `get` and `synchronize` (conflicts
  * resolved with the local record and listed in `conflicts`; deleted datasets listed in
