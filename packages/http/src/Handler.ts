@@ -4,11 +4,11 @@
  * never throws: every failure is an AWS-shaped JSON error (`x-amzn-ErrorType`, `__type`,
  * `message`, the model's status), and every response carries an `x-amzn-RequestId`.
  *
- * A request goes through: the route (404 `UnknownOperationException`, 405
- * `MethodNotAllowedException`), the body up to `maxBodyBytes` (413
- * `RequestEntityTooLargeException`), authentication (403 `NotAuthorizedException`), decoding
- * (400 `InvalidParameterException`), then the operation, which authorizes the caller before
- * anything else (SPEC B §11).
+ * A request goes through: with `cors`, the answer to a browser's preflight (204); the route
+ * (404 `UnknownOperationException`, 405 `MethodNotAllowedException`), the body up to
+ * `maxBodyBytes` (413 `RequestEntityTooLargeException`), authentication (403
+ * `NotAuthorizedException`), decoding (400 `InvalidParameterException`), then the operation,
+ * which authorizes the caller before anything else (SPEC B §11).
  *
  * @example
  * ```ts
@@ -30,6 +30,7 @@ import { randomUUID } from "node:crypto"
 import { Cause, Context, Effect, Exit, Layer, ManagedRuntime, Runtime } from "effect"
 import { type Caller, CognitoSync, CognitoSyncError } from "@syncalite/core"
 import type { CognitoSyncClient } from "@syncalite/core"
+import * as Cors from "./Cors.js"
 import { type BodySource, readBody, TOO_LARGE, UNREADABLE } from "./internal/body.js"
 import { DecodeError, decodeInput, encodeError, encodeOutput, type HttpResponse } from "./Protocol.js"
 import * as Router from "./Router.js"
@@ -100,6 +101,8 @@ export interface HandlerOptions extends Sigv4.Sigv4Options {
   readonly maxBodyBytes?: number
   /** told about every internal error answered as InternalErrorException; `console.error` by default */
   readonly onDefect?: (defect: unknown) => void
+  /** cross-origin access for clients in web pages; none by default */
+  readonly cors?: Cors.CorsOptions
 }
 
 /**
@@ -169,6 +172,7 @@ export const make = (options: HandlerOptions): Handler => {
     throw new TypeError("syncalite: configure `developers`, `identitySecret` or `authenticate`: nothing could call the server otherwise")
   }
   const limit = options.maxBodyBytes ?? defaultMaxBodyBytes
+  const cors = options.cors === undefined ? undefined : Cors.make(options.cors)
   const onDefect = options.onDefect ?? ((defect: unknown) => console.error("syncalite: internal error", defect))
 
   const ready: Promise<Ready> = managed.runtime().then((runtime) => ({
@@ -195,11 +199,13 @@ export const make = (options: HandlerOptions): Handler => {
     return narrowed(await sigv4({ method: request.method, url: request.originalUrl ?? request.url, headers, body: bytes }))
   }
 
-  const respond = async (request: HttpRequest, requestId: string): Promise<HttpResponse> => {
+  const respond = async (request: HttpRequest, headers: HttpHeaders, requestId: string): Promise<HttpResponse> => {
     const method = request.method.toUpperCase()
     const url = request.url
     const question = url.indexOf("?")
     const path = question < 0 ? url : url.slice(0, question)
+    const preflight = cors?.preflight(method, path, headers)
+    if (preflight !== undefined) return { status: 204, headers: { ...preflight, "x-amzn-RequestId": requestId }, body: "" }
     const found = Router.match(method, path)
     if (found._tag === "NotFound") {
       return encodeError({ name: "UnknownOperationException", status: 404, message: "No Cognito Sync operation at this path" }, requestId)
@@ -211,7 +217,6 @@ export const make = (options: HandlerOptions): Handler => {
         { allow: found.allow.join(", ") }
       )
     }
-    const headers = lowerCased(request.headers)
     // a body parsed by the application: its bytes are gone, and both stock clients wrote them with
     // JSON.stringify, which the signature check reproduces; a parser may give `{}` for no body at all
     const parsedOnly = request.body === undefined && request.parsedBody !== undefined && hasBody(headers)
@@ -256,16 +261,21 @@ export const make = (options: HandlerOptions): Handler => {
   return {
     handle: async (request) => {
       const requestId = randomUUID()
+      let allowed: { readonly [name: string]: string } | undefined
+      let response: HttpResponse
       try {
-        return await respond(request, requestId)
+        const headers = lowerCased(request.headers)
+        allowed = cors?.headers(headers)
+        response = await respond(request, headers, requestId)
       } catch (defect) {
         try {
           onDefect(defect)
         } catch {
           // a throwing logger must not make the handler throw
         }
-        return encodeError(internal, requestId)
+        response = encodeError(internal, requestId)
       }
+      return allowed === undefined ? response : { ...response, headers: { ...response.headers, ...allowed } }
     },
     dispose: async () => {
       if (owned !== undefined) await owned.dispose()

@@ -1,6 +1,7 @@
 /**
  * @since 0.1.0
  */
+export * as Cors from "./Cors.js"
 export * as Handler from "./Handler.js"
 export * as IdentityCredentials from "./IdentityCredentials.js"
 export * as NodeHttp from "./NodeHttp.js"

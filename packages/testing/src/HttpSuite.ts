@@ -5,8 +5,8 @@
  * sync manager through a two-device synchronize with a conflict, then sends raw requests a stock
  * client never would (bad JSON, wrong types, unknown routes, wrong methods, oversize bodies,
  * missing, bad and expired signatures, credentials used where they are not valid) and checks
- * that each gets the right AWS error and leaves the data as it was. `fuzz` throws thousands of
- * random and mutated requests at a binding.
+ * that each gets the right AWS error and leaves the data as it was, and checks the `cors` option
+ * as a browser uses it. `fuzz` throws thousands of random and mutated requests at a binding.
  *
  * The clients (`@aws-sdk/client-cognito-sync`, `aws-sdk`, `amazon-cognito-js`) and `fast-check`
  * are peer dependencies, loaded only when these suites run.
@@ -234,6 +234,31 @@ export const run = (name: string, options: Options): void => {
         contract(() => ({ fixture, v3 }), timeout)
       })
     }
+
+    it("cors: a browser's preflight is answered, and a page may read every answer to an allowed origin", async () => {
+      const origin = "https://app.example.com"
+      const sync = createCognitoSync({ tokenSecret: "HttpSuite cors secret, 16+ characters" })
+      const target = await options.start({ sync, identitySecret: "HttpSuite cors secret, 16+ characters", cors: { origins: [origin] } }, "/cognito-sync")
+      try {
+        const preflight = await fetch(`${target.endpoint}/identitypools`, {
+          method: "OPTIONS",
+          headers: { origin, "access-control-request-method": "GET", "access-control-request-headers": "authorization,x-amz-date" }
+        })
+        expect(preflight.status).toBe(204)
+        expect(preflight.headers.get("access-control-allow-origin")).toBe(origin)
+        expect(preflight.headers.get("access-control-allow-methods")).toBe("GET")
+        expect(preflight.headers.get("access-control-allow-headers")).toBe("authorization,x-amz-date")
+        const refused = await fetch(`${target.endpoint}/identitypools`, { headers: { origin } })
+        expect(refused.status).toBe(403)
+        expect(refused.headers.get("access-control-allow-origin")).toBe(origin)
+        expect(refused.headers.get("access-control-expose-headers")).toBe("x-amzn-RequestId, x-amzn-ErrorType")
+        const elsewhere = await fetch(`${target.endpoint}/identitypools`, { headers: { origin: "https://elsewhere.example.com" } })
+        expect(elsewhere.headers.get("access-control-allow-origin")).toBeNull()
+      } finally {
+        await target.close()
+        await sync.close()
+      }
+    }, timeout)
   })
 }
 
