@@ -148,17 +148,46 @@ export interface RecordWrite {
 }
 
 /**
+ * Why a commit was refused.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type CommitRefusal =
+  | { readonly _tag: "Conflict"; readonly key: string; readonly server: number; readonly client: number }
+  | { readonly _tag: "DatasetChanged"; readonly syncCount: number }
+  | { readonly _tag: "SessionUsed" }
+  | { readonly _tag: "LimitExceeded"; readonly limit: "datasets" | "records" | "bytes"; readonly value: number }
+
+/**
+ * A dataset's head as a commit answers it: everything but the consumed sessions, which nothing
+ * that commits reads (a store may answer them all the same), and which a store that keeps them
+ * apart would otherwise have to send back on every commit.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type CommittedHead = Omit<DatasetHead, "consumedSessions">
+
+/**
  * The outcome of a commit.
  *
  * @since 0.1.0
  * @category models
  */
 export type CommitResult =
+  | { readonly _tag: "Committed"; readonly head: CommittedHead; readonly records: ReadonlyArray<StoredRecord> }
+  | CommitRefusal
+
+/**
+ * The decision of `decideCommit`: the refusal, or the whole head to write and the records.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type CommitDecision =
   | { readonly _tag: "Committed"; readonly head: DatasetHead; readonly records: ReadonlyArray<StoredRecord> }
-  | { readonly _tag: "Conflict"; readonly key: string; readonly server: number; readonly client: number }
-  | { readonly _tag: "DatasetChanged"; readonly syncCount: number }
-  | { readonly _tag: "SessionUsed" }
-  | { readonly _tag: "LimitExceeded"; readonly limit: "datasets" | "records" | "bytes"; readonly value: number }
+  | CommitRefusal
 
 /**
  * A device registered for push sync.
@@ -327,7 +356,7 @@ export const decideCommit: (
   stored: (key: string) => StoredRecord | undefined,
   otherDatasets: number,
   commit: DatasetCommit
-) => CommitResult = rules.decideCommit
+) => CommitDecision = rules.decideCommit
 
 /**
  * The head a dataset keeps once deleted: sync count remembered, figures zero.

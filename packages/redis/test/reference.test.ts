@@ -36,7 +36,11 @@ const normalHead = (head: SyncStore.DatasetHead | undefined) =>
 const normal = (value: unknown): unknown => {
   if (value === null || typeof value !== "object") return value
   const result = value as { _tag?: string; head?: SyncStore.DatasetHead }
-  if (result._tag === "Committed") return { ...result, head: normalHead(result.head) }
+  // a commit answers the head without its consumed sessions (a store may leave them out); reads show them
+  if (result._tag === "Committed") {
+    const { consumedSessions: _consumed, ...head } = result.head as SyncStore.DatasetHead
+    return { ...result, head }
+  }
   if ("head" in result && "records" in result && "mergedDatasetNames" in result) return { ...result, head: normalHead(result.head) }
   if ("consumedSessions" in (value as object)) return normalHead(value as SyncStore.DatasetHead)
   if (Array.isArray(value)) return value.map(normal)

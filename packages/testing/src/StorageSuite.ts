@@ -358,7 +358,10 @@ export const run = (name: string, options: Options): void => {
           const second = committed(yield* attempt(env, ref, { y: "3" }, { conditions: { y: 1 }, now: t2, modifiedBy: "dev-2" }))
           expect(second.records).toEqual([{ key: "y", value: "3", syncCount: 2, lastModifiedDate: t2, lastModifiedBy: "dev-2" }])
           const view = yield* env.store.readDataset(ref, { since: 0 })
-          expect(view.head).toEqual(second.head)
+          // the commit answers the stored head, but for the consumed sessions it may leave out
+          const { consumedSessions: _sessions, ...stored } = view.head!
+          expect(second.head).toMatchObject(stored)
+          expect(view.head).toMatchObject(second.head)
           expect(summary(view.records)).toEqual([["x", "1", 1], ["y", "3", 2]])
         }))
 
@@ -608,11 +611,11 @@ export const run = (name: string, options: Options): void => {
           expect(consumed.sessions).toContainEqual(long)
           const later = short.expiresAt + 1
           const third = env.session()
-          const done = yield* put(env, ref, { a: "3" }, { session: third, now: later })
-          expect(done.head.consumedSessions.sessions).not.toContainEqual(short)
-          expect(done.head.consumedSessions.sessions).toContainEqual(long)
-          expect(done.head.consumedSessions.sessions).toContainEqual(third)
-          expect((yield* env.store.readDataset(ref, { since: 0 })).head!.consumedSessions).toEqual(done.head.consumedSessions)
+          yield* put(env, ref, { a: "3" }, { session: third, now: later })
+          const after = (yield* env.store.readDataset(ref, { since: 0 })).head!.consumedSessions
+          expect(after.sessions).not.toContainEqual(short)
+          expect(after.sessions).toContainEqual(long)
+          expect(after.sessions).toContainEqual(third)
         }))
 
       test("every consumed session stays refused however many commits follow", (env) =>
@@ -642,7 +645,8 @@ export const run = (name: string, options: Options): void => {
           const done = yield* put(env, ref, { "ключ": "значение", e: "😀", empty: "", gone: null })
           // ключ 8 + значение 16, e 1 + 😀 4, empty 5 + 0; gone 4 (tombstone key only)
           expect(done.head).toMatchObject({ numRecords: 3, dataStorage: 34, entries: 4, entryBytes: 38 })
-          expect((yield* env.store.readDataset(ref, { since: 0 })).head).toEqual(done.head)
+          // a commit may leave out the consumed sessions; everything it answers is what was stored
+          expect((yield* env.store.readDataset(ref, { since: 0 })).head).toMatchObject(done.head)
           const usage = yield* env.store.identityUsage(env.pool, env.identity)
           expect(usage).toMatchObject({ datasetCount: 1, dataStorage: 34 })
         }))
@@ -1215,7 +1219,7 @@ export const run = (name: string, options: Options): void => {
             const [one, two] = env.stores as [SyncStoreShape, SyncStoreShape]
             const ref = env.ref("shared")
             const written = yield* put(env, ref, { a: "1" }, { store: one })
-            expect((yield* two.readDataset(ref, { since: 0 })).head).toEqual(written.head)
+            expect((yield* two.readDataset(ref, { since: 0 })).head).toMatchObject(written.head)
             yield* put(env, ref, { a: "2" }, { store: two })
             expect(summary((yield* one.readDataset(ref, { since: 0 })).records)).toEqual([["a", "2", 2]])
             expect(yield* two.deleteDataset(ref, env.now())).toMatchObject({ syncCount: 2 })

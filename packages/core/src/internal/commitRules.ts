@@ -1,11 +1,11 @@
 import { consume, isConsumed, noneConsumed, prune } from "../SyncSessionToken.js"
-import type { CommitResult, DatasetCommit, DatasetHead, PoolUsage, StoredRecord, Usage } from "../SyncStore.js"
+import type { CommitDecision, CommitRefusal, DatasetCommit, DatasetHead, PoolUsage, StoredRecord, Usage } from "../SyncStore.js"
 import { byteLength } from "./records.js"
 
 /** The stored record of a key, or undefined. Only the keys a commit names are asked for. */
 export type RecordLookup = (key: string) => StoredRecord | undefined
 
-type Refusal = Exclude<CommitResult, { _tag: "Committed" }>
+type Refusal = CommitRefusal
 
 /**
  * What refuses a commit before anything is computed: a consumed session, a moved dataset, a
@@ -45,7 +45,7 @@ export const decideCommit = (
   stored: RecordLookup,
   otherDatasets: number,
   commit: DatasetCommit
-): CommitResult => {
+): CommitDecision => {
   const refused = precondition(head, stored, commit)
   if (refused !== undefined) return refused
   const live = head?.exists === true

@@ -16,7 +16,7 @@ import * as S from "../Shapes.js"
 import type { SyncRecord } from "../Shapes.js"
 import * as SyncSessionToken from "../SyncSessionToken.js"
 import type { SyncSession } from "../SyncSessionToken.js"
-import type { CommitResult, DatasetCommit, DatasetHead, DatasetRef, PoolState, RecordWrite, StoredRecord } from "../SyncStore.js"
+import type { CommitResult, CommittedHead, DatasetCommit, DatasetHead, DatasetRef, PoolState, RecordWrite, StoredRecord } from "../SyncStore.js"
 import type { SyncTriggerEvent, SyncTriggerRecord } from "../SyncTrigger.js"
 import { operation, type Services } from "../internal/operation.js"
 import { datasetRef, toRecord } from "../internal/output.js"
@@ -178,7 +178,7 @@ const afterCommit = (
   ref: DatasetRef,
   pool: PoolState,
   deviceId: string | undefined,
-  head: DatasetHead,
+  head: CommittedHead,
   records: ReadonlyArray<StoredRecord>
 ) =>
   Effect.zipRight(

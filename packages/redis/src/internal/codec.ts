@@ -98,12 +98,11 @@ const sessionsFrom = (blob: string, start: number): string =>
 const startsEntry = (blob: string, start: number): boolean =>
   blob.charCodeAt(start - 1) === 10 || Buffer.from(blob, "utf8")[start - 1] === 10
 
-/**
- * A head from its stored line and list of consumed sessions, or undefined when the line is not
- * one. The consumed sessions are decoded when first read: hot paths (UpdateRecords, ListRecords
- * without a token) never look at them. `blob` undefined: the list was not read (usage figures).
- */
-export const parseHead = (name: string, line: unknown, blob: unknown): DatasetHead | undefined => {
+/** A head's line read: the head but for its consumed sessions, and where its list of them starts. */
+const readLine = (
+  name: string,
+  line: unknown
+): { readonly head: SyncStore.CommittedHead; readonly floor: number; readonly count: number; readonly start: number } | undefined => {
   if (typeof line !== "string") return undefined
   const fields = line.split("\t")
   if (fields.length !== 14 || (fields[0] !== "1" && fields[0] !== "0")) return undefined
@@ -121,25 +120,49 @@ export const parseHead = (name: string, line: unknown, blob: unknown): DatasetHe
     Number.isNaN(syncCount + lastDeletionCount + creationDate + lastModifiedDate + numRecords + dataStorage + entries +
       entryBytes + floor + start)
   ) return undefined
+  return {
+    head: {
+      name,
+      exists: fields[0] === "1",
+      syncCount,
+      lastDeletionCount,
+      creationDate,
+      lastModifiedDate,
+      lastModifiedBy: unescapeText(fields[13]!),
+      numRecords,
+      dataStorage,
+      entries,
+      entryBytes
+    },
+    floor,
+    count: readNumber(fields[10]),
+    start
+  }
+}
+
+/**
+ * A head as a commit answers it, from its stored line alone, or undefined when the line is not
+ * one.
+ */
+export const parseCommittedHead = (name: string, line: unknown): SyncStore.CommittedHead | undefined =>
+  readLine(name, line)?.head
+
+/**
+ * A head from its stored line and list of consumed sessions, or undefined when the line is not
+ * one. The consumed sessions are decoded when first read: hot paths (ListRecords without a
+ * token) never look at them. `blob` undefined: the list was not read (usage figures).
+ */
+export const parseHead = (name: string, line: unknown, blob: unknown): DatasetHead | undefined => {
+  const read = readLine(name, line)
+  if (read === undefined) return undefined
   const stored = typeof blob === "string" ? blob : ""
-  // the list must start where the head says (a cheap check; entries are decoded when read);
-  // undefined: the list was not read, as for usage figures
-  if (blob !== undefined && readNumber(fields[10]) > 0 && !startsEntry(stored, start)) return undefined
+  // the list must start where the head says (a cheap check; entries are decoded when read)
+  if (blob !== undefined && read.count > 0 && !startsEntry(stored, read.start)) return undefined
   let consumed: ConsumedSessions | undefined
   return {
-    name,
-    exists: fields[0] === "1",
-    syncCount,
-    lastDeletionCount,
-    creationDate,
-    lastModifiedDate,
-    lastModifiedBy: unescapeText(fields[13]!),
-    numRecords,
-    dataStorage,
-    entries,
-    entryBytes,
+    ...read.head,
     get consumedSessions() {
-      return (consumed ??= parseSessions(floor, sessionsFrom(stored, start)))
+      return (consumed ??= parseSessions(read.floor, sessionsFrom(stored, read.start)))
     }
   }
 }

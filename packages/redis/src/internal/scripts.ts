@@ -144,7 +144,7 @@ const script = (name: string, parts: ReadonlyArray<keyof typeof snippets>, body:
  * (key, syncCount) per condition, number of writes, then (key, valueBytes or -1, JSON tail) per
  * write (keys distinct).
  *
- * Answers `{"ok", head, sessions}`, `{"used"}`, `{"changed", syncCount}`, `{"conflict",
+ * Answers `{"ok", head}` (the head's line: the consumed sessions stay in Redis), `{"used"}`, `{"changed", syncCount}`, `{"conflict",
  * condition index (from 1), server}`, `{"limit", which, value}`, `{"register"}` (it would commit,
  * but the identity is not in its pool's index yet: nothing written) or `{"corrupt", key, message}`.
  */
@@ -315,7 +315,7 @@ if not wasLive then
   redis.call('SADD', live, name)
   if dotted then redis.call('HSET', heads, '', format('%d', dotted)) end
 end
-return {'ok', line, blob}
+return {'ok', line}
 `
 )
 

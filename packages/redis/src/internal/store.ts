@@ -12,6 +12,7 @@ import {
   IDENTITY_SHARDS,
   type Keys,
   numberText,
+  parseCommittedHead,
   parseDevice,
   parseHead,
   parseRecords,
@@ -161,7 +162,7 @@ export const makeStore = (connection: Connection, keys: Keys): SyncStoreShape =>
     if (!Array.isArray(reply)) return new SyncStore.StorageError({ message: "Unexpected answer of the commit script" })
     switch (reply[0]) {
       case "ok": {
-        const head = parseHead(c.ref.datasetName, reply[1], reply[2])
+        const head = parseCommittedHead(c.ref.datasetName, reply[1])
         if (head === undefined) return unreadable(headsKey, `head of dataset ${c.ref.datasetName}`)
         const records: Array<StoredRecord> = []
         for (const write of writes) {
