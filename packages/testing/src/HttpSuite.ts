@@ -72,14 +72,14 @@ export interface Options {
 }
 
 /**
- * Serves a request listener (an Express app, `koa.callback()`) on 127.0.0.1 at an ephemeral
- * port.
+ * Serves a request listener (an Express app, `koa.callback()`) or a server (`createServer(...)`)
+ * on 127.0.0.1 at an ephemeral port; `close` closes the server and its connections.
  *
  * @since 0.1.0
  * @category constructors
  */
-export const serve = async (listener: http.RequestListener, prefix = ""): Promise<Target> => {
-  const server = http.createServer(listener)
+export const serve = async (listener: http.RequestListener | http.Server, prefix = ""): Promise<Target> => {
+  const server = listener instanceof http.Server ? listener : http.createServer(listener)
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve))
   const { port } = server.address() as { port: number }
   return {
