@@ -10,6 +10,9 @@
  */
 import * as Router from "./Router.js"
 
+/** Request headers, lower-case names, as the handler gives them. */
+type RequestHeaders = { readonly [name: string]: string | ReadonlyArray<string> | undefined }
+
 /**
  * @since 0.1.0
  * @category models
@@ -27,15 +30,9 @@ export interface CorsOptions {
  */
 export interface Cors {
   /** the headers of a preflight's answer (status 204), or undefined when the request is not a preflight of an allowed origin */
-  readonly preflight: (
-    method: string,
-    path: string,
-    headers: { readonly [name: string]: string | ReadonlyArray<string> | undefined }
-  ) => { readonly [name: string]: string } | undefined
+  readonly preflight: (method: string, path: string, headers: RequestHeaders) => { readonly [name: string]: string } | undefined
   /** the headers to add to any answer, or undefined for a request from no allowed origin */
-  readonly headers: (headers: { readonly [name: string]: string | ReadonlyArray<string> | undefined }) =>
-    | { readonly [name: string]: string }
-    | undefined
+  readonly headers: (headers: RequestHeaders) => { readonly [name: string]: string } | undefined
 }
 
 /** What the SDKs read of an answer, which a page may read only when it is exposed. */
@@ -59,7 +56,7 @@ export const make = (options: CorsOptions): Cors => {
   const allowed = origins === "*" ? undefined : new Set(origins)
   const maxAge = String(maxAgeSeconds)
 
-  const originOf = (headers: { readonly [name: string]: string | ReadonlyArray<string> | undefined }) => {
+  const originOf = (headers: RequestHeaders) => {
     const origin = headers["origin"]
     if (typeof origin !== "string") return undefined
     return allowed === undefined ? "*" : allowed.has(origin) ? origin : undefined
