@@ -58,8 +58,10 @@ export const benchCore = async () => {
     let session = 0
     const token = () =>
       SyncSessionToken.mint(secret, { identityPoolId: pool, identityId: identity, datasetName: ref.DatasetName }, {
-        id: `bench${session++}`,
-        expiresAt: Date.now() + 60_000
+        id: `bench${session}`,
+        // strictly later expiries: past 64 consumed sessions, a dataset refuses every token
+        // expiring no later than the oldest one it forgets
+        expiresAt: Date.now() + 60_000 + session++
       })
     const update = async (i: number) => {
       const result = await sync.updateRecords({

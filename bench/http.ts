@@ -95,7 +95,7 @@ const prepare = async (port: number) => {
     const credentials = issueIdentityCredentials({ secret: benchSecret, identityPoolId: benchPool, identityId, ttlSeconds: 3600 })
     for (let n = 0; n < perIdentity; n++) {
       const ref = { identityPoolId: benchPool, identityId, datasetName: `bench-${n % 20}` }
-      const token = SyncSessionToken.mint(benchSecret, ref, { id: `bench${i}x${n}`, expiresAt: now + 3_600_000 })
+      const token = SyncSessionToken.mint(benchSecret, ref, { id: `bench${i}x${n}`, expiresAt: now + 3_600_000 + n })
       const body = JSON.stringify({
         SyncSessionToken: token,
         RecordPatches: [{ Op: "replace", Key: `key${n}`, Value: `value ${i}.${n}`, SyncCount: 0, DeviceLastModifiedDate: now / 1000 }]

@@ -154,7 +154,9 @@ export const benchStorageRedis = async () => {
     measureInFlight("EVALSHA compare-and-set", workers, await casOperation(workers), SHORT)
 
   let sessions = 0
-  const session = () => ({ id: `bench${sessions++}`, expiresAt: Date.now() + 60_000 })
+  // strictly later expiries: past 64 consumed sessions, a dataset refuses every token expiring
+  // no later than the oldest one it forgets, and a fast loop mints many in one millisecond
+  const session = () => ({ id: `bench${sessions}`, expiresAt: Date.now() + 60_000 + sessions++ })
 
   /** A dataset per worker holding `size` records, 10 of which changed after sync count 1. */
   const seed = async (name: string, size: number) => {

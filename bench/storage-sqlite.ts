@@ -183,8 +183,10 @@ const facade = (store: Store) => {
   })
   const token = (target: ReturnType<typeof ref>) =>
     SyncSessionToken.mint(secret, { identityPoolId: target.IdentityPoolId, identityId: target.IdentityId, datasetName: target.DatasetName }, {
-      id: `bench${session++}`,
-      expiresAt: Date.now() + 600_000
+      id: `bench${session}`,
+      // strictly later expiries: past 64 consumed sessions, a dataset refuses every token
+      // expiring no later than the oldest one it forgets
+      expiresAt: Date.now() + 600_000 + session++
     })
   /** writes `count` records k0000… with `value`, at the sync counts in `counts`, in one UpdateRecords */
   const fill = async (target: ReturnType<typeof ref>, keys: ReadonlyArray<string>, value: string, counts: Map<string, number>) => {
