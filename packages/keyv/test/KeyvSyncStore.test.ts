@@ -82,8 +82,9 @@ for (const backend of backends) {
       const sync = createCognitoSync({ tokenSecret: secret, store: KeyvSyncStore.layer(keyv, { disconnect: false }) })
       const ref = newRef()
       await seed(sync, ref)
-      const identity = await keyv.get(`syncalite/i/${ref.IdentityPoolId}/${ref.IdentityId}`)
-      expect(identity).toMatchObject({ version: 1, value: { datasets: { settings: { syncCount: 1, exists: true } } } })
+      const identity = await keyv.get<{ version: number; value: string }>(`syncalite/i/${ref.IdentityPoolId}/${ref.IdentityId}`)
+      expect(identity?.version).toBe(1)
+      expect(JSON.parse(identity!.value)).toMatchObject({ datasets: { settings: { syncCount: 1, exists: true } } })
       await sync.close()
       await backend.close(keyv)
     })
@@ -92,7 +93,9 @@ for (const backend of backends) {
       ["text that is not JSON", (keyv, key) => keyv.store.set(`${namespace}:${key}`, "not JSON {")],
       ["a value some other program stored with Keyv", (keyv, key) => keyv.set(key, "hello")],
       ["JSON of another shape", (keyv, key) => keyv.store.set(`${namespace}:${key}`, JSON.stringify({ value: 42 }))],
-      ["a versioned value holding no identity", (keyv, key) => keyv.set(key, { version: 3, value: { datasets: "none" } })]
+      ["a versioned value holding no identity", (keyv, key) => keyv.set(key, { version: 3, value: JSON.stringify({ datasets: "none" }) })],
+      ["a versioned value whose document is not JSON", (keyv, key) => keyv.set(key, { version: 3, value: "{ datasets" })],
+      ["a versioned value whose document is not text", (keyv, key) => keyv.set(key, { version: 3, value: { datasets: {} } })]
     ]
     for (const [what, corrupt] of foreign) {
       it(`${what} under the identity's key: InternalErrorException caused by a StorageError naming the key`, async () => {
