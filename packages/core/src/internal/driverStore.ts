@@ -25,7 +25,8 @@ import { compareKeys, isMergedName, lookupIn, lowerBound, own } from "./records.
 
 const MAX_ATTEMPTS = 200
 const IDENTITY_SHARDS = 16
-const SESSION_SHARDS = 8
+/** counters of one pool's sync sessions: every ListRecords adds to one of them; usage sums them all */
+const SESSION_SHARDS = 32
 
 const emptyIdentity: IdentityDoc = { datasets: {}, devices: {}, subscriptions: {} }
 const emptyPool: PoolState = { events: {}, bulkPublish: { status: "NOT_STARTED" } }
@@ -294,9 +295,10 @@ export const makeDriverStore = (driver: SyncStoreDriver): SyncStoreShape => {
     })
 
   const countSession: SyncStoreShape["countSession"] = (pool) =>
-    Effect.flatMap(Random.nextIntBetween(0, SESSION_SHARDS), (shard) =>
-      optimistic(
-        `session count of ${pool}`,
+    optimistic(
+      `session count of ${pool}`,
+      // a shard drawn afresh for every attempt: a writer that lost a shard to another tries elsewhere
+      Effect.flatMap(Random.nextIntBetween(0, SESSION_SHARDS), (shard) =>
         Effect.flatMap(counters.one(key.sessions(pool, shard)), (counter) => {
           const counted = Effect.map(
             driver.compareAndSet(key.sessions(pool, shard), counter?.version, { count: (counter?.value.count ?? 0) + 1 }),
@@ -304,8 +306,8 @@ export const makeDriverStore = (driver: SyncStoreDriver): SyncStoreShape => {
           )
           // a new shard is rare (a few per pool): the moment to make sure the pool is listed
           return counter === undefined ? Effect.zipRight(addToIndex(key.pools, pool), counted) : counted
-        })
-      ))
+        }))
+    )
 
   const usageOf = (doc: IdentityDoc): Usage => usageOfHeads(Object.values(doc.datasets))
 
