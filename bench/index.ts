@@ -1,10 +1,11 @@
 /**
  * `npm run bench`: every figure beside the baselines it is compared with, measured in the same run.
- * `npm run bench -- http sqlite` runs only the named sections (core, sqlite, redis, http); an
+ * `npm run bench -- http sqlite` runs only the named sections (core, sqlite, redis, keyv, http); an
  * `http` section may name its servers: `http:standalone,koa`.
  */
 import { benchCore } from "./core.js"
 import { benchHttp } from "./http.js"
+import { benchStorageKeyv } from "./storage-keyv.js"
 import { benchStorage } from "./storage-sqlite.js"
 import { benchStorageRedis } from "./storage-redis.js"
 
@@ -12,6 +13,7 @@ const sections: ReadonlyArray<readonly [string, (only?: ReadonlyArray<string>) =
   ["core", benchCore],
   ["sqlite", benchStorage],
   ["redis", benchStorageRedis],
+  ["keyv", benchStorageKeyv],
   ["http", benchHttp]
 ]
 const asked = new Map(process.argv.slice(2).map((arg) => {
