@@ -9,6 +9,8 @@
  *   SYNCALITE_ACCOUNT_ID  LastModifiedBy of developer writes ("developer")
  *   SYNCALITE_POOLS       comma-separated identity pool ids served (any well-formed id when unset)
  *   SYNCALITE_STORE       memory | sqlite:<path> | redis://host:port
+ *   SYNCALITE_REDIS_PREFIX  the first part of every Redis key ("syncalite"): deployments sharing
+ *                         one Redis each take their own
  */
 import { randomBytes } from "node:crypto"
 
@@ -18,6 +20,8 @@ export interface ServerEnvironment {
   readonly developer: { readonly accessKeyId: string; readonly secretAccessKey: string; readonly accountId: string }
   readonly pools: ReadonlyArray<string> | undefined
   readonly store: string
+  /** the first part of every key in a Redis store, when not the adapter's default */
+  readonly redisPrefix: string | undefined
   /** the variables that were unset, with the values generated for them */
   readonly generated: ReadonlyArray<readonly [name: string, value: string]>
 }
@@ -55,6 +59,7 @@ export const readEnvironment = (
     developer: { accessKeyId, secretAccessKey, accountId: env["SYNCALITE_ACCOUNT_ID"] || "developer" },
     pools: pools === undefined || pools.length === 0 ? undefined : pools,
     store: env["SYNCALITE_STORE"] || defaultStore,
+    redisPrefix: env["SYNCALITE_REDIS_PREFIX"] || undefined,
     generated
   }
 }
@@ -64,7 +69,7 @@ export const banner = (environment: ServerEnvironment, endpoint: string, framewo
   const pool = environment.pools?.[0] ?? "us-east-1:0e1a2b3c"
   const lines = [
     `syncalite: Cognito Sync (${framework}) on ${endpoint}`,
-    `  store: ${environment.store}; identity pools: ${environment.pools?.join(", ") ?? "any well-formed pool id"}`
+    `  store: ${environment.store}${environment.redisPrefix === undefined ? "" : ` (keys under ${environment.redisPrefix}:)`}; identity pools: ${environment.pools?.join(", ") ?? "any well-formed pool id"}`
   ]
   if (environment.generated.length > 0) {
     lines.push("", "  Generated, as these were unset (export them to keep them across restarts):")

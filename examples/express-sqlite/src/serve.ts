@@ -41,7 +41,7 @@ export const serve = async (options: {
   readonly app: (middleware: MiddlewareOptions) => App
 }): Promise<Running> => {
   const environment = readEnvironment(options.env, options.defaultStore)
-  const sync = createCognitoSync({ tokenSecret: environment.secret, store: await storeLayer(environment.store) })
+  const sync = createCognitoSync({ tokenSecret: environment.secret, store: await storeLayer(environment.store, { redisPrefix: environment.redisPrefix }) })
   const app = options.app({
     sync,
     developers: [environment.developer],

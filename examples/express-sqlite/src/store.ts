@@ -15,8 +15,20 @@ import { SyncStore } from "@syncalite/core"
 
 type StoreLayer = Layer.Layer<SyncStore.SyncStore, unknown>
 
+export interface StoreOptions {
+  /** the first part of every key in a Redis store (`SYNCALITE_REDIS_PREFIX`) */
+  readonly redisPrefix?: string | undefined
+}
+
+const redis = async (spec: string, options: StoreOptions) =>
+  (await import("@syncalite/redis")).RedisSyncStore.layer(
+    options.redisPrefix === undefined ? { redis: spec } : { redis: spec, prefix: options.redisPrefix }
+  )
+
 /** The store of each installed scheme, built from the whole `SYNCALITE_STORE` value. */
-const adapters: { readonly [scheme: string]: (spec: string) => StoreLayer | Promise<StoreLayer> } = {
+const adapters: {
+  readonly [scheme: string]: (spec: string, options: StoreOptions) => StoreLayer | Promise<StoreLayer>
+} = {
   memory: () => SyncStore.layerMemory,
   sqlite: async (spec) => {
     const path = spec.slice("sqlite:".length)
@@ -24,15 +36,15 @@ const adapters: { readonly [scheme: string]: (spec: string) => StoreLayer | Prom
     if (path !== ":memory:") await mkdir(dirname(path), { recursive: true })
     return (await import("@syncalite/sqlite")).SqliteSyncStore.layer(path)
   },
-  redis: async (spec) => (await import("@syncalite/redis")).RedisSyncStore.layer({ redis: spec }),
-  rediss: async (spec) => (await import("@syncalite/redis")).RedisSyncStore.layer({ redis: spec })
+  redis,
+  rediss: redis
 }
 
 const schemeOf = (spec: string) => (spec.includes(":") ? spec.slice(0, spec.indexOf(":")) : spec)
 
 /** The store layer a `SYNCALITE_STORE` value names; a clear error for anything else. */
-export const storeLayer = async (spec: string): Promise<StoreLayer> => {
+export const storeLayer = async (spec: string, options: StoreOptions = {}): Promise<StoreLayer> => {
   const scheme = schemeOf(spec)
-  if (Object.hasOwn(adapters, scheme)) return adapters[scheme]!(spec)
+  if (Object.hasOwn(adapters, scheme)) return adapters[scheme]!(spec, options)
   throw new Error(`SYNCALITE_STORE=${spec}: unknown store; expected memory, sqlite:<path> or redis://host:port`)
 }

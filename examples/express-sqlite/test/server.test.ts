@@ -13,6 +13,7 @@ import { credentialsFor } from "../src/credentials.js"
 import { readEnvironment } from "../src/environment.js"
 import { main } from "../src/server.js"
 import { storeLayer } from "../src/store.js"
+import { removeKeys, testPrefix } from "./redisKeys.js"
 
 const redis = await Services.check("redis")
 const secret = "example server test secret"
@@ -42,8 +43,9 @@ describe("examples/express-sqlite: configuration", () => {
   })
 
   it("SYNCALITE_STORE: memory, a SQLite file (its folder made), Redis; anything else is refused", async () => {
+    const redisPrefix = testPrefix()
     const describeThrough = async (spec: string) => {
-      const sync = createCognitoSync({ tokenSecret: secret, store: await storeLayer(spec) })
+      const sync = createCognitoSync({ tokenSecret: secret, store: await storeLayer(spec, { redisPrefix }) })
       const ref = { IdentityPoolId: pool, IdentityId: `us-east-1:${randomBytes(4).toString("hex")}`, DatasetName: "probe" }
       const { SyncSessionToken } = await sync.listRecords(ref)
       await sync.updateRecords({ ...ref, SyncSessionToken, RecordPatches: [{ Op: "replace", Key: "k", Value: "v", SyncCount: 0 }] })
@@ -55,7 +57,14 @@ describe("examples/express-sqlite: configuration", () => {
     const file = join(mkdtempSync(join(tmpdir(), "syncalite-example-")), "nested", "syncalite.db")
     expect(await describeThrough(`sqlite:${file}`)).toMatchObject({ NumRecords: 1 })
     expect(existsSync(file)).toBe(true)
-    if (redis.available) expect(await describeThrough(redis.url)).toMatchObject({ NumRecords: 1 })
+    if (redis.available) {
+      try {
+        expect(await describeThrough(redis.url)).toMatchObject({ NumRecords: 1 })
+      } finally {
+        // the keys went under the prefix given, not the default one
+        expect(await removeKeys(redis.url, redisPrefix)).toBeGreaterThan(0)
+      }
+    }
     await expect(storeLayer("sqlite:")).rejects.toThrow(/give the database file/)
     await expect(storeLayer("mongodb://x")).rejects.toThrow(/unknown store/)
   })

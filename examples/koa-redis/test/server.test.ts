@@ -2,22 +2,28 @@ import { CognitoSyncClient, ListRecordsCommand, UpdateRecordsCommand } from "@aw
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { issueIdentityCredentials } from "@syncalite/http"
 import { HttpSuite, Services } from "@syncalite/testing"
+import { removeKeys, testPrefix } from "../../express-sqlite/test/redisKeys.js"
 import { main } from "../src/server.js"
 
 const secret = "koa example test secret!"
 const pool = "us-east-1:0e1a2b3c"
 
 const redis = await Services.check("redis")
+const prefix = testPrefix()
 
 describe.skipIf(!redis.available)("examples/koa-redis", () => {
   let running: Awaited<ReturnType<typeof main>>
   beforeAll(async () => {
-    running = await main({ PORT: "0", SYNCALITE_SECRET: secret, REDIS_URL: redis.url }, () => undefined)
+    running = await main({ PORT: "0", SYNCALITE_SECRET: secret, REDIS_URL: redis.url, SYNCALITE_REDIS_PREFIX: prefix }, () => undefined)
   })
-  afterAll(() => running.close())
+  afterAll(async () => {
+    await running.close()
+    await removeKeys(redis.url, prefix)
+  })
 
-  it("keeps its state in Redis", () => {
+  it("keeps its state in Redis, under SYNCALITE_REDIS_PREFIX", () => {
     expect(running.environment.store).toBe(redis.url)
+    expect(running.environment.redisPrefix).toBe(prefix)
   })
 
   it("syncs a v3 device and a sync-manager device", async () => {
