@@ -19,9 +19,10 @@
  * process warning (`SYNCALITE_KEYV_NO_COMPARE_AND_SET`), once per store. Use one process, or one of
  * the stores above, or `@syncalite/sqlite` / `@syncalite/redis`.
  *
- * Values are stored as Keyv stores them (`keyv.get(key)` reads them), never expire whatever the
- * Keyv's default `ttl`, and are validated when read: anything else under one of these keys is a
- * `StorageError` naming the key.
+ * Values are `{ version, value }` with the document as JSON text in `value`, stored as Keyv
+ * stores them (`keyv.get(key)` reads them); they never expire whatever the Keyv's default `ttl`,
+ * and are validated when read: anything else under one of these keys is a `StorageError` naming
+ * the key.
  *
  * @example
  * ```ts
