@@ -10,7 +10,7 @@
  * @since 0.1.0
  */
 import { Context, Effect, type Either, Layer, Schema } from "effect"
-import type { CognitoStreams, PushSync } from "./Shapes.js"
+import { CognitoStreams, PushSync } from "./Shapes.js"
 import type { ConsumedSessions, SyncSession } from "./SyncSessionToken.js"
 import * as rules from "./internal/commitRules.js"
 import { makeDriverStore } from "./internal/driverStore.js"
@@ -227,6 +227,33 @@ export interface PoolState {
   readonly bulkPublish: BulkPublishState
   readonly lastModifiedDate?: number
 }
+
+/**
+ * A pool's configuration as adapters store it and validate it when read back.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const PoolStateSchema: Schema.Schema<PoolState> = Schema.Struct({
+  pushSync: Schema.optionalWith(PushSync, { exact: true }),
+  cognitoStreams: Schema.optionalWith(CognitoStreams, { exact: true }),
+  events: Schema.Record({ key: Schema.String, value: Schema.String }),
+  bulkPublish: Schema.Struct({
+    status: Schema.Literal("NOT_STARTED", "IN_PROGRESS", "FAILED", "SUCCEEDED"),
+    startTime: Schema.optionalWith(Schema.Number, { exact: true }),
+    completeTime: Schema.optionalWith(Schema.Number, { exact: true }),
+    failureMessage: Schema.optionalWith(Schema.String, { exact: true })
+  }),
+  lastModifiedDate: Schema.optionalWith(Schema.Number, { exact: true })
+})
+
+/**
+ * The configuration of a pool nobody configured.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
+export const emptyPool: PoolState = { events: {}, bulkPublish: { status: "NOT_STARTED" } }
 
 /**
  * Usage figures of one identity or pool.

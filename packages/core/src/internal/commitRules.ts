@@ -5,8 +5,6 @@ import { byteLength } from "./records.js"
 /** The stored record of a key, or undefined. Only the keys a commit names are asked for. */
 export type RecordLookup = (key: string) => StoredRecord | undefined
 
-type Refusal = CommitRefusal
-
 /**
  * What refuses a commit before anything is computed: a consumed session, a moved dataset, a
  * patch whose sync count is not the server's (0 for a key never written).
@@ -15,7 +13,7 @@ export const precondition = (
   head: DatasetHead | undefined,
   stored: RecordLookup,
   commit: Pick<DatasetCommit, "session" | "conditions" | "expectedSyncCount">
-): Exclude<Refusal, { _tag: "LimitExceeded" }> | undefined => {
+): Exclude<CommitRefusal, { _tag: "LimitExceeded" }> | undefined => {
   if (head !== undefined && isConsumed(head.consumedSessions, commit.session)) return { _tag: "SessionUsed" }
   const current = head?.syncCount ?? 0
   if (commit.expectedSyncCount !== undefined && commit.expectedSyncCount !== current) {

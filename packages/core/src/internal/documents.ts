@@ -1,5 +1,4 @@
 import { Effect, Schema } from "effect"
-import { CognitoStreams, PushSync } from "../Shapes.js"
 import { StorageError, type SyncStoreDriver, type Versioned } from "../SyncStore.js"
 
 const Time = Schema.Number
@@ -46,20 +45,6 @@ export type IdentityDoc = typeof IdentityDoc.Type
 /** An immutable version of a dataset's records, sorted by key. */
 export const RecordsDoc = Schema.Struct({ records: Schema.Array(StoredRecordDoc) })
 export type RecordsDoc = typeof RecordsDoc.Type
-
-export const PoolDoc = Schema.Struct({
-  pushSync: Schema.optionalWith(PushSync, { exact: true }),
-  cognitoStreams: Schema.optionalWith(CognitoStreams, { exact: true }),
-  events: Schema.Record({ key: Schema.String, value: Schema.String }),
-  bulkPublish: Schema.Struct({
-    status: Schema.Literal("NOT_STARTED", "IN_PROGRESS", "FAILED", "SUCCEEDED"),
-    startTime: Schema.optionalWith(Time, { exact: true }),
-    completeTime: Schema.optionalWith(Time, { exact: true }),
-    failureMessage: Schema.optionalWith(Schema.String, { exact: true })
-  }),
-  lastModifiedDate: Schema.optionalWith(Time, { exact: true })
-})
-export type PoolDoc = typeof PoolDoc.Type
 
 /** A sorted set of ids: the pools, or one shard of a pool's identities. */
 export const IndexDoc = Schema.Struct({ ids: Schema.Array(Schema.String) })

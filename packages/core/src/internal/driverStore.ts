@@ -9,13 +9,12 @@ import type {
   SyncStoreShape,
   Usage
 } from "../SyncStore.js"
-import { StorageError } from "../SyncStore.js"
+import { emptyPool, PoolStateSchema, StorageError } from "../SyncStore.js"
 import {
   CounterDoc,
   type HeadDoc,
   IdentityDoc,
   IndexDoc,
-  PoolDoc,
   type Read,
   reader,
   RecordsDoc
@@ -29,7 +28,6 @@ const IDENTITY_SHARDS = 16
 const SESSION_SHARDS = 32
 
 const emptyIdentity: IdentityDoc = { datasets: {}, devices: {}, subscriptions: {} }
-const emptyPool: PoolState = { events: {}, bulkPublish: { status: "NOT_STARTED" } }
 
 const shardOf = (id: string, shards: number): number => {
   let hash = 0
@@ -54,7 +52,7 @@ export const makeDriverStore = (driver: SyncStoreDriver): SyncStoreShape => {
   const docs = reader(driver)
   const identities = docs(IdentityDoc)
   const recordDocs = docs(RecordsDoc)
-  const pools = docs(PoolDoc)
+  const pools = docs(PoolStateSchema)
   const indexes = docs(IndexDoc)
   const counters = docs(CounterDoc)
 

@@ -7,6 +7,7 @@ import type {
   StoredRecord,
   SyncStoreShape
 } from "../SyncStore.js"
+import { emptyPool } from "../SyncStore.js"
 import { decideCommit, deletedHead, poolUsageOf, usageOfHeads } from "./commitRules.js"
 import { compareKeys, isMergedName, lowerBound } from "./records.js"
 
@@ -29,7 +30,6 @@ interface PoolEntry {
   readonly identities: Map<string, IdentityState>
 }
 
-const emptyPool: PoolState = { events: {}, bulkPublish: { status: "NOT_STARTED" } }
 
 /**
  * The port held in this process's memory. Every method runs as one synchronous step, so each is

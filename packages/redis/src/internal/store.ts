@@ -4,7 +4,7 @@
  * identities, summed when read.
  */
 import { Effect, Schema } from "effect"
-import { Shapes, SyncStore } from "@syncalite/core"
+import { SyncStore } from "@syncalite/core"
 import {
   compareKeys,
   deviceText,
@@ -26,28 +26,13 @@ import * as scripts from "./scripts.js"
 type DatasetHead = SyncStore.DatasetHead
 type StoredRecord = SyncStore.StoredRecord
 type SyncStoreShape = SyncStore.SyncStoreShape
-type PoolState = SyncStore.PoolState
 type PoolUsage = SyncStore.PoolUsage
 type RecordWrite = SyncStore.RecordWrite
 type StorageError = SyncStore.StorageError
 
 const MAX_ATTEMPTS = 100
 
-const emptyPool: PoolState = { events: {}, bulkPublish: { status: "NOT_STARTED" } }
-
-const PoolStateSchema = Schema.Struct({
-  pushSync: Schema.optionalWith(Shapes.PushSync, { exact: true }),
-  cognitoStreams: Schema.optionalWith(Shapes.CognitoStreams, { exact: true }),
-  events: Schema.Record({ key: Schema.String, value: Schema.String }),
-  bulkPublish: Schema.Struct({
-    status: Schema.Literal("NOT_STARTED", "IN_PROGRESS", "FAILED", "SUCCEEDED"),
-    startTime: Schema.optionalWith(Schema.Number, { exact: true }),
-    completeTime: Schema.optionalWith(Schema.Number, { exact: true }),
-    failureMessage: Schema.optionalWith(Schema.String, { exact: true })
-  }),
-  lastModifiedDate: Schema.optionalWith(Schema.Number, { exact: true })
-})
-const decodePoolState = Schema.decodeUnknownEither(Schema.parseJson(PoolStateSchema))
+const decodePoolState = Schema.decodeUnknownEither(Schema.parseJson(SyncStore.PoolStateSchema))
 
 const unreadable = (key: string, what: string, cause?: unknown) =>
   new SyncStore.StorageError({
@@ -299,11 +284,11 @@ export const makeStore = (connection: Connection, keys: Keys): SyncStoreShape =>
     return Effect.flatMap(command(key, ["HMGET", key, "version", "state"]), (reply) => {
       if (!Array.isArray(reply)) return Effect.fail(unreadable(key, "not a pool configuration"))
       const [version, state] = reply as [unknown, unknown]
-      if (version === null && state === null) return Effect.succeed({ version: "", state: emptyPool })
+      if (version === null && state === null) return Effect.succeed({ version: "", state: SyncStore.emptyPool })
       if (typeof version !== "string" || typeof state !== "string") return Effect.fail(unreadable(key, "pool configuration"))
       const decoded = decodePoolState(state)
       return decoded._tag === "Right"
-        ? Effect.succeed({ version, state: decoded.right as PoolState })
+        ? Effect.succeed({ version, state: decoded.right })
         : Effect.fail(unreadable(key, "pool configuration", decoded.left))
     })
   }

@@ -1,5 +1,5 @@
 import { Either, Schema } from "effect"
-import { Shapes, SyncStore, type SyncSessionToken } from "@syncalite/core"
+import { SyncStore, type SyncSessionToken } from "@syncalite/core"
 
 /**
  * Rows as SQLite answers them, and the checks that turn them into the port's models: a row that
@@ -209,25 +209,10 @@ const checkedRecordOf = (row: RecordRow, datasetKey: string): SyncStore.StoredRe
 export const byKeyBlob = (a: RecordRow, b: RecordRow): number =>
   Buffer.isBuffer(a[0]) && Buffer.isBuffer(b[0]) ? Buffer.compare(a[0], b[0]) : 0
 
-const Time = Schema.Number
-
-const PoolStateJson = Schema.parseJson(Schema.Struct({
-  pushSync: Schema.optionalWith(Shapes.PushSync, { exact: true }),
-  cognitoStreams: Schema.optionalWith(Shapes.CognitoStreams, { exact: true }),
-  events: Schema.Record({ key: Schema.String, value: Schema.String }),
-  bulkPublish: Schema.Struct({
-    status: Schema.Literal("NOT_STARTED", "IN_PROGRESS", "FAILED", "SUCCEEDED"),
-    startTime: Schema.optionalWith(Time, { exact: true }),
-    completeTime: Schema.optionalWith(Time, { exact: true }),
-    failureMessage: Schema.optionalWith(Schema.String, { exact: true })
-  }),
-  lastModifiedDate: Schema.optionalWith(Time, { exact: true })
-}))
+const PoolStateJson = Schema.parseJson(SyncStore.PoolStateSchema)
 
 const decodePool = Schema.decodeUnknownEither(PoolStateJson)
 const encodePool = Schema.encodeSync(PoolStateJson)
-
-export const emptyPool: SyncStore.PoolState = { events: {}, bulkPublish: { status: "NOT_STARTED" } }
 
 export const poolKey = (pool: string) => `syncalite_pools/${pool}`
 
@@ -238,7 +223,7 @@ export const poolKey = (pool: string) => `syncalite_pools/${pool}`
 export const poolsCodec = (capacity = 1024) => {
   const decoded = new Map<string, { readonly column: string; readonly state: SyncStore.PoolState }>()
   return (configuration: unknown, pool: string): SyncStore.PoolState => {
-    if (configuration === null || configuration === undefined) return emptyPool
+    if (configuration === null || configuration === undefined) return SyncStore.emptyPool
     const known = decoded.get(pool)
     if (known !== undefined && known.column === configuration) return known.state
     const result = decodePool(configuration)

@@ -5,7 +5,6 @@ import {
   corrupt,
   encodeKey,
   encodeValue,
-  emptyPool,
   headColumns,
   headKey,
   headOf,
@@ -323,7 +322,7 @@ export const makeSqliteStore = (db: Database, busyTimeout: number): SyncStore.Sy
     update: (state: SyncStore.PoolState) => Either.Either<SyncStore.PoolState, E>
   ): Updated<E> => {
     const found = pool.select.get(identityPoolId)
-    const state = found === undefined ? emptyPool : poolOf(found.configuration, identityPoolId)
+    const state = found === undefined ? SyncStore.emptyPool : poolOf(found.configuration, identityPoolId)
     let next: Either.Either<SyncStore.PoolState, E>
     try {
       next = update(state)
@@ -423,7 +422,7 @@ export const makeSqliteStore = (db: Database, busyTimeout: number): SyncStore.Sy
     readPool: (identityPoolId) =>
       run("reading pool", poolKey(identityPoolId), () => {
         const found = pool.select.get(identityPoolId)
-        return found === undefined ? emptyPool : poolOf(found.configuration, identityPoolId)
+        return found === undefined ? SyncStore.emptyPool : poolOf(found.configuration, identityPoolId)
       }),
     updatePool: <E>(identityPoolId: string, update: (state: SyncStore.PoolState) => Either.Either<SyncStore.PoolState, E>) =>
       Effect.flatMap(
