@@ -6,7 +6,7 @@
  */
 import { Context, Effect, Layer, ManagedRuntime } from "effect"
 import { createCognitoSync, SyncSessionToken } from "@syncalite/core"
-import { measure, report } from "./measure.js"
+import { measure, report, sessions } from "./measure.js"
 
 const pool = "us-east-1:be0c"
 const identity = "us-east-1:0001"
@@ -55,14 +55,9 @@ export const benchCore = async () => {
     let count = 0
     // every write needs a token of its own; tokens are stateless, so they are minted outside the
     // timed loop (ListRecords, which mints them in use, is measured on its own below)
-    let session = 0
+    const session = sessions()
     const token = () =>
-      SyncSessionToken.mint(secret, { identityPoolId: pool, identityId: identity, datasetName: ref.DatasetName }, {
-        id: `bench${session}`,
-        // strictly later expiries: past 64 consumed sessions, a dataset refuses every token
-        // expiring no later than the oldest one it forgets
-        expiresAt: Date.now() + 60_000 + session++
-      })
+      SyncSessionToken.mint(secret, { identityPoolId: pool, identityId: identity, datasetName: ref.DatasetName }, session())
     const update = async (i: number) => {
       const result = await sync.updateRecords({
         ...ref,

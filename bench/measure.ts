@@ -40,3 +40,13 @@ export const report = (title: string, figure: Figure, baselines: ReadonlyArray<F
   if (target !== undefined) line.push(`target ${target.toLocaleString("en-US")}/s: ${figure.perSecond >= target ? "met" : "MISSED"}`)
   console.log(line.join("  |  "))
 }
+
+/**
+ * The sessions of the tokens a benchmark mints, each expiring strictly later than the one before:
+ * past 64 consumed sessions a dataset refuses every token expiring no later than the oldest one
+ * it forgets, and a fast loop mints many in one millisecond.
+ */
+export const sessions = () => {
+  let n = 0
+  return () => ({ id: `bench${n}`, expiresAt: Date.now() + 600_000 + n++ })
+}

@@ -7,7 +7,7 @@
  * brackets) is what a busy machine distorts least.
  */
 import { createCognitoSync, SyncSessionToken } from "@syncalite/core"
-import { type Figure, measure } from "./measure.js"
+import { type Figure, measure, sessions } from "./measure.js"
 
 const secret = "bench-secret-0123456789"
 /** the identity pool every storage figure writes to */
@@ -107,19 +107,14 @@ type Store = NonNullable<NonNullable<Parameters<typeof createCognitoSync>[0]>["s
 /** The facade over a store, with a token minted per write outside the figure. */
 const facade = (store: Store) => {
   const sync = createCognitoSync({ tokenSecret: secret, store })
-  let session = 0
+  const session = sessions()
   const ref = (identity: number, DatasetName = "bench") => ({
     IdentityPoolId: pool,
     IdentityId: `us-east-1:${identity.toString(16).padStart(8, "0")}`,
     DatasetName
   })
   const token = (target: ReturnType<typeof ref>) =>
-    SyncSessionToken.mint(secret, { identityPoolId: target.IdentityPoolId, identityId: target.IdentityId, datasetName: target.DatasetName }, {
-      id: `bench${session}`,
-      // strictly later expiries: past 64 consumed sessions, a dataset refuses every token
-      // expiring no later than the oldest one it forgets
-      expiresAt: Date.now() + 600_000 + session++
-    })
+    SyncSessionToken.mint(secret, { identityPoolId: target.IdentityPoolId, identityId: target.IdentityId, datasetName: target.DatasetName }, session())
   /** writes `count` records k0000… with `value`, at the sync counts in `counts`, in one UpdateRecords */
   const fill = async (target: ReturnType<typeof ref>, keys: ReadonlyArray<string>, value: string, counts: Map<string, number>) => {
     const result = await sync.updateRecords({

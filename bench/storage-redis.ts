@@ -18,7 +18,7 @@ import { randomUUID } from "node:crypto"
 import { Effect, Exit, Scope } from "effect"
 import { createCognitoSync, SyncSessionToken, type SyncStore } from "@syncalite/core"
 import { RedisSyncStore } from "@syncalite/redis"
-import type { Figure } from "./measure.js"
+import { type Figure, sessions } from "./measure.js"
 
 const url = process.env.REDIS_URL || "redis://127.0.0.1:6379"
 const secret = "bench-secret-0123456789"
@@ -153,10 +153,7 @@ export const benchStorageRedis = async () => {
   const casBaseline = async (workers: number) =>
     measureInFlight("EVALSHA compare-and-set", workers, await casOperation(workers), SHORT)
 
-  let sessions = 0
-  // strictly later expiries: past 64 consumed sessions, a dataset refuses every token expiring
-  // no later than the oldest one it forgets, and a fast loop mints many in one millisecond
-  const session = () => ({ id: `bench${sessions}`, expiresAt: Date.now() + 60_000 + sessions++ })
+  const session = sessions()
 
   /** A dataset per worker holding `size` records, 10 of which changed after sync count 1. */
   const seed = async (name: string, size: number) => {
