@@ -42,6 +42,11 @@ export const serve = async (options: {
 }): Promise<Running> => {
   const environment = readEnvironment(options.env, options.defaultStore)
   const sync = createCognitoSync({ tokenSecret: environment.secret, store: await storeLayer(environment.store, { redisPrefix: environment.redisPrefix }) })
+  // built before listening: a store that cannot be opened stops the start, rather than failing every request
+  await sync.runtime.runtime().catch(async (error: unknown) => {
+    await sync.close()
+    throw error
+  })
   const app = options.app({
     sync,
     developers: [environment.developer],

@@ -69,6 +69,12 @@ describe("examples/express-sqlite: configuration", () => {
     await expect(storeLayer("mongodb://x")).rejects.toThrow(/unknown store/)
   })
 
+  it("a store that cannot be opened stops the start, with the store's reason", async () => {
+    // the prefix is refused before any connection, so no Redis is needed here
+    await expect(main({ ...env, SYNCALITE_STORE: "redis://127.0.0.1:6379", SYNCALITE_REDIS_PREFIX: "a{b}" }, () => undefined))
+      .rejects.toThrow(/The key prefix may not contain braces: a\{b\}/)
+  })
+
   it("credentials: one set per identity, for the server's secret", () => {
     expect(() => credentialsFor([pool], { SYNCALITE_SECRET: secret })).toThrow(/usage: npm run credentials/)
     expect(() => credentialsFor([pool, "us-east-1:01"], {})).toThrow(/set SYNCALITE_SECRET/)
