@@ -163,8 +163,6 @@ interface Credentials {
   readonly expiresAt?: number
 }
 
-const signerOf = (credentials: SigningCredentials) => new Recomputing(credentials)
-
 /**
  * Builds the verifier of the configured credentials.
  *
@@ -179,7 +177,7 @@ export const verifier = (options: Sigv4Options): Verifier => {
     }
     developers.set(developer.accessKeyId, {
       caller: Caller.developer(developer.accountId ?? "developer", developer.pools),
-      signer: signerOf({ accessKeyId: developer.accessKeyId, secretAccessKey: developer.secretAccessKey })
+      signer: new Recomputing({ accessKeyId: developer.accessKeyId, secretAccessKey: developer.secretAccessKey })
     })
   }
   const identitySecret = options.identitySecret === undefined
@@ -202,7 +200,7 @@ export const verifier = (options: Sigv4Options): Verifier => {
       identity = {
         accessKeyId: verified.accessKeyId,
         caller: Caller.identity(verified.identityPoolId, verified.identityId),
-        signer: signerOf({ accessKeyId: verified.accessKeyId, secretAccessKey: verified.secretAccessKey, sessionToken: token }),
+        signer: new Recomputing({ accessKeyId: verified.accessKeyId, secretAccessKey: verified.secretAccessKey, sessionToken: token }),
         expiresAt: verified.expiration.getTime()
       }
       if (identities.size >= MAX_VERIFIED_TOKENS) identities.delete(identities.keys().next().value!)
