@@ -11,10 +11,9 @@
  *
  * @since 0.1.0
  */
-import { createHash, createHmac, timingSafeEqual } from "node:crypto"
-import { Hash } from "@smithy/hash-node"
+import { timingSafeEqual } from "node:crypto"
 import { createScope, getCanonicalHeaders, getSigningKey, SignatureV4 } from "@smithy/signature-v4"
-import { Caller } from "@syncalite/core"
+import { Caller, Sha256 } from "@syncalite/core"
 import * as IdentityCredentials from "./IdentityCredentials.js"
 import { parseQuery } from "./Protocol.js"
 
@@ -74,7 +73,6 @@ export type Verifier = (request: SignedRequest) => Promise<Caller.Caller | undef
 
 const SERVICE = "cognito-sync"
 const ALGORITHM = "AWS4-HMAC-SHA256"
-const sha256 = Hash.bind(null, "sha256")
 const authorizationPattern =
   /^AWS4-HMAC-SHA256 +Credential=([^,\s]+), *SignedHeaders=([a-z0-9\-;]+), *Signature=([0-9a-f]{64})$/
 const datePattern = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/
@@ -106,6 +104,40 @@ const equal = (a: string, b: string): boolean => {
 
 type SmithyRequest = Parameters<typeof getCanonicalHeaders>[0]
 
+/**
+ * The hash and HMAC smithy signs with (its `sha256` option), on `Sha256`'s one-shot functions:
+ * what smithy hands over is gathered, then hashed at once.
+ */
+class OneShotSha256 {
+  private chunks: Array<Uint8Array> = []
+  private readonly mac: ((message: Sha256.Data) => Buffer) | undefined
+
+  constructor(secret?: string | ArrayBuffer | ArrayBufferView) {
+    this.mac = secret === undefined
+      ? undefined
+      : Sha256.hmac(
+        typeof secret === "string"
+          ? secret
+          : ArrayBuffer.isView(secret)
+          ? new Uint8Array(secret.buffer, secret.byteOffset, secret.byteLength)
+          : new Uint8Array(secret)
+      )
+  }
+
+  update(chunk: Uint8Array): void {
+    this.chunks.push(chunk)
+  }
+
+  digest(): Promise<Uint8Array> {
+    const data = this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks)
+    return Promise.resolve(this.mac === undefined ? Sha256.hash(data) : this.mac(data))
+  }
+
+  reset(): void {
+    this.chunks = []
+  }
+}
+
 interface SigningCredentials {
   readonly accessKeyId: string
   readonly secretAccessKey: string
@@ -118,7 +150,9 @@ interface SigningCredentials {
  * and region is derived once and kept: it is what every request of that day signs with.
  */
 class Recomputing extends SignatureV4 {
-  private signingKey: { readonly day: string; readonly region: string; readonly key: Promise<Uint8Array> } | undefined
+  private signingKey:
+    | { readonly day: string; readonly region: string; readonly mac: Promise<(message: Sha256.Data) => Buffer> }
+    | undefined
 
   constructor(private readonly signing: SigningCredentials) {
     super({
@@ -126,18 +160,19 @@ class Recomputing extends SignatureV4 {
       // every request is signed with the region of its own credential scope
       region: "us-east-1",
       credentials: signing,
-      sha256,
+      sha256: OneShotSha256,
       // AWS services other than S3 encode the (already encoded) path once more
       uriEscapePath: true
     })
   }
 
-  private keyOf(day: string, region: string): Promise<Uint8Array> {
+  /** The HMAC under the signing key of a day and region. */
+  private macOf(day: string, region: string): Promise<(message: Sha256.Data) => Buffer> {
     const kept = this.signingKey
-    if (kept !== undefined && kept.day === day && kept.region === region) return kept.key
-    const key = getSigningKey(sha256, this.signing, day, region, SERVICE)
-    this.signingKey = { day, region, key }
-    return key
+    if (kept !== undefined && kept.day === day && kept.region === region) return kept.mac
+    const mac = getSigningKey(OneShotSha256, this.signing, day, region, SERVICE).then(Sha256.hmac)
+    this.signingKey = { day, region, mac }
+    return mac
   }
 
   /** The signature of a request: `headers` are exactly the signed ones, `path` the raw path. */
@@ -151,7 +186,7 @@ class Recomputing extends SignatureV4 {
     const day = amzDate.slice(0, 8)
     const canonicalRequest = this.createCanonicalRequest(request, getCanonicalHeaders(request, undefined, signedHeaders as Set<string>), payloadHash)
     const stringToSign = await this.createStringToSign(amzDate, createScope(day, region, SERVICE), canonicalRequest, ALGORITHM)
-    return createHmac("sha256", await this.keyOf(day, region)).update(stringToSign).digest("hex")
+    return (await this.macOf(day, region))(stringToSign).toString("hex")
   }
 }
 
@@ -242,7 +277,7 @@ export const verifier = (options: Sigv4Options): Verifier => {
     const credentials = credentialsOf(accessKeyId, token, time)
     if (credentials === undefined) return undefined
 
-    const payloadHash = request.body.length === 0 ? EMPTY_SHA256 : createHash("sha256").update(request.body).digest("hex")
+    const payloadHash = request.body.length === 0 ? EMPTY_SHA256 : Sha256.hash(request.body).toString("hex")
     const claimed = single(request.headers["x-amz-content-sha256"])
     if (claimed !== undefined && claimed !== payloadHash) return undefined
 
