@@ -1,7 +1,9 @@
 /**
  * One server of the HTTP benchmark, in a process of its own: `node --import tsx bench/http-server.ts <kind> <port>`.
- * Kinds: the bare JSON echoes (`node-echo`, `koa-echo`, `express-echo`) and Cognito Sync on the
- * memory store (`standalone`, `koa`, `express`). Tells its parent over IPC once it listens.
+ * Kinds: the bare JSON echoes (`node-echo`, `koa-echo`, `express-echo`), the node:http echo behind
+ * the server's SigV4 check alone (`sigv4-echo`: a GET is answered `<bytes>` bytes, the fourth
+ * argument), and Cognito Sync on the memory store (`standalone`, `koa`, `express`). Tells its
+ * parent over IPC once it listens.
  */
 import * as http from "node:http"
 import { bodyParser } from "@koa/bodyparser"
@@ -9,20 +11,36 @@ import express from "express"
 import Koa from "koa"
 import { Caller, createCognitoSync } from "@syncalite/core"
 import { cognitoSync as expressCognitoSync } from "@syncalite/express"
-import { Server } from "@syncalite/http"
+import { Server, Sigv4 } from "@syncalite/http"
 import { cognitoSync as koaCognitoSync } from "@syncalite/koa"
 import { benchSecret, listRef, seedRecords } from "./http-shared.js"
 
-const [kind, port] = [process.argv[2], Number(process.argv[3])]
+const [kind, port, bytes] = [process.argv[2], Number(process.argv[3]), Number(process.argv[4] ?? 0)]
+
+const answer = (res: http.ServerResponse, status: number, body: string) => {
+  res.writeHead(status, { "content-type": "application/json", "content-length": Buffer.byteLength(body) })
+  res.end(body)
+}
 
 const nodeEcho = (): http.RequestListener => (req, res) => {
   const chunks: Array<Buffer> = []
   req.on("data", (chunk: Buffer) => chunks.push(chunk))
-  req.on("end", () => {
-    const body = JSON.stringify(JSON.parse(Buffer.concat(chunks).toString("utf8")))
-    res.writeHead(200, { "content-type": "application/json", "content-length": Buffer.byteLength(body) })
-    res.end(body)
-  })
+  req.on("end", () => answer(res, 200, JSON.stringify(JSON.parse(Buffer.concat(chunks).toString("utf8")))))
+}
+
+const sigv4Echo = (): http.RequestListener => {
+  const verify = Sigv4.verifier({ identitySecret: benchSecret })
+  const listAnswer = JSON.stringify({ data: "x".repeat(Math.max(0, bytes - 11)) })
+  return (req, res) => {
+    const chunks: Array<Buffer> = []
+    req.on("data", (chunk: Buffer) => chunks.push(chunk))
+    req.on("end", async () => {
+      const body = Buffer.concat(chunks)
+      const caller = await verify({ method: req.method!, url: req.url!, headers: req.headers, body })
+      if (caller === undefined) return answer(res, 403, "{}")
+      answer(res, 200, body.length === 0 ? listAnswer : JSON.stringify(JSON.parse(body.toString("utf8"))))
+    })
+  }
 }
 
 const koaEcho = (): http.RequestListener => {
@@ -59,6 +77,8 @@ const syncServer = async (framework: "standalone" | "koa" | "express"): Promise<
 
 const listener = kind === "node-echo"
   ? nodeEcho()
+  : kind === "sigv4-echo"
+  ? sigv4Echo()
   : kind === "koa-echo"
   ? koaEcho()
   : kind === "express-echo"

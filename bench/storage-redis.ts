@@ -26,6 +26,21 @@ const limits = { datasetsPerIdentity: 20, recordsPerDataset: 1024, bytesPerDatas
 
 const CAS = `local v = redis.call('GET', KEYS[1]) if (v or '') ~= ARGV[1] then return 0 end redis.call('SET', KEYS[1], ARGV[2]) return 1`
 
+/**
+ * The Redis calls of a commit of one record, with none of its logic: the head, registration and
+ * consumed sessions read (HMGET), the record read (HMGET), the change indexed (ZADD), the record
+ * and the head written (HSET, HSET), the sessions written back as read. What any commit over
+ * this layout costs Redis at the least.
+ */
+const COMMIT_CALLS = [
+  "local got = redis.call('HMGET', KEYS[1], '', ARGV[1], ARGV[2])",
+  "redis.call('HMGET', KEYS[2], ARGV[3])",
+  "redis.call('ZADD', KEYS[3], ARGV[4], ARGV[3])",
+  "redis.call('HSET', KEYS[2], ARGV[3], ARGV[5])",
+  "redis.call('HSET', KEYS[1], ARGV[1], ARGV[6], ARGV[2], got[3] or '')",
+  "return {'ok', ARGV[6]}"
+].join("\n")
+
 /** Runs `workers` loops of an operation for a fixed time after a warm-up; operations per second. */
 const measureInFlight = async (
   name: string,
@@ -137,6 +152,7 @@ export const benchStorageRedis = async () => {
   const pool = `us-east-1:${randomUUID()}`
   const identities = Array.from({ length: 64 }, (_, i) => `us-east-1:${i.toString(16).padStart(8, "0")}`)
   const sha = String(await client.sendCommand(["SCRIPT", "LOAD", CAS]))
+  const commitCallsSha = String(await client.sendCommand(["SCRIPT", "LOAD", COMMIT_CALLS]))
 
   let baselines = 0
   /** the baseline: each worker compare-and-sets a key of its own, one EVALSHA per operation */
@@ -152,6 +168,23 @@ export const benchStorageRedis = async () => {
   }
   const casBaseline = async (workers: number) =>
     measureInFlight("EVALSHA compare-and-set", workers, await casOperation(workers), SHORT)
+
+  /** each worker's dataset as a commit finds it after 64 writes: a head line, 64 consumed sessions */
+  const commitCalls = async (workers: number) => {
+    const run = baselines++
+    const sessionList = Array.from({ length: 64 }, (_, k) => `\n${randomUUID()}\t${Date.now() + 3_600_000 + k}`).join("")
+    for (let worker = 0; worker < workers; worker++) {
+      await client.sendCommand(["HSET", `${prefix}:calls:${run}:${worker}:heads`, "sbench", sessionList])
+    }
+    return async (worker: number, i: number) => {
+      const base = `${prefix}:calls:${run}:${worker}`
+      const head = `1\t${i + 1}\t0\t1700000000000\t${Date.now()}\t1\t20\t1\t20\t0\t64\t${Date.now() + 3_600_000}\t1\tbench`
+      await client.sendCommand([
+        "EVALSHA", commitCallsSha, "3", `${base}:heads`, `${base}:records`, `${base}:changes`,
+        "hbench", "sbench", "key0", String(i + 1), `{"syncCount":${i + 1},"valueBytes":${String(i).length + 6},"value":"value ${i}"}`, head
+      ])
+    }
+  }
 
   const session = sessions()
 
@@ -221,6 +254,12 @@ export const benchStorageRedis = async () => {
         () => measureFibers("UpdateRecords", inFlight, updates(`update-${inFlight}`, counts), SHORT)
       )
       line(`UpdateRecords of 1 record, ${inFlight} in flight`, figure, baseline, 0.4)
+      const [againstCalls, calls] = await alternate(
+        ROUNDS,
+        () => casBaseline(inFlight),
+        async () => measureInFlight("the calls", inFlight, await commitCalls(inFlight), SHORT)
+      )
+      line(`  (info) the commit's 5 Redis calls alone, ${inFlight}`, calls, againstCalls)
     }
     await seed("list", 100)
     for (const inFlight of [1, 64]) {

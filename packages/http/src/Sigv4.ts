@@ -3,8 +3,9 @@
  * sign: the signature is recomputed with `@smithy/signature-v4` over the request as received
  * (the raw path, encoded once more as the signers do; the raw body bytes), within a clock-skew
  * window, for a credential scope of the right service and an accepted region, and compared in
- * constant time. Credentials are developer keys from configuration, or identity credentials
- * from `IdentityCredentials.issueIdentityCredentials` (`x-amz-security-token`).
+ * constant time; smithy hashes with core's one-shot `Sha256` (its `sha256` option). Credentials
+ * are developer keys from configuration, or identity credentials from
+ * `IdentityCredentials.issueIdentityCredentials` (`x-amz-security-token`).
  *
  * Every failure is the same `undefined`: the caller answers one refusal that says nothing about
  * which check failed.
