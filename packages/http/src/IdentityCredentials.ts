@@ -20,7 +20,8 @@
  *
  * @since 0.1.0
  */
-import { createHmac, randomBytes, timingSafeEqual } from "node:crypto"
+import { randomBytes, timingSafeEqual } from "node:crypto"
+import { Sha256 } from "@syncalite/core"
 
 /**
  * Credentials as the AWS SDKs take them.
@@ -68,20 +69,21 @@ const identifier = /^[\w-]+:[0-9a-f-]+$/
 const PREFIX = "syncalite1"
 const MAX_TOKEN_LENGTH = 1024
 
+type Mac = (message: Sha256.Data) => Buffer
+
 /** One key per secret, apart from anything else the secret signs (sync session tokens). */
-const keys = new Map<string, Buffer>()
-const keyOf = (secret: string): Buffer => {
+const keys = new Map<string, Mac>()
+const keyOf = (secret: string): Mac => {
   let key = keys.get(secret)
   if (key === undefined) {
-    key = createHmac("sha256", secret).update("syncalite/identity-credentials/v1").digest()
+    key = Sha256.hmac(Sha256.hmac(secret)("syncalite/identity-credentials/v1"))
     if (keys.size > 16) keys.clear()
     keys.set(secret, key)
   }
   return key
 }
 
-const mac = (key: Buffer, purpose: string, body: string): Buffer =>
-  createHmac("sha256", key).update(purpose).update("\n").update(body).digest()
+const mac = (key: Mac, purpose: string, body: string): Buffer => key(`${purpose}\n${body}`)
 
 const BASE32 = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
 const base32 = (bytes: Buffer, length: number): string => {
@@ -90,7 +92,7 @@ const base32 = (bytes: Buffer, length: number): string => {
   return out
 }
 
-const keysOf = (key: Buffer, body: string) => ({
+const keysOf = (key: Mac, body: string) => ({
   accessKeyId: `ASIA${base32(mac(key, "access-key-id", body), 16)}`,
   secretAccessKey: mac(key, "secret-access-key", body).toString("base64").slice(0, 40)
 })

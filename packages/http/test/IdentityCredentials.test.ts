@@ -19,6 +19,18 @@ describe("IdentityCredentials", () => {
     })
   })
 
+  it("verifies what an earlier build issued, to the same keys", () => {
+    // issued for us-east-1:aa / us-east-1:01 at 1700000000000 for 60 s by a build that used createHmac
+    const token = "syncalite1.WyJ1cy1lYXN0LTE6YWEiLCJ1cy1lYXN0LTE6MDEiLDE3MDAwMDAwNjAsImpYVGg5bWVpZ3NwdiJd.iASleQQoPAh_yenWyiWetkdtM6usxh0ZXbxGSvmFGeE"
+    expect(IdentityCredentials.verify("a secret of sixteen+ chars", token, 1_700_000_000_000)).toEqual({
+      identityPoolId: "us-east-1:aa",
+      identityId: "us-east-1:01",
+      expiration: new Date("2023-11-14T22:14:20.000Z"),
+      accessKeyId: "ASIAKFGXX57BFMXLWP7B",
+      secretAccessKey: "AzeOP8vkLmQs26zAZGW0qg9LJtwUKrcD5aXsUKJ5"
+    })
+  })
+
   it("refuses expired, forged and foreign tokens", () => {
     const now = Date.UTC(2025, 0, 1)
     const { sessionToken } = issueIdentityCredentials({ secret, ...ids, ttlSeconds: 60, now })

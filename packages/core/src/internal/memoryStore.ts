@@ -30,7 +30,6 @@ interface PoolEntry {
   readonly identities: Map<string, IdentityState>
 }
 
-
 /**
  * The port held in this process's memory. Every method runs as one synchronous step, so each is
  * atomic without locks; values handed out are never mutated afterwards.
