@@ -12,6 +12,8 @@
  * ratio: with client and server sharing the cores, the view a busy machine distorts least.
  * For information, beside the standalone server: node:http answering the same requests after the
  * server's SigV4 check alone, what any server verifying these signatures costs at the least.
+ * First, SigV4 verification in process (`http-verify.ts`); `npm run bench -- http:verify` runs
+ * that alone.
  */
 import { fork } from "node:child_process"
 import { once } from "node:events"
@@ -22,6 +24,7 @@ import autocannon from "autocannon"
 import { SyncSessionToken } from "@syncalite/core"
 import { issueIdentityCredentials } from "@syncalite/http"
 import { benchPool, benchSecret, listRef } from "./http-shared.js"
+import { benchVerification } from "./http-verify.js"
 
 const CONNECTIONS = 50
 const WARMUP_SECONDS = 2
@@ -207,8 +210,10 @@ const line = (title: string, figure: Load, baseline: Load, target?: number) => {
   ].join("  |  "))
 }
 
-/** Measures every server, or the bindings named in `only` (standalone, koa, express). */
+/** Measures every server, or the bindings named in `only` (standalone, koa, express), and verification alone (verify). */
 export const benchHttp = async (only?: ReadonlyArray<string>) => {
+  if (only === undefined || only.includes("verify")) await benchVerification()
+  if (only !== undefined && only.every((name) => name === "verify")) return
   console.log(`\n# HTTP: SigV4 identity credentials, memory store, ${CONNECTIONS} keep-alive connections (autocannon), ${SECONDS} s after ${WARMUP_SECONDS} s of warm-up, median of ${ROUNDS} rounds`)
   const port = await freePort()
   const { list, updates } = await prepare(port)

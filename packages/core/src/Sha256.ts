@@ -37,6 +37,15 @@ export const hash = (data: Data): Buffer =>
   oneShot === undefined ? crypto.createHash("sha256").update(data).digest() : oneShot("sha256", data, "buffer")
 
 /**
+ * The SHA-256 digest of `data`, in lower-case hexadecimal.
+ *
+ * @since 0.1.0
+ * @category hashing
+ */
+export const hashHex = (data: Data): string =>
+  oneShot === undefined ? crypto.createHash("sha256").update(data).digest("hex") : oneShot("sha256", data, "hex")
+
+/**
  * HMAC-SHA256 under `key`: a function from a message to its MAC.
  *
  * @since 0.1.0

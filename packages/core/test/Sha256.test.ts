@@ -10,7 +10,9 @@ describe("Sha256", () => {
   it("hashes as node:crypto does", () => {
     fc.assert(
       fc.property(data, (input) => {
-        expect(Sha256.hash(input).toString("hex")).toBe(createHash("sha256").update(input).digest("hex"))
+        const expected = createHash("sha256").update(input).digest("hex")
+        expect(Sha256.hash(input).toString("hex")).toBe(expected)
+        expect(Sha256.hashHex(input)).toBe(expected)
       }),
       { numRuns: 300 }
     )

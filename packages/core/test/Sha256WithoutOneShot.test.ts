@@ -8,6 +8,7 @@ vi.mock("node:crypto", async (original) => ({ ...(await original<typeof import("
 describe("Sha256 without crypto.hash", () => {
   it("hashes and computes HMAC-SHA256 with node's hash objects", () => {
     expect(Sha256.hash("a message").toString("hex")).toBe(createHash("sha256").update("a message").digest("hex"))
+    expect(Sha256.hashHex("a message")).toBe(createHash("sha256").update("a message").digest("hex"))
     for (const key of ["short", "k".repeat(100)]) {
       expect(Sha256.hmac(key)("a message").toString("hex")).toBe(createHmac("sha256", key).update("a message").digest("hex"))
     }

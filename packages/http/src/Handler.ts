@@ -32,7 +32,7 @@ import { type Caller, CognitoSync, CognitoSyncError } from "@syncalite/core"
 import type { CognitoSyncClient } from "@syncalite/core"
 import * as Cors from "./Cors.js"
 import { type BodySource, readBody, TOO_LARGE, UNREADABLE } from "./internal/body.js"
-import { DecodeError, decodeInput, encodeError, encodeOutput, type HttpResponse } from "./Protocol.js"
+import { DecodeError, decodeInput, encodeError, encodeOutput, type HttpResponse, parseQuery } from "./Protocol.js"
 import * as Router from "./Router.js"
 import * as Sigv4 from "./Sigv4.js"
 
@@ -191,12 +191,25 @@ export const make = (options: HandlerOptions): Handler => {
     return { ...caller, pools }
   }
 
-  const authenticate = async (request: HttpRequest, headers: HttpHeaders, bytes: Uint8Array) => {
+  /** `query` holds the pairs of the routed query, handed to the verifier when the signed one is the same. */
+  const authenticate = async (
+    request: HttpRequest,
+    headers: HttpHeaders,
+    bytes: Uint8Array,
+    query: { readonly text: string; readonly pairs: ReadonlyArray<readonly [string, string]> | DecodeError }
+  ) => {
     const hooked = options.authenticate === undefined
       ? undefined
       : await options.authenticate(headers === request.headers ? request : { ...request, headers })
     if (hooked !== undefined || sigv4 === undefined) return narrowed(hooked)
-    return narrowed(await sigv4({ method: request.method, url: request.originalUrl ?? request.url, headers, body: bytes }))
+    const url = request.originalUrl ?? request.url
+    const question = url.indexOf("?")
+    const signed = { method: request.method, url, headers, body: bytes }
+    return narrowed(await sigv4(
+      query.pairs instanceof DecodeError || (question < 0 ? "" : url.slice(question + 1)) !== query.text
+        ? signed
+        : { ...signed, query: query.pairs }
+    ))
   }
 
   const respond = async (request: HttpRequest, headers: HttpHeaders, requestId: string): Promise<HttpResponse> => {
@@ -236,12 +249,16 @@ export const make = (options: HandlerOptions): Handler => {
     if (read === UNREADABLE) {
       return encodeError({ name: "InvalidParameterException", status: 400, message: "The request body could not be read" }, requestId)
     }
-    const caller = await authenticate(request, headers, read)
+    // the query is parsed once, for the signature and for the input
+    const text = question < 0 ? "" : url.slice(question + 1)
+    const pairs = parseQuery(text)
+    const caller = await authenticate(request, headers, read, { text, pairs })
     if (caller === undefined) return encodeError(refused, requestId)
+    if (pairs instanceof DecodeError) return encodeError(pairs, requestId)
     const input = decodeInput(
       found.route,
       found.labels,
-      question < 0 ? "" : url.slice(question + 1),
+      pairs,
       headers,
       parsedOnly ? { parsed: request.parsedBody } : { bytes: read }
     )

@@ -94,8 +94,8 @@ const toDates = (value: unknown, path: ReadonlyArray<string>): unknown => {
 const integerPattern = /^-?\d{1,16}$/
 
 /**
- * The input of an operation from the parts of a request: labels (still percent-encoded), the raw
- * query string, lower-case headers and the JSON body (bytes, or a value the application parsed).
+ * The input of an operation from the parts of a request: labels (still percent-encoded), the
+ * query's pairs (`parseQuery`), lower-case headers and the JSON body (bytes, or a value the application parsed).
  * Types are left for the operation's own validation to check, so that a wrong type gets the
  * AWS validation message.
  *
@@ -105,7 +105,7 @@ const integerPattern = /^-?\d{1,16}$/
 export const decodeInput = (
   route: Route,
   labels: { readonly [member: string]: string },
-  query: string,
+  query: ReadonlyArray<readonly [string, string]>,
   headers: { readonly [name: string]: string | ReadonlyArray<string> | undefined },
   body: { readonly bytes: Uint8Array } | { readonly parsed: unknown }
 ): { [member: string]: unknown } | DecodeError => {
@@ -138,15 +138,11 @@ export const decodeInput = (
     const value = headers[name]
     if (value !== undefined) input[member] = typeof value === "string" ? value : value.join(",")
   }
-  if (query !== "") {
-    const pairs = parseQuery(query)
-    if (pairs instanceof DecodeError) return pairs
-    for (const [name, value] of pairs) {
-      if (!Object.hasOwn(route.query, name)) continue
-      const spec = route.query[name]!
-      if (Object.hasOwn(input, spec.member)) continue
-      input[spec.member] = spec.type === "integer" && integerPattern.test(value) ? Number(value) : value
-    }
+  for (const [name, value] of query) {
+    if (!Object.hasOwn(route.query, name)) continue
+    const spec = route.query[name]!
+    if (Object.hasOwn(input, spec.member)) continue
+    input[spec.member] = spec.type === "integer" && integerPattern.test(value) ? Number(value) : value
   }
   for (const [member, raw] of Object.entries(labels)) {
     const value = decodeComponent(raw, "request path")
