@@ -7,6 +7,7 @@ import {
   newIdentity,
   rejectionOf,
   replace,
+  respellings,
   run,
   tokenSecret,
   triples,
@@ -42,6 +43,48 @@ describe("SyncSessionToken", () => {
       expect(SyncSessionToken.verify(tokenSecret, "garbage", ref, 0)).toBeUndefined()
       expect(SyncSessionToken.verify(tokenSecret, "", ref, 0)).toBeUndefined()
     })
+
+    it("accepts one spelling of a token only, not another one of the same bytes", () => {
+      for (const respelled of respellings(token)) {
+        expect(respelled).not.toBe(token)
+        expect(SyncSessionToken.verify(tokenSecret, respelled, ref, 0)).toBeUndefined()
+      }
+    })
+  })
+
+  it("refuses a respelled token on UpdateRecords, and the token as minted still works", async () => {
+    const me = newIdentity()
+    const ref = me.ref()
+    const out = await run(Effect.gen(function*() {
+      const sync = yield* CognitoSync.CognitoSync
+      const { SyncSessionToken } = yield* sync.listRecords(ref, me.caller)
+      const refused = yield* Effect.forEach(respellings(SyncSessionToken), (respelled) =>
+        Effect.flip(sync.updateRecords({ ...ref, SyncSessionToken: respelled, RecordPatches: [replace("k", "v", 0)] }, me.caller)))
+      const written = yield* sync.updateRecords({ ...ref, SyncSessionToken, RecordPatches: [replace("k", "w", 0)] }, me.caller)
+      return { refused, written }
+    }))
+    expect(out.refused.map((error) => [error._tag, error.message])).toEqual(
+      Array(4).fill(["InvalidParameterException", invalidToken])
+    )
+    expect(triples(out.written.Records)).toEqual([["k", "w", 1]])
+  })
+
+  it("refuses a respelled NextToken, and the NextToken as given still pages", async () => {
+    const me = newIdentity()
+    const ref = me.ref()
+    const out = await run(Effect.gen(function*() {
+      const sync = yield* CognitoSync.CognitoSync
+      yield* write(ref, [replace("a", "1", 0), replace("b", "1", 0)])
+      const first = yield* sync.listRecords({ ...ref, MaxResults: 1 }, me.caller)
+      const refused = yield* Effect.forEach(respellings(first.NextToken!), (respelled) =>
+        Effect.flip(sync.listRecords({ ...ref, MaxResults: 1, NextToken: respelled }, me.caller)))
+      const second = yield* sync.listRecords({ ...ref, MaxResults: 1, NextToken: first.NextToken! }, me.caller)
+      return { refused, keys: [...first.Records, ...second.Records].map((record) => record.Key) }
+    }))
+    expect(out.refused.map((error) => [error._tag, error.message])).toEqual(
+      Array(4).fill(["InvalidParameterException", "The NextToken is not valid for this request"])
+    )
+    expect(out.keys.sort()).toEqual(["a", "b"])
   })
 
   it("refuses a made-up token on UpdateRecords (B 12)", async () => {

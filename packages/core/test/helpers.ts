@@ -113,3 +113,15 @@ export const rejectionOf = async (promise: Promise<unknown>): Promise<Error & { 
   }
   throw new Error("expected the call to fail, but it succeeded")
 }
+
+/**
+ * Other spellings of a token's MAC (its last dot-separated part) that Node's base64 decoder
+ * reads as the same bytes: padded, with trailing junk, in the standard alphabet, after a
+ * doubled dot.
+ */
+export const respellings = (token: string): ReadonlyArray<string> => {
+  const dot = token.lastIndexOf(".")
+  const head = token.slice(0, dot)
+  const mac = token.slice(dot + 1)
+  return [`${token}=`, `${token}!!`, `${head}.${Buffer.from(mac, "base64url").toString("base64")}`, `${head}..${mac}`]
+}

@@ -197,6 +197,27 @@ describe("validation", () => {
     expect(triples(written.Records)).toEqual([["gone", null, 1]])
   })
 
+  it("reads an input nested 100 000 levels deep without overflowing the stack: a validation error, not a defect", async () => {
+    let deep: unknown = null
+    for (let level = 0; level < 100_000; level++) deep = [deep, { gone: null }]
+    const message = await attempt("updateRecords", { ...ref, SyncSessionToken: token, RecordPatches: [{ ...patch, Value: deep }] })
+    expect(message).toBe(failure("recordPatches.1.member.value", "'[...]'", "be a string"))
+  })
+
+  it("strips nulls at any depth, copying only the containers that held one", async () => {
+    const me = newIdentity()
+    const ref = me.ref()
+    const kept = { Op: "replace", Key: "kept", Value: "v", SyncCount: 0 }
+    const patches = [kept, { Op: "replace", Key: "stripped", Value: "w", SyncCount: 0, DeviceLastModifiedDate: null }]
+    const written = await run(Effect.gen(function*() {
+      const sync = yield* CognitoSync.CognitoSync
+      const { SyncSessionToken } = yield* sync.listRecords(ref, developer)
+      return yield* sync.updateRecords({ ...ref, SyncSessionToken, DeviceId: null, RecordPatches: patches } as never, developer)
+    }))
+    expect(triples(written.Records)).toEqual([["kept", "v", 1], ["stripped", "w", 1]])
+    expect(patches[1]).toHaveProperty("DeviceLastModifiedDate", null)
+  })
+
   it("writes nothing when one patch of many is invalid, before looking at the token", async () => {
     const me = newIdentity()
     const ref = me.ref()

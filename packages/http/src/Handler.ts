@@ -32,7 +32,16 @@ import { type Caller, CognitoSync, CognitoSyncError } from "@syncalite/core"
 import type { CognitoSyncClient } from "@syncalite/core"
 import * as Cors from "./Cors.js"
 import { type BodySource, readBody, TOO_LARGE, UNREADABLE } from "./internal/body.js"
-import { DecodeError, decodeInput, encodeError, encodeOutput, type HttpResponse, parseQuery } from "./Protocol.js"
+import { exceededInValue } from "./internal/jsonBounds.js"
+import {
+  DecodeError,
+  decodeInput,
+  defaultJsonBounds,
+  encodeError,
+  encodeOutput,
+  type HttpResponse,
+  parseQuery
+} from "./Protocol.js"
 import * as Router from "./Router.js"
 import * as Sigv4 from "./Sigv4.js"
 
@@ -99,6 +108,10 @@ export interface HandlerOptions extends Sigv4.Sigv4Options {
   readonly pools?: ReadonlyArray<string>
   /** the largest body read; 2 MiB by default (a dataset holds at most 1 MB) */
   readonly maxBodyBytes?: number
+  /** the deepest nesting of arrays and objects in a JSON body; 32 by default (400 InvalidParameterException beyond) */
+  readonly maxJsonDepth?: number
+  /** the most values (containers, members, elements) in a JSON body; 16 384 by default (400 InvalidParameterException beyond) */
+  readonly maxJsonValues?: number
   /** told about every internal error answered as InternalErrorException; `console.error` by default */
   readonly onDefect?: (defect: unknown) => void
   /** cross-origin access for clients in web pages; none by default */
@@ -172,6 +185,10 @@ export const make = (options: HandlerOptions): Handler => {
     throw new TypeError("syncalite: configure `developers`, `identitySecret` or `authenticate`: nothing could call the server otherwise")
   }
   const limit = options.maxBodyBytes ?? defaultMaxBodyBytes
+  const bounds = {
+    maxDepth: options.maxJsonDepth ?? defaultJsonBounds.maxDepth,
+    maxValues: options.maxJsonValues ?? defaultJsonBounds.maxValues
+  }
   const cors = options.cors === undefined ? undefined : Cors.make(options.cors)
   const onDefect = options.onDefect ?? ((defect: unknown) => console.error("syncalite: internal error", defect))
 
@@ -233,6 +250,9 @@ export const make = (options: HandlerOptions): Handler => {
     // a body parsed by the application: its bytes are gone, and both stock clients wrote them with
     // JSON.stringify, which the signature check reproduces; a parser may give `{}` for no body at all
     const parsedOnly = request.body === undefined && request.parsedBody !== undefined && hasBody(headers)
+    // written again as text below, which JSON.stringify does recursively
+    const unbounded = parsedOnly ? exceededInValue(request.parsedBody, bounds) : undefined
+    if (unbounded !== undefined) return encodeError(new DecodeError(unbounded), requestId)
     const read = await (parsedOnly
       ? readBody(Buffer.from(JSON.stringify(request.parsedBody) ?? ""), {}, limit)
       : readBody(request.body, headers, limit))
@@ -260,7 +280,8 @@ export const make = (options: HandlerOptions): Handler => {
       found.labels,
       pairs,
       headers,
-      parsedOnly ? { parsed: request.parsedBody } : { bytes: read }
+      parsedOnly ? { parsed: request.parsedBody } : { bytes: read },
+      bounds
     )
     if (input instanceof DecodeError) return encodeError(input, requestId)
     const { run, service } = await ready

@@ -92,6 +92,8 @@ const base32 = (bytes: Buffer, length: number): string => {
   return out
 }
 
+const sessionTokenOf = (key: Mac, body: string): string => `${PREFIX}.${body}.${mac(key, "session-token", body).toString("base64url")}`
+
 const keysOf = (key: Mac, body: string) => ({
   accessKeyId: `ASIA${base32(mac(key, "access-key-id", body), 16)}`,
   secretAccessKey: mac(key, "secret-access-key", body).toString("base64").slice(0, 40)
@@ -129,8 +131,7 @@ export const issueIdentityCredentials = (options: IssueOptions): IdentityCredent
   const body = Buffer.from(
     JSON.stringify([options.identityPoolId, options.identityId, expiresAt, randomBytes(9).toString("base64url")])
   ).toString("base64url")
-  const sessionToken = `${PREFIX}.${body}.${mac(key, "session-token", body).toString("base64url")}`
-  return { ...keysOf(key, body), sessionToken, expiration: new Date(expiresAt * 1000) }
+  return { ...keysOf(key, body), sessionToken: sessionTokenOf(key, body), expiration: new Date(expiresAt * 1000) }
 }
 
 /**
@@ -146,8 +147,10 @@ export const verify = (secret: string, sessionToken: string, now: number): Verif
   if (parts.length !== 3 || parts[0] !== PREFIX) return undefined
   const body = parts[1]!
   const key = keyOf(secret)
-  const given = Buffer.from(parts[2]!, "base64url")
-  const expected = mac(key, "session-token", body)
+  // the token as issued, compared as text: any other spelling of its MAC (padding, junk, the
+  // standard base64 alphabet) decodes to the same bytes, and is refused all the same
+  const given = Buffer.from(sessionToken)
+  const expected = Buffer.from(sessionTokenOf(key, body))
   if (given.length !== expected.length || !timingSafeEqual(given, expected)) return undefined
   let payload: unknown
   try {

@@ -44,6 +44,17 @@ describe("IdentityCredentials", () => {
     expect(IdentityCredentials.verify(secret, "x".repeat(5000), now)).toBeUndefined()
   })
 
+  it("accepts one spelling of a session token only, not another one of the same bytes", () => {
+    const now = Date.UTC(2025, 0, 1)
+    const { sessionToken } = issueIdentityCredentials({ secret, ...ids, now })
+    const [prefix, body, mac] = sessionToken.split(".") as [string, string, string]
+    expect(IdentityCredentials.verify(secret, sessionToken, now)).toMatchObject(ids)
+    const standard = Buffer.from(mac, "base64url").toString("base64")
+    for (const respelled of [`${sessionToken}=`, `${sessionToken}!!`, `${prefix}.${body}.${standard}`, `${prefix}.${body}.${standard.replace(/=+$/, "")}%`]) {
+      expect(IdentityCredentials.verify(secret, respelled, now)).toBeUndefined()
+    }
+  })
+
   it("gives every issue its own keys", () => {
     const a = issueIdentityCredentials({ secret, ...ids })
     const b = issueIdentityCredentials({ secret, ...ids })

@@ -17,12 +17,21 @@ const valueAt = (input: unknown, path: ReadonlyArray<PropertyKey>): unknown => {
   return value
 }
 
+/** JSON of a value, or a placeholder for one too deep (or cyclic) to write. */
+const written = (value: object): string => {
+  try {
+    return JSON.stringify(value)
+  } catch {
+    return Array.isArray(value) ? "[...]" : "{...}"
+  }
+}
+
 const shown = (value: unknown): string => {
   if (value === undefined || value === null) return "null"
   const text = value instanceof Date
     ? (Number.isNaN(value.getTime()) ? String(value) : value.toISOString())
     : typeof value === "object"
-    ? JSON.stringify(value)
+    ? written(value)
     : String(value)
   return `'${text.length > 256 ? `${text.slice(0, 256)}...` : text}'`
 }
@@ -56,29 +65,67 @@ export const decodeInput = <A, I>(schema: Schema.Schema<A, I>) => {
     )
 }
 
-/** As in AWS's JSON protocols, a member that is null (or undefined) is a member not given. */
-const withoutNulls = (value: unknown): unknown => {
-  if (Array.isArray(value)) {
-    let copy: Array<unknown> | undefined
-    for (let i = 0; i < value.length; i++) {
-      const member = withoutNulls(value[i])
-      if (member !== value[i]) (copy ??= value.slice())[i] = member
-    }
-    return copy ?? value
-  }
-  if (typeof value !== "object" || value === null) return value
+type Container = Array<unknown> | Record<string, unknown>
+
+const isPlain = (value: unknown): value is Container => {
+  if (typeof value !== "object" || value === null) return false
+  if (Array.isArray(value)) return true
   const prototype = Object.getPrototypeOf(value)
-  if (prototype !== Object.prototype && prototype !== null) return value
-  // copied only where something changes: most inputs hold no nulls and pass through as they are
-  let copy: Record<string, unknown> | undefined
-  for (const key in value) {
-    const member = (value as Record<string, unknown>)[key]
-    const cleaned = member === null || member === undefined ? undefined : withoutNulls(member)
-    if (cleaned !== member || (member === undefined && Object.hasOwn(value, key))) {
-      copy ??= { ...value as Record<string, unknown> }
-      if (cleaned === undefined) delete copy[key]
-      else copy[key] = cleaned
+  return prototype === Object.prototype || prototype === null
+}
+
+/** A container being walked: its members not yet visited, and its copy once something changed. */
+interface Frame {
+  readonly source: Container
+  readonly keys: ReadonlyArray<string>
+  next: number
+  copy: Container | undefined
+  readonly parent: Frame | undefined
+  readonly key: string
+}
+
+const frameOf = (source: Container, parent: Frame | undefined, key: string): Frame => ({
+  source,
+  keys: Object.keys(source),
+  next: 0,
+  copy: undefined,
+  parent,
+  key
+})
+
+const copied = (frame: Frame): Record<string, unknown> =>
+  (frame.copy ??= Array.isArray(frame.source) ? frame.source.slice() : { ...frame.source }) as Record<string, unknown>
+
+/**
+ * As in AWS's JSON protocols, a member that is null (or undefined) is a member not given.
+ * A loop rather than a recursion, so that no nesting overflows the stack; copied only where
+ * something changes, since most inputs hold no nulls and pass through as they are. A container
+ * met again inside itself is left as it is.
+ */
+const withoutNulls = (value: unknown): unknown => {
+  if (!isPlain(value)) return value
+  const root = frameOf(value, undefined, "")
+  const onPath = new Set<unknown>([value])
+  let frame: Frame | undefined = root
+  while (frame !== undefined) {
+    if (frame.next < frame.keys.length) {
+      const key = frame.keys[frame.next++]!
+      const member = (frame.source as Record<string, unknown>)[key]
+      if ((member === null || member === undefined) && !Array.isArray(frame.source)) {
+        delete copied(frame)[key]
+      } else if (isPlain(member) && !onPath.has(member)) {
+        onPath.add(member)
+        frame = frameOf(member, frame, key)
+      }
+      continue
     }
+    onPath.delete(frame.source)
+    const parent: Frame | undefined = frame.parent
+    if (parent !== undefined && frame.copy !== undefined) {
+      // defined rather than assigned: a member named `__proto__` stays a member
+      Object.defineProperty(copied(parent), frame.key, { value: frame.copy, writable: true, enumerable: true, configurable: true })
+    }
+    frame = parent
   }
-  return copy ?? value
+  return root.copy ?? value
 }
