@@ -91,7 +91,9 @@ export const ListRecords = operation({
       if (session === undefined) {
         session = {
           id: now.toString(36) + Math.floor((yield* Random.next) * 2 ** 52).toString(36),
-          expiresAt: now + Duration.toMillis(services.config.tokenLifetime)
+          // past the floor of the dataset's consumed sessions (a millisecond at most later), or
+          // a session minted in the millisecond the floor was set at would be born forgotten
+          expiresAt: Math.max(now + Duration.toMillis(services.config.tokenLifetime), (head?.consumedSessions.floor ?? 0) + 1)
         }
         yield* services.store.countSession(ref.identityPoolId)
       }
