@@ -4,7 +4,7 @@
  * @since 0.1.0
  */
 import { randomBytes } from "node:crypto"
-import { Config, Context, Duration, Effect, Layer, Option, Redacted } from "effect"
+import { Config, ConfigProvider, Context, Duration, Effect, Layer, Option, Record, Redacted } from "effect"
 
 /**
  * The per-identity and per-dataset limits, all configurable.
@@ -19,6 +19,10 @@ export interface Limits {
   readonly maxRecordsPerPage: number
   readonly maxDatasetsPerPage: number
   readonly maxPoolsPerPage: number
+  /** push devices an identity may register */
+  readonly devicesPerIdentity: number
+  /** characters of a RegisterDevice `Token` */
+  readonly pushTokenLength: number
 }
 
 /**
@@ -70,7 +74,56 @@ export const defaultLimits: Limits = {
   bytesPerDataset: 1024 * 1024,
   maxRecordsPerPage: 1024,
   maxDatasetsPerPage: 64,
-  maxPoolsPerPage: 60
+  maxPoolsPerPage: 60,
+  devicesPerIdentity: 20,
+  pushTokenLength: 4096
+}
+
+/**
+ * The environment variable of each limit a server may set.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
+export const limitVariables = {
+  datasetsPerIdentity: "SYNCALITE_MAX_DATASETS",
+  recordsPerDataset: "SYNCALITE_MAX_RECORDS",
+  bytesPerDataset: "SYNCALITE_MAX_BYTES",
+  devicesPerIdentity: "SYNCALITE_MAX_DEVICES",
+  pushTokenLength: "SYNCALITE_MAX_PUSH_TOKEN"
+} as const satisfies { readonly [K in keyof Limits]?: string }
+
+type SettableLimits = { -readonly [K in keyof typeof limitVariables]?: number }
+
+/**
+ * The limits set by `limitVariables`, read from Effect's `Config`: each a positive integer.
+ *
+ * @since 0.1.0
+ * @category config
+ */
+export const limitsConfig: Config.Config<SettableLimits> = Config.map(
+  Config.all(Record.map(limitVariables, (name) =>
+    Config.option(Config.validate(Config.integer(name), {
+      message: "Expected a positive integer",
+      validation: (value) => value > 0
+    })))),
+  (options) => Record.getSomes(options) as SettableLimits
+)
+
+/**
+ * The limits set by `limitVariables` in an environment (`process.env` by default), for servers
+ * that configure themselves from it; a variable that is not a positive integer throws.
+ *
+ * @since 0.1.0
+ * @category config
+ */
+export const limitsFromEnv = (env: { readonly [name: string]: string | undefined } = process.env): SettableLimits => {
+  const given = new Map<string, string>()
+  for (const name of Object.values(limitVariables)) {
+    const value = env[name]
+    if (value !== undefined && value !== "") given.set(name, value)
+  }
+  return Effect.runSync(Effect.withConfigProvider(limitsConfig, ConfigProvider.fromMap(given)))
 }
 
 /**
@@ -122,8 +175,8 @@ export const layer = (input: CognitoSyncConfigInput = {}): Layer.Layer<CognitoSy
 /**
  * The configuration read from Effect's `Config` (environment variables by default):
  * `SYNCALITE_SECRET`, `SYNCALITE_ACCOUNT_ID`, `SYNCALITE_REGION`, `SYNCALITE_TOKEN_LIFETIME`,
- * `SYNCALITE_TRIGGER_TIMEOUT` (durations such as `30 minutes`), and the limits
- * `SYNCALITE_MAX_DATASETS`, `SYNCALITE_MAX_RECORDS`, `SYNCALITE_MAX_BYTES`.
+ * `SYNCALITE_TRIGGER_TIMEOUT` (durations such as `30 minutes`), and the limits of
+ * `limitVariables`.
  *
  * @since 0.1.0
  * @category layers
@@ -137,17 +190,11 @@ export const layerFromEnv: Layer.Layer<CognitoSyncConfig, never> = Layer.effect(
       region: Config.option(Config.string("SYNCALITE_REGION")),
       tokenLifetime: Config.option(Config.duration("SYNCALITE_TOKEN_LIFETIME")),
       triggerTimeout: Config.option(Config.duration("SYNCALITE_TRIGGER_TIMEOUT")),
-      datasetsPerIdentity: Config.option(Config.integer("SYNCALITE_MAX_DATASETS")),
-      recordsPerDataset: Config.option(Config.integer("SYNCALITE_MAX_RECORDS")),
-      bytesPerDataset: Config.option(Config.integer("SYNCALITE_MAX_BYTES"))
+      limits: limitsConfig
     })
     const env = yield* Effect.orDie(read)
-    const limits: Partial<{ -readonly [K in keyof Limits]: Limits[K] }> = {}
-    if (Option.isSome(env.datasetsPerIdentity)) limits.datasetsPerIdentity = env.datasetsPerIdentity.value
-    if (Option.isSome(env.recordsPerDataset)) limits.recordsPerDataset = env.recordsPerDataset.value
-    if (Option.isSome(env.bytesPerDataset)) limits.bytesPerDataset = env.bytesPerDataset.value
     return yield* make({
-      limits,
+      limits: env.limits,
       ...Option.match(env.tokenSecret, { onNone: () => ({}), onSome: (tokenSecret) => ({ tokenSecret }) }),
       ...Option.match(env.accountId, { onNone: () => ({}), onSome: (accountId) => ({ accountId }) }),
       ...Option.match(env.region, { onNone: () => ({}), onSome: (region) => ({ region }) }),

@@ -78,6 +78,22 @@ export const isConsumed = (consumed: ConsumedSessions, session: SyncSession): bo
   session.expiresAt <= consumed.floor || consumed.sessions.some((other) => other.id === session.id)
 
 /**
+ * Whether a write consumed this session (`Consumed`), may have (`Forgotten`: it expires at or
+ * before the floor, so it is no longer told apart from the sessions folded into it; a token
+ * valid when its ListRecords answered lands here once more than the cap of later sessions
+ * wrote the dataset first), or did not (undefined).
+ *
+ * @since 0.1.0
+ * @category verification
+ */
+export const consumption = (consumed: ConsumedSessions, session: SyncSession): "Consumed" | "Forgotten" | undefined =>
+  consumed.sessions.some((other) => other.id === session.id)
+    ? "Consumed"
+    : session.expiresAt <= consumed.floor
+    ? "Forgotten"
+    : undefined
+
+/**
  * The consumed sessions after a write consumed `session`, without those expired by `now`.
  *
  * @since 0.1.0

@@ -157,6 +157,7 @@ export type CommitRefusal =
   | { readonly _tag: "Conflict"; readonly key: string; readonly server: number; readonly client: number }
   | { readonly _tag: "DatasetChanged"; readonly syncCount: number }
   | { readonly _tag: "SessionUsed" }
+  | { readonly _tag: "SessionForgotten" }
   | { readonly _tag: "LimitExceeded"; readonly limit: "datasets" | "records" | "bytes"; readonly value: number }
 
 /**
@@ -200,6 +201,17 @@ export interface Device {
   readonly platform: string
   readonly token: string
 }
+
+/**
+ * What registering a device answered: its DeviceId (the one it already had when the identity
+ * registered this platform and token before), or that the identity has `maxDevices` devices.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type DeviceRegistration =
+  | { readonly _tag: "Registered"; readonly deviceId: string }
+  | { readonly _tag: "LimitExceeded"; readonly devices: number }
 
 /**
  * Where the bulk publish of a pool stands. Times are epoch milliseconds.
@@ -290,7 +302,10 @@ export interface SyncStoreShape {
   readonly readDataset: (ref: DatasetRef, query: RecordQuery) => Effect.Effect<DatasetView, StorageError>
   readonly listDatasets: (identityPoolId: string, identityId: string) => Effect.Effect<ReadonlyArray<DatasetHead>, StorageError>
   readonly commit: (commit: DatasetCommit) => Effect.Effect<CommitResult, StorageError>
-  /** removes a dataset, returning its head as it was, or undefined when it did not exist */
+  /**
+   * Removes a dataset — its records, tombstones and subscriptions — keeping only its
+   * `deletedHead`; answers its head as it was, or undefined when it did not exist.
+   */
   readonly deleteDataset: (ref: DatasetRef, now: number) => Effect.Effect<DatasetHead | undefined, StorageError>
   /** every existing dataset of a pool, for bulk publish */
   readonly poolDatasets: (identityPoolId: string) => Effect.Effect<ReadonlyArray<DatasetRef>, StorageError>
@@ -302,12 +317,17 @@ export interface SyncStoreShape {
     update: (state: PoolState) => Either.Either<PoolState, E>
   ) => Effect.Effect<PoolState, E | StorageError>
 
-  /** the DeviceId of this push token for this identity, registering it under `candidateId` if new */
+  /**
+   * The DeviceId of this platform and token for this identity, registering them under
+   * `device.deviceId` if new, unless the identity already has `maxDevices` devices; the count
+   * is checked in the same atomic step as the write.
+   */
   readonly registerDevice: (
     identityPoolId: string,
     identityId: string,
-    device: Device
-  ) => Effect.Effect<string, StorageError>
+    device: Device,
+    maxDevices: number
+  ) => Effect.Effect<DeviceRegistration, StorageError>
   /** false when the device is not registered for this identity */
   readonly subscribe: (ref: DatasetRef, deviceId: string) => Effect.Effect<boolean, StorageError>
   readonly unsubscribe: (
@@ -386,7 +406,8 @@ export const decideCommit: (
 ) => CommitDecision = rules.decideCommit
 
 /**
- * The head a dataset keeps once deleted: sync count remembered, figures zero.
+ * The head a dataset keeps once deleted: its name, its sync count, the deletion time (as its
+ * creation and modification dates), its unexpired consumed sessions; figures zero.
  *
  * @since 0.1.0
  * @category rules

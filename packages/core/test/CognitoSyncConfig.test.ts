@@ -9,7 +9,13 @@ describe("CognitoSyncConfig", () => {
   it("has the AWS limits and a 30 minute token lifetime by default", async () => {
     const config = await read(CognitoSyncConfig.layer({ tokenSecret: "a secret of enough length" }))
     expect(config.limits).toEqual(CognitoSyncConfig.defaultLimits)
-    expect(config.limits).toMatchObject({ datasetsPerIdentity: 20, recordsPerDataset: 1024, bytesPerDataset: 1048576 })
+    expect(config.limits).toMatchObject({
+      datasetsPerIdentity: 20,
+      recordsPerDataset: 1024,
+      bytesPerDataset: 1048576,
+      devicesPerIdentity: 20,
+      pushTokenLength: 4096
+    })
     expect(Duration.toMillis(config.tokenLifetime)).toBe(30 * 60 * 1000)
     expect(Duration.toMillis(config.triggerTimeout)).toBe(5000)
     expect(Redacted.value(config.tokenSecret)).toBe("a secret of enough length")
@@ -54,7 +60,9 @@ describe("CognitoSyncConfig", () => {
       ["SYNCALITE_TRIGGER_TIMEOUT", "2 seconds"],
       ["SYNCALITE_MAX_DATASETS", "3"],
       ["SYNCALITE_MAX_RECORDS", "50"],
-      ["SYNCALITE_MAX_BYTES", "4096"]
+      ["SYNCALITE_MAX_BYTES", "4096"],
+      ["SYNCALITE_MAX_DEVICES", "5"],
+      ["SYNCALITE_MAX_PUSH_TOKEN", "512"]
     ]))
     const config = await read(CognitoSyncConfig.layerFromEnv.pipe(Layer.provide(Layer.setConfigProvider(provider))))
     expect(Redacted.value(config.tokenSecret)).toBe("an environment secret")
@@ -62,7 +70,22 @@ describe("CognitoSyncConfig", () => {
     expect(config.region).toBe("eu-west-1")
     expect(Duration.toMillis(config.tokenLifetime)).toBe(600_000)
     expect(Duration.toMillis(config.triggerTimeout)).toBe(2000)
-    expect(config.limits).toMatchObject({ datasetsPerIdentity: 3, recordsPerDataset: 50, bytesPerDataset: 4096 })
+    expect(config.limits).toMatchObject({
+      datasetsPerIdentity: 3,
+      recordsPerDataset: 50,
+      bytesPerDataset: 4096,
+      devicesPerIdentity: 5,
+      pushTokenLength: 512
+    })
+  })
+
+  it("limitsFromEnv: the limits a server's environment sets, and nothing else", () => {
+    expect(CognitoSyncConfig.limitsFromEnv({ SYNCALITE_MAX_DEVICES: "3", SYNCALITE_MAX_PUSH_TOKEN: "", PATH: "/bin" })).toEqual({
+      devicesPerIdentity: 3
+    })
+    expect(CognitoSyncConfig.limitsFromEnv({})).toEqual({})
+    expect(() => CognitoSyncConfig.limitsFromEnv({ SYNCALITE_MAX_PUSH_TOKEN: "0" })).toThrow(/SYNCALITE_MAX_PUSH_TOKEN/)
+    expect(() => CognitoSyncConfig.limitsFromEnv({ SYNCALITE_MAX_DEVICES: "lots" })).toThrow(/SYNCALITE_MAX_DEVICES/)
   })
 
   it("fails clearly on a malformed environment value", async () => {

@@ -44,6 +44,53 @@ describe("RegisterDevice", () => {
     }))
   })
 
+  it("refuses a device past devicesPerIdentity with InvalidParameterException; a known token still answers", async () => {
+    const me = newIdentity()
+    const other = newIdentity(me.identityPoolId)
+    await runTest(Effect.gen(function*() {
+      yield* configurePush(me.identityPoolId)
+      const ids = []
+      for (let n = 0; n < 20; n++) ids.push((yield* register(me, `token-${n}`)).DeviceId)
+      const refused = yield* Effect.flip(register(me, "token-20"))
+      expect(refused._tag).toBe("InvalidParameterException")
+      expect(refused.message).toBe("An identity may register at most 20 devices; this one has 20")
+      expect(yield* register(me, "token-7")).toEqual({ DeviceId: ids[7] })
+      // per identity
+      expect((yield* register(other, "token-20")).DeviceId).toMatch(uuid)
+    }))
+    const few = newIdentity()
+    await runTest(Effect.gen(function*() {
+      yield* configurePush(few.identityPoolId)
+      yield* register(few, "a")
+      yield* register(few, "b")
+      expect((yield* Effect.flip(register(few, "c")))._tag).toBe("InvalidParameterException")
+    }), { config: { limits: { devicesPerIdentity: 2 } } })
+  })
+
+  it("refuses a Token longer than pushTokenLength with InvalidParameterException, storing nothing", async () => {
+    const me = newIdentity()
+    await runTest(Effect.gen(function*() {
+      yield* configurePush(me.identityPoolId)
+      const longest = "t".repeat(4096)
+      const kept = yield* register(me, longest)
+      expect(kept.DeviceId).toMatch(uuid)
+      const refused = yield* Effect.flip(register(me, `${longest}u`))
+      expect(refused._tag).toBe("InvalidParameterException")
+      expect(refused.message).toBe(
+        "1 validation error detected: Value at 'token' failed to satisfy constraint: Member must have length less than or equal to 4096"
+      )
+      // a 1.9 MB token, as a hostile client sends, is refused before the store is asked
+      expect((yield* Effect.flip(register(me, "x".repeat(1_900_000))))._tag).toBe("InvalidParameterException")
+      expect(yield* register(me, longest)).toEqual(kept)
+    }))
+    const short = newIdentity()
+    await runTest(Effect.gen(function*() {
+      yield* configurePush(short.identityPoolId)
+      expect((yield* Effect.flip(register(short, "12345678901")))._tag).toBe("InvalidParameterException")
+      expect((yield* register(short, "1234567890")).DeviceId).toMatch(uuid)
+    }), { config: { limits: { pushTokenLength: 10 } } })
+  })
+
   it("fails with InvalidConfigurationException when the pool has no push configuration", async () => {
     const me = newIdentity()
     await runTest(Effect.gen(function*() {

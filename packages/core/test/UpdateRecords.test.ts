@@ -550,6 +550,64 @@ describe("UpdateRecords", () => {
       await sync.close()
     })
 
+    it("70 writers racing one dataset: none is told its token is not valid, the losers get a conflict and win on retry", async () => {
+      const me = newIdentity()
+      const ref = me.ref()
+      const writers = 70
+      const out = await run(Effect.gen(function*() {
+        const sync = yield* CognitoSync.CognitoSync
+        // every writer pulls before any pushes: more than 64 sessions then write after the first tokens were issued
+        const tokens = yield* Effect.all(Array.from({ length: writers }, () => sync.listRecords(ref, me.caller)))
+        const first = yield* Effect.all(
+          tokens.map(({ SyncSessionToken }, i) =>
+            Effect.either(sync.updateRecords({ ...ref, SyncSessionToken, RecordPatches: [replace(`w${i}`, "v", 0)] }, me.caller))
+          ),
+          { concurrency: "unbounded" }
+        )
+        // what a client does on a conflict: pull again, push again
+        const retried = yield* Effect.all(
+          first.flatMap((result, i) => (result._tag === "Left" ? [write(ref, [replace(`w${i}`, "v", 0)], me.caller)] : [])),
+          { concurrency: "unbounded" }
+        )
+        return { first, retried, listed: yield* listAll(ref) }
+      }))
+      const lost = out.first.flatMap((result) => (result._tag === "Left" ? [result.left] : []))
+      expect(lost.length).toBeGreaterThan(0)
+      for (const error of lost) {
+        expect(error.message).not.toBe("SyncSessionToken not valid for these inputs")
+        expect(error._tag).toBe("ResourceConflictException")
+      }
+      expect(out.retried).toHaveLength(lost.length)
+      expect(out.listed.DatasetSyncCount).toBe(writers)
+      expect(out.listed.Records).toHaveLength(writers)
+    })
+
+    it("a used token below the window of remembered sessions is refused as a conflict, never accepted", async () => {
+      const me = newIdentity()
+      const ref = me.ref()
+      const out = await run(Effect.gen(function*() {
+        const sync = yield* CognitoSync.CognitoSync
+        const { SyncSessionToken } = yield* sync.listRecords(ref, me.caller)
+        yield* sync.updateRecords({ ...ref, SyncSessionToken, RecordPatches: [replace("first", "v", 0)] }, me.caller)
+        yield* TestClock.adjust(1)
+        yield* advanceTo(me.ref(ref.DatasetName), 70, me.caller)
+        const replayed = yield* Effect.flip(
+          sync.updateRecords({ ...ref, SyncSessionToken, RecordPatches: [replace("replayed", "v", 0)] }, me.caller)
+        )
+        // ListRecords with it gives a new session, which writes
+        const pulled = yield* sync.listRecords({ ...ref, SyncSessionToken }, me.caller)
+        const written = yield* sync.updateRecords(
+          { ...ref, SyncSessionToken: pulled.SyncSessionToken, RecordPatches: [replace("after", "v", 0)] },
+          me.caller
+        )
+        return { replayed, pulled, written, listed: yield* listAll(ref) }
+      }))
+      expect(out.replayed._tag).toBe("ResourceConflictException")
+      expect(out.pulled.SyncSessionToken).not.toBe(undefined)
+      expect(out.written.Records[0]!.SyncCount).toBe(72)
+      expect(out.listed.Records.map((record) => record.Key)).not.toContain("replayed")
+    })
+
     it("lets one token authorise one write only, even concurrently", async () => {
       const me = newIdentity()
       const ref = me.ref()

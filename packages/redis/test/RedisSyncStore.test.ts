@@ -138,7 +138,7 @@ describe.skipIf(!redis.available)("RedisSyncStore", () => {
           yield* store.commit(commitOf(ref(`a.${newId()}`), "k", 0))
           yield* store.commit(commitOf(ref("b"), "k", 0))
           yield* store.deleteDataset(ref("b"), Date.now())
-          yield* store.registerDevice(pool, identity, { deviceId: "d1", platform: "GCM", token: "t" })
+          yield* store.registerDevice(pool, identity, { deviceId: "d1", platform: "GCM", token: "t" }, 20)
           yield* store.subscribe(ref("a"), "d1")
           yield* store.updatePool(pool, (state) => Either.right({ ...state, events: { SyncTrigger: "arn" } }))
           for (let i = 0; i < 64; i++) yield* store.countSession(pool)
@@ -202,7 +202,7 @@ describe.skipIf(!redis.available)("RedisSyncStore", () => {
         expect((yield* store.commit(commitOf(ref, "gone", 0, null)))._tag).toBe("Committed")
         expect((yield* store.commit(commitOf({ ...ref, datasetName: merged }, "k", 0)))._tag).toBe("Committed")
         yield* store.updatePool(pool, (state) => Either.right({ ...state, events: { SyncTrigger: "arn" } }))
-        yield* store.registerDevice(pool, identity, { deviceId: "d1", platform: "GCM", token: "t1" })
+        yield* store.registerDevice(pool, identity, { deviceId: "d1", platform: "GCM", token: "t1" }, 20)
         yield* store.subscribe(ref, "d1")
         yield* store.countSession(pool)
       }))
@@ -225,7 +225,7 @@ describe.skipIf(!redis.available)("RedisSyncStore", () => {
         store.commit(commitOf(ref, "k", 1)),
         store.commit(commitOf({ ...ref, datasetName: "new" }, "k", 0)),
         store.updatePool(pool, (state) => Either.right(state)),
-        store.registerDevice(pool, identity, { deviceId: "d2", platform: "GCM", token: "t2" }),
+        store.registerDevice(pool, identity, { deviceId: "d2", platform: "GCM", token: "t2" }, 20),
         store.subscribe(ref, "d1"),
         store.unsubscribe({ ...ref, datasetName: "other" }, "d1"),
         store.countSession(pool),
@@ -284,7 +284,7 @@ describe.skipIf(!redis.available)("RedisSyncStore", () => {
               expect(storageError.message).toContain(target)
             }
             // a token index holding another device id is still a device id: nothing to notice there
-            if (!(target.endsWith(":tokens") && what.startsWith("field"))) {
+            if (!(target.endsWith(":digests") && what.startsWith("field"))) {
               expect(failures.length, `no operation noticed ${what} under ${target}`).toBeGreaterThan(0)
             }
             checked++

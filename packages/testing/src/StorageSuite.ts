@@ -203,6 +203,15 @@ const snapshot = (store: SyncStoreShape, ref: DatasetRef) =>
     usage: store.identityUsage(ref.identityPoolId, ref.identityId)
   })
 
+/** The DeviceId a registration answered, which must be one. */
+const registeredId = (registration: SyncStore.DeviceRegistration): string => {
+  expect(registration, "expected the device to be registered").toMatchObject({ _tag: "Registered" })
+  return (registration as Extract<SyncStore.DeviceRegistration, { _tag: "Registered" }>).deviceId
+}
+
+/** Devices an identity may register in tests that are not about that limit. */
+const manyDevices = 1000
+
 const byKey = <A extends { readonly key: string }>(items: ReadonlyArray<A>): Array<A> =>
   [...items].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))
 
@@ -638,10 +647,28 @@ export const run = (name: string, options: Options): void => {
           const head = (yield* env.store.readDataset(ref, { since: 0 })).head!
           expect(head.syncCount).toBe(80)
           for (const session of sessions) expect(SyncSessionToken.isConsumed(head.consumedSessions, session)).toBe(true)
-          for (const session of [sessions[0]!, sessions[40]!, sessions[79]!]) {
+          // the first sessions are folded into the floor: forgotten, refused all the same
+          expect(yield* attempt(env, ref, { other: "x" }, { session: sessions[0]! })).toEqual({ _tag: "SessionForgotten" })
+          for (const session of [sessions[40]!, sessions[79]!]) {
             expect(yield* attempt(env, ref, { other: "x" }, { session })).toEqual({ _tag: "SessionUsed" })
           }
           expect(SyncSessionToken.isConsumed(head.consumedSessions, env.session())).toBe(false)
+        }))
+
+      test("SessionForgotten: a session never used, issued before more than 64 sessions that wrote since", (env) =>
+        Effect.gen(function*() {
+          const ref = env.ref("forgotten")
+          const early = env.session()
+          const later = Array.from({ length: 65 }, () => env.session())
+          // every writer writes its own key: nothing conflicts with the early session's write
+          for (const [n, session] of later.entries()) committed(yield* attempt(env, ref, { [`w${n}`]: "v" }, { session }))
+          const before = yield* snapshot(env.store, ref)
+          expect(yield* attempt(env, ref, { early: "v" }, { session: early })).toEqual({ _tag: "SessionForgotten" })
+          expect(yield* snapshot(env.store, ref)).toEqual(before)
+          const consumed = before.view.head!.consumedSessions
+          expect(SyncSessionToken.consumption(consumed, early)).toBe("Forgotten")
+          expect(SyncSessionToken.consumption(consumed, later[64]!)).toBe("Consumed")
+          expect(SyncSessionToken.consumption(consumed, env.session())).toBeUndefined()
         }))
 
       test("head figures: numRecords, dataStorage in UTF-8 bytes, entries and entryBytes", (env) =>
@@ -683,6 +710,89 @@ export const run = (name: string, options: Options): void => {
           expect((yield* env.store.listDatasets(env.pool, env.identity)).map((dataset) => dataset.name)).toEqual(["kept"])
           expect(summary((yield* env.store.readDataset(env.ref("kept"), { since: 0 })).records)).toEqual([["a", "1", 1]])
           expect(yield* env.store.identityUsage(env.pool, env.identity)).toMatchObject({ datasetCount: 1, dataStorage: 2 })
+        }))
+
+      test("what a deletion leaves: the name, its sync count, the deletion time, unexpired consumed sessions", (env) =>
+        Effect.gen(function*() {
+          // two datasets with different histories leave heads that differ only by name and count
+          const small = env.ref("small")
+          const large = env.ref("large")
+          const device = { deviceId: "device-1", platform: "GCM", token: "t1" }
+          registeredId(yield* env.store.registerDevice(env.pool, env.identity, device, manyDevices))
+          yield* put(env, small, { a: "1" }, { modifiedBy: "alice" })
+          for (let n = 0; n < 5; n++) {
+            yield* put(env, large, Object.fromEntries(Array.from({ length: 40 }, (_, i) => [`k${n}-${i}`, i % 3 === 0 ? null : "v".repeat(200)])), {
+              modifiedBy: `writer-with-a-long-name-${n}`
+            })
+          }
+          yield* env.store.subscribe(large, device.deviceId)
+          const session = env.session()
+          yield* put(env, large, { last: "v" }, { session })
+          const deletedAt = env.now()
+          yield* env.store.deleteDataset(small, deletedAt)
+          yield* env.store.deleteDataset(large, deletedAt)
+          const left = (ref: DatasetRef) => Effect.map(env.store.readDataset(ref, { since: 0 }), (view) => view)
+          const smallView = yield* left(small)
+          const largeView = yield* left(large)
+          const compacted = (name: string, syncCount: number) => ({
+            name,
+            exists: false,
+            syncCount,
+            lastDeletionCount: syncCount,
+            creationDate: deletedAt,
+            lastModifiedDate: deletedAt,
+            lastModifiedBy: "",
+            numRecords: 0,
+            dataStorage: 0,
+            entries: 0,
+            entryBytes: 0
+          })
+          expect(smallView.head).toMatchObject(compacted("small", 1))
+          expect(largeView.head).toMatchObject(compacted("large", 6))
+          expect(smallView.records).toEqual([])
+          expect(largeView.records).toEqual([])
+          // the consumed sessions, until they expire: a used token stays refused
+          expect(SyncSessionToken.consumption(largeView.head!.consumedSessions, session)).toBe("Consumed")
+          expect(yield* attempt(env, large, { a: "1" }, { session })).toEqual({ _tag: "SessionUsed" })
+          expect(yield* env.store.subscribers(large)).toEqual([])
+          expect(yield* env.store.unsubscribe(large, device.deviceId)).toBe("NotSubscribed")
+          // deleted after the sessions expired: none kept
+          const brief = env.ref("brief")
+          const short = env.session(2_000)
+          yield* put(env, brief, { a: "1" }, { session: short })
+          yield* env.store.deleteDataset(brief, short.expiresAt + 1)
+          expect((yield* left(brief)).head!.consumedSessions.sessions).toEqual([])
+          // and a dataset created again goes on counting
+          expect((yield* put(env, large, { a: "1" })).head).toMatchObject({ syncCount: 7, lastDeletionCount: 6, numRecords: 1 })
+        }))
+
+      test("what a deletion leaves is the same after 300 cycles of one dataset as after 1", (env) =>
+        Effect.gen(function*() {
+          const once = env.ref("once")
+          const often = env.ref("often")
+          // each cycle's session expires before its deletion, as a token's does when cycles are slower than its lifetime
+          const cycle = (ref: DatasetRef) =>
+            Effect.gen(function*() {
+              yield* put(env, ref, { a: "1", b: null }, { session: env.session(1500) })
+              yield* env.store.deleteDataset(ref, env.now())
+            })
+          yield* cycle(once)
+          for (let n = 0; n < 300; n++) yield* cycle(often)
+          const deletedAt = env.now()
+          yield* put(env, once, { a: "1" })
+          yield* put(env, often, { a: "1" })
+          yield* env.store.deleteDataset(once, deletedAt)
+          yield* env.store.deleteDataset(often, deletedAt)
+          const shape = (ref: DatasetRef) =>
+            Effect.map(env.store.readDataset(ref, { since: 0 }), (view) => {
+              const { consumedSessions, name: _name, syncCount: _count, lastDeletionCount: _last, ...rest } = view.head!
+              return { rest, floor: consumedSessions.floor, sessions: consumedSessions.sessions.length, records: view.records.length }
+            })
+          expect(yield* shape(often)).toEqual(yield* shape(once))
+          expect((yield* shape(often)).sessions).toBe(1)
+          expect((yield* env.store.readDataset(often, { since: 0 })).head).toMatchObject({ syncCount: 301, lastDeletionCount: 301 })
+          expect(yield* env.store.listDatasets(env.pool, env.identity)).toEqual([])
+          expect(yield* env.store.identityUsage(env.pool, env.identity)).toMatchObject({ datasetCount: 0, dataStorage: 0 })
         }))
 
       test("sync counts never go back: a recreated dataset continues after lastDeletionCount", (env) =>
@@ -836,13 +946,44 @@ export const run = (name: string, options: Options): void => {
       test("registerDevice answers one DeviceId per (platform, token) of an identity", (env) =>
         Effect.gen(function*() {
           const register = (identity: string, deviceId: string, platform: string, token: string) =>
-            env.store.registerDevice(env.pool, identity, { deviceId, platform, token })
+            Effect.map(env.store.registerDevice(env.pool, identity, { deviceId, platform, token }, manyDevices), registeredId)
           expect(yield* register(env.identity, "d-1", "GCM", "token-1")).toBe("d-1")
           expect(yield* register(env.identity, "d-2", "GCM", "token-1")).toBe("d-1")
           expect(yield* register(env.identity, "d-3", "APNS", "token-1")).toBe("d-3")
           expect(yield* register(env.identity, "d-4", "GCM", "token-2")).toBe("d-4")
           expect(yield* register(env.identity, "d-5", "APNS", "token-1")).toBe("d-3")
           expect(yield* register(newId(), "d-6", "GCM", "token-1")).toBe("d-6")
+        }))
+
+      test("registerDevice: at most maxDevices per identity, a known token answered still", (env) =>
+        Effect.gen(function*() {
+          const register = (n: number, identity = env.identity) =>
+            env.store.registerDevice(env.pool, identity, { deviceId: `d-${n}`, platform: "GCM", token: `token-${n}` }, 3)
+          for (let n = 1; n <= 3; n++) expect(registeredId(yield* register(n))).toBe(`d-${n}`)
+          expect(yield* register(4)).toEqual({ _tag: "LimitExceeded", devices: 3 })
+          // the same token again is no new device
+          expect(registeredId(yield* register(2))).toBe("d-2")
+          // nothing of the refused device was kept
+          expect(yield* env.store.subscribe(env.ref("a"), "d-4")).toBe(false)
+          // the limit is per identity
+          expect(registeredId(yield* register(4, newId()))).toBe("d-4")
+        }))
+
+      test("registerDevice keeps a long token whole, and answers it by its whole value", (env) =>
+        Effect.gen(function*() {
+          const long = "x".repeat(4096)
+          const device = { deviceId: "d-long", platform: "APNS", token: long }
+          expect(registeredId(yield* env.store.registerDevice(env.pool, env.identity, device, manyDevices))).toBe("d-long")
+          // one character apart, at the end or at the start: other tokens
+          const last = { deviceId: "d-last", platform: "APNS", token: `${long.slice(0, -1)}y` }
+          const first = { deviceId: "d-first", platform: "APNS", token: `y${long.slice(1)}` }
+          expect(registeredId(yield* env.store.registerDevice(env.pool, env.identity, last, manyDevices))).toBe("d-last")
+          expect(registeredId(yield* env.store.registerDevice(env.pool, env.identity, first, manyDevices))).toBe("d-first")
+          const again = { deviceId: "d-again", platform: "APNS", token: long }
+          expect(registeredId(yield* env.store.registerDevice(env.pool, env.identity, again, manyDevices))).toBe("d-long")
+          const ref = env.ref("a")
+          yield* env.store.subscribe(ref, "d-long")
+          expect(yield* env.store.subscribers(ref)).toEqual([device])
         }))
 
       test("subscribe, unsubscribe and subscribers", (env) =>
@@ -853,8 +994,8 @@ export const run = (name: string, options: Options): void => {
           expect(yield* env.store.subscribers(a)).toEqual([])
           const one = { deviceId: "device-1", platform: "GCM", token: "t1" }
           const two = { deviceId: "device-2", platform: "APNS", token: "t2" }
-          yield* env.store.registerDevice(env.pool, env.identity, one)
-          yield* env.store.registerDevice(env.pool, env.identity, two)
+          yield* env.store.registerDevice(env.pool, env.identity, one, manyDevices)
+          yield* env.store.registerDevice(env.pool, env.identity, two, manyDevices)
           expect(yield* env.store.subscribe(a, "device-1")).toBe(true)
           expect(yield* env.store.subscribe(a, "device-1")).toBe(true)
           expect(yield* env.store.subscribers(a)).toEqual([one])
@@ -868,7 +1009,7 @@ export const run = (name: string, options: Options): void => {
           expect(yield* env.store.unsubscribe(a, "device-1")).toBe("NotSubscribed")
           expect(yield* env.store.subscribers(a)).toEqual([two])
           // a device of another identity is unknown here
-          yield* env.store.registerDevice(env.pool, newId(), { deviceId: "device-3", platform: "GCM", token: "t3" })
+          yield* env.store.registerDevice(env.pool, newId(), { deviceId: "device-3", platform: "GCM", token: "t3" }, manyDevices)
           expect(yield* env.store.subscribe(a, "device-3")).toBe(false)
         }))
     })
@@ -1178,14 +1319,43 @@ export const run = (name: string, options: Options): void => {
         Effect.gen(function*() {
           const ids = yield* Effect.all(
             Array.from({ length: contenders }, (_, i) =>
-              storeOf(env, i).registerDevice(env.pool, env.identity, { deviceId: `candidate-${i}`, platform: "GCM", token: "shared" })),
+              Effect.map(
+                storeOf(env, i).registerDevice(
+                  env.pool,
+                  env.identity,
+                  { deviceId: `candidate-${i}`, platform: "GCM", token: "shared" },
+                  1
+                ),
+                registeredId
+              )),
             { concurrency: "unbounded" }
           )
           expect(new Set(ids).size).toBe(1)
           expect(ids[0]).toMatch(/^candidate-\d+$/)
           expect(
-            yield* env.store.registerDevice(env.pool, env.identity, { deviceId: "late", platform: "GCM", token: "shared" })
+            registeredId(
+              yield* env.store.registerDevice(env.pool, env.identity, { deviceId: "late", platform: "GCM", token: "shared" }, 1)
+            )
           ).toBe(ids[0])
+        }))
+
+      test("racing registrations of different tokens stop exactly at maxDevices", (env) =>
+        Effect.gen(function*() {
+          const limit = Math.max(2, Math.floor(contenders / 2))
+          const results = yield* Effect.all(
+            Array.from({ length: contenders }, (_, i) =>
+              storeOf(env, i).registerDevice(env.pool, env.identity, { deviceId: `device-${i}`, platform: "GCM", token: `token-${i}` }, limit)),
+            { concurrency: "unbounded" }
+          )
+          const registered = results.filter((result) => result._tag === "Registered")
+          expect(registered).toHaveLength(limit)
+          for (const result of results) if (result._tag !== "Registered") expect(result).toEqual({ _tag: "LimitExceeded", devices: limit })
+          // exactly the registered devices exist
+          const ref = env.ref("a")
+          const subscribed = yield* Effect.all(
+            Array.from({ length: contenders }, (_, i) => env.store.subscribe(ref, `device-${i}`))
+          )
+          expect(subscribed.filter((done) => done)).toHaveLength(limit)
         }))
 
       test("racing registrations and subscriptions of different devices are all kept", (env) =>
@@ -1193,10 +1363,10 @@ export const run = (name: string, options: Options): void => {
           const ref = env.ref("subscribed")
           const devices = Array.from({ length: contenders }, (_, i) => ({ deviceId: `device-${i}`, platform: "GCM", token: `token-${i}` }))
           const ids = yield* Effect.all(
-            devices.map((device, i) => storeOf(env, i).registerDevice(env.pool, env.identity, device)),
+            devices.map((device, i) => storeOf(env, i).registerDevice(env.pool, env.identity, device, manyDevices)),
             { concurrency: "unbounded" }
           )
-          expect(ids).toEqual(devices.map((device) => device.deviceId))
+          expect(ids.map(registeredId)).toEqual(devices.map((device) => device.deviceId))
           const subscribed = yield* Effect.all(
             devices.map((device, i) => storeOf(env, i + 1).subscribe(ref, device.deviceId)),
             { concurrency: "unbounded" }
@@ -1230,8 +1400,15 @@ export const run = (name: string, options: Options): void => {
             expect((yield* one.readDataset(ref, { since: 0 })).head).toMatchObject({ exists: false, lastDeletionCount: 2 })
             const configured = yield* one.updatePool(env.pool, (state) => Either.right({ ...state, pushSync }))
             expect(yield* two.readPool(env.pool)).toEqual(configured)
-            const id = yield* one.registerDevice(env.pool, env.identity, { deviceId: "first", platform: "GCM", token: "t" })
-            expect(yield* two.registerDevice(env.pool, env.identity, { deviceId: "second", platform: "GCM", token: "t" })).toBe(id)
+            const id = registeredId(yield* one.registerDevice(env.pool, env.identity, { deviceId: "first", platform: "GCM", token: "t" }, 1))
+            expect(yield* two.registerDevice(env.pool, env.identity, { deviceId: "second", platform: "GCM", token: "t" }, 1)).toEqual({
+              _tag: "Registered",
+              deviceId: id
+            })
+            expect(yield* two.registerDevice(env.pool, env.identity, { deviceId: "third", platform: "GCM", token: "u" }, 1)).toEqual({
+              _tag: "LimitExceeded",
+              devices: 1
+            })
             yield* one.countSession(env.pool)
             yield* two.countSession(env.pool)
             expect((yield* one.poolUsage(env.pool))?.syncSessionsCount).toBe(2)

@@ -89,7 +89,7 @@ describe("a driver holding foreign data", () => {
       store.poolUsage(pool),
       store.listPoolUsage(undefined, 10),
       store.subscribers(ref),
-      store.registerDevice(pool, identity, { deviceId: "d2", platform: "GCM", token: "t2" })
+      store.registerDevice(pool, identity, { deviceId: "d2", platform: "GCM", token: "t2" }, 20)
     ].map((effect) => Effect.exit(effect as Effect.Effect<unknown, SyncStore.StorageError>)))
 
   const setUp = Effect.gen(function*() {
@@ -106,7 +106,7 @@ describe("a driver holding foreign data", () => {
     })
     expect(first._tag).toBe("Committed")
     yield* store.updatePool(pool, (state) => Either.right({ ...state, events: { SyncTrigger: "arn" } }))
-    yield* store.registerDevice(pool, identity, { deviceId: "d1", platform: "GCM", token: "t1" })
+    yield* store.registerDevice(pool, identity, { deviceId: "d1", platform: "GCM", token: "t1" }, 20)
     yield* store.subscribe(ref, "d1")
     yield* store.countSession(pool)
     return { corrupt, store, written: [...written] }

@@ -1,4 +1,4 @@
-import { consume, isConsumed, noneConsumed, prune } from "../SyncSessionToken.js"
+import { consume, consumption, noneConsumed, prune } from "../SyncSessionToken.js"
 import type { CommitDecision, CommitRefusal, DatasetCommit, DatasetHead, PoolUsage, StoredRecord, Usage } from "../SyncStore.js"
 import { byteLength } from "./records.js"
 
@@ -6,15 +6,16 @@ import { byteLength } from "./records.js"
 export type RecordLookup = (key: string) => StoredRecord | undefined
 
 /**
- * What refuses a commit before anything is computed: a consumed session, a moved dataset, a
- * patch whose sync count is not the server's (0 for a key never written).
+ * What refuses a commit before anything is computed: a consumed (or forgotten) session, a moved
+ * dataset, a patch whose sync count is not the server's (0 for a key never written).
  */
 export const precondition = (
   head: DatasetHead | undefined,
   stored: RecordLookup,
   commit: Pick<DatasetCommit, "session" | "conditions" | "expectedSyncCount">
 ): Exclude<CommitRefusal, { _tag: "LimitExceeded" }> | undefined => {
-  if (head !== undefined && isConsumed(head.consumedSessions, commit.session)) return { _tag: "SessionUsed" }
+  const used = head === undefined ? undefined : consumption(head.consumedSessions, commit.session)
+  if (used !== undefined) return used === "Consumed" ? { _tag: "SessionUsed" } : { _tag: "SessionForgotten" }
   const current = head?.syncCount ?? 0
   if (commit.expectedSyncCount !== undefined && commit.expectedSyncCount !== current) {
     return { _tag: "DatasetChanged", syncCount: current }
@@ -101,12 +102,19 @@ export const decideCommit = (
   }
 }
 
-/** The head a dataset keeps once deleted: its sync count remembered, its figures zero. */
+/**
+ * The head a dataset keeps once deleted, all that SPEC needs of it: its name, its sync count
+ * (so that counts never go back), the deletion time, and the consumed sessions not yet expired
+ * (so that a used token stays refused); nothing of its history.
+ */
 export const deletedHead = (head: DatasetHead, now: number): DatasetHead => ({
-  ...head,
+  name: head.name,
   exists: false,
+  syncCount: head.syncCount,
   lastDeletionCount: head.syncCount,
+  creationDate: now,
   lastModifiedDate: now,
+  lastModifiedBy: "",
   numRecords: 0,
   dataStorage: 0,
   entries: 0,

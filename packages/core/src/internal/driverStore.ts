@@ -3,6 +3,7 @@ import type {
   DatasetCommit,
   DatasetHead,
   DatasetRef,
+  DeviceRegistration,
   PoolState,
   StoredRecord,
   SyncStoreDriver,
@@ -193,9 +194,11 @@ export const makeDriverStore = (driver: SyncStoreDriver): SyncStoreShape => {
         const head = own(read?.value.datasets, ref.datasetName)
         if (read === undefined || head === undefined || !head.exists) return { deleted: undefined }
         const tombstone: HeadDoc = { ...deletedHead(publicHead(head), now), records: null }
+        const { [ref.datasetName]: _subscribed, ...subscriptions } = read.value.subscriptions
         const done = yield* driver.compareAndSet(identityKey, read.version, {
           ...read.value,
-          datasets: { ...read.value.datasets, [ref.datasetName]: tombstone }
+          datasets: { ...read.value.datasets, [ref.datasetName]: tombstone },
+          subscriptions
         })
         if (!done) return undefined
         if (head.records !== null) yield* Effect.ignore(driver.delete(head.records))
@@ -250,13 +253,13 @@ export const makeDriverStore = (driver: SyncStoreDriver): SyncStoreShape => {
       })
     )
 
-  const registerDevice: SyncStoreShape["registerDevice"] = (pool, identity, device) =>
-    modifyIdentity(pool, identity, (doc) => {
-      const known = Object.entries(doc.devices).find(([, other]) =>
-        other.token === device.token && other.platform === device.platform
-      )
-      if (known !== undefined) return [known[0], undefined]
-      return [device.deviceId, {
+  const registerDevice: SyncStoreShape["registerDevice"] = (pool, identity, device, maxDevices) =>
+    modifyIdentity(pool, identity, (doc): readonly [DeviceRegistration, IdentityDoc | undefined] => {
+      const known = Object.entries(doc.devices)
+      const same = known.find(([, other]) => other.token === device.token && other.platform === device.platform)
+      if (same !== undefined) return [{ _tag: "Registered", deviceId: same[0] }, undefined]
+      if (known.length >= maxDevices) return [{ _tag: "LimitExceeded", devices: known.length }, undefined]
+      return [{ _tag: "Registered", deviceId: device.deviceId }, {
         ...doc,
         devices: { ...doc.devices, [device.deviceId]: { platform: device.platform, token: device.token } }
       }]

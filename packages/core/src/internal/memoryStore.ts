@@ -2,6 +2,7 @@ import { Effect, Either } from "effect"
 import type {
   DatasetHead,
   Device,
+  DeviceRegistration,
   PoolState,
   PoolUsage,
   StoredRecord,
@@ -111,12 +112,12 @@ export const makeMemoryStore = (): SyncStoreShape => {
 
   const deleteDataset: SyncStoreShape["deleteDataset"] = (ref, now) =>
     Effect.sync(() => {
-      const dataset = identityOf(ref.identityPoolId, ref.identityId)?.datasets.get(ref.datasetName)
-      if (dataset === undefined || !dataset.head.exists) return undefined
+      const identity = identityOf(ref.identityPoolId, ref.identityId)
+      const dataset = identity?.datasets.get(ref.datasetName)
+      if (identity === undefined || dataset === undefined || !dataset.head.exists) return undefined
       const deleted = dataset.head
-      dataset.head = deletedHead(deleted, now)
-      dataset.records.clear()
-      dataset.sorted.length = 0
+      identity.datasets.set(ref.datasetName, { head: deletedHead(deleted, now), records: new Map(), sorted: [] })
+      identity.subscriptions.delete(ref.datasetName)
       return deleted
     })
 
@@ -140,14 +141,15 @@ export const makeMemoryStore = (): SyncStoreShape => {
       return Effect.succeed(next.right)
     })
 
-  const registerDevice: SyncStoreShape["registerDevice"] = (pool, identityId, device) =>
-    Effect.sync(() => {
+  const registerDevice: SyncStoreShape["registerDevice"] = (pool, identityId, device, maxDevices) =>
+    Effect.sync((): DeviceRegistration => {
       const identity = identityEntry(pool, identityId)
       for (const [deviceId, known] of identity.devices) {
-        if (known.token === device.token && known.platform === device.platform) return deviceId
+        if (known.token === device.token && known.platform === device.platform) return { _tag: "Registered", deviceId }
       }
+      if (identity.devices.size >= maxDevices) return { _tag: "LimitExceeded", devices: identity.devices.size }
       identity.devices.set(device.deviceId, { platform: device.platform, token: device.token })
-      return device.deviceId
+      return { _tag: "Registered", deviceId: device.deviceId }
     })
 
   const subscribe: SyncStoreShape["subscribe"] = (ref, deviceId) =>

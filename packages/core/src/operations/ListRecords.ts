@@ -78,20 +78,22 @@ export const ListRecords = operation({
       )
       const head = view.head
       const exists = head?.exists === true
-      if (given !== undefined && head !== undefined && SyncSessionToken.isConsumed(head.consumedSessions, given)) {
-        return yield* Effect.fail(invalidToken)
-      }
+      const used = given === undefined || head === undefined ? undefined : SyncSessionToken.consumption(head.consumedSessions, given)
+      if (used === "Consumed") return yield* Effect.fail(invalidToken)
       if (cursor === undefined && exists && since > head.syncCount) {
         return yield* Effect.fail(
           new InvalidParameterException({ message: `No such SyncCount: ${since} exists for this Dataset` })
         )
       }
-      let session: SyncSession | undefined = given ??
+      // a forgotten session could never write: the device gets a new one
+      let session: SyncSession | undefined = (used === "Forgotten" ? undefined : given) ??
         (cursor === undefined ? undefined : { id: cursor[2], expiresAt: cursor[3] })
       if (session === undefined) {
         session = {
           id: now.toString(36) + Math.floor((yield* Random.next) * 2 ** 52).toString(36),
-          expiresAt: now + Duration.toMillis(services.config.tokenLifetime)
+          // past the floor of the dataset's consumed sessions (a millisecond at most later), or
+          // a session minted in the millisecond the floor was set at would be born forgotten
+          expiresAt: Math.max(now + Duration.toMillis(services.config.tokenLifetime), (head?.consumedSessions.floor ?? 0) + 1)
         }
         yield* services.store.countSession(ref.identityPoolId)
       }

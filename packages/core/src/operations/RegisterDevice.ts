@@ -1,10 +1,13 @@
 /**
  * RegisterDevice: the DeviceId of a push token for an identity; the same token gets the same id.
+ * An identity has at most `devicesPerIdentity` devices and a token at most `pushTokenLength`
+ * characters; both are InvalidParameterException, the only fitting error the model lists for
+ * this operation (it has no LimitExceededException).
  *
  * @since 0.1.0
  */
 import { Effect, Random, Schema } from "effect"
-import { InvalidConfigurationException } from "../CognitoSyncError.js"
+import { InvalidConfigurationException, InvalidParameterException } from "../CognitoSyncError.js"
 import * as S from "../Shapes.js"
 import { operation } from "../internal/operation.js"
 import { applicationArnFor } from "../internal/push.js"
@@ -42,6 +45,15 @@ export const RegisterDevice = operation({
   input: RegisterDeviceInput,
   run: (services, input) =>
     Effect.gen(function*() {
+      const { devicesPerIdentity, pushTokenLength } = services.config.limits
+      if (input.Token.length > pushTokenLength) {
+        return yield* Effect.fail(
+          new InvalidParameterException({
+            message:
+              `1 validation error detected: Value at 'token' failed to satisfy constraint: Member must have length less than or equal to ${pushTokenLength}`
+          })
+        )
+      }
       const pool = yield* services.store.readPool(input.IdentityPoolId)
       if (applicationArnFor(pool, input.Platform) === undefined) {
         return yield* Effect.fail(
@@ -50,11 +62,18 @@ export const RegisterDevice = operation({
           })
         )
       }
-      const deviceId = yield* services.store.registerDevice(input.IdentityPoolId, input.IdentityId, {
+      const registered = yield* services.store.registerDevice(input.IdentityPoolId, input.IdentityId, {
         deviceId: yield* uuid,
         platform: input.Platform,
         token: input.Token
-      })
-      return { DeviceId: deviceId } satisfies RegisterDeviceOutput
+      }, devicesPerIdentity)
+      if (registered._tag === "LimitExceeded") {
+        return yield* Effect.fail(
+          new InvalidParameterException({
+            message: `An identity may register at most ${devicesPerIdentity} devices; this one has ${registered.devices}`
+          })
+        )
+      }
+      return { DeviceId: registered.deviceId } satisfies RegisterDeviceOutput
     })
 })

@@ -59,6 +59,11 @@ const refusal = (result: Exclude<CommitResult, { _tag: "Committed" }>, limits: S
       })
     case "SessionUsed":
       return invalid("SyncSessionToken not valid for these inputs")
+    case "SessionForgotten":
+      // the token may well be unused: a conflict, so that the device pulls and pushes again
+      return new ResourceConflictException({
+        message: "The dataset was written too often since this SyncSessionToken was issued; synchronize again"
+      })
     case "LimitExceeded":
       return new LimitExceededException({
         message: result.limit === "datasets"

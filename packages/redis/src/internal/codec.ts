@@ -35,7 +35,9 @@ export const makeKeys = (prefix: string) => ({
   live: (base: string): string => `${base}:live`,
   /** hash: device id → `[platform, token]` */
   devices: (base: string): string => `${base}:devices`,
-  /** hash: `[platform, token]` → device id */
+  /** hash: SHA-1 (hex) of `[platform, token]` → device id */
+  deviceDigests: (base: string): string => `${base}:digests`,
+  /** hash: `[platform, token]` → device id, the index of tokens of an older layout, read until emptied */
   tokens: (base: string): string => `${base}:tokens`,
   /** set: the device ids subscribed to a dataset */
   subscriptions: (base: string, dataset: string): string => `${base}:s:${dataset}`,

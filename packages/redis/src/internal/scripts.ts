@@ -144,7 +144,7 @@ const script = (name: string, parts: ReadonlyArray<keyof typeof snippets>, body:
  * (key, syncCount) per condition, number of writes, then (key, valueBytes or -1, JSON tail) per
  * write (keys distinct).
  *
- * Answers `{"ok", head}` (the head's line: the consumed sessions stay in Redis), `{"used"}`, `{"changed", syncCount}`, `{"conflict",
+ * Answers `{"ok", head}` (the head's line: the consumed sessions stay in Redis), `{"used"}`, `{"forgotten"}`, `{"changed", syncCount}`, `{"conflict",
  * condition index (from 1), server}`, `{"limit", which, value}`, `{"register"}` (it would commit,
  * but the identity is not in its pool's index yet: nothing written) or `{"corrupt", key, message}`.
  */
@@ -165,9 +165,8 @@ local function decide()
   if got[1] and not match(got[1], '^%d+$') then fail(heads, 'unreadable registration of the identity') end
   if got[2] then
     head = parseHead(got[2], heads, name)
-    if tonumber(expiry) <= tonumber(head.floor) or find(blob, '\n' .. id .. '\t', head.start, true) then
-      return {'used'}
-    end
+    if find(blob, '\n' .. id .. '\t', head.start, true) then return {'used'} end
+    if tonumber(expiry) <= tonumber(head.floor) then return {'forgotten'} end
   end
   local current = head and head.syncCount or 0
   if expected ~= '' and tonumber(expected) ~= current then return {'changed', current} end
@@ -365,10 +364,11 @@ return result
 )
 
 /**
- * DeleteDataset: the head keeps its sync count as lastDeletionCount, its figures go to zero,
- * its expired consumed sessions and its records go.
+ * DeleteDataset: `SyncStore.deletedHead` — the head keeps its sync count as lastDeletionCount
+ * and the deletion time as its dates, its figures go to zero and its LastModifiedBy to empty;
+ * its expired consumed sessions, its records and its subscriptions go.
  *
- * KEYS: heads, records, changes, live. ARGV: name, now.
+ * KEYS: heads, records, changes, live, subscriptions. ARGV: name, now.
  * Answers `{"ok", head, sessions}` as they were, false when the dataset did not exist, or
  * `{"corrupt", ...}`.
  */
@@ -376,7 +376,7 @@ export const deleteDataset = script(
   "deleteDataset",
   ["read", "firstWrite", "head"],
   String.raw`
-local heads, records, changes, live = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
+local heads, records, changes, live, subscriptions = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
 local name, now = ARGV[1], ARGV[2]
 local ok, plan = pcall(function()
   local got = read(heads, 'HMGET', heads, '', 'h' .. name, 's' .. name)
@@ -388,10 +388,10 @@ local ok, plan = pcall(function()
   local before = {got[2], blob}
   head.exists = false
   head.lastDeletionCount = format('%d', head.syncCount)
-  head.lastModifiedDate = now
+  head.creationDate, head.lastModifiedDate, head.by = now, now, ''
   head.numRecords, head.dataStorage, head.entries, head.entryBytes = 0, 0, 0, 0
   dropExpired(head, blob, tonumber(now), heads)
-  blob = compact(head, blob)
+  if head.count == 0 then blob, head.start = '', 1 else blob, head.start = sub(blob, head.start), 1 end
   local dotted = nil
   if find(name, '.', 1, true) and tonumber(got[1]) then dotted = math.max(tonumber(got[1]) - 1, 0) end
   return {before, headLine(head), blob, dotted}
@@ -401,7 +401,7 @@ if not plan then return false end
 local refused = firstWrite(heads, 'HSET', heads, 'h' .. name, plan[2], 's' .. name, plan[3])
 if refused then return refused end
 if plan[4] then redis.call('HSET', heads, '', format('%d', plan[4])) end
-redis.call('UNLINK', records, changes)
+redis.call('UNLINK', records, changes, subscriptions)
 redis.call('SREM', live, name)
 return {'ok', plan[1][1], plan[1][2]}
 `
@@ -449,29 +449,44 @@ return refused or 1
 )
 
 /**
- * RegisterDevice. A device is stored as the JSON `[platform, token]`, which is also its field in
- * the index of tokens. KEYS: devices, tokens, heads. ARGV: device JSON, device id.
- * Answers `{"id", deviceId}`, `{"register"}` or `{"corrupt", ...}`.
+ * RegisterDevice. A device is stored once, as the JSON `[platform, token]` under its id; the
+ * index of tokens maps the SHA-1 of that JSON (`redis.sha1hex`, the digest Lua has) to the id,
+ * so a token is never kept twice: a collision could only give an identity the DeviceId of
+ * another token it registered itself. The index of an older layout (whole JSON → id) is still
+ * read, and an entry found there moves to the digests.
+ * KEYS: devices, digests, heads, legacy tokens. ARGV: device JSON, device id, most devices.
+ * Answers `{"id", deviceId}`, `{"limit", devices}`, `{"register"}` or `{"corrupt", ...}`.
  */
 export const registerDevice = script(
   "registerDevice",
   ["read", "firstWrite"],
   String.raw`
-local devices, tokens, heads = KEYS[1], KEYS[2], KEYS[3]
-local device, id = ARGV[1], ARGV[2]
+local devices, digests, heads, legacy = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
+local device, id, most = ARGV[1], ARGV[2], tonumber(ARGV[3])
+local digest = redis.sha1hex(device)
 local ok, plan = pcall(function()
-  local known = read(tokens, 'HGET', tokens, device)
+  local known = read(digests, 'HGET', digests, digest)
   if known then return {'id', known} end
+  known = read(legacy, 'HGET', legacy, device)
+  if known then return {'move', known} end
   if not read(heads, 'HGET', heads, '') then return {'register'} end
+  local count = read(devices, 'HLEN', devices)
+  if count >= most then return {'limit', count} end
   return {'write', read(devices, 'HGET', devices, id)}
 end)
 if not ok then return corrupt(plan) end
+if plan[1] == 'move' then
+  local refused = firstWrite(digests, 'HSET', digests, digest, plan[2])
+  if refused then return refused end
+  redis.call('HDEL', legacy, device)
+  return {'id', plan[2]}
+end
 if plan[1] ~= 'write' then return plan end
 local refused = firstWrite(devices, 'HSET', devices, id, device)
 if refused then return refused end
 -- a device id registered again with another token: its old token no longer names it
-if plan[2] then redis.call('HDEL', tokens, plan[2]) end
-redis.call('HSET', tokens, device, id)
+if plan[2] then redis.call('HDEL', digests, redis.sha1hex(plan[2])) end
+redis.call('HSET', digests, digest, id)
 return {'id', id}
 `
 )

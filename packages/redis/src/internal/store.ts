@@ -172,6 +172,8 @@ export const makeStore = (connection: Connection, keys: Keys): SyncStoreShape =>
       }
       case "used":
         return { _tag: "SessionUsed" }
+      case "forgotten":
+        return { _tag: "SessionForgotten" }
       case "changed":
         return { _tag: "DatasetChanged", syncCount: Number(reply[1]) }
       case "limit":
@@ -225,7 +227,7 @@ export const makeStore = (connection: Connection, keys: Keys): SyncStoreShape =>
 
   const deleteDataset: SyncStoreShape["deleteDataset"] = (ref, now) => {
     const base = keys.identity(ref.identityPoolId, ref.identityId)
-    const scriptKeys = datasetKeys(base, ref.datasetName)
+    const scriptKeys = [...datasetKeys(base, ref.datasetName), keys.subscriptions(base, ref.datasetName)]
     return Effect.flatMap(script(scripts.deleteDataset, scriptKeys, [ref.datasetName, numberText(now)]), (reply) => {
       if (reply === null) return Effect.succeed(undefined)
       if (Array.isArray(reply) && reply[0] === "ok") return headOf(ref.datasetName, reply[1], reply[2], scriptKeys[0]!)
@@ -311,16 +313,19 @@ export const makeStore = (connection: Connection, keys: Keys): SyncStoreShape =>
       })
     )
 
-  const registerDevice: SyncStoreShape["registerDevice"] = (pool, identity, device) => {
+  const registerDevice: SyncStoreShape["registerDevice"] = (pool, identity, device, maxDevices) => {
     const base = keys.identity(pool, identity)
     const once = Effect.flatMap(
       script(
         scripts.registerDevice,
-        [keys.devices(base), keys.tokens(base), keys.heads(base)],
-        [deviceText(device.platform, device.token), device.deviceId]
+        [keys.devices(base), keys.deviceDigests(base), keys.heads(base), keys.tokens(base)],
+        [deviceText(device.platform, device.token), device.deviceId, numberText(maxDevices)]
       ),
-      (reply): Effect.Effect<string | undefined, StorageError> => {
-        if (Array.isArray(reply) && reply[0] === "id" && typeof reply[1] === "string") return Effect.succeed(reply[1])
+      (reply): Effect.Effect<SyncStore.DeviceRegistration | undefined, StorageError> => {
+        if (Array.isArray(reply) && reply[0] === "id" && typeof reply[1] === "string") {
+          return Effect.succeed({ _tag: "Registered", deviceId: reply[1] })
+        }
+        if (Array.isArray(reply) && reply[0] === "limit") return Effect.succeed({ _tag: "LimitExceeded", devices: Number(reply[1]) })
         if (Array.isArray(reply) && reply[0] === "register") return Effect.as(registerIdentity(pool, identity, base), undefined)
         return Effect.fail(corruption(reply) ?? new SyncStore.StorageError({ message: "Unexpected answer of the registerDevice script" }))
       }

@@ -3,7 +3,33 @@
  * (dataset, key) with an index on (dataset, sync count), so a write touches the rows it writes and
  * a read since N the rows changed after N, whatever the size of the dataset.
  */
-export const SCHEMA_VERSION = 1
+export const SCHEMA_VERSION = 2
+
+/**
+ * A device's token is stored once: uniqueness is on the SHA-256 of its platform and token
+ * (`digest`), not on the token itself, which an index would store a second time.
+ */
+const devicesTable = `
+CREATE TABLE IF NOT EXISTS syncalite_devices (
+  pool TEXT NOT NULL,
+  identity TEXT NOT NULL,
+  device_id TEXT NOT NULL,
+  platform TEXT NOT NULL,
+  token TEXT NOT NULL,
+  digest BLOB NOT NULL,
+  PRIMARY KEY (pool, identity, device_id),
+  UNIQUE (pool, identity, digest)
+) WITHOUT ROWID;`
+
+/** Schema 1 kept devices unique on (pool, identity, platform, token): the table is rebuilt with digests. */
+export const migrationFrom1 = {
+  rename: "ALTER TABLE syncalite_devices RENAME TO syncalite_devices_1",
+  create: devicesTable,
+  rows: "SELECT pool, identity, device_id, platform, token FROM syncalite_devices_1",
+  insert: "INSERT INTO syncalite_devices (pool, identity, device_id, platform, token, digest) VALUES (?, ?, ?, ?, ?, ?)",
+  drop: "DROP TABLE syncalite_devices_1",
+  done: "UPDATE syncalite_meta SET value = 2 WHERE name = 'schema'"
+}
 
 export const schema = `
 CREATE TABLE IF NOT EXISTS syncalite_meta (
@@ -49,15 +75,7 @@ CREATE TABLE IF NOT EXISTS syncalite_pools (
   sessions INTEGER NOT NULL DEFAULT 0
 ) WITHOUT ROWID;
 
-CREATE TABLE IF NOT EXISTS syncalite_devices (
-  pool TEXT NOT NULL,
-  identity TEXT NOT NULL,
-  device_id TEXT NOT NULL,
-  platform TEXT NOT NULL,
-  token TEXT NOT NULL,
-  PRIMARY KEY (pool, identity, device_id),
-  UNIQUE (pool, identity, platform, token)
-) WITHOUT ROWID;
+${devicesTable}
 
 CREATE TABLE IF NOT EXISTS syncalite_subscriptions (
   pool TEXT NOT NULL,

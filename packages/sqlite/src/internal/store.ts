@@ -1,6 +1,6 @@
 import type BetterSqlite3 from "better-sqlite3"
 import { Effect, Either } from "effect"
-import { SyncStore } from "@syncalite/core"
+import { Sha256, SyncStore } from "@syncalite/core"
 import {
   corrupt,
   encodeKey,
@@ -20,7 +20,7 @@ import {
 } from "./rows.js"
 import { makeGroupCommit } from "./groupCommit.js"
 import { type KnownDataset, makeKnown } from "./known.js"
-import { SCHEMA_VERSION, schema } from "./schema.js"
+import { migrationFrom1, SCHEMA_VERSION, schema } from "./schema.js"
 
 type Database = BetterSqlite3.Database
 
@@ -48,11 +48,34 @@ export const storageError = (what: string, key: string | undefined, cause: unkno
   })
 }
 
-/** Creates the tables, if they are not there, and checks that this code understands the file. */
+/** The digest a device is unique on: SHA-256 of its platform and token. */
+const deviceDigest = (platform: string, token: string): Buffer => Sha256.hash(`${platform}\n${token}`)
+
+/** Rebuilds the devices table of a schema 1 file with a digest per device. */
+const migrateFrom1 = (db: Database): void => {
+  db.exec(migrationFrom1.rename)
+  db.exec(migrationFrom1.create)
+  const rows = db.prepare<[], { pool: string; identity: string; device_id: string; platform: string; token: string }>(
+    migrationFrom1.rows
+  ).all()
+  const insert = db.prepare(migrationFrom1.insert)
+  for (const row of rows) {
+    insert.run(row.pool, row.identity, row.device_id, row.platform, row.token, deviceDigest(row.platform, row.token))
+  }
+  db.exec(migrationFrom1.drop)
+  db.exec(migrationFrom1.done)
+}
+
+/**
+ * Creates the tables, if they are not there, brings a file of an older schema to this one, and
+ * checks that this code understands the file.
+ */
 export const prepareSchema = (db: Database): void => {
   db.transaction(() => {
     db.exec(schema)
-    const version = db.prepare("SELECT value FROM syncalite_meta WHERE name = 'schema'").pluck().get()
+    const read = db.prepare("SELECT value FROM syncalite_meta WHERE name = 'schema'").pluck()
+    if (read.get() === 1) migrateFrom1(db)
+    const version = read.get()
     if (version !== SCHEMA_VERSION) {
       throw new SyncStore.StorageError({
         message: `SQLite: the file holds syncalite tables of schema ${String(version)}; this version reads schema ${SCHEMA_VERSION}`,
@@ -150,12 +173,11 @@ export const makeSqliteStore = (db: Database, busyTimeout: number): SyncStore.Sy
   }
 
   const device = {
-    byToken: statement<string>(
-      "SELECT device_id FROM syncalite_devices WHERE pool = ? AND identity = ? AND platform = ? AND token = ?"
-    ).pluck(),
+    byDigest: statement<string>("SELECT device_id FROM syncalite_devices WHERE pool = ? AND identity = ? AND digest = ?").pluck(),
+    count: statement<number>("SELECT count(*) FROM syncalite_devices WHERE pool = ? AND identity = ?").pluck(),
     exists: statement("SELECT 1 FROM syncalite_devices WHERE pool = ? AND identity = ? AND device_id = ?").pluck(),
     register: statement(
-      "INSERT OR REPLACE INTO syncalite_devices (pool, identity, device_id, platform, token) VALUES (?, ?, ?, ?, ?)"
+      "INSERT OR REPLACE INTO syncalite_devices (pool, identity, device_id, platform, token, digest) VALUES (?, ?, ?, ?, ?, ?)"
     ),
     subscribe: statement(
       "INSERT OR IGNORE INTO syncalite_subscriptions (pool, identity, dataset, device_id) VALUES (?, ?, ?, ?)"
@@ -163,6 +185,7 @@ export const makeSqliteStore = (db: Database, busyTimeout: number): SyncStore.Sy
     unsubscribe: statement(
       "DELETE FROM syncalite_subscriptions WHERE pool = ? AND identity = ? AND dataset = ? AND device_id = ?"
     ),
+    unsubscribeAll: statement("DELETE FROM syncalite_subscriptions WHERE pool = ? AND identity = ? AND dataset = ?"),
     subscribers: statement<{ readonly device_id: string; readonly platform: string; readonly token: string }>(
       `SELECT d.device_id, d.platform, d.token FROM syncalite_subscriptions s
        JOIN syncalite_devices d ON d.pool = s.pool AND d.identity = s.identity AND d.device_id = s.device_id
@@ -289,6 +312,7 @@ export const makeSqliteStore = (db: Database, busyTimeout: number): SyncStore.Sy
     if (current === undefined || !current.head.exists) return undefined
     head.update.run(...headColumns(SyncStore.deletedHead(current.head, now), sessions, current.id), current.id)
     record.deleteAll.run(current.id)
+    device.unsubscribeAll.run(ref.identityPoolId, ref.identityId, ref.datasetName)
     known.forgetDataset(key)
     known.forgetLiveCount(`${ref.identityPoolId}/${ref.identityId}`)
     return current.head
@@ -334,12 +358,20 @@ export const makeSqliteStore = (db: Database, busyTimeout: number): SyncStore.Sy
     return { _tag: "Written", state: next.right }
   })
 
-  const registerTransaction = db.transaction((identityPoolId: string, identityId: string, candidate: SyncStore.Device) => {
-    const known = device.byToken.get(identityPoolId, identityId, candidate.platform, candidate.token)
-    if (known !== undefined) return known
-    device.register.run(identityPoolId, identityId, candidate.deviceId, candidate.platform, candidate.token)
+  const registerTransaction = db.transaction((
+    identityPoolId: string,
+    identityId: string,
+    candidate: SyncStore.Device,
+    maxDevices: number
+  ): SyncStore.DeviceRegistration => {
+    const digest = deviceDigest(candidate.platform, candidate.token)
+    const known = device.byDigest.get(identityPoolId, identityId, digest)
+    if (known !== undefined) return { _tag: "Registered", deviceId: known }
+    const devices = device.count.get(identityPoolId, identityId)!
+    if (devices >= maxDevices) return { _tag: "LimitExceeded", devices }
+    device.register.run(identityPoolId, identityId, candidate.deviceId, candidate.platform, candidate.token, digest)
     pool.known.run(identityPoolId)
-    return candidate.deviceId
+    return { _tag: "Registered", deviceId: candidate.deviceId }
   })
 
   const subscribeTransaction = db.transaction((ref: SyncStore.DatasetRef, deviceId: string): boolean => {
@@ -434,14 +466,15 @@ export const makeSqliteStore = (db: Database, busyTimeout: number): SyncStore.Sy
             ? Effect.fail(updated.error as E)
             : Effect.die(updated.defect)
       ),
-    registerDevice: (identityPoolId, identityId, candidate) =>
+    registerDevice: (identityPoolId, identityId, candidate, maxDevices) =>
       write(
         "registering a device of",
         `${identityPoolId}/${identityId}`,
         registerTransaction,
         identityPoolId,
         identityId,
-        candidate
+        candidate,
+        maxDevices
       ),
     subscribe: (ref, deviceId) =>
       write("subscribing to", headKey(ref.identityPoolId, ref.identityId, ref.datasetName), subscribeTransaction, ref, deviceId),
