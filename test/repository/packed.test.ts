@@ -2,6 +2,7 @@ import { execFileSync, spawnSync } from "node:child_process"
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
+import { stripVTControlCharacters } from "node:util"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { Services } from "@syncalite/testing"
 import { installProject, type Packed, pack } from "./packed.js"
@@ -74,7 +75,7 @@ describe("each package README's example, pasted into the project", () => {
       ? run(project, [join(project, "node_modules", "vitest", "vitest.mjs"), "run", "--root", project, file])
       : run(project, [file])
     expect(result.status, result.stderr).toBe(0)
-    if (underVitest) expect(result.stdout).toMatch(/Tests\s+\d+ passed/)
+    if (underVitest) expect(stripVTControlCharacters(result.stdout)).toMatch(/Tests\s+\d+ passed/)
     else expect(result.stdout.trim()).not.toBe("")
   })
 })
