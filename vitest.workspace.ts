@@ -20,6 +20,12 @@ const project = (name: string, root: string): TestProjectInlineConfiguration => 
   test: { name, root: source(root), include: ["test/**/*.test.ts"] }
 })
 
+/** Tests of the repository as a whole: its packages as published, and a fresh clone of it. */
+const repository = (name: string, include: string, testTimeout: number): TestProjectInlineConfiguration => ({
+  resolve: { alias },
+  test: { name, root: source("."), include: [include], testTimeout, hookTimeout: testTimeout }
+})
+
 export default [
   project("core", "./packages/core"),
   project("testing", "./packages/testing"),
@@ -31,5 +37,6 @@ export default [
   project("express", "./packages/express"),
   project("koa", "./packages/koa"),
   project("example-express-sqlite", "./examples/express-sqlite"),
-  project("example-koa-redis", "./examples/koa-redis")
+  project("example-koa-redis", "./examples/koa-redis"),
+  repository("repository", "test/repository/*.test.ts", 600_000)
 ]

@@ -3,26 +3,58 @@
  * `npm run bench -- http sqlite` runs only the named sections (core, sqlite, redis, keyv, http); an
  * `http` section may name its servers: `http:standalone,koa`.
  */
+import { parseArgs } from "node:util"
 import { benchCore } from "./core.js"
 import { benchHttp } from "./http.js"
 import { benchStorageKeyv } from "./storage-keyv.js"
 import { benchStorage } from "./storage-sqlite.js"
 import { benchStorageRedis } from "./storage-redis.js"
 
-const sections: ReadonlyArray<readonly [string, (only?: ReadonlyArray<string>) => Promise<void>]> = [
+const sections: ReadonlyArray<readonly [string, (only?: ReadonlyArray<string>) => Promise<void>, ReadonlyArray<string>?]> = [
   ["core", benchCore],
   ["sqlite", benchStorage],
   ["redis", benchStorageRedis],
   ["keyv", benchStorageKeyv],
-  ["http", benchHttp]
+  ["http", benchHttp, ["standalone", "koa", "express"]]
 ]
-const asked = new Map(process.argv.slice(2).map((arg) => {
-  const [name, only] = arg.split(":") as [string, string | undefined]
-  return [name, only?.split(",")] as const
-}))
-for (const name of asked.keys()) {
-  if (!sections.some(([known]) => known === name)) throw new Error(`no benchmark section ${name}; there are ${sections.map(([known]) => known).join(", ")}`)
+const usage = `usage: npm run bench [-- <section>[:<server>,…] …]
+
+Prints every figure beside the baselines it is compared with, measured in the same run.
+  sections  ${sections.map(([known]) => known).join(", ")} (all when none is named)
+  servers   of the http section: ${sections.find(([name]) => name === "http")![2]!.join(", ")} (http:koa,express)
+Redis figures need a Redis at REDIS_URL (redis://127.0.0.1:6379); without one they are skipped.`
+
+/** The sections asked for, with the parts each names; exits with the usage on a bad argument. */
+const parseArguments = (args: ReadonlyArray<string>): Map<string, ReadonlyArray<string> | undefined> => {
+  const fail = (message: string): never => {
+    console.error(`bench: ${message}\n\n${usage}`)
+    process.exit(2)
+  }
+  const parse = () => parseArgs({ args: [...args], options: { help: { type: "boolean", short: "h" } }, allowPositionals: true })
+  let parsed: ReturnType<typeof parse>
+  try {
+    parsed = parse()
+  } catch (error) {
+    return fail((error as Error).message)
+  }
+  if (parsed.values.help) {
+    console.log(usage)
+    process.exit(0)
+  }
+  const asked = new Map(parsed.positionals.map((arg) => {
+    const [name, only] = arg.split(":") as [string, string | undefined]
+    return [name, only?.split(",")] as const
+  }))
+  for (const [name, only] of asked) {
+    const section = sections.find(([known]) => known === name)
+    if (section === undefined) fail(`no benchmark section "${name}"`)
+    const unknown = only?.find((part) => !section![2]?.includes(part))
+    if (unknown !== undefined) fail(`the ${name} section has no part "${unknown}"`)
+  }
+  return asked
 }
+
+const asked = parseArguments(process.argv.slice(2))
 
 console.log(`syncalite benchmarks — node ${process.version}, ${new Date().toISOString()}`)
 for (const [name, run] of sections) {

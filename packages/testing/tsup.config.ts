@@ -3,7 +3,7 @@ import { options } from "../../tsup.base.js"
 
 export default defineConfig({
   ...options,
-  external: ["vitest", "effect", "@syncalite/core", "@syncalite/http", "@aws-sdk/client-cognito-sync", "aws-sdk", "amazon-cognito-js", "fast-check"],
-  // import.meta.url (createRequire) in the CommonJS build
-  shims: true
+  // ESM only, as vitest is: the suites declare their tests when imported
+  format: ["esm"],
+  external: ["vitest", "effect", "@syncalite/core", "@syncalite/http", "@aws-sdk/client-cognito-sync", "aws-sdk", "amazon-cognito-js", "fast-check"]
 })

@@ -1,17 +1,20 @@
 /**
  * Writes `src/internal/routes.ts` from the Cognito Sync API model, which lives outside the
- * repository (`../shared/api`): the route table is generated once and committed, so that nothing
- * reads the model at run time.
+ * repository (`../shared/api`): the route table is generated once and committed, so that neither
+ * the build nor the tests read the model.
  *
- *   npm run generate --workspace packages/http
- *
- * A test regenerates the table in memory and compares it with the committed file.
+ *   npm run generate               writes the table
+ *   npm run generate -- --check    prints how the committed table differs from the model's, and
+ *                                  exits with 1 when it does (CI runs it where the model is)
  */
-import { readFileSync, writeFileSync } from "node:fs"
+import { existsSync, readFileSync, writeFileSync } from "node:fs"
+import { relative } from "node:path"
+import { createTwoFilesPatch } from "diff"
 import { fileURLToPath, pathToFileURL } from "node:url"
 
-/** The model file beside the repository. */
-export const modelPath = fileURLToPath(new URL("../../../../shared/api/cognito-sync-2014-06-30.model.json", import.meta.url))
+/** The model file beside the repository, or where `SYNCALITE_API_MODEL` says. */
+export const modelPath = process.env.SYNCALITE_API_MODEL ||
+  fileURLToPath(new URL("../../../../shared/api/cognito-sync-2014-06-30.model.json", import.meta.url))
 
 /** The generated file. */
 export const routesPath = fileURLToPath(new URL("../src/internal/routes.ts", import.meta.url))
@@ -117,7 +120,36 @@ export const renderRoutes = (model: Model): string => {
 
 export const readModel = (): Model => JSON.parse(readFileSync(modelPath, "utf8")) as Model
 
-if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
-  writeFileSync(routesPath, renderRoutes(readModel()))
-  console.log(`wrote ${routesPath}`)
+/** A unified diff from the committed table to the one the model gives; empty when they agree. */
+export const routesDiff = (committed: string, generated: string): string => {
+  if (committed === generated) return ""
+  const name = relative(process.cwd(), routesPath)
+  return createTwoFilesPatch(`${name} (committed)`, `${name} (generated)`, committed, generated)
 }
+
+const main = (args: ReadonlyArray<string>): number => {
+  const unknown = args.filter((arg) => arg !== "--check")
+  if (unknown.length > 0) {
+    console.error(`generate: unknown argument ${unknown[0]}; usage: npm run generate [-- --check]`)
+    return 2
+  }
+  if (!existsSync(modelPath)) {
+    console.error(`generate: no API model at ${modelPath}; the committed route table stays as it is`)
+    return 2
+  }
+  const generated = renderRoutes(readModel())
+  if (!args.includes("--check")) {
+    writeFileSync(routesPath, generated)
+    console.log(`wrote ${routesPath}`)
+    return 0
+  }
+  const diff = routesDiff(readFileSync(routesPath, "utf8"), generated)
+  if (diff === "") {
+    console.log(`${routesPath} is what the model gives`)
+    return 0
+  }
+  console.error(`${diff}\nthe committed route table is not what the model gives: run \`npm run generate\` and commit it`)
+  return 1
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) process.exitCode = main(process.argv.slice(2))

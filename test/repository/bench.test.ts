@@ -1,0 +1,30 @@
+import { spawnSync } from "node:child_process"
+import { describe, expect, it } from "vitest"
+import { childEnv, root } from "./workspace.js"
+
+const bench = (...args: ReadonlyArray<string>) =>
+  spawnSync(process.execPath, ["--import", "tsx", "bench/index.ts", ...args], { cwd: root, env: childEnv(), encoding: "utf8", timeout: 60_000 })
+
+describe("npm run bench -- <arguments>", () => {
+  it("prints its usage for --help, and measures nothing", () => {
+    const { status, stdout, stderr } = bench("--help")
+    expect(status).toBe(0)
+    expect(stdout).toMatch(/^usage: npm run bench/)
+    expect(stdout).toContain("core, sqlite, redis, keyv, http")
+    expect(stdout).not.toContain("syncalite benchmarks")
+    expect(stderr).toBe("")
+  })
+
+  it.each([
+    [["--frob"], "Unknown option '--frob'"],
+    [["sqlite", "nope"], 'no benchmark section "nope"'],
+    [["http:nginx"], 'the http section has no part "nginx"']
+  ])("refuses %j with what is wrong and the usage, without a stack trace", (args, message) => {
+    const { status, stdout, stderr } = bench(...args)
+    expect(status).toBe(2)
+    expect(stdout).toBe("")
+    expect(stderr.split("\n")[0]).toContain(message)
+    expect(stderr).toContain("usage: npm run bench")
+    expect(stderr).not.toMatch(/^\s+at /m)
+  })
+})
