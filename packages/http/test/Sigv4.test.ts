@@ -2,7 +2,8 @@ import { createHash } from "node:crypto"
 import { Hash } from "@smithy/hash-node"
 import { SignatureV4 } from "@smithy/signature-v4"
 import { describe, expect, it } from "vitest"
-import { issueIdentityCredentials, Sigv4 } from "@syncalite/http"
+import { createCognitoSync } from "@syncalite/core"
+import { Handler, issueIdentityCredentials, Sigv4 } from "@syncalite/http"
 
 const developer = { accessKeyId: "AKIDEXAMPLE", secretAccessKey: "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY" }
 const secret = "identity secret, 16+ characters"
@@ -128,5 +129,41 @@ describe("Sigv4.verifier", () => {
       expect(await verify({ ...request, headers: { ...request.headers, authorization: broken } })).toBeUndefined()
     }
     expect(await verify({ ...request, headers: { ...request.headers, "x-amz-date": "20250631T120000Z" } })).toBeUndefined()
+  })
+
+  it("verifies a presigned request only when asked, from 15 minutes before its date until it expires", async () => {
+    const signer = new SignatureV4({ service: "cognito-sync", region: "us-east-1", credentials: developer, sha256: Hash.bind(null, "sha256") })
+    const presigned = await signer.presign(
+      { method: "GET", protocol: "http:", hostname: "127.0.0.1", port: 8080, path, query: { lastSyncCount: "0" }, headers: { host: "127.0.0.1:8080" } },
+      { signingDate: new Date(now), expiresIn: 600 }
+    )
+    const search = new URLSearchParams(presigned.query as { [name: string]: string }).toString().replaceAll("+", "%20")
+    const request = { method: "GET", url: `${path}?${search}`, headers: { host: "127.0.0.1:8080" }, body: Buffer.alloc(0) }
+    const at = (time: number) => Sigv4.verifier({ developers: [developer], now: () => time })
+    expect(await verify(request, { presigned: true })).toBeDefined()
+    expect(await verify(request)).toBeUndefined()
+    expect(await at(now - 14 * 60_000)(request, { presigned: true })).toBeDefined()
+    expect(await at(now - 16 * 60_000)(request, { presigned: true })).toBeUndefined()
+    expect(await at(now + 600_000)(request, { presigned: true })).toBeDefined()
+    expect(await at(now + 600_001)(request, { presigned: true })).toBeUndefined()
+  })
+
+  it("answers a presigned request 403 on every route of the handler, which accepts none yet", async () => {
+    const sync = createCognitoSync({ tokenSecret: "sigv4 test secret 0123456" })
+    try {
+      const handler = Handler.make({ sync, developers: [developer], now: () => now })
+      const signer = new SignatureV4({ service: "cognito-sync", region: "us-east-1", credentials: developer, sha256: Hash.bind(null, "sha256") })
+      const records = "/identitypools/us-east-1%3Aabc/identities/us-east-1%3A01/datasets/settings/records"
+      const request = { method: "GET", protocol: "http:", hostname: "127.0.0.1", port: 8080, path: records, query: {}, headers: { host: "127.0.0.1:8080" } }
+      const signed = await signer.sign(request, { signingDate: new Date(now) })
+      const headers = Object.fromEntries(Object.entries(signed.headers).map(([name, value]) => [name.toLowerCase(), value]))
+      expect((await handler.handle({ method: "GET", url: records, headers })).status).toBe(200)
+      const presigned = await signer.presign(request, { signingDate: new Date(now) })
+      const search = new URLSearchParams(presigned.query as { [name: string]: string }).toString()
+      const answer = await handler.handle({ method: "GET", url: `${records}?${search}`, headers: { host: "127.0.0.1:8080" } })
+      expect({ status: answer.status, type: answer.headers["x-amzn-ErrorType"] }).toEqual({ status: 403, type: "NotAuthorizedException" })
+    } finally {
+      await sync.close()
+    }
   })
 })

@@ -14,7 +14,8 @@ export interface ReceivedHeaders {
 }
 
 const unreserved = /^[A-Za-z0-9\-._~]*$/
-const unreservedPath = /^[A-Za-z0-9\-._~/]*$/
+/** a path of unreserved characters and percent signs: encoded once more, only its `%` change */
+const percentEncodedPath = /^[A-Za-z0-9\-._~/%]*$/
 const reservedByRfc3986 = /[!'()*]/g
 
 const hexEncode = (c: string) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`
@@ -38,8 +39,8 @@ export const canonicalPath = (path: string): string => {
     }
     normalized = `/${segments.join("/")}${segments.length > 0 && path.endsWith("/") ? "/" : ""}`
   }
-  return unreservedPath.test(normalized)
-    ? normalized
+  return percentEncodedPath.test(normalized)
+    ? normalized.replaceAll("%", "%25")
     : encodeURIComponent(normalized).replace(reservedByRfc3986, hexEncode).replace(/%2F/g, "/")
 }
 

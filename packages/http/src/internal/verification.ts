@@ -136,6 +136,9 @@ const signingKeys = (service: string) => {
 export const verification = <A>(options: VerificationOptions<A>): Verify<A> => {
   const { service, regions, skewMillis, now, holderOf } = options
   const macOf = signingKeys(service)
+  // a client signs request after request with the same header list, many in the same second
+  const lastList = { text: "", names: undefined as ReadonlyArray<string> | undefined }
+  const lastDate = { text: "", time: undefined as number | undefined }
 
   const scopeOf = (credential: string): readonly [string, string, string] | undefined => {
     const scope = credential.split("/")
@@ -210,14 +213,22 @@ export const verification = <A>(options: VerificationOptions<A>): Verify<A> => {
       : undefined
     if (claim === undefined) return undefined
 
-    const signingTime = parseDate(claim.amzDate)
+    if (lastDate.text !== claim.amzDate) {
+      lastDate.text = claim.amzDate
+      lastDate.time = parseDate(claim.amzDate)
+    }
+    const signingTime = lastDate.time
     const time = now()
     if (signingTime === undefined || claim.amzDate.slice(0, 8) !== claim.day) return undefined
     if (claim.expires === undefined ? Math.abs(time - signingTime) > skewMillis : time < signingTime - skewMillis || time > signingTime + claim.expires * 1000) {
       return undefined
     }
 
-    const signedHeaders = signedHeaderNames(claim.signedHeaderList)
+    if (lastList.text !== claim.signedHeaderList) {
+      lastList.text = claim.signedHeaderList
+      lastList.names = signedHeaderNames(claim.signedHeaderList)
+    }
+    const signedHeaders = lastList.names
     if (signedHeaders === undefined || !signedHeaders.includes("host")) return undefined
     if (claim.expires === undefined) {
       // the date and the session token travel as headers: both must be signed
