@@ -4,7 +4,8 @@
  * never throws: every failure is an AWS-shaped JSON error (`x-amzn-ErrorType`, `__type`,
  * `message`, the model's status), and every response carries an `x-amzn-RequestId`.
  *
- * A request goes through: with `cors`, the answer to a browser's preflight (204); the route
+ * A request goes through: a header that must come once and came twice (400
+ * `InvalidParameterException`); with `cors`, the answer to a browser's preflight (204); the route
  * (404 `UnknownOperationException`, 405 `MethodNotAllowedException`), the body up to
  * `maxBodyBytes` (413 `RequestEntityTooLargeException`), authentication (403
  * `NotAuthorizedException`), decoding (400 `InvalidParameterException`), then the operation,
@@ -33,6 +34,7 @@ import type { CognitoSyncClient } from "@syncalite/core"
 import * as Cors from "./Cors.js"
 import { type BodySource, readBody, TOO_LARGE, UNREADABLE } from "./internal/body.js"
 import { exceededInValue } from "./internal/jsonBounds.js"
+import { repeatedHeader } from "./internal/repeatedHeaders.js"
 import {
   DecodeError,
   decodeInput,
@@ -68,6 +70,8 @@ export interface HttpRequest {
   /** the path and query exactly as the client sent them, mount path included: what is signed; `url` by default */
   readonly originalUrl?: string
   readonly headers: HttpHeaders
+  /** the headers as received, names and values in turn (Node's `rawHeaders`): a repeated `Host`, `Authorization`, `X-Amz-Date`, `X-Amz-Security-Token` or `Content-Length` is refused */
+  readonly rawHeaders?: ReadonlyArray<string>
   /** the raw body: bytes, a string, or a stream (a Node `IncomingMessage`) read up to the limit */
   readonly body?: BodySource
   /** a JSON body the application already parsed, when its raw bytes are gone */
@@ -230,6 +234,10 @@ export const make = (options: HandlerOptions): Handler => {
   }
 
   const respond = async (request: HttpRequest, headers: HttpHeaders, requestId: string): Promise<HttpResponse> => {
+    const repeated = request.rawHeaders === undefined ? undefined : repeatedHeader(request.rawHeaders)
+    if (repeated !== undefined) {
+      return encodeError(new DecodeError(`The request repeats the ${repeated} header, which it may carry once only`), requestId)
+    }
     const method = request.method.toUpperCase()
     const url = request.url
     const question = url.indexOf("?")

@@ -4,8 +4,11 @@
  *
  * @since 0.1.0
  */
-import type { IncomingMessage, ServerResponse } from "node:http"
+import { randomUUID } from "node:crypto"
+import { type IncomingMessage, type Server, type ServerResponse, STATUS_CODES } from "node:http"
+import type { Duplex } from "node:stream"
 import type { HttpRequest, HttpResponse } from "./Handler.js"
+import { encodeError, type WireError } from "./Protocol.js"
 
 /**
  * @since 0.1.0
@@ -37,6 +40,7 @@ export const toRequest = (req: IncomingMessage, parts: RequestParts = {}): HttpR
     url,
     originalUrl: parts.originalUrl ?? req.url ?? url,
     headers: req.headers,
+    rawHeaders: req.rawHeaders,
     native: parts.native ?? req
   }
   const raw = parts.rawBody ?? parts.body
@@ -65,3 +69,48 @@ const write = (res: ServerResponse, response: HttpResponse): void => {
 export const writeResponse = (res: ServerResponse, response: HttpResponse): void => {
   setImmediate(write, res, response)
 }
+
+/** What Node's parser refused, as the protocol answers it. */
+const refusalOf = (code: string | undefined): WireError => {
+  switch (code) {
+    case "HPE_HEADER_OVERFLOW":
+      return { name: "RequestHeaderFieldsTooLargeException", status: 431, message: "The request line and headers are larger than the server reads" }
+    case "ERR_HTTP_REQUEST_TIMEOUT":
+      return { name: "RequestTimeoutException", status: 408, message: "The request did not arrive in time" }
+    default:
+      return { name: "InvalidParameterException", status: 400, message: `The request is not valid HTTP/1.1 (${code ?? "unreadable"})` }
+  }
+}
+
+/**
+ * Answers what Node's own parser refuses (the server's `clientError`: headers or a URL too
+ * large, an unknown method, `Content-Length` with `Transfer-Encoding`, a bad chunk) as every
+ * other error is answered, with `x-amzn-ErrorType`, a JSON `__type` and `message` and a request
+ * id, while a response can still be written; then closes the connection, since what follows on
+ * it cannot be read.
+ *
+ * @since 0.1.0
+ * @category listeners
+ */
+export const answerClientError = (error: Error & { readonly code?: string }, socket: Duplex): void => {
+  const pending = (socket as { _httpMessage?: { headersSent?: boolean } })._httpMessage
+  if (error.code === "ECONNRESET" || !socket.writable || pending?.headersSent === true) {
+    socket.destroy()
+    return
+  }
+  const response = encodeError(refusalOf(error.code), randomUUID())
+  const head = Object.entries({ ...response.headers, "content-length": String(Buffer.byteLength(response.body)), connection: "close" })
+    .map(([name, value]) => `${name}: ${value}\r\n`)
+    .join("")
+  // closed once written, rather than left half-open for a client that keeps sending
+  socket.end(`HTTP/1.1 ${response.status} ${STATUS_CODES[response.status]}\r\n${head}\r\n${response.body}`, () => socket.destroy())
+}
+
+/**
+ * Makes a server answer its client errors with `answerClientError`: what the standalone server
+ * does, and what an application serving the Express or Koa binding calls on its own server.
+ *
+ * @since 0.1.0
+ * @category listeners
+ */
+export const answerClientErrors = <S extends Server>(server: S): S => server.on("clientError", answerClientError)

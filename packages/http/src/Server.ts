@@ -73,14 +73,15 @@ export const listener = (handler: Handler.Handler, options: { readonly prefix?: 
 }
 
 /**
- * A `node:http` server answering the Cognito Sync API; closing it releases the handler.
+ * A `node:http` server answering the Cognito Sync API, its client errors included (see
+ * `NodeHttp.answerClientError`); closing it releases the handler.
  *
  * @since 0.1.0
  * @category constructors
  */
 export const createServer = (options: ServerOptions): http.Server => {
   const handler = Handler.make(options)
-  const server = http.createServer(listener(handler, options))
+  const server = NodeHttp.answerClientErrors(http.createServer(listener(handler, options)))
   server.on("close", () => {
     handler.dispose().catch(() => undefined)
   })

@@ -34,9 +34,9 @@ import { randomBytes, randomUUID } from "node:crypto"
 import * as http from "node:http"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { CognitoSyncPromise, createCognitoSync } from "@syncalite/core"
-import { type Handler, IdentityCredentials } from "@syncalite/http"
+import { type Handler, IdentityCredentials, NodeHttp } from "@syncalite/http"
 import { loadV3, type ManagedDataset, syncManagerDevice, type V3Module, v3Client } from "./internal/clients.js"
-import { type Credentials, label, type RawRequest, type RawResponse, send } from "./internal/wire.js"
+import { type Credentials, label, type RawRequest, type RawResponse, requestBytes, send, sendBytes } from "./internal/wire.js"
 
 /**
  * The options a binding's middleware is made with (everything but an `authenticate` hook).
@@ -73,13 +73,14 @@ export interface Options {
 
 /**
  * Serves a request listener (an Express app, `koa.callback()`) or a server (`createServer(...)`)
- * on 127.0.0.1 at an ephemeral port; `close` closes the server and its connections.
+ * on 127.0.0.1 at an ephemeral port; `close` closes the server and its connections. A server
+ * made here answers its client errors as an application should (`NodeHttp.answerClientErrors`).
  *
  * @since 0.1.0
  * @category constructors
  */
 export const serve = async (listener: http.RequestListener | http.Server, prefix = ""): Promise<Target> => {
-  const server = listener instanceof http.Server ? listener : http.createServer(listener)
+  const server = listener instanceof http.Server ? listener : NodeHttp.answerClientErrors(http.createServer(listener))
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve))
   const { port } = server.address() as { port: number }
   return {
@@ -645,6 +646,38 @@ const contract = (context: () => { fixture: Fixture; v3: V3Module }, timeout: nu
         const response = await send(context().fixture.target.endpoint, testCase.request())
         expectAwsError(response, testCase.status, testCase.type)
         testCase.check?.(response)
+        await unchanged()
+      }, timeout)
+    }
+
+    interface RawCase {
+      readonly name: string
+      readonly status: number
+      readonly type: string
+      readonly bytes: (endpoint: string) => string
+    }
+    const write = (): RawRequest => ({ method: "POST", path: victim.path, body: update(patch), credentials: victim.credentials })
+    const copyOf = (name: string) => (headers: { readonly [name: string]: string }) =>
+      Object.entries(headers).filter(([given]) => given.toLowerCase() === name)
+    const rawCases: ReadonlyArray<RawCase> = [
+      { name: "headers over 16 KB", status: 431, type: "RequestHeaderFieldsTooLargeException", bytes: (endpoint) => requestBytes(endpoint, write(), () => [["X-Padding", "x".repeat(20_000)]]) },
+      { name: "a URL over 16 KB", status: 431, type: "RequestHeaderFieldsTooLargeException", bytes: (endpoint) => requestBytes(endpoint, { method: "GET", path: `${victim.path}/records?nextToken=${"x".repeat(20_000)}`, credentials: victim.credentials }) },
+      { name: "an unknown method", status: 400, type: "InvalidParameterException", bytes: (endpoint) => requestBytes(endpoint, { ...write(), method: "FROBNICATE" }) },
+      { name: "Content-Length with Transfer-Encoding", status: 400, type: "InvalidParameterException", bytes: (endpoint) => requestBytes(endpoint, write(), () => [["Transfer-Encoding", "chunked"]]) },
+      { name: "a chunk that is not a chunk", status: 400, type: "InvalidParameterException", bytes: (endpoint) => requestBytes(endpoint, { ...write(), chunked: true }, () => [["Transfer-Encoding", "chunked"]]) },
+      ...["host", "authorization", "x-amz-date", "x-amz-security-token", "content-length"].map((name): RawCase => ({
+        name: `a signed write repeating its ${name} header, the copy identical`,
+        status: 400,
+        type: "InvalidParameterException",
+        bytes: (endpoint) => requestBytes(endpoint, write(), copyOf(name))
+      }))
+    ]
+
+    for (const testCase of rawCases) {
+      it(`raw: ${testCase.name}: ${testCase.status} ${testCase.type}, the connection closed, data unchanged`, async () => {
+        const response = await sendBytes(context().fixture.target.endpoint, testCase.bytes(context().fixture.target.endpoint))
+        expectAwsError(response, testCase.status, testCase.type)
+        expect(response.closed).toBe(true)
         await unchanged()
       }, timeout)
     }

@@ -5,6 +5,7 @@
  */
 import { createHash } from "node:crypto"
 import * as http from "node:http"
+import * as net from "node:net"
 import { createRequire } from "node:module"
 
 export interface Credentials {
@@ -66,8 +67,18 @@ const sign = (
   Object.assign(request.headers, signable.headers)
 }
 
-/** Sends one request to an endpoint (`http://host:port/prefix`). */
-export const send = (endpointUrl: string, raw: RawRequest): Promise<RawResponse> => {
+const responseOf = (status: number, headers: http.IncomingHttpHeaders, text: string): RawResponse => {
+  let json: unknown
+  try {
+    json = JSON.parse(text)
+  } catch {
+    json = undefined
+  }
+  return { status, headers, text, json }
+}
+
+/** A request as it goes on the wire: prefixed, with its default headers, signed, then tampered with. */
+export const prepare = (endpointUrl: string, raw: RawRequest) => {
   const endpoint = new URL(endpointUrl)
   const prefix = endpoint.pathname.replace(/\/+$/, "")
   const body = raw.body ?? ""
@@ -89,6 +100,12 @@ export const send = (endpointUrl: string, raw: RawRequest): Promise<RawResponse>
     // a changed body keeps a truthful length: the signature is what must catch it
     if (request.headers["Content-Length"] !== undefined) request.headers["Content-Length"] = String(Buffer.byteLength(request.body))
   }
+  return { endpoint, request }
+}
+
+/** Sends one request to an endpoint (`http://host:port/prefix`). */
+export const send = (endpointUrl: string, raw: RawRequest): Promise<RawResponse> => {
+  const { endpoint, request } = prepare(endpointUrl, raw)
   return new Promise((resolve, reject) => {
     const req = http.request({
       agent,
@@ -103,14 +120,7 @@ export const send = (endpointUrl: string, raw: RawRequest): Promise<RawResponse>
       res.on("data", (chunk: Buffer) => chunks.push(chunk))
       res.on("error", reject)
       res.on("end", () => {
-        const text = Buffer.concat(chunks).toString("utf8")
-        let json: unknown
-        try {
-          json = JSON.parse(text)
-        } catch {
-          json = undefined
-        }
-        resolve({ status: res.statusCode ?? 0, headers: res.headers, text, json })
+        resolve(responseOf(res.statusCode ?? 0, res.headers, Buffer.concat(chunks).toString("utf8")))
       })
     })
     req.on("timeout", () => req.destroy(new Error(`no answer to ${request.method} ${request.path} within 10 s`)))
@@ -127,3 +137,47 @@ export const send = (endpointUrl: string, raw: RawRequest): Promise<RawResponse>
 
 /** Percent-encodes a path label as the clients do (`:` becomes `%3A`). */
 export const label = (value: string): string => encodeURIComponent(value)
+
+/**
+ * Writes bytes as they are to an endpoint's port, and reads the one response that comes back
+ * until the server closes the connection (`closed`), or 5 s pass.
+ */
+export const sendBytes = (endpointUrl: string, bytes: string | Buffer): Promise<RawResponse & { readonly closed: boolean }> => {
+  const endpoint = new URL(endpointUrl)
+  return new Promise((resolve, reject) => {
+    const socket = net.connect(Number(endpoint.port), endpoint.hostname)
+    const chunks: Array<Buffer> = []
+    let closed = false
+    const timer = setTimeout(() => socket.destroy(), 5_000)
+    socket.on("data", (chunk: Buffer) => chunks.push(chunk))
+    // a server that answers before it read everything may reset the connection behind its answer
+    socket.on("error", () => undefined)
+    socket.on("end", () => void (closed = true))
+    socket.on("close", () => {
+      clearTimeout(timer)
+      const text = Buffer.concat(chunks).toString("latin1")
+      const split = text.indexOf("\r\n\r\n")
+      if (split < 0) return reject(new Error(`no response to the raw request, got ${JSON.stringify(text.slice(0, 200))}`))
+      const [statusLine, ...lines] = text.slice(0, split).split("\r\n")
+      const headers: http.IncomingHttpHeaders = {}
+      for (const line of lines) {
+        const colon = line.indexOf(":")
+        headers[line.slice(0, colon).trim().toLowerCase()] = line.slice(colon + 1).trim()
+      }
+      const status = Number(statusLine!.split(" ")[1])
+      resolve({ ...responseOf(status, headers, Buffer.from(text.slice(split + 4), "latin1").toString("utf8")), closed })
+    })
+    socket.write(bytes)
+  })
+}
+
+/** The bytes of a prepared request, with extra header lines (made from its own) after its own. */
+export const requestBytes = (
+  endpointUrl: string,
+  raw: RawRequest,
+  extra: (headers: { readonly [name: string]: string }) => ReadonlyArray<readonly [string, string]> = () => []
+): string => {
+  const { request } = prepare(endpointUrl, raw)
+  const lines = [...Object.entries(request.headers), ...extra(request.headers)].map(([name, value]) => `${name}: ${value}\r\n`).join("")
+  return `${request.method} ${request.path} HTTP/1.1\r\n${lines}Connection: close\r\n\r\n${request.body.toString()}`
+}
