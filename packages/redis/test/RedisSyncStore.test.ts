@@ -38,6 +38,19 @@ const commitOf = (ref: SyncStore.DatasetRef, key: string, syncCount: number, val
   limits
 })
 
+/** Runs `body` with a store under a prefix of its own and a raw client, closing both after. */
+const withCase = async (body: (store: RedisSyncStore.RedisSyncStoreShape, raw: RawClient, prefix: string) => Promise<void>) => {
+  const prefix = casePrefix()
+  const { close, store } = await open({ redis: redis.url, prefix })
+  const raw = await rawClient(redis.url)
+  try {
+    await body(store, raw, prefix)
+  } finally {
+    raw.destroy()
+    await close()
+  }
+}
+
 const isOpen = (client: unknown) => (client as { isOpen: boolean }).isOpen
 
 describe.skipIf(!redis.available)("RedisSyncStore", () => {
@@ -125,11 +138,8 @@ describe.skipIf(!redis.available)("RedisSyncStore", () => {
   })
 
   describe("layout", () => {
-    it("every key of an identity carries its hash tag; pool figures are spread over shards", async () => {
-      const prefix = casePrefix()
-      const { close, store } = await open({ redis: redis.url, prefix })
-      const raw = await rawClient(redis.url)
-      try {
+    it("every key of an identity carries its hash tag; pool figures are spread over shards", () =>
+      withCase(async (store, raw, prefix) => {
         const pool = newId()
         const identity = newId()
         const ref = (datasetName: string) => ({ identityPoolId: pool, identityId: identity, datasetName })
@@ -155,11 +165,36 @@ describe.skipIf(!redis.available)("RedisSyncStore", () => {
         expect(keys).toContain(`${prefix}:pools`)
         expect(keys).toContain(`${prefix}:pool:{${pool}}`)
         expect((await Effect.runPromise(store.poolUsage(pool)))?.syncSessionsCount).toBe(64)
-      } finally {
-        raw.destroy()
-        await close()
-      }
-    })
+      }))
+
+    it("a device's token is stored once: the index of tokens holds its digest; an index of the older layout is read and emptied", () =>
+      withCase(async (store, raw, prefix) => {
+        const pool = newId()
+        const identity = newId()
+        const token = "t".repeat(4096)
+        const register = (deviceId: string, token: string) =>
+          Effect.runPromise(store.registerDevice(pool, identity, { deviceId, platform: "GCM", token }, 20))
+        expect(await register("d1", token)).toEqual({ _tag: "Registered", deviceId: "d1" })
+        const keys = await keysUnder(raw, prefix)
+        const devices = keys.find((key) => key.endsWith(":devices"))!
+        const base = devices.slice(0, -":devices".length)
+        const digests = await raw.hGetAll(`${base}:digests`)
+        expect(Object.values(digests)).toEqual(["d1"])
+        for (const field of Object.keys(digests)) expect(field).toMatch(/^[0-9a-f]{40}$/)
+        // the token is in the devices hash only
+        for (const key of keys.filter((key) => key !== devices)) {
+          const type = await raw.type(key)
+          const text = type === "hash" ? JSON.stringify(await raw.hGetAll(key)) : type === "string" ? String(await raw.get(key)) : ""
+          expect(text.includes(token), key).toBe(false)
+        }
+        // a device of the older layout, indexed by its whole [platform, token]
+        await raw.hSet(devices, "old", JSON.stringify(["GCM", "legacy"]))
+        await raw.hSet(`${base}:tokens`, JSON.stringify(["GCM", "legacy"]), "old")
+        expect(await register("d2", "legacy")).toEqual({ _tag: "Registered", deviceId: "old" })
+        expect(await raw.exists(`${base}:tokens`)).toBe(0)
+        expect(Object.values(await raw.hGetAll(`${base}:digests`)).sort()).toEqual(["d1", "old"])
+        expect(await register("d3", "legacy")).toEqual({ _tag: "Registered", deviceId: "old" })
+      }))
 
     it("ids holding braces, bars and percent signs still make one tag per identity and distinct keys", async () => {
       const prefix = casePrefix()

@@ -322,6 +322,50 @@ describe("bad data in the file", () => {
     db.close()
   })
 
+  it("a device's token is in no index: uniqueness is on its digest", async () => {
+    const path = file("digest")
+    await Effect.runPromise(Effect.scoped(SqliteSyncStore.make(path)))
+    const db = new Database(path, { readonly: true })
+    const indexes = db.prepare<[], { name: string }>("SELECT name FROM pragma_index_list('syncalite_devices')").all()
+    const indexed = indexes.map(({ name }) =>
+      db.prepare<[string], { name: string }>("SELECT name FROM pragma_index_info(?)").all(name).map((column) => column.name)
+    )
+    db.close()
+    expect(indexed).toContainEqual(["pool", "identity", "digest"])
+    for (const columns of indexed) expect(columns).not.toContain("token")
+  })
+
+  it("a file of schema 1 is brought to schema 2: its devices keep their ids, and their tokens answer them", async () => {
+    const path = file("schema1")
+    await Effect.runPromise(Effect.scoped(SqliteSyncStore.make(path)))
+    const db = new Database(path)
+    db.exec(`DROP TABLE syncalite_devices;
+      CREATE TABLE syncalite_devices (
+        pool TEXT NOT NULL, identity TEXT NOT NULL, device_id TEXT NOT NULL, platform TEXT NOT NULL, token TEXT NOT NULL,
+        PRIMARY KEY (pool, identity, device_id), UNIQUE (pool, identity, platform, token)
+      ) WITHOUT ROWID;
+      UPDATE syncalite_meta SET value = 1 WHERE name = 'schema';`)
+    const insert = db.prepare("INSERT INTO syncalite_devices VALUES (?, ?, ?, ?, ?)")
+    insert.run("us-east-1:aa", "us-east-1:bb", "old-1", "GCM", "token-1")
+    insert.run("us-east-1:aa", "us-east-1:bb", "old-2", "APNS", "token-1")
+    db.close()
+    const answers = await Effect.runPromise(Effect.scoped(Effect.gen(function*() {
+      const store = yield* SqliteSyncStore.make(path)
+      const register = (deviceId: string, platform: string, token: string) =>
+        store.registerDevice("us-east-1:aa", "us-east-1:bb", { deviceId, platform, token }, 20)
+      return [yield* register("new-1", "GCM", "token-1"), yield* register("new-2", "APNS", "token-1"), yield* register("new-3", "GCM", "token-2")]
+    })))
+    expect(answers).toEqual([
+      { _tag: "Registered", deviceId: "old-1" },
+      { _tag: "Registered", deviceId: "old-2" },
+      { _tag: "Registered", deviceId: "new-3" }
+    ])
+    const after = new Database(path, { readonly: true })
+    expect(after.prepare("SELECT value FROM syncalite_meta WHERE name = 'schema'").pluck().get()).toBe(2)
+    expect(after.prepare("SELECT count(*) FROM sqlite_master WHERE name = 'syncalite_devices_1'").pluck().get()).toBe(0)
+    after.close()
+  })
+
   it("a file written by a newer schema is refused when opened, never misread", async () => {
     const path = file("newer")
     await Effect.runPromise(Effect.scoped(SqliteSyncStore.make(path)))
