@@ -196,6 +196,48 @@ describe.skipIf(!redis.available)("RedisSyncStore", () => {
         expect(await register("d3", "legacy")).toEqual({ _tag: "Registered", deviceId: "old" })
       }))
 
+    it("what a deletion leaves: a head of the same bytes whatever the dataset held, and no other key, for 100 or 300 datasets", () =>
+      withCase(async (store, raw, prefix) => {
+        const pool = newId()
+        const identity = newId()
+        const ref = (n: number) => ({ identityPoolId: pool, identityId: identity, datasetName: `d${String(n).padStart(3, "0")}` })
+        await Effect.runPromise(store.registerDevice(pool, identity, { deviceId: "d1", platform: "GCM", token: "t" }, 20))
+        const deletedAt = Date.now()
+        // datasets of different histories: record counts, value sizes, tombstones, writers
+        const cycle = (n: number) =>
+          Effect.gen(function*() {
+            const keys = Array.from({ length: n % 7 + 1 }, (_, k) => `k${k}`)
+            yield* store.commit({
+              ...commitOf(ref(n), "k0", 0),
+              conditions: keys.map((key) => ({ key, syncCount: 0 })),
+              writes: keys.map((key) => ({ key, value: "v".repeat(50 * (n % 4)) })),
+              modifiedBy: "w".repeat(n % 9 + 1)
+            })
+            yield* store.commit({ ...commitOf(ref(n), "k0", 1, null), modifiedBy: "x".repeat(n % 5 + 1) })
+            yield* store.subscribe(ref(n), "d1")
+            yield* store.deleteDataset(ref(n), deletedAt)
+          })
+        const heads = (await keysUnder(raw, prefix)).find((key) => key.endsWith(":heads"))!
+        const left = async (count: number) => {
+          const sizes = new Set<number>()
+          for (let n = 0; n < count; n++) {
+            const name = ref(n).datasetName
+            sizes.add(Number(await raw.hStrLen(heads, `h${name}`)) + Number(await raw.hStrLen(heads, `s${name}`)))
+          }
+          const others = (await keysUnder(raw, prefix)).filter((key) => /\}:[rcs]:/.test(key))
+          return { sizes: [...sizes], others }
+        }
+        for (let n = 0; n < 100; n++) await Effect.runPromise(cycle(n))
+        const hundred = await left(100)
+        for (let n = 100; n < 300; n++) await Effect.runPromise(cycle(n))
+        const threeHundred = await left(300)
+        expect(hundred.sizes).toHaveLength(1)
+        expect(threeHundred.sizes).toEqual(hundred.sizes)
+        expect(threeHundred.others).toEqual([])
+        // a head line and two consumed sessions, nothing of the records
+        expect(hundred.sizes[0]).toBeLessThan(200)
+      }))
+
     it("ids holding braces, bars and percent signs still make one tag per identity and distinct keys", async () => {
       const prefix = casePrefix()
       const { close, store } = await open({ redis: redis.url, prefix })

@@ -377,3 +377,66 @@ describe("bad data in the file", () => {
     expect(existsSync(path)).toBe(true)
   })
 })
+
+describe("what a deletion leaves", () => {
+  it("one row of the same bytes whatever the dataset held, no record and no subscription, for 100 or 300 datasets", async () => {
+    const path = file("deletions")
+    const pool = `us-east-1:${hex()}`
+    const identity = `us-east-1:${hex()}`
+    const ref = (n: number) => ({ identityPoolId: pool, identityId: identity, datasetName: `d${String(n).padStart(3, "0")}` })
+    const limits = { datasetsPerIdentity: 20, recordsPerDataset: 1024, bytesPerDataset: 1024 * 1024 }
+    const deletedAt = Date.now()
+    // datasets of different histories: record counts, value sizes, tombstones, writers
+    const cycle = (store: SyncStore.SyncStoreShape, n: number) =>
+      Effect.gen(function*() {
+        const keys = Array.from({ length: n % 7 + 1 }, (_, k) => `k${k}`)
+        const session = () => ({ id: randomUUID(), expiresAt: deletedAt + 60_000 })
+        yield* store.commit({
+          ref: ref(n),
+          session: session(),
+          conditions: keys.map((key) => ({ key, syncCount: 0 })),
+          writes: keys.map((key) => ({ key, value: "v".repeat(50 * (n % 4)) })),
+          modifiedBy: "w".repeat(n % 9 + 1),
+          now: deletedAt - 1000,
+          limits
+        })
+        yield* store.commit({
+          ref: ref(n),
+          session: session(),
+          conditions: [{ key: "k0", syncCount: 1 }],
+          writes: [{ key: "k0", value: null }],
+          modifiedBy: "x".repeat(n % 5 + 1),
+          now: deletedAt - 500,
+          limits
+        })
+        yield* store.subscribe(ref(n), "device")
+        yield* store.deleteDataset(ref(n), deletedAt)
+      })
+    const left = () => {
+      const db = new Database(path, { readonly: true })
+      const sizes = db.prepare<[string], number>(
+        `SELECT DISTINCT length(CAST(name || live || sync_count || last_deletion_count || creation_date || last_modified_date ||
+           last_modified_by || num_records || data_storage || entries || entry_bytes || consumed_sessions AS BLOB))
+         FROM syncalite_datasets WHERE identity = ?`
+      ).pluck().all(identity)
+      const records = db.prepare("SELECT count(*) FROM syncalite_records").pluck().get()
+      const subscriptions = db.prepare<[string], number>("SELECT count(*) FROM syncalite_subscriptions WHERE identity = ?").pluck()
+        .get(identity)
+      db.close()
+      return { sizes, records, subscriptions }
+    }
+    await Effect.runPromise(Effect.scoped(Effect.gen(function*() {
+      const store = yield* SqliteSyncStore.make(path)
+      yield* store.registerDevice(pool, identity, { deviceId: "device", platform: "GCM", token: "t" }, 20)
+      for (let n = 0; n < 100; n++) yield* cycle(store, n)
+    })))
+    const hundred = left()
+    await Effect.runPromise(Effect.scoped(Effect.gen(function*() {
+      const store = yield* SqliteSyncStore.make(path)
+      for (let n = 100; n < 300; n++) yield* cycle(store, n)
+    })))
+    const threeHundred = left()
+    expect(hundred).toEqual({ sizes: [expect.any(Number)], records: 0, subscriptions: 0 })
+    expect(threeHundred).toEqual(hundred)
+  })
+})
