@@ -11,6 +11,8 @@
  *   SYNCALITE_STORE       memory | sqlite:<path> | redis://host:port
  *   SYNCALITE_REDIS_PREFIX  the first part of every Redis key ("syncalite"): deployments sharing
  *                         one Redis each take their own
+ *   SYNCALITE_MAX_*       the limits (CognitoSyncConfig.limitVariables): SYNCALITE_MAX_DATASETS,
+ *                         _RECORDS, _BYTES, _DEVICES, _PUSH_TOKEN
  */
 import { randomBytes } from "node:crypto"
 

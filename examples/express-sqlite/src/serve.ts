@@ -7,7 +7,7 @@ import { once } from "node:events"
 import { createServer, type RequestListener } from "node:http"
 import type { AddressInfo } from "node:net"
 import { pathToFileURL } from "node:url"
-import { type CognitoSyncClient, createCognitoSync } from "@syncalite/core"
+import { type CognitoSyncClient, CognitoSyncConfig, createCognitoSync } from "@syncalite/core"
 import type { Sigv4 } from "@syncalite/http"
 import { banner, readEnvironment, type ServerEnvironment } from "./environment.js"
 import { storeLayer } from "./store.js"
@@ -41,7 +41,11 @@ export const serve = async (options: {
   readonly app: (middleware: MiddlewareOptions) => App
 }): Promise<Running> => {
   const environment = readEnvironment(options.env, options.defaultStore)
-  const sync = createCognitoSync({ tokenSecret: environment.secret, store: await storeLayer(environment.store, { redisPrefix: environment.redisPrefix }) })
+  const sync = createCognitoSync({
+    tokenSecret: environment.secret,
+    limits: CognitoSyncConfig.limitsFromEnv(options.env),
+    store: await storeLayer(environment.store, { redisPrefix: environment.redisPrefix })
+  })
   // built before listening: a store that cannot be opened stops the start, rather than failing every request
   await sync.runtime.runtime().catch(async (error: unknown) => {
     await sync.close()

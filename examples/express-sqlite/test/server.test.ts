@@ -5,7 +5,14 @@ import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { once } from "node:events"
 import { fileURLToPath } from "node:url"
-import { CognitoSyncClient, ListIdentityPoolUsageCommand, ListRecordsCommand, UpdateRecordsCommand } from "@aws-sdk/client-cognito-sync"
+import {
+  CognitoSyncClient,
+  ListIdentityPoolUsageCommand,
+  ListRecordsCommand,
+  RegisterDeviceCommand,
+  SetIdentityPoolConfigurationCommand,
+  UpdateRecordsCommand
+} from "@aws-sdk/client-cognito-sync"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { createCognitoSync } from "@syncalite/core"
 import { HttpSuite, Services } from "@syncalite/testing"
@@ -24,6 +31,7 @@ const env = {
   SYNCALITE_DEV_KEY: "AKIDEXAMPLESERVER",
   SYNCALITE_DEV_SECRET: "example developer secret",
   SYNCALITE_POOLS: `${pool}, us-east-1:0e1a2b3d`,
+  SYNCALITE_MAX_PUSH_TOKEN: "64",
   SYNCALITE_STORE: `sqlite:${join(mkdtempSync(join(tmpdir(), "syncalite-server-")), "syncalite.db")}`
 }
 
@@ -118,6 +126,32 @@ describe("examples/express-sqlite: the server", () => {
 
     const listed = await phone.send(new ListRecordsCommand({ ...ref, LastSyncCount: 1 }))
     expect(listed.Records).toMatchObject([{ Key: "volume", Value: "7", SyncCount: 2 }])
+    phone.destroy()
+  })
+
+  it("takes its limits from the environment: SYNCALITE_MAX_PUSH_TOKEN", async () => {
+    const developer = new CognitoSyncClient({
+      endpoint: running.endpoint,
+      region: "us-east-1",
+      credentials: { accessKeyId: env.SYNCALITE_DEV_KEY, secretAccessKey: env.SYNCALITE_DEV_SECRET },
+      maxAttempts: 1
+    })
+    await developer.send(new SetIdentityPoolConfigurationCommand({
+      IdentityPoolId: pool,
+      PushSync: { ApplicationArns: ["arn:aws:sns:us-east-1:123456789012:app/GCM/example"] }
+    }))
+    developer.destroy()
+    const identity = { IdentityPoolId: pool, IdentityId: "us-east-1:0000bbbb" }
+    const phone = new CognitoSyncClient({
+      endpoint: running.endpoint,
+      region: "us-east-1",
+      credentials: credentialsFor([pool, identity.IdentityId], env),
+      maxAttempts: 1
+    })
+    await expect(phone.send(new RegisterDeviceCommand({ ...identity, Platform: "GCM", Token: "t".repeat(64) }))).resolves
+      .toMatchObject({ DeviceId: expect.any(String) })
+    await expect(phone.send(new RegisterDeviceCommand({ ...identity, Platform: "GCM", Token: "t".repeat(65) }))).rejects
+      .toMatchObject({ name: "InvalidParameterException" })
     phone.destroy()
   })
 

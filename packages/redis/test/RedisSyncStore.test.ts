@@ -38,6 +38,19 @@ const commitOf = (ref: SyncStore.DatasetRef, key: string, syncCount: number, val
   limits
 })
 
+/** Runs `body` with a store under a prefix of its own and a raw client, closing both after. */
+const withCase = async (body: (store: RedisSyncStore.RedisSyncStoreShape, raw: RawClient, prefix: string) => Promise<void>) => {
+  const prefix = casePrefix()
+  const { close, store } = await open({ redis: redis.url, prefix })
+  const raw = await rawClient(redis.url)
+  try {
+    await body(store, raw, prefix)
+  } finally {
+    raw.destroy()
+    await close()
+  }
+}
+
 const isOpen = (client: unknown) => (client as { isOpen: boolean }).isOpen
 
 describe.skipIf(!redis.available)("RedisSyncStore", () => {
@@ -125,11 +138,8 @@ describe.skipIf(!redis.available)("RedisSyncStore", () => {
   })
 
   describe("layout", () => {
-    it("every key of an identity carries its hash tag; pool figures are spread over shards", async () => {
-      const prefix = casePrefix()
-      const { close, store } = await open({ redis: redis.url, prefix })
-      const raw = await rawClient(redis.url)
-      try {
+    it("every key of an identity carries its hash tag; pool figures are spread over shards", () =>
+      withCase(async (store, raw, prefix) => {
         const pool = newId()
         const identity = newId()
         const ref = (datasetName: string) => ({ identityPoolId: pool, identityId: identity, datasetName })
@@ -155,11 +165,78 @@ describe.skipIf(!redis.available)("RedisSyncStore", () => {
         expect(keys).toContain(`${prefix}:pools`)
         expect(keys).toContain(`${prefix}:pool:{${pool}}`)
         expect((await Effect.runPromise(store.poolUsage(pool)))?.syncSessionsCount).toBe(64)
-      } finally {
-        raw.destroy()
-        await close()
-      }
-    })
+      }))
+
+    it("a device's token is stored once: the index of tokens holds its digest; an index of the older layout is read and emptied", () =>
+      withCase(async (store, raw, prefix) => {
+        const pool = newId()
+        const identity = newId()
+        const token = "t".repeat(4096)
+        const register = (deviceId: string, token: string) =>
+          Effect.runPromise(store.registerDevice(pool, identity, { deviceId, platform: "GCM", token }, 20))
+        expect(await register("d1", token)).toEqual({ _tag: "Registered", deviceId: "d1" })
+        const keys = await keysUnder(raw, prefix)
+        const devices = keys.find((key) => key.endsWith(":devices"))!
+        const base = devices.slice(0, -":devices".length)
+        const digests = await raw.hGetAll(`${base}:digests`)
+        expect(Object.values(digests)).toEqual(["d1"])
+        for (const field of Object.keys(digests)) expect(field).toMatch(/^[0-9a-f]{40}$/)
+        // the token is in the devices hash only
+        for (const key of keys.filter((key) => key !== devices)) {
+          const type = await raw.type(key)
+          const text = type === "hash" ? JSON.stringify(await raw.hGetAll(key)) : type === "string" ? String(await raw.get(key)) : ""
+          expect(text.includes(token), key).toBe(false)
+        }
+        // a device of the older layout, indexed by its whole [platform, token]
+        await raw.hSet(devices, "old", JSON.stringify(["GCM", "legacy"]))
+        await raw.hSet(`${base}:tokens`, JSON.stringify(["GCM", "legacy"]), "old")
+        expect(await register("d2", "legacy")).toEqual({ _tag: "Registered", deviceId: "old" })
+        expect(await raw.exists(`${base}:tokens`)).toBe(0)
+        expect(Object.values(await raw.hGetAll(`${base}:digests`)).sort()).toEqual(["d1", "old"])
+        expect(await register("d3", "legacy")).toEqual({ _tag: "Registered", deviceId: "old" })
+      }))
+
+    it("what a deletion leaves: a head of the same bytes whatever the dataset held, and no other key, for 100 or 300 datasets", () =>
+      withCase(async (store, raw, prefix) => {
+        const pool = newId()
+        const identity = newId()
+        const ref = (n: number) => ({ identityPoolId: pool, identityId: identity, datasetName: `d${String(n).padStart(3, "0")}` })
+        await Effect.runPromise(store.registerDevice(pool, identity, { deviceId: "d1", platform: "GCM", token: "t" }, 20))
+        const deletedAt = Date.now()
+        // datasets of different histories: record counts, value sizes, tombstones, writers
+        const cycle = (n: number) =>
+          Effect.gen(function*() {
+            const keys = Array.from({ length: n % 7 + 1 }, (_, k) => `k${k}`)
+            yield* store.commit({
+              ...commitOf(ref(n), "k0", 0),
+              conditions: keys.map((key) => ({ key, syncCount: 0 })),
+              writes: keys.map((key) => ({ key, value: "v".repeat(50 * (n % 4)) })),
+              modifiedBy: "w".repeat(n % 9 + 1)
+            })
+            yield* store.commit({ ...commitOf(ref(n), "k0", 1, null), modifiedBy: "x".repeat(n % 5 + 1) })
+            yield* store.subscribe(ref(n), "d1")
+            yield* store.deleteDataset(ref(n), deletedAt)
+          })
+        const heads = (await keysUnder(raw, prefix)).find((key) => key.endsWith(":heads"))!
+        const left = async (count: number) => {
+          const sizes = new Set<number>()
+          for (let n = 0; n < count; n++) {
+            const name = ref(n).datasetName
+            sizes.add(Number(await raw.hStrLen(heads, `h${name}`)) + Number(await raw.hStrLen(heads, `s${name}`)))
+          }
+          const others = (await keysUnder(raw, prefix)).filter((key) => /\}:[rcs]:/.test(key))
+          return { sizes: [...sizes], others }
+        }
+        for (let n = 0; n < 100; n++) await Effect.runPromise(cycle(n))
+        const hundred = await left(100)
+        for (let n = 100; n < 300; n++) await Effect.runPromise(cycle(n))
+        const threeHundred = await left(300)
+        expect(hundred.sizes).toHaveLength(1)
+        expect(threeHundred.sizes).toEqual(hundred.sizes)
+        expect(threeHundred.others).toEqual([])
+        // a head line and two consumed sessions, nothing of the records
+        expect(hundred.sizes[0]).toBeLessThan(200)
+      }))
 
     it("ids holding braces, bars and percent signs still make one tag per identity and distinct keys", async () => {
       const prefix = casePrefix()

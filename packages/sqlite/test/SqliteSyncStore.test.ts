@@ -324,6 +324,50 @@ describe("bad data in the file", () => {
     db.close()
   })
 
+  it("a device's token is in no index: uniqueness is on its digest", async () => {
+    const path = file("digest")
+    await Effect.runPromise(Effect.scoped(SqliteSyncStore.make(path)))
+    const db = new Database(path, { readonly: true })
+    const indexes = db.prepare<[], { name: string }>("SELECT name FROM pragma_index_list('syncalite_devices')").all()
+    const indexed = indexes.map(({ name }) =>
+      db.prepare<[string], { name: string }>("SELECT name FROM pragma_index_info(?)").all(name).map((column) => column.name)
+    )
+    db.close()
+    expect(indexed).toContainEqual(["pool", "identity", "digest"])
+    for (const columns of indexed) expect(columns).not.toContain("token")
+  })
+
+  it("a file of schema 1 is brought to schema 2: its devices keep their ids, and their tokens answer them", async () => {
+    const path = file("schema1")
+    await Effect.runPromise(Effect.scoped(SqliteSyncStore.make(path)))
+    const db = new Database(path)
+    db.exec(`DROP TABLE syncalite_devices;
+      CREATE TABLE syncalite_devices (
+        pool TEXT NOT NULL, identity TEXT NOT NULL, device_id TEXT NOT NULL, platform TEXT NOT NULL, token TEXT NOT NULL,
+        PRIMARY KEY (pool, identity, device_id), UNIQUE (pool, identity, platform, token)
+      ) WITHOUT ROWID;
+      UPDATE syncalite_meta SET value = 1 WHERE name = 'schema';`)
+    const insert = db.prepare("INSERT INTO syncalite_devices VALUES (?, ?, ?, ?, ?)")
+    insert.run("us-east-1:aa", "us-east-1:bb", "old-1", "GCM", "token-1")
+    insert.run("us-east-1:aa", "us-east-1:bb", "old-2", "APNS", "token-1")
+    db.close()
+    const answers = await Effect.runPromise(Effect.scoped(Effect.gen(function*() {
+      const store = yield* SqliteSyncStore.make(path)
+      const register = (deviceId: string, platform: string, token: string) =>
+        store.registerDevice("us-east-1:aa", "us-east-1:bb", { deviceId, platform, token }, 20)
+      return [yield* register("new-1", "GCM", "token-1"), yield* register("new-2", "APNS", "token-1"), yield* register("new-3", "GCM", "token-2")]
+    })))
+    expect(answers).toEqual([
+      { _tag: "Registered", deviceId: "old-1" },
+      { _tag: "Registered", deviceId: "old-2" },
+      { _tag: "Registered", deviceId: "new-3" }
+    ])
+    const after = new Database(path, { readonly: true })
+    expect(after.prepare("SELECT value FROM syncalite_meta WHERE name = 'schema'").pluck().get()).toBe(2)
+    expect(after.prepare("SELECT count(*) FROM sqlite_master WHERE name = 'syncalite_devices_1'").pluck().get()).toBe(0)
+    after.close()
+  })
+
   it("a file written by a newer schema is refused when opened, never misread", async () => {
     const path = file("newer")
     await Effect.runPromise(Effect.scoped(SqliteSyncStore.make(path)))
@@ -333,5 +377,68 @@ describe("bad data in the file", () => {
     const exit = await Effect.runPromiseExit(Effect.scoped(SqliteSyncStore.make(path)))
     expect(Exit.isFailure(exit) && exit.cause._tag === "Fail" && exit.cause.error.message).toContain("schema 99")
     expect(existsSync(path)).toBe(true)
+  })
+})
+
+describe("what a deletion leaves", () => {
+  it("one row of the same bytes whatever the dataset held, no record and no subscription, for 100 or 300 datasets", async () => {
+    const path = file("deletions")
+    const pool = `us-east-1:${hex()}`
+    const identity = `us-east-1:${hex()}`
+    const ref = (n: number) => ({ identityPoolId: pool, identityId: identity, datasetName: `d${String(n).padStart(3, "0")}` })
+    const limits = { datasetsPerIdentity: 20, recordsPerDataset: 1024, bytesPerDataset: 1024 * 1024 }
+    const deletedAt = Date.now()
+    // datasets of different histories: record counts, value sizes, tombstones, writers
+    const cycle = (store: SyncStore.SyncStoreShape, n: number) =>
+      Effect.gen(function*() {
+        const keys = Array.from({ length: n % 7 + 1 }, (_, k) => `k${k}`)
+        const session = () => ({ id: randomUUID(), expiresAt: deletedAt + 60_000 })
+        yield* store.commit({
+          ref: ref(n),
+          session: session(),
+          conditions: keys.map((key) => ({ key, syncCount: 0 })),
+          writes: keys.map((key) => ({ key, value: "v".repeat(50 * (n % 4)) })),
+          modifiedBy: "w".repeat(n % 9 + 1),
+          now: deletedAt - 1000,
+          limits
+        })
+        yield* store.commit({
+          ref: ref(n),
+          session: session(),
+          conditions: [{ key: "k0", syncCount: 1 }],
+          writes: [{ key: "k0", value: null }],
+          modifiedBy: "x".repeat(n % 5 + 1),
+          now: deletedAt - 500,
+          limits
+        })
+        yield* store.subscribe(ref(n), "device")
+        yield* store.deleteDataset(ref(n), deletedAt)
+      })
+    const left = () => {
+      const db = new Database(path, { readonly: true })
+      const sizes = db.prepare<[string], number>(
+        `SELECT DISTINCT length(CAST(name || live || sync_count || last_deletion_count || creation_date || last_modified_date ||
+           last_modified_by || num_records || data_storage || entries || entry_bytes || consumed_sessions AS BLOB))
+         FROM syncalite_datasets WHERE identity = ?`
+      ).pluck().all(identity)
+      const records = db.prepare("SELECT count(*) FROM syncalite_records").pluck().get()
+      const subscriptions = db.prepare<[string], number>("SELECT count(*) FROM syncalite_subscriptions WHERE identity = ?").pluck()
+        .get(identity)
+      db.close()
+      return { sizes, records, subscriptions }
+    }
+    await Effect.runPromise(Effect.scoped(Effect.gen(function*() {
+      const store = yield* SqliteSyncStore.make(path)
+      yield* store.registerDevice(pool, identity, { deviceId: "device", platform: "GCM", token: "t" }, 20)
+      for (let n = 0; n < 100; n++) yield* cycle(store, n)
+    })))
+    const hundred = left()
+    await Effect.runPromise(Effect.scoped(Effect.gen(function*() {
+      const store = yield* SqliteSyncStore.make(path)
+      for (let n = 100; n < 300; n++) yield* cycle(store, n)
+    })))
+    const threeHundred = left()
+    expect(hundred).toEqual({ sizes: [expect.any(Number)], records: 0, subscriptions: 0 })
+    expect(threeHundred).toEqual(hundred)
   })
 })
