@@ -38,5 +38,6 @@ export default [
   project("koa", "./packages/koa"),
   project("example-express-sqlite", "./examples/express-sqlite"),
   project("example-koa-redis", "./examples/koa-redis"),
-  repository("repository", "test/repository/*.test.ts", 600_000)
+  repository("repository", "test/repository/*.test.ts", 600_000),
+  repository("fresh-clone", "test/fresh-clone/*.test.ts", 1_800_000)
 ]

@@ -6,7 +6,7 @@ import { execFileSync } from "node:child_process"
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join, relative } from "node:path"
-import { type Package, root } from "./workspace.js"
+import { type Package, root } from "../repository/workspace.js"
 
 /** One tarball: its file and the paths it holds. */
 export interface Packed {
