@@ -12,7 +12,7 @@ import { pino, type DestinationStream, type Logger } from "pino"
 import { CognitoSync, CognitoSyncPromise, SyncStore } from "@syncalite/core"
 import { Handler, NodeHttp } from "@syncalite/http"
 import { banner } from "./banner.js"
-import { ConfigError, type ServeConfig } from "./config.js"
+import { ConfigError, maskedStore, type ServeConfig } from "./config.js"
 import { makeMetrics, type Metrics } from "./metrics.js"
 import { storeLayer } from "./store.js"
 import { tracedService, tracedStore } from "./tracing.js"
@@ -91,7 +91,7 @@ const openStore = async (config: ServeConfig) => {
   const store = await runtime.runPromise(SyncStore.SyncStore).catch(async (error: unknown) => {
     await runtime.dispose().catch(() => undefined)
     const reason = (error as Error).message?.split("\n")[0] || String(error)
-    throw new ConfigError(`SYNCALITE_STORE=${config.store} cannot be opened (${reason}); check the URL (--store or SYNCALITE_STORE) and that the store is running`)
+    throw new ConfigError(`SYNCALITE_STORE=${maskedStore(config.store)} cannot be opened (${maskedStore(reason)}); check the URL (--store or SYNCALITE_STORE) and that the store is running`)
   })
   return { store, close: () => runtime.dispose() }
 }
