@@ -149,7 +149,7 @@ export const startServer = async (config: ServeConfig, options: StartOptions = {
     const route = req.method === "GET" ? routes.get(req.url ?? "") : undefined
     if (route === undefined) return app.listener(req, res)
     log.debug({ method: req.method, route: req.url }, "request")
-    void route(res)
+    Promise.resolve(route(res)).catch(() => res.destroy())
   })
   if (metrics !== undefined) {
     server.on("connection", (socket) => {
