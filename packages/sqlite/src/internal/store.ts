@@ -21,6 +21,7 @@ import {
 import { makeGroupCommit } from "./groupCommit.js"
 import { type KnownDataset, makeKnown } from "./known.js"
 import { SCHEMA_VERSION, schema } from "./schema.js"
+import { makeSqliteTransfer } from "./transfer.js"
 
 type Database = BetterSqlite3.Database
 
@@ -461,6 +462,7 @@ export const makeSqliteStore = (db: Database, busyTimeout: number): SyncStore.Sy
     poolUsage: (identityPoolId) =>
       run("reading the usage of pool", poolKey(identityPoolId), () => poolUsageTransaction(identityPoolId)),
     listPoolUsage: (after, limit) =>
-      run("listing pool usage", undefined, () => listPoolUsageTransaction(after, limit))
+      run("listing pool usage", undefined, () => listPoolUsageTransaction(after, limit)),
+    ...makeSqliteTransfer(db, { run, write, forget: () => known.forget(), sessions })
   }
 }
