@@ -12,7 +12,8 @@ const alias = {
   "@syncalite/redis": source("./packages/redis/src/index.ts"),
   "@syncalite/http": source("./packages/http/src/index.ts"),
   "@syncalite/express": source("./packages/express/src/index.ts"),
-  "@syncalite/koa": source("./packages/koa/src/index.ts")
+  "@syncalite/koa": source("./packages/koa/src/index.ts"),
+  "@syncalite/cli": source("./packages/cli/src/index.ts")
 }
 
 const project = (name: string, root: string): TestProjectInlineConfiguration => ({
@@ -30,6 +31,7 @@ export default [
   project("http", "./packages/http"),
   project("express", "./packages/express"),
   project("koa", "./packages/koa"),
+  project("cli", "./packages/cli"),
   project("example-express-sqlite", "./examples/express-sqlite"),
   project("example-koa-redis", "./examples/koa-redis")
 ]

@@ -1,29 +1,25 @@
 /**
- * The `npm start` server: Cognito Sync on Express, configured from the environment (see
- * environment.ts and store.ts), on SQLite unless SYNCALITE_STORE says otherwise, shutting down
- * cleanly on SIGTERM and SIGINT.
+ * `syncalite serve` with the API on Express: the same configuration, store, logs, metrics and
+ * signals, with the Cognito Sync middleware in an Express app of your own.
  *
- *   npm start                                    # at the repository root
- *   PORT=9000 SYNCALITE_STORE=memory npm start
+ *   node --import tsx examples/express-sqlite/src/server.ts      # at the repository root
+ *   PORT=9000 SYNCALITE_STORE=memory node --import tsx examples/express-sqlite/src/server.ts
  */
+import { pathToFileURL } from "node:url"
 import express from "express"
+import { readConfig, runServer, startServer } from "@syncalite/cli"
 import { cognitoSync } from "@syncalite/express"
-import { runAsScript, serve } from "./serve.js"
 
-export const main = (env: { readonly [name: string]: string | undefined } = process.env, log = console.log) =>
-  serve({
-    env,
-    log,
-    framework: "Express",
-    defaultStore: "sqlite:./data/syncalite.db",
+export const main = (env: { readonly [name: string]: string | undefined } = process.env, print = console.log) =>
+  startServer(readConfig(env), {
+    print,
     app: (options) => {
       const middleware = cognitoSync(options)
       const app = express()
       app.disable("x-powered-by")
-      app.get("/healthz", (_req, res) => void res.json({ ok: true }))
       app.use(middleware)
-      return { listener: app, dispose: () => middleware.dispose() }
+      return { listener: app, dispose: middleware.dispose }
     }
   })
 
-await runAsScript(import.meta.url, main)
+if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) await runServer(main)

@@ -2,7 +2,7 @@ import { CognitoSyncClient, ListRecordsCommand, UpdateRecordsCommand } from "@aw
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { issueIdentityCredentials } from "@syncalite/http"
 import { HttpSuite, Services } from "@syncalite/testing"
-import { removeKeys, testPrefix } from "../../express-sqlite/test/redisKeys.js"
+import { removeKeys, testPrefix } from "../../../packages/cli/test/redisKeys.js"
 import { main } from "../src/server.js"
 
 const secret = "koa example test secret!"
@@ -22,8 +22,8 @@ describe.skipIf(!redis.available)("examples/koa-redis", () => {
   })
 
   it("keeps its state in Redis, under SYNCALITE_REDIS_PREFIX", () => {
-    expect(running.environment.store).toBe(redis.url)
-    expect(running.environment.redisPrefix).toBe(prefix)
+    expect(running.config.store).toBe(redis.url)
+    expect(running.config.redisPrefix).toBe(prefix)
   })
 
   it("syncs a v3 device and a sync-manager device", async () => {
@@ -37,6 +37,6 @@ describe.skipIf(!redis.available)("examples/koa-redis", () => {
     const tablet = await HttpSuite.syncManager(running.endpoint, pool, identityId, credentials, "progress")
     await tablet.synchronize()
     expect(await tablet.get("level")).toBe("3")
-    expect(await (await fetch(`${running.endpoint}/healthz`)).json()).toEqual({ ok: true })
+    expect(await (await fetch(`${running.endpoint}/readyz`)).json()).toEqual({ ok: true })
   })
 })

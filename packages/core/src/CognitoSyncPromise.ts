@@ -104,12 +104,16 @@ const rejection = (cause: Cause.Cause<unknown>): Error => {
 }
 
 /**
- * Creates the service and returns its Promise API.
+ * Creates the service and returns its Promise API. Under `NODE_ENV=production` a missing token
+ * secret throws here, at creation, rather than failing the first call.
  *
  * @since 0.1.0
  * @category constructors
  */
 export const createCognitoSync = (options: CognitoSyncOptions = {}): CognitoSyncClient => {
+  if (options.tokenSecret === undefined && process.env.NODE_ENV === "production") {
+    throw new TypeError("syncalite: NODE_ENV=production requires a token secret: give createCognitoSync a tokenSecret of 16 characters or more")
+  }
   const runtime = ManagedRuntime.make(layer(options))
   const defaultCaller = Caller.developer(options.accountId ?? "developer")
   // built once; a layer that fails to build (an unreachable store) fails every call with its error

@@ -7,6 +7,19 @@ const hex = () => Math.floor(Math.random() * 2 ** 32).toString(16)
 const dataset = () => ({ IdentityPoolId: `us-east-1:${hex()}`, IdentityId: `us-east-1:${hex()}`, DatasetName: "settings" })
 
 describe("createCognitoSync", () => {
+  it("throws at creation without a token secret under NODE_ENV=production, not at the first call", () => {
+    const before = process.env.NODE_ENV
+    process.env.NODE_ENV = "production"
+    try {
+      expect(() => createCognitoSync()).toThrow(/NODE_ENV=production requires a token secret/)
+      const sync = createCognitoSync({ tokenSecret: secret })
+      return sync.close()
+    } finally {
+      if (before === undefined) delete process.env.NODE_ENV
+      else process.env.NODE_ENV = before
+    }
+  })
+
   it("has one method per operation", () => {
     const sync = createCognitoSync({ tokenSecret: secret })
     for (const name of Object.values(CognitoSync.operationNames)) expect(typeof sync[name]).toBe("function")

@@ -103,6 +103,25 @@ export interface HandlerOptions extends Sigv4.Sigv4Options {
   readonly onDefect?: (defect: unknown) => void
   /** cross-origin access for clients in web pages; none by default */
   readonly cors?: Cors.CorsOptions
+  /** told about every response once it is made, for request logs and metrics */
+  readonly onResponse?: (event: ResponseEvent) => void
+}
+
+/**
+ * A response as `onResponse` is told about it: never a secret nor a record value.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface ResponseEvent {
+  readonly requestId: string
+  readonly method: string
+  /** the operation routed to; none for a path that is not one */
+  readonly operation: Router.OperationName | undefined
+  /** the kind of the authenticated caller; none when the request was refused before */
+  readonly caller: Caller.Caller["kind"] | undefined
+  readonly status: number
+  readonly durationMs: number
 }
 
 /**
@@ -199,7 +218,12 @@ export const make = (options: HandlerOptions): Handler => {
     return narrowed(await sigv4({ method: request.method, url: request.originalUrl ?? request.url, headers, body: bytes }))
   }
 
-  const respond = async (request: HttpRequest, headers: HttpHeaders, requestId: string): Promise<HttpResponse> => {
+  const respond = async (
+    request: HttpRequest,
+    headers: HttpHeaders,
+    requestId: string,
+    seen: { operation?: Router.OperationName; caller?: Caller.Caller["kind"] }
+  ): Promise<HttpResponse> => {
     const method = request.method.toUpperCase()
     const url = request.url
     const question = url.indexOf("?")
@@ -217,6 +241,7 @@ export const make = (options: HandlerOptions): Handler => {
         { allow: found.allow.join(", ") }
       )
     }
+    seen.operation = found.route.operation
     // a body parsed by the application: its bytes are gone, and both stock clients wrote them with
     // JSON.stringify, which the signature check reproduces; a parser may give `{}` for no body at all
     const parsedOnly = request.body === undefined && request.parsedBody !== undefined && hasBody(headers)
@@ -238,6 +263,7 @@ export const make = (options: HandlerOptions): Handler => {
     }
     const caller = await authenticate(request, headers, read)
     if (caller === undefined) return encodeError(refused, requestId)
+    seen.caller = caller.kind
     const input = decodeInput(
       found.route,
       found.labels,
@@ -261,12 +287,14 @@ export const make = (options: HandlerOptions): Handler => {
   return {
     handle: async (request) => {
       const requestId = randomUUID()
+      const started = performance.now()
+      const seen: { operation?: Router.OperationName; caller?: Caller.Caller["kind"] } = {}
       let allowed: { readonly [name: string]: string } | undefined
       let response: HttpResponse
       try {
         const headers = lowerCased(request.headers)
         allowed = cors?.headers(headers)
-        response = await respond(request, headers, requestId)
+        response = await respond(request, headers, requestId, seen)
       } catch (defect) {
         try {
           onDefect(defect)
@@ -274,6 +302,18 @@ export const make = (options: HandlerOptions): Handler => {
           // a throwing logger must not make the handler throw
         }
         response = encodeError(internal, requestId)
+      }
+      try {
+        options.onResponse?.({
+          requestId,
+          method: request.method,
+          operation: seen.operation,
+          caller: seen.caller,
+          status: response.status,
+          durationMs: performance.now() - started
+        })
+      } catch {
+        // nor a throwing log or metric
       }
       return allowed === undefined ? response : { ...response, headers: { ...response.headers, ...allowed } }
     },

@@ -12,6 +12,7 @@ import { mkdir } from "node:fs/promises"
 import { dirname } from "node:path"
 import type { Layer } from "effect"
 import { SyncStore } from "@syncalite/core"
+import { ConfigError } from "./config.js"
 
 type StoreLayer = Layer.Layer<SyncStore.SyncStore, unknown>
 
@@ -32,7 +33,7 @@ const adapters: {
   memory: () => SyncStore.layerMemory,
   sqlite: async (spec) => {
     const path = spec.slice("sqlite:".length)
-    if (path === "") throw new Error(`SYNCALITE_STORE=${spec}: give the database file, as in sqlite:./data/syncalite.db`)
+    if (path === "") throw new ConfigError(`SYNCALITE_STORE=${spec} names no file; give the database file, as in sqlite:./data/syncalite.db`)
     if (path !== ":memory:") await mkdir(dirname(path), { recursive: true })
     return (await import("@syncalite/sqlite")).SqliteSyncStore.layer(path)
   },
@@ -42,9 +43,14 @@ const adapters: {
 
 const schemeOf = (spec: string) => (spec.includes(":") ? spec.slice(0, spec.indexOf(":")) : spec)
 
-/** The store layer a `SYNCALITE_STORE` value names; a clear error for anything else. */
+/**
+ * The store layer a `SYNCALITE_STORE` value names; a clear error for anything else.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
 export const storeLayer = async (spec: string, options: StoreOptions = {}): Promise<StoreLayer> => {
   const scheme = schemeOf(spec)
   if (Object.hasOwn(adapters, scheme)) return adapters[scheme]!(spec, options)
-  throw new Error(`SYNCALITE_STORE=${spec}: unknown store; expected memory, sqlite:<path> or redis://host:port`)
+  throw new ConfigError(`SYNCALITE_STORE=${spec} is not a store URL; give memory, sqlite:<path> or redis://host:port (--store or SYNCALITE_STORE)`)
 }

@@ -1,0 +1,70 @@
+/**
+ * What `syncalite serve` prints once it listens: the address bound, the configuration with its
+ * secrets masked, the secrets generated for local use (and only those), and an AWS SDK v3
+ * snippet to paste.
+ */
+import { maskedStore, type ServeConfig } from "./config.js"
+
+/**
+ * The AWS SDK v3 snippet for a server at `endpoint`: the developer credentials come from the
+ * shell, so the snippet is the same whether they were configured or generated.
+ *
+ * @since 0.1.0
+ * @category utils
+ */
+export const snippet = (endpoint: string): string =>
+  [
+    `import { CognitoSyncClient, ListRecordsCommand, UpdateRecordsCommand } from "@aws-sdk/client-cognito-sync"`,
+    "",
+    "const client = new CognitoSyncClient({",
+    `  endpoint: ${JSON.stringify(endpoint)},`,
+    `  region: "us-east-1",`,
+    "  credentials: { accessKeyId: process.env.SYNCALITE_DEV_KEY, secretAccessKey: process.env.SYNCALITE_DEV_SECRET }",
+    "})",
+    `const dataset = { IdentityPoolId: "us-east-1:0e1a2b3c", IdentityId: "us-east-1:0000aaaa", DatasetName: "settings" }`,
+    "const { SyncSessionToken, DatasetSyncCount } = await client.send(new ListRecordsCommand(dataset))",
+    "await client.send(new UpdateRecordsCommand({",
+    "  ...dataset,",
+    "  SyncSessionToken,",
+    `  RecordPatches: [{ Op: "replace", Key: "theme", Value: "dark", SyncCount: DatasetSyncCount }]`,
+    "}))",
+    "console.log((await client.send(new ListRecordsCommand(dataset))).Records)"
+  ].join("\n")
+
+const mask = (secret: string) => `${"*".repeat(8)} (${secret.length} characters)`
+
+/**
+ * The lines printed at start.
+ *
+ * @since 0.1.0
+ * @category utils
+ */
+export const banner = (config: ServeConfig, endpoint: string): string => {
+  const generated = new Set(config.generated.map(([name]) => name))
+  const origin = (name: string) => (generated.has(name) ? "generated" : "configured")
+  const lines = [
+    `syncalite: Cognito Sync on ${endpoint}`,
+    `  store: ${maskedStore(config.store)}${config.redisPrefix === undefined ? "" : ` (keys under ${config.redisPrefix}:)`}`,
+    `  identity pools: ${config.pools?.join(", ") ?? "any well-formed pool id"}`,
+    `  token secret: ${mask(config.secret)}, ${origin("SYNCALITE_SECRET")}`,
+    `  developer: ${config.developer.accessKeyId}, secret ${mask(config.developer.secretAccessKey)}, ${origin("SYNCALITE_DEV_SECRET")}; account ${config.developer.accountId}`,
+    `  metrics: ${config.metrics ? `${endpoint}/metrics` : "off"}; health: ${endpoint}/healthz, ${endpoint}/readyz; log level: ${config.logLevel}`
+  ]
+  if (config.generated.length > 0) {
+    lines.push("", "  Generated for local use, as these were unset (export them to keep them across restarts):", "")
+    for (const [name, value] of config.generated) lines.push(`    export ${name}=${value}`)
+  }
+  lines.push(
+    "",
+    "  Try it with the AWS SDK v3: in a folder of your own, npm install @aws-sdk/client-cognito-sync,",
+    "  save this as try.mjs, and run node try.mjs where SYNCALITE_DEV_KEY and SYNCALITE_DEV_SECRET are exported:",
+    "",
+    ...snippet(endpoint).split("\n").map((line) => (line === "" ? "" : `    ${line}`)),
+    "",
+    "  Identity credentials for a device (where SYNCALITE_SECRET is exported):",
+    "",
+    `    npx syncalite credentials ${config.pools?.[0] ?? "us-east-1:0e1a2b3c"} us-east-1:0000aaaa`,
+    ""
+  )
+  return lines.join("\n")
+}

@@ -1,0 +1,193 @@
+/**
+ * The server's configuration: each setting from its flag, else its environment variable, else a
+ * default, generated for local use when it is a secret. Under `NODE_ENV=production` nothing is
+ * generated: a missing, short or weak secret stops the start with the reason.
+ *
+ *   --port PORT                              8080
+ *   --host HOST                              127.0.0.1
+ *   --store SYNCALITE_STORE                  sqlite:./data/syncalite.db
+ *   --secret SYNCALITE_SECRET                signs sync session tokens and identity credentials
+ *   --dev-key SYNCALITE_DEV_KEY              developer access key id
+ *   --dev-secret SYNCALITE_DEV_SECRET        developer secret access key
+ *   --account-id SYNCALITE_ACCOUNT_ID        LastModifiedBy of developer writes ("developer")
+ *   --pools SYNCALITE_POOLS                  comma-separated identity pool ids served (any by default)
+ *   --redis-prefix SYNCALITE_REDIS_PREFIX    the first part of every Redis key ("syncalite")
+ *   --metrics SYNCALITE_METRICS              Prometheus metrics at /metrics (off)
+ *   --log-level LOG_LEVEL                    info
+ */
+import { randomBytes } from "node:crypto"
+
+/**
+ * A refusal of the configuration or of the start: one line saying what is wrong and how to fix it.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class ConfigError extends Error {
+  override readonly name = "ConfigError"
+}
+
+/**
+ * The settings by environment variable name; flags are given under the variable they override.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Settings {
+  readonly [name: string]: string | undefined
+}
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface ServeConfig {
+  readonly port: number
+  readonly host: string
+  readonly store: string
+  readonly secret: string
+  readonly developer: { readonly accessKeyId: string; readonly secretAccessKey: string; readonly accountId: string }
+  readonly pools: ReadonlyArray<string> | undefined
+  /** the first part of every key in a Redis store, when not the adapter's default */
+  readonly redisPrefix: string | undefined
+  readonly metrics: boolean
+  readonly logLevel: string
+  readonly production: boolean
+  /** the variables that were unset, with the values generated for them */
+  readonly generated: ReadonlyArray<readonly [name: string, value: string]>
+}
+
+/**
+ * A setting: its variable, its flag, what it is.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Setting {
+  readonly name: string
+  readonly flag: string
+  readonly description: string
+  /** a secret: masked in the summary */
+  readonly secret?: boolean
+}
+
+/**
+ * Every setting of `syncalite serve`, in the order of its help.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
+export const settings: ReadonlyArray<Setting> = [
+  { name: "PORT", flag: "--port <port>", description: "the port to listen on (0: any free one)" },
+  { name: "HOST", flag: "--host <host>", description: "the address to listen on; 0.0.0.0 for every interface" },
+  { name: "SYNCALITE_STORE", flag: "--store <url>", description: "memory | sqlite:<path> | redis://host:port | rediss://host:port" },
+  { name: "SYNCALITE_SECRET", flag: "--secret <secret>", description: "signs sync session tokens and identity credentials (16 characters or more)", secret: true },
+  { name: "SYNCALITE_DEV_KEY", flag: "--dev-key <id>", description: "the developer's access key id" },
+  { name: "SYNCALITE_DEV_SECRET", flag: "--dev-secret <secret>", description: "the developer's secret access key (20 characters or more)", secret: true },
+  { name: "SYNCALITE_ACCOUNT_ID", flag: "--account-id <id>", description: "LastModifiedBy of the developer's writes" },
+  { name: "SYNCALITE_POOLS", flag: "--pools <ids>", description: "comma-separated identity pool ids served; any well-formed id by default" },
+  { name: "SYNCALITE_REDIS_PREFIX", flag: "--redis-prefix <prefix>", description: "the first part of every Redis key; one per deployment sharing a Redis" },
+  { name: "SYNCALITE_METRICS", flag: "--metrics", description: "Prometheus metrics at /metrics (on | off)" },
+  { name: "LOG_LEVEL", flag: "--log-level <level>", description: "fatal | error | warn | info | debug | trace | silent" }
+]
+
+/**
+ * The defaults of the settings that have one.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
+export const defaults = {
+  PORT: "8080",
+  HOST: "127.0.0.1",
+  SYNCALITE_STORE: "sqlite:./data/syncalite.db",
+  SYNCALITE_ACCOUNT_ID: "developer",
+  SYNCALITE_METRICS: "off",
+  LOG_LEVEL: "info"
+} as const
+
+const poolPattern = /^[\w-]+:[0-9a-f-]+$/
+const levels = ["fatal", "error", "warn", "info", "debug", "trace", "silent"]
+
+const weak = (secret: string): boolean => /^(.)\1*$/s.test(secret)
+
+/** A secret's value, refused when short or weak; generated when unset outside production. */
+const secretOf = (
+  values: Settings,
+  name: string,
+  minimum: number,
+  production: boolean,
+  generate: () => string,
+  generated: Array<readonly [string, string]>
+): string => {
+  const given = values[name]
+  const flag = settings.find((setting) => setting.name === name)!.flag.split(" ")[0]
+  if (given === undefined || given === "") {
+    if (production) {
+      throw new ConfigError(`NODE_ENV=production: ${name} is not set; set it (or ${flag}) to a secret of ${minimum} characters or more, such as: openssl rand -base64 30`)
+    }
+    const made = generate()
+    generated.push([name, made])
+    return made
+  }
+  if (given.length < minimum) throw new ConfigError(`${name} is ${given.length} characters long; give ${minimum} or more (openssl rand -base64 30 makes one)`)
+  if (production && weak(given)) throw new ConfigError(`NODE_ENV=production: ${name} is one character repeated; give a random secret (openssl rand -base64 30 makes one)`)
+  return given
+}
+
+/**
+ * The configuration from flags over environment variables, both by variable name.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const readConfig = (values: Settings): ServeConfig => {
+  const value = (name: keyof typeof defaults) => {
+    const given = values[name]
+    return given === undefined || given === "" ? defaults[name] : given
+  }
+  const production = values["NODE_ENV"] === "production"
+  const generated: Array<readonly [string, string]> = []
+  const port = Number(value("PORT"))
+  if (!/^\d+$/.test(value("PORT")) || port > 65535) throw new ConfigError(`PORT=${values["PORT"]} is not a port number; give one from 0 to 65535 (--port or PORT)`)
+  const key = values["SYNCALITE_DEV_KEY"] ?? ""
+  if (key === "" && (values["SYNCALITE_DEV_SECRET"] ?? "") !== "") {
+    throw new ConfigError("SYNCALITE_DEV_SECRET is set but SYNCALITE_DEV_KEY is not: set both (--dev-key, --dev-secret), or neither")
+  }
+  if (production && key === "") {
+    throw new ConfigError("NODE_ENV=production: SYNCALITE_DEV_KEY is not set; set the developer credentials (SYNCALITE_DEV_KEY and SYNCALITE_DEV_SECRET, or --dev-key and --dev-secret)")
+  }
+  const secret = secretOf(values, "SYNCALITE_SECRET", 16, production, () => randomBytes(24).toString("base64url"), generated)
+  const accessKeyId = key === "" ? `AKID${randomBytes(8).toString("hex").toUpperCase()}` : key
+  if (key === "") generated.push(["SYNCALITE_DEV_KEY", accessKeyId])
+  const secretAccessKey = secretOf(values, "SYNCALITE_DEV_SECRET", 20, production, () => randomBytes(30).toString("base64"), generated)
+  const pools = values["SYNCALITE_POOLS"]?.split(",").map((pool) => pool.trim()).filter((pool) => pool !== "")
+  for (const pool of pools ?? []) {
+    if (pool.length > 55 || !poolPattern.test(pool)) throw new ConfigError(`SYNCALITE_POOLS: "${pool}" is not an identity pool id; give ids such as us-east-1:0e1a2b3c`)
+  }
+  const metrics = value("SYNCALITE_METRICS").toLowerCase()
+  if (!["on", "off", "true", "false", "1", "0"].includes(metrics)) throw new ConfigError(`SYNCALITE_METRICS=${metrics} is neither on nor off`)
+  const logLevel = value("LOG_LEVEL").toLowerCase()
+  if (!levels.includes(logLevel)) throw new ConfigError(`LOG_LEVEL=${logLevel} is not a level; give one of ${levels.join(", ")}`)
+  return {
+    port,
+    host: value("HOST"),
+    store: value("SYNCALITE_STORE"),
+    secret,
+    developer: { accessKeyId, secretAccessKey, accountId: value("SYNCALITE_ACCOUNT_ID") },
+    pools: pools === undefined || pools.length === 0 ? undefined : pools,
+    redisPrefix: values["SYNCALITE_REDIS_PREFIX"] || undefined,
+    metrics: ["on", "true", "1"].includes(metrics),
+    logLevel,
+    production,
+    generated
+  }
+}
+
+/**
+ * A store URL with its password masked.
+ *
+ * @since 0.1.0
+ * @category utils
+ */
+export const maskedStore = (store: string): string => store.replace(/^([a-z+]+:\/\/[^:/@]*:)[^@/]*@/i, "$1****@")

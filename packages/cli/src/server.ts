@@ -1,0 +1,177 @@
+/**
+ * The server of `syncalite serve`: the store its configuration names, opened before listening,
+ * the Cognito Sync handler on `node:http`, `/healthz` (alive), `/readyz` (the store answers),
+ * `/metrics` when on, a JSON log line per request, spans per operation and store call, and a
+ * close that stops accepting, answers the requests in flight, then releases the store.
+ */
+import { once } from "node:events"
+import { createServer, type IncomingMessage, type RequestListener, type Server, type ServerResponse } from "node:http"
+import type { AddressInfo } from "node:net"
+import { Effect, Layer, ManagedRuntime } from "effect"
+import { pino, type DestinationStream, type Logger } from "pino"
+import { CognitoSync, CognitoSyncPromise, SyncStore } from "@syncalite/core"
+import { Handler, NodeHttp } from "@syncalite/http"
+import { banner } from "./banner.js"
+import { ConfigError, type ServeConfig } from "./config.js"
+import { makeMetrics, type Metrics } from "./metrics.js"
+import { storeLayer } from "./store.js"
+import { tracedService, tracedStore } from "./tracing.js"
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface Running {
+  /** the address actually bound, as a URL */
+  readonly endpoint: string
+  readonly config: ServeConfig
+  /** stops accepting, answers the requests in flight, closes the connections and the store */
+  readonly close: () => Promise<void>
+}
+
+/**
+ * What answers the Cognito Sync API: a framework's app around its middleware, or the bare handler.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface App {
+  readonly listener: RequestListener
+  /** releases the service */
+  readonly dispose: () => Promise<void>
+}
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface StartOptions {
+  /** where the banner goes; `console.log` by default */
+  readonly print?: (text: string) => void
+  /** where the JSON log lines go; standard output by default */
+  readonly log?: DestinationStream
+  /** the app serving the API from the handler's options (Express, Koa); the bare handler on `node:http` by default */
+  readonly app?: (options: Omit<Handler.HandlerOptions, "authenticate">) => App
+}
+
+const bareHandler = (options: Handler.HandlerOptions): App => {
+  const handler = Handler.make(options)
+  return {
+    listener: (req, res) => {
+      handler.handle(NodeHttp.toRequest(req)).then((response) => NodeHttp.writeResponse(res, response), () => res.destroy())
+    },
+    dispose: handler.dispose
+  }
+}
+
+const json = (res: ServerResponse, status: number, body: unknown) => {
+  res.writeHead(status, { "content-type": "application/json" }).end(JSON.stringify(body))
+}
+
+const listening = async (server: Server, config: ServeConfig): Promise<string> => {
+  server.listen(config.port, config.host)
+  // `once` rejects with the server's error event
+  const outcome = await once(server, "listening").then(() => undefined, (error: Error) => error)
+  if (outcome !== undefined) {
+    const code = (outcome as NodeJS.ErrnoException).code
+    throw new ConfigError(
+      code === "EADDRINUSE"
+        ? `port ${config.port} on ${config.host} is in use; stop what listens there or give another (--port or PORT, 0 for any free one)`
+        : code === "EADDRNOTAVAIL" || code === "ENOTFOUND"
+        ? `HOST=${config.host} is not an address of this machine; give one it has (--host or HOST), such as 127.0.0.1 or 0.0.0.0`
+        : `cannot listen on ${config.host}:${config.port}: ${outcome.message}`
+    )
+  }
+  const address = server.address() as AddressInfo
+  return `http://${address.family === "IPv6" ? `[${address.address}]` : address.address}:${address.port}`
+}
+
+const openStore = async (config: ServeConfig) => {
+  const runtime = ManagedRuntime.make(await storeLayer(config.store, { redisPrefix: config.redisPrefix }))
+  const store = await runtime.runPromise(SyncStore.SyncStore).catch(async (error: unknown) => {
+    await runtime.dispose().catch(() => undefined)
+    const reason = (error as Error).message?.split("\n")[0] || String(error)
+    throw new ConfigError(`SYNCALITE_STORE=${config.store} cannot be opened (${reason}); check the URL (--store or SYNCALITE_STORE) and that the store is running`)
+  })
+  return { store, close: () => runtime.dispose() }
+}
+
+/** The routes beside the API: health, readiness, metrics. */
+const operationsRoutes = (store: SyncStore.SyncStoreShape, metrics: Metrics | undefined) => {
+  const ready = () => Effect.runPromise(store.listPoolUsage(undefined, 1)).then(() => true, () => false)
+  return (req: IncomingMessage, res: ServerResponse): string | undefined => {
+    if (req.method !== "GET") return undefined
+    if (req.url === "/healthz") return void json(res, 200, { ok: true }), "/healthz"
+    if (req.url === "/readyz") return void ready().then((ok) => json(res, ok ? 200 : 503, { ok })), "/readyz"
+    if (req.url === "/metrics" && metrics !== undefined) {
+      void metrics.registry.metrics().then((text) => res.writeHead(200, { "content-type": metrics.registry.contentType }).end(text))
+      return "/metrics"
+    }
+    return undefined
+  }
+}
+
+/**
+ * Starts the server: opens the store (an unreachable one stops the start with its reason),
+ * listens, prints the banner.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const startServer = async (config: ServeConfig, options: StartOptions = {}): Promise<Running> => {
+  const log: Logger = pino({ level: config.logLevel, base: null }, options.log)
+  const metrics = config.metrics ? makeMetrics() : undefined
+  const opened = await openStore(config)
+  const store = tracedStore(opened.store, (call) => {
+    metrics?.storeError(call)
+    log.warn({ call }, "store call failed")
+  })
+  const service = Layer.effect(CognitoSync.CognitoSync, Effect.map(CognitoSync.CognitoSync, tracedService)).pipe(
+    Layer.provide(CognitoSyncPromise.layer({ tokenSecret: config.secret, accountId: config.developer.accountId, store }))
+  )
+  const app = (options.app ?? bareHandler)({
+    sync: service,
+    developers: [config.developer],
+    identitySecret: config.secret,
+    ...(config.pools === undefined ? {} : { pools: config.pools }),
+    onDefect: (defect) => log.error({ err: defect }, "internal error"),
+    onResponse: (event) => {
+      metrics?.response(event)
+      log.info({ ...event, durationMs: Math.round(event.durationMs * 1000) / 1000 }, "request")
+    }
+  })
+  const routes = operationsRoutes(opened.store, metrics)
+
+  const server = createServer((req, res) => {
+    const route = routes(req, res)
+    if (route !== undefined) log.debug({ method: req.method, route }, "request")
+    else app.listener(req, res)
+  })
+  if (metrics !== undefined) {
+    server.on("connection", (socket) => {
+      metrics.connections.inc()
+      socket.once("close", () => metrics.connections.dec())
+    })
+  }
+  const release = async () => {
+    await app.dispose()
+    await opened.close()
+  }
+  const endpoint = await listening(server, config).catch(async (error: unknown) => {
+    await release()
+    throw error
+  })
+  ;(options.print ?? console.log)(banner(config, endpoint))
+
+  const close = async () => {
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()))
+    server.closeIdleConnections()
+    // a connection still busy past this is cut: a supervisor's patience is finite
+    const timer = setTimeout(() => server.closeAllConnections(), 5_000)
+    await closed
+    clearTimeout(timer)
+    await release()
+    log.flush()
+  }
+  return { endpoint, config, close }
+}

@@ -1,0 +1,59 @@
+import { readFileSync } from "node:fs"
+import { describe, expect, it } from "vitest"
+import { readConfig } from "../src/config.js"
+import { version } from "../src/version.js"
+
+const secrets = {
+  SYNCALITE_SECRET: "a token secret of some length",
+  SYNCALITE_DEV_KEY: "AKIDCONFIGTEST",
+  SYNCALITE_DEV_SECRET: "a developer secret long enough"
+}
+
+describe("configuration", () => {
+  it("defaults: 127.0.0.1:8080, SQLite, metrics off, secrets generated and said to be", () => {
+    const config = readConfig({})
+    expect(config).toMatchObject({
+      port: 8080,
+      host: "127.0.0.1",
+      store: "sqlite:./data/syncalite.db",
+      metrics: false,
+      logLevel: "info",
+      production: false,
+      developer: { accountId: "developer" }
+    })
+    expect(config.generated.map(([name]) => name)).toEqual(["SYNCALITE_SECRET", "SYNCALITE_DEV_KEY", "SYNCALITE_DEV_SECRET"])
+    expect(config.developer.secretAccessKey.length).toBeGreaterThanOrEqual(20)
+  })
+
+  it("takes what is given, and generates nothing then", () => {
+    const config = readConfig({ ...secrets, PORT: "0", HOST: "0.0.0.0", SYNCALITE_METRICS: "on", SYNCALITE_POOLS: "us-east-1:0e1a2b3c, us-east-1:0e1a2b3d" })
+    expect(config).toMatchObject({ port: 0, host: "0.0.0.0", metrics: true, secret: secrets.SYNCALITE_SECRET, pools: ["us-east-1:0e1a2b3c", "us-east-1:0e1a2b3d"], generated: [] })
+  })
+
+  it("refuses what cannot work, naming the variable and the fix", () => {
+    expect(() => readConfig({ PORT: "http" })).toThrow(/PORT=http is not a port number; give one from 0 to 65535/)
+    expect(() => readConfig({ PORT: "70000" })).toThrow(/not a port number/)
+    expect(() => readConfig({ SYNCALITE_SECRET: "short" })).toThrow(/SYNCALITE_SECRET is 5 characters long; give 16 or more/)
+    expect(() => readConfig({ SYNCALITE_DEV_SECRET: "x" })).toThrow(/SYNCALITE_DEV_KEY is not/)
+    expect(() => readConfig({ SYNCALITE_DEV_KEY: "AKID", SYNCALITE_DEV_SECRET: "nineteen characters" })).toThrow(/SYNCALITE_DEV_SECRET is 19 characters long; give 20 or more/)
+    expect(() => readConfig({ SYNCALITE_POOLS: "mypool" })).toThrow(/"mypool" is not an identity pool id/)
+    expect(() => readConfig({ SYNCALITE_METRICS: "maybe" })).toThrow(/neither on nor off/)
+    expect(() => readConfig({ LOG_LEVEL: "loud" })).toThrow(/LOG_LEVEL=loud is not a level/)
+  })
+
+  it("NODE_ENV=production: nothing generated; missing, short or weak secrets refused with the reason", () => {
+    const production = { ...secrets, NODE_ENV: "production" }
+    expect(readConfig(production)).toMatchObject({ production: true, generated: [] })
+    expect(() => readConfig({ ...production, SYNCALITE_SECRET: undefined })).toThrow(/NODE_ENV=production: SYNCALITE_SECRET is not set; set it \(or --secret\)/)
+    expect(() => readConfig({ ...production, SYNCALITE_SECRET: "a".repeat(40) })).toThrow(/NODE_ENV=production: SYNCALITE_SECRET is one character repeated/)
+    expect(() => readConfig({ ...production, SYNCALITE_DEV_KEY: undefined, SYNCALITE_DEV_SECRET: undefined })).toThrow(/NODE_ENV=production: SYNCALITE_DEV_KEY is not set/)
+    expect(() => readConfig({ ...production, SYNCALITE_DEV_SECRET: undefined })).toThrow(/NODE_ENV=production: SYNCALITE_DEV_SECRET is not set/)
+    expect(() => readConfig({ ...production, SYNCALITE_DEV_SECRET: "short developer key" })).toThrow(/SYNCALITE_DEV_SECRET is 19 characters long/)
+    expect(() => readConfig({ ...production, SYNCALITE_DEV_SECRET: "x".repeat(30) })).toThrow(/SYNCALITE_DEV_SECRET is one character repeated/)
+  })
+
+  it("--version prints the package's version", () => {
+    const manifest = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string }
+    expect(version).toBe(manifest.version)
+  })
+})

@@ -1,0 +1,109 @@
+import { trace } from "@opentelemetry/api"
+import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from "@opentelemetry/sdk-trace-base"
+import { CognitoSyncClient, ListRecordsCommand, UpdateRecordsCommand } from "@aws-sdk/client-cognito-sync"
+import { Effect } from "effect"
+import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { SyncStore } from "@syncalite/core"
+import { readConfig } from "../src/config.js"
+import { startServer } from "../src/server.js"
+import { tracedStore } from "../src/tracing.js"
+
+const settings = {
+  PORT: "0",
+  SYNCALITE_STORE: "memory",
+  SYNCALITE_SECRET: "operations test token secret",
+  SYNCALITE_DEV_KEY: "AKIDOPERATIONS",
+  SYNCALITE_DEV_SECRET: "operations test developer secret"
+}
+const recordValue = "a record value never logged"
+const exporter = new InMemorySpanExporter()
+
+/** A server with metrics on, its log lines, and a developer client. */
+const serve = async (extra: { readonly [name: string]: string } = {}) => {
+  const lines: Array<string> = []
+  const running = await startServer(readConfig({ ...settings, ...extra }), { print: () => undefined, log: { write: (line: string) => void lines.push(line) } })
+  const client = new CognitoSyncClient({
+    endpoint: running.endpoint,
+    region: "us-east-1",
+    credentials: { accessKeyId: settings.SYNCALITE_DEV_KEY, secretAccessKey: settings.SYNCALITE_DEV_SECRET },
+    maxAttempts: 1
+  })
+  return { running, lines, client }
+}
+
+const syncOnce = async (client: CognitoSyncClient) => {
+  const ref = { IdentityPoolId: "us-east-1:0e1a2b3c", IdentityId: "us-east-1:0000aaaa", DatasetName: "settings" }
+  const { SyncSessionToken } = await client.send(new ListRecordsCommand(ref))
+  const updated = await client.send(new UpdateRecordsCommand({ ...ref, SyncSessionToken, RecordPatches: [{ Op: "replace", Key: "k", Value: recordValue, SyncCount: 0 }] }))
+  return updated.$metadata.requestId
+}
+
+describe("operations", () => {
+  let server: Awaited<ReturnType<typeof serve>>
+  let requestId: string | undefined
+  beforeAll(async () => {
+    trace.setGlobalTracerProvider(new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] }))
+    server = await serve({ SYNCALITE_METRICS: "on" })
+    requestId = await syncOnce(server.client)
+  })
+  afterAll(async () => {
+    server.client.destroy()
+    await server.running.close()
+    trace.disable()
+  })
+
+  it("a JSON log line per request: method, operation, status, duration, request id, caller kind; no secret, no record value", () => {
+    const requests = server.lines.map((line) => JSON.parse(line) as { [key: string]: unknown }).filter((line) => line["msg"] === "request")
+    expect(requests.map((line) => line["operation"])).toEqual(["ListRecords", "UpdateRecords"])
+    expect(requests[1]).toMatchObject({ level: 30, method: "POST", operation: "UpdateRecords", status: 200, caller: "developer", requestId })
+    expect(requests[1]!["durationMs"]).toBeTypeOf("number")
+    const all = server.lines.join("")
+    for (const secret of [recordValue, settings.SYNCALITE_SECRET, settings.SYNCALITE_DEV_SECRET]) expect(all).not.toContain(secret)
+  })
+
+  it("/healthz answers alive, /readyz that the store answers", async () => {
+    expect(await (await fetch(`${server.running.endpoint}/healthz`)).json()).toEqual({ ok: true })
+    const ready = await fetch(`${server.running.endpoint}/readyz`)
+    expect([ready.status, await ready.json()]).toEqual([200, { ok: true }])
+  })
+
+  it("/metrics: requests by operation and status, latency, open connections", async () => {
+    const response = await fetch(`${server.running.endpoint}/metrics`)
+    expect(response.headers.get("content-type")).toMatch(/^text\/plain/)
+    const text = await response.text()
+    expect(text).toContain(`syncalite_requests_total{operation="UpdateRecords",status="200"} 1`)
+    expect(text).toContain(`syncalite_requests_total{operation="ListRecords",status="200"} 1`)
+    expect(text).toMatch(/syncalite_request_duration_seconds_count\{operation="UpdateRecords"\} 1/)
+    expect(text).toMatch(/syncalite_open_connections \d+/)
+    expect(text).toContain("syncalite_store_errors_total")
+  })
+
+  it("a span per operation, with the store calls it made as its children", () => {
+    const spans = exporter.getFinishedSpans()
+    const update = spans.find((span) => span.name === "CognitoSync/UpdateRecords")
+    expect(update?.attributes).toMatchObject({ "rpc.service": "CognitoSync", "rpc.method": "UpdateRecords" })
+    const children = spans.filter((span) => span.parentSpanContext?.spanId === update!.spanContext().spanId).map((span) => span.name)
+    expect(children).toContain("SyncStore/commit")
+    expect(children.every((name) => name.startsWith("SyncStore/"))).toBe(true)
+  })
+
+  it("a failing store call: counted, logged, its span marked as an error", async () => {
+    const counted: Array<string> = []
+    const store = tracedStore({ ...SyncStore.makeMemory(), listDatasets: () => Effect.fail(new SyncStore.StorageError({ message: "disk on fire" })) }, (call) => counted.push(call))
+    await expect(Effect.runPromise(store.listDatasets("us-east-1:0e1a2b3c", "us-east-1:0000aaaa"))).rejects.toThrow(/disk on fire/)
+    expect(counted).toEqual(["listDatasets"])
+    const span = exporter.getFinishedSpans().find((span) => span.name === "SyncStore/listDatasets")
+    expect(span?.status).toMatchObject({ code: 2, message: "StorageError" })
+  })
+
+  it("/metrics is off unless SYNCALITE_METRICS=on", async () => {
+    const off = await serve()
+    try {
+      expect((await fetch(`${off.running.endpoint}/metrics`)).status).toBe(404)
+    } finally {
+      off.client.destroy()
+      await off.running.close()
+    }
+  })
+})
+
