@@ -2,7 +2,7 @@
  * The store on a Redis Cluster of the test's own (three primaries), built from a
  * `redis+cluster://` URL: the whole storage suite, scan over every primary included.
  */
-import { Effect, Exit, Scope } from "effect"
+import { Duration, Effect, Exit, Scope } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { RedisSyncStore } from "@syncalite/redis"
 import { RedisCluster, StorageSuite } from "@syncalite/testing"
@@ -50,4 +50,37 @@ describe.skipIf(!usable)("on a Redis Cluster of three primaries", () => {
     },
     capabilities: { crossProcess: true }
   })
+})
+
+describe.skipIf(!usable)("on a Redis Cluster with a primary down", () => {
+  let cluster: RedisCluster.Cluster | undefined
+  beforeAll(async () => {
+    cluster = await RedisCluster.start()
+  }, 60_000)
+  afterAll(() => cluster?.stop())
+
+  it("calls to its slots fail at once with a StorageError, rather than queue until it is back; the others are served", async () => {
+    const commandTimeout = 5000
+    const program = Effect.gen(function*() {
+      const store = yield* RedisSyncStore.make({ redis: cluster!.url, prefix: testPrefix("down"), commandTimeout })
+      const refs = Array.from({ length: 24 }, (_, i) => ({
+        identityPoolId: "us-east-1:0e1a2b3c",
+        identityId: `us-east-1:0000-${String(i).padStart(4, "0")}`,
+        datasetName: "settings"
+      }))
+      yield* Effect.forEach(refs, (ref) => store.registerDevice(ref.identityPoolId, ref.identityId, { deviceId: "d", platform: "GCM", token: "t" }))
+      yield* Effect.promise(() => cluster!.kill(cluster!.ports[0]!))
+      return yield* Effect.forEach(refs, (ref) =>
+        Effect.timed(Effect.either(store.readDataset(ref, { since: 0 }))).pipe(
+          Effect.map(([duration, outcome]) => ({ ms: Duration.toMillis(duration), failed: outcome._tag === "Left" ? outcome.left._tag : undefined }))
+        ))
+    })
+    const outcomes = await Effect.runPromise(Effect.scoped(program))
+    const failed = outcomes.filter((outcome) => outcome.failed !== undefined)
+    expect(failed.length, "some identities are on the primary that is down").toBeGreaterThan(0)
+    expect(failed.length, "the others are served").toBeLessThan(outcomes.length)
+    expect(new Set(failed.map((outcome) => outcome.failed))).toEqual(new Set(["StorageError"]))
+    // at once: long before the command timeout, which a call queued for the node would wait out
+    for (const outcome of failed) expect(outcome.ms).toBeLessThan(commandTimeout / 5)
+  }, 60_000)
 })

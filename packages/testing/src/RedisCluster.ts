@@ -34,6 +34,8 @@ export interface Cluster {
   /** `redis+cluster://127.0.0.1:p1,127.0.0.1:p2,127.0.0.1:p3` */
   readonly url: string
   readonly ports: ReadonlyArray<number>
+  /** kills one node (SIGKILL), as a crash would */
+  readonly kill: (port: number) => Promise<void>
   /** stops every node and removes their folder */
   readonly stop: () => Promise<void>
 }
@@ -132,7 +134,12 @@ export const start = async (): Promise<Cluster> => {
       const infos = await Promise.all(ports.map((port) => run("redis-cli", ["-p", String(port), "cluster", "info"])))
       return infos.every(({ stdout }) => stdout.includes("cluster_state:ok"))
     }, 20_000)
-    return { url: `redis+cluster://${ports.map((port) => `127.0.0.1:${port}`).join(",")}`, ports, stop }
+    return {
+      url: `redis+cluster://${ports.map((port) => `127.0.0.1:${port}`).join(",")}`,
+      ports,
+      kill: (port) => stopNode(nodes[ports.indexOf(port)]!),
+      stop
+    }
   } catch (error) {
     await stop()
     throw error
