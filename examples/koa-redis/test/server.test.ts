@@ -14,7 +14,7 @@ const prefix = testPrefix()
 describe.skipIf(!redis.available)("examples/koa-redis", () => {
   let running: Awaited<ReturnType<typeof main>>
   beforeAll(async () => {
-    running = await main({ PORT: "0", SYNCALITE_SECRET: secret, REDIS_URL: redis.url, SYNCALITE_REDIS_PREFIX: prefix }, () => undefined)
+    running = await main({ PORT: "0", LOG_LEVEL: "silent", SYNCALITE_SECRET: secret, REDIS_URL: redis.url, SYNCALITE_REDIS_PREFIX: prefix }, () => undefined)
   })
   afterAll(async () => {
     await running.close()

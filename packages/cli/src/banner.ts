@@ -61,7 +61,8 @@ export const banner = (config: ServeConfig, endpoint: string): string => {
     "",
     ...snippet(endpoint).split("\n").map((line) => (line === "" ? "" : `    ${line}`)),
     "",
-    "  Identity credentials for a device (where SYNCALITE_SECRET is exported):",
+    "  Identity credentials for a device, where SYNCALITE_SECRET is exported (in this repository,",
+    "  npm run --silent credentials -- and the same arguments):",
     "",
     `    npx syncalite credentials ${config.pools?.[0] ?? "us-east-1:0e1a2b3c"} us-east-1:0000aaaa`,
     ""

@@ -185,9 +185,9 @@ export const readConfig = (values: Settings): ServeConfig => {
 }
 
 /**
- * A store URL with its password masked.
+ * A text with the password of every URL in it masked: a store URL, or a message quoting one.
  *
  * @since 0.1.0
  * @category utils
  */
-export const maskedStore = (store: string): string => store.replace(/^([a-z+]+:\/\/[^:/@]*:)[^@/]*@/i, "$1****@")
+export const maskedStore = (text: string): string => text.replace(/([a-z+]+:\/\/[^:/@\s]*:)[^@/\s]*@/gi, "$1****@")

@@ -5,14 +5,14 @@
  * close that stops accepting, answers the requests in flight, then releases the store.
  */
 import { once } from "node:events"
-import { createServer, type IncomingMessage, type RequestListener, type Server, type ServerResponse } from "node:http"
+import { createServer, type RequestListener, type Server, type ServerResponse } from "node:http"
 import type { AddressInfo } from "node:net"
 import { Effect, Layer, ManagedRuntime } from "effect"
 import { pino, type DestinationStream, type Logger } from "pino"
 import { CognitoSync, CognitoSyncPromise, SyncStore } from "@syncalite/core"
 import { Handler, NodeHttp } from "@syncalite/http"
 import { banner } from "./banner.js"
-import { ConfigError, type ServeConfig } from "./config.js"
+import { ConfigError, maskedStore, type ServeConfig } from "./config.js"
 import { makeMetrics, type Metrics } from "./metrics.js"
 import { storeLayer } from "./store.js"
 import { tracedService, tracedStore } from "./tracing.js"
@@ -91,24 +91,27 @@ const openStore = async (config: ServeConfig) => {
   const store = await runtime.runPromise(SyncStore.SyncStore).catch(async (error: unknown) => {
     await runtime.dispose().catch(() => undefined)
     const reason = (error as Error).message?.split("\n")[0] || String(error)
-    throw new ConfigError(`SYNCALITE_STORE=${config.store} cannot be opened (${reason}); check the URL (--store or SYNCALITE_STORE) and that the store is running`)
+    throw new ConfigError(`SYNCALITE_STORE=${maskedStore(config.store)} cannot be opened (${maskedStore(reason)}); check the URL (--store or SYNCALITE_STORE) and that the store is running`)
   })
   return { store, close: () => runtime.dispose() }
 }
 
-/** The routes beside the API: health, readiness, metrics. */
+/** The routes beside the API, answered to GET: health, readiness, metrics when on. */
 const operationsRoutes = (store: SyncStore.SyncStoreShape, metrics: Metrics | undefined) => {
-  const ready = () => Effect.runPromise(store.listPoolUsage(undefined, 1)).then(() => true, () => false)
-  return (req: IncomingMessage, res: ServerResponse): string | undefined => {
-    if (req.method !== "GET") return undefined
-    if (req.url === "/healthz") return void json(res, 200, { ok: true }), "/healthz"
-    if (req.url === "/readyz") return void ready().then((ok) => json(res, ok ? 200 : 503, { ok })), "/readyz"
-    if (req.url === "/metrics" && metrics !== undefined) {
-      void metrics.registry.metrics().then((text) => res.writeHead(200, { "content-type": metrics.registry.contentType }).end(text))
-      return "/metrics"
-    }
-    return undefined
+  const routes = new Map<string, (res: ServerResponse) => Promise<void> | void>([
+    ["/healthz", (res) => json(res, 200, { ok: true })],
+    ["/readyz", async (res) => {
+      const ok = await Effect.runPromise(store.listPoolUsage(undefined, 1)).then(() => true, () => false)
+      json(res, ok ? 200 : 503, { ok })
+    }]
+  ])
+  if (metrics !== undefined) {
+    routes.set("/metrics", async (res) => {
+      const text = await metrics.registry.metrics()
+      res.writeHead(200, { "content-type": metrics.registry.contentType }).end(text)
+    })
   }
+  return routes
 }
 
 /**
@@ -143,9 +146,10 @@ export const startServer = async (config: ServeConfig, options: StartOptions = {
   const routes = operationsRoutes(opened.store, metrics)
 
   const server = createServer((req, res) => {
-    const route = routes(req, res)
-    if (route !== undefined) log.debug({ method: req.method, route }, "request")
-    else app.listener(req, res)
+    const route = req.method === "GET" ? routes.get(req.url ?? "") : undefined
+    if (route === undefined) return app.listener(req, res)
+    log.debug({ method: req.method, route: req.url }, "request")
+    Promise.resolve(route(res)).catch(() => res.destroy())
   })
   if (metrics !== undefined) {
     server.on("connection", (socket) => {

@@ -13,7 +13,7 @@ import { mkdir } from "node:fs/promises"
 import { dirname } from "node:path"
 import type { Layer } from "effect"
 import { SyncStore } from "@syncalite/core"
-import { ConfigError } from "./config.js"
+import { ConfigError, maskedStore } from "./config.js"
 
 type StoreLayer = Layer.Layer<SyncStore.SyncStore, unknown>
 
@@ -55,5 +55,5 @@ const schemeOf = (spec: string) => (spec.includes(":") ? spec.slice(0, spec.inde
 export const storeLayer = async (spec: string, options: StoreOptions = {}): Promise<StoreLayer> => {
   const scheme = schemeOf(spec)
   if (Object.hasOwn(adapters, scheme)) return adapters[scheme]!(spec, options)
-  throw new ConfigError(`SYNCALITE_STORE=${spec} is not a store URL; give memory, sqlite:<path> or redis://host:port (--store or SYNCALITE_STORE)`)
+  throw new ConfigError(`SYNCALITE_STORE=${maskedStore(spec)} is not a store URL; give memory, sqlite:<path> or redis://host:port (--store or SYNCALITE_STORE)`)
 }

@@ -37,8 +37,11 @@ describe("bad input: one line, a non-zero exit, no stack trace", () => {
     expectOneLine(await refusal(["serve"], { SYNCALITE_STORE: "sqlite:" }), /names no file; give the database file/)
   }, 30_000)
 
-  it("an unreachable store", async () => {
+  it("an unreachable store, its password masked", async () => {
     expectOneLine(await refusal(["serve", "--store", "redis://127.0.0.1:1"]), /redis:\/\/127\.0\.0\.1:1 cannot be opened \(.*\); check the URL .* and that the store is running/)
+    const withPassword = await refusal(["serve", "--store", "redis://app:hunter2@127.0.0.1:1"])
+    expectOneLine(withPassword, /redis:\/\/app:\*\*\*\*@127\.0\.0\.1:1 cannot be opened/)
+    expect(withPassword.lines[0]).not.toContain("hunter2")
   }, 30_000)
 
   it("a port in use", async () => {

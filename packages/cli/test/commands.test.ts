@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest"
+import { maskedStore } from "../src/config.js"
 import { run } from "../src/program.js"
 
 const secret = "commands test secret"
@@ -25,7 +26,7 @@ describe("syncalite", () => {
     const help = await syncalite(["serve", "--help"])
     expect(help.code).toBe(0)
     const text = help.out.replace(/\s+/g, " ")
-    for (const name of ["--port <port>", "(env: PORT)", "--host <host>", "--store <url>", "(env: SYNCALITE_METRICS)", "(env: LOG_LEVEL)"]) expect(text).toContain(name)
+    for (const name of ["--port <port>", "(env: PORT; default: 8080)", "--host <host>", "--store <url>", "(env: SYNCALITE_STORE; default: sqlite:./data/syncalite.db)", "(env: SYNCALITE_METRICS; default: off)", "(env: LOG_LEVEL; default: info)", "(env: SYNCALITE_SECRET)"]) expect(text).toContain(name)
   })
 
   it("credentials: one JSON object a server of the same secret accepts", async () => {
@@ -54,5 +55,25 @@ describe("syncalite", () => {
     expect(await (await fetch(`${endpoint}/healthz`)).json()).toEqual({ ok: true })
     await started.stops[0]!()
     await expect(fetch(`${endpoint}/healthz`)).rejects.toThrow()
+  })
+
+  it("serve prints secrets only when it generated them, and masks a store URL's password", async () => {
+    const given = { SYNCALITE_SECRET: secret, SYNCALITE_DEV_KEY: "AKIDGIVEN", SYNCALITE_DEV_SECRET: "a developer secret given here" }
+    const configured = await syncalite(["serve", "--port", "0", "--store", "memory", "--log-level", "silent"], given)
+    await configured.stops[0]!()
+    expect(configured.out).not.toContain(secret)
+    expect(configured.out).not.toContain(given.SYNCALITE_DEV_SECRET)
+    expect(configured.out).not.toContain("export SYNCALITE_")
+    expect(configured.out).toContain("token secret: ******** (20 characters), configured")
+
+    const generated = await syncalite(["serve", "--port", "0", "--store", "memory", "--log-level", "silent"])
+    await generated.stops[0]!()
+    const exported = [...generated.out.matchAll(/export (SYNCALITE_\w+)=(\S+)/g)].map(([, name]) => name)
+    expect(exported).toEqual(["SYNCALITE_SECRET", "SYNCALITE_DEV_KEY", "SYNCALITE_DEV_SECRET"])
+    expect(generated.out).toContain("token secret: ******** (32 characters), generated")
+
+    expect(maskedStore("redis://user:hunter2@cache.internal:6379")).toBe("redis://user:****@cache.internal:6379")
+    expect(maskedStore("rediss://:hunter2@cache.internal:6380/0")).toBe("rediss://:****@cache.internal:6380/0")
+    expect(maskedStore("sqlite:./data/syncalite.db")).toBe("sqlite:./data/syncalite.db")
   })
 })

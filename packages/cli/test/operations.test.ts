@@ -1,12 +1,16 @@
+import { once } from "node:events"
+import { type AddressInfo, connect, createServer, type Socket } from "node:net"
 import { trace } from "@opentelemetry/api"
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from "@opentelemetry/sdk-trace-base"
 import { CognitoSyncClient, ListRecordsCommand, UpdateRecordsCommand } from "@aws-sdk/client-cognito-sync"
 import { Effect } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { SyncStore } from "@syncalite/core"
+import { Services } from "@syncalite/testing"
 import { readConfig } from "../src/config.js"
 import { startServer } from "../src/server.js"
 import { tracedStore } from "../src/tracing.js"
+import { testPrefix } from "./redisKeys.js"
 
 const settings = {
   PORT: "0",
@@ -15,6 +19,7 @@ const settings = {
   SYNCALITE_DEV_KEY: "AKIDOPERATIONS",
   SYNCALITE_DEV_SECRET: "operations test developer secret"
 }
+const redis = await Services.check("redis")
 const recordValue = "a record value never logged"
 const exporter = new InMemorySpanExporter()
 
@@ -107,3 +112,43 @@ describe("operations", () => {
   })
 })
 
+
+/** A TCP proxy to `target` that can be cut: the store becomes unreachable without stopping it. */
+const proxy = async (target: URL) => {
+  const sockets = new Set<Socket>()
+  const server = createServer((client) => {
+    const upstream = connect(Number(target.port || 6379), target.hostname)
+    for (const socket of [client, upstream]) {
+      sockets.add(socket)
+      socket.on("error", () => undefined).once("close", () => sockets.delete(socket))
+    }
+    client.pipe(upstream).pipe(client)
+  }).listen(0, "127.0.0.1")
+  await once(server, "listening")
+  return {
+    url: `redis://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    cut: () => {
+      server.close()
+      for (const socket of sockets) socket.destroy()
+    }
+  }
+}
+
+describe.skipIf(!redis.available)("operations: a store that stops answering", () => {
+  it("/readyz answers 503 while /healthz still answers; the failed calls are counted", async () => {
+    const link = await proxy(new URL(redis.url))
+    const { running, client } = await serve({ SYNCALITE_METRICS: "on", SYNCALITE_STORE: link.url, SYNCALITE_REDIS_PREFIX: testPrefix(), LOG_LEVEL: "silent" })
+    try {
+      expect((await fetch(`${running.endpoint}/readyz`)).status).toBe(200)
+      link.cut()
+      const ready = await fetch(`${running.endpoint}/readyz`)
+      expect([ready.status, await ready.json()]).toEqual([503, { ok: false }])
+      expect((await fetch(`${running.endpoint}/healthz`)).status).toBe(200)
+      await expect(syncOnce(client)).rejects.toMatchObject({ name: "InternalErrorException" })
+      expect(await (await fetch(`${running.endpoint}/metrics`)).text()).toMatch(/syncalite_store_errors_total\{call="readDataset"\} 1/)
+    } finally {
+      client.destroy()
+      await running.close()
+    }
+  }, 30_000)
+})

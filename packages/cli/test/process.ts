@@ -17,7 +17,8 @@ export interface Started {
 
 /** Spawns `command` at the repository root with `env` over this process's environment. */
 export const start = (command: string, args: ReadonlyArray<string>, env: { readonly [name: string]: string }): Started => {
-  const child = spawn(command, args, { cwd: repository, env: { ...process.env, ...env } })
+  // outside production, whatever the environment of the tests, unless `env` says otherwise
+  const child = spawn(command, args, { cwd: repository, env: { ...process.env, NODE_ENV: "development", ...env } })
   let output = ""
   child.stdout!.on("data", (chunk: Buffer) => void (output += chunk.toString()))
   child.stderr!.on("data", (chunk: Buffer) => void (output += chunk.toString()))

@@ -39,5 +39,6 @@ describe("SYNCALITE_STORE", () => {
   it("anything else is refused, saying what to give", async () => {
     await expect(storeLayer("sqlite:")).rejects.toThrow(/names no file; give the database file, as in sqlite:.\/data\/syncalite.db/)
     await expect(storeLayer("mongodb://x")).rejects.toThrow(/is not a store URL; give memory, sqlite:<path> or redis:\/\/host:port/)
+    await expect(storeLayer("mongodb://admin:hunter2@x")).rejects.toThrow("SYNCALITE_STORE=mongodb://admin:****@x is not a store URL")
   })
 })

@@ -3,7 +3,7 @@
  * (see config.ts), listening on 127.0.0.1:8080 unless told otherwise.
  */
 import { Command, Option } from "commander"
-import { readConfig, settings } from "../config.js"
+import { defaults, readConfig, settings } from "../config.js"
 import type { CommandContext } from "../context.js"
 import { startServer } from "../server.js"
 
@@ -22,7 +22,10 @@ const flagged = (options: { readonly [flag: string]: string | boolean | undefine
  */
 export const serve = (context: CommandContext): Command => {
   const command = new Command("serve").description("serve the Cognito Sync API over HTTP")
-  for (const setting of settings) command.addOption(new Option(setting.flag, `${setting.description} (env: ${setting.name})`))
+  for (const setting of settings) {
+    const fallback = (defaults as { readonly [name: string]: string })[setting.name]
+    command.addOption(new Option(setting.flag, `${setting.description} (env: ${setting.name}${fallback === undefined ? "" : `; default: ${fallback}`})`))
+  }
   return command.action(async (options: { readonly [flag: string]: string | boolean | undefined }) => {
     const config = readConfig({ ...context.env, ...flagged(options) })
     const running = await startServer(config, { print: context.out })

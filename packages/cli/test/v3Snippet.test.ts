@@ -1,0 +1,42 @@
+import { execFile } from "node:child_process"
+import { mkdtempSync, readFileSync, symlinkSync, writeFileSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { promisify } from "node:util"
+import { describe, expect, it } from "vitest"
+import { exited, repository, start, waitFor } from "./process.js"
+
+/** The code block of the README's "The AWS SDK for JavaScript v3" section. */
+const readmeSnippet = () => {
+  const readme = readFileSync(join(repository, "README.md"), "utf8")
+  const section = readme.slice(readme.indexOf("### The AWS SDK for JavaScript v3"))
+  return /```js\n([\s\S]*?)\n```/.exec(section)![1]!
+}
+
+describe("the README's v3 snippet", () => {
+  it("is what `npm start` prints, and syncs a dataset pasted into a folder outside the repository", async () => {
+    const started = start("npm", ["start"], { PORT: "0", SYNCALITE_STORE: "memory" })
+    try {
+      const [, endpoint] = await waitFor(started, /Cognito Sync on (http:\/\/\S+)/)
+      await waitFor(started, /npx syncalite credentials/)
+      const output = started.output()
+      const printed = output
+        .slice(output.indexOf("    import "), output.indexOf("\n\n  Identity credentials"))
+        .split("\n")
+        .map((line) => line.slice(4))
+        .join("\n")
+      expect(printed.replaceAll(endpoint!, "http://127.0.0.1:8080")).toBe(readmeSnippet())
+
+      const exported = Object.fromEntries([...output.matchAll(/export (SYNCALITE_DEV_\w+)=(\S+)/g)].map(([, name, value]) => [name!, value!]))
+      const folder = mkdtempSync(join(tmpdir(), "syncalite-try-"))
+      // the SDK as `npm install @aws-sdk/client-cognito-sync` would place it, without the network
+      symlinkSync(join(repository, "node_modules"), join(folder, "node_modules"), "dir")
+      writeFileSync(join(folder, "try.mjs"), readmeSnippet().replaceAll("http://127.0.0.1:8080", endpoint!))
+      const { stdout } = await promisify(execFile)(process.execPath, ["try.mjs"], { cwd: folder, env: { ...process.env, ...exported } })
+      expect(stdout).toMatch(/Key: 'theme',\s+Value: 'dark',\s+SyncCount: 1/)
+    } finally {
+      started.child.kill("SIGTERM")
+      await exited(started.child)
+    }
+  }, 40_000)
+})
