@@ -4,6 +4,7 @@
  *   memory                      in this process only
  *   sqlite:<path>               a SQLite file, shared by every process on the machine
  *   redis://host:port           a Redis server, shared by every process that reaches it
+ *   redis+cluster://host:port[,host:port…]   a Redis Cluster, discovered from these nodes
  *
  * Each scheme maps to a function building the store layer from the whole value; an adapter is
  * loaded only when its scheme is used.
@@ -38,7 +39,9 @@ const adapters: {
     return (await import("@syncalite/sqlite")).SqliteSyncStore.layer(path)
   },
   redis,
-  rediss: redis
+  rediss: redis,
+  "redis+cluster": redis,
+  "rediss+cluster": redis
 }
 
 const schemeOf = (spec: string) => (spec.includes(":") ? spec.slice(0, spec.indexOf(":")) : spec)

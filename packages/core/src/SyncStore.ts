@@ -17,6 +17,7 @@ import { makeDriverStore } from "./internal/driverStore.js"
 import { makeMemoryDriver } from "./internal/memoryDriver.js"
 import { makeMemoryStore } from "./internal/memoryStore.js"
 import * as records from "./internal/records.js"
+import * as transfer from "./internal/storeItems.js"
 
 /**
  * A storage fault: unreachable backend, corrupt data, a timeout. Reported to API callers as
@@ -293,6 +294,81 @@ export interface PoolUsage {
 }
 
 /**
+ * A store's whole content comes as items, each one whole: a pool's configuration and session
+ * count, or everything of one identity (its datasets with their heads and records, tombstones
+ * included, its devices and its subscriptions). `scan` reads them in pages; `restore` writes
+ * them, each item atomically, over the same datasets, devices and pool of the target: writing an
+ * item twice leaves what writing it once does.
+ *
+ * @since 0.2.0
+ * @category transfer
+ */
+export type StoreItem = PoolItem | IdentityItem
+
+/**
+ * A pool's configuration and its SyncSessionsCount.
+ *
+ * @since 0.2.0
+ * @category transfer
+ */
+export interface PoolItem {
+  readonly _tag: "Pool"
+  readonly identityPoolId: string
+  readonly configuration: PoolState
+  readonly syncSessionsCount: number
+}
+
+/**
+ * One dataset as a store holds it: its head (a deleted dataset's too, which keeps its sync count)
+ * and its records ordered by key, tombstones included.
+ *
+ * @since 0.2.0
+ * @category transfer
+ */
+export interface DatasetContent {
+  readonly head: DatasetHead
+  readonly records: ReadonlyArray<StoredRecord>
+}
+
+/**
+ * Everything of one identity.
+ *
+ * @since 0.2.0
+ * @category transfer
+ */
+export interface IdentityItem {
+  readonly _tag: "Identity"
+  readonly identityPoolId: string
+  readonly identityId: string
+  /** ordered by name */
+  readonly datasets: ReadonlyArray<DatasetContent>
+  /** ordered by device id */
+  readonly devices: ReadonlyArray<Device>
+  /** the devices subscribed to each dataset, ordered by dataset name; no empty list */
+  readonly subscriptions: ReadonlyArray<{ readonly datasetName: string; readonly deviceIds: ReadonlyArray<string> }>
+}
+
+/**
+ * One page of a scan: its items and the position to read the next page from, undefined after the
+ * last page.
+ *
+ * @since 0.2.0
+ * @category transfer
+ */
+export interface ScanPage {
+  readonly items: ReadonlyArray<StoreItem>
+  readonly next: string | undefined
+}
+
+/**
+ * An item as it travels (export files, checkpoints), validated when read back.
+ *
+ * @since 0.2.0
+ * @category schemas
+ */
+export const StoreItemSchema: Schema.Schema<StoreItem> = transfer.StoreItemSchema
+
+/**
  * The storage port.
  *
  * @since 0.1.0
@@ -345,6 +421,17 @@ export interface SyncStoreShape {
     after: string | undefined,
     limit: number
   ) => Effect.Effect<{ readonly pools: ReadonlyArray<PoolUsage>; readonly more: boolean }, StorageError>
+
+  /**
+   * About `limit` items from `position` (undefined: the start), every pool first, then every
+   * identity; a position is only meaningful to the store that answered it. At most `limit`,
+   * unless the backend pages by a cursor of its own (Redis's SCAN), whose pages may be somewhat
+   * larger or empty. Items come whole, each consistent in itself; a store written during a scan
+   * may be read partly before and partly after the writes.
+   */
+  readonly scan: (position: string | undefined, limit: number) => Effect.Effect<ScanPage, StorageError>
+  /** writes each item atomically over what the store holds of it (see `StoreItem`) */
+  readonly restore: (items: ReadonlyArray<StoreItem>) => Effect.Effect<void, StorageError>
 }
 
 /**
@@ -455,3 +542,34 @@ export const makeMemory = (): SyncStoreShape => makeMemoryStore()
  * @category layers
  */
 export const layerMemory: Layer.Layer<SyncStore> = Layer.sync(SyncStore, makeMemory)
+
+/**
+ * What a store lists and reads for `scanInPhases`.
+ *
+ * @since 0.2.0
+ * @category transfer
+ */
+export type ScanPhases = transfer.Phases
+
+/**
+ * `scan` for a store that can list its pools, and its identities as (pool, identity) pairs, in a
+ * stable order from after a given one: pools first, then identities, a position naming the last
+ * one answered.
+ *
+ * @since 0.2.0
+ * @category transfer
+ */
+export const scanInPhases: (phases: ScanPhases) => SyncStoreShape["scan"] = transfer.scanInPhases
+
+/**
+ * An identity item from its parts in any order: datasets, devices and subscriptions put in the
+ * order the item promises, empty subscriptions left out.
+ *
+ * @since 0.2.0
+ * @category transfer
+ */
+export const identityItem: (
+  identityPoolId: string,
+  identityId: string,
+  parts: Pick<IdentityItem, "datasets" | "devices" | "subscriptions">
+) => IdentityItem = transfer.identityItem

@@ -101,6 +101,45 @@ const isClient = (input: object): input is RedisClientConnectionType =>
   typeof (input as { sendCommand?: unknown }).sendCommand === "function" &&
   typeof (input as { connect?: unknown }).connect === "function"
 
+/**
+ * The options of a cluster from a `redis+cluster://[user:password@]host:port[,host:port…]` URL
+ * (`rediss+cluster://` for TLS): the nodes to discover the cluster from, credentials for every
+ * node.
+ *
+ * @since 0.2.0
+ * @category constructors
+ */
+export const clusterOptions = (url: string): RedisClusterOptions => {
+  const found = /^(rediss?)\+cluster:\/\/(?:([^@/]*)@)?([^/?#]+)\/?$/.exec(url)
+  if (found === null) {
+    throw new TypeError(`Not a Redis Cluster URL: ${url.replace(/\/\/[^@/]*@/, "//")} (expected redis+cluster://host:port[,host:port…])`)
+  }
+  const [, scheme, credentials, hosts] = found
+  const rootNodes = hosts!.split(",").map((host) => {
+    if (!/^[^:,\s]+:\d+$/.test(host) && !/^\[[0-9a-fA-F:]+\]:\d+$/.test(host)) {
+      throw new TypeError(`Not a host:port of a Redis Cluster URL: ${host}`)
+    }
+    return { url: `${scheme}://${host}` }
+  })
+  if (credentials === undefined) return { rootNodes }
+  const [username, password] = credentials.includes(":")
+    ? [credentials.slice(0, credentials.indexOf(":")), credentials.slice(credentials.indexOf(":") + 1)]
+    : [undefined, credentials]
+  return {
+    rootNodes,
+    defaults: {
+      ...(username ? { username: decodeURIComponent(username) } : {}),
+      password: decodeURIComponent(password!)
+    }
+  }
+}
+
+/** A cluster the store creates: each node's connection as `resilient` makes a single one. */
+const resilientCluster = (options: RedisClusterOptions, connectTimeout: number): RedisClusterOptions => ({
+  ...options,
+  defaults: resilient((options.defaults ?? {}) as RedisClientOptions, connectTimeout) as NonNullable<RedisClusterOptions["defaults"]>
+})
+
 /** A KeyvRedis (by shape: its class is not reachable the same way from ESM and CommonJS). */
 const isKeyvRedis = (input: object): input is KeyvRedis<any> =>
   typeof (input as { getClient?: unknown }).getClient === "function" && "client" in input
@@ -108,7 +147,10 @@ const isKeyvRedis = (input: object): input is KeyvRedis<any> =>
 /** The client of an input, and whether the store created it. */
 const clientOf = (input: RedisInput, connectTimeout: number): { client: ClientLike; created: boolean } => {
   if (typeof input === "string") {
-    return { client: createClient(resilient({ url: input }, connectTimeout)) as unknown as ClientLike, created: true }
+    const client = /^rediss?\+cluster:/.test(input)
+      ? createCluster(resilientCluster(clusterOptions(input), connectTimeout))
+      : createClient(resilient({ url: input }, connectTimeout))
+    return { client: client as unknown as ClientLike, created: true }
   }
   if (isClient(input)) return { client: input as unknown as ClientLike, created: false }
   if (isKeyvRedis(input)) return { client: input.client as unknown as ClientLike, created: false }
@@ -118,7 +160,7 @@ const clientOf = (input: RedisInput, connectTimeout: number): { client: ClientLi
   }
   const options = input as RedisClientOptions & { rootNodes?: unknown; sentinelRootNodes?: unknown }
   const client = options.rootNodes !== undefined
-    ? createCluster(options as unknown as RedisClusterOptions)
+    ? createCluster(resilientCluster(options as unknown as RedisClusterOptions, connectTimeout))
     : options.sentinelRootNodes !== undefined
     ? createSentinel(options as unknown as Parameters<typeof createSentinel>[0])
     : createClient(resilient(options, connectTimeout))
@@ -203,6 +245,8 @@ export const make = (options: Options = {}): Effect.Effect<RedisSyncStoreShape, 
         catch: (error) =>
           error instanceof SyncStore.StorageError
             ? error
+            : error instanceof TypeError
+            ? new SyncStore.StorageError({ message: error.message, cause: error })
             : new SyncStore.StorageError({ message: `Could not create the Redis client${where}`, cause: error })
       }),
       ({ client, owned }) =>

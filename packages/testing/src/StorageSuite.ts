@@ -25,6 +25,7 @@ import { randomUUID } from "node:crypto"
 import { Cause, Context, Effect, Either, Exit, Layer, type Scope } from "effect"
 import { assert, describe, expect, it } from "vitest"
 import { SyncSessionToken, SyncStore } from "@syncalite/core"
+import * as transfer from "./internal/transfer.js"
 
 type SyncStoreShape = SyncStore.SyncStoreShape
 type DatasetRef = SyncStore.DatasetRef
@@ -1385,6 +1386,8 @@ export const run = (name: string, options: Options): void => {
           expect((yield* env.store.poolUsage(env.pool))?.syncSessionsCount).toBe(contenders * 2)
         }))
     })
+
+    describe("scan and restore", () => transfer.cases({ test, put }))
 
     if (options.capabilities?.crossProcess === true) {
       describe("across instances", () => {

@@ -21,12 +21,13 @@ import {
   RecordsDoc
 } from "./documents.js"
 import { decideCommit, deletedHead, poolUsageOf, usageOfHeads } from "./commitRules.js"
+import { makeDriverTransfer } from "./driverTransfer.js"
 import { compareKeys, isMergedName, lookupIn, lowerBound, own } from "./records.js"
 
 const MAX_ATTEMPTS = 200
-const IDENTITY_SHARDS = 16
+export const IDENTITY_SHARDS = 16
 /** counters of one pool's sync sessions: every ListRecords adds to one of them; usage sums them all */
-const SESSION_SHARDS = 32
+export const SESSION_SHARDS = 32
 
 const emptyIdentity: IdentityDoc = { datasets: {}, devices: {}, subscriptions: {} }
 
@@ -39,7 +40,7 @@ const shardOf = (id: string, shards: number): number => {
 const publicHead = ({ records: _records, ...head }: HeadDoc): DatasetHead => head
 
 /** Retries an optimistic step until it yields a result; undefined means "lost a race, again". */
-const optimistic = <A, E, R>(what: string, step: Effect.Effect<A | undefined, E, R>): Effect.Effect<A, E | StorageError, R> => {
+export const optimistic = <A, E, R>(what: string, step: Effect.Effect<A | undefined, E, R>): Effect.Effect<A, E | StorageError, R> => {
   const attempt = (attempts: number): Effect.Effect<A, E | StorageError, R> =>
     Effect.flatMap(step, (result) => {
       if (result !== undefined) return Effect.succeed(result)
@@ -362,6 +363,7 @@ export const makeDriverStore = (driver: SyncStoreDriver): SyncStoreShape => {
     countSession,
     identityUsage,
     poolUsage,
-    listPoolUsage
+    listPoolUsage,
+    ...makeDriverTransfer({ driver, key, identities, recordDocs, pools, indexes, counters, addToIndex, registerIdentity })
   }
 }

@@ -10,22 +10,23 @@ import type {
 } from "../SyncStore.js"
 import { emptyPool } from "../SyncStore.js"
 import { decideCommit, deletedHead, poolUsageOf, usageOfHeads } from "./commitRules.js"
+import { makeMemoryTransfer } from "./memoryTransfer.js"
 import { compareKeys, isMergedName, lowerBound } from "./records.js"
 
-interface DatasetState {
+export interface DatasetState {
   head: DatasetHead
   readonly records: Map<string, StoredRecord>
   /** the records ordered by key, kept in step with `records` */
   readonly sorted: Array<StoredRecord>
 }
 
-interface IdentityState {
+export interface IdentityState {
   readonly datasets: Map<string, DatasetState>
   readonly devices: Map<string, { readonly platform: string; readonly token: string }>
   readonly subscriptions: Map<string, Array<string>>
 }
 
-interface PoolEntry {
+export interface PoolEntry {
   state: PoolState
   sessions: number
   readonly identities: Map<string, IdentityState>
@@ -227,6 +228,7 @@ export const makeMemoryStore = (): SyncStoreShape => {
     countSession,
     identityUsage,
     poolUsage,
-    listPoolUsage
+    listPoolUsage,
+    ...makeMemoryTransfer(pools, poolEntry, identityEntry)
   }
 }

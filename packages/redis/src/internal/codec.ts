@@ -23,6 +23,8 @@ const tag = (id: string): string =>
  * their own, and a pool's sharded counters and indexes one per shard.
  */
 export const makeKeys = (prefix: string) => ({
+  /** the first part of every key */
+  prefix,
   /** the common part of an identity's keys */
   identity: (pool: string, identity: string): string => `${prefix}:{${tag(pool)}|${tag(identity)}}`,
   /** hash: dataset name → head; "" → the identity's usage */

@@ -26,6 +26,10 @@ export interface Connection {
   readonly command: (key: string, args: ReadonlyArray<string>) => Effect.Effect<unknown, StorageError>
   /** a script over `keys`, which share one slot */
   readonly script: (script: Script, keys: ReadonlyArray<string>, args: ReadonlyArray<string>) => Effect.Effect<unknown, StorageError>
+  /** the primaries holding the keys, by address, in a stable order: one ("") unless a cluster */
+  readonly nodes: () => ReadonlyArray<string>
+  /** one command on one of `nodes()`, for commands of no key (SCAN) */
+  readonly nodeCommand: (node: string, args: ReadonlyArray<string>) => Effect.Effect<unknown, StorageError>
   /** stops the watchdog and forgets the client's events; the client itself is the caller's */
   readonly dispose: () => void
 }
@@ -146,9 +150,30 @@ export const makeConnection = (client: ClientLike, timeout: number): Connection 
       undefined
     )
 
+  const masters = (): ReadonlyArray<{ readonly address: string }> =>
+    [...(client as unknown as { masters: ReadonlyArray<{ readonly address: string }> }).masters].sort((a, b) =>
+      a.address < b.address ? -1 : a.address > b.address ? 1 : 0
+    )
+  const nodes: Connection["nodes"] = isCluster(client) ? () => masters().map((master) => master.address) : () => [""]
+
+  const nodeCommand: Connection["nodeCommand"] = (node, args) =>
+    run(
+      async () => {
+        if (!isCluster(client)) return send("", args)
+        const master = masters().find((candidate) => candidate.address === node)
+        if (master === undefined) throw new SyncStore.StorageError({ message: `Redis Cluster has no primary at ${node} any more` })
+        const nodeClient = await (client as unknown as { nodeClient: (node: unknown) => Promise<ClientLike> }).nodeClient(master)
+        return nodeClient.sendCommand(args)
+      },
+      args[0]!,
+      undefined
+    )
+
   return {
     command,
     script,
+    nodes,
+    nodeCommand,
     dispose: () => {
       clearInterval(watchdog)
       client.off("error", onError)

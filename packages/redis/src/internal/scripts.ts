@@ -129,7 +129,7 @@ local function compact(h, blob)
 end`
 } as const
 
-const script = (name: string, parts: ReadonlyArray<keyof typeof snippets>, body: string): Script => {
+export const script = (name: string, parts: ReadonlyArray<keyof typeof snippets>, body: string): Script => {
   const source = `${parts.map((part) => snippets[part]).join("\n")}\n${body}`
   return { name, source, sha: createHash("sha1").update(source).digest("hex") }
 }

@@ -22,6 +22,7 @@ import {
 } from "./codec.js"
 import type { Connection } from "./connection.js"
 import * as scripts from "./scripts.js"
+import { makeRedisTransfer } from "./transfer.js"
 
 type DatasetHead = SyncStore.DatasetHead
 type StoredRecord = SyncStore.StoredRecord
@@ -34,7 +35,7 @@ const MAX_ATTEMPTS = 100
 
 const decodePoolState = Schema.decodeUnknownEither(Schema.parseJson(SyncStore.PoolStateSchema))
 
-const unreadable = (key: string, what: string, cause?: unknown) =>
+export const unreadable = (key: string, what: string, cause?: unknown) =>
   new SyncStore.StorageError({
     message: `Unreadable value under key ${key}: ${what}`,
     key,
@@ -42,7 +43,7 @@ const unreadable = (key: string, what: string, cause?: unknown) =>
   })
 
 /** A script's `{"corrupt", key, message}` answer as a StorageError, or undefined for any other answer. */
-const corruption = (reply: unknown): StorageError | undefined =>
+export const corruption = (reply: unknown): StorageError | undefined =>
   Array.isArray(reply) && reply[0] === "corrupt" && typeof reply[1] === "string"
     ? unreadable(reply[1], String(reply[2]))
     : undefined
@@ -484,6 +485,7 @@ export const makeStore = (connection: Connection, keys: Keys): SyncStoreShape =>
     countSession,
     identityUsage,
     poolUsage,
-    listPoolUsage
+    listPoolUsage,
+    ...makeRedisTransfer(connection, keys, { readPool, updatePool })
   }
 }

@@ -1,9 +1,14 @@
+import { Sha256 } from "@syncalite/core"
+
 /**
  * The tables, one per concept. A dataset's head is one row; its records are rows keyed by
  * (dataset, key) with an index on (dataset, sync count), so a write touches the rows it writes and
  * a read since N the rows changed after N, whatever the size of the dataset.
  */
 export const SCHEMA_VERSION = 2
+
+/** The digest a device is unique on: SHA-256 of its platform and token. */
+export const deviceDigest = (platform: string, token: string): Buffer => Sha256.hash(`${platform}\n${token}`)
 
 /**
  * A device's token is stored once: uniqueness is on the SHA-256 of its platform and token

@@ -1,6 +1,6 @@
 import type BetterSqlite3 from "better-sqlite3"
 import { Effect, Either } from "effect"
-import { Sha256, SyncStore } from "@syncalite/core"
+import { SyncStore } from "@syncalite/core"
 import {
   corrupt,
   encodeKey,
@@ -20,7 +20,8 @@ import {
 } from "./rows.js"
 import { makeGroupCommit } from "./groupCommit.js"
 import { type KnownDataset, makeKnown } from "./known.js"
-import { migrationFrom1, SCHEMA_VERSION, schema } from "./schema.js"
+import { deviceDigest, migrationFrom1, SCHEMA_VERSION, schema } from "./schema.js"
+import { makeSqliteTransfer } from "./transfer.js"
 
 type Database = BetterSqlite3.Database
 
@@ -48,8 +49,6 @@ export const storageError = (what: string, key: string | undefined, cause: unkno
   })
 }
 
-/** The digest a device is unique on: SHA-256 of its platform and token. */
-const deviceDigest = (platform: string, token: string): Buffer => Sha256.hash(`${platform}\n${token}`)
 
 /** Rebuilds the devices table of a schema 1 file with a digest per device. */
 const migrateFrom1 = (db: Database): void => {
@@ -494,6 +493,7 @@ export const makeSqliteStore = (db: Database, busyTimeout: number): SyncStore.Sy
     poolUsage: (identityPoolId) =>
       run("reading the usage of pool", poolKey(identityPoolId), () => poolUsageTransaction(identityPoolId)),
     listPoolUsage: (after, limit) =>
-      run("listing pool usage", undefined, () => listPoolUsageTransaction(after, limit))
+      run("listing pool usage", undefined, () => listPoolUsageTransaction(after, limit)),
+    ...makeSqliteTransfer(db, { run, write, forget: () => known.forget(), sessions })
   }
 }
