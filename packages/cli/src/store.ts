@@ -34,7 +34,11 @@ const adapters: {
   sqlite: async (spec) => {
     const path = spec.slice("sqlite:".length)
     if (path === "") throw new ConfigError(`SYNCALITE_STORE=${spec} names no file; give the database file, as in sqlite:./data/syncalite.db`)
-    if (path !== ":memory:") await mkdir(dirname(path), { recursive: true })
+    if (path !== ":memory:") {
+      await mkdir(dirname(path), { recursive: true }).catch((error: NodeJS.ErrnoException) => {
+        throw new ConfigError(`SYNCALITE_STORE=${spec}: the folder ${dirname(path)} cannot be made (${error.code}); give a path where you may write`)
+      })
+    }
     return (await import("@syncalite/sqlite")).SqliteSyncStore.layer(path)
   },
   redis,
