@@ -16,6 +16,10 @@ import { ConfigError, maskedStore } from "./config.js"
 
 type StoreLayer = Layer.Layer<SyncStore.SyncStore, unknown>
 
+/**
+ * @since 0.1.0
+ * @category models
+ */
 export interface StoreOptions {
   /** the first part of every key in a Redis store (`SYNCALITE_REDIS_PREFIX`) */
   readonly redisPrefix?: string | undefined
