@@ -95,9 +95,9 @@ const integerPattern = /^-?\d{1,16}$/
 
 /**
  * The input of an operation from the parts of a request: labels (still percent-encoded), the
- * query's pairs (`parseQuery`), lower-case headers and the JSON body (bytes, or a value the application parsed).
- * Types are left for the operation's own validation to check, so that a wrong type gets the
- * AWS validation message.
+ * query's pairs (`parseQuery`), lower-case headers and the JSON body (bytes, or a value the
+ * application parsed). Types are left for the operation's own validation to check, so that a
+ * wrong type gets the AWS validation message.
  *
  * @since 0.1.0
  * @category decoding
