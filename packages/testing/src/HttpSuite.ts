@@ -676,8 +676,9 @@ const contract = (context: () => { fixture: Fixture; v3: V3Module }, timeout: nu
     for (const testCase of rawCases) {
       it(`raw: ${testCase.name}: ${testCase.status} ${testCase.type}, the connection closed, data unchanged`, async () => {
         const response = await sendBytes(context().fixture.target.endpoint, testCase.bytes(context().fixture.target.endpoint))
-        expectAwsError(response, testCase.status, testCase.type)
-        expect(response.closed).toBe(true)
+        expect(response).toBeDefined()
+        expectAwsError(response!, testCase.status, testCase.type)
+        expect(response!.closed).toBe(true)
         await unchanged()
       }, timeout)
     }

@@ -138,35 +138,55 @@ export const send = (endpointUrl: string, raw: RawRequest): Promise<RawResponse>
 /** Percent-encodes a path label as the clients do (`:` becomes `%3A`). */
 export const label = (value: string): string => encodeURIComponent(value)
 
+/** A response read from raw bytes: its head, and its body once `content-length` of it arrived. */
+const parsedResponse = (bytes: Buffer): RawResponse | undefined => {
+  const split = bytes.indexOf("\r\n\r\n")
+  if (split < 0) return undefined
+  const [statusLine, ...lines] = bytes.subarray(0, split).toString("latin1").split("\r\n")
+  const headers: http.IncomingHttpHeaders = {}
+  for (const line of lines) {
+    const colon = line.indexOf(":")
+    headers[line.slice(0, colon).trim().toLowerCase()] = line.slice(colon + 1).trim()
+  }
+  const body = bytes.subarray(split + 4)
+  const length = Number(headers["content-length"] ?? Number.NaN)
+  if (Number.isFinite(length) && body.length < length) return undefined
+  return responseOf(Number(statusLine!.split(" ")[1]), headers, body.subarray(0, Number.isFinite(length) ? length : undefined).toString("utf8"))
+}
+
 /**
- * Writes bytes as they are to an endpoint's port, and reads the one response that comes back
- * until the server closes the connection (`closed`), or 5 s pass.
+ * Writes bytes as they are to an endpoint's port and reads the response that comes back: until
+ * the server closes the connection (`closed`), or, with `untilClosed: false`, until the whole
+ * response arrived; 5 s at most. `undefined` when no response came.
  */
-export const sendBytes = (endpointUrl: string, bytes: string | Buffer): Promise<RawResponse & { readonly closed: boolean }> => {
+export const sendBytes = (
+  endpointUrl: string,
+  bytes: string | Buffer,
+  options: { readonly untilClosed?: boolean } = {}
+): Promise<(RawResponse & { readonly closed: boolean }) | undefined> => {
   const endpoint = new URL(endpointUrl)
-  return new Promise((resolve, reject) => {
+  return new Promise((resolve) => {
     const socket = net.connect(Number(endpoint.port), endpoint.hostname)
     const chunks: Array<Buffer> = []
     let closed = false
     const timer = setTimeout(() => socket.destroy(), 5_000)
-    socket.on("data", (chunk: Buffer) => chunks.push(chunk))
+    const finish = () => {
+      clearTimeout(timer)
+      const response = parsedResponse(Buffer.concat(chunks))
+      resolve(response === undefined ? undefined : { ...response, closed })
+    }
+    socket.on("data", (chunk: Buffer) => {
+      chunks.push(chunk)
+      if (options.untilClosed === false && parsedResponse(Buffer.concat(chunks)) !== undefined) {
+        socket.removeAllListeners("close")
+        socket.destroy()
+        finish()
+      }
+    })
     // a server that answers before it read everything may reset the connection behind its answer
     socket.on("error", () => undefined)
     socket.on("end", () => void (closed = true))
-    socket.on("close", () => {
-      clearTimeout(timer)
-      const text = Buffer.concat(chunks).toString("latin1")
-      const split = text.indexOf("\r\n\r\n")
-      if (split < 0) return reject(new Error(`no response to the raw request, got ${JSON.stringify(text.slice(0, 200))}`))
-      const [statusLine, ...lines] = text.slice(0, split).split("\r\n")
-      const headers: http.IncomingHttpHeaders = {}
-      for (const line of lines) {
-        const colon = line.indexOf(":")
-        headers[line.slice(0, colon).trim().toLowerCase()] = line.slice(colon + 1).trim()
-      }
-      const status = Number(statusLine!.split(" ")[1])
-      resolve({ ...responseOf(status, headers, Buffer.from(text.slice(split + 4), "latin1").toString("utf8")), closed })
-    })
+    socket.on("close", finish)
     socket.write(bytes)
   })
 }
