@@ -5,18 +5,20 @@
  * the repository, imported with ESM and CommonJS, and each package README's example run there.
  * Packing in the clone leaves the builds of this checkout alone, which other tests load.
  */
-import { execFileSync, spawnSync } from "node:child_process"
+import { execFileSync, spawn, spawnSync } from "node:child_process"
+import { once } from "node:events"
+import { createServer } from "node:net"
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { stripVTControlCharacters } from "node:util"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { Services } from "@syncalite/testing"
-import { childEnv, example, hasCommonJs, packages, root } from "../repository/workspace.js"
+import { childEnv, example, hasCommonJs, packages, root, snippets } from "../repository/workspace.js"
 import { installProject, type Packed, pack } from "./packed.js"
 
 // What the README examples import beside the packages, installed at the repository's versions.
-const extras = ["@aws-sdk/client-cognito-sync", "better-sqlite3", "effect", "express", "keyv", "koa", "vitest"]
+const extras = ["@aws-sdk/client-cognito-sync", "amazon-cognito-js", "aws-sdk", "better-sqlite3", "effect", "express", "keyv", "koa", "tsx", "vitest"]
 
 const parent = mkdtempSync(join(tmpdir(), "syncalite-clone-"))
 const clone = join(parent, "syncalite")
@@ -118,5 +120,67 @@ describe("each package README's example, pasted into the project", () => {
     expect(result.status, result.stderr).toBe(0)
     if (underVitest) expect(stripVTControlCharacters(result.stdout)).toMatch(/Tests\s+\d+ passed/)
     else expect(result.stdout.trim()).not.toBe("")
+  })
+})
+
+describe("the root README's snippets, pasted into the project", () => {
+  const all = snippets(readFileSync(join(root, "README.md"), "utf8"))
+  const snippet = (heading: string) => all.find((found) => found.heading === heading)!
+  const write = (heading: string) => {
+    const { code, language } = snippet(heading)
+    const file = join(project, `readme-${heading.replace(/\W+/g, "-")}.${language === "ts" ? "mts" : "mjs"}`)
+    writeFileSync(file, code)
+    return language === "ts" ? ["--import", "tsx", file] : [file]
+  }
+  const alone = ["Embedding with Promises", "Embedding with Effect", "Credentials"]
+  const servers = ["Express", "Koa", "Without a framework"]
+  const clients = ["The AWS SDK for JavaScript v3", "The sync manager (`amazon-cognito-js`)"]
+  // Storage needs Redis and PostgreSQL at fixed addresses and keeps its connections open; the
+  // adapter snippet completes a test file around a store of the reader's own
+  const notRun = ["Storage", "Writing a storage adapter"]
+
+  it("are all run here, but those that need what a reader brings", () => {
+    expect(all.map((found) => found.heading).sort()).toEqual([...alone, ...servers, ...clients, ...notRun].sort())
+  })
+
+  it.each(alone)("%s", (heading) => {
+    const result = node(project, write(heading))
+    expect(result.status, result.stderr).toBe(0)
+    expect(result.stdout.trim()).not.toBe("")
+  })
+
+  /** Whether 127.0.0.1:8080, where the snippets serve, is free. */
+  const portFree = () =>
+    new Promise<boolean>((resolve) => {
+      const probe = createServer().once("error", () => resolve(false))
+      probe.listen(8080, "127.0.0.1", () => probe.close(() => resolve(true)))
+    })
+
+  it.for(servers)("%s serves on 8080, and the clients sync through it", async (heading, context) => {
+    if (!(await portFree())) {
+      if (process.env.CI) throw new Error("127.0.0.1:8080 is taken: the README's servers listen there")
+      console.warn(`\n!!! SKIPPING the README's ${heading} server: 127.0.0.1:8080 is taken\n`)
+      return context.skip()
+    }
+    const server = spawn(process.execPath, write(heading), { cwd: project, env: childEnv(), stdio: ["ignore", "pipe", "inherit"] })
+    try {
+      const [line] = (await Promise.race([once(server.stdout, "data"), once(server, "exit")])) as [Buffer]
+      expect(String(line)).toMatch(/^Cognito Sync on http:\/\/127\.0\.0\.1:8080/)
+      if (String(line).includes("/cognito-sync")) {
+        const v3 = node(project, write(clients[0]!))
+        expect(v3.status, v3.stderr).toBe(0)
+        expect(v3.stdout).toContain("Value: 'dark'")
+        const manager = node(project, write(clients[1]!))
+        expect(manager.status, manager.stderr).toBe(0)
+        expect(manager.stdout).toContain("synchronized")
+      } else {
+        const response = await fetch("http://127.0.0.1:8080/identitypools/us-east-1:0e1a2b3c/identities/us-east-1:0000aaaa/datasets")
+        expect(response.status).toBe(403)
+        expect(response.headers.get("x-amzn-errortype")).toMatch(/^NotAuthorizedException/)
+      }
+    } finally {
+      server.kill()
+      if (server.exitCode === null) await once(server, "exit")
+    }
   })
 })

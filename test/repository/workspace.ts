@@ -72,3 +72,21 @@ export const example = (pkg: Package): string | undefined => codeBlocks(sections
 /** The environment for a child process, without what the running vitest set for itself and its workers. */
 export const childEnv = (): NodeJS.ProcessEnv =>
   Object.fromEntries(Object.entries(process.env).filter(([name]) => !/^(VITEST|__VITEST|NODE_OPTIONS$|NODE_ENV$|TEST$)/.test(name)))
+
+/** A code block of a README, under the `##` or `###` heading closest above it. */
+export interface Snippet {
+  readonly heading: string
+  readonly language: string
+  readonly code: string
+}
+
+/** The `js` and `ts` blocks of a README. */
+export const snippets = (readme: string): ReadonlyArray<Snippet> => {
+  let heading = ""
+  const found: Array<Snippet> = []
+  for (const part of readme.split(/^(#{2,3} .*)$/m)) {
+    if (/^#{2,3} /.test(part)) heading = part.replace(/^#+ /, "").trim()
+    else for (const match of part.matchAll(/^```(js|ts)\n([\s\S]*?)^```/gm)) found.push({ heading, language: match[1]!, code: match[2]! })
+  }
+  return found
+}
