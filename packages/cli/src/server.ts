@@ -48,7 +48,7 @@ export interface App {
 export interface StartOptions {
   /** where the banner goes; `console.log` by default */
   readonly print?: (text: string) => void
-  /** where the JSON log lines go; standard output by default */
+  /** where the JSON log lines go; standard output by default, written asynchronously */
   readonly log?: DestinationStream
   /** the app serving the API from the handler's options (Express, Koa); the bare handler on `node:http` by default */
   readonly app?: (options: Omit<Handler.HandlerOptions, "authenticate">) => App
@@ -122,7 +122,8 @@ const operationsRoutes = (store: SyncStore.SyncStoreShape, metrics: Metrics | un
  * @category constructors
  */
 export const startServer = async (config: ServeConfig, options: StartOptions = {}): Promise<Running> => {
-  const log: Logger = pino({ level: config.logLevel, base: null }, options.log)
+  // written in the background, in batches; pino flushes what is left when the process exits
+  const log: Logger = pino({ level: config.logLevel, base: null }, options.log ?? pino.destination({ dest: 1, sync: false }))
   const metrics = config.metrics ? makeMetrics() : undefined
   const opened = await openStore(config)
   const store = tracedStore(opened.store, (call) => {

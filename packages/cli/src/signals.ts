@@ -13,8 +13,12 @@ const stopDeadline = 8_000
  * @category utils
  */
 export const stopOnSignals = (stop: () => Promise<void>): void => {
+  let stopping = false
   for (const signal of ["SIGTERM", "SIGINT"] as const) {
     process.once(signal, () => {
+      // a second signal while stopping is not a second stop
+      if (stopping) return
+      stopping = true
       console.error(`syncalite: ${signal}, stopping`)
       setTimeout(() => process.exit(1), stopDeadline).unref()
       stop().then(() => process.exit(0), (error: unknown) => {

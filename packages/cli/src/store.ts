@@ -17,6 +17,10 @@ import { ConfigError, maskedStore } from "./config.js"
 
 type StoreLayer = Layer.Layer<SyncStore.SyncStore, unknown>
 
+/**
+ * @since 0.1.0
+ * @category models
+ */
 export interface StoreOptions {
   /** the first part of every key in a Redis store (`SYNCALITE_REDIS_PREFIX`) */
   readonly redisPrefix?: string | undefined
@@ -35,7 +39,11 @@ const adapters: {
   sqlite: async (spec) => {
     const path = spec.slice("sqlite:".length)
     if (path === "") throw new ConfigError(`SYNCALITE_STORE=${spec} names no file; give the database file, as in sqlite:./data/syncalite.db`)
-    if (path !== ":memory:") await mkdir(dirname(path), { recursive: true })
+    if (path !== ":memory:") {
+      await mkdir(dirname(path), { recursive: true }).catch((error: NodeJS.ErrnoException) => {
+        throw new ConfigError(`SYNCALITE_STORE=${spec}: the folder ${dirname(path)} cannot be made (${error.code}); give a path where you may write`)
+      })
+    }
     return (await import("@syncalite/sqlite")).SqliteSyncStore.layer(path)
   },
   redis,

@@ -42,7 +42,7 @@ describe("bad input: one line, a non-zero exit, no stack trace", () => {
     const withPassword = await refusal(["serve", "--store", "redis://app:hunter2@127.0.0.1:1"])
     expectOneLine(withPassword, /redis:\/\/app:\*\*\*\*@127\.0\.0\.1:1 cannot be opened/)
     expect(withPassword.lines[0]).not.toContain("hunter2")
-  }, 30_000)
+  }, 60_000)
 
   it("a port in use", async () => {
     const taken = createServer().listen(0, "127.0.0.1")

@@ -76,4 +76,10 @@ describe("syncalite", () => {
     expect(maskedStore("rediss://:hunter2@cache.internal:6380/0")).toBe("rediss://:****@cache.internal:6380/0")
     expect(maskedStore("sqlite:./data/syncalite.db")).toBe("sqlite:./data/syncalite.db")
   })
+
+  it("serve prints the address it bound: every interface when HOST says so", async () => {
+    const started = await syncalite(["serve", "--port", "0", "--store", "memory", "--log-level", "silent"], { SYNCALITE_SECRET: secret, HOST: "0.0.0.0" })
+    await started.stops[0]!()
+    expect(started.out).toMatch(/Cognito Sync on http:\/\/0\.0\.0\.0:\d+\n/)
+  })
 })

@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto"
-import { existsSync, mkdtempSync } from "node:fs"
+import { existsSync, mkdtempSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { describe, expect, it } from "vitest"
@@ -38,6 +38,9 @@ describe("SYNCALITE_STORE", () => {
 
   it("anything else is refused, saying what to give", async () => {
     await expect(storeLayer("sqlite:")).rejects.toThrow(/names no file; give the database file, as in sqlite:.\/data\/syncalite.db/)
+    const file = join(mkdtempSync(join(tmpdir(), "syncalite-cli-")), "a-file")
+    writeFileSync(file, "")
+    await expect(storeLayer(`sqlite:${file}/data/syncalite.db`)).rejects.toThrow(/the folder .*\/a-file\/data cannot be made \(ENOTDIR\); give a path where you may write/)
     await expect(storeLayer("mongodb://x")).rejects.toThrow(/is not a store URL; give memory, sqlite:<path> or redis:\/\/host:port/)
     await expect(storeLayer("mongodb://admin:hunter2@x")).rejects.toThrow("SYNCALITE_STORE=mongodb://admin:****@x is not a store URL")
   })
