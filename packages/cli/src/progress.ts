@@ -5,7 +5,7 @@
 import { Presets, SingleBar } from "cli-progress"
 import { Effect, type Scope } from "effect"
 import type { CommandContext } from "./context.js"
-import { type Counts, describeCounts } from "./transfer.js"
+import { type Counts, describeCounts, noCounts } from "./transfer.js"
 
 /**
  * @since 0.2.0
@@ -60,7 +60,7 @@ export const progressReporter = <E>(
       hideCursor: true
     }, Presets.shades_classic)
     const fields = (counts: Counts) => ({ datasets: counts.datasets })
-    yield* Effect.acquireRelease(Effect.sync(() => bar.start(items(all), 0, fields(all))), () => Effect.sync(() => bar.stop()))
+    yield* Effect.acquireRelease(Effect.sync(() => bar.start(items(all), 0, fields(noCounts))), () => Effect.sync(() => bar.stop()))
     return {
       update: (counts) => bar.update(items(counts), fields(counts)),
       stop: (counts) => {

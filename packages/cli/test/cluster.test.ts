@@ -2,7 +2,8 @@
  * `syncalite serve` on a Redis Cluster of the test's own (three primaries started from
  * `redis-server --cluster-enabled yes`), named by a `redis+cluster://` URL: the v3 client syncs,
  * lists, configures, registers and deletes end to end, over identities whose keys live on every
- * primary, and the server stops cleanly on SIGTERM.
+ * primary, and the server stops cleanly on SIGTERM; `syncalite migrate` then copies the cluster
+ * into SQLite the same, dataset by dataset.
  */
 import {
   CognitoSyncClient,
@@ -18,9 +19,17 @@ import {
   UpdateRecordsCommand
 } from "@aws-sdk/client-cognito-sync"
 import { execFileSync } from "node:child_process"
+import { mkdtempSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { Effect } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { issueIdentityCredentials } from "@syncalite/http"
+import { RedisSyncStore } from "@syncalite/redis"
+import { SqliteSyncStore } from "@syncalite/sqlite"
 import { RedisCluster } from "@syncalite/testing"
+import { run } from "../src/program.js"
+import { datasetOf } from "./content.js"
 import { exited, syncalite, waitFor } from "./process.js"
 import { testPrefix } from "./redisKeys.js"
 
@@ -39,7 +48,7 @@ describe.skipIf(!usable)("syncalite serve on a Redis Cluster", () => {
   }, 60_000)
   afterAll(() => cluster?.stop())
 
-  it("serves the v3 client end to end, its data spread over every primary", async () => {
+  it("serves the v3 client end to end, its data spread over every primary, and migrates out of it the same", async () => {
     const prefix = testPrefix()
     const server = syncalite(["serve", "--port", "0", "--store", cluster!.url, "--redis-prefix", prefix], settings)
     const [, endpoint] = await waitFor(server, /Cognito Sync on (http:\/\/\S+)/, 30_000)
@@ -102,6 +111,25 @@ describe.skipIf(!usable)("syncalite serve on a Redis Cluster", () => {
         Number(execFileSync("redis-cli", ["-p", String(port), "eval", `return #redis.call('keys', ARGV[1])`, "0", `${prefix}:*`], { encoding: "utf8" }).trim()) > 0
       )
       expect(holding).toEqual(cluster!.ports)
+
+      // and the cluster's content, scanned primary by primary, migrates into SQLite the same
+      const file = join(mkdtempSync(join(tmpdir(), "syncalite-cluster-")), "copy.db")
+      const out: Array<string> = []
+      const code = await run(
+        ["migrate", "--from", cluster!.url, "--from-redis-prefix", prefix, "--to", `sqlite:${file}`, "--checkpoint", `${file}.checkpoint`, "--progress", "none"],
+        { env: {}, out: (text) => out.push(text), err: () => undefined }
+      )
+      expect([code, out.join("")]).toEqual([0, expect.stringMatching(/^syncalite migrate: copied and verified 1 pools, 12 identities, 12 datasets, 11 records, 11 tombstones, 1 devices/)])
+      const compare = Effect.gen(function*() {
+        const [inCluster, copy] = [yield* RedisSyncStore.make({ redis: cluster!.url, prefix }), yield* SqliteSyncStore.make(file)]
+        for (const IdentityId of identities) {
+          const ref = { identityPoolId: pool, identityId: IdentityId, datasetName: "settings" }
+          const [original, copied] = yield* Effect.forEach([inCluster, copy], (store) => datasetOf(store, ref))
+          expect(original!.head).toBeDefined()
+          expect(copied).toEqual(original)
+        }
+      })
+      await Effect.runPromise(Effect.scoped(compare))
     } finally {
       client.destroy()
       server.child.kill("SIGTERM")

@@ -86,4 +86,17 @@ describe("syncalite export and import", () => {
     expect(missing).toMatchObject({ code: 1, err: `syncalite: cannot read --in ${join(folder, "none.jsonl")}: no such file, or not readable` })
     expect(readFileSync(lines, "utf8")).toContain(pool)
   })
+
+  it("a malformed or unreachable store: one line saying which, exit code 1", async () => {
+    expect(await inProcess(["export", "--from", "redis+cluster://nope"])).toMatchObject({
+      code: 1,
+      err: "syncalite: cannot open the store redis+cluster://nope: Not a host:port of a Redis Cluster URL: nope"
+    })
+    expect(await inProcess(["import", "--to", "redis+cluster://127.0.0.1:1", "--in", "/dev/null"])).toMatchObject({
+      code: 1,
+      err: "syncalite: cannot open the store redis+cluster://127.0.0.1:1: Could not connect to Redis at redis+cluster://127.0.0.1:1: All the root nodes are unavailable"
+    })
+    const wrong = await inProcess(["migrate", "--from", "memory", "--to", "memory", "--page", "0"])
+    expect(wrong).toMatchObject({ code: 1, err: "syncalite: --page 0: give a whole number from 1 to 10000" })
+  })
 })

@@ -2,7 +2,7 @@
  * The storage conformance suite: every `SyncStore` adapter proves itself by running it with one
  * call. It registers vitest `describe`/`it` blocks that exercise the whole port — reads and
  * paging, every commit outcome and limit, sync counts across deletions, sessions, pools, devices,
- * usage — and races many writers against one dataset.
+ * usage, a scan of the whole store and its restore — and races many writers against one dataset.
  *
  * Each test works on fresh random pool and identity ids, so a store may be shared between tests
  * (and between runs): the suite never clears anything.
