@@ -115,7 +115,7 @@ export const eachPage = <E, R>(
  * @since 0.2.0
  * @category utils
  */
-export const countStore = (store: SyncStore.SyncStoreShape, pageSize: number) =>
+export const countStore = (store: SyncStore.SyncStoreShape, pageSize: number): Effect.Effect<Counts, SyncStore.StorageError> =>
   Effect.suspend(() => {
     let counts = noCounts
     return Effect.map(

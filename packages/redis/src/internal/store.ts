@@ -35,7 +35,8 @@ const MAX_ATTEMPTS = 100
 
 const decodePoolState = Schema.decodeUnknownEither(Schema.parseJson(SyncStore.PoolStateSchema))
 
-export const unreadable = (key: string, what: string, cause?: unknown) =>
+/** A value under `key` that cannot be read as what it should be. */
+export const unreadable = (key: string, what: string, cause?: unknown): StorageError =>
   new SyncStore.StorageError({
     message: `Unreadable value under key ${key}: ${what}`,
     key,
