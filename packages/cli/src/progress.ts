@@ -8,7 +8,7 @@ import type { CommandContext } from "./context.js"
 import { type Counts, describeCounts, noCounts } from "./transfer.js"
 
 /**
- * @since 0.2.0
+ * @since 0.1.0
  * @category models
  */
 export interface Progress {
@@ -22,7 +22,7 @@ const items = (counts: Counts): number => counts.pools + counts.identities
  * A reporter for the scope; `total` (pools and identities) is asked for only when a bar is drawn,
  * which needs it.
  *
- * @since 0.2.0
+ * @since 0.1.0
  * @category constructors
  */
 export const progressReporter = <E>(

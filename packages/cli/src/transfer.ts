@@ -11,7 +11,7 @@ import { storeLayer, type StoreOptions } from "./store.js"
  * The store a URL names, open for the scope; a URL that names none, or a store that cannot be
  * opened, is a ConfigError saying which.
  *
- * @since 0.2.0
+ * @since 0.1.0
  * @category constructors
  */
 export const openStore = (
@@ -37,7 +37,7 @@ const messageOf = (error: unknown): string =>
 /**
  * How much a store holds, counted item by item.
  *
- * @since 0.2.0
+ * @since 0.1.0
  * @category models
  */
 export interface Counts {
@@ -51,7 +51,7 @@ export interface Counts {
 }
 
 /**
- * @since 0.2.0
+ * @since 0.1.0
  * @category constants
  */
 export const noCounts: Counts = { pools: 0, identities: 0, datasets: 0, records: 0, tombstones: 0, devices: 0, subscriptions: 0 }
@@ -59,7 +59,7 @@ export const noCounts: Counts = { pools: 0, identities: 0, datasets: 0, records:
 /**
  * The counts with `items` added.
  *
- * @since 0.2.0
+ * @since 0.1.0
  * @category utils
  */
 export const count = (counts: Counts, items: ReadonlyArray<SyncStore.StoreItem>): Counts => {
@@ -83,7 +83,7 @@ export const count = (counts: Counts, items: ReadonlyArray<SyncStore.StoreItem>)
 /**
  * Counts as one line: `3 pools, 1000 identities, …`.
  *
- * @since 0.2.0
+ * @since 0.1.0
  * @category utils
  */
 export const describeCounts = (counts: Counts): string =>
@@ -94,7 +94,7 @@ export const describeCounts = (counts: Counts): string =>
  * Every page of a store's scan from `position`, handed to `each` in turn: one page in memory at a
  * time.
  *
- * @since 0.2.0
+ * @since 0.1.0
  * @category utils
  */
 export const eachPage = <E, R>(
@@ -112,7 +112,7 @@ export const eachPage = <E, R>(
 /**
  * The counts of everything a store holds, read page by page.
  *
- * @since 0.2.0
+ * @since 0.1.0
  * @category utils
  */
 export const countStore = (store: SyncStore.SyncStoreShape, pageSize: number): Effect.Effect<Counts, SyncStore.StorageError> =>
@@ -129,7 +129,7 @@ const decodeLine = Schema.decodeUnknownEither(Schema.parseJson(SyncStore.StoreIt
 /**
  * One line of an export as its item; a line that is not one is a ConfigError naming it.
  *
- * @since 0.2.0
+ * @since 0.1.0
  * @category utils
  */
 export const parseLine = (line: string, number: number, source: string): SyncStore.StoreItem => {
@@ -142,7 +142,7 @@ export const parseLine = (line: string, number: number, source: string): SyncSto
 /**
  * A page size given on the command line.
  *
- * @since 0.2.0
+ * @since 0.1.0
  * @category utils
  */
 export const pageSize = (value: string): number => {
@@ -155,7 +155,7 @@ export const pageSize = (value: string): number => {
  * Runs a command's effect: a ConfigError as it is (program.ts prints it as one line), any other
  * failure, a storage fault, as a ConfigError saying what failed.
  *
- * @since 0.2.0
+ * @since 0.1.0
  * @category utils
  */
 export const runCommand = async (effect: Effect.Effect<void, unknown, Scope.Scope>): Promise<void> => {

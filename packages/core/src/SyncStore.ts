@@ -300,7 +300,7 @@ export interface PoolUsage {
  * them, each item atomically, over the same datasets, devices and pool of the target: writing an
  * item twice leaves what writing it once does.
  *
- * @since 0.2.0
+ * @since 0.1.0
  * @category transfer
  */
 export type StoreItem = PoolItem | IdentityItem
@@ -308,7 +308,7 @@ export type StoreItem = PoolItem | IdentityItem
 /**
  * A pool's configuration and its SyncSessionsCount.
  *
- * @since 0.2.0
+ * @since 0.1.0
  * @category transfer
  */
 export interface PoolItem {
@@ -322,7 +322,7 @@ export interface PoolItem {
  * One dataset as a store holds it: its head (a deleted dataset's too, which keeps its sync count)
  * and its records ordered by key, tombstones included.
  *
- * @since 0.2.0
+ * @since 0.1.0
  * @category transfer
  */
 export interface DatasetContent {
@@ -333,7 +333,7 @@ export interface DatasetContent {
 /**
  * Everything of one identity.
  *
- * @since 0.2.0
+ * @since 0.1.0
  * @category transfer
  */
 export interface IdentityItem {
@@ -352,7 +352,7 @@ export interface IdentityItem {
  * One page of a scan: its items and the position to read the next page from, undefined after the
  * last page.
  *
- * @since 0.2.0
+ * @since 0.1.0
  * @category transfer
  */
 export interface ScanPage {
@@ -363,7 +363,7 @@ export interface ScanPage {
 /**
  * An item as it travels (export files, checkpoints), validated when read back.
  *
- * @since 0.2.0
+ * @since 0.1.0
  * @category schemas
  */
 export const StoreItemSchema: Schema.Schema<StoreItem> = transfer.StoreItemSchema
@@ -546,7 +546,7 @@ export const layerMemory: Layer.Layer<SyncStore> = Layer.sync(SyncStore, makeMem
 /**
  * What a store lists and reads for `scanInPhases`.
  *
- * @since 0.2.0
+ * @since 0.1.0
  * @category transfer
  */
 export type ScanPhases = transfer.Phases
@@ -556,7 +556,7 @@ export type ScanPhases = transfer.Phases
  * stable order from after a given one: pools first, then identities, a position naming the last
  * one answered.
  *
- * @since 0.2.0
+ * @since 0.1.0
  * @category transfer
  */
 export const scanInPhases: (phases: ScanPhases) => SyncStoreShape["scan"] = transfer.scanInPhases
@@ -565,7 +565,7 @@ export const scanInPhases: (phases: ScanPhases) => SyncStoreShape["scan"] = tran
  * An identity item from its parts in any order: datasets, devices and subscriptions put in the
  * order the item promises, empty subscriptions left out.
  *
- * @since 0.2.0
+ * @since 0.1.0
  * @category transfer
  */
 export const identityItem: (

@@ -106,7 +106,7 @@ const isClient = (input: object): input is RedisClientConnectionType =>
  * (`rediss+cluster://` for TLS): the nodes to discover the cluster from, credentials for every
  * node.
  *
- * @since 0.2.0
+ * @since 0.1.0
  * @category constructors
  */
 export const clusterOptions = (url: string): RedisClusterOptions => {

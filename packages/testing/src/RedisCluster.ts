@@ -16,7 +16,7 @@
  * })
  * ```
  *
- * @since 0.2.0
+ * @since 0.1.0
  */
 import { type ChildProcess, execFile, spawn, spawnSync } from "node:child_process"
 import { mkdtempSync, rmSync } from "node:fs"
@@ -27,7 +27,7 @@ import { promisify } from "node:util"
 import { reachable } from "./Services.js"
 
 /**
- * @since 0.2.0
+ * @since 0.1.0
  * @category models
  */
 export interface Cluster {
@@ -48,7 +48,7 @@ const onPath = (command: string): boolean => spawnSync(command, ["--version"], {
  * Whether `redis-server` and `redis-cli` can be run; when not, a loud warning, or under CI an
  * error.
  *
- * @since 0.2.0
+ * @since 0.1.0
  * @category checks
  */
 export const available = (): boolean => {
@@ -94,7 +94,7 @@ const stopNode = (child: ChildProcess): Promise<void> => {
 /**
  * Starts a cluster of three primaries and waits until it serves every slot.
  *
- * @since 0.2.0
+ * @since 0.1.0
  * @category constructors
  */
 export const start = async (): Promise<Cluster> => {

@@ -38,7 +38,7 @@ const sink = (context: CommandContext, out: string | undefined) => {
 }
 
 /**
- * @since 0.2.0
+ * @since 0.1.0
  * @category commands
  */
 export const exportCommand = (context: CommandContext): Command =>

@@ -22,7 +22,7 @@ interface Options {
 }
 
 /**
- * @since 0.2.0
+ * @since 0.1.0
  * @category commands
  */
 export const importCommand = (context: CommandContext): Command =>

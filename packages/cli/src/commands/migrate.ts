@@ -82,7 +82,7 @@ const differences = (copied: Counts, found: Counts): string =>
   ).join("; ")
 
 /**
- * @since 0.2.0
+ * @since 0.1.0
  * @category commands
  */
 export const migrateCommand = (context: CommandContext): Command =>
