@@ -665,6 +665,7 @@ const contract = (context: () => { fixture: Fixture; v3: V3Module }, timeout: nu
       { name: "an unknown method", status: 400, type: "InvalidParameterException", bytes: (endpoint) => requestBytes(endpoint, { ...write(), method: "FROBNICATE" }) },
       { name: "Content-Length with Transfer-Encoding", status: 400, type: "InvalidParameterException", bytes: (endpoint) => requestBytes(endpoint, write(), () => [["Transfer-Encoding", "chunked"]]) },
       { name: "a chunk that is not a chunk", status: 400, type: "InvalidParameterException", bytes: (endpoint) => requestBytes(endpoint, { ...write(), chunked: true }, () => [["Transfer-Encoding", "chunked"]]) },
+      { name: "no Host header", status: 400, type: "InvalidParameterException", bytes: (endpoint) => requestBytes(endpoint, { ...write(), tamper: (r) => void delete r.headers["Host"] }) },
       ...["host", "authorization", "x-amz-date", "x-amz-security-token", "content-length"].map((name): RawCase => ({
         name: `a signed write repeating its ${name} header, the copy identical`,
         status: 400,
