@@ -4,8 +4,9 @@
  * drives `@aws-sdk/client-cognito-sync` through all 17 operations and the `amazon-cognito-js`
  * sync manager through a two-device synchronize with a conflict, then sends raw requests a stock
  * client never would (bad JSON, wrong types, unknown routes, wrong methods, oversize bodies,
- * missing, bad and expired signatures, credentials used where they are not valid) and checks
- * that each gets the right AWS error and leaves the data as it was, and checks the `cors` option
+ * missing, bad and expired signatures, credentials used where they are not valid; and, as bytes
+ * on a socket, what Node's own parser refuses and repeated or missing singular headers) and
+ * checks that each gets the right AWS error and leaves the data as it was, and checks the `cors` option
  * as a browser uses it. `fuzz` throws thousands of random and mutated requests at a binding.
  *
  * The clients (`@aws-sdk/client-cognito-sync`, `aws-sdk`, `amazon-cognito-js`) and `fast-check`
