@@ -4,8 +4,8 @@
  * never throws: every failure is an AWS-shaped JSON error (`x-amzn-ErrorType`, `__type`,
  * `message`, the model's status), and every response carries an `x-amzn-RequestId`.
  *
- * A request goes through: a header that must come once and came twice (400
- * `InvalidParameterException`); with `cors`, the answer to a browser's preflight (204); the route
+ * A request goes through: a header that must come once and came twice or, from Node, no
+ * `Host` (400 `InvalidParameterException`); with `cors`, the answer to a browser's preflight (204); the route
  * (404 `UnknownOperationException`, 405 `MethodNotAllowedException`), the body up to
  * `maxBodyBytes` (413 `RequestEntityTooLargeException`), authentication (403
  * `NotAuthorizedException`), decoding (400 `InvalidParameterException`), then the operation,
@@ -34,7 +34,7 @@ import type { CognitoSyncClient } from "@syncalite/core"
 import * as Cors from "./Cors.js"
 import { type BodySource, readBody, TOO_LARGE, UNREADABLE } from "./internal/body.js"
 import { exceededInValue } from "./internal/jsonBounds.js"
-import { repeatedHeader } from "./internal/repeatedHeaders.js"
+import { headerFault } from "./internal/headerFaults.js"
 import {
   DecodeError,
   decodeInput,
@@ -70,7 +70,7 @@ export interface HttpRequest {
   /** the path and query exactly as the client sent them, mount path included: what is signed; `url` by default */
   readonly originalUrl?: string
   readonly headers: HttpHeaders
-  /** the headers as received, names and values in turn (Node's `rawHeaders`): a repeated `Host`, `Authorization`, `X-Amz-Date`, `X-Amz-Security-Token` or `Content-Length` is refused */
+  /** the headers as received, names and values in turn (Node's `rawHeaders`): a repeated `Host`, `Authorization`, `X-Amz-Date`, `X-Amz-Security-Token` or `Content-Length` is refused, and so is no `Host` */
   readonly rawHeaders?: ReadonlyArray<string>
   /** the raw body: bytes, a string, or a stream (a Node `IncomingMessage`) read up to the limit */
   readonly body?: BodySource
@@ -258,10 +258,8 @@ export const make = (options: HandlerOptions): Handler => {
     requestId: string,
     seen: { operation?: Router.OperationName; caller?: Caller.Caller["kind"] }
   ): Promise<HttpResponse> => {
-    const repeated = request.rawHeaders === undefined ? undefined : repeatedHeader(request.rawHeaders)
-    if (repeated !== undefined) {
-      return encodeError(new DecodeError(`The request repeats the ${repeated} header, which it may carry once only`), requestId)
-    }
+    const fault = request.rawHeaders === undefined ? undefined : headerFault(request.rawHeaders)
+    if (fault !== undefined) return encodeError(new DecodeError(fault), requestId)
     const method = request.method.toUpperCase()
     const url = request.url
     const question = url.indexOf("?")

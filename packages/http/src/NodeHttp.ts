@@ -107,10 +107,15 @@ export const answerClientError = (error: Error & { readonly code?: string }, soc
 }
 
 /**
- * Makes a server answer its client errors with `answerClientError`: what the standalone server
- * does, and what an application serving the Express or Koa binding calls on its own server.
+ * Makes a server answer its client errors with `answerClientError`, and hand a request without
+ * `Host` to the handler, which refuses it with the same body, rather than answer a bare 400
+ * itself: what the standalone server does, and what an application serving the Express or Koa
+ * binding calls on its own server.
  *
  * @since 0.1.0
  * @category listeners
  */
-export const answerClientErrors = <S extends Server>(server: S): S => server.on("clientError", answerClientError)
+export const answerClientErrors = <S extends Server>(server: S): S => {
+  ;(server as { requireHostHeader?: boolean }).requireHostHeader = false
+  return server.on("clientError", answerClientError)
+}

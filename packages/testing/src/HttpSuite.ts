@@ -4,8 +4,9 @@
  * drives `@aws-sdk/client-cognito-sync` through all 17 operations and the `amazon-cognito-js`
  * sync manager through a two-device synchronize with a conflict, then sends raw requests a stock
  * client never would (bad JSON, wrong types, unknown routes, wrong methods, oversize bodies,
- * missing, bad and expired signatures, credentials used where they are not valid) and checks
- * that each gets the right AWS error and leaves the data as it was, and checks the `cors` option
+ * missing, bad and expired signatures, credentials used where they are not valid; and, as bytes
+ * on a socket, what Node's own parser refuses and repeated or missing singular headers) and
+ * checks that each gets the right AWS error and leaves the data as it was, and checks the `cors` option
  * as a browser uses it. `fuzz` throws thousands of random and mutated requests at a binding.
  *
  * The clients (`@aws-sdk/client-cognito-sync`, `aws-sdk`, `amazon-cognito-js`) and `fast-check`
@@ -665,6 +666,7 @@ const contract = (context: () => { fixture: Fixture; v3: V3Module }, timeout: nu
       { name: "an unknown method", status: 400, type: "InvalidParameterException", bytes: (endpoint) => requestBytes(endpoint, { ...write(), method: "FROBNICATE" }) },
       { name: "Content-Length with Transfer-Encoding", status: 400, type: "InvalidParameterException", bytes: (endpoint) => requestBytes(endpoint, write(), () => [["Transfer-Encoding", "chunked"]]) },
       { name: "a chunk that is not a chunk", status: 400, type: "InvalidParameterException", bytes: (endpoint) => requestBytes(endpoint, { ...write(), chunked: true }, () => [["Transfer-Encoding", "chunked"]]) },
+      { name: "no Host header", status: 400, type: "InvalidParameterException", bytes: (endpoint) => requestBytes(endpoint, { ...write(), tamper: (r) => void delete r.headers["Host"] }) },
       ...["host", "authorization", "x-amz-date", "x-amz-security-token", "content-length"].map((name): RawCase => ({
         name: `a signed write repeating its ${name} header, the copy identical`,
         status: 400,
