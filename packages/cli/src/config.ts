@@ -85,7 +85,7 @@ export interface Setting {
 export const settings: ReadonlyArray<Setting> = [
   { name: "PORT", flag: "--port <port>", description: "the port to listen on (0: any free one)" },
   { name: "HOST", flag: "--host <host>", description: "the address to listen on; 0.0.0.0 for every interface" },
-  { name: "SYNCALITE_STORE", flag: "--store <url>", description: "memory | sqlite:<path> | redis://host:port | rediss://host:port" },
+  { name: "SYNCALITE_STORE", flag: "--store <url>", description: "memory | sqlite:<path> | redis://host:port | rediss://host:port | redis+cluster://host:port[,host:port…]" },
   { name: "SYNCALITE_SECRET", flag: "--secret <secret>", description: "signs sync session tokens and identity credentials (16 characters or more)", secret: true },
   { name: "SYNCALITE_DEV_KEY", flag: "--dev-key <id>", description: "the developer's access key id" },
   { name: "SYNCALITE_DEV_SECRET", flag: "--dev-secret <secret>", description: "the developer's secret access key (20 characters or more)", secret: true },

@@ -63,5 +63,5 @@ const schemeOf = (spec: string) => (spec.includes(":") ? spec.slice(0, spec.inde
 export const storeLayer = async (spec: string, options: StoreOptions = {}): Promise<StoreLayer> => {
   const scheme = schemeOf(spec)
   if (Object.hasOwn(adapters, scheme)) return adapters[scheme]!(spec, options)
-  throw new ConfigError(`SYNCALITE_STORE=${maskedStore(spec)} is not a store URL; give memory, sqlite:<path> or redis://host:port (--store or SYNCALITE_STORE)`)
+  throw new ConfigError(`SYNCALITE_STORE=${maskedStore(spec)} is not a store URL; give memory, sqlite:<path>, redis://host:port or redis+cluster://host:port[,host:port…] (--store or SYNCALITE_STORE)`)
 }

@@ -33,7 +33,7 @@ describe("bad input: one line, a non-zero exit, no stack trace", () => {
   }, 30_000)
 
   it("a malformed store URL", async () => {
-    expectOneLine(await refusal(["serve", "--store", "mongodb://127.0.0.1"]), /SYNCALITE_STORE=mongodb:\/\/127\.0\.0\.1 is not a store URL; give memory, sqlite:<path> or redis:\/\/host:port/)
+    expectOneLine(await refusal(["serve", "--store", "mongodb://127.0.0.1"]), /SYNCALITE_STORE=mongodb:\/\/127\.0\.0\.1 is not a store URL; give memory, sqlite:<path>, redis:\/\/host:port or redis\+cluster:\/\/host:port\[,host:port…\]/)
     expectOneLine(await refusal(["serve"], { SYNCALITE_STORE: "sqlite:" }), /names no file; give the database file/)
   }, 30_000)
 

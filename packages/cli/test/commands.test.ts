@@ -26,7 +26,7 @@ describe("syncalite", () => {
     const help = await syncalite(["serve", "--help"])
     expect(help.code).toBe(0)
     const text = help.out.replace(/\s+/g, " ")
-    for (const name of ["--port <port>", "(env: PORT; default: 8080)", "--host <host>", "--store <url>", "(env: SYNCALITE_STORE; default: sqlite:./data/syncalite.db)", "(env: SYNCALITE_METRICS; default: off)", "(env: LOG_LEVEL; default: info)", "(env: SYNCALITE_SECRET)"]) expect(text).toContain(name)
+    for (const name of ["--port <port>", "(env: PORT; default: 8080)", "--host <host>", "--store <url>", "redis+cluster://host:port[,host:port…]", "(env: SYNCALITE_STORE; default: sqlite:./data/syncalite.db)", "(env: SYNCALITE_METRICS; default: off)", "(env: LOG_LEVEL; default: info)", "(env: SYNCALITE_SECRET)"]) expect(text).toContain(name)
   })
 
   it("credentials: one JSON object a server of the same secret accepts", async () => {

@@ -41,7 +41,7 @@ describe("SYNCALITE_STORE", () => {
     const file = join(mkdtempSync(join(tmpdir(), "syncalite-cli-")), "a-file")
     writeFileSync(file, "")
     await expect(storeLayer(`sqlite:${file}/data/syncalite.db`)).rejects.toThrow(/the folder .*\/a-file\/data cannot be made \(ENOTDIR\); give a path where you may write/)
-    await expect(storeLayer("mongodb://x")).rejects.toThrow(/is not a store URL; give memory, sqlite:<path> or redis:\/\/host:port/)
+    await expect(storeLayer("mongodb://x")).rejects.toThrow("is not a store URL; give memory, sqlite:<path>, redis://host:port or redis+cluster://host:port[,host:port…] (--store or SYNCALITE_STORE)")
     await expect(storeLayer("mongodb://admin:hunter2@x")).rejects.toThrow("SYNCALITE_STORE=mongodb://admin:****@x is not a store URL")
   })
 })
