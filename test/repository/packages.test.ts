@@ -26,8 +26,8 @@ describe.each(packages.map((pkg) => [pkg.manifest.name, pkg] as const))("%s", (n
     expect(manifest.scripts?.build).toBeTypeOf("string")
   })
 
-  // every library hands its users Effect types (layers, services, tagged errors); a command does not
-  it.skipIf(manifest.bin !== undefined)("takes effect as a peer dependency, its users' copy", () => {
+  // every package hands its users Effect types (layers, services, tagged errors; the cli's storeLayer a layer)
+  it("takes effect as a peer dependency, its users' copy", () => {
     expect(manifest.dependencies?.effect, "effect must not be a dependency").toBeUndefined()
     expect(manifest.peerDependencies?.effect).toMatch(/^\^3\./)
     expect(manifest.devDependencies?.effect).toBe(manifest.peerDependencies?.effect)
