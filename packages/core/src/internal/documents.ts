@@ -1,5 +1,5 @@
 import { Effect, Schema } from "effect"
-import { StorageError, type SyncStoreDriver, type Versioned } from "../SyncStore.js"
+import { StorageError, type SyncStoreDriver, type Versioned } from "./storeModel.js"
 
 const Time = Schema.Number
 

@@ -9,8 +9,8 @@ import type {
   SyncStoreDriver,
   SyncStoreShape,
   Usage
-} from "../SyncStore.js"
-import { emptyPool, PoolStateSchema, StorageError } from "../SyncStore.js"
+} from "./storeModel.js"
+import { emptyPool, PoolStateSchema, StorageError } from "./storeModel.js"
 import {
   CounterDoc,
   type HeadDoc,

@@ -7,8 +7,8 @@ import type {
   PoolUsage,
   StoredRecord,
   SyncStoreShape
-} from "../SyncStore.js"
-import { emptyPool } from "../SyncStore.js"
+} from "./storeModel.js"
+import { emptyPool } from "./storeModel.js"
 import { decideCommit, deletedHead, poolUsageOf, usageOfHeads } from "./commitRules.js"
 import { makeMemoryTransfer } from "./memoryTransfer.js"
 import { compareKeys, isMergedName, lowerBound } from "./records.js"
