@@ -6,19 +6,10 @@
  *
  * @since 0.1.0
  */
-import type { DatasetRef } from "./SyncStore.js"
 import { seal, unseal } from "./internal/signing.js"
+import type { ConsumedSessions, DatasetRef, SyncSession } from "./internal/storeModel.js"
 
-/**
- * What a verified token says.
- *
- * @since 0.1.0
- * @category models
- */
-export interface SyncSession {
-  readonly id: string
-  readonly expiresAt: number
-}
+export type { ConsumedSessions, SyncSession } from "./internal/storeModel.js"
 
 type Payload = readonly [kind: "s", pool: string, identity: string, dataset: string, id: string, expiresAt: number]
 
@@ -44,20 +35,6 @@ export const verify = (secret: string, token: string, ref: DatasetRef, now: numb
   if (pool !== ref.identityPoolId || identity !== ref.identityId || dataset !== ref.datasetName) return undefined
   if (typeof id !== "string" || typeof expiresAt !== "number" || expiresAt <= now) return undefined
   return { id, expiresAt }
-}
-
-/**
- * The sessions of a dataset whose token a write consumed: the recent ones by id, and every
- * session expiring at or before `floor`. The list is capped, so a dataset written thousands of
- * times within a token lifetime keeps a bounded head: past the cap, the oldest sessions are
- * folded into the floor (their tokens stop working for writes a little early).
- *
- * @since 0.1.0
- * @category models
- */
-export interface ConsumedSessions {
-  readonly floor: number
-  readonly sessions: ReadonlyArray<SyncSession>
 }
 
 /**

@@ -1,5 +1,5 @@
 import { consume, consumption, noneConsumed, prune } from "../SyncSessionToken.js"
-import type { CommitDecision, CommitRefusal, DatasetCommit, DatasetHead, PoolUsage, StoredRecord, Usage } from "../SyncStore.js"
+import type { CommitDecision, CommitRefusal, DatasetCommit, DatasetHead, PoolUsage, StoredRecord, Usage } from "./storeModel.js"
 import { byteLength } from "./records.js"
 
 /** The stored record of a key, or undefined. Only the keys a commit names are asked for. */

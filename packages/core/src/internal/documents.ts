@@ -1,7 +1,12 @@
 import { Effect, Schema } from "effect"
-import { StorageError, type SyncStoreDriver, type Versioned } from "../SyncStore.js"
+import { StorageError, type SyncStoreDriver, type Versioned } from "./storeModel.js"
 
 const Time = Schema.Number
+
+/** shards of one pool's identity index */
+export const IDENTITY_SHARDS = 16
+/** counters of one pool's sync sessions: every ListRecords adds to one of them; usage sums them all */
+export const SESSION_SHARDS = 32
 
 export const StoredRecordDoc = Schema.Struct({
   key: Schema.String,
@@ -95,4 +100,17 @@ export const reader = (driver: SyncStoreDriver) => <A, I>(schema: Schema.Schema<
       return Effect.succeed(reads)
     })
   return { one, many }
+}
+
+const MAX_ATTEMPTS = 200
+
+/** Retries an optimistic step until it yields a result; undefined means "lost a race, again". */
+export const optimistic = <A, E, R>(what: string, step: Effect.Effect<A | undefined, E, R>): Effect.Effect<A, E | StorageError, R> => {
+  const attempt = (attempts: number): Effect.Effect<A, E | StorageError, R> =>
+    Effect.flatMap(step, (result) => {
+      if (result !== undefined) return Effect.succeed(result)
+      if (attempts >= MAX_ATTEMPTS) return Effect.fail(new StorageError({ message: `Too much contention on ${what}` }))
+      return attempts > 3 ? Effect.zipRight(Effect.sleep(Math.min(attempts, 20)), attempt(attempts + 1)) : attempt(attempts + 1)
+    })
+  return attempt(1)
 }

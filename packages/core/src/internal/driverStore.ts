@@ -9,25 +9,23 @@ import type {
   SyncStoreDriver,
   SyncStoreShape,
   Usage
-} from "../SyncStore.js"
-import { emptyPool, PoolStateSchema, StorageError } from "../SyncStore.js"
+} from "./storeModel.js"
+import { emptyPool, PoolStateSchema } from "./storeModel.js"
 import {
   CounterDoc,
   type HeadDoc,
+  IDENTITY_SHARDS,
   IdentityDoc,
   IndexDoc,
+  optimistic,
   type Read,
   reader,
-  RecordsDoc
+  RecordsDoc,
+  SESSION_SHARDS
 } from "./documents.js"
 import { decideCommit, deletedHead, poolUsageOf, usageOfHeads } from "./commitRules.js"
 import { makeDriverTransfer } from "./driverTransfer.js"
 import { compareKeys, isMergedName, lookupIn, lowerBound, own } from "./records.js"
-
-const MAX_ATTEMPTS = 200
-export const IDENTITY_SHARDS = 16
-/** counters of one pool's sync sessions: every ListRecords adds to one of them; usage sums them all */
-export const SESSION_SHARDS = 32
 
 const emptyIdentity: IdentityDoc = { datasets: {}, devices: {}, subscriptions: {} }
 
@@ -38,17 +36,6 @@ const shardOf = (id: string, shards: number): number => {
 }
 
 const publicHead = ({ records: _records, ...head }: HeadDoc): DatasetHead => head
-
-/** Retries an optimistic step until it yields a result; undefined means "lost a race, again". */
-export const optimistic = <A, E, R>(what: string, step: Effect.Effect<A | undefined, E, R>): Effect.Effect<A, E | StorageError, R> => {
-  const attempt = (attempts: number): Effect.Effect<A, E | StorageError, R> =>
-    Effect.flatMap(step, (result) => {
-      if (result !== undefined) return Effect.succeed(result)
-      if (attempts >= MAX_ATTEMPTS) return Effect.fail(new StorageError({ message: `Too much contention on ${what}` }))
-      return attempts > 3 ? Effect.zipRight(Effect.sleep(Math.min(attempts, 20)), attempt(attempts + 1)) : attempt(attempts + 1)
-    })
-  return attempt(1)
-}
 
 export const makeDriverStore = (driver: SyncStoreDriver): SyncStoreShape => {
   const docs = reader(driver)

@@ -1,8 +1,17 @@
 import { Effect } from "effect"
-import type { DatasetRef, IdentityItem, PoolItem, PoolState, StorageError, SyncStoreDriver, SyncStoreShape } from "../SyncStore.js"
-import { emptyPool } from "../SyncStore.js"
-import type { CounterDoc, HeadDoc, IdentityDoc, IndexDoc, Read, RecordsDoc } from "./documents.js"
-import { IDENTITY_SHARDS, optimistic, SESSION_SHARDS } from "./driverStore.js"
+import type { DatasetRef, IdentityItem, PoolItem, PoolState, StorageError, SyncStoreDriver, SyncStoreShape } from "./storeModel.js"
+import { emptyPool } from "./storeModel.js"
+import {
+  type CounterDoc,
+  type HeadDoc,
+  IDENTITY_SHARDS,
+  type IdentityDoc,
+  type IndexDoc,
+  optimistic,
+  type Read,
+  type RecordsDoc,
+  SESSION_SHARDS
+} from "./documents.js"
 import { compareKeys } from "./records.js"
 import { identityItem, scanInPhases } from "./storeItems.js"
 

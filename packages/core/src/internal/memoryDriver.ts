@@ -1,5 +1,5 @@
 import { Effect } from "effect"
-import type { SyncStoreDriver, Versioned } from "../SyncStore.js"
+import type { SyncStoreDriver, Versioned } from "./storeModel.js"
 
 export const makeMemoryDriver = (): SyncStoreDriver => {
   const entries = new Map<string, Versioned>()

@@ -3,34 +3,15 @@ import type {
   DatasetHead,
   Device,
   DeviceRegistration,
-  PoolState,
   PoolUsage,
   StoredRecord,
   SyncStoreShape
-} from "../SyncStore.js"
-import { emptyPool } from "../SyncStore.js"
+} from "./storeModel.js"
+import { emptyPool } from "./storeModel.js"
 import { decideCommit, deletedHead, poolUsageOf, usageOfHeads } from "./commitRules.js"
+import type { IdentityState, PoolEntry } from "./memoryState.js"
 import { makeMemoryTransfer } from "./memoryTransfer.js"
 import { compareKeys, isMergedName, lowerBound } from "./records.js"
-
-export interface DatasetState {
-  head: DatasetHead
-  readonly records: Map<string, StoredRecord>
-  /** the records ordered by key, kept in step with `records` */
-  readonly sorted: Array<StoredRecord>
-}
-
-export interface IdentityState {
-  readonly datasets: Map<string, DatasetState>
-  readonly devices: Map<string, { readonly platform: string; readonly token: string }>
-  readonly subscriptions: Map<string, Array<string>>
-}
-
-export interface PoolEntry {
-  state: PoolState
-  sessions: number
-  readonly identities: Map<string, IdentityState>
-}
 
 /**
  * The port held in this process's memory. Every method runs as one synchronous step, so each is

@@ -1,6 +1,6 @@
 import { Effect } from "effect"
-import type { SyncStoreShape } from "../SyncStore.js"
-import type { IdentityState, PoolEntry } from "./memoryStore.js"
+import type { SyncStoreShape } from "./storeModel.js"
+import type { IdentityState, PoolEntry } from "./memoryState.js"
 import { compareKeys } from "./records.js"
 import { comparePairs, identityItem, scanInPhases } from "./storeItems.js"
 

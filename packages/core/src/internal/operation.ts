@@ -4,7 +4,7 @@ import type { CognitoSyncConfigShape } from "../CognitoSyncConfig.js"
 import { InternalErrorException, type InvalidParameterException, type NotAuthorizedException } from "../CognitoSyncError.js"
 import type { PushNotifierShape } from "../PushNotifier.js"
 import type { StreamPublisherShape } from "../StreamPublisher.js"
-import { StorageError, type SyncStoreShape } from "../SyncStore.js"
+import { StorageError, type SyncStoreShape } from "./storeModel.js"
 import type { SyncTriggerShape } from "../SyncTrigger.js"
 import { decodeInput } from "./validation.js"
 

@@ -1,5 +1,5 @@
 import type { Dataset, SyncRecord } from "../Shapes.js"
-import type { DatasetHead, DatasetRef, StoredRecord } from "../SyncStore.js"
+import type { DatasetHead, DatasetRef, StoredRecord } from "./storeModel.js"
 
 export const toDate = (millis: number): Date => new Date(millis)
 

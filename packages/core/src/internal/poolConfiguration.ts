@@ -1,5 +1,5 @@
 import type { CognitoStreams, PushSync } from "../Shapes.js"
-import type { PoolState } from "../SyncStore.js"
+import type { PoolState } from "./storeModel.js"
 
 /** The configuration of a pool as Get/SetIdentityPoolConfiguration return it. */
 export interface PoolConfiguration {

@@ -1,5 +1,5 @@
 import type { IdentityPoolUsage } from "../Shapes.js"
-import type { PoolUsage } from "../SyncStore.js"
+import type { PoolUsage } from "./storeModel.js"
 import { toDate } from "./output.js"
 
 export const toPoolUsage = (usage: PoolUsage): IdentityPoolUsage => {

@@ -1,6 +1,6 @@
 import { Effect } from "effect"
 import type { PushDelivery } from "../PushNotifier.js"
-import type { DatasetRef, PoolState } from "../SyncStore.js"
+import type { DatasetRef, PoolState } from "./storeModel.js"
 import type { Services } from "./operation.js"
 
 /** The pool's SNS platform application ARN for a platform (`arn:aws:sns:…:app/GCM/name`). */

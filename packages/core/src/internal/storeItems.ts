@@ -1,6 +1,6 @@
 import { Effect, Schema } from "effect"
-import type { IdentityItem, PoolItem, ScanPage, StoreItem } from "../SyncStore.js"
-import { PoolStateSchema, StorageError } from "../SyncStore.js"
+import type { IdentityItem, PoolItem, ScanPage, StoreItem } from "./storeModel.js"
+import { PoolStateSchema, StorageError } from "./storeModel.js"
 import { DeviceDoc, HeadDoc, StoredRecordDoc } from "./documents.js"
 import { compareKeys } from "./records.js"
 

@@ -1,6 +1,6 @@
 import { Effect } from "effect"
 import type { KinesisSyncRecord, StreamRecord } from "../StreamPublisher.js"
-import type { DatasetRef, PoolState, StoredRecord } from "../SyncStore.js"
+import type { DatasetRef, PoolState, StoredRecord } from "./storeModel.js"
 import type { Services } from "./operation.js"
 
 const INLINE_LIMIT = 1024 * 1024

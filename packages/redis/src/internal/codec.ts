@@ -1,11 +1,13 @@
 /**
- * Keys and value formats of the store (see scripts.ts for the formats' description).
+ * Keys and value formats of the store (see scripts.ts for the formats' description), and the
+ * errors of a value that does not fit its format.
  */
-import type { SyncSessionToken, SyncStore } from "@syncalite/core"
+import { type SyncSessionToken, SyncStore } from "@syncalite/core"
 
 type DatasetHead = SyncStore.DatasetHead
 type StoredRecord = SyncStore.StoredRecord
 type ConsumedSessions = SyncSessionToken.ConsumedSessions
+type StorageError = SyncStore.StorageError
 
 export const IDENTITY_SHARDS = 16
 export const SESSION_SHARDS = 8
@@ -236,3 +238,17 @@ export const deviceText = (platform: string, token: string): string => JSON.stri
 
 /** Code-unit order, the order of every list the port answers. */
 export const compareKeys = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0)
+
+/** A value under `key` that cannot be read as what it should be. */
+export const unreadable = (key: string, what: string, cause?: unknown): StorageError =>
+  new SyncStore.StorageError({
+    message: `Unreadable value under key ${key}: ${what}`,
+    key,
+    ...(cause === undefined ? {} : { cause })
+  })
+
+/** A script's `{"corrupt", key, message}` answer as a StorageError, or undefined for any other answer. */
+export const corruption = (reply: unknown): StorageError | undefined =>
+  Array.isArray(reply) && reply[0] === "corrupt" && typeof reply[1] === "string"
+    ? unreadable(reply[1], String(reply[2]))
+    : undefined

@@ -7,6 +7,7 @@ import { Effect, Schema } from "effect"
 import { SyncStore } from "@syncalite/core"
 import {
   compareKeys,
+  corruption,
   deviceText,
   escapeText,
   IDENTITY_SHARDS,
@@ -18,7 +19,8 @@ import {
   parseRecords,
   recordTail,
   SESSION_SHARDS,
-  shardOf
+  shardOf,
+  unreadable
 } from "./codec.js"
 import type { Connection } from "./connection.js"
 import * as scripts from "./scripts.js"
@@ -34,20 +36,6 @@ type StorageError = SyncStore.StorageError
 const MAX_ATTEMPTS = 100
 
 const decodePoolState = Schema.decodeUnknownEither(Schema.parseJson(SyncStore.PoolStateSchema))
-
-/** A value under `key` that cannot be read as what it should be. */
-export const unreadable = (key: string, what: string, cause?: unknown): StorageError =>
-  new SyncStore.StorageError({
-    message: `Unreadable value under key ${key}: ${what}`,
-    key,
-    ...(cause === undefined ? {} : { cause })
-  })
-
-/** A script's `{"corrupt", key, message}` answer as a StorageError, or undefined for any other answer. */
-export const corruption = (reply: unknown): StorageError | undefined =>
-  Array.isArray(reply) && reply[0] === "corrupt" && typeof reply[1] === "string"
-    ? unreadable(reply[1], String(reply[2]))
-    : undefined
 
 const strings = (reply: unknown, key: string, what: string): Effect.Effect<ReadonlyArray<string>, StorageError> =>
   Array.isArray(reply) && reply.every((item) => typeof item === "string")

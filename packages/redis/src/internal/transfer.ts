@@ -8,6 +8,7 @@ import { Effect, Either, Schema } from "effect"
 import { SyncStore } from "@syncalite/core"
 import {
   compareKeys,
+  corruption,
   deviceText,
   escapeText,
   IDENTITY_SHARDS,
@@ -18,10 +19,10 @@ import {
   parseRecords,
   recordTail,
   SESSION_SHARDS,
-  shardOf
+  shardOf,
+  unreadable
 } from "./codec.js"
 import type { Connection } from "./connection.js"
-import { corruption, unreadable } from "./store.js"
 import * as scripts from "./transferScripts.js"
 
 type StorageError = SyncStore.StorageError
