@@ -6,8 +6,8 @@
  *
  * @since 0.1.0
  */
-import { seal, unseal } from "./internal/signing.js"
 import type { ConsumedSessions, DatasetRef, SyncSession } from "./internal/storeModel.js"
+import { seal, unseal } from "./internal/signing.js"
 
 export type { ConsumedSessions, SyncSession } from "./internal/storeModel.js"
 
