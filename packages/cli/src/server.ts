@@ -146,12 +146,13 @@ export const startServer = async (config: ServeConfig, options: StartOptions = {
   })
   const routes = operationsRoutes(opened.store, metrics)
 
-  const server = createServer((req, res) => {
+  // node's own refusals (headers too large, a malformed request) answered AWS-shaped too
+  const server = NodeHttp.answerClientErrors(createServer((req, res) => {
     const route = req.method === "GET" ? routes.get(req.url ?? "") : undefined
     if (route === undefined) return app.listener(req, res)
     log.debug({ method: req.method, route: req.url }, "request")
     Promise.resolve(route(res)).catch(() => res.destroy())
-  })
+  }))
   if (metrics !== undefined) {
     server.on("connection", (socket) => {
       metrics.connections.inc()

@@ -72,6 +72,19 @@ describe("operations", () => {
     expect([ready.status, await ready.json()]).toEqual([200, { ok: true }])
   })
 
+  it("node's own refusals answered AWS-shaped: headers over 16 KB get 431 with the error type and a request id", async () => {
+    const { port } = new URL(server.running.endpoint)
+    const socket = connect(Number(port), "127.0.0.1")
+    socket.end(`GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Padding: ${"x".repeat(20_000)}\r\n\r\n`)
+    let answer = ""
+    for await (const chunk of socket) answer += String(chunk)
+    const [head, body] = answer.split("\r\n\r\n")
+    expect(head).toMatch(/^HTTP\/1\.1 431 /)
+    expect(head).toMatch(/\r\nx-amzn-ErrorType: RequestHeaderFieldsTooLargeException\r\n/i)
+    expect(head).toMatch(/\r\nx-amzn-RequestId: \S+/i)
+    expect(JSON.parse(body!)).toMatchObject({ __type: "RequestHeaderFieldsTooLargeException", message: expect.any(String) })
+  })
+
   it("/metrics: requests by operation and status, latency, open connections", async () => {
     const response = await fetch(`${server.running.endpoint}/metrics`)
     expect(response.headers.get("content-type")).toMatch(/^text\/plain/)
