@@ -10,19 +10,20 @@ import { developer, newIdentity, tokenSecret } from "./helpers.js"
 
 const reads = new Set(["readDataset", "readPool", "listDatasets", "subscribers", "identityUsage", "poolUsage", "listPoolUsage", "scan"])
 
-/** The memory store, recording the name and arguments of every call; `failing` makes countSessions fail. */
+/** The memory store, recording the name and arguments of every call; `failing` makes countSessions fail or die. */
 const recordingStore = () => {
   const calls: Array<readonly [string, ...Array<unknown>]> = []
-  const state = { failing: false }
+  const state: { failing: false | "fail" | "die" } = { failing: false }
   const store = SyncStore.makeMemory()
   const recorded = Object.fromEntries(
     Object.entries(store).map(([name, method]) => [
       name,
       (...args: Array<unknown>) => {
         calls.push([name, ...args])
-        if (name === "countSessions" && state.failing) {
+        if (name === "countSessions" && state.failing === "fail") {
           return Effect.fail(new SyncStore.StorageError({ message: "the store is away" }))
         }
+        if (name === "countSessions" && state.failing === "die") return Effect.die(new TypeError("a bug in the store"))
         return (method as (...args: Array<unknown>) => unknown)(...args)
       }
     ])
@@ -120,7 +121,7 @@ describe("the session tally", () => {
     const { recorded, state, store, writes } = recordingStore()
     await runWith(recorded, Effect.gen(function*() {
       const sync = yield* CognitoSync.CognitoSync
-      state.failing = true
+      state.failing = "fail"
       yield* listRecords(me, 2)
       yield* TestClock.adjust("1 second")
       yield* settle
@@ -135,6 +136,22 @@ describe("the session tally", () => {
       yield* settle
       expect(writes().at(-1)).toEqual(["countSessions", me.pool, 3])
       expect(yield* stored(store, me.pool)).toBe(3)
+    }))
+  })
+
+  it("a store call that dies keeps its counts too", async () => {
+    const me = newIdentity()
+    const { recorded, state, store, writes } = recordingStore()
+    await runWith(recorded, Effect.gen(function*() {
+      state.failing = "die"
+      yield* listRecords(me, 2)
+      yield* TestClock.adjust("1 second")
+      yield* settle
+      expect(writes()).toEqual([["countSessions", me.pool, 2]])
+      state.failing = false
+      yield* TestClock.adjust("1 second")
+      yield* settle
+      expect(yield* stored(store, me.pool)).toBe(2)
     }))
   })
 

@@ -4,7 +4,7 @@
  * `maxDelay` after the first count it carries, at once when `maxCount` counts are waiting, before
  * a usage figure is read (so that a process reads its own counts) and when the scope closes.
  */
-import { Duration, Effect, type Scope } from "effect"
+import { Duration, Effect, Exit, type Scope } from "effect"
 import type { StorageError, SyncStoreShape } from "./storeModel.js"
 
 export interface SessionTally {
@@ -33,14 +33,11 @@ export const make = (
       const batch = waiting
       waiting = new Map()
       total = 0
+      // every pool is tried, whatever becomes of the others; the first failure is the flush's
       return Effect.flatMap(
         Effect.forEach(batch, ([pool, sessions]) =>
-          Effect.catchAll(store.countSessions(pool, sessions), (error) =>
-            Effect.as(add(pool, sessions, "retry"), error)), { concurrency: 8 }),
-        (outcomes) => {
-          const failed = outcomes.find((outcome) => outcome !== undefined)
-          return failed === undefined ? Effect.void : Effect.fail(failed)
-        }
+          Effect.exit(Effect.onError(store.countSessions(pool, sessions), () => add(pool, sessions, "retry"))), { concurrency: 8 }),
+        (exits) => exits.find(Exit.isFailure) ?? Effect.void
       )
     })))
 
