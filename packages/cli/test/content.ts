@@ -22,7 +22,7 @@ export const fill = (store: SyncStore.SyncStoreShape, identities: number, perIde
     for (const [i, pool] of pools.entries()) {
       yield* store.updatePool(pool, (state) =>
         Either.right({ ...state, events: { SyncTrigger: `arn:aws:lambda:us-east-1:123456789012:function:f${i}` }, lastModifiedDate: 1_700_000_000_000 + i }))
-      for (let n = 0; n <= i; n++) yield* store.countSession(pool)
+      for (let n = 0; n <= i; n++) yield* store.countSessions(pool, 1)
     }
     const pairs = Array.from({ length: identities }, (_, i) => [pools[i % 2]!, `us-east-1:${randomUUID()}`] as const)
     const datasets: Array<SyncStore.DatasetRef> = []

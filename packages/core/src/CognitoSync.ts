@@ -32,6 +32,7 @@ import * as StreamPublisher from "./StreamPublisher.js"
 import * as SyncStore from "./SyncStore.js"
 import * as SyncTrigger from "./SyncTrigger.js"
 import type { Services } from "./internal/operation.js"
+import * as SessionTally from "./internal/sessionTally.js"
 import { BulkPublish } from "./operations/BulkPublish.js"
 import { DeleteDataset } from "./operations/DeleteDataset.js"
 import { DescribeDataset } from "./operations/DescribeDataset.js"
@@ -118,15 +119,19 @@ export class CognitoSync extends Context.Tag("@syncalite/core/CognitoSync")<Cogn
 
 /**
  * Builds the service from the ports. Bulk publish jobs run in the surrounding scope and are
- * interrupted (and recorded as FAILED) when it closes.
+ * interrupted (and recorded as FAILED) when it closes. Minted sync sessions are counted in
+ * memory and added to the store within a second, or at once every 1,000, and when the scope
+ * closes.
  *
  * @since 0.1.0
  * @category constructors
  */
 export const make = Effect.gen(function*() {
   const config = yield* CognitoSyncConfig.CognitoSyncConfig
+  const store = yield* SyncStore.SyncStore
   const services: Services = {
-    store: yield* SyncStore.SyncStore,
+    store,
+    sessions: yield* SessionTally.make(store, { maxDelay: "1 second", maxCount: 1000 }),
     config,
     secret: Redacted.value(config.tokenSecret),
     push: yield* PushNotifier.PushNotifier,

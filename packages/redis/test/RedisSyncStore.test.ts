@@ -151,7 +151,7 @@ describe.skipIf(!redis.available)("RedisSyncStore", () => {
           yield* store.registerDevice(pool, identity, { deviceId: "d1", platform: "GCM", token: "t" }, 20)
           yield* store.subscribe(ref("a"), "d1")
           yield* store.updatePool(pool, (state) => Either.right({ ...state, events: { SyncTrigger: "arn" } }))
-          for (let i = 0; i < 64; i++) yield* store.countSession(pool)
+          for (let i = 0; i < 64; i++) yield* store.countSessions(pool, 1)
         }))
         const keys = await keysUnder(raw, prefix)
         const tag = `{${pool}|${identity}}`
@@ -281,7 +281,7 @@ describe.skipIf(!redis.available)("RedisSyncStore", () => {
         yield* store.updatePool(pool, (state) => Either.right({ ...state, events: { SyncTrigger: "arn" } }))
         yield* store.registerDevice(pool, identity, { deviceId: "d1", platform: "GCM", token: "t1" }, 20)
         yield* store.subscribe(ref, "d1")
-        yield* store.countSession(pool)
+        yield* store.countSessions(pool, 1)
       }))
       return { close, keys: await keysUnder(raw, prefix), pool, identity, ref, merged, store }
     }
@@ -305,7 +305,7 @@ describe.skipIf(!redis.available)("RedisSyncStore", () => {
         store.registerDevice(pool, identity, { deviceId: "d2", platform: "GCM", token: "t2" }, 20),
         store.subscribe(ref, "d1"),
         store.unsubscribe({ ...ref, datasetName: "other" }, "d1"),
-        store.countSession(pool),
+        store.countSessions(pool, 1),
         store.deleteDataset(ref, Date.now())
       ].map((effect) => Effect.exit(effect as Effect.Effect<unknown, unknown>)))
     }

@@ -1032,19 +1032,27 @@ export const run = (name: string, options: Options): void => {
           expect(yield* env.store.identityUsage(env.pool, env.identity)).toMatchObject({ datasetCount: 1, dataStorage: 7 })
         }))
 
-      test("countSession and poolUsage; an unknown pool has no usage", (env) =>
+      test("a pool only counted in is listed with its sessions", (env) =>
+        Effect.gen(function*() {
+          const pool = `${env.pool}-counted`
+          yield* env.store.countSessions(pool, 7)
+          expect(yield* env.store.poolUsage(pool)).toEqual({ identityPoolId: pool, syncSessionsCount: 7, dataStorage: 0 })
+          expect((yield* env.store.listPoolUsage(env.pool, 100)).pools.map((usage) => usage.identityPoolId)).toContain(pool)
+        }))
+
+      test("countSessions adds its count and poolUsage sums them; an unknown pool has no usage", (env) =>
         Effect.gen(function*() {
           expect(yield* env.store.poolUsage(newId())).toBeUndefined()
-          yield* env.store.countSession(env.pool)
+          yield* env.store.countSessions(env.pool, 1)
           yield* put(env, env.ref("a"), { k: "vv" })
           const last = env.now()
           yield* put(env, env.ref("b", newId()), { kk: "v" }, { now: last })
           yield* put(env, env.ref("c", newId(), newId()), { other: "pool" })
-          yield* env.store.countSession(env.pool)
-          yield* env.store.countSession(env.pool)
+          yield* env.store.countSessions(env.pool, 1000)
+          yield* env.store.countSessions(env.pool, 26)
           expect(yield* env.store.poolUsage(env.pool)).toEqual({
             identityPoolId: env.pool,
-            syncSessionsCount: 3,
+            syncSessionsCount: 1027,
             dataStorage: 6,
             lastModifiedDate: last
           })
@@ -1056,7 +1064,7 @@ export const run = (name: string, options: Options): void => {
           const pools = Array.from({ length: 5 }, (_, i) => `${prefix}-${i}`)
           for (const [i, pool] of [...pools].reverse().entries()) {
             yield* put(env, env.ref("d", env.identity, pool), { k: "v".repeat(i + 1) })
-            for (let n = 0; n < i; n++) yield* env.store.countSession(pool)
+            if (i > 0) yield* env.store.countSessions(pool, i)
           }
           /** `more` is true exactly when a page after this one is not empty */
           const checkMore = (page: { readonly pools: ReadonlyArray<SyncStore.PoolUsage>; readonly more: boolean }) =>
@@ -1376,14 +1384,15 @@ export const run = (name: string, options: Options): void => {
           expect(byId(yield* env.store.subscribers(ref))).toEqual(byId(devices))
         }))
 
-      test("racing countSession calls are all counted", (env) =>
+      test("racing countSessions calls are all counted", (env) =>
         Effect.gen(function*() {
           yield* put(env, env.ref("a"), { k: "v" })
           yield* Effect.all(
-            Array.from({ length: contenders * 2 }, (_, i) => storeOf(env, i).countSession(env.pool)),
+            Array.from({ length: contenders * 2 }, (_, i) => storeOf(env, i).countSessions(env.pool, i + 1)),
             { concurrency: "unbounded", discard: true }
           )
-          expect((yield* env.store.poolUsage(env.pool))?.syncSessionsCount).toBe(contenders * 2)
+          const n = contenders * 2
+          expect((yield* env.store.poolUsage(env.pool))?.syncSessionsCount).toBe(n * (n + 1) / 2)
         }))
     })
 
@@ -1412,9 +1421,9 @@ export const run = (name: string, options: Options): void => {
               _tag: "LimitExceeded",
               devices: 1
             })
-            yield* one.countSession(env.pool)
-            yield* two.countSession(env.pool)
-            expect((yield* one.poolUsage(env.pool))?.syncSessionsCount).toBe(2)
+            yield* one.countSessions(env.pool, 2)
+            yield* two.countSessions(env.pool, 3)
+            expect((yield* one.poolUsage(env.pool))?.syncSessionsCount).toBe(5)
           }))
       })
     }

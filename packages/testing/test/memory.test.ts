@@ -108,7 +108,7 @@ describe("a driver holding foreign data", () => {
     yield* store.updatePool(pool, (state) => Either.right({ ...state, events: { SyncTrigger: "arn" } }))
     yield* store.registerDevice(pool, identity, { deviceId: "d1", platform: "GCM", token: "t1" }, 20)
     yield* store.subscribe(ref, "d1")
-    yield* store.countSession(pool)
+    yield* store.countSessions(pool, 1)
     return { corrupt, store, written: [...written] }
   })
 

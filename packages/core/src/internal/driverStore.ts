@@ -283,14 +283,14 @@ export const makeDriverStore = (driver: SyncStoreDriver): SyncStoreShape => {
       })
     })
 
-  const countSession: SyncStoreShape["countSession"] = (pool) =>
+  const countSessions: SyncStoreShape["countSessions"] = (pool, sessions) =>
     optimistic(
       `session count of ${pool}`,
       // a shard drawn afresh for every attempt: a writer that lost a shard to another tries elsewhere
       Effect.flatMap(Random.nextIntBetween(0, SESSION_SHARDS), (shard) =>
         Effect.flatMap(counters.one(key.sessions(pool, shard)), (counter) => {
           const counted = Effect.map(
-            driver.compareAndSet(key.sessions(pool, shard), counter?.version, { count: (counter?.value.count ?? 0) + 1 }),
+            driver.compareAndSet(key.sessions(pool, shard), counter?.version, { count: (counter?.value.count ?? 0) + sessions }),
             (done) => done || undefined
           )
           // a new shard is rare (a few per pool): the moment to make sure the pool is listed
@@ -347,7 +347,7 @@ export const makeDriverStore = (driver: SyncStoreDriver): SyncStoreShape => {
     subscribe,
     unsubscribe,
     subscribers,
-    countSession,
+    countSessions,
     identityUsage,
     poolUsage,
     listPoolUsage,

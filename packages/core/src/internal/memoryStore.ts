@@ -164,7 +164,8 @@ export const makeMemoryStore = (): SyncStoreShape => {
       })
     })
 
-  const countSession: SyncStoreShape["countSession"] = (pool) => Effect.sync(() => void poolEntry(pool).sessions++)
+  const countSessions: SyncStoreShape["countSessions"] = (pool, sessions) =>
+    Effect.sync(() => void (poolEntry(pool).sessions += sessions))
 
   const identityUsage: SyncStoreShape["identityUsage"] = (pool, identityId) =>
     Effect.sync(() => {
@@ -206,7 +207,7 @@ export const makeMemoryStore = (): SyncStoreShape => {
     subscribe,
     unsubscribe,
     subscribers,
-    countSession,
+    countSessions,
     identityUsage,
     poolUsage,
     listPoolUsage,

@@ -4,6 +4,7 @@ import type { CognitoSyncConfigShape } from "../CognitoSyncConfig.js"
 import { InternalErrorException, type InvalidParameterException, type NotAuthorizedException } from "../CognitoSyncError.js"
 import type { PushNotifierShape } from "../PushNotifier.js"
 import type { StreamPublisherShape } from "../StreamPublisher.js"
+import type { SessionTally } from "./sessionTally.js"
 import { StorageError, type SyncStoreShape } from "./storeModel.js"
 import type { SyncTriggerShape } from "../SyncTrigger.js"
 import { decodeInput } from "./validation.js"
@@ -11,6 +12,8 @@ import { decodeInput } from "./validation.js"
 /** What every operation works with, resolved once when the service is built. */
 export interface Services {
   readonly store: SyncStoreShape
+  /** the sync sessions minted here and not yet in the store */
+  readonly sessions: SessionTally
   readonly config: CognitoSyncConfigShape
   readonly secret: string
   readonly push: PushNotifierShape

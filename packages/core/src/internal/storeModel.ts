@@ -416,8 +416,8 @@ export interface SyncStoreShape {
   ) => Effect.Effect<"Unsubscribed" | "UnknownDevice" | "NotSubscribed", StorageError>
   readonly subscribers: (ref: DatasetRef) => Effect.Effect<ReadonlyArray<Device>, StorageError>
 
-  /** counts one minted sync session towards the pool's SyncSessionsCount */
-  readonly countSession: (identityPoolId: string) => Effect.Effect<void, StorageError>
+  /** adds `sessions` minted sync sessions to the pool's SyncSessionsCount, in one atomic step */
+  readonly countSessions: (identityPoolId: string, sessions: number) => Effect.Effect<void, StorageError>
   readonly identityUsage: (identityPoolId: string, identityId: string) => Effect.Effect<Usage | undefined, StorageError>
   readonly poolUsage: (identityPoolId: string) => Effect.Effect<PoolUsage | undefined, StorageError>
   /** pools in id order, after `after`, at most `limit` */

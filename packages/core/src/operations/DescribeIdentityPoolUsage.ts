@@ -26,6 +26,7 @@ export const DescribeIdentityPoolUsage = operation({
   input: DescribeIdentityPoolUsageInput,
   run: (services, input) =>
     Effect.gen(function*() {
+      yield* services.sessions.flush
       const usage = yield* services.store.poolUsage(input.IdentityPoolId)
       if (usage === undefined) {
         return yield* Effect.fail(

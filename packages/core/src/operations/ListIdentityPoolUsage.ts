@@ -62,6 +62,7 @@ export const ListIdentityPoolUsage = operation({
       )
       const limit = Math.min(input.MaxResults ?? services.config.limits.maxPoolsPerPage, services.config.limits.maxPoolsPerPage)
       const visible = caller.kind === "developer" ? caller.pools : undefined
+      yield* services.sessions.flush
       const { more, pools } = visible === undefined
         ? yield* services.store.listPoolUsage(after, limit)
         : yield* visiblePools(services, visible, after, limit)

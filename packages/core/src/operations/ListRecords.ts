@@ -95,7 +95,7 @@ export const ListRecords = operation({
           // a session minted in the millisecond the floor was set at would be born forgotten
           expiresAt: Math.max(now + Duration.toMillis(services.config.tokenLifetime), (head?.consumedSessions.floor ?? 0) + 1)
         }
-        yield* services.store.countSession(ref.identityPoolId)
+        yield* services.sessions.count(ref.identityPoolId)
       }
       const datasetSyncCount = cursor?.[1] ?? (exists ? head.syncCount : 0)
       const records = view.records.map(toRecord)

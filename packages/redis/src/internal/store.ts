@@ -363,11 +363,11 @@ export const makeStore = (connection: Connection, keys: Keys): SyncStoreShape =>
     })
   }
 
-  const countSession: SyncStoreShape["countSession"] = (pool) => {
+  const countSessions: SyncStoreShape["countSessions"] = (pool, sessions) => {
     const key = keys.sessions(pool, Math.floor(Math.random() * SESSION_SHARDS))
     return Effect.zipRight(
       listPool(pool),
-      Effect.flatMap(command(key, ["INCR", key]), (reply) =>
+      Effect.flatMap(command(key, ["INCRBY", key, String(sessions)]), (reply) =>
         typeof reply === "number" ? Effect.void : Effect.fail(unreadable(key, "not a counter")))
     )
   }
@@ -471,7 +471,7 @@ export const makeStore = (connection: Connection, keys: Keys): SyncStoreShape =>
     subscribe,
     unsubscribe,
     subscribers,
-    countSession,
+    countSessions,
     identityUsage,
     poolUsage,
     listPoolUsage,

@@ -150,9 +150,9 @@ export const makeSqliteStore = (db: Database, busyTimeout: number): SyncStore.Sy
       `INSERT INTO syncalite_pools (pool, configuration) VALUES (?, ?)
        ON CONFLICT (pool) DO UPDATE SET configuration = excluded.configuration`
     ),
-    countSession: statement(
-      `INSERT INTO syncalite_pools (pool, sessions) VALUES (?, 1)
-       ON CONFLICT (pool) DO UPDATE SET sessions = sessions + 1`
+    countSessions: statement(
+      `INSERT INTO syncalite_pools (pool, sessions) VALUES (?, ?)
+       ON CONFLICT (pool) DO UPDATE SET sessions = sessions + excluded.sessions`
     ),
     page: statement<string>("SELECT pool FROM syncalite_pools WHERE pool > ? ORDER BY pool LIMIT ?").pluck(),
     first: statement<string>("SELECT pool FROM syncalite_pools ORDER BY pool LIMIT ?").pluck(),
@@ -317,7 +317,9 @@ export const makeSqliteStore = (db: Database, busyTimeout: number): SyncStore.Sy
     return current.head
   })
 
-  const countTransaction = db.transaction((identityPoolId: string) => void pool.countSession.run(identityPoolId))
+  const countTransaction = db.transaction((identityPoolId: string, sessions: number) =>
+    void pool.countSessions.run(identityPoolId, sessions)
+  )
 
   /** A write, in a group commit; a failure, or the group's, forgets everything the connection knew. */
   const group = makeGroupCommit(db, () => known.forget())
@@ -486,8 +488,8 @@ export const makeSqliteStore = (db: Database, busyTimeout: number): SyncStore.Sy
           platform: row.platform,
           token: row.token
         }))),
-    countSession: (identityPoolId) =>
-      write("counting a session of pool", poolKey(identityPoolId), countTransaction, identityPoolId),
+    countSessions: (identityPoolId, sessions) =>
+      write("counting the sessions of pool", poolKey(identityPoolId), countTransaction, identityPoolId, sessions),
     identityUsage: (identityPoolId, identityId) =>
       run("reading the usage of", `${identityPoolId}/${identityId}`, () => identityUsageTransaction(identityPoolId, identityId)),
     poolUsage: (identityPoolId) =>

@@ -64,7 +64,7 @@ const fill = <Env extends TransferEnv>(env: Env, put: TransferTools<Env>["put"])
     const other = `us-east-1:${randomUUID()}`
     yield* env.store.updatePool(env.pool, (state) =>
       Either.right({ ...state, events: { SyncTrigger: "arn:aws:lambda:us-east-1:123456789012:function:sync" }, lastModifiedDate: 1000 }))
-    for (let i = 0; i < 3; i++) yield* env.store.countSession(env.pool)
+    for (let i = 0; i < 3; i++) yield* env.store.countSessions(env.pool, 1)
     const spent = env.session()
     yield* put(env, env.ref("notes"), { a: "1", b: "deux", "c\u00e9": "3" }, { session: spent, deviceDates: { a: 42 } })
     yield* put(env, env.ref("notes"), { b: null, d: "\u{1F600}" })
