@@ -117,11 +117,13 @@ export const createCognitoSync = (options: CognitoSyncOptions = {}): CognitoSync
   const runtime = ManagedRuntime.make(layer(options))
   const defaultCaller = Caller.developer(options.accountId ?? "developer")
   // built once; a layer that fails to build (an unreachable store) fails every call with its error
-  const service = runtime.runPromiseExit(CognitoSync.CognitoSync)
+  // kept once settled, so that a call does not wait a turn for a promise long settled
+  let settled: Exit.Exit<CognitoSync.CognitoSyncShape, unknown> | undefined
+  const service = runtime.runPromiseExit(CognitoSync.CognitoSync).then((exit) => settled = exit)
   const methods = Object.fromEntries(
     Object.keys(CognitoSync.operations).map((name) => {
       const method = async (input: unknown, caller: Caller.Caller = defaultCaller) => {
-        const built = await service
+        const built = settled ?? await service
         if (Exit.isFailure(built)) throw rejection(built.cause)
         const sync = built.value[name as keyof CognitoSync.CognitoSyncShape] as (
           input: unknown,

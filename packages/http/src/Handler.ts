@@ -215,10 +215,14 @@ export const make = (options: HandlerOptions): Handler => {
   const cors = options.cors === undefined ? undefined : Cors.make(options.cors)
   const onDefect = options.onDefect ?? ((defect: unknown) => console.error("syncalite: internal error", defect))
 
-  const ready: Promise<Ready> = managed.runtime().then((runtime) => ({
-    service: Context.get(runtime.context, CognitoSync.CognitoSync),
-    run: Runtime.runPromiseExit(runtime)
-  }))
+  // kept once built, so that a request does not wait a turn for a promise long settled
+  let built: Ready | undefined
+  const ready: Promise<Ready> = managed.runtime().then((runtime) =>
+    built = {
+      service: Context.get(runtime.context, CognitoSync.CognitoSync),
+      run: Runtime.runPromiseExit(runtime)
+    }
+  )
   // a service that fails to build answers every request with InternalErrorException
   ready.catch(() => undefined)
 
@@ -316,7 +320,7 @@ export const make = (options: HandlerOptions): Handler => {
       bounds
     )
     if (input instanceof DecodeError) return encodeError(input, requestId)
-    const { run, service } = await ready
+    const { run, service } = built ?? await ready
     const exit = await run((service[found.route.serviceMethod] as Method)(input, caller))
     if (Exit.isSuccess(exit)) return encodeOutput(found.route, exit.value, requestId)
     const failure = Cause.failureOption(exit.cause)

@@ -175,17 +175,30 @@ export const decodeInput = (
   return input
 }
 
-/** Dates become epoch seconds, everywhere in an output. */
+/**
+ * Dates become epoch seconds, everywhere in an output. Copied only along the paths that lead to
+ * a Date, so that the rest is handed to `JSON.stringify` as it is (which drops undefined members).
+ */
 const toWire = (value: unknown): unknown => {
+  if (typeof value !== "object" || value === null) return value
   if (value instanceof Date) return value.getTime() / 1000
-  if (Array.isArray(value)) return value.map(toWire)
-  if (!isPlainObject(value)) return value
-  const out: { [key: string]: unknown } = {}
-  for (const key of Object.keys(value)) {
-    const member = value[key]
-    if (member !== undefined) out[key] = toWire(member)
+  if (Array.isArray(value)) {
+    let out: Array<unknown> | undefined
+    for (let i = 0; i < value.length; i++) {
+      const member: unknown = value[i]
+      const wire = toWire(member)
+      if (wire !== member) (out ??= value.slice())[i] = wire
+    }
+    return out ?? value
   }
-  return out
+  let out: { [key: string]: unknown } | undefined
+  for (const key of Object.keys(value)) {
+    const member = (value as { [key: string]: unknown })[key]
+    if (typeof member !== "object" || member === null) continue
+    const wire = toWire(member)
+    if (wire !== member) (out ??= { ...value })[key] = wire
+  }
+  return out ?? value
 }
 
 /**
