@@ -1,20 +1,18 @@
 /**
- * Writes `src/internal/routes.ts` from the Cognito Sync API model, which lives outside the
- * repository (`../shared/api`): the route table is generated once and committed, so that neither
- * the build nor the tests read the model.
+ * Writes `src/internal/routes.ts` from the Cognito Sync API model, which is not in the repository:
+ * the route table is generated once and committed, so that neither the build nor the tests read
+ * the model. The model's path is given, never guessed:
  *
- *   npm run generate               writes the table
- *   npm run generate -- --check    prints how the committed table differs from the model's, and
- *                                  exits with 1 when it does (CI runs it where the model is)
+ *   npm run generate -- --model <file>            writes the table
+ *   npm run generate -- --model <file> --check    prints how the committed table differs from the
+ *                                                 model's, and exits with 1 when it does
+ *
+ * `SYNCALITE_API_MODEL=<file>` stands for `--model <file>`.
  */
 import { existsSync, readFileSync, writeFileSync } from "node:fs"
 import { relative } from "node:path"
 import { createTwoFilesPatch } from "diff"
 import { fileURLToPath, pathToFileURL } from "node:url"
-
-/** The model file beside the repository, or where `SYNCALITE_API_MODEL` says. */
-export const modelPath = process.env.SYNCALITE_API_MODEL ||
-  fileURLToPath(new URL("../../../../shared/api/cognito-sync-2014-06-30.model.json", import.meta.url))
 
 /** The generated file. */
 export const routesPath = fileURLToPath(new URL("../src/internal/routes.ts", import.meta.url))
@@ -118,7 +116,7 @@ export const renderRoutes = (model: Model): string => {
   ].join("\n")
 }
 
-export const readModel = (): Model => JSON.parse(readFileSync(modelPath, "utf8")) as Model
+export const readModel = (modelPath: string): Model => JSON.parse(readFileSync(modelPath, "utf8")) as Model
 
 /** A unified diff from the committed table to the one the model gives; empty when they agree. */
 export const routesDiff = (committed: string, generated: string): string => {
@@ -127,18 +125,29 @@ export const routesDiff = (committed: string, generated: string): string => {
   return createTwoFilesPatch(`${name} (committed)`, `${name} (generated)`, committed, generated)
 }
 
+const usage = "usage: npm run generate -- --model <cognito-sync model.json> [--check]"
+
 const main = (args: ReadonlyArray<string>): number => {
-  const unknown = args.filter((arg) => arg !== "--check")
-  if (unknown.length > 0) {
-    console.error(`generate: unknown argument ${unknown[0]}; usage: npm run generate [-- --check]`)
+  let modelPath = process.env["SYNCALITE_API_MODEL"] || undefined
+  let check = false
+  for (let i = 0; i < args.length; i++) {
+    if (args[i] === "--check") check = true
+    else if (args[i] === "--model" && args[i + 1] !== undefined) modelPath = args[++i]
+    else {
+      console.error(`generate: unknown argument ${args[i]}; ${usage}`)
+      return 2
+    }
+  }
+  if (modelPath === undefined) {
+    console.error(`generate: no API model given; ${usage} (or SYNCALITE_API_MODEL); the committed route table stays as it is`)
     return 2
   }
   if (!existsSync(modelPath)) {
     console.error(`generate: no API model at ${modelPath}; the committed route table stays as it is`)
     return 2
   }
-  const generated = renderRoutes(readModel())
-  if (!args.includes("--check")) {
+  const generated = renderRoutes(readModel(modelPath))
+  if (!check) {
     writeFileSync(routesPath, generated)
     console.log(`wrote ${routesPath}`)
     return 0
