@@ -93,18 +93,7 @@ interface Attempt {
   readonly store?: SyncStoreShape
 }
 
-interface Env {
-  readonly store: SyncStoreShape
-  /** the instances racing writers are spread over: two when the store is cross-process */
-  readonly stores: ReadonlyArray<SyncStoreShape>
-  readonly pool: string
-  readonly identity: string
-  readonly ref: (datasetName: string, identityId?: string, identityPoolId?: string) => DatasetRef
-  /** a strictly increasing clock, in epoch milliseconds */
-  readonly now: () => number
-  /** a new session, expiring `lifetime` ms after the current time (a day by default) */
-  readonly session: (lifetime?: number) => SyncSession
-}
+type Env = transfer.TransferEnv
 
 /** A random id in the shape of Cognito's pool and identity ids. */
 const newId = (): string => `us-east-1:${randomUUID()}`

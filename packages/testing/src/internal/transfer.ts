@@ -11,14 +11,17 @@ type Store = SyncStore.SyncStoreShape
 type DatasetRef = SyncStore.DatasetRef
 type StoreItem = SyncStore.StoreItem
 
-/** What the cases need of the suite's environment. */
+/** The suite's environment, which every case gets. */
 export interface TransferEnv {
   readonly store: Store
+  /** the instances racing writers are spread over: two when the store is cross-process */
   readonly stores: ReadonlyArray<Store>
   readonly pool: string
   readonly identity: string
   readonly ref: (datasetName: string, identityId?: string, identityPoolId?: string) => DatasetRef
+  /** a strictly increasing clock, in epoch milliseconds */
   readonly now: () => number
+  /** a new session, expiring `lifetime` ms after the current time (a day by default) */
   readonly session: (lifetime?: number) => SyncSessionToken.SyncSession
 }
 
