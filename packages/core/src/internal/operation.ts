@@ -4,6 +4,7 @@ import type { CognitoSyncConfigShape } from "../CognitoSyncConfig.js"
 import { InternalErrorException, type InvalidParameterException, type NotAuthorizedException } from "../CognitoSyncError.js"
 import type { PushNotifierShape } from "../PushNotifier.js"
 import type { StreamPublisherShape } from "../StreamPublisher.js"
+import type { PoolCache } from "./poolCache.js"
 import type { SessionTally } from "./sessionTally.js"
 import { StorageError, type SyncStoreShape } from "./storeModel.js"
 import type { SyncTriggerShape } from "../SyncTrigger.js"
@@ -14,6 +15,8 @@ export interface Services {
   readonly store: SyncStoreShape
   /** the sync sessions minted here and not yet in the store */
   readonly sessions: SessionTally
+  /** pool configurations for the hot path, at most a second old; changes go through it */
+  readonly pools: PoolCache
   readonly config: CognitoSyncConfigShape
   readonly secret: string
   readonly push: PushNotifierShape

@@ -1,6 +1,6 @@
 import { Effect } from "effect"
 import type { PushDelivery } from "../PushNotifier.js"
-import type { DatasetRef, PoolState } from "./storeModel.js"
+import type { DatasetRef, Device, PoolState } from "./storeModel.js"
 import type { Services } from "./operation.js"
 
 /** The pool's SNS platform application ARN for a platform (`arn:aws:sns:…:app/GCM/name`). */
@@ -10,31 +10,33 @@ export const applicationArnFor = (pool: PoolState, platform: string): string | u
 export const pushConfigured = (pool: PoolState): boolean => (pool.pushSync?.ApplicationArns?.length ?? 0) > 0
 
 /**
- * Tells every device subscribed to the dataset, except the writer's, that it changed. The write
- * is already committed, so a delivery failure is logged, not returned.
+ * Tells the devices subscribed to the dataset (as the commit answered them, none when the pool
+ * has no push sync), except the
+ * writer's, that it changed. The write is already committed, so a delivery failure is logged,
+ * not returned.
  */
 export const notifySubscribers = (
   services: Services,
   ref: DatasetRef,
   pool: PoolState,
+  subscribers: ReadonlyArray<Device>,
   writerDeviceId: string | undefined,
   syncCount: number
-) =>
-  pushConfigured(pool)
-    ? Effect.flatMap(services.store.subscribers(ref), (devices) => {
-      const deliveries = devices.filter((device) => device.deviceId !== writerDeviceId).map((device): PushDelivery => {
-        const applicationArn = applicationArnFor(pool, device.platform)
-        const message = {
-          source: "cognito-sync",
-          identityPoolId: ref.identityPoolId,
-          identityId: ref.identityId,
-          datasetName: ref.datasetName,
-          syncCount: String(syncCount)
-        } as const
-        return applicationArn === undefined ? { device, message } : { device, applicationArn, message }
-      })
-      return deliveries.length === 0 ? Effect.void : services.push.notify(deliveries)
-    }).pipe(
+) => {
+  const deliveries = subscribers.filter((device) => device.deviceId !== writerDeviceId).map((device): PushDelivery => {
+    const applicationArn = applicationArnFor(pool, device.platform)
+    const message = {
+      source: "cognito-sync",
+      identityPoolId: ref.identityPoolId,
+      identityId: ref.identityId,
+      datasetName: ref.datasetName,
+      syncCount: String(syncCount)
+    } as const
+    return applicationArn === undefined ? { device, message } : { device, applicationArn, message }
+  })
+  return deliveries.length === 0
+    ? Effect.void
+    : services.push.notify(deliveries).pipe(
       Effect.catchAllCause((cause) => Effect.logWarning("syncalite: push sync delivery failed", cause))
     )
-    : Effect.void
+}
