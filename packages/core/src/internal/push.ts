@@ -11,9 +11,8 @@ export const pushConfigured = (pool: PoolState): boolean => (pool.pushSync?.Appl
 
 /**
  * Tells the devices subscribed to the dataset (as the commit answered them, none when the pool
- * has no push sync), except the
- * writer's, that it changed. The write is already committed, so a delivery failure is logged,
- * not returned.
+ * has no push sync), except the writer's, that it changed. The write is already committed, so a
+ * delivery failure is logged, not returned.
  */
 export const notifySubscribers = (
   services: Services,

@@ -210,7 +210,7 @@ export const makeStore = (connection: Connection, keys: Keys): SyncStoreShape =>
     const { identityId, identityPoolId, datasetName } = c.ref
     const base = keys.identity(identityPoolId, identityId)
     const scriptKeys = c.subscribers === true
-      ? [...datasetKeys(base, datasetName), keys.devices(base), keys.subscriptions(base, datasetName)]
+      ? [...datasetKeys(base, datasetName), ...subscriptionKeys(c.ref)]
       : datasetKeys(base, datasetName)
     const writes = distinct(c.writes)
     const args: Array<string> = [
