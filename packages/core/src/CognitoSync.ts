@@ -33,6 +33,7 @@ import * as SyncStore from "./SyncStore.js"
 import * as SyncTrigger from "./SyncTrigger.js"
 import type { Services } from "./internal/operation.js"
 import { makePushLines } from "./internal/pushLines.js"
+import * as PoolCache from "./internal/poolCache.js"
 import * as SessionTally from "./internal/sessionTally.js"
 import { BulkPublish } from "./operations/BulkPublish.js"
 import { DeleteDataset } from "./operations/DeleteDataset.js"
@@ -122,7 +123,9 @@ export class CognitoSync extends Context.Tag("@syncalite/core/CognitoSync")<Cogn
  * Builds the service from the ports. Bulk publish jobs run in the surrounding scope and are
  * interrupted (and recorded as FAILED) when it closes. Minted sync sessions are counted in
  * memory and added to the store within a second, or at once every 1,000, and when the scope
- * closes.
+ * closes. UpdateRecords and DeleteDataset read a pool's configuration from a per-process copy
+ * at most a second old, so that a change made through any process applies to every write within
+ * a second; a change made through this service applies at once.
  *
  * @since 0.1.0
  * @category constructors
@@ -133,6 +136,7 @@ export const make = Effect.gen(function*() {
   const services: Services = {
     store,
     sessions: yield* SessionTally.make(store, { maxDelay: "1 second", maxCount: 1000 }),
+    pools: PoolCache.make(store, 1000),
     config,
     secret: Redacted.value(config.tokenSecret),
     push: yield* PushNotifier.PushNotifier,

@@ -33,6 +33,7 @@ export type {
   CommitDecision,
   CommitRefusal,
   CommitResult,
+  Committed,
   CommittedHead,
   DatasetCommit,
   DatasetContent,

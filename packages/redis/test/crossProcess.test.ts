@@ -1,15 +1,17 @@
 /**
- * No lost update across processes: several processes, each running many concurrent
+ * Across processes: no lost update (several processes, each running many concurrent
  * read-modify-write loops against one dataset through its own connection, and every write that
- * was acknowledged is there, exactly once.
+ * was acknowledged is there, exactly once), and a pool's configuration changed through one
+ * process applies to another's writes within a second.
  */
 import { type ChildProcess, fork } from "node:child_process"
 import { randomUUID } from "node:crypto"
 import { fileURLToPath } from "node:url"
 import { Effect, Exit, Scope } from "effect"
-import { afterAll, describe, expect, it } from "vitest"
+import { afterAll, afterEach, describe, expect, it } from "vitest"
+import { createCognitoSync } from "@syncalite/core"
 import { RedisSyncStore } from "@syncalite/redis"
-import { Services } from "@syncalite/testing"
+import { Processes, Services } from "@syncalite/testing"
 import { cleanUp, testPrefix } from "./helpers.js"
 
 const redis = await Services.check("redis")
@@ -99,5 +101,17 @@ describe.skipIf(!redis.available)("across processes", () => {
     } finally {
       await Effect.runPromise(Scope.close(scope, Exit.void))
     }
+  }, 60_000)
+
+  afterEach(Processes.killAll)
+
+  it("a sync trigger set or removed through one process applies to another's writes within a second", async () => {
+    const [pool, identity] = [`us-east-1:${randomUUID()}`, `us-east-1:${randomUUID()}`]
+    const secret = "a cross-process secret 0123456789"
+    const sync = createCognitoSync({ tokenSecret: secret, store: RedisSyncStore.layer({ redis: redis.url, prefix }) })
+    const child = Processes.start(new URL("./fixtures/poolWriter.ts", import.meta.url), [redis.url, prefix, secret, pool, identity])
+    await child.line((line) => line === "ready")
+    expect(await Processes.acrossTriggerChanges(sync, child, pool)).toEqual(["before", "SET", "removed"])
+    await sync.close()
   }, 60_000)
 })

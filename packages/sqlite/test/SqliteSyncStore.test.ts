@@ -132,6 +132,17 @@ describe("keys and values", () => {
 })
 
 describe("across processes", () => {
+  it("a sync trigger set or removed through one process applies to another's writes within a second", async () => {
+    const path = file("pool")
+    const [pool, identity] = [`us-east-1:${randomUUID()}`, `us-east-1:${randomUUID()}`]
+    const sync = createCognitoSync({ tokenSecret: secret, store: SqliteSyncStore.layer({ path }) })
+    await sync.listDatasets({ IdentityPoolId: pool, IdentityId: identity })
+    const child = Processes.start(new URL("./fixtures/poolWriter.ts", import.meta.url), [path, secret, pool, identity])
+    await child.line((line) => line === "ready")
+    expect(await Processes.acrossTriggerChanges(sync, child, pool)).toEqual(["before", "SET", "removed"])
+    await sync.close()
+  }, 60_000)
+
   it("4 processes of concurrent read-modify-write loops on one dataset lose no update", async () => {
     const path = file("counter")
     const [processes, loops, per] = [4, 4, 25]

@@ -10,7 +10,7 @@ import { existsSync, readFileSync } from "node:fs"
 import { dirname, join } from "node:path"
 import { createInterface } from "node:readline"
 import { fileURLToPath } from "node:url"
-import type { CognitoSyncClient } from "@syncalite/core"
+import { Caller, type CognitoSyncClient, type SyncTrigger } from "@syncalite/core"
 
 /** The nearest folder above `from` whose package.json declares workspaces (or the last one with a package.json). */
 const workspaceRoot = (from: string): string => {
@@ -177,4 +177,94 @@ export const counterChild = async (
   process.stdout.write(`${JSON.stringify(tally)}\n`)
   await sync.close()
   return process.exit(0)
+}
+
+/**
+ * The ARN of `upperCaseTrigger` in the pool-configuration tests.
+ *
+ * @since 0.1.0
+ * @category pool-configuration tests
+ */
+export const upperCaseTriggerArn = "arn:aws:lambda:us-east-1:123456789012:function:upperCase"
+
+/**
+ * A sync trigger that upper-cases every value it is shown, so that a stored value tells whether
+ * a write ran through it.
+ *
+ * @since 0.1.0
+ * @category pool-configuration tests
+ */
+export const upperCaseTrigger: SyncTrigger.SyncTriggerFunction = (event) => ({
+  ...event,
+  datasetRecords: Object.fromEntries(
+    Object.entries(event.datasetRecords).map(([key, record]) => [key, {
+      ...record,
+      newValue: record.newValue === null ? null : record.newValue.toUpperCase()
+    }])
+  )
+})
+
+/**
+ * The body of a child process of a pool-configuration test: for every line `write <value>` on
+ * stdin, ListRecords then UpdateRecords of the record "k" of `dataset`, as its identity, printing
+ * `wrote <value> <the value stored>` (a trigger may have changed it). It prints "ready" first and
+ * exits when stdin closes.
+ *
+ * @since 0.1.0
+ * @category pool-configuration tests
+ */
+export const writerChild = async (
+  sync: SyncCalls & { readonly close: () => Promise<void> },
+  dataset: { readonly IdentityPoolId: string; readonly IdentityId: string; readonly DatasetName: string }
+): Promise<void> => {
+  const caller = Caller.identity(dataset.IdentityPoolId, dataset.IdentityId)
+  const lines = createInterface({ input: process.stdin })
+  process.stdout.write("ready\n")
+  for await (const line of lines) {
+    const value = line.slice("write ".length)
+    const listed = await sync.listRecords(dataset, caller)
+    const written = await sync.updateRecords({
+      ...dataset,
+      SyncSessionToken: listed.SyncSessionToken,
+      RecordPatches: [{ Op: "replace", Key: "k", Value: value, SyncCount: listed.Records[0]?.SyncCount ?? 0 }]
+    }, caller)
+    process.stdout.write(`wrote ${value} ${written.Records[0]?.Value}\n`)
+  }
+  await sync.close()
+}
+
+/**
+ * Has a `writerChild` write `value`; answers the value it stored.
+ *
+ * @since 0.1.0
+ * @category pool-configuration tests
+ */
+export const writeThrough = async (child: Child, value: string): Promise<string> => {
+  child.process.stdin.write(`write ${value}\n`)
+  const line = await child.line((line) => line.startsWith(`wrote ${value} `))
+  return line.slice(`wrote ${value} `.length)
+}
+
+/**
+ * What a `writerChild` stores around changes of its pool's sync trigger made through `sync`, a
+ * service of another process: a write before, then the trigger set, a write one second after
+ * its answer, then the trigger removed and a write one second after that. As every process sees
+ * a change of a pool's configuration within a second, the answer is `["before", "SET", "removed"]`.
+ *
+ * @since 0.1.0
+ * @category pool-configuration tests
+ */
+export const acrossTriggerChanges = async (
+  sync: Pick<CognitoSyncClient, "setCognitoEvents">,
+  child: Child,
+  IdentityPoolId: string
+): Promise<ReadonlyArray<string>> => {
+  const second = () => new Promise((resolve) => setTimeout(resolve, 1000))
+  const before = await writeThrough(child, "before")
+  await sync.setCognitoEvents({ IdentityPoolId, Events: { SyncTrigger: upperCaseTriggerArn } })
+  await second()
+  const set = await writeThrough(child, "set")
+  await sync.setCognitoEvents({ IdentityPoolId, Events: { SyncTrigger: "" } })
+  await second()
+  return [before, set, await writeThrough(child, "removed")]
 }

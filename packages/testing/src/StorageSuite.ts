@@ -91,6 +91,7 @@ interface Attempt {
   readonly modifiedBy?: string
   readonly deviceDates?: { readonly [key: string]: number }
   readonly store?: SyncStoreShape
+  readonly subscribers?: boolean
 }
 
 type Env = transfer.TransferEnv
@@ -149,7 +150,8 @@ const commitOf = (env: Env, ref: DatasetRef, writes: Writes, attempt: Attempt = 
   }),
   modifiedBy: attempt.modifiedBy ?? "writer",
   now: attempt.now ?? env.now(),
-  limits: { ...defaultLimits, ...attempt.limits }
+  limits: { ...defaultLimits, ...attempt.limits },
+  ...(attempt.subscribers === undefined ? {} : { subscribers: attempt.subscribers })
 })
 
 /** A commit as given, whatever its outcome. */
@@ -1001,6 +1003,34 @@ export const run = (name: string, options: Options): void => {
           // a device of another identity is unknown here
           yield* env.store.registerDevice(env.pool, newId(), { deviceId: "device-3", platform: "GCM", token: "t3" }, manyDevices)
           expect(yield* env.store.subscribe(a, "device-3")).toBe(false)
+        }))
+
+      test("a commit asked for its subscribers answers the dataset's, as they are when it commits", (env) =>
+        Effect.gen(function*() {
+          const a = env.ref("a")
+          const b = env.ref("b")
+          const one = { deviceId: "device-1", platform: "GCM", token: "t1" }
+          const two = { deviceId: "device-2", platform: "APNS", token: "t2" }
+          const three = { deviceId: "device-3", platform: "GCM", token: "t3" }
+          for (const device of [one, two, three]) yield* env.store.registerDevice(env.pool, env.identity, device, manyDevices)
+          yield* env.store.subscribe(a, "device-1")
+          yield* env.store.subscribe(a, "device-2")
+          yield* env.store.subscribe(b, "device-3")
+          // the dataset's first write already answers the devices subscribed to it
+          expect(byId(committed(yield* attempt(env, a, { k: "1" }, { subscribers: true })).subscribers ?? [])).toEqual([one, two])
+          expect(committed(yield* attempt(env, b, { k: "1" }, { subscribers: true })).subscribers).toEqual([three])
+          expect(committed(yield* attempt(env, env.ref("c"), { k: "1" }, { subscribers: true })).subscribers).toEqual([])
+          yield* env.store.unsubscribe(a, "device-1")
+          expect(committed(yield* put(env, a, { k: "2" }, { subscribers: true })).subscribers).toEqual([two])
+          // another identity's subscriptions to a dataset of the same name are not this one's
+          expect(committed(yield* attempt(env, env.ref("a", newId()), { k: "1" }, { subscribers: true })).subscribers).toEqual([])
+          // a refused commit answers no subscribers
+          expect(yield* attempt(env, a, { k: "3" }, { conditions: { k: 0 }, subscribers: true })).toEqual({
+            _tag: "Conflict",
+            key: "k",
+            server: 2,
+            client: 0
+          })
         }))
     })
 

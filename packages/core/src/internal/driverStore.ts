@@ -3,6 +3,7 @@ import type {
   DatasetCommit,
   DatasetHead,
   DatasetRef,
+  Device,
   DeviceRegistration,
   PoolState,
   StoredRecord,
@@ -136,6 +137,15 @@ export const makeDriverStore = (driver: SyncStoreDriver): SyncStoreShape => {
       }
     })
 
+  /** the devices subscribed to a dataset in an identity's document, unregistered ones left out */
+  const subscribersOf = (doc: IdentityDoc | undefined, datasetName: string): Array<Device> =>
+    doc === undefined
+      ? []
+      : (own(doc.subscriptions, datasetName) ?? []).flatMap((deviceId) => {
+        const device = own(doc.devices, deviceId)
+        return device === undefined ? [] : [{ deviceId, ...device }]
+      })
+
   const commitOnce = (c: DatasetCommit) =>
     Effect.gen(function*() {
       const { head, read, records } = yield* readWithRecords(c.ref)
@@ -168,7 +178,7 @@ export const makeDriverStore = (driver: SyncStoreDriver): SyncStoreShape => {
         return undefined
       }
       if (head?.records) yield* Effect.ignore(driver.delete(head.records))
-      return decision
+      return c.subscribers === true ? { ...decision, subscribers: subscribersOf(doc, c.ref.datasetName) } : decision
     })
 
   const commit: SyncStoreShape["commit"] = (c) => optimistic(`dataset ${c.ref.datasetName}`, commitOnce(c))
@@ -275,13 +285,8 @@ export const makeDriverStore = (driver: SyncStoreDriver): SyncStoreShape => {
     })
 
   const subscribers: SyncStoreShape["subscribers"] = (ref) =>
-    Effect.map(identities.one(key.identity(ref.identityPoolId, ref.identityId)), (read) => {
-      if (read === undefined) return []
-      return (own(read.value.subscriptions, ref.datasetName) ?? []).flatMap((deviceId) => {
-        const device = own(read.value.devices, deviceId)
-        return device === undefined ? [] : [{ deviceId, ...device }]
-      })
-    })
+    Effect.map(identities.one(key.identity(ref.identityPoolId, ref.identityId)), (read) =>
+      subscribersOf(read?.value, ref.datasetName))
 
   const countSessions: SyncStoreShape["countSessions"] = (pool, sessions) =>
     optimistic(

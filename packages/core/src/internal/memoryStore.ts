@@ -38,6 +38,11 @@ export const makeMemoryStore = (): SyncStoreShape => {
     }
     return entry
   }
+  const subscribersOf = (identity: IdentityState | undefined, datasetName: string): Array<Device> =>
+    (identity?.subscriptions.get(datasetName) ?? []).flatMap((deviceId): Array<Device> => {
+      const device = identity?.devices.get(deviceId)
+      return device === undefined ? [] : [{ deviceId, ...device }]
+    })
   const existing = (identity: IdentityState | undefined): Array<DatasetHead> =>
     identity === undefined ? [] : [...identity.datasets.values()].filter((d) => d.head.exists).map((d) => d.head)
 
@@ -89,7 +94,7 @@ export const makeMemoryStore = (): SyncStoreShape => {
         else state.sorted.splice(at, 0, record)
         state.records.set(record.key, record)
       }
-      return decision
+      return c.subscribers === true ? { ...decision, subscribers: subscribersOf(target, c.ref.datasetName) } : decision
     })
 
   const deleteDataset: SyncStoreShape["deleteDataset"] = (ref, now) =>
@@ -156,13 +161,7 @@ export const makeMemoryStore = (): SyncStoreShape => {
     })
 
   const subscribers: SyncStoreShape["subscribers"] = (ref) =>
-    Effect.sync(() => {
-      const identity = identityOf(ref.identityPoolId, ref.identityId)
-      return (identity?.subscriptions.get(ref.datasetName) ?? []).flatMap((deviceId): Array<Device> => {
-        const device = identity?.devices.get(deviceId)
-        return device === undefined ? [] : [{ deviceId, ...device }]
-      })
-    })
+    Effect.sync(() => subscribersOf(identityOf(ref.identityPoolId, ref.identityId), ref.datasetName))
 
   const countSessions: SyncStoreShape["countSessions"] = (pool, sessions) =>
     Effect.sync(() => void (poolEntry(pool).sessions += sessions))

@@ -5,6 +5,7 @@ import { InternalErrorException, type InvalidParameterException, type NotAuthori
 import type { PushNotifierShape } from "../PushNotifier.js"
 import type { StreamPublisherShape } from "../StreamPublisher.js"
 import type { PushLines } from "./pushLines.js"
+import type { PoolCache } from "./poolCache.js"
 import type { SessionTally } from "./sessionTally.js"
 import { StorageError, type SyncStoreShape } from "./storeModel.js"
 import type { SyncTriggerShape } from "../SyncTrigger.js"
@@ -15,6 +16,8 @@ export interface Services {
   readonly store: SyncStoreShape
   /** the sync sessions minted here and not yet in the store */
   readonly sessions: SessionTally
+  /** pool configurations for the hot path, at most a second old; changes go through it */
+  readonly pools: PoolCache
   readonly config: CognitoSyncConfigShape
   readonly secret: string
   readonly push: PushNotifierShape

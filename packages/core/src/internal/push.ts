@@ -1,6 +1,6 @@
 import { Duration, Effect } from "effect"
 import type { PushDelivery } from "../PushNotifier.js"
-import type { DatasetRef, PoolState } from "./storeModel.js"
+import type { DatasetRef, Device, PoolState } from "./storeModel.js"
 import type { Services } from "./operation.js"
 import { inOrder } from "./pushLines.js"
 
@@ -11,38 +11,35 @@ export const applicationArnFor = (pool: PoolState, platform: string): string | u
 export const pushConfigured = (pool: PoolState): boolean => (pool.pushSync?.ApplicationArns?.length ?? 0) > 0
 
 /**
- * Tells every device subscribed to the dataset, except the writer's, that it changed. The write
- * is already committed, so a delivery failure is logged, not returned, and the write waits for its
- * deliveries at most `pushWaitMillis`: a notifier still busy then is interrupted.
+ * Tells the devices subscribed to the dataset (as the commit answered them, none when the pool
+ * has no push sync), except the writer's, that it changed. The write is already committed, so a
+ * delivery failure is logged, not returned, and the write waits for its deliveries at most
+ * `pushWaitMillis`: a notifier still busy then is interrupted.
  */
 export const notifySubscribers = (
   services: Services,
   ref: DatasetRef,
   pool: PoolState,
+  subscribers: ReadonlyArray<Device>,
   writerDeviceId: string | undefined,
   syncCount: number
-) =>
-  pushConfigured(pool)
-    ? inOrder(
-      services.pushLines,
-      ref,
-      syncCount,
-      Effect.flatMap(services.store.subscribers(ref), (devices) => {
-        const deliveries = devices.filter((device) => device.deviceId !== writerDeviceId).map((device): PushDelivery => {
-          const applicationArn = applicationArnFor(pool, device.platform)
-          const message = {
-            source: "cognito-sync",
-            identityPoolId: ref.identityPoolId,
-            identityId: ref.identityId,
-            datasetName: ref.datasetName,
-            syncCount: String(syncCount)
-          } as const
-          return applicationArn === undefined ? { device, message } : { device, applicationArn, message }
-        })
-        return deliveries.length === 0 ? Effect.void : services.push.notify(deliveries)
-      })
-    ).pipe(
+) => {
+  const deliveries = subscribers.filter((device) => device.deviceId !== writerDeviceId).map((device): PushDelivery => {
+    const applicationArn = applicationArnFor(pool, device.platform)
+    const message = {
+      source: "cognito-sync",
+      identityPoolId: ref.identityPoolId,
+      identityId: ref.identityId,
+      datasetName: ref.datasetName,
+      syncCount: String(syncCount)
+    } as const
+    return applicationArn === undefined ? { device, message } : { device, applicationArn, message }
+  })
+  // suspended, so that a notifier throwing as it is called fails the delivery, not the write
+  return deliveries.length === 0
+    ? Effect.void
+    : inOrder(services.pushLines, ref, syncCount, Effect.suspend(() => services.push.notify(deliveries))).pipe(
       Effect.timeout(Duration.millis(services.config.limits.pushWaitMillis)),
       Effect.catchAllCause((cause) => Effect.logWarning("syncalite: push sync delivery failed", cause))
     )
-    : Effect.void
+}

@@ -146,6 +146,8 @@ export interface DatasetCommit {
     readonly recordsPerDataset: number
     readonly bytesPerDataset: number
   }
+  /** when true, a committed result carries the dataset's subscribers, read in the commit's own step */
+  readonly subscribers?: boolean
 }
 
 /**
@@ -189,9 +191,22 @@ export type CommittedHead = Omit<DatasetHead, "consumedSessions">
  * @since 0.1.0
  * @category models
  */
-export type CommitResult =
-  | { readonly _tag: "Committed"; readonly head: CommittedHead; readonly records: ReadonlyArray<StoredRecord> }
-  | CommitRefusal
+export type CommitResult = Committed | CommitRefusal
+
+/**
+ * A commit done: the dataset's head after it and the records written, and what else the commit
+ * was asked to read in the same step (`subscribers` when `DatasetCommit.subscribers` was set).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Committed {
+  readonly _tag: "Committed"
+  readonly head: CommittedHead
+  readonly records: ReadonlyArray<StoredRecord>
+  /** the devices subscribed to the dataset when it committed, devices unregistered left out */
+  readonly subscribers?: ReadonlyArray<Device>
+}
 
 /**
  * The decision of `decideCommit`: the refusal, or the whole head to write and the records.

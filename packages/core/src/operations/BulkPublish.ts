@@ -32,7 +32,7 @@ const failureMessage = (cause: Cause.Cause<unknown>): string => {
 
 const finish = (services: Services, identityPoolId: string, outcome: Either.Either<void, string>) =>
   Effect.flatMap(Clock.currentTimeMillis, (now) =>
-    services.store.updatePool(identityPoolId, (state) =>
+    services.pools.update(identityPoolId, (state) =>
       Either.right<PoolState>({
         ...state,
         bulkPublish: Either.isRight(outcome)
@@ -82,7 +82,7 @@ export const BulkPublish = operation({
   run: (services, input) =>
     Effect.gen(function*() {
       const now = yield* Clock.currentTimeMillis
-      const pool = yield* services.store.updatePool(input.IdentityPoolId, (state): Either.Either<
+      const pool = yield* services.pools.update(input.IdentityPoolId, (state): Either.Either<
         PoolState,
         InvalidParameterException | DuplicateRequestException | AlreadyStreamedException
       > => {

@@ -38,7 +38,7 @@ export const DeleteDataset = operation({
       if (deleted === undefined) {
         return yield* Effect.fail(new ResourceNotFoundException({ message: `Dataset not found: ${input.DatasetName}` }))
       }
-      const pool = yield* services.store.readPool(input.IdentityPoolId)
+      const pool = yield* services.pools.read(input.IdentityPoolId, now)
       yield* publishRecords(services, pool, {
         ref,
         operation: "remove",

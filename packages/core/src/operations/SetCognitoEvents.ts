@@ -37,7 +37,7 @@ export const SetCognitoEvents = operation({
   run: (services, input) =>
     Effect.gen(function*() {
       const now = yield* Clock.currentTimeMillis
-      yield* services.store.updatePool(input.IdentityPoolId, (state) => {
+      yield* services.pools.update(input.IdentityPoolId, (state) => {
         const events: { [eventType: string]: string } = { ...state.events }
         for (const [eventType, arn] of Object.entries(input.Events)) {
           if (arn === "") delete events[eventType]

@@ -30,7 +30,7 @@ export const SetIdentityPoolConfiguration = operation({
   run: (services, input) =>
     Effect.gen(function*() {
       const now = yield* Clock.currentTimeMillis
-      const pool = yield* services.store.updatePool(input.IdentityPoolId, (state): Either.Either<
+      const pool = yield* services.pools.update(input.IdentityPoolId, (state): Either.Either<
         PoolState,
         InvalidParameterException
       > => {

@@ -16,13 +16,13 @@ import * as S from "../Shapes.js"
 import type { SyncRecord } from "../Shapes.js"
 import * as SyncSessionToken from "../SyncSessionToken.js"
 import type { SyncSession } from "../SyncSessionToken.js"
-import type { CommitResult, CommittedHead, DatasetCommit, DatasetHead, DatasetRef, PoolState, RecordWrite, StoredRecord } from "../SyncStore.js"
+import type { Committed, CommitResult, DatasetCommit, DatasetHead, DatasetRef, PoolState, RecordWrite, StoredRecord } from "../SyncStore.js"
 import type { SyncTriggerEvent, SyncTriggerRecord } from "../SyncTrigger.js"
 import { operation, type Services } from "../internal/operation.js"
 import { datasetRef, toRecord } from "../internal/output.js"
 import { precondition } from "../internal/commitRules.js"
 import { lookupIn } from "../internal/records.js"
-import { notifySubscribers } from "../internal/push.js"
+import { notifySubscribers, pushConfigured } from "../internal/push.js"
 import { publishRecords } from "../internal/streams.js"
 
 /** @since 0.1.0 @category schemas */
@@ -135,7 +135,7 @@ const commitThroughTrigger = (
   services: Services,
   ref: DatasetRef,
   arn: string,
-  base: Parameters<Services["store"]["commit"]>[0]
+  base: DatasetCommit
 ) =>
   Effect.gen(function*() {
     for (let attempt = 1;; attempt++) {
@@ -183,11 +183,10 @@ const afterCommit = (
   ref: DatasetRef,
   pool: PoolState,
   deviceId: string | undefined,
-  head: CommittedHead,
-  records: ReadonlyArray<StoredRecord>
+  { head, records, subscribers }: Committed
 ) =>
   Effect.zipRight(
-    notifySubscribers(services, ref, pool, deviceId, head.syncCount),
+    notifySubscribers(services, ref, pool, subscribers ?? [], deviceId, head.syncCount),
     publishRecords(services, pool, {
       ref,
       operation: "replace",
@@ -206,22 +205,23 @@ const update = (services: Services, input: typeof UpdateRecordsInput.Type, calle
     const patched = patchWrites(input)
     if (patched instanceof InvalidParameterException) return yield* Effect.fail(patched)
     const { conditions, writes } = patched
-    const pool = yield* services.store.readPool(ref.identityPoolId)
-    const base = {
+    const pool = yield* services.pools.read(ref.identityPoolId, now)
+    const base: DatasetCommit = {
       ref,
       session,
       conditions,
       writes,
       modifiedBy: modifiedBy(caller),
       now,
-      limits: services.config.limits
+      limits: services.config.limits,
+      subscribers: pushConfigured(pool)
     }
     const arn = caller.kind === "identity" ? pool.events.SyncTrigger : undefined
     const result = arn === undefined
       ? yield* services.store.commit(base)
       : yield* commitThroughTrigger(services, ref, arn, base)
     if (result._tag !== "Committed") return yield* Effect.fail(refusal(result, services.config.limits))
-    yield* afterCommit(services, ref, pool, input.DeviceId, result.head, result.records)
+    yield* afterCommit(services, ref, pool, input.DeviceId, result)
     return { Records: result.records.map(toRecord) } satisfies UpdateRecordsOutput
   })
 

@@ -138,13 +138,15 @@ export const script = (name: string, parts: ReadonlyArray<keyof typeof snippets>
  * The commit of UpdateRecords: `decideCommit` of core's internal/commitRules.ts, in Lua, and
  * `SyncSessionToken.consume` on the list of consumed sessions.
  *
- * KEYS: heads, records, changes, live.
- * ARGV: name, session id (escaped), session expiry, expected sync count or "", now,
+ * KEYS: heads, records, changes, live, and devices, subscriptions when the commit answers its
+ * subscribers. ARGV: name, session id (escaped), session expiry, expected sync count or "", now,
  * modifiedBy (escaped), datasets limit, records limit, bytes limit, number of conditions, then
  * (key, syncCount) per condition, number of writes, then (key, valueBytes or -1, JSON tail) per
  * write (keys distinct).
  *
- * Answers `{"ok", head}` (the head's line: the consumed sessions stay in Redis), `{"used"}`, `{"forgotten"}`, `{"changed", syncCount}`, `{"conflict",
+ * Answers `{"ok", head}` (the head's line: the consumed sessions stay in Redis), or with the
+ * devices and subscriptions keys `{"ok", head, ids, devices}` as the subscribers script answers them
+ * (read before the first write, as everything is), `{"used"}`, `{"forgotten"}`, `{"changed", syncCount}`, `{"conflict",
  * condition index (from 1), server}`, `{"limit", which, value}`, `{"register"}` (it would commit,
  * but the identity is not in its pool's index yet: nothing written) or `{"corrupt", key, message}`.
  */
@@ -152,7 +154,7 @@ export const commit = script(
   "commit",
   ["read", "firstWrite", "chunked", "head"],
   String.raw`
-local heads, records, changes, live = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
+local heads, records, changes, live, devices, subscriptions = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6]
 local name, id, expiry, expected, now, by = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6]
 local conditionCount = ARGV[10] + 0
 local writesAt = 12 + 2 * conditionCount
@@ -276,14 +278,20 @@ local function decide()
     blob = compact(after, blob)
   end
   after.count = after.count + 1
-  return {'write', after, blob, isLive, dotted}
+  local subscribed = nil
+  if devices then
+    local ids = read(subscriptions, 'SMEMBERS', subscriptions)
+    subscribed = {ids, {}}
+    if #ids > 0 then subscribed[2] = chunked(devices, 'HMGET', devices, ids, false) end
+  end
+  return {'write', after, blob, isLive, dotted, subscribed}
 end
 
 local ok, plan = pcall(decide)
 if not ok then return corrupt(plan) end
 if plan[1] ~= 'write' then return plan end
 
-local after, blob, wasLive, dotted = plan[2], plan[3], plan[4], plan[5]
+local after, blob, wasLive, dotted, subscribed = plan[2], plan[3], plan[4], plan[5], plan[6]
 local count = format('%d', after.syncCount)
 local line = headLine(after)
 if writeCount > 0 then
@@ -314,6 +322,7 @@ if not wasLive then
   redis.call('SADD', live, name)
   if dotted then redis.call('HSET', heads, '', format('%d', dotted)) end
 end
+if subscribed then return {'ok', line, subscribed[1], subscribed[2]} end
 return {'ok', line}
 `
 )

@@ -50,6 +50,30 @@ const distinct = (writes: ReadonlyArray<RecordWrite>): ReadonlyArray<RecordWrite
   return byKey.size === writes.length ? writes : [...byKey.values()]
 }
 
+/**
+ * The subscribers of a dataset from the ids of its subscriptions and the devices read for them
+ * (KEYS devices, subscriptions); a subscription outliving its device is no subscriber.
+ */
+const devicesOf = (
+  ids: unknown,
+  devices: unknown,
+  [devicesKey, subscriptionsKey]: ReadonlyArray<string>
+): Array<SyncStore.Device> | StorageError => {
+  if (!Array.isArray(ids) || !Array.isArray(devices)) {
+    return new SyncStore.StorageError({ message: "Unexpected subscribers in a script's answer" })
+  }
+  const out: Array<SyncStore.Device> = []
+  for (let i = 0; i < ids.length; i++) {
+    const id: unknown = ids[i]
+    if (typeof id !== "string") return unreadable(subscriptionsKey!, "a member is not a device id")
+    if (devices[i] === null) continue
+    const device = parseDevice(id, devices[i])
+    if (device === undefined) return unreadable(devicesKey!, `device ${id}`)
+    out.push(device)
+  }
+  return out
+}
+
 /** Retries a step until it yields a result; undefined means "lost a race, again". */
 const optimistic = <A, E>(what: string, step: Effect.Effect<A | undefined, E>): Effect.Effect<A, E | StorageError> => {
   const attempt = (attempts: number): Effect.Effect<A, E | StorageError> =>
@@ -91,6 +115,11 @@ export const makeStore = (connection: Connection, keys: Keys): SyncStoreShape =>
     keys.changes(base, name),
     keys.live(base)
   ]
+
+  const subscriptionKeys = (ref: SyncStore.DatasetRef) => {
+    const base = keys.identity(ref.identityPoolId, ref.identityId)
+    return [keys.devices(base), keys.subscriptions(base, ref.datasetName)]
+  }
 
   const headOf = (name: string, line: unknown, sessions: unknown, key: string): Effect.Effect<DatasetHead, StorageError> => {
     const head = parseHead(name, line, sessions)
@@ -154,7 +183,9 @@ export const makeStore = (connection: Connection, keys: Keys): SyncStoreShape =>
               }
           )
         }
-        return { _tag: "Committed", head, records }
+        if (c.subscribers !== true) return { _tag: "Committed", head, records }
+        const subscribed = devicesOf(reply[2], reply[3], subscriptionKeys(c.ref))
+        return subscribed instanceof SyncStore.StorageError ? subscribed : { _tag: "Committed", head, records, subscribers: subscribed }
       }
       case "conflict": {
         const condition = c.conditions[Number(reply[1]) - 1]!
@@ -178,7 +209,9 @@ export const makeStore = (connection: Connection, keys: Keys): SyncStoreShape =>
   const commit: SyncStoreShape["commit"] = (c) => {
     const { identityId, identityPoolId, datasetName } = c.ref
     const base = keys.identity(identityPoolId, identityId)
-    const scriptKeys = datasetKeys(base, datasetName)
+    const scriptKeys = c.subscribers === true
+      ? [...datasetKeys(base, datasetName), ...subscriptionKeys(c.ref)]
+      : datasetKeys(base, datasetName)
     const writes = distinct(c.writes)
     const args: Array<string> = [
       datasetName,
@@ -323,11 +356,6 @@ export const makeStore = (connection: Connection, keys: Keys): SyncStoreShape =>
     return optimistic(`devices of ${identity}`, once)
   }
 
-  const subscriptionKeys = (ref: SyncStore.DatasetRef) => {
-    const base = keys.identity(ref.identityPoolId, ref.identityId)
-    return [keys.devices(base), keys.subscriptions(base, ref.datasetName)]
-  }
-
   const subscribe: SyncStoreShape["subscribe"] = (ref, deviceId) =>
     Effect.flatMap(script(scripts.subscribe, subscriptionKeys(ref), [deviceId]), (reply) =>
       reply === 1 || reply === 0
@@ -345,21 +373,9 @@ export const makeStore = (connection: Connection, keys: Keys): SyncStoreShape =>
     return Effect.flatMap(script(scripts.subscribers, scriptKeys, []), (reply) => {
       const corrupt = corruption(reply)
       if (corrupt !== undefined) return Effect.fail(corrupt)
-      if (!Array.isArray(reply) || !Array.isArray(reply[0]) || !Array.isArray(reply[1])) {
-        return Effect.fail(new SyncStore.StorageError({ message: "Unexpected answer of the subscribers script" }))
-      }
-      const [ids, devices] = reply as [Array<unknown>, Array<unknown>]
-      const out: Array<SyncStore.Device> = []
-      for (let i = 0; i < ids.length; i++) {
-        const id = ids[i]
-        if (typeof id !== "string") return Effect.fail(unreadable(scriptKeys[1]!, "a member is not a device id"))
-        // a subscription outliving its device is no subscriber
-        if (devices[i] === null) continue
-        const device = parseDevice(id, devices[i])
-        if (device === undefined) return Effect.fail(unreadable(scriptKeys[0]!, `device ${id}`))
-        out.push(device)
-      }
-      return Effect.succeed(out)
+      if (!Array.isArray(reply)) return Effect.fail(new SyncStore.StorageError({ message: "Unexpected answer of the subscribers script" }))
+      const found = devicesOf(reply[0], reply[1], scriptKeys)
+      return found instanceof SyncStore.StorageError ? Effect.fail(found) : Effect.succeed(found)
     })
   }
 

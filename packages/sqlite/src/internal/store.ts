@@ -253,6 +253,13 @@ export const makeSqliteStore = (db: Database, busyTimeout: number): SyncStore.Sy
     return count
   }
 
+  const subscribersOf = (ref: SyncStore.DatasetRef): Array<SyncStore.Device> =>
+    device.subscribers.all(ref.identityPoolId, ref.identityId, ref.datasetName).map((row) => ({
+      deviceId: row.device_id,
+      platform: row.platform,
+      token: row.token
+    }))
+
   // A write learns what it wrote as its last step: the writes after it in its group commit see it,
   // and a rollback of any of them forgets everything (the group's onAbort)
   const commitTransaction = db.transaction((commit: SyncStore.DatasetCommit): SyncStore.CommitResult => {
@@ -301,7 +308,7 @@ export const makeSqliteStore = (db: Database, busyTimeout: number): SyncStore.Sy
       known.remember(key, { id, head: decision.head, records: new Map(decision.records.map((r) => [r.key, r])) })
       known.setLiveCount(`${identityPoolId}/${identityId}`, live + 1)
     }
-    return decision
+    return commit.subscribers === true ? { ...decision, subscribers: subscribersOf(commit.ref) } : decision
   })
 
   const deleteTransaction = db.transaction((ref: SyncStore.DatasetRef, now: number): SyncStore.DatasetHead | undefined => {
@@ -482,12 +489,7 @@ export const makeSqliteStore = (db: Database, busyTimeout: number): SyncStore.Sy
     unsubscribe: (ref, deviceId) =>
       write("unsubscribing from", headKey(ref.identityPoolId, ref.identityId, ref.datasetName), unsubscribeTransaction, ref, deviceId),
     subscribers: (ref) =>
-      run("reading the subscribers of", headKey(ref.identityPoolId, ref.identityId, ref.datasetName), () =>
-        device.subscribers.all(ref.identityPoolId, ref.identityId, ref.datasetName).map((row) => ({
-          deviceId: row.device_id,
-          platform: row.platform,
-          token: row.token
-        }))),
+      run("reading the subscribers of", headKey(ref.identityPoolId, ref.identityId, ref.datasetName), () => subscribersOf(ref)),
     countSessions: (identityPoolId, sessions) =>
       write("counting the sessions of pool", poolKey(identityPoolId), countTransaction, identityPoolId, sessions),
     identityUsage: (identityPoolId, identityId) =>
