@@ -161,25 +161,35 @@ export const make = (options: Options = {}): Effect.Effect<MqttPushNotifierShape
     })
 
     let pending = 0
-    const publish = (delivery: PushNotifier.PushDelivery) =>
+    // one callback per publish, no fiber each: a write to a dataset of many devices publishes many at once
+    const publish = (deliveries: ReadonlyArray<PushNotifier.PushDelivery>) =>
       Effect.async<void, MqttPublishError>((resume) => {
-        if (pending >= maxPending) {
-          return resume(Effect.fail(
-            new MqttPublishError({ message: `${pending} notifications await the MQTT broker; this one is dropped` })
-          ))
+        let unanswered = deliveries.length
+        let failure: MqttPublishError | undefined
+        const answered = () => {
+          unanswered -= 1
+          if (unanswered === 0) resume(failure === undefined ? Effect.void : Effect.fail(failure))
         }
-        pending += 1
-        // once handed over, a notification stays with the client until acknowledged, even when its caller stops waiting
-        const to = topic(prefix, { ...delivery.message, deviceId: delivery.device.deviceId })
-        client.publish(to, JSON.stringify(delivery.message), { qos: 1 }, (error) => {
-          pending -= 1
-          resume(error == null ? Effect.void : Effect.fail(new MqttPublishError({ message: error.message, cause: error })))
-        })
+        for (const delivery of deliveries) {
+          if (pending >= maxPending) {
+            failure = new MqttPublishError({ message: `${pending} notifications await the MQTT broker; this one is dropped` })
+            answered()
+            continue
+          }
+          pending += 1
+          const to = topic(prefix, { ...delivery.message, deviceId: delivery.device.deviceId })
+          // once handed over, a notification stays with the client until acknowledged, even when its caller stops waiting
+          client.publish(to, JSON.stringify(delivery.message), { qos: 1 }, (error) => {
+            pending -= 1
+            if (error != null) failure = new MqttPublishError({ message: error.message, cause: error })
+            answered()
+          })
+        }
       })
     return {
       client,
       prefix,
-      notify: (deliveries) => Effect.forEach(deliveries, publish, { concurrency: "unbounded", discard: true })
+      notify: (deliveries) => deliveries.length === 0 ? Effect.void : publish(deliveries)
     }
   })
 
