@@ -1,11 +1,12 @@
 /**
  * `npm run bench`: every figure beside the baselines it is compared with, measured in the same run.
- * `npm run bench -- http sqlite` runs only the named sections (core, sqlite, redis, keyv, http); an
+ * `npm run bench -- http sqlite` runs only the named sections (core, sqlite, redis, keyv, http, mqtt); an
  * `http` section may name its servers: `http:standalone,koa`.
  */
 import { parseArgs } from "node:util"
 import { benchCore } from "./core.js"
 import { benchHttp } from "./http.js"
+import { benchPushMqtt } from "./push-mqtt.js"
 import { benchStorageKeyv } from "./storage-keyv.js"
 import { benchStorage } from "./storage-sqlite.js"
 import { benchStorageRedis } from "./storage-redis.js"
@@ -15,14 +16,16 @@ const sections: ReadonlyArray<readonly [string, (only?: ReadonlyArray<string>) =
   ["sqlite", benchStorage],
   ["redis", benchStorageRedis],
   ["keyv", benchStorageKeyv],
-  ["http", benchHttp, ["standalone", "koa", "express"]]
+  ["http", benchHttp, ["standalone", "koa", "express"]],
+  ["mqtt", benchPushMqtt]
 ]
 const usage = `usage: npm run bench [-- <section>[:<server>,…] …]
 
 Prints every figure beside the baselines it is compared with, measured in the same run.
   sections  ${sections.map(([known]) => known).join(", ")} (all when none is named)
   servers   of the http section: ${sections.find(([name]) => name === "http")![2]!.join(", ")} (http:koa,express)
-Redis figures need a Redis at REDIS_URL (redis://127.0.0.1:6379); without one they are skipped.`
+Redis figures need a Redis at REDIS_URL (redis://127.0.0.1:6379), MQTT ones a broker at MQTT_URL
+(mqtt://127.0.0.1:1883); without one they are skipped.`
 
 /** The sections asked for, with the parts each names; exits with the usage on a bad argument. */
 const parseArguments = (args: ReadonlyArray<string>): Map<string, ReadonlyArray<string> | undefined> => {

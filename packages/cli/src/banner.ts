@@ -45,6 +45,9 @@ export const banner = (config: ServeConfig, endpoint: string): string => {
   const lines = [
     `syncalite: Cognito Sync on ${endpoint}`,
     `  store: ${maskedStore(config.store)}${config.redisPrefix === undefined ? "" : ` (keys under ${config.redisPrefix}:)`}`,
+    ...(config.pushMqtt === undefined
+      ? []
+      : [`  push sync: MQTT ${maskedStore(config.pushMqtt)}, QoS 1 to syncalite/<IdentityPoolId>/<IdentityId>/<DeviceId>`]),
     `  identity pools: ${config.pools?.join(", ") ?? "any well-formed pool id"}`,
     `  token secret: ${mask(config.secret)}, ${origin("SYNCALITE_SECRET")}`,
     `  developer: ${config.developer.accessKeyId}, secret ${mask(config.developer.secretAccessKey)}, ${origin("SYNCALITE_DEV_SECRET")}; account ${config.developer.accountId}`,

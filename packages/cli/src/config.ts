@@ -12,6 +12,7 @@
  *   --account-id SYNCALITE_ACCOUNT_ID        LastModifiedBy of developer writes ("developer")
  *   --pools SYNCALITE_POOLS                  comma-separated identity pool ids served (any by default)
  *   --redis-prefix SYNCALITE_REDIS_PREFIX    the first part of every Redis key ("syncalite")
+ *   --push-mqtt SYNCALITE_PUSH_MQTT          the MQTT broker push sync notifications go to (none)
  *   --metrics SYNCALITE_METRICS              Prometheus metrics at /metrics (off)
  *   --log-level LOG_LEVEL                    info
  *
@@ -53,6 +54,8 @@ export interface ServeConfig {
   readonly pools: ReadonlyArray<string> | undefined
   /** the first part of every key in a Redis store, when not the adapter's default */
   readonly redisPrefix: string | undefined
+  /** the MQTT broker push sync notifications are published to, when set */
+  readonly pushMqtt: string | undefined
   readonly metrics: boolean
   readonly logLevel: string
   /** the limits set by their variables (SYNCALITE_MAX_DEVICES, …); the others keep their defaults */
@@ -92,6 +95,7 @@ export const settings: ReadonlyArray<Setting> = [
   { name: "SYNCALITE_ACCOUNT_ID", flag: "--account-id <id>", description: "LastModifiedBy of the developer's writes" },
   { name: "SYNCALITE_POOLS", flag: "--pools <ids>", description: "comma-separated identity pool ids served; any well-formed id by default" },
   { name: "SYNCALITE_REDIS_PREFIX", flag: "--redis-prefix <prefix>", description: "the first part of every Redis key; one per deployment sharing a Redis" },
+  { name: "SYNCALITE_PUSH_MQTT", flag: "--push-mqtt <url>", description: "publishes push sync notifications to this MQTT broker (mqtt://, mqtts://, ws://, wss://)" },
   { name: "SYNCALITE_METRICS", flag: "--metrics", description: "Prometheus metrics at /metrics (on | off)" },
   { name: "LOG_LEVEL", flag: "--log-level <level>", description: "fatal | error | warn | info | debug | trace | silent" }
 ]
@@ -170,6 +174,10 @@ export const readConfig = (values: Settings): ServeConfig => {
   for (const pool of pools ?? []) {
     if (pool.length > 55 || !poolPattern.test(pool)) throw new ConfigError(`SYNCALITE_POOLS: "${pool}" is not an identity pool id; give ids such as us-east-1:0e1a2b3c`)
   }
+  const pushMqtt = values["SYNCALITE_PUSH_MQTT"] || undefined
+  if (pushMqtt !== undefined && !/^(mqtts?|wss?):\/\/[^/]/.test(pushMqtt)) {
+    throw new ConfigError(`SYNCALITE_PUSH_MQTT=${maskedStore(pushMqtt)} is not a broker URL; give one such as mqtt://127.0.0.1:1883 (mqtt://, mqtts://, ws:// or wss://)`)
+  }
   const metrics = value("SYNCALITE_METRICS").toLowerCase()
   if (!["on", "off", "true", "false", "1", "0"].includes(metrics)) throw new ConfigError(`SYNCALITE_METRICS=${metrics} is neither on nor off`)
   const logLevel = value("LOG_LEVEL").toLowerCase()
@@ -188,6 +196,7 @@ export const readConfig = (values: Settings): ServeConfig => {
     developer: { accessKeyId, secretAccessKey, accountId: value("SYNCALITE_ACCOUNT_ID") },
     pools: pools === undefined || pools.length === 0 ? undefined : pools,
     redisPrefix: values["SYNCALITE_REDIS_PREFIX"] || undefined,
+    pushMqtt,
     metrics: ["on", "true", "1"].includes(metrics),
     logLevel,
     limits: CognitoSyncConfig.limitsFromEnv(values),

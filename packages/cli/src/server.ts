@@ -1,16 +1,18 @@
 /**
- * The server of `syncalite serve`: the store its configuration names, opened before listening,
- * the Cognito Sync handler on `node:http`, `/healthz` (alive), `/readyz` (the store answers),
- * `/metrics` when on, a JSON log line per request, spans per operation and store call, and a
- * close that stops accepting, answers the requests in flight, then releases the store.
+ * The server of `syncalite serve`: the store its configuration names and the MQTT broker of push
+ * sync when one is set, both opened before listening, the Cognito Sync handler on `node:http`,
+ * `/healthz` (alive), `/readyz` (the store answers), `/metrics` when on, a JSON log line per
+ * request, spans per operation and store call, and a close that stops accepting, answers the
+ * requests in flight, then releases the broker and the store.
  */
 import { once } from "node:events"
 import { createServer, type RequestListener, type Server, type ServerResponse } from "node:http"
 import type { AddressInfo } from "node:net"
 import { Effect, Layer, ManagedRuntime } from "effect"
 import { pino, type DestinationStream, type Logger } from "pino"
-import { CognitoSync, CognitoSyncPromise, SyncStore } from "@syncalite/core"
+import { CognitoSync, CognitoSyncPromise, PushNotifier, SyncStore } from "@syncalite/core"
 import { Handler, NodeHttp } from "@syncalite/http"
+import { MqttPushNotifier } from "@syncalite/mqtt"
 import { banner } from "./banner.js"
 import { ConfigError, maskedStore, type ServeConfig } from "./config.js"
 import { makeMetrics, type Metrics } from "./metrics.js"
@@ -96,6 +98,18 @@ const openStore = async (config: ServeConfig) => {
   return { store, close: () => runtime.dispose() }
 }
 
+/** The push notifier of the configuration, connected before listening: an unreachable broker stops the start. */
+const openPush = async (config: ServeConfig) => {
+  if (config.pushMqtt === undefined) return { push: undefined, close: async () => undefined }
+  const runtime = ManagedRuntime.make(MqttPushNotifier.layer({ url: config.pushMqtt }))
+  const notifier = await runtime.runPromise(MqttPushNotifier.MqttPushNotifier).catch(async (error: unknown) => {
+    await runtime.dispose().catch(() => undefined)
+    const reason = (error as Error).message?.split("\n")[0] || String(error)
+    throw new ConfigError(`SYNCALITE_PUSH_MQTT=${maskedStore(config.pushMqtt!)} cannot be reached (${maskedStore(reason)}); check the URL (--push-mqtt or SYNCALITE_PUSH_MQTT) and that the broker is running`)
+  })
+  return { push: Layer.succeed(PushNotifier.PushNotifier, notifier), close: () => runtime.dispose() }
+}
+
 /** The routes beside the API, answered to GET: health, readiness, metrics when on. */
 const operationsRoutes = (store: SyncStore.SyncStoreShape, metrics: Metrics | undefined) => {
   const routes = new Map<string, (res: ServerResponse) => Promise<void> | void>([
@@ -126,12 +140,16 @@ export const startServer = async (config: ServeConfig, options: StartOptions = {
   const log: Logger = pino({ level: config.logLevel, base: null }, options.log ?? pino.destination({ dest: 1, sync: false }))
   const metrics = config.metrics ? makeMetrics() : undefined
   const opened = await openStore(config)
+  const pushed = await openPush(config).catch(async (error: unknown) => {
+    await opened.close()
+    throw error
+  })
   const store = tracedStore(opened.store, (call) => {
     metrics?.storeError(call)
     log.warn({ call }, "store call failed")
   })
   const service = Layer.effect(CognitoSync.CognitoSync, Effect.map(CognitoSync.CognitoSync, tracedService)).pipe(
-    Layer.provide(CognitoSyncPromise.layer({ tokenSecret: config.secret, accountId: config.developer.accountId, limits: config.limits, store }))
+    Layer.provide(CognitoSyncPromise.layer({ tokenSecret: config.secret, accountId: config.developer.accountId, limits: config.limits, store, ...(pushed.push === undefined ? {} : { push: pushed.push }) }))
   )
   const app = (options.app ?? bareHandler)({
     sync: service,
@@ -161,6 +179,7 @@ export const startServer = async (config: ServeConfig, options: StartOptions = {
   }
   const release = async () => {
     await app.dispose()
+    await pushed.close()
     await opened.close()
   }
   const endpoint = await listening(server, config).catch(async (error: unknown) => {

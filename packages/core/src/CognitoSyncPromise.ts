@@ -37,8 +37,8 @@ import * as SyncTrigger from "./SyncTrigger.js"
 export interface CognitoSyncOptions extends CognitoSyncConfigInput {
   /** where state lives: a store layer (from an adapter package) or a store; memory by default */
   readonly store?: Layer.Layer<SyncStore.SyncStore, unknown> | SyncStore.SyncStoreShape
-  /** delivers push-sync notifications; they are dropped by default */
-  readonly push?: (delivery: PushNotifier.PushDelivery) => void | Promise<void>
+  /** delivers push-sync notifications: a function, or a notifier layer (from an adapter package); dropped by default */
+  readonly push?: ((delivery: PushNotifier.PushDelivery) => void | Promise<void>) | Layer.Layer<PushNotifier.PushNotifier, unknown>
   /** receives Cognito Streams records; they are dropped by default */
   readonly stream?: {
     readonly publish: (streamName: string, record: StreamPublisher.StreamRecord) => void | Promise<void>
@@ -85,7 +85,11 @@ export const layer = (options: CognitoSyncOptions = {}): Layer.Layer<CognitoSync
     : Layer.succeed(SyncStore.SyncStore, store as SyncStore.SyncStoreShape)
   const ports = Layer.mergeAll(
     storeLayer,
-    push === undefined ? PushNotifier.layerNoop : PushNotifier.layerFunction(push),
+    push === undefined
+      ? PushNotifier.layerNoop
+      : Layer.isLayer(push)
+      ? push as Layer.Layer<PushNotifier.PushNotifier, unknown>
+      : PushNotifier.layerFunction(push as (delivery: PushNotifier.PushDelivery) => void | Promise<void>),
     stream === undefined ? StreamPublisher.layerNoop : StreamPublisher.layerFunction(stream),
     SyncTrigger.layerFunctions(triggers ?? {})
   ).pipe(Layer.provideMerge(configLayer))

@@ -62,7 +62,8 @@ describe("CognitoSyncConfig", () => {
       ["SYNCALITE_MAX_RECORDS", "50"],
       ["SYNCALITE_MAX_BYTES", "4096"],
       ["SYNCALITE_MAX_DEVICES", "5"],
-      ["SYNCALITE_MAX_PUSH_TOKEN", "512"]
+      ["SYNCALITE_MAX_PUSH_TOKEN", "512"],
+      ["SYNCALITE_MAX_PUSH_WAIT", "250"]
     ]))
     const config = await read(CognitoSyncConfig.layerFromEnv.pipe(Layer.provide(Layer.setConfigProvider(provider))))
     expect(Redacted.value(config.tokenSecret)).toBe("an environment secret")
@@ -75,7 +76,8 @@ describe("CognitoSyncConfig", () => {
       recordsPerDataset: 50,
       bytesPerDataset: 4096,
       devicesPerIdentity: 5,
-      pushTokenLength: 512
+      pushTokenLength: 512,
+      pushWaitMillis: 250
     })
   })
 

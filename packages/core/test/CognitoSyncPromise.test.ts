@@ -1,6 +1,6 @@
 import { Effect, Layer } from "effect"
 import { describe, expect, it } from "vitest"
-import { Caller, CognitoSync, createCognitoSync, SyncStore } from "@syncalite/core"
+import { Caller, CognitoSync, createCognitoSync, PushNotifier, SyncStore } from "@syncalite/core"
 
 const secret = "a facade test secret"
 const hex = () => Math.floor(Math.random() * 2 ** 32).toString(16)
@@ -128,6 +128,28 @@ describe("createCognitoSync", () => {
     await sync.updateRecords({ ...ref, SyncSessionToken: second.SyncSessionToken, RecordPatches: [{ Op: "replace", Key: "k", Value: "2", SyncCount: 1 }] }, device)
     expect(pushed).toEqual([{ source: "cognito-sync", identityPoolId: ref.IdentityPoolId, identityId: ref.IdentityId, datasetName: "settings", syncCount: "2" }])
     expect(streamed).toEqual([["changes", 1], ["changes", 2]])
+    await sync.close()
+  })
+
+  it("takes a notifier layer for push, as a store layer for state", async () => {
+    const pushed: Array<unknown> = []
+    const notifier = Layer.succeed(PushNotifier.PushNotifier, {
+      notify: (deliveries) => Effect.sync(() => void pushed.push(...deliveries.map((delivery) => delivery.message.syncCount)))
+    })
+    const sync = createCognitoSync({ tokenSecret: secret, push: notifier })
+    const ref = dataset()
+    const device = Caller.identity(ref.IdentityPoolId, ref.IdentityId)
+    await sync.setIdentityPoolConfiguration({
+      IdentityPoolId: ref.IdentityPoolId,
+      PushSync: { ApplicationArns: ["arn:aws:sns:us-east-1:123456789012:app/GCM/App"] }
+    })
+    const first = await sync.listRecords(ref, device)
+    await sync.updateRecords({ ...ref, SyncSessionToken: first.SyncSessionToken, RecordPatches: [{ Op: "replace", Key: "k", Value: "1", SyncCount: 0 }] }, device)
+    const { DeviceId } = await sync.registerDevice({ ...ref, Platform: "GCM", Token: "token-1" }, device)
+    await sync.subscribeToDataset({ ...ref, DeviceId }, device)
+    const second = await sync.listRecords(ref, device)
+    await sync.updateRecords({ ...ref, SyncSessionToken: second.SyncSessionToken, RecordPatches: [{ Op: "replace", Key: "k", Value: "2", SyncCount: 1 }] }, device)
+    expect(pushed).toEqual(["2"])
     await sync.close()
   })
 

@@ -1,6 +1,15 @@
-import { Effect } from "effect"
+import { Chunk, Effect, Fiber, Layer, TestClock } from "effect"
 import { describe, expect, it } from "vitest"
-import { Caller, CognitoSync, createCognitoSync, PushNotifier } from "@syncalite/core"
+import {
+  Caller,
+  CognitoSync,
+  CognitoSyncConfig,
+  createCognitoSync,
+  PushNotifier,
+  StreamPublisher,
+  SyncStore,
+  SyncTrigger
+} from "@syncalite/core"
 import {
   apnsArn,
   configurePush,
@@ -9,6 +18,7 @@ import {
   newIdentity,
   roleArn,
   runTest,
+  runWith,
   tokenSecret,
   write
 } from "./poolHelpers.js"
@@ -355,5 +365,31 @@ describe("push sync notifications", () => {
     } finally {
       await sync.close()
     }
+  })
+})
+
+describe("a notifier that hangs", () => {
+  it("holds a write exactly pushWaitMillis, as configured, then the write answers", async () => {
+    const me = newIdentity()
+    const hanging = Layer.succeed(PushNotifier.PushNotifier, { notify: () => Effect.never })
+    const service = CognitoSync.layer.pipe(Layer.provide(Layer.mergeAll(
+      SyncStore.layerMemory,
+      hanging,
+      StreamPublisher.layerNoop,
+      SyncTrigger.layerNoop,
+      CognitoSyncConfig.layer({ tokenSecret, limits: { pushWaitMillis: 250 } })
+    )))
+    await runWith(Effect.gen(function*() {
+      yield* configurePush(me.identityPoolId)
+      yield* write(me.ref("d"), me.caller, [{ Op: "replace", Key: "k", Value: "v", SyncCount: 0 }])
+      const device = (yield* register(me, "token-1")).DeviceId
+      yield* subscribe(me, "d", device)
+      const writing = yield* Effect.fork(write(me.ref("d"), me.caller, [{ Op: "replace", Key: "k", Value: "w", SyncCount: 1 }]))
+      while (Chunk.isEmpty(yield* TestClock.sleeps())) yield* Effect.yieldNow()
+      yield* TestClock.adjust(249)
+      expect(writing.unsafePoll()).toBeNull()
+      yield* TestClock.adjust(1)
+      expect((yield* Fiber.join(writing)).Records.map((record) => record.SyncCount)).toEqual([2])
+    }), service)
   })
 })
