@@ -11,6 +11,7 @@ import { Effect, Layer, ManagedRuntime } from "effect"
 import { pino, type DestinationStream, type Logger } from "pino"
 import { CognitoSync, CognitoSyncPromise, SyncStore } from "@syncalite/core"
 import { Handler, NodeHttp } from "@syncalite/http"
+import { HttpSyncTrigger, WebhookPushNotifier } from "@syncalite/webhooks"
 import { banner } from "./banner.js"
 import { ConfigError, maskedStore, type ServeConfig } from "./config.js"
 import { makeMetrics, type Metrics } from "./metrics.js"
@@ -131,7 +132,19 @@ export const startServer = async (config: ServeConfig, options: StartOptions = {
     log.warn({ call }, "store call failed")
   })
   const service = Layer.effect(CognitoSync.CognitoSync, Effect.map(CognitoSync.CognitoSync, tracedService)).pipe(
-    Layer.provide(CognitoSyncPromise.layer({ tokenSecret: config.secret, accountId: config.developer.accountId, limits: config.limits, store }))
+    Layer.provide(CognitoSyncPromise.layer({
+      tokenSecret: config.secret,
+      accountId: config.developer.accountId,
+      limits: config.limits,
+      store,
+      ...(config.triggers === undefined ? {} : { triggers: HttpSyncTrigger.layer(config.triggers) }),
+      ...(config.pushWebhook === undefined ? {} : {
+        push: WebhookPushNotifier.layer({
+          ...config.pushWebhook,
+          onDeadLetter: (letter) => log.warn({ deadLetter: letter }, "push webhook delivery not delivered")
+        })
+      })
+    }))
   )
   const app = (options.app ?? bareHandler)({
     sync: service,

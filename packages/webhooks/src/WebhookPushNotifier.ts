@@ -23,7 +23,7 @@
  *
  * @since 0.1.0
  */
-import { Chunk, Clock, Context, Data, Duration, Effect, Layer, Queue, Ref, Schedule } from "effect"
+import { Clock, Context, Data, Duration, Effect, Fiber, Layer, Queue, Ref, Schedule } from "effect"
 import { PushNotifier } from "@syncalite/core"
 import * as WebhookSigner from "./WebhookSigner.js"
 
@@ -112,7 +112,8 @@ const failedAnswer = (answer: WebhookSigner.WebhookAnswer): Failed | undefined =
     : new Failed({ reason: `HTTP ${answer.status}`, retry: answer.status >= 500 || answer.status === 429 })
 
 /**
- * The notifier and its dead letters; its lanes run in the scope.
+ * The notifier and its dead letters. Its lanes run until the scope closes; closing waits for the
+ * attempts under way (at most `timeout`), tries nothing again, and makes dead letters of the rest.
  *
  * @since 0.1.0
  * @category layers
@@ -130,6 +131,7 @@ export const layer = (
       Schedule.intersect(Schedule.recurs(options.retries ?? 5))
     )
     const letters = yield* Ref.make<ReadonlyArray<DeadLetter>>([])
+    let closing = false
 
     const bury = (pending: Pending, attempts: number, reason: string) =>
       Effect.gen(function*() {
@@ -163,23 +165,26 @@ export const layer = (
           })
         )
         yield* attempt.pipe(
-          Effect.retry({ schedule, while: (failed) => failed.retry }),
+          Effect.retry({ schedule, while: (failed) => failed.retry && !closing }),
           Effect.catchAll((failed) => bury(pending, attempts, failed.reason)),
-          Effect.onInterrupt(() => bury(pending, attempts, "the service closed before it was delivered"))
+          Effect.onInterrupt(() => bury(pending, attempts, "the service closed before the receiver answered"))
         )
       })
 
-    const scope = yield* Effect.scope
     const queues = yield* Effect.forEach(Array.from({ length: lanes }), () => Queue.dropping<Pending>(perLane))
-    for (const queue of queues) {
-      yield* Effect.forkScoped(Effect.forever(Effect.flatMap(Queue.take(queue), deliver)))
-    }
-    // runs before the lanes are interrupted: what is still queued is told, not silently lost
+    const running = yield* Effect.forEach(queues, (queue) => Effect.forkDaemon(Effect.forever(Effect.flatMap(Queue.take(queue), deliver))))
+    // closing: what is queued becomes dead letters, the attempts under way end (no retry), then the lanes stop
     yield* Effect.addFinalizer(() =>
-      Effect.forEach(queues, (queue) =>
-        Effect.flatMap(Queue.takeAll(queue), (left) =>
-          Effect.forEach(Chunk.toReadonlyArray(left), (pending) => bury(pending, 0, "the service closed before it was sent"), { discard: true }))
-      , { discard: true }))
+      Effect.gen(function*() {
+        closing = true
+        for (const queue of queues) {
+          const left = yield* Queue.takeAll(queue)
+          yield* Effect.forEach(left, (pending) => bury(pending, 0, "the service closed before it was sent"), { discard: true })
+          yield* Queue.shutdown(queue)
+        }
+        yield* Effect.forEach(running, (fiber) => Effect.timeout(Fiber.await(fiber), timeout), { concurrency: "unbounded", discard: true })
+        yield* Fiber.interruptAll(running)
+      }).pipe(Effect.ignore))
 
     const notify = (deliveries: ReadonlyArray<PushNotifier.PushDelivery>) =>
       Effect.forEach(deliveries, (delivery) => {
@@ -188,10 +193,11 @@ export const layer = (
           device: { deviceId: delivery.device.deviceId, platform: delivery.device.platform, token: delivery.device.token }
         }
         const pending = { webhookId: WebhookSigner.messageId(), delivery: body, body: JSON.stringify(body) }
+        // forked: a write never waits for onDeadLetter
+        if (closing) return Effect.asVoid(Effect.forkDaemon(bury(pending, 0, "the service is closing")))
         return Effect.flatMap(
           Queue.offer(queues[laneOf(delivery, lanes)]!, pending),
-          // forked: the write that found the queue full does not wait for onDeadLetter
-          (queued) => queued ? Effect.void : Effect.asVoid(Effect.forkIn(bury(pending, 0, "the queue is full"), scope))
+          (queued) => queued ? Effect.void : Effect.asVoid(Effect.forkDaemon(bury(pending, 0, "the queue is full")))
         )
       }, { discard: true })
 

@@ -13,7 +13,7 @@ import {
   SyncTrigger
 } from "@syncalite/core"
 import { WebhookPushNotifier } from "@syncalite/webhooks"
-import { receiver, secret } from "./services.js"
+import { listen, receiver, secret } from "./services.js"
 
 type Notifier = PushNotifier.PushNotifierShape & Context.Tag.Service<WebhookPushNotifier.WebhookPushNotifier>
 
@@ -135,7 +135,7 @@ describe("WebhookPushNotifier", () => {
   it("makes a dead letter at once of a delivery that finds the queue full", () =>
     run(Effect.gen(function*() {
       const service = yield* receiver(() => undefined)
-      const push = yield* notifier(service.url, { lanes: 1, queueCapacity: 1, timeout: "5 seconds" })
+      const push = yield* notifier(service.url, { lanes: 1, queueCapacity: 1, timeout: "1 second" })
       yield* push.notify([delivery(1)])
       yield* until(() => service.received.length === 1)
       const started = Date.now()
@@ -145,19 +145,43 @@ describe("WebhookPushNotifier", () => {
       expect(yield* push.deadLetters).toMatchObject([{ attempts: 0, reason: "the queue is full", delivery: { message: { syncCount: "3" } } }])
     })))
 
-  it("tells onDeadLetter of every delivery still queued or under way when the service closes", async () => {
+  it("on closing, waits for the attempt under way, tries nothing again, and makes dead letters of what is queued", async () => {
     const letters: Array<WebhookPushNotifier.DeadLetter> = []
     await run(Effect.gen(function*() {
       const service = yield* receiver(() => undefined)
+      const started = Date.now()
       yield* Effect.scoped(Effect.gen(function*() {
-        const push = yield* notifier(service.url, { lanes: 1, timeout: "5 seconds", onDeadLetter: (letter) => void letters.push(letter) })
+        const push = yield* notifier(service.url, { lanes: 1, timeout: "300 millis", onDeadLetter: (letter) => void letters.push(letter) })
         yield* push.notify([delivery(1), delivery(2)])
         yield* until(() => service.received.length === 1)
       }))
+      expect(Date.now() - started).toBeLessThan(2000)
+      expect(service.received).toHaveLength(1)
     }))
     expect(letters.map((letter) => [letter.delivery.message.syncCount, letter.attempts, letter.reason]).sort()).toEqual([
-      ["1", 1, "the service closed before it was delivered"],
+      ["1", 1, "no answer in time"],
       ["2", 0, "the service closed before it was sent"]
     ])
+  })
+
+  it("on closing, an attempt answered in time is delivered, not a dead letter", async () => {
+    const letters: Array<WebhookPushNotifier.DeadLetter> = []
+    let answered = 0
+    await run(Effect.gen(function*() {
+      const service = yield* listen((request, response) => {
+        request.resume()
+        setTimeout(() => {
+          answered++
+          response.writeHead(204).end()
+        }, 100)
+      })
+      yield* Effect.scoped(Effect.gen(function*() {
+        const push = yield* notifier(service.url, { timeout: "2 seconds", onDeadLetter: (letter) => void letters.push(letter) })
+        yield* push.notify([delivery(1)])
+        yield* Effect.promise(() => sleep(20))
+      }))
+    }))
+    expect(letters).toEqual([])
+    expect(answered).toBe(1)
   })
 })
