@@ -15,6 +15,7 @@
  *   --metrics SYNCALITE_METRICS              Prometheus metrics at /metrics (off)
  *   --triggers SYNCALITE_TRIGGERS            sync triggers in other services: JSON { "<lambda arn>": "<url>" }
  *   --trigger-secret SYNCALITE_TRIGGER_SECRET          signs the trigger calls (whsec_…)
+ *   --trigger-timeout SYNCALITE_TRIGGER_TIMEOUT        how long a trigger may take ("5 seconds")
  *   --push-webhook SYNCALITE_PUSH_WEBHOOK              push-sync deliveries POSTed to this URL
  *   --push-webhook-secret SYNCALITE_PUSH_WEBHOOK_SECRET  signs the push deliveries (whsec_…)
  *   --log-level LOG_LEVEL                    info
@@ -22,6 +23,7 @@
  * The limits are read from their variables (`CognitoSyncConfig.limitVariables`).
  */
 import { randomBytes } from "node:crypto"
+import { Duration, Option } from "effect"
 import { CognitoSyncConfig } from "@syncalite/core"
 
 /**
@@ -59,7 +61,11 @@ export interface ServeConfig {
   readonly redisPrefix: string | undefined
   readonly metrics: boolean
   /** sync triggers called over HTTP: each Lambda ARN's URL, and the secret signing the calls */
-  readonly triggers: { readonly targets: { readonly [arn: string]: string }; readonly secret: string } | undefined
+  readonly triggers: {
+    readonly targets: { readonly [arn: string]: string }
+    readonly secret: string
+    readonly timeout: Duration.Duration
+  } | undefined
   /** where push-sync deliveries are POSTed, and the secret signing them */
   readonly pushWebhook: { readonly url: string; readonly secret: string } | undefined
   readonly logLevel: string
@@ -103,6 +109,7 @@ export const settings: ReadonlyArray<Setting> = [
   { name: "SYNCALITE_METRICS", flag: "--metrics", description: "Prometheus metrics at /metrics (on | off)" },
   { name: "SYNCALITE_TRIGGERS", flag: "--triggers <json>", description: "sync triggers in other services: JSON {\"<lambda arn>\": \"<url>\"}, each event POSTed signed per Standard Webhooks" },
   { name: "SYNCALITE_TRIGGER_SECRET", flag: "--trigger-secret <secret>", description: "the Standard Webhooks secret (whsec_…) signing the trigger calls", secret: true },
+  { name: "SYNCALITE_TRIGGER_TIMEOUT", flag: "--trigger-timeout <duration>", description: "how long a sync trigger may take, such as \"5 seconds\" or \"800 millis\"" },
   { name: "SYNCALITE_PUSH_WEBHOOK", flag: "--push-webhook <url>", description: "push-sync deliveries POSTed to this URL, signed per Standard Webhooks" },
   { name: "SYNCALITE_PUSH_WEBHOOK_SECRET", flag: "--push-webhook-secret <secret>", description: "the Standard Webhooks secret (whsec_…) signing the push deliveries", secret: true },
   { name: "LOG_LEVEL", flag: "--log-level <level>", description: "fatal | error | warn | info | debug | trace | silent" }
@@ -120,6 +127,7 @@ export const defaults = {
   SYNCALITE_STORE: "sqlite:./data/syncalite.db",
   SYNCALITE_ACCOUNT_ID: "developer",
   SYNCALITE_METRICS: "off",
+  SYNCALITE_TRIGGER_TIMEOUT: "5 seconds",
   LOG_LEVEL: "info"
 } as const
 
@@ -146,7 +154,9 @@ const webhookSecretOf = (values: Settings, name: string, setting: string): strin
 }
 
 /** The sync trigger URLs by Lambda ARN, from SYNCALITE_TRIGGERS, and their secret. */
-const triggersOf = (values: Settings): ServeConfig["triggers"] => {
+const triggersOf = (values: Settings, timeoutSetting: string): ServeConfig["triggers"] => {
+  const timeout = Duration.decodeUnknown(timeoutSetting)
+  if (Option.isNone(timeout)) throw new ConfigError(`SYNCALITE_TRIGGER_TIMEOUT=${timeoutSetting} is not a duration; give one such as "5 seconds" or "800 millis"`)
   const given = values["SYNCALITE_TRIGGERS"] ?? ""
   if (given === "") return undefined
   const refusal = () =>
@@ -159,7 +169,11 @@ const triggersOf = (values: Settings): ServeConfig["triggers"] => {
   }
   if (typeof targets !== "object" || targets === null || Array.isArray(targets)) throw refusal()
   for (const url of Object.values(targets)) if (typeof url !== "string" || !isHttpUrl(url)) throw refusal()
-  return { targets: targets as { readonly [arn: string]: string }, secret: webhookSecretOf(values, "SYNCALITE_TRIGGER_SECRET", "SYNCALITE_TRIGGERS") }
+  return {
+    targets: targets as { readonly [arn: string]: string },
+    secret: webhookSecretOf(values, "SYNCALITE_TRIGGER_SECRET", "SYNCALITE_TRIGGERS"),
+    timeout: timeout.value
+  }
 }
 
 /** The push webhook's URL, from SYNCALITE_PUSH_WEBHOOK, and its secret. */
@@ -245,7 +259,7 @@ export const readConfig = (values: Settings): ServeConfig => {
     pools: pools === undefined || pools.length === 0 ? undefined : pools,
     redisPrefix: values["SYNCALITE_REDIS_PREFIX"] || undefined,
     metrics: ["on", "true", "1"].includes(metrics),
-    triggers: triggersOf(values),
+    triggers: triggersOf(values, value("SYNCALITE_TRIGGER_TIMEOUT")),
     pushWebhook: pushWebhookOf(values),
     logLevel,
     limits: CognitoSyncConfig.limitsFromEnv(values),

@@ -16,6 +16,7 @@ import {
   SubscribeToDatasetCommand,
   UpdateRecordsCommand
 } from "@aws-sdk/client-cognito-sync"
+import { Duration } from "effect"
 import { Webhook } from "standardwebhooks"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { issueIdentityCredentials } from "@syncalite/http"
@@ -55,9 +56,11 @@ describe("configuration of webhooks", () => {
       SYNCALITE_PUSH_WEBHOOK: "https://app.example/push",
       SYNCALITE_PUSH_WEBHOOK_SECRET: pushSecret
     })
-    expect(config.triggers).toEqual({ targets: { [arn("a")]: "http://127.0.0.1:9000/a" }, secret: triggerSecret })
+    expect(config.triggers).toEqual({ targets: { [arn("a")]: "http://127.0.0.1:9000/a" }, secret: triggerSecret, timeout: Duration.seconds(5) })
     expect(config.pushWebhook).toEqual({ url: "https://app.example/push", secret: pushSecret })
     expect(readConfig(settings)).toMatchObject({ triggers: undefined, pushWebhook: undefined })
+    const quick = readConfig({ ...settings, SYNCALITE_TRIGGERS: "{}", SYNCALITE_TRIGGER_SECRET: triggerSecret, SYNCALITE_TRIGGER_TIMEOUT: "800 millis" })
+    expect(quick.triggers?.timeout).toEqual(Duration.millis(800))
   })
 
   it("refuses what cannot work, naming the variable and the fix", () => {
@@ -67,6 +70,7 @@ describe("configuration of webhooks", () => {
     expect(() => readConfig({ ...settings, SYNCALITE_TRIGGERS: JSON.stringify({ [arn("a")]: "ftp://x" }), SYNCALITE_TRIGGER_SECRET: triggerSecret })).toThrow(/http\(s\) URLs/)
     expect(() => readConfig({ ...settings, SYNCALITE_TRIGGERS: triggers })).toThrow(/SYNCALITE_TRIGGERS is set but SYNCALITE_TRIGGER_SECRET is not/)
     expect(() => readConfig({ ...settings, SYNCALITE_TRIGGERS: triggers, SYNCALITE_TRIGGER_SECRET: "hunter2" })).toThrow(/SYNCALITE_TRIGGER_SECRET is not a Standard Webhooks secret/)
+    expect(() => readConfig({ ...settings, SYNCALITE_TRIGGERS: triggers, SYNCALITE_TRIGGER_SECRET: triggerSecret, SYNCALITE_TRIGGER_TIMEOUT: "5s" })).toThrow(/SYNCALITE_TRIGGER_TIMEOUT=5s is not a duration/)
     expect(() => readConfig({ ...settings, SYNCALITE_PUSH_WEBHOOK: "app.example/push", SYNCALITE_PUSH_WEBHOOK_SECRET: pushSecret })).toThrow(/SYNCALITE_PUSH_WEBHOOK=app.example\/push is not an http\(s\) URL/)
     expect(() => readConfig({ ...settings, SYNCALITE_PUSH_WEBHOOK: "https://app.example/push" })).toThrow(/SYNCALITE_PUSH_WEBHOOK_SECRET is not/)
   })
