@@ -32,6 +32,7 @@ import * as StreamPublisher from "./StreamPublisher.js"
 import * as SyncStore from "./SyncStore.js"
 import * as SyncTrigger from "./SyncTrigger.js"
 import type { Services } from "./internal/operation.js"
+import { makePushLines } from "./internal/pushLines.js"
 import * as SessionTally from "./internal/sessionTally.js"
 import { BulkPublish } from "./operations/BulkPublish.js"
 import { DeleteDataset } from "./operations/DeleteDataset.js"
@@ -135,6 +136,7 @@ export const make = Effect.gen(function*() {
     config,
     secret: Redacted.value(config.tokenSecret),
     push: yield* PushNotifier.PushNotifier,
+    pushLines: yield* makePushLines,
     stream: yield* StreamPublisher.StreamPublisher,
     trigger: yield* SyncTrigger.SyncTrigger,
     jobs: yield* Effect.scope

@@ -4,6 +4,7 @@ import type { CognitoSyncConfigShape } from "../CognitoSyncConfig.js"
 import { InternalErrorException, type InvalidParameterException, type NotAuthorizedException } from "../CognitoSyncError.js"
 import type { PushNotifierShape } from "../PushNotifier.js"
 import type { StreamPublisherShape } from "../StreamPublisher.js"
+import type { PushLines } from "./pushLines.js"
 import type { SessionTally } from "./sessionTally.js"
 import { StorageError, type SyncStoreShape } from "./storeModel.js"
 import type { SyncTriggerShape } from "../SyncTrigger.js"
@@ -17,6 +18,8 @@ export interface Services {
   readonly config: CognitoSyncConfigShape
   readonly secret: string
   readonly push: PushNotifierShape
+  /** what keeps each dataset's push notifications in sync-count order */
+  readonly pushLines: PushLines
   readonly stream: StreamPublisherShape
   readonly trigger: SyncTriggerShape
   /** where background jobs (bulk publish) run; closed with the service */
