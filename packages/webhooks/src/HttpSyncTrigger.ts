@@ -18,7 +18,7 @@
  *
  * @since 0.1.0
  */
-import { Duration, Effect, Layer } from "effect"
+import { Duration, Effect, Layer, type Scope } from "effect"
 import { CognitoSyncConfig, CognitoSyncError, SyncTrigger } from "@syncalite/core"
 import * as WebhookSigner from "./WebhookSigner.js"
 
@@ -48,14 +48,14 @@ const outputOf = (
     : Effect.try({ try: () => JSON.parse(answer.body) as unknown, catch: () => invalid("The sync trigger answered a body that is not JSON") })
 
 /**
- * The trigger port over HTTP.
+ * The trigger port over HTTP; its connections close with the scope.
  *
  * @since 0.1.0
  * @category constructors
  */
 export const make = (
   options: Options
-): Effect.Effect<SyncTrigger.SyncTriggerShape, WebhookSigner.InvalidWebhookSecret, CognitoSyncConfig.CognitoSyncConfig> =>
+): Effect.Effect<SyncTrigger.SyncTriggerShape, WebhookSigner.InvalidWebhookSecret, CognitoSyncConfig.CognitoSyncConfig | Scope.Scope> =>
   Effect.gen(function*() {
     const config = yield* CognitoSyncConfig.CognitoSyncConfig
     const signer = yield* WebhookSigner.make(options.secret)
@@ -88,4 +88,4 @@ export const make = (
 export const layer = (
   options: Options
 ): Layer.Layer<SyncTrigger.SyncTrigger, WebhookSigner.InvalidWebhookSecret, CognitoSyncConfig.CognitoSyncConfig> =>
-  Layer.effect(SyncTrigger.SyncTrigger, make(options))
+  Layer.scoped(SyncTrigger.SyncTrigger, make(options))

@@ -2,7 +2,7 @@
  * Signed POSTs, as the Standard Webhooks specification writes them: a JSON body with the
  * `webhook-id`, `webhook-timestamp` and `webhook-signature` headers, signed with a `whsec_…`
  * secret. Sync triggers and push deliveries leave the process this way, over keep-alive
- * connections (Node's fetch pools them), so a call costs one round trip.
+ * connections, so a call costs one round trip.
  *
  * A receiver checks a call with the same secret:
  *
@@ -15,7 +15,9 @@
  * @since 0.1.0
  */
 import { randomUUID } from "node:crypto"
-import { Data, Duration, Effect } from "effect"
+import * as http from "node:http"
+import * as https from "node:https"
+import { Data, Duration, Effect, type Scope } from "effect"
 import { Webhook } from "standardwebhooks"
 
 /**
@@ -80,41 +82,70 @@ export interface WebhookSigner {
 export const messageId = (): string => `msg_${randomUUID()}`
 
 /**
- * The signer of one secret.
+ * The signer of one secret, with its own pool of kept-alive connections, closed with the scope.
  *
  * @since 0.1.0
  * @category constructors
  */
-export const make = (secret: string): Effect.Effect<WebhookSigner, InvalidWebhookSecret> =>
-  Effect.map(
-    Effect.try({
+export const make = (secret: string): Effect.Effect<WebhookSigner, InvalidWebhookSecret, Scope.Scope> =>
+  Effect.gen(function*() {
+    const webhook = yield* Effect.try({
       try: () => new Webhook(secret),
       catch: (cause) =>
         new InvalidWebhookSecret({
           message: `The webhook secret must be whsec_ followed by base64: ${cause instanceof Error ? cause.message : String(cause)}`
         })
-    }),
-    (webhook) => ({
-      post: (url, message, timeout) =>
-        Effect.tryPromise({
-          try: async (signal) => {
-            const timestamp = new Date()
-            const response = await fetch(url, {
-              method: "POST",
-              headers: {
-                "content-type": "application/json",
-                "webhook-id": message.id,
-                "webhook-timestamp": String(Math.floor(timestamp.getTime() / 1000)),
-                "webhook-signature": webhook.sign(message.id, timestamp, message.body)
-              },
-              body: message.body,
-              signal
-            })
-            return { status: response.status, body: await response.text() }
-          },
-          catch: (cause) => new WebhookUnreachable({ url, cause })
-        }).pipe(
-          Effect.timeoutFail({ duration: timeout, onTimeout: () => new WebhookTimeout({ url }) })
-        )
     })
-  )
+    // node:http over fetch: on Node 20 a call costs a fifth of fetch's CPU
+    const agents = yield* Effect.acquireRelease(
+      Effect.sync(() => ({ "http:": new http.Agent({ keepAlive: true }), "https:": new https.Agent({ keepAlive: true }) })),
+      (agents) => Effect.sync(() => Object.values(agents).forEach((agent) => agent.destroy()))
+    )
+    // the timeout is the request's own timer: Effect.timeoutFail costs a fiber and a race per call
+    const post: WebhookSigner["post"] = (url, message, timeout) =>
+      Effect.async<WebhookAnswer, WebhookTimeout | WebhookUnreachable>((resume) => {
+        let target: URL
+        try {
+          target = new URL(url)
+        } catch (cause) {
+          return resume(Effect.fail(new WebhookUnreachable({ url, cause })))
+        }
+        let settled = false
+        const settle = (outcome: Effect.Effect<WebhookAnswer, WebhookTimeout | WebhookUnreachable>) => {
+          if (settled) return
+          settled = true
+          clearTimeout(timer)
+          resume(outcome)
+        }
+        const unreachable = (cause: unknown) => settle(Effect.fail(new WebhookUnreachable({ url, cause })))
+        const timer = setTimeout(() => {
+          settle(Effect.fail(new WebhookTimeout({ url })))
+          request.destroy()
+        }, Duration.toMillis(timeout))
+        const timestamp = new Date()
+        const request = (target.protocol === "https:" ? https : http).request(target, {
+          method: "POST",
+          agent: target.protocol === "https:" ? agents["https:"] : agents["http:"],
+          headers: {
+            "content-type": "application/json",
+            "content-length": Buffer.byteLength(message.body),
+            "webhook-id": message.id,
+            "webhook-timestamp": String(Math.floor(timestamp.getTime() / 1000)),
+            "webhook-signature": webhook.sign(message.id, timestamp, message.body)
+          }
+        }, (response) => {
+          const chunks: Array<Buffer> = []
+          response.on("data", (chunk: Buffer) => chunks.push(chunk))
+          response.on("end", () => settle(Effect.succeed({ status: response.statusCode ?? 0, body: Buffer.concat(chunks).toString("utf8") })))
+          response.on("error", unreachable)
+        })
+        request.on("error", unreachable)
+        request.end(message.body)
+        return Effect.sync(() => {
+          settled = true
+          clearTimeout(timer)
+          request.destroy()
+        })
+      })
+    return { post }
+  })
