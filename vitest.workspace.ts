@@ -14,7 +14,8 @@ const alias = {
   "@syncalite/express": source("./packages/express/src/index.ts"),
   "@syncalite/koa": source("./packages/koa/src/index.ts"),
   "@syncalite/cli": source("./packages/cli/src/index.ts"),
-  "@syncalite/mqtt": source("./packages/mqtt/src/index.ts")
+  "@syncalite/mqtt": source("./packages/mqtt/src/index.ts"),
+  "@syncalite/webhooks": source("./packages/webhooks/src/index.ts")
 }
 
 const project = (name: string, root: string): TestProjectInlineConfiguration => ({
@@ -40,6 +41,7 @@ export default [
   project("koa", "./packages/koa"),
   project("cli", "./packages/cli"),
   project("mqtt", "./packages/mqtt"),
+  project("webhooks", "./packages/webhooks"),
   project("example-express-sqlite", "./examples/express-sqlite"),
   project("example-koa-redis", "./examples/koa-redis"),
   repository("repository", "test/repository/*.test.ts", 600_000),

@@ -1,6 +1,6 @@
 /**
  * `npm run bench`: every figure beside the baselines it is compared with, measured in the same run.
- * `npm run bench -- http sqlite` runs only the named sections (core, sqlite, redis, keyv, http, mqtt); an
+ * `npm run bench -- http sqlite` runs only the named sections (core, sqlite, redis, keyv, http, mqtt, triggers); an
  * `http` section may name its servers: `http:standalone,koa`.
  */
 import { parseArgs } from "node:util"
@@ -10,6 +10,7 @@ import { benchPushMqtt } from "./push-mqtt.js"
 import { benchStorageKeyv } from "./storage-keyv.js"
 import { benchStorage } from "./storage-sqlite.js"
 import { benchStorageRedis } from "./storage-redis.js"
+import { benchTriggers } from "./triggers.js"
 
 const sections: ReadonlyArray<readonly [string, (only?: ReadonlyArray<string>) => Promise<void>, ReadonlyArray<string>?]> = [
   ["core", benchCore],
@@ -17,7 +18,8 @@ const sections: ReadonlyArray<readonly [string, (only?: ReadonlyArray<string>) =
   ["redis", benchStorageRedis],
   ["keyv", benchStorageKeyv],
   ["http", benchHttp, ["standalone", "koa", "express"]],
-  ["mqtt", benchPushMqtt]
+  ["mqtt", benchPushMqtt],
+  ["triggers", benchTriggers]
 ]
 const usage = `usage: npm run bench [-- <section>[:<server>,…] …]
 

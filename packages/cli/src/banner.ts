@@ -51,6 +51,8 @@ export const banner = (config: ServeConfig, endpoint: string): string => {
     `  identity pools: ${config.pools?.join(", ") ?? "any well-formed pool id"}`,
     `  token secret: ${mask(config.secret)}, ${origin("SYNCALITE_SECRET")}`,
     `  developer: ${config.developer.accessKeyId}, secret ${mask(config.developer.secretAccessKey)}, ${origin("SYNCALITE_DEV_SECRET")}; account ${config.developer.accountId}`,
+    `  sync triggers: ${config.triggers === undefined ? "in-process only" : Object.entries(config.triggers.targets).map(([arn, url]) => `${arn} -> ${url}`).join(", ") || "none"}`,
+    `  push webhook: ${config.pushWebhook?.url ?? "off"}`,
     `  metrics: ${config.metrics ? `${endpoint}/metrics` : "off"}; health: ${endpoint}/healthz, ${endpoint}/readyz; log level: ${config.logLevel}`
   ]
   if (config.generated.length > 0) {

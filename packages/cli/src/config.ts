@@ -14,11 +14,17 @@
  *   --redis-prefix SYNCALITE_REDIS_PREFIX    the first part of every Redis key ("syncalite")
  *   --push-mqtt SYNCALITE_PUSH_MQTT          the MQTT broker push sync notifications go to (none)
  *   --metrics SYNCALITE_METRICS              Prometheus metrics at /metrics (off)
+ *   --triggers SYNCALITE_TRIGGERS            sync triggers in other services: JSON { "<lambda arn>": "<url>" }
+ *   --trigger-secret SYNCALITE_TRIGGER_SECRET          signs the trigger calls (whsec_…)
+ *   --trigger-timeout SYNCALITE_TRIGGER_TIMEOUT        how long a trigger may take ("5 seconds")
+ *   --push-webhook SYNCALITE_PUSH_WEBHOOK              push-sync deliveries POSTed to this URL
+ *   --push-webhook-secret SYNCALITE_PUSH_WEBHOOK_SECRET  signs the push deliveries (whsec_…)
  *   --log-level LOG_LEVEL                    info
  *
  * The limits are read from their variables (`CognitoSyncConfig.limitVariables`).
  */
 import { randomBytes } from "node:crypto"
+import { Duration, Option } from "effect"
 import { CognitoSyncConfig } from "@syncalite/core"
 
 /**
@@ -57,6 +63,14 @@ export interface ServeConfig {
   /** the MQTT broker push sync notifications are published to, when set */
   readonly pushMqtt: string | undefined
   readonly metrics: boolean
+  /** sync triggers called over HTTP: each Lambda ARN's URL, and the secret signing the calls */
+  readonly triggers: {
+    readonly targets: { readonly [arn: string]: string }
+    readonly secret: string
+    readonly timeout: Duration.Duration
+  } | undefined
+  /** where push-sync deliveries are POSTed, and the secret signing them */
+  readonly pushWebhook: { readonly url: string; readonly secret: string } | undefined
   readonly logLevel: string
   /** the limits set by their variables (SYNCALITE_MAX_DEVICES, …); the others keep their defaults */
   readonly limits: Partial<CognitoSyncConfig.Limits>
@@ -97,6 +111,11 @@ export const settings: ReadonlyArray<Setting> = [
   { name: "SYNCALITE_REDIS_PREFIX", flag: "--redis-prefix <prefix>", description: "the first part of every Redis key; one per deployment sharing a Redis" },
   { name: "SYNCALITE_PUSH_MQTT", flag: "--push-mqtt <url>", description: "publishes push sync notifications to this MQTT broker (mqtt://, mqtts://, ws://, wss://)" },
   { name: "SYNCALITE_METRICS", flag: "--metrics", description: "Prometheus metrics at /metrics (on | off)" },
+  { name: "SYNCALITE_TRIGGERS", flag: "--triggers <json>", description: "sync triggers in other services: JSON {\"<lambda arn>\": \"<url>\"}, each event POSTed signed per Standard Webhooks" },
+  { name: "SYNCALITE_TRIGGER_SECRET", flag: "--trigger-secret <secret>", description: "the Standard Webhooks secret (whsec_…) signing the trigger calls", secret: true },
+  { name: "SYNCALITE_TRIGGER_TIMEOUT", flag: "--trigger-timeout <duration>", description: "how long a sync trigger may take, such as \"5 seconds\" or \"800 millis\"" },
+  { name: "SYNCALITE_PUSH_WEBHOOK", flag: "--push-webhook <url>", description: "push-sync deliveries POSTed to this URL, signed per Standard Webhooks" },
+  { name: "SYNCALITE_PUSH_WEBHOOK_SECRET", flag: "--push-webhook-secret <secret>", description: "the Standard Webhooks secret (whsec_…) signing the push deliveries", secret: true },
   { name: "LOG_LEVEL", flag: "--log-level <level>", description: "fatal | error | warn | info | debug | trace | silent" }
 ]
 
@@ -112,11 +131,62 @@ export const defaults = {
   SYNCALITE_STORE: "sqlite:./data/syncalite.db",
   SYNCALITE_ACCOUNT_ID: "developer",
   SYNCALITE_METRICS: "off",
+  SYNCALITE_TRIGGER_TIMEOUT: "5 seconds",
   LOG_LEVEL: "info"
 } as const
 
 const poolPattern = /^[\w-]+:[0-9a-f-]+$/
 const levels = ["fatal", "error", "warn", "info", "debug", "trace", "silent"]
+
+/** A Standard Webhooks secret: whsec_ and base64, as `openssl rand -base64 32` writes it. */
+const webhookSecret = /^whsec_[A-Za-z0-9+/]+={0,2}$/
+
+const isHttpUrl = (text: string): boolean => {
+  try {
+    return ["http:", "https:"].includes(new URL(text).protocol)
+  } catch {
+    return false
+  }
+}
+
+/** The secret of a webhook setting, which must be set with it. */
+const webhookSecretOf = (values: Settings, name: string, setting: string): string => {
+  const secret = values[name] ?? ""
+  if (secret === "") throw new ConfigError(`${setting} is set but ${name} is not: give the secret its receivers verify with, such as whsec_$(openssl rand -base64 32)`)
+  if (!webhookSecret.test(secret)) throw new ConfigError(`${name} is not a Standard Webhooks secret; give whsec_ followed by base64, such as whsec_$(openssl rand -base64 32)`)
+  return secret
+}
+
+/** The sync trigger URLs by Lambda ARN, from SYNCALITE_TRIGGERS, and their secret. */
+const triggersOf = (values: Settings, timeoutSetting: string): ServeConfig["triggers"] => {
+  const timeout = Duration.decodeUnknown(timeoutSetting)
+  if (Option.isNone(timeout)) throw new ConfigError(`SYNCALITE_TRIGGER_TIMEOUT=${timeoutSetting} is not a duration; give one such as "5 seconds" or "800 millis"`)
+  const given = values["SYNCALITE_TRIGGERS"] ?? ""
+  if (given === "") return undefined
+  const refusal = () =>
+    new ConfigError(`SYNCALITE_TRIGGERS is not a JSON object of Lambda ARNs to http(s) URLs; give one such as {"arn:aws:lambda:us-east-1:123456789012:function:clean": "http://127.0.0.1:9000/clean"}`)
+  let targets: unknown
+  try {
+    targets = JSON.parse(given)
+  } catch {
+    throw refusal()
+  }
+  if (typeof targets !== "object" || targets === null || Array.isArray(targets)) throw refusal()
+  for (const url of Object.values(targets)) if (typeof url !== "string" || !isHttpUrl(url)) throw refusal()
+  return {
+    targets: targets as { readonly [arn: string]: string },
+    secret: webhookSecretOf(values, "SYNCALITE_TRIGGER_SECRET", "SYNCALITE_TRIGGERS"),
+    timeout: timeout.value
+  }
+}
+
+/** The push webhook's URL, from SYNCALITE_PUSH_WEBHOOK, and its secret. */
+const pushWebhookOf = (values: Settings): ServeConfig["pushWebhook"] => {
+  const url = values["SYNCALITE_PUSH_WEBHOOK"] ?? ""
+  if (url === "") return undefined
+  if (!isHttpUrl(url)) throw new ConfigError(`SYNCALITE_PUSH_WEBHOOK=${url} is not an http(s) URL; give the URL push deliveries are POSTed to`)
+  return { url, secret: webhookSecretOf(values, "SYNCALITE_PUSH_WEBHOOK_SECRET", "SYNCALITE_PUSH_WEBHOOK") }
+}
 
 const weak = (secret: string): boolean => /^(.)\1*$/s.test(secret)
 
@@ -198,6 +268,8 @@ export const readConfig = (values: Settings): ServeConfig => {
     redisPrefix: values["SYNCALITE_REDIS_PREFIX"] || undefined,
     pushMqtt,
     metrics: ["on", "true", "1"].includes(metrics),
+    triggers: triggersOf(values, value("SYNCALITE_TRIGGER_TIMEOUT")),
+    pushWebhook: pushWebhookOf(values),
     logLevel,
     limits: CognitoSyncConfig.limitsFromEnv(values),
     production,

@@ -13,6 +13,7 @@ import { pino, type DestinationStream, type Logger } from "pino"
 import { CognitoSync, CognitoSyncPromise, PushNotifier, SyncStore } from "@syncalite/core"
 import { Handler, NodeHttp } from "@syncalite/http"
 import { MqttPushNotifier } from "@syncalite/mqtt"
+import { HttpSyncTrigger, WebhookPushNotifier } from "@syncalite/webhooks"
 import { banner } from "./banner.js"
 import { ConfigError, maskedStore, type ServeConfig } from "./config.js"
 import { makeMetrics, type Metrics } from "./metrics.js"
@@ -100,14 +101,26 @@ const openStore = async (config: ServeConfig) => {
 
 /** The push notifier of the configuration, connected before listening: an unreachable broker stops the start. */
 const openPush = async (config: ServeConfig) => {
-  if (config.pushMqtt === undefined) return { push: undefined, close: async () => undefined }
+  if (config.pushMqtt === undefined) return { notifier: undefined, close: async () => undefined }
   const runtime = ManagedRuntime.make(MqttPushNotifier.layer({ url: config.pushMqtt }))
   const notifier = await runtime.runPromise(MqttPushNotifier.MqttPushNotifier).catch(async (error: unknown) => {
     await runtime.dispose().catch(() => undefined)
     const reason = (error as Error).message?.split("\n")[0] || String(error)
     throw new ConfigError(`SYNCALITE_PUSH_MQTT=${maskedStore(config.pushMqtt!)} cannot be reached (${maskedStore(reason)}); check the URL (--push-mqtt or SYNCALITE_PUSH_MQTT) and that the broker is running`)
   })
-  return { push: Layer.succeed(PushNotifier.PushNotifier, notifier), close: () => runtime.dispose() }
+  return { notifier, close: () => runtime.dispose() }
+}
+
+/** The push option: the webhook's notifier, the MQTT broker's, both, or none. */
+const pushOption = (config: ServeConfig, mqtt: PushNotifier.PushNotifierShape | undefined, log: Logger) => {
+  const webhook = config.pushWebhook === undefined ? undefined : WebhookPushNotifier.layer({
+    ...config.pushWebhook,
+    onDeadLetter: (letter) => log.warn({ deadLetter: letter }, "push webhook delivery not delivered")
+  })
+  if (webhook === undefined) return mqtt === undefined ? {} : { push: Layer.succeed(PushNotifier.PushNotifier, mqtt) }
+  if (mqtt === undefined) return { push: webhook }
+  const both = Effect.map(PushNotifier.PushNotifier, (hook) => PushNotifier.all([hook, mqtt]))
+  return { push: Layer.effect(PushNotifier.PushNotifier, both).pipe(Layer.provide(webhook)) }
 }
 
 /** The routes beside the API, answered to GET: health, readiness, metrics when on. */
@@ -149,7 +162,14 @@ export const startServer = async (config: ServeConfig, options: StartOptions = {
     log.warn({ call }, "store call failed")
   })
   const service = Layer.effect(CognitoSync.CognitoSync, Effect.map(CognitoSync.CognitoSync, tracedService)).pipe(
-    Layer.provide(CognitoSyncPromise.layer({ tokenSecret: config.secret, accountId: config.developer.accountId, limits: config.limits, store, ...(pushed.push === undefined ? {} : { push: pushed.push }) }))
+    Layer.provide(CognitoSyncPromise.layer({
+      tokenSecret: config.secret,
+      accountId: config.developer.accountId,
+      limits: config.limits,
+      store,
+      ...(config.triggers === undefined ? {} : { triggers: HttpSyncTrigger.layer(config.triggers) }),
+      ...pushOption(config, pushed.notifier, log)
+    }))
   )
   const app = (options.app ?? bareHandler)({
     sync: service,

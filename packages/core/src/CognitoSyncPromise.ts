@@ -37,15 +37,19 @@ import * as SyncTrigger from "./SyncTrigger.js"
 export interface CognitoSyncOptions extends CognitoSyncConfigInput {
   /** where state lives: a store layer (from an adapter package) or a store; memory by default */
   readonly store?: Layer.Layer<SyncStore.SyncStore, unknown> | SyncStore.SyncStoreShape
-  /** delivers push-sync notifications: a function, or a notifier layer (from an adapter package); dropped by default */
-  readonly push?: ((delivery: PushNotifier.PushDelivery) => void | Promise<void>) | Layer.Layer<PushNotifier.PushNotifier, unknown>
+  /** delivers push-sync notifications: a function, or a notifier layer (from an adapter package); they are dropped by default */
+  readonly push?:
+    | ((delivery: PushNotifier.PushDelivery) => void | Promise<void>)
+    | Layer.Layer<PushNotifier.PushNotifier, unknown, CognitoSyncConfig.CognitoSyncConfig>
   /** receives Cognito Streams records; they are dropped by default */
   readonly stream?: {
     readonly publish: (streamName: string, record: StreamPublisher.StreamRecord) => void | Promise<void>
     readonly offload: (records: ReadonlyArray<StreamPublisher.KinesisSyncRecord>) => string | Promise<string>
   }
-  /** sync trigger functions by the ARN a pool's SyncTrigger event names */
-  readonly triggers?: { readonly [arn: string]: SyncTrigger.SyncTriggerFunction }
+  /** sync trigger functions by the ARN a pool's SyncTrigger event names, or a trigger layer (from an adapter package) */
+  readonly triggers?:
+    | { readonly [arn: string]: SyncTrigger.SyncTriggerFunction }
+    | Layer.Layer<SyncTrigger.SyncTrigger, unknown, CognitoSyncConfig.CognitoSyncConfig>
 }
 
 type CognitoSyncConfigInput = CognitoSyncConfig.CognitoSyncConfigInput
@@ -85,13 +89,11 @@ export const layer = (options: CognitoSyncOptions = {}): Layer.Layer<CognitoSync
     : Layer.succeed(SyncStore.SyncStore, store as SyncStore.SyncStoreShape)
   const ports = Layer.mergeAll(
     storeLayer,
-    push === undefined
-      ? PushNotifier.layerNoop
-      : Layer.isLayer(push)
-      ? push as Layer.Layer<PushNotifier.PushNotifier, unknown>
-      : PushNotifier.layerFunction(push as (delivery: PushNotifier.PushDelivery) => void | Promise<void>),
+    push === undefined ? PushNotifier.layerNoop : typeof push === "function" ? PushNotifier.layerFunction(push) : push,
     stream === undefined ? StreamPublisher.layerNoop : StreamPublisher.layerFunction(stream),
-    SyncTrigger.layerFunctions(triggers ?? {})
+    Layer.isLayer(triggers)
+      ? triggers as Layer.Layer<SyncTrigger.SyncTrigger, unknown, CognitoSyncConfig.CognitoSyncConfig>
+      : SyncTrigger.layerFunctions((triggers ?? {}) as { readonly [arn: string]: SyncTrigger.SyncTriggerFunction })
   ).pipe(Layer.provideMerge(configLayer))
   return CognitoSync.layer.pipe(Layer.provide(ports))
 }

@@ -85,6 +85,18 @@ export const layerMemory: Layer.Layer<PushNotifier | PushNotifierMemory> = Layer
 )
 
 /**
+ * A notifier that hands every delivery to each of `notifiers`, all of them whatever becomes of
+ * the others; it fails when one failed.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const all = (notifiers: ReadonlyArray<PushNotifierShape>): PushNotifierShape => ({
+  notify: (deliveries) =>
+    Effect.all(notifiers.map((notifier) => notifier.notify(deliveries)), { discard: true, mode: "validate" })
+})
+
+/**
  * Hands every delivery to an application function.
  *
  * @since 0.1.0
