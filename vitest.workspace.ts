@@ -13,7 +13,8 @@ const alias = {
   "@syncalite/http": source("./packages/http/src/index.ts"),
   "@syncalite/express": source("./packages/express/src/index.ts"),
   "@syncalite/koa": source("./packages/koa/src/index.ts"),
-  "@syncalite/cli": source("./packages/cli/src/index.ts")
+  "@syncalite/cli": source("./packages/cli/src/index.ts"),
+  "@syncalite/identity": source("./packages/identity/src/index.ts")
 }
 
 const project = (name: string, root: string): TestProjectInlineConfiguration => ({
@@ -38,6 +39,7 @@ export default [
   project("express", "./packages/express"),
   project("koa", "./packages/koa"),
   project("cli", "./packages/cli"),
+  project("identity", "./packages/identity"),
   project("example-express-sqlite", "./examples/express-sqlite"),
   project("example-koa-redis", "./examples/koa-redis"),
   repository("repository", "test/repository/*.test.ts", 600_000),
