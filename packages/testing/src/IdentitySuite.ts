@@ -10,6 +10,7 @@
  * @example
  * ```ts
  * import { IdentityStore } from "@syncalite/identity"
+import type { Child } from "./Processes.js"
  * import { IdentitySuite } from "@syncalite/testing"
  *
  * IdentitySuite.run("memory", { make: IdentityStore.layerMemory })
@@ -22,9 +23,11 @@
  * @since 0.1.0
  */
 import { randomUUID } from "node:crypto"
+import { createInterface } from "node:readline"
 import { Cause, Context, Effect, Either, Exit, Layer, type Scope } from "effect"
 import { describe, expect, it } from "vitest"
 import { IdentityStore } from "@syncalite/identity"
+import type { Child } from "./Processes.js"
 
 type Shape = IdentityStore.IdentityStoreShape
 type StoredPool = IdentityStore.StoredPool
@@ -366,4 +369,63 @@ export const run = (name: string, options: Options): void => {
         }))
     })
   })
+}
+
+/**
+ * The body of a child process of the cross-process login race: it prints "ready", waits for a
+ * line on stdin (the start), then links each of the logins `racer-0` … `racer-<logins - 1>` of
+ * the pool to a fresh identity of its own, all at once, prints the identities it was answered
+ * as one JSON line and exits; it exits with 3 if its parent goes away.
+ *
+ * @since 0.1.0
+ * @category cross-process tests
+ */
+export const loginRaceChild = async (
+  store: Shape,
+  options: { readonly pool: string; readonly logins: number; readonly close?: () => Promise<void> }
+): Promise<never> => {
+  const lines = createInterface({ input: process.stdin })
+  lines.on("close", () => process.exit(3))
+  process.stdout.write("ready\n")
+  await new Promise<void>((resolve) => lines.once("line", () => resolve()))
+  const owners = await Effect.runPromise(Effect.forEach(
+    Array.from({ length: options.logins }, (_, i) => login(`racer-${i}`)),
+    (racer) => store.linkLogin(options.pool, racer, newId(), Date.now()),
+    { concurrency: "unbounded" }
+  ))
+  process.stdout.write(`${JSON.stringify(owners)}\n`)
+  await options.close?.()
+  return process.exit(0)
+}
+
+/**
+ * The parent of the cross-process login race: creates a pool, starts the children that
+ * `start(pool, logins)` spawns (each running `loginRaceChild`), starts them together, and checks
+ * that every login got one identity, the same answered to every process and found by `store`,
+ * and that the pool holds no other identity.
+ *
+ * @since 0.1.0
+ * @category cross-process tests
+ */
+export const loginRace = async (
+  store: Shape,
+  start: (pool: string, logins: number) => ReadonlyArray<Child>,
+  logins = 20
+): Promise<void> => {
+  const pool = newId()
+  await Effect.runPromise(store.createPool(poolOf(pool)))
+  const children = start(pool, logins)
+  await Promise.all(children.map((child) => child.line((line) => line === "ready", 120_000)))
+  for (const child of children) child.process.stdin.write("go\n")
+  const answers: Array<Array<string>> = await Promise.all(
+    children.map(async (child) => JSON.parse(await child.line((line) => line.startsWith("["), 60_000)))
+  )
+  for (const child of children) expect((await child.exited).code, child.stderr()).toBe(0)
+  const owners = answers[0]!
+  for (const answer of answers) expect(answer).toEqual(owners)
+  for (let i = 0; i < logins; i++) {
+    expect(await Effect.runPromise(store.findLogin(pool, login(`racer-${i}`)))).toBe(owners[i])
+  }
+  const listed = await Effect.runPromise(store.listIdentities(pool, undefined, 60))
+  expect(listed.items.map((identity) => identity.identityId)).toEqual([...owners].sort())
 }
