@@ -40,28 +40,47 @@ describe("SqliteIdentityStore across processes", () => {
 })
 
 describe("SqliteIdentityStore transactions", () => {
-  it("an operation that fails half-way leaves nothing of it: a merge stopped by an unreadable link", async () => {
+  it("an operation that fails half-way leaves nothing of it: an identity whose second login is another's", async () => {
     const file = join(directory, "rollback.db")
     const { close, store } = await opened(file)
     const run = <A, E>(effect: Effect.Effect<A, E>) => Effect.runPromise(effect)
     try {
       const pool = "us-east-1:rollback"
       await run(store.createPool({ IdentityPoolId: pool, IdentityPoolName: "rollback", AllowUnauthenticatedIdentities: true }))
-      const [a, b, c] = [{ provider: "a.example", subject: "a" }, { provider: "b.example", subject: "b" }, { provider: "c.example", subject: "c" }]
-      await run(store.linkLogin(pool, a, "us-east-1:source", 1))
-      await run(store.linkLogin(pool, b, "us-east-1:source", 2))
-      await run(store.linkLogin(pool, c, "us-east-1:destination", 3))
-      // the link of the source's second login is made unreadable behind the store's back
-      const raw = new Database(file)
-      const changed = raw.prepare("UPDATE syncalite_identity SET value = ? WHERE key LIKE ?").run("{\"broken\":true}", "%/b.example/b")
-      raw.close()
-      expect(changed.changes).toBe(1)
+      const [a, b] = [{ provider: "a.example", subject: "a" }, { provider: "b.example", subject: "b" }]
+      await run(store.linkLogin(pool, b, "us-east-1:owner", 1))
+      const created = await Effect.runPromise(Effect.either(store.createIdentity({
+        identityId: "us-east-1:late",
+        identityPoolId: pool,
+        logins: [a, b],
+        creationDate: 2,
+        lastModifiedDate: 2,
+        disabled: false
+      })))
+      expect(Either.isLeft(created) && created.left._tag).toBe("StorageError")
+      expect(await run(store.readIdentity("us-east-1:late"))).toBeUndefined()
+      expect(await run(store.findLogin(pool, a))).toBeUndefined()
+      expect(await run(store.findLogin(pool, b))).toBe("us-east-1:owner")
+      expect((await run(store.listIdentities(pool, undefined, 10))).items.map((identity) => identity.identityId)).toEqual(["us-east-1:owner"])
+    } finally {
+      await close()
+    }
+  })
 
-      const merged = await Effect.runPromise(Effect.either(store.mergeIdentity("us-east-1:source", "us-east-1:destination", 4)))
-      expect(Either.isLeft(merged) && merged.left._tag).toBe("StorageError")
-      expect((await run(store.readIdentity("us-east-1:destination")))?.logins).toEqual([c])
-      expect((await run(store.readIdentity("us-east-1:source")))?.logins).toEqual([a, b])
-      expect(await run(store.findLogin(pool, a))).toBe("us-east-1:source")
+  it("a pool it cannot read is a StorageError naming it, and is left as it was", async () => {
+    const file = join(directory, "unreadable.db")
+    const { close, store } = await opened(file)
+    try {
+      const pool = "us-east-1:unreadable"
+      await Effect.runPromise(store.createPool({ IdentityPoolId: pool, IdentityPoolName: "x", AllowUnauthenticatedIdentities: true }))
+      const raw = new Database(file)
+      raw.prepare("UPDATE syncalite_identity_pools SET configuration = ? WHERE pool = ?").run("{\"IdentityPoolId\":1}", pool)
+      const read = await Effect.runPromise(Effect.either(store.readPool(pool)))
+      expect(Either.isLeft(read) && read.left.message).toBe(`Unreadable value under key identity pool ${pool}`)
+      const updated = await Effect.runPromise(Effect.either(store.updatePool(pool, (current) => Either.right(current))))
+      expect(Either.isLeft(updated)).toBe(true)
+      expect(raw.prepare("SELECT configuration FROM syncalite_identity_pools WHERE pool = ?").pluck().get(pool)).toBe("{\"IdentityPoolId\":1}")
+      raw.close()
     } finally {
       await close()
     }
