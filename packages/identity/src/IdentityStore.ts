@@ -19,6 +19,16 @@ export { Login, SigningKey, StorageError, StoredIdentity, StoredPool, StoredRole
 export type { IdentityStoreShape, Page } from "./internal/storeModel.js"
 
 /**
+ * The schemas of a stored pool and of the signing key under names of their own, for adapters
+ * that validate what they read: the declarations build keeps only the type of a name that is
+ * both a value and a type.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export { SigningKey as SigningKeySchema, StoredPool as StoredPoolSchema } from "./internal/storeModel.js"
+
+/**
  * @since 0.1.0
  * @category tags
  */

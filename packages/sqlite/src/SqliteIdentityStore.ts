@@ -125,9 +125,9 @@ const makeStore = (db: Database.Database, busyTimeout: number): IdentityStore.Id
       return decoded.right
     }
   }
-  const poolOf = decoder(IdentityStore.StoredPool)
-  const keyOf = decoder(IdentityStore.SigningKey)
-  const encodePool = Schema.encodeSync(Schema.parseJson(IdentityStore.StoredPool))
+  const poolOf = decoder(IdentityStore.StoredPoolSchema)
+  const keyOf = decoder(IdentityStore.SigningKeySchema)
+  const encodePool = Schema.encodeSync(Schema.parseJson(IdentityStore.StoredPoolSchema))
 
   const identityOf = (row: IdentityRow): StoredIdentity => ({
     identityId: row.identity,

@@ -426,6 +426,6 @@ export const loginRace = async (
   for (let i = 0; i < logins; i++) {
     expect(await Effect.runPromise(store.findLogin(pool, login(`racer-${i}`)))).toBe(owners[i])
   }
-  const listed = await Effect.runPromise(store.listIdentities(pool, undefined, 60))
+  const listed = await Effect.runPromise(store.listIdentities(pool, undefined, logins + 1))
   expect(listed.items.map((identity) => identity.identityId)).toEqual([...owners].sort())
 }
