@@ -15,7 +15,8 @@ const alias = {
   "@syncalite/koa": source("./packages/koa/src/index.ts"),
   "@syncalite/cli": source("./packages/cli/src/index.ts"),
   "@syncalite/mqtt": source("./packages/mqtt/src/index.ts"),
-  "@syncalite/webhooks": source("./packages/webhooks/src/index.ts")
+  "@syncalite/webhooks": source("./packages/webhooks/src/index.ts"),
+  "@syncalite/identity": source("./packages/identity/src/index.ts")
 }
 
 const project = (name: string, root: string): TestProjectInlineConfiguration => ({
@@ -42,6 +43,7 @@ export default [
   project("cli", "./packages/cli"),
   project("mqtt", "./packages/mqtt"),
   project("webhooks", "./packages/webhooks"),
+  project("identity", "./packages/identity"),
   project("example-express-sqlite", "./examples/express-sqlite"),
   project("example-koa-redis", "./examples/koa-redis"),
   repository("repository", "test/repository/*.test.ts", 600_000),

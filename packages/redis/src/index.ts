@@ -2,3 +2,8 @@
  * @since 0.1.0
  */
 export * as RedisSyncStore from "./RedisSyncStore.js"
+
+/**
+ * @since 0.1.0
+ */
+export * as RedisIdentityStore from "./RedisIdentityStore.js"

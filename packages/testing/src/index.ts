@@ -2,6 +2,7 @@
  * @since 0.1.0
  */
 export * as HttpSuite from "./HttpSuite.js"
+export * as IdentitySuite from "./IdentitySuite.js"
 export * as StorageSuite from "./StorageSuite.js"
 export * as Services from "./Services.js"
 export * as Processes from "./Processes.js"

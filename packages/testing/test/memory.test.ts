@@ -1,7 +1,8 @@
 import { Cause, Effect, Either, Exit, Random } from "effect"
 import { describe, expect, it } from "vitest"
 import { SyncStore } from "@syncalite/core"
-import { StorageSuite } from "@syncalite/testing"
+import { IdentityStore } from "@syncalite/identity"
+import { IdentitySuite, StorageSuite } from "@syncalite/testing"
 
 /**
  * A driver that answers every call asynchronously after a random small pause (0–2 ms, a yield,
@@ -37,6 +38,18 @@ StorageSuite.run("SyncStore.fromDriver over a jittered, serialising driver", {
 const shared = jittered(SyncStore.memoryDriver())
 StorageSuite.run("two SyncStore.fromDriver instances over one shared jittered driver", {
   make: async () => ({ store: SyncStore.fromDriver(shared) }),
+  capabilities: { crossProcess: true }
+})
+
+IdentitySuite.run("IdentityStore.layerMemory", { make: IdentityStore.layerMemory })
+
+IdentitySuite.run("IdentityStore.fromDriver over a jittered, serialising driver", {
+  make: async () => ({ store: IdentityStore.fromDriver(jittered(SyncStore.memoryDriver())) })
+})
+
+const sharedIdentities = jittered(SyncStore.memoryDriver())
+IdentitySuite.run("two IdentityStore.fromDriver instances over one shared jittered driver", {
+  make: async () => ({ store: IdentityStore.fromDriver(sharedIdentities) }),
   capabilities: { crossProcess: true }
 })
 

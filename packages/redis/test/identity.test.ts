@@ -1,0 +1,81 @@
+/**
+ * The identity store on Redis and on a Redis Cluster of the test's own (three primaries): the
+ * whole IdentitySuite, and three processes racing GetId for the same new logins.
+ */
+import { Effect, Either, Exit, Scope } from "effect"
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest"
+import { RedisIdentityStore } from "@syncalite/redis"
+import { IdentitySuite, Processes, RedisCluster, Services } from "@syncalite/testing"
+import { cleanUp, rawClient, testPrefix } from "./helpers.js"
+
+const redis = await Services.check("redis")
+const usable = RedisCluster.available()
+afterEach(Processes.killAll)
+
+const opened = async (url: string, prefix: string) => {
+  const scope = Effect.runSync(Scope.make())
+  const store = await Effect.runPromise(Scope.extend(RedisIdentityStore.make({ redis: url, prefix }), scope))
+  return { store, close: () => Effect.runPromise(Scope.close(scope, Exit.void)) }
+}
+
+const race = async (url: string, prefix: string) => {
+  const { close, store } = await opened(url, prefix)
+  try {
+    await IdentitySuite.loginRace(store, (pool, logins) =>
+      Array.from({ length: 3 }, () =>
+        Processes.start(new URL("./fixtures/identityRacer.ts", import.meta.url), [url, prefix, pool, String(logins)])))
+  } finally {
+    await close()
+  }
+}
+
+describe.skipIf(!redis.available)("on Redis", () => {
+  const prefix = testPrefix("identity")
+  afterAll(() => cleanUp(redis.url, prefix))
+
+  // each instance is a layer of its own, with its own connection: as two processes would be
+  IdentitySuite.run("RedisIdentityStore.layer", {
+    make: RedisIdentityStore.layer({ redis: redis.url, prefix }),
+    capabilities: { crossProcess: true }
+  })
+
+  it("three processes racing GetId for the same new logins get one identity per login", () => race(redis.url, prefix), 240_000)
+
+  it("a value it cannot read is a StorageError naming its key, and is left as it was", async () => {
+    const { close, store } = await opened(redis.url, prefix)
+    const client = await rawClient(redis.url)
+    try {
+      const pool = "us-east-1:unreadable"
+      const login = { provider: "accounts.example.com", subject: "mallory" }
+      await Effect.runPromise(store.linkLogin(pool, login, "us-east-1:someone", 1))
+      const key = `${prefix}:ci/l/${pool}/accounts.example.com/mallory`
+      for (const garbage of ["not versioned", "1\n{not json"]) {
+        await client.set(key, garbage)
+        const found = await Effect.runPromise(Effect.either(store.findLogin(pool, login)))
+        expect(Either.isLeft(found) && found.left.message).toBe(`Unreadable value under key ${key}`)
+        const linked = await Effect.runPromise(Effect.either(store.linkLogin(pool, login, "us-east-1:other", 2)))
+        expect(Either.isLeft(linked)).toBe(true)
+        expect(await client.get(key)).toBe(garbage)
+      }
+    } finally {
+      client.destroy()
+      await close()
+    }
+  })
+})
+
+describe.skipIf(!usable)("on a Redis Cluster of three primaries", () => {
+  let cluster: RedisCluster.Cluster | undefined
+  const prefix = testPrefix("identity-cluster")
+  beforeAll(async () => {
+    cluster = await RedisCluster.start()
+  }, 60_000)
+  afterAll(() => cluster?.stop())
+
+  IdentitySuite.run("RedisIdentityStore.layer over redis+cluster://", {
+    make: async () => opened(cluster!.url, prefix),
+    capabilities: { crossProcess: true }
+  })
+
+  it("three processes racing GetId for the same new logins get one identity per login", () => race(cluster!.url, prefix), 240_000)
+})
