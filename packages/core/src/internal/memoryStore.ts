@@ -164,6 +164,12 @@ export const makeMemoryStore = (): SyncStoreShape => {
       })
     })
 
+  const device: SyncStoreShape["device"] = (pool, identityId, deviceId) =>
+    Effect.sync(() => {
+      const found = identityOf(pool, identityId)?.devices.get(deviceId)
+      return found === undefined ? undefined : { deviceId, ...found }
+    })
+
   const countSessions: SyncStoreShape["countSessions"] = (pool, sessions) =>
     Effect.sync(() => void (poolEntry(pool).sessions += sessions))
 
@@ -207,6 +213,7 @@ export const makeMemoryStore = (): SyncStoreShape => {
     subscribe,
     unsubscribe,
     subscribers,
+    device,
     countSessions,
     identityUsage,
     poolUsage,
