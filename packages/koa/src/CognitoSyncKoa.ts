@@ -77,6 +77,11 @@ export const cognitoSync = (options: Options): Middleware => {
     )
     // answer once the requests of this turn of the event loop were handled (see NodeHttp.writeResponse)
     await new Promise<void>((resolve) => setImmediate(resolve))
+    if (response.stream !== undefined) {
+      // an event stream is written as it comes, past Koa's own response
+      ctx.respond = false
+      return NodeHttp.writeResponse(ctx.res, response)
+    }
     ctx.status = response.status
     ctx.set(response.headers)
     ctx.body = response.body
