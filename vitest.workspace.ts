@@ -46,6 +46,7 @@ export default [
   project("identity", "./packages/identity"),
   project("example-express-sqlite", "./examples/express-sqlite"),
   project("example-koa-redis", "./examples/koa-redis"),
+  project("example-browser", "./examples/browser"),
   repository("repository", "test/repository/*.test.ts", 600_000),
   repository("fresh-clone", "test/fresh-clone/*.test.ts", 1_800_000)
 ]

@@ -1,12 +1,13 @@
 /**
  * `npm run bench`: every figure beside the baselines it is compared with, measured in the same run.
- * `npm run bench -- http sqlite` runs only the named sections (core, sqlite, redis, keyv, http, mqtt, triggers); an
+ * `npm run bench -- http sqlite` runs only the named sections (core, sqlite, redis, keyv, http, mqtt, triggers, push); an
  * `http` section may name its servers: `http:standalone,koa`.
  */
 import { parseArgs } from "node:util"
 import { benchCore } from "./core.js"
 import { benchHttp } from "./http.js"
 import { benchPushMqtt } from "./push-mqtt.js"
+import { benchPush } from "./push.js"
 import { benchStorageKeyv } from "./storage-keyv.js"
 import { benchStorage } from "./storage-sqlite.js"
 import { benchStorageRedis } from "./storage-redis.js"
@@ -19,7 +20,8 @@ const sections: ReadonlyArray<readonly [string, (only?: ReadonlyArray<string>) =
   ["keyv", benchStorageKeyv],
   ["http", benchHttp, ["standalone", "koa", "express"]],
   ["mqtt", benchPushMqtt],
-  ["triggers", benchTriggers]
+  ["triggers", benchTriggers],
+  ["push", benchPush]
 ]
 const usage = `usage: npm run bench [-- <section>[:<server>,…] …]
 

@@ -18,7 +18,7 @@ export const main = (env: { readonly [name: string]: string | undefined } = proc
       const app = express()
       app.disable("x-powered-by")
       app.use(middleware)
-      return { listener: app, dispose: middleware.dispose }
+      return { listener: app, dispose: middleware.dispose, endStreams: middleware.handler.endStreams }
     }
   })
 

@@ -16,7 +16,7 @@ export const main = (env: { readonly [name: string]: string | undefined } = proc
       const middleware = cognitoSync(options)
       const app = new Koa()
       app.use(middleware)
-      return { listener: app.callback(), dispose: middleware.dispose }
+      return { listener: app.callback(), dispose: middleware.dispose, endStreams: middleware.handler.endStreams }
     }
   })
 

@@ -8,9 +8,9 @@
 import { once } from "node:events"
 import { createServer, type RequestListener, type Server, type ServerResponse } from "node:http"
 import type { AddressInfo } from "node:net"
-import { Effect, Layer, ManagedRuntime } from "effect"
+import { Effect, Layer, ManagedRuntime, Option } from "effect"
 import { pino, type DestinationStream, type Logger } from "pino"
-import { CognitoSync, CognitoSyncPromise, PushNotifier, SyncStore } from "@syncalite/core"
+import { CognitoSync, CognitoSyncPromise, DeviceEvents, PushHub, PushNotifier, SyncStore } from "@syncalite/core"
 import { Handler, NodeHttp } from "@syncalite/http"
 import { MqttPushNotifier } from "@syncalite/mqtt"
 import { HttpSyncTrigger, WebhookPushNotifier } from "@syncalite/webhooks"
@@ -42,6 +42,8 @@ export interface App {
   readonly listener: RequestListener
   /** releases the service */
   readonly dispose: () => Promise<void>
+  /** ends the open event streams, which would otherwise hold a closing server open */
+  readonly endStreams?: () => void
 }
 
 /**
@@ -63,7 +65,8 @@ const bareHandler = (options: Handler.HandlerOptions): App => {
     listener: (req, res) => {
       handler.handle(NodeHttp.toRequest(req)).then((response) => NodeHttp.writeResponse(res, response), () => res.destroy())
     },
-    dispose: handler.dispose
+    dispose: handler.dispose,
+    endStreams: handler.endStreams
   }
 }
 
@@ -91,12 +94,12 @@ const listening = async (server: Server, config: ServeConfig): Promise<string> =
 
 const openStore = async (config: ServeConfig) => {
   const runtime = ManagedRuntime.make(await storeLayer(config.store, { redisPrefix: config.redisPrefix }))
-  const store = await runtime.runPromise(SyncStore.SyncStore).catch(async (error: unknown) => {
+  const [store, hub] = await runtime.runPromise(Effect.all([SyncStore.SyncStore, Effect.serviceOption(PushHub.PushHub)])).catch(async (error: unknown) => {
     await runtime.dispose().catch(() => undefined)
     const reason = (error as Error).message?.split("\n")[0] || String(error)
     throw new ConfigError(`SYNCALITE_STORE=${maskedStore(config.store)} cannot be opened (${maskedStore(reason)}); check the URL (--store or SYNCALITE_STORE) and that the store is running`)
   })
-  return { store, close: () => runtime.dispose() }
+  return { store, hub: Option.getOrUndefined(hub), close: () => runtime.dispose() }
 }
 
 /** The push notifier of the configuration, connected before listening: an unreachable broker stops the start. */
@@ -161,14 +164,18 @@ export const startServer = async (config: ServeConfig, options: StartOptions = {
     metrics?.storeError(call)
     log.warn({ call }, "store call failed")
   })
-  const service = Layer.effect(CognitoSync.CognitoSync, Effect.map(CognitoSync.CognitoSync, tracedService)).pipe(
+  const service = Layer.merge(
+    Layer.effect(CognitoSync.CognitoSync, Effect.map(CognitoSync.CognitoSync, tracedService)),
+    Layer.effect(DeviceEvents.DeviceEvents, DeviceEvents.DeviceEvents)
+  ).pipe(
     Layer.provide(CognitoSyncPromise.layer({
       tokenSecret: config.secret,
       accountId: config.developer.accountId,
       limits: config.limits,
       store,
       ...(config.triggers === undefined ? {} : { triggers: HttpSyncTrigger.layer(config.triggers) }),
-      ...pushOption(config, pushed.notifier, log)
+      ...pushOption(config, pushed.notifier, log),
+      ...(opened.hub === undefined ? {} : { hub: Layer.succeed(PushHub.PushHub, opened.hub) })
     }))
   )
   const app = (options.app ?? bareHandler)({
@@ -209,6 +216,7 @@ export const startServer = async (config: ServeConfig, options: StartOptions = {
   ;(options.print ?? console.log)(banner(config, endpoint))
 
   const close = async () => {
+    app.endStreams?.()
     const closed = new Promise<void>((resolve) => server.close(() => resolve()))
     server.closeIdleConnections()
     // a connection still busy past this is cut: a supervisor's patience is finite

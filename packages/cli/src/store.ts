@@ -7,7 +7,7 @@
  *   redis+cluster://host:port[,host:port…]   a Redis Cluster, discovered from these nodes
  *
  * Each scheme maps to a function building the store layer from the whole value; an adapter is
- * loaded only when its scheme is used.
+ * loaded only when its scheme is used. A store layer may give a `PushHub` too (Redis does).
  */
 import { mkdir } from "node:fs/promises"
 import { dirname } from "node:path"
@@ -26,8 +26,9 @@ export interface StoreOptions {
   readonly redisPrefix?: string | undefined
 }
 
+/** A Redis store carries its push hub: every process on the Redis then fans out to every other's event streams. */
 const redis = async (spec: string, options: StoreOptions) =>
-  (await import("@syncalite/redis")).RedisSyncStore.layer(
+  (await import("@syncalite/redis")).RedisPushHub.layerStore(
     options.redisPrefix === undefined ? { redis: spec } : { redis: spec, prefix: options.redisPrefix }
   )
 

@@ -25,6 +25,8 @@ import * as Caller from "./Caller.js"
 import * as CognitoSync from "./CognitoSync.js"
 import * as CognitoSyncConfig from "./CognitoSyncConfig.js"
 import { type CognitoSyncError, InternalErrorException, isCognitoSyncError } from "./CognitoSyncError.js"
+import * as DeviceEvents from "./DeviceEvents.js"
+import * as PushHub from "./PushHub.js"
 import * as PushNotifier from "./PushNotifier.js"
 import * as StreamPublisher from "./StreamPublisher.js"
 import * as SyncStore from "./SyncStore.js"
@@ -37,10 +39,12 @@ import * as SyncTrigger from "./SyncTrigger.js"
 export interface CognitoSyncOptions extends CognitoSyncConfigInput {
   /** where state lives: a store layer (from an adapter package) or a store; memory by default */
   readonly store?: Layer.Layer<SyncStore.SyncStore, unknown> | SyncStore.SyncStoreShape
-  /** delivers push-sync notifications: a function, or a notifier layer (from an adapter package); they are dropped by default */
+  /** delivers push-sync notifications: a function, or a notifier layer (from an adapter package); beside the hub */
   readonly push?:
     | ((delivery: PushNotifier.PushDelivery) => void | Promise<void>)
     | Layer.Layer<PushNotifier.PushNotifier, unknown, CognitoSyncConfig.CognitoSyncConfig>
+  /** where device event streams attach, and push-sync notifications reach them; one process's, in memory, by default */
+  readonly hub?: Layer.Layer<PushHub.PushHub, unknown>
   /** receives Cognito Streams records; they are dropped by default */
   readonly stream?: {
     readonly publish: (streamName: string, record: StreamPublisher.StreamRecord) => void | Promise<void>
@@ -66,7 +70,7 @@ export type CognitoSyncClient =
   & { readonly [K in keyof CognitoSync.CognitoSyncShape]: PromiseMethod<CognitoSync.CognitoSyncShape[K]> }
   & {
     /** the runtime the methods run on, for mixing in Effect code */
-    readonly runtime: ManagedRuntime.ManagedRuntime<CognitoSync.CognitoSync, unknown>
+    readonly runtime: ManagedRuntime.ManagedRuntime<CognitoSync.CognitoSync | DeviceEvents.DeviceEvents, unknown>
     /** the caller used when a method is called without one: the application, a developer */
     readonly defaultCaller: Caller.Caller
     /** stops background jobs and releases connections */
@@ -79,23 +83,32 @@ export type CognitoSyncClient =
  * @since 0.1.0
  * @category layers
  */
-export const layer = (options: CognitoSyncOptions = {}): Layer.Layer<CognitoSync.CognitoSync, unknown> => {
-  const { push, store, stream, triggers, ...config } = options
+export const layer = (
+  options: CognitoSyncOptions = {}
+): Layer.Layer<CognitoSync.CognitoSync | DeviceEvents.DeviceEvents, unknown> => {
+  const { hub, push, store, stream, triggers, ...config } = options
   const configLayer = CognitoSyncConfig.layer(config)
   const storeLayer = store === undefined
     ? SyncStore.layerMemory
     : Layer.isLayer(store)
     ? store as Layer.Layer<SyncStore.SyncStore, unknown>
     : Layer.succeed(SyncStore.SyncStore, store as SyncStore.SyncStoreShape)
+  const beside = push === undefined ? undefined : typeof push === "function" ? PushNotifier.layerFunction(push) : push
+  const notifier = beside === undefined
+    ? Layer.effect(PushNotifier.PushNotifier, PushHub.PushHub)
+    : Layer.effect(
+      PushNotifier.PushNotifier,
+      Effect.zipWith(PushHub.PushHub, PushNotifier.PushNotifier, (hub, other) => PushNotifier.all([hub, other]))
+    ).pipe(Layer.provide(beside))
   const ports = Layer.mergeAll(
     storeLayer,
-    push === undefined ? PushNotifier.layerNoop : typeof push === "function" ? PushNotifier.layerFunction(push) : push,
+    notifier.pipe(Layer.provideMerge(hub ?? PushHub.layerMemory())),
     stream === undefined ? StreamPublisher.layerNoop : StreamPublisher.layerFunction(stream),
     Layer.isLayer(triggers)
       ? triggers as Layer.Layer<SyncTrigger.SyncTrigger, unknown, CognitoSyncConfig.CognitoSyncConfig>
       : SyncTrigger.layerFunctions((triggers ?? {}) as { readonly [arn: string]: SyncTrigger.SyncTriggerFunction })
   ).pipe(Layer.provideMerge(configLayer))
-  return CognitoSync.layer.pipe(Layer.provide(ports))
+  return Layer.merge(CognitoSync.layer, DeviceEvents.layer).pipe(Layer.provide(ports))
 }
 
 const rejection = (cause: Cause.Cause<unknown>): Error => {

@@ -85,6 +85,17 @@ export const layerMemory: Layer.Layer<PushNotifier | PushNotifierMemory> = Layer
 )
 
 /**
+ * A notifier that hands every delivery to an application function.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const fromFunction = (deliver: (delivery: PushDelivery) => void | Promise<void>): PushNotifierShape => ({
+  notify: (deliveries) =>
+    Effect.forEach(deliveries, (delivery) => Effect.tryPromise(async () => deliver(delivery)), { discard: true })
+})
+
+/**
  * A notifier that hands every delivery to each of `notifiers`, all of them whatever becomes of
  * the others; it fails when one failed.
  *
@@ -103,7 +114,4 @@ export const all = (notifiers: ReadonlyArray<PushNotifierShape>): PushNotifierSh
  * @category layers
  */
 export const layerFunction = (deliver: (delivery: PushDelivery) => void | Promise<void>): Layer.Layer<PushNotifier> =>
-  Layer.succeed(PushNotifier, {
-    notify: (deliveries) =>
-      Effect.forEach(deliveries, (delivery) => Effect.tryPromise(async () => deliver(delivery)), { discard: true })
-  })
+  Layer.succeed(PushNotifier, fromFunction(deliver))

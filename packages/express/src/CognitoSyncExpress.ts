@@ -21,7 +21,7 @@
  */
 import type { NextFunction, Request, RequestHandler, Response } from "express"
 import type { Caller } from "@syncalite/core"
-import { Handler, NodeHttp, Router } from "@syncalite/http"
+import { Events, Handler, NodeHttp, Router } from "@syncalite/http"
 
 /**
  * The handler's options, with an `authenticate` hook that sees the Express request (`req.user`
@@ -63,7 +63,7 @@ export const cognitoSync = (options: Options): Middleware => {
     authenticate === undefined ? rest : { ...rest, authenticate: (request) => authenticate(request.native as Request) }
   )
   const middleware = (req: Request, res: Response, next: NextFunction): void => {
-    if (fallthrough === true && Router.match(req.method, req.path)._tag === "NotFound") return next()
+    if (fallthrough === true && Router.match(req.method, req.path)._tag === "NotFound" && Events.route(req.path) === undefined) return next()
     const request = NodeHttp.toRequest(req, {
       url: req.url,
       originalUrl: req.originalUrl,

@@ -1,6 +1,6 @@
 import express from "express"
 import { cognitoSync } from "@syncalite/express"
-import { HttpSuite } from "@syncalite/testing"
+import { EventsSuite, HttpSuite } from "@syncalite/testing"
 
 const start: HttpSuite.Options["start"] = async (options, prefix) => {
   const middleware = cognitoSync(options)
@@ -19,3 +19,4 @@ const start: HttpSuite.Options["start"] = async (options, prefix) => {
 
 HttpSuite.run("express", { start })
 HttpSuite.fuzz("express", { start })
+EventsSuite.run("express", { start })

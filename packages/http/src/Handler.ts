@@ -28,10 +28,11 @@
  * @since 0.1.0
  */
 import { randomUUID } from "node:crypto"
-import { Cause, Context, Effect, Exit, Layer, ManagedRuntime, Runtime } from "effect"
-import { type Caller, CognitoSync, CognitoSyncError } from "@syncalite/core"
+import { Cause, Context, Effect, Exit, Layer, ManagedRuntime, Option, Runtime } from "effect"
+import { type Caller, CognitoSync, CognitoSyncError, DeviceEvents } from "@syncalite/core"
 import type { CognitoSyncClient } from "@syncalite/core"
 import * as Cors from "./Cors.js"
+import * as Events from "./Events.js"
 import { type BodySource, readBody, TOO_LARGE, UNREADABLE } from "./internal/body.js"
 import { exceededInValue } from "./internal/jsonBounds.js"
 import { headerFault } from "./internal/headerFaults.js"
@@ -122,6 +123,8 @@ export interface HandlerOptions extends Sigv4.Sigv4Options {
   readonly cors?: Cors.CorsOptions
   /** told about every response once it is made, for request logs and metrics */
   readonly onResponse?: (event: ResponseEvent) => void
+  /** the events route's keep-alive and caps (see `Events`); served when the service has `DeviceEvents` */
+  readonly events?: Events.EventsOptions
 }
 
 /**
@@ -150,6 +153,8 @@ export interface Handler {
   readonly handle: (request: HttpRequest) => Promise<HttpResponse>
   /** releases the service when the handler built it from a layer */
   readonly dispose: () => Promise<void>
+  /** ends every open event stream cleanly, for a server that shuts down */
+  readonly endStreams: () => void
 }
 
 /**
@@ -184,7 +189,8 @@ type Method = (input: unknown, caller: Caller.Caller) => Effect.Effect<unknown, 
 
 interface Ready {
   readonly service: CognitoSync.CognitoSyncShape
-  readonly run: (effect: Effect.Effect<unknown, unknown>) => Promise<Exit.Exit<unknown, unknown>>
+  readonly events: DeviceEvents.DeviceEventsShape | undefined
+  readonly run: <A, E>(effect: Effect.Effect<A, E>) => Promise<Exit.Exit<A, E>>
 }
 
 /**
@@ -220,6 +226,7 @@ export const make = (options: HandlerOptions): Handler => {
   const ready: Promise<Ready> = managed.runtime().then((runtime) =>
     built = {
       service: Context.get(runtime.context, CognitoSync.CognitoSync),
+      events: Option.getOrUndefined(Context.getOption(runtime.context, DeviceEvents.DeviceEvents)),
       run: Runtime.runPromiseExit(runtime)
     }
   )
@@ -240,7 +247,8 @@ export const make = (options: HandlerOptions): Handler => {
     request: HttpRequest,
     headers: HttpHeaders,
     bytes: Uint8Array,
-    query: { readonly text: string; readonly pairs: ReadonlyArray<readonly [string, string]> | DecodeError }
+    query: { readonly text: string; readonly pairs: ReadonlyArray<readonly [string, string]> | DecodeError },
+    presigned = false
   ) => {
     const hooked = options.authenticate === undefined
       ? undefined
@@ -252,8 +260,40 @@ export const make = (options: HandlerOptions): Handler => {
     return narrowed(await sigv4(
       query.pairs instanceof DecodeError || (question < 0 ? "" : url.slice(question + 1)) !== query.text
         ? signed
-        : { ...signed, query: query.pairs }
+        : { ...signed, query: query.pairs },
+      { presigned }
     ))
+  }
+
+  const streams = Events.make(options.events)
+  const maxPresignedSeconds = options.clockSkewSeconds ?? 900
+  /** The events route: presigned SigV4 accepted, signed at most `clockSkewSeconds` before. */
+  const openEvents = async (
+    request: HttpRequest,
+    headers: HttpHeaders,
+    requestId: string,
+    seen: { caller?: Caller.Caller["kind"] },
+    device: DeviceEvents.DeviceEventsInput,
+    method: string,
+    text: string
+  ): Promise<HttpResponse> => {
+    if (method !== "GET") {
+      return encodeError({ name: "MethodNotAllowedException", status: 405, message: `This path does not accept ${method.slice(0, 16)}` }, requestId, { allow: "GET" })
+    }
+    const pairs = parseQuery(text)
+    if (pairs instanceof DecodeError) return encodeError(pairs, requestId)
+    const expires = pairs.find(([name]) => name === "X-Amz-Expires")
+    if (expires !== undefined && !(Number(expires[1]) <= maxPresignedSeconds)) return encodeError(refused, requestId)
+    const caller = await authenticate(request, headers, new Uint8Array(0), { text, pairs }, true)
+    if (caller === undefined) return encodeError(refused, requestId)
+    seen.caller = caller.kind
+    const { events, run } = built ?? await ready
+    if (events === undefined) {
+      return encodeError({ name: "UnknownOperationException", status: 404, message: "This server serves no event streams" }, requestId)
+    }
+    const header = headers["last-event-id"]
+    const lastEventId = typeof header === "string" ? header : pairs.find(([name]) => name === "LastEventId")?.[1]
+    return streams.open({ device, caller, lastEventId, requestId, service: events, run, onDefect })
   }
 
   const respond = async (
@@ -270,6 +310,9 @@ export const make = (options: HandlerOptions): Handler => {
     const path = question < 0 ? url : url.slice(0, question)
     const preflight = cors?.preflight(method, path, headers)
     if (preflight !== undefined) return { status: 204, headers: { ...preflight, "x-amzn-RequestId": requestId }, body: "" }
+    const device = Events.route(path)
+    if (device instanceof DecodeError) return encodeError(device, requestId)
+    if (device !== undefined) return openEvents(request, headers, requestId, seen, device, method, question < 0 ? "" : url.slice(question + 1))
     const found = Router.match(method, path)
     if (found._tag === "NotFound") {
       return encodeError({ name: "UnknownOperationException", status: 404, message: "No Cognito Sync operation at this path" }, requestId)
@@ -366,7 +409,9 @@ export const make = (options: HandlerOptions): Handler => {
       return allowed === undefined ? response : { ...response, headers: { ...response.headers, ...allowed } }
     },
     dispose: async () => {
+      streams.endAll()
       if (owned !== undefined) await owned.dispose()
-    }
+    },
+    endStreams: streams.endAll
   }
 }

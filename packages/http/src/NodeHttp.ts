@@ -8,7 +8,7 @@ import { randomUUID } from "node:crypto"
 import { type IncomingMessage, type Server, type ServerResponse, STATUS_CODES } from "node:http"
 import type { Duplex } from "node:stream"
 import type { HttpRequest, HttpResponse } from "./Handler.js"
-import { encodeError, type WireError } from "./Protocol.js"
+import { encodeError, type ResponseStream, type WireError } from "./Protocol.js"
 
 /**
  * @since 0.1.0
@@ -50,11 +50,29 @@ export const toRequest = (req: IncomingMessage, parts: RequestParts = {}): HttpR
   return { ...base, parsedBody: parts.body }
 }
 
+/** the most a slow reader of a stream may leave unread before it is cut (it reconnects and replays) */
+const MAX_UNREAD_BYTES = 1024 * 1024
+
+const stream = (res: ServerResponse, response: HttpResponse, body: ResponseStream): void => {
+  res.writeHead(response.status, response.headers)
+  res.flushHeaders()
+  const stop = body.pipe({
+    write: (chunk) => {
+      res.write(chunk)
+      if (res.writableLength > MAX_UNREAD_BYTES) res.destroy()
+    },
+    end: () => res.end()
+  })
+  if (res.destroyed || res.writableEnded) stop()
+  else res.once("close", stop)
+}
+
 const write = (res: ServerResponse, response: HttpResponse): void => {
   if (res.headersSent) {
     res.end()
     return
   }
+  if (response.stream !== undefined) return stream(res, response, response.stream)
   res.writeHead(response.status, { ...response.headers, "content-length": Buffer.byteLength(response.body) })
   res.end(response.body)
 }

@@ -19,6 +19,30 @@ export interface HttpResponse {
   readonly status: number
   readonly headers: { readonly [name: string]: string }
   readonly body: string
+  /** a body written as it comes (the events route), after `body` */
+  readonly stream?: ResponseStream
+}
+
+/**
+ * Where a streamed response writes.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface StreamSink {
+  readonly write: (chunk: string) => void
+  readonly end: () => void
+}
+
+/**
+ * The body of a streamed response: `pipe` starts writing to a sink and answers the stop, called
+ * when the client goes away.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface ResponseStream {
+  readonly pipe: (sink: StreamSink) => () => void
 }
 
 /**

@@ -74,7 +74,8 @@ export const listener = (handler: Handler.Handler, options: { readonly prefix?: 
 
 /**
  * A `node:http` server answering the Cognito Sync API, its client errors included (see
- * `NodeHttp.answerClientError`); closing it releases the handler.
+ * `NodeHttp.answerClientError`); closing it ends the open event streams, then releases the
+ * handler once the connections are done.
  *
  * @since 0.1.0
  * @category constructors
@@ -85,5 +86,12 @@ export const createServer = (options: ServerOptions): http.Server => {
   server.on("close", () => {
     handler.dispose().catch(() => undefined)
   })
-  return server
+  // a stream never ends of itself: without this, close would wait on it forever
+  const close = server.close.bind(server)
+  return Object.assign(server, {
+    close: (callback?: (error?: Error) => void) => {
+      handler.endStreams()
+      return close(callback)
+    }
+  })
 }

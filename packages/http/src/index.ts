@@ -2,6 +2,7 @@
  * @since 0.1.0
  */
 export * as Cors from "./Cors.js"
+export * as Events from "./Events.js"
 export * as Handler from "./Handler.js"
 export * as IdentityCredentials from "./IdentityCredentials.js"
 export * as NodeHttp from "./NodeHttp.js"

@@ -148,7 +148,7 @@ describe("Sigv4.verifier", () => {
     expect(await at(now + 600_001)(request, { presigned: true })).toBeUndefined()
   })
 
-  it("answers a presigned request 403 on every route of the handler, which accepts none yet", async () => {
+  it("answers a presigned request 403 on the route of an operation: only the events route takes one", async () => {
     const sync = createCognitoSync({ tokenSecret: "sigv4 test secret 0123456" })
     try {
       const handler = Handler.make({ sync, developers: [developer], now: () => now })

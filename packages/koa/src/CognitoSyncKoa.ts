@@ -21,7 +21,7 @@
  */
 import type { Context, Middleware as KoaMiddleware, Next } from "koa"
 import type { Caller } from "@syncalite/core"
-import { Handler, NodeHttp, Router, Server } from "@syncalite/http"
+import { Events, Handler, NodeHttp, Router, Server } from "@syncalite/http"
 
 /**
  * The handler's options, with an `authenticate` hook that sees the Koa context
@@ -70,13 +70,19 @@ export const cognitoSync = (options: Options): Middleware => {
   const middleware = async (ctx: Context, next: Next): Promise<void> => {
     const url = Server.below(prefix, ctx.url)
     if (url === undefined) return next()
-    if (fallthrough === true && Router.match(ctx.method, url.split("?")[0]!)._tag === "NotFound") return next()
+    const path = url.split("?")[0]!
+    if (fallthrough === true && Router.match(ctx.method, path)._tag === "NotFound" && Events.route(path) === undefined) return next()
     const parsed = ctx.request as { body?: unknown; rawBody?: unknown }
     const response = await handler.handle(
       NodeHttp.toRequest(ctx.req, { url, originalUrl: ctx.originalUrl, body: parsed.body, rawBody: parsed.rawBody, native: ctx })
     )
     // answer once the requests of this turn of the event loop were handled (see NodeHttp.writeResponse)
     await new Promise<void>((resolve) => setImmediate(resolve))
+    if (response.stream !== undefined) {
+      // an event stream is written as it comes, past Koa's own response
+      ctx.respond = false
+      return NodeHttp.writeResponse(ctx.res, response)
+    }
     ctx.status = response.status
     ctx.set(response.headers)
     ctx.body = response.body

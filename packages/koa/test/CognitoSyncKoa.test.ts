@@ -74,5 +74,7 @@ describe("@syncalite/koa", () => {
     const endpoint = await serve(app, "")
     expect(await (await fetch(`${endpoint}/health`)).text()).toBe("ok")
     expect((await fetch(`${endpoint}/identitypools`)).headers.get("x-amzn-errortype")).toBe("NotAuthorizedException")
+    const events = await fetch(`${endpoint}/identitypools/us-east-1%3Aabc/identity/us-east-1%3A01/device/d/events`)
+    expect(events.headers.get("x-amzn-errortype")).toBe("NotAuthorizedException")
   })
 })

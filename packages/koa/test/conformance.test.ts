@@ -1,6 +1,6 @@
 import Koa from "koa"
 import { cognitoSync } from "@syncalite/koa"
-import { HttpSuite } from "@syncalite/testing"
+import { EventsSuite, HttpSuite } from "@syncalite/testing"
 
 const start: HttpSuite.Options["start"] = async (options, prefix) => {
   const middleware = cognitoSync({ ...options, prefix })
@@ -18,3 +18,4 @@ const start: HttpSuite.Options["start"] = async (options, prefix) => {
 
 HttpSuite.run("koa", { start })
 HttpSuite.fuzz("koa", { start })
+EventsSuite.run("koa", { start })

@@ -978,6 +978,16 @@ export const run = (name: string, options: Options): void => {
           expect(yield* env.store.subscribers(ref)).toEqual([device])
         }))
 
+      test("device reads one device of its own identity only", (env) =>
+        Effect.gen(function*() {
+          const one = { deviceId: "device-1", platform: "GCM", token: "t1" }
+          expect(yield* env.store.device(env.pool, env.identity, "device-1")).toBeUndefined()
+          yield* env.store.registerDevice(env.pool, env.identity, one, manyDevices)
+          expect(yield* env.store.device(env.pool, env.identity, "device-1")).toEqual(one)
+          expect(yield* env.store.device(env.pool, env.identity, "device-2")).toBeUndefined()
+          expect(yield* env.store.device(env.pool, newId(), "device-1")).toBeUndefined()
+        }))
+
       test("subscribe, unsubscribe and subscribers", (env) =>
         Effect.gen(function*() {
           const a = env.ref("a")

@@ -1,6 +1,8 @@
 /**
  * @since 0.1.0
  */
+export * as EventStreams from "./EventStreams.js"
+export * as EventsSuite from "./EventsSuite.js"
 export * as HttpSuite from "./HttpSuite.js"
 export * as IdentitySuite from "./IdentitySuite.js"
 export * as StorageSuite from "./StorageSuite.js"

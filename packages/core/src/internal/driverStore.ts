@@ -288,6 +288,12 @@ export const makeDriverStore = (driver: SyncStoreDriver): SyncStoreShape => {
     Effect.map(identities.one(key.identity(ref.identityPoolId, ref.identityId)), (read) =>
       subscribersOf(read?.value, ref.datasetName))
 
+  const device: SyncStoreShape["device"] = (pool, identity, deviceId) =>
+    Effect.map(identities.one(key.identity(pool, identity)), (read) => {
+      const found = read === undefined ? undefined : own(read.value.devices, deviceId)
+      return found === undefined ? undefined : { deviceId, ...found }
+    })
+
   const countSessions: SyncStoreShape["countSessions"] = (pool, sessions) =>
     optimistic(
       `session count of ${pool}`,
@@ -352,6 +358,7 @@ export const makeDriverStore = (driver: SyncStoreDriver): SyncStoreShape => {
     subscribe,
     unsubscribe,
     subscribers,
+    device,
     countSessions,
     identityUsage,
     poolUsage,

@@ -163,6 +163,12 @@ export const makeMemoryStore = (): SyncStoreShape => {
   const subscribers: SyncStoreShape["subscribers"] = (ref) =>
     Effect.sync(() => subscribersOf(identityOf(ref.identityPoolId, ref.identityId), ref.datasetName))
 
+  const device: SyncStoreShape["device"] = (pool, identityId, deviceId) =>
+    Effect.sync(() => {
+      const found = identityOf(pool, identityId)?.devices.get(deviceId)
+      return found === undefined ? undefined : { deviceId, ...found }
+    })
+
   const countSessions: SyncStoreShape["countSessions"] = (pool, sessions) =>
     Effect.sync(() => void (poolEntry(pool).sessions += sessions))
 
@@ -206,6 +212,7 @@ export const makeMemoryStore = (): SyncStoreShape => {
     subscribe,
     unsubscribe,
     subscribers,
+    device,
     countSessions,
     identityUsage,
     poolUsage,

@@ -430,6 +430,12 @@ export interface SyncStoreShape {
     deviceId: string
   ) => Effect.Effect<"Unsubscribed" | "UnknownDevice" | "NotSubscribed", StorageError>
   readonly subscribers: (ref: DatasetRef) => Effect.Effect<ReadonlyArray<Device>, StorageError>
+  /** the device registered for this identity under this id, if any */
+  readonly device: (
+    identityPoolId: string,
+    identityId: string,
+    deviceId: string
+  ) => Effect.Effect<Device | undefined, StorageError>
 
   /** adds `sessions` minted sync sessions to the pool's SyncSessionsCount, in one atomic step */
   readonly countSessions: (identityPoolId: string, sessions: number) => Effect.Effect<void, StorageError>

@@ -379,6 +379,15 @@ export const makeStore = (connection: Connection, keys: Keys): SyncStoreShape =>
     })
   }
 
+  const device: SyncStoreShape["device"] = (pool, identity, deviceId) => {
+    const key = keys.devices(keys.identity(pool, identity))
+    return Effect.flatMap(command(key, ["HGET", key, deviceId]), (reply) => {
+      if (reply === null) return Effect.succeed(undefined)
+      const found = parseDevice(deviceId, reply)
+      return found === undefined ? Effect.fail(unreadable(key, `device ${deviceId}`)) : Effect.succeed(found)
+    })
+  }
+
   const countSessions: SyncStoreShape["countSessions"] = (pool, sessions) => {
     const key = keys.sessions(pool, Math.floor(Math.random() * SESSION_SHARDS))
     return Effect.zipRight(
@@ -487,6 +496,7 @@ export const makeStore = (connection: Connection, keys: Keys): SyncStoreShape =>
     subscribe,
     unsubscribe,
     subscribers,
+    device,
     countSessions,
     identityUsage,
     poolUsage,

@@ -175,6 +175,9 @@ export const makeSqliteStore = (db: Database, busyTimeout: number): SyncStore.Sy
     byDigest: statement<string>("SELECT device_id FROM syncalite_devices WHERE pool = ? AND identity = ? AND digest = ?").pluck(),
     count: statement<number>("SELECT count(*) FROM syncalite_devices WHERE pool = ? AND identity = ?").pluck(),
     exists: statement("SELECT 1 FROM syncalite_devices WHERE pool = ? AND identity = ? AND device_id = ?").pluck(),
+    read: statement<{ readonly platform: string; readonly token: string }>(
+      "SELECT platform, token FROM syncalite_devices WHERE pool = ? AND identity = ? AND device_id = ?"
+    ),
     register: statement(
       "INSERT OR REPLACE INTO syncalite_devices (pool, identity, device_id, platform, token, digest) VALUES (?, ?, ?, ?, ?, ?)"
     ),
@@ -490,6 +493,11 @@ export const makeSqliteStore = (db: Database, busyTimeout: number): SyncStore.Sy
       write("unsubscribing from", headKey(ref.identityPoolId, ref.identityId, ref.datasetName), unsubscribeTransaction, ref, deviceId),
     subscribers: (ref) =>
       run("reading the subscribers of", headKey(ref.identityPoolId, ref.identityId, ref.datasetName), () => subscribersOf(ref)),
+    device: (identityPoolId, identityId, deviceId) =>
+      run("reading a device of", `${identityPoolId}/${identityId}`, () => {
+        const row = device.read.get(identityPoolId, identityId, deviceId)
+        return row === undefined ? undefined : { deviceId, platform: row.platform, token: row.token }
+      }),
     countSessions: (identityPoolId, sessions) =>
       write("counting the sessions of pool", poolKey(identityPoolId), countTransaction, identityPoolId, sessions),
     identityUsage: (identityPoolId, identityId) =>

@@ -1,0 +1,80 @@
+/**
+ * `syncalite serve` with a page that shows a dataset's changes live in the browser: it gets
+ * identity credentials from `POST /demo/credentials` (where an application has its own login),
+ * registers a device, presigns the device's events URL with `@smithy/signature-v4` and opens it
+ * with an `EventSource`. Run it on a Redis store (`SYNCALITE_STORE`, by default `REDIS_URL` or
+ * redis://127.0.0.1:6379) and a write through any server on that Redis appears on the page.
+ *
+ *   node --import tsx examples/browser/src/server.ts      # at the repository root
+ */
+import { randomUUID } from "node:crypto"
+import { fileURLToPath, pathToFileURL } from "node:url"
+import { CognitoSyncClient, SetIdentityPoolConfigurationCommand } from "@aws-sdk/client-cognito-sync"
+import { build } from "esbuild"
+import { readConfig, runServer, startServer } from "@syncalite/cli"
+import { Handler, IdentityCredentials, NodeHttp } from "@syncalite/http"
+
+/** The identity pool of the page's identities, and the dataset it watches. */
+export const demoPool = "us-east-1:0b0e5e75-0000-4000-8000-000000000001"
+export const demoDataset = "notes"
+
+const html = `<!doctype html>
+<html>
+  <head><meta charset="utf-8"><title>syncalite: live changes</title></head>
+  <body>
+    <h1>Changes to the dataset "${demoDataset}"</h1>
+    <p id="status">starting</p>
+    <ol id="changes"></ol>
+    <script src="/page.js"></script>
+  </body>
+</html>`
+
+/** The page's script, bundled for the browser. */
+const bundle = async (): Promise<string> => {
+  const built = await build({
+    entryPoints: [fileURLToPath(new URL("./page.ts", import.meta.url))],
+    bundle: true,
+    write: false,
+    platform: "browser",
+    format: "iife",
+    target: "es2022",
+    minify: true
+  })
+  return built.outputFiles[0]!.text
+}
+
+export const main = async (env: { readonly [name: string]: string | undefined } = process.env, print = console.log) => {
+  const config = readConfig({ SYNCALITE_STORE: env["REDIS_URL"] || "redis://127.0.0.1:6379", ...env })
+  const script = await bundle()
+  const running = await startServer(config, {
+    print,
+    app: (options) => {
+      const handler = Handler.make(options)
+      return {
+        listener: (req, res) => {
+          if (req.method === "GET" && req.url === "/") return void res.writeHead(200, { "content-type": "text/html; charset=utf-8" }).end(html)
+          if (req.method === "GET" && req.url === "/page.js") return void res.writeHead(200, { "content-type": "text/javascript" }).end(script)
+          if (req.method === "POST" && req.url === "/demo/credentials") {
+            const identityId = `us-east-1:${randomUUID()}`
+            const credentials = IdentityCredentials.issueIdentityCredentials({ secret: config.secret, identityPoolId: demoPool, identityId })
+            const body = { ...credentials, identityPoolId: demoPool, identityId, dataset: demoDataset, region: "us-east-1" }
+            return void res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(body))
+          }
+          handler.handle(NodeHttp.toRequest(req)).then((response) => NodeHttp.writeResponse(res, response), () => res.destroy())
+        },
+        dispose: handler.dispose,
+        endStreams: handler.endStreams
+      }
+    }
+  })
+  // push sync is on for the page's pool: a device registers under one of its platforms
+  const admin = new CognitoSyncClient({ endpoint: running.endpoint, region: "us-east-1", credentials: config.developer, maxAttempts: 1 })
+  await admin.send(new SetIdentityPoolConfigurationCommand({
+    IdentityPoolId: demoPool,
+    PushSync: { ApplicationArns: ["arn:aws:sns:us-east-1:123456789012:app/GCM/syncalite-browser-example"] }
+  }))
+  admin.destroy()
+  return running
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) await runServer(main)

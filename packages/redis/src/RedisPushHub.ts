@@ -1,0 +1,317 @@
+/**
+ * Push fan-out across processes over the Redis of a `RedisSyncStore`: a write on any process
+ * reaches the event streams every process holds, and a stream that reconnects to any process
+ * replays what it missed.
+ *
+ * A notification is one script on the identity's node: it appends the message to each device's
+ * Redis Stream (the replay window: the last 100 entries or 5 minutes, whichever keeps more, the
+ * entry ids being the events' ids) and publishes the ids with `SPUBLISH` on the identity's
+ * sharded channel, whose name carries the identity's hash tag. A process subscribes
+ * (`SSUBSCRIBE`) to an identity's channel while it holds a stream of one of its devices. So it
+ * works the same on one Redis and on a Cluster (Redis 7 or later: sharded pub/sub).
+ *
+ * Delivery is at most once per stream while it is open, and what a stream missed (the process's
+ * subscription was lost, the client reconnected) is replayed from the window on reconnection
+ * with `Last-Event-ID`. When its subscription connection drops, a process ends its streams so
+ * that their clients reconnect and replay. A Redis restarted without persistence loses the
+ * window: a stream reconnecting after it replays nothing from before the restart.
+ *
+ * @example
+ * ```ts
+ * import { createCognitoSync } from "@syncalite/core"
+ * import { RedisPushHub } from "@syncalite/redis"
+ *
+ * // one layer, built once, gives both: the store and the hub share its connection
+ * const redis = RedisPushHub.layerStore({ redis: "redis://127.0.0.1:6379" })
+ * const sync = createCognitoSync({ tokenSecret: process.env.SYNCALITE_SECRET, store: redis, hub: redis })
+ * ```
+ *
+ * @since 0.1.0
+ */
+import { type Config, type ConfigError, Context, Duration, Effect, Layer, type Scope } from "effect"
+import { PushHub, PushNotifier, SyncStore } from "@syncalite/core"
+import { makeKeys } from "./internal/codec.js"
+import { type ClientLike, makeConnection } from "./internal/connection.js"
+import { appendEvents } from "./internal/pushScripts.js"
+import * as RedisSyncStore from "./RedisSyncStore.js"
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface Options extends PushHub.ReplayWindow {
+  /** how long a device's window outlives its last notification; a day by default */
+  readonly retainMillis?: number
+  /** how long a command may go unanswered; 2 seconds by default */
+  readonly commandTimeout?: Duration.DurationInput
+}
+
+type Listener = (message: string) => void
+
+/** What the hub needs of a client or a cluster of @redis/client for sharded pub/sub. */
+interface PubSub {
+  readonly sSubscribe: (channel: string, listener: Listener) => Promise<void>
+  readonly sUnsubscribe: (channel: string, listener?: Listener) => Promise<void>
+}
+
+const idPattern = /^(\d{1,16})-(\d{1,16})$/
+
+/** Orders two stream entry ids (`ms-seq`). */
+const compareIds = (a: string, b: string): number => {
+  const [, am, as] = idPattern.exec(a)!
+  const [, bm, bs] = idPattern.exec(b)!
+  return Number(am) - Number(bm) || Number(as) - Number(bs)
+}
+
+interface Published {
+  readonly m: string
+  readonly d: ReadonlyArray<string>
+  readonly i: ReadonlyArray<string>
+}
+
+const isPublished = (u: unknown): u is Published =>
+  typeof u === "object" && u !== null && typeof (u as Published).m === "string" &&
+  Array.isArray((u as Published).d) && Array.isArray((u as Published).i)
+
+/**
+ * The hub over the store's connection, released with the scope.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const make = (
+  options: Options = {}
+): Effect.Effect<PushHub.PushHubShape, SyncStore.StorageError, Scope.Scope | RedisSyncStore.RedisSyncStore> =>
+  Effect.gen(function*() {
+    const store = yield* RedisSyncStore.RedisSyncStore
+    const client = store.client as unknown as ClientLike & PubSub & { duplicate?: () => ClientLike & PubSub }
+    const keys = makeKeys(store.prefix)
+    const count = options.replayCount ?? PushHub.defaultReplayWindow.replayCount
+    const millis = options.replayMillis ?? PushHub.defaultReplayWindow.replayMillis
+    const retain = String(Math.max(options.retainMillis ?? 86_400_000, millis))
+    const timeout = options.commandTimeout === undefined ? 2000 : Duration.toMillis(Duration.decode(options.commandTimeout))
+    const within = <A>(promise: Promise<A>) =>
+      new Promise<A>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`Redis did not answer within ${timeout} ms`)), timeout)
+        promise.then((value) => {
+          clearTimeout(timer)
+          resolve(value)
+        }, (error) => {
+          clearTimeout(timer)
+          reject(error)
+        })
+      })
+    const connection = yield* Effect.acquireRelease(
+      Effect.sync(() => makeConnection(client, timeout)),
+      (connection) => Effect.sync(() => connection.dispose())
+    )
+    const subscribers = PushHub.makeSubscribers()
+
+    // a cluster keeps its own connections for sharded channels; a single Redis needs one of its own
+    const isCluster = (client as { slots?: unknown }).slots !== undefined
+    const pubsub: ClientLike & PubSub = isCluster ? client : yield* Effect.acquireRelease(
+      Effect.tryPromise({
+        try: async () => {
+          const duplicate = client.duplicate!()
+          duplicate.on("error", () => undefined)
+          await duplicate.connect()
+          return duplicate
+        },
+        catch: (cause) => new SyncStore.StorageError({ message: "Could not open the Redis connection of push events", cause })
+      }),
+      (duplicate) => Effect.promise(() => duplicate.close().catch(() => undefined))
+    )
+    interface Channel {
+      count: number
+      readonly ready: Promise<void>
+    }
+    const channels = new Map<string, Channel>()
+    // what was published while the subscription was down is lost to the streams: they end, and
+    // replay on reconnection, subscribing afresh once the connection is back
+    let connected: Promise<void> = Promise.resolve()
+    let back: (() => void) | undefined
+    const lost = () => {
+      channels.clear()
+      subscribers.endAll()
+      if (back === undefined) connected = new Promise<void>((resolve) => (back = resolve))
+    }
+    const ready = () => {
+      back?.()
+      back = undefined
+    }
+    pubsub.on("reconnecting", lost)
+    pubsub.on("ready", ready)
+    yield* Effect.addFinalizer(() =>
+      Effect.sync(() => {
+        pubsub.off("reconnecting", lost)
+        pubsub.off("ready", ready)
+        ready()
+        subscribers.endAll()
+      })
+    )
+
+    const onMessage: Listener = (text) => {
+      let published: unknown
+      let message: PushNotifier.PushMessage
+      try {
+        published = JSON.parse(text)
+        if (!isPublished(published)) return
+        message = JSON.parse(published.m)
+      } catch {
+        return
+      }
+      published.d.forEach((deviceId, i) =>
+        subscribers.deliver(
+          PushHub.deviceKey({ identityPoolId: message.identityPoolId, identityId: message.identityId, deviceId }),
+          { id: published.i[i]!, message }
+        )
+      )
+    }
+
+    const channelOf = (identityPoolId: string, identityId: string) => `${keys.identity(identityPoolId, identityId)}:push`
+    const streamOf = (device: PushHub.DeviceAddress) => `${keys.identity(device.identityPoolId, device.identityId)}:events:${device.deviceId}`
+    /** one subscriber fewer on a channel: unsubscribed after the last, unless subscribed afresh since */
+    const leave = (channel: string, entry: Channel) => {
+      if (--entry.count > 0) return
+      if (channels.get(channel) === entry) channels.delete(channel)
+      if (!channels.has(channel)) void entry.ready.then(() => pubsub.sUnsubscribe(channel, onMessage)).catch(() => undefined)
+    }
+    const join = (channel: string) => {
+      let entry = channels.get(channel)
+      if (entry === undefined) {
+        entry = { count: 0, ready: within(connected.then(() => pubsub.sSubscribe(channel, onMessage))) }
+        channels.set(channel, entry)
+      }
+      const joined = entry
+      joined.count++
+      return Effect.as(
+        Effect.tryPromise({
+          try: () => joined.ready,
+          catch: (cause) => {
+            leave(channel, joined)
+            if (channels.get(channel) === joined) channels.delete(channel)
+            return new SyncStore.StorageError({ message: `Could not subscribe to ${channel}`, cause })
+          }
+        }),
+        joined
+      )
+    }
+
+    const replay = (device: PushHub.DeviceAddress, after: string) => {
+      const key = streamOf(device)
+      return Effect.map(connection.command(key, ["XRANGE", key, `(${after}`, "+", "COUNT", String(Math.max(count, 1000))]), (reply) => {
+        const events: Array<PushHub.PushEvent> = []
+        for (const entry of Array.isArray(reply) ? reply : []) {
+          const [id, fields] = entry as [string, Array<string>]
+          try {
+            events.push({ id, message: JSON.parse(fields[1]!) })
+          } catch {
+            // an entry not written by this hub is no event
+          }
+        }
+        return events
+      })
+    }
+
+    return {
+      notify: (deliveries) => {
+        const byIdentity = new Map<string, Array<PushNotifier.PushDelivery>>()
+        for (const delivery of deliveries) {
+          const key = `${delivery.message.identityPoolId}\n${delivery.message.identityId}\n${delivery.message.datasetName}\n${delivery.message.syncCount}`
+          const group = byIdentity.get(key)
+          if (group === undefined) byIdentity.set(key, [delivery])
+          else group.push(delivery)
+        }
+        return Effect.forEach(byIdentity.values(), (group) => {
+          const { message } = group[0]!
+          const address = (deviceId: string) => ({ identityPoolId: message.identityPoolId, identityId: message.identityId, deviceId })
+          return connection.script(
+            appendEvents,
+            group.map((delivery) => streamOf(address(delivery.device.deviceId))),
+            [
+              channelOf(message.identityPoolId, message.identityId),
+              String(count),
+              String(millis),
+              retain,
+              JSON.stringify(message),
+              ...group.map((delivery) => delivery.device.deviceId)
+            ]
+          )
+        }, { discard: true })
+      },
+      attach: (device, lastEventId, subscriber) =>
+        Effect.gen(function*() {
+          const channel = channelOf(device.identityPoolId, device.identityId)
+          const joined = yield* join(channel)
+          const key = PushHub.deviceKey(device)
+          const after = lastEventId !== undefined && idPattern.test(lastEventId) ? lastEventId : undefined
+          // live events wait while the window is read, and what both gave is passed once
+          let last = after
+          let pending: Array<PushHub.PushEvent> | undefined = after === undefined ? undefined : []
+          const pass = (event: PushHub.PushEvent) => {
+            if (last !== undefined && compareIds(event.id, last) <= 0) return
+            last = event.id
+            subscriber.event(event)
+          }
+          const attached: PushHub.PushSubscriber = {
+            event: (event) => (pending === undefined ? pass(event) : void pending.push(event)),
+            end: subscriber.end
+          }
+          subscribers.add(key, attached)
+          let detached = false
+          const detach = Effect.sync(() => {
+            if (detached) return
+            detached = true
+            subscribers.remove(key, attached)
+            leave(channel, joined)
+          })
+          if (after !== undefined) {
+            const missed = yield* Effect.onError(replay(device, after), () => detach)
+            const live = pending!
+            pending = undefined
+            for (const event of [...missed, ...live]) pass(event)
+          }
+          return detach
+        })
+    }
+  })
+
+/**
+ * The hub as a layer of the hub and of the `PushNotifier` port that feeds it, over a store's
+ * Redis.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layer = (
+  options: Options = {}
+): Layer.Layer<PushHub.PushHub | PushNotifier.PushNotifier, SyncStore.StorageError, RedisSyncStore.RedisSyncStore> =>
+  Layer.scopedContext(
+    Effect.map(make(options), (hub) => Context.make(PushHub.PushHub, hub).pipe(Context.add(PushNotifier.PushNotifier, hub)))
+  )
+
+/**
+ * The store and its hub as one layer, from the store's options.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layerStore = (
+  options: RedisSyncStore.Options & Options = {}
+): Layer.Layer<
+  PushHub.PushHub | PushNotifier.PushNotifier | RedisSyncStore.RedisSyncStore | SyncStore.SyncStore,
+  SyncStore.StorageError
+> => layer(options).pipe(Layer.provideMerge(RedisSyncStore.layer(options)))
+
+/**
+ * The store and its hub, their options read from configuration.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layerConfig = (
+  config: Config.Config<RedisSyncStore.Options & Options>
+): Layer.Layer<
+  PushHub.PushHub | PushNotifier.PushNotifier | RedisSyncStore.RedisSyncStore | SyncStore.SyncStore,
+  SyncStore.StorageError | ConfigError.ConfigError
+> => Layer.unwrapEffect(Effect.map(config, layerStore))

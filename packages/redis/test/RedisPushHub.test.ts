@@ -1,0 +1,199 @@
+/**
+ * The push hub over Redis: two hubs on one Redis (as two processes would hold them), a
+ * notification made on one reaching the subscribers of the other, in order, the replay window
+ * read from Redis, on a single Redis and on a Cluster; and a Redis restarted under them.
+ */
+import { randomUUID } from "node:crypto"
+import { Context, Effect, Exit, Layer, Scope } from "effect"
+import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { PushHub, type PushNotifier } from "@syncalite/core"
+import { RedisPushHub } from "@syncalite/redis"
+import { RedisCluster, Services } from "@syncalite/testing"
+import { cleanUp, freePort, startRedis, stopRedis, testPrefix } from "./helpers.js"
+
+const redis = await Services.check("redis")
+
+type Hub = PushHub.PushHubShape
+
+const openHub = async (url: string, prefix: string, options: RedisPushHub.Options = {}) => {
+  const scope = Effect.runSync(Scope.make())
+  const context = await Effect.runPromise(Layer.buildWithScope(RedisPushHub.layerStore({ redis: url, prefix, ...options }), scope))
+  const hub: Hub = Context.get(context, PushHub.PushHub)
+  return { hub, close: () => Effect.runPromise(Scope.close(scope, Exit.void)) }
+}
+
+const newDevices = (n: number) => {
+  const identityPoolId = `us-east-1:${randomUUID()}`
+  const identityId = `us-east-1:${randomUUID()}`
+  return Array.from({ length: n }, () => ({ identityPoolId, identityId, deviceId: randomUUID() }))
+}
+
+const deliveries = (devices: ReadonlyArray<PushHub.DeviceAddress>, syncCount: number, datasetName = "notes"): Array<PushNotifier.PushDelivery> =>
+  devices.map((device) => ({
+    device: { deviceId: device.deviceId, platform: "GCM", token: "t" },
+    message: { source: "cognito-sync", identityPoolId: device.identityPoolId, identityId: device.identityId, datasetName, syncCount: String(syncCount) }
+  }))
+
+/** A subscriber that keeps what it is told. */
+const collector = () => {
+  const events: Array<PushHub.PushEvent> = []
+  let ended = 0
+  return {
+    events,
+    ended: () => ended,
+    subscriber: { event: (event: PushHub.PushEvent) => void events.push(event), end: () => void ended++ },
+    /** waits until `n` events are kept */
+    count: async (n: number, timeoutMs = 3000) => {
+      const deadline = Date.now() + timeoutMs
+      while (events.length < n && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 5))
+      return events
+    }
+  }
+}
+
+const contract = (name: string, url: () => string) => {
+  describe(name, () => {
+    const prefix = testPrefix("push")
+    let a: Awaited<ReturnType<typeof openHub>>
+    let b: Awaited<ReturnType<typeof openHub>>
+    beforeAll(async () => {
+      a = await openHub(url(), prefix)
+      b = await openHub(url(), prefix)
+    })
+    afterAll(async () => {
+      await a?.close()
+      await b?.close()
+    })
+
+    it("a notification made on one hub reaches the subscribers of the other, exactly as sent, and only those of its devices", async () => {
+      const [reader, other, unheard] = newDevices(3)
+      const onReader = collector()
+      const onOther = collector()
+      const detachReader = await Effect.runPromise(b.hub.attach(reader!, undefined, onReader.subscriber))
+      const detachOther = await Effect.runPromise(a.hub.attach(other!, undefined, onOther.subscriber))
+      const sent = deliveries([reader!, unheard!], 7)
+      await Effect.runPromise(a.hub.notify(sent))
+      expect(await onReader.count(1)).toEqual([{ id: expect.stringMatching(/^\d+-\d+$/), message: sent[0]!.message }])
+      await new Promise((resolve) => setTimeout(resolve, 100))
+      expect(onOther.events).toEqual([])
+      await Effect.runPromise(detachReader)
+      await Effect.runPromise(a.hub.notify(deliveries([reader!], 8)))
+      await new Promise((resolve) => setTimeout(resolve, 100))
+      expect(onReader.events).toHaveLength(1)
+      await Effect.runPromise(detachOther)
+    })
+
+    it("keeps the order of the notifications of a device, made from both hubs in turn", async () => {
+      const [reader] = newDevices(1)
+      const onReader = collector()
+      const detach = await Effect.runPromise(b.hub.attach(reader!, undefined, onReader.subscriber))
+      for (let count = 1; count <= 30; count++) {
+        await Effect.runPromise((count % 2 === 0 ? a : b).hub.notify(deliveries([reader!], count)))
+      }
+      const events = await onReader.count(30)
+      expect(events.map((event) => event.message.syncCount)).toEqual(Array.from({ length: 30 }, (_, i) => String(i + 1)))
+      await Effect.runPromise(detach)
+    })
+
+    it("replays from Redis, on the other hub, what came after the last event id, then passes live ones once", async () => {
+      const [reader] = newDevices(1)
+      const first = collector()
+      const detach = await Effect.runPromise(a.hub.attach(reader!, undefined, first.subscriber))
+      await Effect.runPromise(a.hub.notify(deliveries([reader!], 1)))
+      const [seen] = await first.count(1)
+      await Effect.runPromise(detach)
+      await Effect.runPromise(a.hub.notify(deliveries([reader!], 2)))
+      await Effect.runPromise(a.hub.notify(deliveries([reader!], 3)))
+      const again = collector()
+      const detachAgain = await Effect.runPromise(b.hub.attach(reader!, seen!.id, again.subscriber))
+      await Effect.runPromise(a.hub.notify(deliveries([reader!], 4)))
+      const events = await again.count(3)
+      expect(events.map((event) => event.message.syncCount)).toEqual(["2", "3", "4"])
+      await new Promise((resolve) => setTimeout(resolve, 100))
+      expect(again.events).toHaveLength(3)
+      await Effect.runPromise(detachAgain)
+    })
+
+    it("keeps at least the last 100 notifications of a device", async () => {
+      const [reader] = newDevices(1)
+      for (let count = 1; count <= 130; count++) await Effect.runPromise(a.hub.notify(deliveries([reader!], count)))
+      const from = collector()
+      const detach = await Effect.runPromise(b.hub.attach(reader!, "0-0", from.subscriber))
+      const events = await from.count(130)
+      // all of them: they are younger than 5 minutes
+      expect(events.map((event) => event.message.syncCount)).toEqual(Array.from({ length: 130 }, (_, i) => String(i + 1)))
+      await Effect.runPromise(detach)
+    })
+  })
+}
+
+describe.skipIf(!redis.available)("RedisPushHub", () => {
+  contract("on one Redis", () => redis.url)
+  afterAll(() => cleanUp(redis.url, "syncalite-test-push"))
+
+  it("trims a device's window to its last replayCount notifications once they are older than replayMillis", async () => {
+    const prefix = testPrefix("push-trim")
+    const hub = await openHub(redis.url, prefix, { replayCount: 3, replayMillis: 50 })
+    try {
+      const [reader] = newDevices(1)
+      for (let count = 1; count <= 3; count++) await Effect.runPromise(hub.hub.notify(deliveries([reader!], count)))
+      await new Promise((resolve) => setTimeout(resolve, 80))
+      for (let count = 4; count <= 6; count++) await Effect.runPromise(hub.hub.notify(deliveries([reader!], count)))
+      const from = collector()
+      const detach = await Effect.runPromise(hub.hub.attach(reader!, "0-0", from.subscriber))
+      await new Promise((resolve) => setTimeout(resolve, 100))
+      expect(from.events.map((event) => event.message.syncCount)).toEqual(["4", "5", "6"])
+      await Effect.runPromise(detach)
+    } finally {
+      await hub.close()
+    }
+  })
+})
+
+describe.skipIf(!RedisCluster.available())("RedisPushHub on a Redis Cluster", () => {
+  let cluster: RedisCluster.Cluster | undefined
+  beforeAll(async () => {
+    cluster = await RedisCluster.start()
+  }, 60_000)
+  afterAll(() => cluster?.stop())
+  contract("of three primaries", () => cluster!.url)
+})
+
+describe.skipIf(!redis.available)("RedisPushHub with Redis restarted under it", () => {
+  it("ends its streams when it loses its subscription, so that they reconnect; once Redis is back, streams are fed again", async () => {
+    const port = await freePort()
+    let server = await startRedis(port)
+    const url = `redis://127.0.0.1:${port}`
+    const a = await openHub(url, "push-restart")
+    const b = await openHub(url, "push-restart")
+    try {
+      const [reader] = newDevices(1)
+      const first = collector()
+      await Effect.runPromise(b.hub.attach(reader!, undefined, first.subscriber))
+      await stopRedis(server)
+      const deadline = Date.now() + 5000
+      while (first.ended() === 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10))
+      expect(first.ended()).toBe(1)
+      server = await startRedis(port)
+      // attached again, as the stream's client does when it reconnects
+      let detach: Effect.Effect<void> | undefined
+      const again = collector()
+      while (detach === undefined && Date.now() < deadline + 10_000) {
+        const exit = await Effect.runPromiseExit(b.hub.attach(reader!, undefined, again.subscriber))
+        if (Exit.isSuccess(exit)) detach = exit.value
+        else await new Promise((resolve) => setTimeout(resolve, 50))
+      }
+      let sent = false
+      while (!sent && Date.now() < deadline + 10_000) {
+        sent = Exit.isSuccess(await Effect.runPromiseExit(a.hub.notify(deliveries([reader!], 1))))
+        if (!sent) await new Promise((resolve) => setTimeout(resolve, 50))
+      }
+      expect((await again.count(1)).map((event) => event.message.syncCount)).toEqual(["1"])
+      await Effect.runPromise(detach!)
+    } finally {
+      await a.close()
+      await b.close()
+      await stopRedis(server)
+    }
+  }, 30_000)
+})
