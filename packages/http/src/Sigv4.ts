@@ -17,7 +17,7 @@
  * @since 0.1.0
  */
 import { Caller } from "@syncalite/core"
-import * as IdentityCredentials from "./IdentityCredentials.js"
+import { IdentityCredentials } from "@syncalite/identity"
 import { type KeyHolder, type ReceivedRequest, verification } from "./internal/verification.js"
 
 /**

@@ -3,11 +3,10 @@
  */
 export * as Cors from "./Cors.js"
 export * as Handler from "./Handler.js"
-export * as IdentityCredentials from "./IdentityCredentials.js"
 export * as NodeHttp from "./NodeHttp.js"
 export * as Protocol from "./Protocol.js"
 export * as Router from "./Router.js"
 export * as Server from "./Server.js"
 export * as Sigv4 from "./Sigv4.js"
-export { issueIdentityCredentials } from "./IdentityCredentials.js"
+export { IdentityCredentials, issueIdentityCredentials } from "@syncalite/identity"
 export { createServer } from "./Server.js"
