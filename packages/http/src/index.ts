@@ -3,6 +3,7 @@
  */
 export * as Cors from "./Cors.js"
 export * as Handler from "./Handler.js"
+export * as IdentityApi from "./IdentityApi.js"
 export * as NodeHttp from "./NodeHttp.js"
 export * as Protocol from "./Protocol.js"
 export * as Router from "./Router.js"

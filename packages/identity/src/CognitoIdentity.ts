@@ -114,6 +114,15 @@ export const methodOf = (operationName: string): keyof typeof operations | undef
 }
 
 /**
+ * Whether an operation is for anyone (AWS serves it unsigned: GetId, GetCredentialsForIdentity,
+ * GetOpenIdToken, UnlinkIdentity) or needs developer credentials.
+ *
+ * @since 0.1.0
+ * @category accessors
+ */
+export const accessOf = (method: keyof typeof operations): "anyone" | "developer" => operations[method].access
+
+/**
  * A JSON Web Key Set, as `/.well-known/jwks.json` publishes it.
  *
  * @since 0.1.0

@@ -22,6 +22,12 @@ export interface Services {
  */
 export type Access = "anyone" | "developer"
 
+/** An operation: its access, and its handler once given the services. */
+export interface Operation<I, O, E> {
+  (services: Services): Handler<I, O, E>
+  readonly access: Access
+}
+
 export type Handler<I, O, E> = (
   input: I,
   caller?: Caller.Caller
@@ -44,20 +50,22 @@ export const operation = <A, I, O, E>(spec: {
   readonly access: Access
   readonly input: Schema.Schema<A, I>
   readonly run: (services: Services, input: A, caller: Caller.Caller | undefined) => Effect.Effect<O, E | StorageError>
-}) =>
-(services: Services): Handler<I, O, E> => {
-  const decode = Validation.decoder(spec.input)
-  return (input, caller) =>
-    Effect.suspend((): Effect.Effect<O, E | NotAuthorizedException | InvalidParameterException | InternalErrorException> => {
-      if (spec.access === "developer") {
-        const pool = typeof input === "object" && input !== null ? (input as { readonly IdentityPoolId?: unknown }).IdentityPoolId : undefined
-        if (caller?.kind !== "developer" || (typeof pool === "string" && !mayTouch(caller, pool))) return Effect.fail(refusal())
-      }
-      const decoded = decode(input)
-      if (decoded._tag === "Left") return Effect.fail(new InvalidParameterException({ message: decoded.left }))
-      return Effect.mapError(
-        spec.run(services, decoded.right, caller),
-        (error): E | InternalErrorException => error instanceof StorageError ? internal(error) : error as E
-      )
-    })
+}): Operation<I, O, E> => {
+  const build = (services: Services): Handler<I, O, E> => {
+    const decode = Validation.decoder(spec.input)
+    return (input, caller) =>
+      Effect.suspend((): Effect.Effect<O, E | NotAuthorizedException | InvalidParameterException | InternalErrorException> => {
+        if (spec.access === "developer") {
+          const pool = typeof input === "object" && input !== null ? (input as { readonly IdentityPoolId?: unknown }).IdentityPoolId : undefined
+          if (caller?.kind !== "developer" || (typeof pool === "string" && !mayTouch(caller, pool))) return Effect.fail(refusal())
+        }
+        const decoded = decode(input)
+        if (decoded._tag === "Left") return Effect.fail(new InvalidParameterException({ message: decoded.left }))
+        return Effect.mapError(
+          spec.run(services, decoded.right, caller),
+          (error): E | InternalErrorException => error instanceof StorageError ? internal(error) : error as E
+        )
+      })
+  }
+  return Object.assign(build, { access: spec.access })
 }
