@@ -6,13 +6,14 @@ import {
   GetCredentialsForIdentityCommand,
   GetIdCommand,
   GetOpenIdTokenForDeveloperIdentityCommand,
-  ListIdentitiesCommand
+  ListIdentitiesCommand,
+  MergeDeveloperIdentitiesCommand
 } from "@aws-sdk/client-cognito-identity"
 import { CognitoSyncClient, ListDatasetsCommand, ListRecordsCommand, UpdateRecordsCommand } from "@aws-sdk/client-cognito-sync"
 import { fromCognitoIdentity, fromCognitoIdentityPool } from "@aws-sdk/credential-providers"
 import { createLocalJWKSet, jwtVerify } from "jose"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { createCognitoSync } from "@syncalite/core"
+import { createCognitoSync, SyncStore } from "@syncalite/core"
 import { createServer } from "@syncalite/http"
 import { createCognitoIdentity } from "@syncalite/identity"
 
@@ -22,8 +23,16 @@ const developer = { accessKeyId: "AKIDIDENTITY", secretAccessKey: "a developer s
 const region = "us-east-1"
 const developerProvider = "login.example.app"
 
-const sync = createCognitoSync({ tokenSecret: secret })
-const identity = createCognitoIdentity({ credentialsSecret: secret })
+// one store: merging identities moves the datasets Cognito Sync serves
+const store = SyncStore.makeMemory()
+const sync = createCognitoSync({ tokenSecret: secret, store })
+const thirdParty = "login.example.com"
+const identity = createCognitoIdentity({
+  credentialsSecret: secret,
+  syncStore: store,
+  // the application's own login: its token is the user's name
+  providers: { [thirdParty]: (token) => token }
+})
 const server = createServer({ sync, identity, developers: [developer], identitySecret: secret, prefix: "/api" })
 let endpoint: string
 let admin: CognitoIdentityClient
@@ -44,7 +53,8 @@ const newPool = async (AllowUnauthenticatedIdentities = true) =>
   (await admin.send(new CreateIdentityPoolCommand({
     IdentityPoolName: "clients",
     AllowUnauthenticatedIdentities,
-    DeveloperProviderName: developerProvider
+    DeveloperProviderName: developerProvider,
+    SupportedLoginProviders: { [thirdParty]: "app" }
   }))).IdentityPoolId!
 
 const post = (target: string, body: string, headers: { [name: string]: string } = {}) =>
@@ -118,37 +128,137 @@ describe("the AWS SDK v3", () => {
   })
 })
 
+/**
+ * A device of the AWS SDK v2: `AWS.CognitoIdentityCredentials` against the server, and the
+ * amazon-cognito-js sync manager on one dataset, its cache in a Map; `merged` holds what its
+ * `onDatasetsMerged` was told.
+ */
+const v2Device = async (params: { IdentityPoolId: string; IdentityId?: string; Logins?: { [provider: string]: string } }, datasetName: string) => {
+  process.env.AWS_SDK_JS_SUPPRESS_MAINTENANCE_MODE_MESSAGE ??= "1"
+  const AWS = require("aws-sdk")
+  require("amazon-cognito-js")
+  AWS.config.update({ region, maxRetries: 0 })
+  AWS.config.cognitosync = { endpoint }
+  const credentials = new AWS.CognitoIdentityCredentials(params, { region, endpoint })
+  AWS.config.credentials = credentials
+  await credentials.getPromise()
+  const items = new Map<string, string>()
+  function DataStore(this: { store: unknown }) {
+    this.store = {
+      getItem: (key: string) => items.get(key) ?? null,
+      setItem: (key: string, value: unknown) => void items.set(key, String(value)),
+      removeItem: (key: string) => void items.delete(key)
+    }
+  }
+  DataStore.prototype = Object.create(AWS.CognitoSyncManager.StoreLocalStorage.prototype)
+  const manager = new AWS.CognitoSyncManager({ DataStore })
+  const dataset = await new Promise<any>((resolve, reject) =>
+    manager.openOrCreateDataset(datasetName, (error: unknown, opened: unknown) => (error ? reject(error) : resolve(opened))))
+  const merged: Array<ReadonlyArray<string>> = []
+  return {
+    identityId: credentials.identityId as string,
+    merged,
+    put: (key: string, value: string) =>
+      new Promise<void>((resolve, reject) => dataset.put(key, value, (error: unknown) => (error ? reject(error) : resolve()))),
+    synchronize: () =>
+      new Promise<void>((resolve, reject) =>
+        dataset.synchronize({
+          onSuccess: () => resolve(),
+          onFailure: reject,
+          onConflict: reject,
+          onDatasetsMerged: (_dataset: unknown, names: ReadonlyArray<string>, done: (go: boolean) => void) => {
+            merged.push(names)
+            done(false)
+          }
+        }))
+  }
+}
+
 describe("the AWS SDK v2 and the amazon-cognito-js sync manager", () => {
   it("AWS.CognitoIdentityCredentials gets credentials, with which the sync manager synchronizes a dataset", async () => {
-    process.env.AWS_SDK_JS_SUPPRESS_MAINTENANCE_MODE_MESSAGE ??= "1"
-    const AWS = require("aws-sdk")
-    require("amazon-cognito-js")
     const identityPoolId = await newPool()
-    AWS.config.update({ region, maxRetries: 0 })
-    AWS.config.cognitosync = { endpoint }
-    const credentials = new AWS.CognitoIdentityCredentials({ IdentityPoolId: identityPoolId }, { region, endpoint })
-    AWS.config.credentials = credentials
-    await credentials.getPromise()
-    expect(credentials.identityId).toMatch(/^us-east-1:/)
-
-    const items = new Map<string, string>()
-    function DataStore(this: { store: unknown }) {
-      this.store = {
-        getItem: (key: string) => items.get(key) ?? null,
-        setItem: (key: string, value: unknown) => void items.set(key, String(value)),
-        removeItem: (key: string) => void items.delete(key)
-      }
-    }
-    DataStore.prototype = Object.create(AWS.CognitoSyncManager.StoreLocalStorage.prototype)
-    const manager = new AWS.CognitoSyncManager({ DataStore })
-    const dataset = await new Promise<any>((resolve, reject) =>
-      manager.openOrCreateDataset("profile", (error: unknown, opened: unknown) => (error ? reject(error) : resolve(opened))))
-    await new Promise<void>((resolve, reject) => dataset.put("name", "Ada", (error: unknown) => (error ? reject(error) : resolve())))
-    await new Promise<void>((resolve, reject) =>
-      dataset.synchronize({ onSuccess: () => resolve(), onFailure: reject, onConflict: reject }))
-
-    const stored = await sync.listRecords({ IdentityPoolId: identityPoolId, IdentityId: credentials.identityId, DatasetName: "profile" })
+    const device = await v2Device({ IdentityPoolId: identityPoolId }, "profile")
+    expect(device.identityId).toMatch(/^us-east-1:/)
+    await device.put("name", "Ada")
+    await device.synchronize()
+    const stored = await sync.listRecords({ IdentityPoolId: identityPoolId, IdentityId: device.identityId, DatasetName: "profile" })
     expect(stored.Records?.map((record) => [record.Key, record.Value])).toEqual([["name", "Ada"]])
+  })
+})
+
+describe("merged identities", () => {
+  it("MergeDeveloperIdentities: the survivor has settings and settings.<source>, ListRecords names it, the sync manager's merge callback fires", async () => {
+    const identityPoolId = await newPool(false)
+    const user = async (name: string) => {
+      const { IdentityId, Token } = await admin.send(new GetOpenIdTokenForDeveloperIdentityCommand({
+        IdentityPoolId: identityPoolId,
+        Logins: { [developerProvider]: name }
+      }))
+      return { IdentityId: IdentityId!, Logins: { "cognito-identity.amazonaws.com": Token! } }
+    }
+    const [source, destination] = [await user("src"), await user("dst")]
+    for (const [who, value] of [[source, "source"], [destination, "destination"]] as const) {
+      const device = await v2Device({ IdentityPoolId: identityPoolId, ...who }, "settings")
+      expect(device.identityId).toBe(who.IdentityId)
+      await device.put("owner", value)
+      await device.put("second", value)
+      await device.synchronize()
+    }
+    const merged = await admin.send(new MergeDeveloperIdentitiesCommand({
+      IdentityPoolId: identityPoolId,
+      DeveloperProviderName: developerProvider,
+      SourceUserIdentifier: "src",
+      DestinationUserIdentifier: "dst"
+    }))
+    expect(merged.IdentityId).toBe(destination.IdentityId)
+
+    const credentials = fromCognitoIdentity({ identityId: destination.IdentityId, logins: destination.Logins, clientConfig: { region, endpoint } })
+    const client = new CognitoSyncClient({ endpoint, region, credentials, maxAttempts: 1 })
+    const mergedName = `settings.${source.IdentityId}`
+    const datasets = await client.send(new ListDatasetsCommand({ IdentityPoolId: identityPoolId, IdentityId: destination.IdentityId }))
+    expect(datasets.Datasets?.map((dataset) => dataset.DatasetName)).toEqual(["settings", mergedName])
+    const parent = await client.send(new ListRecordsCommand({ IdentityPoolId: identityPoolId, IdentityId: destination.IdentityId, DatasetName: "settings" }))
+    expect(parent.MergedDatasetNames).toEqual([mergedName])
+    const moved = await client.send(new ListRecordsCommand({ IdentityPoolId: identityPoolId, IdentityId: destination.IdentityId, DatasetName: mergedName }))
+    expect(moved.DatasetSyncCount).toBe(1)
+    expect(moved.Records?.map((record) => [record.Key, record.Value, record.SyncCount])).toEqual([["owner", "source", 1], ["second", "source", 1]])
+    // the source identity is gone: its datasets with it
+    const gone = await sync.listDatasets({ IdentityPoolId: identityPoolId, IdentityId: source.IdentityId })
+    expect(gone.Datasets).toEqual([])
+    client.destroy()
+
+    // told of the merged dataset, the app stops this synchronization to fold it in first
+    const device = await v2Device({ IdentityPoolId: identityPoolId, ...destination }, "settings")
+    const stopped = await device.synchronize().then(() => "synchronized", (error: Error) => error.message)
+    expect(stopped).toBe("Cancelled due to .onDatasetsMerged result.")
+    expect(device.merged).toEqual([[mergedName]])
+  })
+
+  it("an unauthenticated device that logs in with another identity's login merges into it, datasets included", async () => {
+    const identityPoolId = await newPool()
+    const write = async (credentials: ReturnType<typeof fromCognitoIdentityPool>, value: string) => {
+      const client = new CognitoSyncClient({ endpoint, region, credentials, maxAttempts: 1 })
+      const { identityId } = await credentials()
+      const dataset = { IdentityPoolId: identityPoolId, IdentityId: identityId, DatasetName: "game" }
+      const { SyncSessionToken } = await client.send(new ListRecordsCommand(dataset))
+      await client.send(new UpdateRecordsCommand({
+        ...dataset,
+        SyncSessionToken: SyncSessionToken!,
+        RecordPatches: [{ Op: "replace", Key: "level", Value: value, SyncCount: 0 }]
+      }))
+      client.destroy()
+      return identityId
+    }
+    const Logins = { [thirdParty]: "player-7" }
+    const user = await write(fromCognitoIdentityPool({ identityPoolId, logins: Logins, clientConfig: { region, endpoint } }), "9")
+    const guest = await write(fromCognitoIdentityPool({ identityPoolId, clientConfig: { region, endpoint } }), "3")
+    expect(guest).not.toBe(user)
+    const answer = await admin.send(new GetCredentialsForIdentityCommand({ IdentityId: guest, Logins }))
+    expect(answer.IdentityId).toBe(user)
+    const datasets = await sync.listDatasets({ IdentityPoolId: identityPoolId, IdentityId: user })
+    expect(datasets.Datasets?.map((dataset) => dataset.DatasetName)).toEqual(["game", `game.${guest}`])
+    const moved = await sync.listRecords({ IdentityPoolId: identityPoolId, IdentityId: user, DatasetName: `game.${guest}` })
+    expect(moved.Records?.map((record) => record.Value)).toEqual(["3"])
   })
 })
 

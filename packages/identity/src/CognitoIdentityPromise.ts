@@ -18,7 +18,7 @@
  * @since 0.1.0
  */
 import { Cause, Effect, Exit, Layer, ManagedRuntime } from "effect"
-import { Caller } from "@syncalite/core"
+import { Caller, SyncStore } from "@syncalite/core"
 import * as CognitoIdentity from "./CognitoIdentity.js"
 import * as CognitoIdentityConfig from "./CognitoIdentityConfig.js"
 import { type CognitoIdentityError, InternalErrorException, isCognitoIdentityError } from "./CognitoIdentityError.js"
@@ -32,8 +32,11 @@ import * as IdentityStore from "./IdentityStore.js"
 export interface CognitoIdentityOptions extends CognitoIdentityConfig.CognitoIdentityConfigInput {
   /** where pools, identities and logins live: a store layer or a store; memory by default */
   readonly store?: Layer.Layer<IdentityStore.IdentityStore, unknown> | IdentityStore.IdentityStoreShape
-  /** what merging identities does to their datasets; nothing by default (no sync store) */
-  readonly datasets?: Layer.Layer<DatasetMerge.DatasetMerge, unknown>
+  /**
+   * the Cognito Sync store whose datasets merging identities moves (the one `createCognitoSync`
+   * is given: the same instance for a memory store); none by default
+   */
+  readonly syncStore?: Layer.Layer<SyncStore.SyncStore, unknown> | SyncStore.SyncStoreShape
 }
 
 type Shape = CognitoIdentity.CognitoIdentityShape
@@ -64,16 +67,23 @@ export type CognitoIdentityClient =
  * @category layers
  */
 export const layer = (options: CognitoIdentityOptions = {}): Layer.Layer<CognitoIdentity.CognitoIdentity, unknown> => {
-  const { datasets, store, ...config } = options
+  const { store, syncStore, ...config } = options
   const storeLayer = store === undefined
     ? IdentityStore.layerMemory
     : Layer.isLayer(store)
     ? store as Layer.Layer<IdentityStore.IdentityStore, unknown>
     : Layer.succeed(IdentityStore.IdentityStore, store as IdentityStore.IdentityStoreShape)
   return CognitoIdentity.layer.pipe(
-    Layer.provide(Layer.mergeAll(storeLayer, datasets ?? DatasetMerge.layerNoop, CognitoIdentityConfig.layer(config)))
+    Layer.provide(Layer.mergeAll(storeLayer, datasetsLayer(syncStore), CognitoIdentityConfig.layer(config)))
   )
 }
+
+const datasetsLayer = (store: CognitoIdentityOptions["syncStore"]): Layer.Layer<DatasetMerge.DatasetMerge, unknown> =>
+  store === undefined
+    ? DatasetMerge.layerNoop
+    : Layer.isLayer(store)
+    ? DatasetMerge.layerSyncStore.pipe(Layer.provide(store as Layer.Layer<SyncStore.SyncStore, unknown>))
+    : Layer.succeed(DatasetMerge.DatasetMerge, DatasetMerge.make(store as SyncStore.SyncStoreShape))
 
 const rejection = (cause: Cause.Cause<unknown>): Error => {
   const failure = Cause.failureOption(cause)
