@@ -1,11 +1,12 @@
 /**
  * `npm run bench`: every figure beside the baselines it is compared with, measured in the same run.
- * `npm run bench -- http sqlite` runs only the named sections (core, sqlite, redis, keyv, http); an
+ * `npm run bench -- http sqlite` runs only the named sections (core, sqlite, redis, keyv, http, identity); an
  * `http` section may name its servers: `http:standalone,koa`.
  */
 import { parseArgs } from "node:util"
 import { benchCore } from "./core.js"
 import { benchHttp } from "./http.js"
+import { benchIdentity } from "./identity.js"
 import { benchStorageKeyv } from "./storage-keyv.js"
 import { benchStorage } from "./storage-sqlite.js"
 import { benchStorageRedis } from "./storage-redis.js"
@@ -15,7 +16,8 @@ const sections: ReadonlyArray<readonly [string, (only?: ReadonlyArray<string>) =
   ["sqlite", benchStorage],
   ["redis", benchStorageRedis],
   ["keyv", benchStorageKeyv],
-  ["http", benchHttp, ["standalone", "koa", "express"]]
+  ["http", benchHttp, ["standalone", "koa", "express"]],
+  ["identity", benchIdentity]
 ]
 const usage = `usage: npm run bench [-- <section>[:<server>,…] …]
 

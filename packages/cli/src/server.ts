@@ -4,6 +4,7 @@
  * `/metrics` when on, a JSON log line per request, spans per operation and store call, and a
  * close that stops accepting, answers the requests in flight, then releases the store.
  */
+import { randomUUID } from "node:crypto"
 import { once } from "node:events"
 import { createServer, type RequestListener, type Server, type ServerResponse } from "node:http"
 import type { AddressInfo } from "node:net"
@@ -11,8 +12,10 @@ import { Effect, Layer, ManagedRuntime } from "effect"
 import { pino, type DestinationStream, type Logger } from "pino"
 import { CognitoSync, CognitoSyncPromise, SyncStore } from "@syncalite/core"
 import { Handler, NodeHttp } from "@syncalite/http"
+import { CognitoIdentityPromise, IdentityStore } from "@syncalite/identity"
 import { banner } from "./banner.js"
 import { ConfigError, maskedStore, type ServeConfig } from "./config.js"
+import { localPools } from "./localPools.js"
 import { makeMetrics, type Metrics } from "./metrics.js"
 import { storeLayer } from "./store.js"
 import { tracedService, tracedStore } from "./tracing.js"
@@ -133,8 +136,12 @@ export const startServer = async (config: ServeConfig, options: StartOptions = {
   const service = Layer.effect(CognitoSync.CognitoSync, Effect.map(CognitoSync.CognitoSync, tracedService)).pipe(
     Layer.provide(CognitoSyncPromise.layer({ tokenSecret: config.secret, accountId: config.developer.accountId, limits: config.limits, store }))
   )
+  // Cognito Identity's state is kept in this process for now, with a pool for local use
+  const identityStore = IdentityStore.makeMemory()
+  const pools = await Effect.runPromise(localPools(identityStore, config.pools, () => `us-east-1:${randomUUID()}`))
   const app = (options.app ?? bareHandler)({
     sync: service,
+    identity: CognitoIdentityPromise.layer({ credentialsSecret: config.secret, store: identityStore, syncStore: store }),
     developers: [config.developer],
     identitySecret: config.secret,
     ...(config.pools === undefined ? {} : { pools: config.pools }),
@@ -167,7 +174,7 @@ export const startServer = async (config: ServeConfig, options: StartOptions = {
     await release()
     throw error
   })
-  ;(options.print ?? console.log)(banner(config, endpoint))
+  ;(options.print ?? console.log)(banner(config, endpoint, pools))
 
   const close = async () => {
     const closed = new Promise<void>((resolve) => server.close(() => resolve()))

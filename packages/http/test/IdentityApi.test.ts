@@ -12,10 +12,13 @@ import {
 import { CognitoSyncClient, ListDatasetsCommand, ListRecordsCommand, UpdateRecordsCommand } from "@aws-sdk/client-cognito-sync"
 import { fromCognitoIdentity, fromCognitoIdentityPool } from "@aws-sdk/credential-providers"
 import { createLocalJWKSet, jwtVerify } from "jose"
-import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest"
 import { createCognitoSync, SyncStore } from "@syncalite/core"
 import { createServer } from "@syncalite/http"
 import { createCognitoIdentity } from "@syncalite/identity"
+
+// each service generates its RSA signing key, slow on a loaded machine
+vi.setConfig({ testTimeout: 30_000, hookTimeout: 30_000 })
 
 const require = createRequire(import.meta.url)
 const secret = "a secret of sixteen+ characters"

@@ -1,9 +1,12 @@
 import { createServer, type Server } from "node:http"
 import type { AddressInfo } from "node:net"
 import { exportJWK, generateKeyPair, SignJWT, jwtVerify, createLocalJWKSet } from "jose"
-import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest"
 import { Caller } from "@syncalite/core"
 import { createCognitoIdentity, IdentityCredentials } from "@syncalite/identity"
+
+// each service generates its RSA signing key, slow on a loaded machine
+vi.setConfig({ testTimeout: 30_000, hookTimeout: 30_000 })
 
 const secret = "a secret of sixteen+ characters"
 const developerProvider = "login.example.app"

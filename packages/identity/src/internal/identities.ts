@@ -29,7 +29,13 @@ export const poolOf = (services: Services, identityPoolId: string): Effect.Effec
     pool === undefined ? Effect.fail(notFound("IdentityPool", identityPoolId)) : Effect.succeed(pool))
 
 /** The identity and its pool: ResourceNotFoundException for either missing, NotAuthorizedException when disabled. */
-export const identityOf = (services: Services, identityId: string) =>
+export const identityOf = (
+  services: Services,
+  identityId: string
+): Effect.Effect<
+  { readonly identity: StoredIdentity; readonly pool: StoredPool },
+  ResourceNotFoundException | NotAuthorizedException | StorageError
+> =>
   Effect.gen(function*() {
     const identity = yield* services.store.readIdentity(identityId)
     if (identity === undefined) return yield* Effect.fail(notFound("Identity", identityId))
@@ -72,7 +78,13 @@ export const verifyLogins = (
   })
 
 /** Moves the source's datasets and logins to the destination, which survives. */
-export const merge = (services: Services, identityPoolId: string, source: string, destination: string, now: number) =>
+export const merge = (
+  services: Services,
+  identityPoolId: string,
+  source: string,
+  destination: string,
+  now: number
+): Effect.Effect<boolean, StorageError> =>
   Effect.zipRight(
     services.datasets.merge(identityPoolId, source, destination, now),
     services.store.mergeIdentity(source, destination, now)
@@ -149,7 +161,10 @@ export const identityForLogins = (
   verified: ReadonlyArray<Verified>,
   newIdentityId: string,
   now: number
-) =>
+): Effect.Effect<
+  string,
+  NotAuthorizedException | ResourceNotFoundException | ResourceConflictException | DeveloperUserAlreadyRegisteredException | StorageError
+> =>
   Effect.gen(function*() {
     const named = verified.find((login) => login._tag === "Identity")
     const first = verified.find((login) => login._tag === "Login")

@@ -49,12 +49,12 @@ export const mayTouch = (caller: Caller.Caller | undefined, identityPoolId: stri
 export const operation = <A, I, O, E>(spec: {
   readonly access: Access
   readonly input: Schema.Schema<A, I>
-  readonly run: (services: Services, input: A, caller: Caller.Caller | undefined) => Effect.Effect<O, E | StorageError>
-}): Operation<I, O, E> => {
-  const build = (services: Services): Handler<I, O, E> => {
+  readonly run: (services: Services, input: A, caller: Caller.Caller | undefined) => Effect.Effect<O, E>
+}): Operation<I, O, Exclude<E, StorageError>> => {
+  const build = (services: Services): Handler<I, O, Exclude<E, StorageError>> => {
     const decode = Validation.decoder(spec.input)
     return (input, caller) =>
-      Effect.suspend((): Effect.Effect<O, E | NotAuthorizedException | InvalidParameterException | InternalErrorException> => {
+      Effect.suspend((): Effect.Effect<O, Exclude<E, StorageError> | NotAuthorizedException | InvalidParameterException | InternalErrorException> => {
         if (spec.access === "developer") {
           const pool = typeof input === "object" && input !== null ? (input as { readonly IdentityPoolId?: unknown }).IdentityPoolId : undefined
           if (caller?.kind !== "developer" || (typeof pool === "string" && !mayTouch(caller, pool))) return Effect.fail(refusal())
@@ -63,7 +63,8 @@ export const operation = <A, I, O, E>(spec: {
         if (decoded._tag === "Left") return Effect.fail(new InvalidParameterException({ message: decoded.left }))
         return Effect.mapError(
           spec.run(services, decoded.right, caller),
-          (error): E | InternalErrorException => error instanceof StorageError ? internal(error) : error as E
+          (error): Exclude<E, StorageError> | InternalErrorException =>
+            error instanceof StorageError ? internal(error) : error as Exclude<E, StorageError>
         )
       })
   }

@@ -1,6 +1,24 @@
 import { Clock, Effect } from "effect"
+import type {
+  DeveloperUserAlreadyRegisteredException,
+  ExternalServiceException,
+  NotAuthorizedException,
+  ResourceConflictException,
+  ResourceNotFoundException
+} from "../CognitoIdentityError.js"
 import { identityOf, linkLogins, unauthenticatedRefused, verifyLogins } from "./identities.js"
 import type { Services } from "./operation.js"
+import type { StorageError, StoredPool } from "./storeModel.js"
+
+/** An identity as its logins proved it, at `now`. */
+export interface Proven {
+  readonly pool: StoredPool
+  readonly identityId: string
+  readonly authenticated: boolean
+  /** the providers of the logins presented */
+  readonly providers: ReadonlyArray<string>
+  readonly now: number
+}
 
 /**
  * The identity a device proves with its logins, as GetCredentialsForIdentity, GetOpenIdToken
@@ -12,7 +30,15 @@ export const provenIdentity = (
   services: Services,
   identityId: string,
   logins: { readonly [provider: string]: string } | undefined
-) =>
+): Effect.Effect<
+  Proven,
+  | NotAuthorizedException
+  | ResourceNotFoundException
+  | ResourceConflictException
+  | DeveloperUserAlreadyRegisteredException
+  | ExternalServiceException
+  | StorageError
+> =>
   Effect.gen(function*() {
     const now = yield* Clock.currentTimeMillis
     const { identity, pool } = yield* identityOf(services, identityId)

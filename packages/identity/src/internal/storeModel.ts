@@ -11,7 +11,7 @@ import { SyncStore } from "@syncalite/core"
  * @since 0.1.0
  * @category errors
  */
-export const StorageError = SyncStore.StorageError
+export const StorageError: typeof SyncStore.StorageError = SyncStore.StorageError
 /** @since 0.1.0 @category errors */
 export type StorageError = SyncStore.StorageError
 
