@@ -1,6 +1,6 @@
 /**
  * `npm run bench`: every figure beside the baselines it is compared with, measured in the same run.
- * `npm run bench -- http sqlite` runs only the named sections (core, sqlite, redis, keyv, http, mqtt, triggers, push); an
+ * `npm run bench -- http sqlite` runs only the named sections (core, sqlite, redis, keyv, http, mqtt, triggers, push, identity); an
  * `http` section may name its servers: `http:standalone,koa`.
  */
 import { parseArgs } from "node:util"
@@ -8,6 +8,7 @@ import { benchCore } from "./core.js"
 import { benchHttp } from "./http.js"
 import { benchPushMqtt } from "./push-mqtt.js"
 import { benchPush } from "./push.js"
+import { benchIdentity } from "./identity.js"
 import { benchStorageKeyv } from "./storage-keyv.js"
 import { benchStorage } from "./storage-sqlite.js"
 import { benchStorageRedis } from "./storage-redis.js"
@@ -21,7 +22,8 @@ const sections: ReadonlyArray<readonly [string, (only?: ReadonlyArray<string>) =
   ["http", benchHttp, ["standalone", "koa", "express"]],
   ["mqtt", benchPushMqtt],
   ["triggers", benchTriggers],
-  ["push", benchPush]
+  ["push", benchPush],
+  ["identity", benchIdentity]
 ]
 const usage = `usage: npm run bench [-- <section>[:<server>,…] …]
 

@@ -4,24 +4,27 @@
  * snippet to paste.
  */
 import { maskedStore, type ServeConfig } from "./config.js"
+import type { LocalPools } from "./localPools.js"
 
 /**
- * The AWS SDK v3 snippet for a server at `endpoint`: the developer credentials come from the
- * shell, so the snippet is the same whether they were configured or generated.
+ * The AWS SDK v3 snippet for a server at `endpoint`: a device of the identity pool, its
+ * credentials from the server's Cognito Identity through the SDK's own provider.
  *
  * @since 0.1.0
  * @category utils
  */
-export const snippet = (endpoint: string): string =>
+export const snippet = (endpoint: string, identityPoolId: string): string =>
   [
     `import { CognitoSyncClient, ListRecordsCommand, UpdateRecordsCommand } from "@aws-sdk/client-cognito-sync"`,
+    `import { fromCognitoIdentityPool } from "@aws-sdk/credential-providers"`,
     "",
-    "const client = new CognitoSyncClient({",
-    `  endpoint: ${JSON.stringify(endpoint)},`,
-    `  region: "us-east-1",`,
-    "  credentials: { accessKeyId: process.env.SYNCALITE_DEV_KEY, secretAccessKey: process.env.SYNCALITE_DEV_SECRET }",
-    "})",
-    `const dataset = { IdentityPoolId: "us-east-1:0e1a2b3c", IdentityId: "us-east-1:0000aaaa", DatasetName: "settings" }`,
+    `const endpoint = ${JSON.stringify(endpoint)}`,
+    `const region = "us-east-1"`,
+    `const IdentityPoolId = ${JSON.stringify(identityPoolId)}`,
+    "const credentials = fromCognitoIdentityPool({ identityPoolId: IdentityPoolId, clientConfig: { region, endpoint } })",
+    "const client = new CognitoSyncClient({ endpoint, region, credentials })",
+    "const { identityId } = await credentials()",
+    `const dataset = { IdentityPoolId, IdentityId: identityId, DatasetName: "settings" }`,
     "const { SyncSessionToken, DatasetSyncCount } = await client.send(new ListRecordsCommand(dataset))",
     "await client.send(new UpdateRecordsCommand({",
     "  ...dataset,",
@@ -39,11 +42,12 @@ const mask = (secret: string) => `${"*".repeat(8)} (${secret.length} characters)
  * @since 0.1.0
  * @category utils
  */
-export const banner = (config: ServeConfig, endpoint: string): string => {
+export const banner = (config: ServeConfig, endpoint: string, pools: LocalPools): string => {
   const generated = new Set(config.generated.map(([name]) => name))
   const origin = (name: string) => (generated.has(name) ? "generated" : "configured")
   const lines = [
     `syncalite: Cognito Sync on ${endpoint}`,
+    `  Cognito Identity beside it; identity pool: ${pools.ids.join(", ")}${pools.created.length > 0 ? ` (created for local use: ${pools.created.join(", ")})` : ""}`,
     `  store: ${maskedStore(config.store)}${config.redisPrefix === undefined ? "" : ` (keys under ${config.redisPrefix}:)`}`,
     ...(config.pushMqtt === undefined
       ? []
@@ -61,10 +65,10 @@ export const banner = (config: ServeConfig, endpoint: string): string => {
   }
   lines.push(
     "",
-    "  Try it with the AWS SDK v3: in a folder of your own, npm install @aws-sdk/client-cognito-sync,",
-    "  save this as try.mjs, and run node try.mjs where SYNCALITE_DEV_KEY and SYNCALITE_DEV_SECRET are exported:",
+    "  Try it with the AWS SDK v3: in a folder of your own, npm install @aws-sdk/client-cognito-sync",
+    "  @aws-sdk/credential-providers, save this as try.mjs, and run node try.mjs:",
     "",
-    ...snippet(endpoint).split("\n").map((line) => (line === "" ? "" : `    ${line}`)),
+    ...snippet(endpoint, pools.ids[0]!).split("\n").map((line) => (line === "" ? "" : `    ${line}`)),
     "",
     "  Identity credentials for a device, where SYNCALITE_SECRET is exported (in this repository,",
     "  npm run --silent credentials -- and the same arguments):",

@@ -5,6 +5,7 @@
  * request, spans per operation and store call, and a close that stops accepting, answers the
  * requests in flight, then releases the broker and the store.
  */
+import { randomUUID } from "node:crypto"
 import { once } from "node:events"
 import { createServer, type RequestListener, type Server, type ServerResponse } from "node:http"
 import type { AddressInfo } from "node:net"
@@ -12,10 +13,12 @@ import { Effect, Layer, ManagedRuntime, Option } from "effect"
 import { pino, type DestinationStream, type Logger } from "pino"
 import { CognitoSync, CognitoSyncPromise, DeviceEvents, PushHub, PushNotifier, SyncStore } from "@syncalite/core"
 import { Handler, NodeHttp } from "@syncalite/http"
+import { CognitoIdentityPromise, IdentityStore } from "@syncalite/identity"
 import { MqttPushNotifier } from "@syncalite/mqtt"
 import { HttpSyncTrigger, WebhookPushNotifier } from "@syncalite/webhooks"
 import { banner } from "./banner.js"
 import { ConfigError, maskedStore, type ServeConfig } from "./config.js"
+import { localPools } from "./localPools.js"
 import { makeMetrics, type Metrics } from "./metrics.js"
 import { storeLayer } from "./store.js"
 import { tracedService, tracedStore } from "./tracing.js"
@@ -178,8 +181,12 @@ export const startServer = async (config: ServeConfig, options: StartOptions = {
       ...(opened.hub === undefined ? {} : { hub: Layer.succeed(PushHub.PushHub, opened.hub) })
     }))
   )
+  // Cognito Identity's state is kept in this process for now, with a pool for local use
+  const identityStore = IdentityStore.makeMemory()
+  const pools = await Effect.runPromise(localPools(identityStore, config.pools, () => `us-east-1:${randomUUID()}`))
   const app = (options.app ?? bareHandler)({
     sync: service,
+    identity: CognitoIdentityPromise.layer({ credentialsSecret: config.secret, store: identityStore, syncStore: store }),
     developers: [config.developer],
     identitySecret: config.secret,
     ...(config.pools === undefined ? {} : { pools: config.pools }),
@@ -213,7 +220,7 @@ export const startServer = async (config: ServeConfig, options: StartOptions = {
     await release()
     throw error
   })
-  ;(options.print ?? console.log)(banner(config, endpoint))
+  ;(options.print ?? console.log)(banner(config, endpoint, pools))
 
   const close = async () => {
     app.endStreams?.()

@@ -6,30 +6,7 @@
  * @since 0.1.0
  */
 import { Schema } from "effect"
-
-const constraint = (text: string) => ({ message: () => `Member must ${text}` })
-
-/** A union's own message must override its members' ("Expected "a", actual …") to be AWS's. */
-const enumeration = (values: ReadonlyArray<string>) => ({
-  message: () => ({ message: `Member must satisfy enum value set: [${values.join(", ")}]`, override: true })
-})
-
-const string = Schema.String.annotations(constraint("be a string"))
-const integer = Schema.Number.annotations(constraint("be a number")).pipe(
-  Schema.int(constraint("be an integer"))
-)
-
-const length = (min: number | undefined, max: number | undefined) => (self: Schema.Schema<string>): Schema.Schema<string> => {
-  const withMin = min === undefined ? self : self.pipe(
-    Schema.minLength(min, constraint(`have length greater than or equal to ${min}`))
-  )
-  return max === undefined ? withMin : withMin.pipe(
-    Schema.maxLength(max, constraint(`have length less than or equal to ${max}`))
-  )
-}
-
-const pattern = (source: string) => (self: Schema.Schema<string>): Schema.Schema<string> =>
-  self.pipe(Schema.pattern(new RegExp(`^(?:${source})$`), constraint(`satisfy regular expression pattern: ${source}`)))
+import { constraint, enumeration, integer, length, pattern, string } from "./Validation.js"
 
 const identifier = string.pipe(length(1, 55), pattern("[\\w-]+:[0-9a-f-]+"))
 

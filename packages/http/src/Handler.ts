@@ -33,6 +33,7 @@ import { type Caller, CognitoSync, CognitoSyncError, DeviceEvents } from "@synca
 import type { CognitoSyncClient } from "@syncalite/core"
 import * as Cors from "./Cors.js"
 import * as Events from "./Events.js"
+import * as IdentityApi from "./IdentityApi.js"
 import { type BodySource, readBody, TOO_LARGE, UNREADABLE } from "./internal/body.js"
 import { exceededInValue } from "./internal/jsonBounds.js"
 import { headerFault } from "./internal/headerFaults.js"
@@ -107,6 +108,8 @@ export type Service = CognitoSyncClient | Layer.Layer<CognitoSync.CognitoSync, u
  */
 export interface HandlerOptions extends Sigv4.Sigv4Options {
   readonly sync: Service
+  /** Cognito Identity at the same mount path (`IdentityApi`); not served by default */
+  readonly identity?: IdentityApi.IdentityService
   /** the application's own login, tried before SigV4 */
   readonly authenticate?: Authenticate
   /** the identity pools served; any well-formed pool id by default. Callers are narrowed to them. */
@@ -220,6 +223,9 @@ export const make = (options: HandlerOptions): Handler => {
   }
   const cors = options.cors === undefined ? undefined : Cors.make(options.cors)
   const onDefect = options.onDefect ?? ((defect: unknown) => console.error("syncalite: internal error", defect))
+  const identity = options.identity === undefined
+    ? undefined
+    : IdentityApi.make({ ...options, identity: options.identity, maxBodyBytes: limit, bounds, onDefect })
 
   // kept once built, so that a request does not wait a turn for a promise long settled
   let built: Ready | undefined
@@ -242,6 +248,11 @@ export const make = (options: HandlerOptions): Handler => {
     return { ...caller, pools }
   }
 
+  const hook = async (request: HttpRequest, headers: HttpHeaders) =>
+    options.authenticate === undefined
+      ? undefined
+      : await options.authenticate(headers === request.headers ? request : { ...request, headers })
+
   /** `query` holds the pairs of the routed query, handed to the verifier when the signed one is the same. */
   const authenticate = async (
     request: HttpRequest,
@@ -250,9 +261,7 @@ export const make = (options: HandlerOptions): Handler => {
     query: { readonly text: string; readonly pairs: ReadonlyArray<readonly [string, string]> | DecodeError },
     presigned = false
   ) => {
-    const hooked = options.authenticate === undefined
-      ? undefined
-      : await options.authenticate(headers === request.headers ? request : { ...request, headers })
+    const hooked = await hook(request, headers)
     if (hooked !== undefined || sigv4 === undefined) return narrowed(hooked)
     const url = request.originalUrl ?? request.url
     const question = url.indexOf("?")
@@ -313,6 +322,8 @@ export const make = (options: HandlerOptions): Handler => {
     const device = Events.route(path)
     if (device instanceof DecodeError) return encodeError(device, requestId)
     if (device !== undefined) return openEvents(request, headers, requestId, seen, device, method, question < 0 ? "" : url.slice(question + 1))
+    const identityAnswer = await identity?.answer(request, headers, path, requestId, () => hook(request, headers))
+    if (identityAnswer !== undefined) return identityAnswer
     const found = Router.match(method, path)
     if (found._tag === "NotFound") {
       return encodeError({ name: "UnknownOperationException", status: 404, message: "No Cognito Sync operation at this path" }, requestId)
@@ -410,6 +421,7 @@ export const make = (options: HandlerOptions): Handler => {
     },
     dispose: async () => {
       streams.endAll()
+      await identity?.dispose()
       if (owned !== undefined) await owned.dispose()
     },
     endStreams: streams.endAll

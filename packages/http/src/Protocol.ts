@@ -132,8 +132,11 @@ export type { JsonBounds }
 /**
  * The JSON body as a value: parsed only once its text is within the bounds, so that nothing
  * recursive ever reads a body nested without limit.
+ *
+ * @since 0.1.0
+ * @category decoding
  */
-const parseBody = (body: { readonly bytes: Uint8Array } | { readonly parsed: unknown }, bounds: JsonBounds): unknown => {
+export const parseBody = (body: { readonly bytes: Uint8Array } | { readonly parsed: unknown }, bounds: JsonBounds): unknown => {
   if ("parsed" in body) {
     const exceeded = exceededInValue(body.parsed, bounds)
     return exceeded === undefined ? body.parsed : new DecodeError(exceeded)
@@ -202,8 +205,11 @@ export const decodeInput = (
 /**
  * Dates become epoch seconds, everywhere in an output. Copied only along the paths that lead to
  * a Date, so that the rest is handed to `JSON.stringify` as it is (which drops undefined members).
+ *
+ * @since 0.1.0
+ * @category encoding
  */
-const toWire = (value: unknown): unknown => {
+export const toWire = (value: unknown): unknown => {
   if (typeof value !== "object" || value === null) return value
   if (value instanceof Date) return value.getTime() / 1000
   if (Array.isArray(value)) {

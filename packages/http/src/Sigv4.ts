@@ -17,7 +17,7 @@
  * @since 0.1.0
  */
 import { Caller } from "@syncalite/core"
-import * as IdentityCredentials from "./IdentityCredentials.js"
+import { IdentityCredentials } from "@syncalite/identity"
 import { type KeyHolder, type ReceivedRequest, verification } from "./internal/verification.js"
 
 /**
@@ -88,12 +88,13 @@ interface Identity extends KeyHolder<Caller.Caller> {
 }
 
 /**
- * Builds the verifier of the configured credentials.
+ * Builds the verifier of the configured credentials, for `cognito-sync` or another service of
+ * the same endpoint (`cognito-identity`).
  *
  * @since 0.1.0
  * @category constructors
  */
-export const verifier = (options: Sigv4Options): Verifier => {
+export const verifier = (options: Sigv4Options, service: string = SERVICE): Verifier => {
   const developers = new Map<string, KeyHolder<Caller.Caller>>()
   for (const developer of options.developers ?? []) {
     if (typeof developer.accessKeyId !== "string" || developer.accessKeyId === "" || typeof developer.secretAccessKey !== "string" || developer.secretAccessKey === "") {
@@ -132,7 +133,7 @@ export const verifier = (options: Sigv4Options): Verifier => {
   }
 
   const verify = verification({
-    service: SERVICE,
+    service,
     ...(options.regions === undefined ? {} : { regions: new Set(options.regions) }),
     skewMillis: (options.clockSkewSeconds ?? 900) * 1000,
     now: options.now ?? Date.now,

@@ -53,16 +53,22 @@ export const validationMessage = (input: unknown, error: ParseResult.ParseError)
 }
 
 /**
+ * Decodes an input: the decoded value, or the AWS validation message.
+ */
+export const decodeOrMessage = <A, I>(schema: Schema.Schema<A, I>) => {
+  const decode = Schema.decodeUnknownEither(schema, { errors: "all", onExcessProperty: "ignore" })
+  return (input: unknown): Either.Either<A, string> =>
+    Either.mapLeft(decode(withoutNulls(input)), (error) => validationMessage(input, error))
+}
+
+/**
  * Decodes an operation's input: the decoded value, or InvalidParameterException with the AWS
  * validation message.
  */
 export const decodeInput = <A, I>(schema: Schema.Schema<A, I>) => {
-  const decode = Schema.decodeUnknownEither(schema, { errors: "all", onExcessProperty: "ignore" })
+  const decode = decodeOrMessage(schema)
   return (input: unknown): Either.Either<A, InvalidParameterException> =>
-    Either.mapLeft(
-      decode(withoutNulls(input)),
-      (error) => new InvalidParameterException({ message: validationMessage(input, error) })
-    )
+    Either.mapLeft(decode(input), (message) => new InvalidParameterException({ message }))
 }
 
 type Container = Array<unknown> | Record<string, unknown>

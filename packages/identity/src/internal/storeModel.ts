@@ -25,12 +25,12 @@ const optional = <S extends Schema.Schema.All>(schema: S) => Schema.optionalWith
  * @category schemas
  */
 export const StoredRoleMapping = Schema.Struct({
-  Type: Schema.String,
-  AmbiguousRoleResolution: optional(Schema.String),
+  Type: Schema.Literal("Token", "Rules"),
+  AmbiguousRoleResolution: optional(Schema.Literal("AuthenticatedRole", "Deny")),
   RulesConfiguration: optional(Schema.Struct({
     Rules: Schema.Array(Schema.Struct({
       Claim: Schema.String,
-      MatchType: Schema.String,
+      MatchType: Schema.Literal("Equals", "Contains", "StartsWith", "NotEqual"),
       Value: Schema.String,
       RoleARN: Schema.String
     }))

@@ -1,5 +1,7 @@
 import { describe, expect, it } from "vitest"
-import { IdentityCredentials, issueIdentityCredentials } from "@syncalite/http"
+import { IdentityCredentials } from "@syncalite/identity"
+
+const { issueIdentityCredentials } = IdentityCredentials
 
 const secret = "a secret of sixteen+ characters"
 const ids = { identityPoolId: "us-east-1:0e1a2b3c", identityId: "us-east-1:0000aaaa" }

@@ -7,7 +7,7 @@
  *
  * @example
  * ```ts
- * import { IdentityCredentials } from "@syncalite/http"
+ * import { IdentityCredentials } from "@syncalite/identity"
  *
  * const credentials = IdentityCredentials.issueIdentityCredentials({
  *   secret: process.env.SYNCALITE_SECRET!,
