@@ -32,6 +32,7 @@ import * as StreamPublisher from "./StreamPublisher.js"
 import * as SyncStore from "./SyncStore.js"
 import * as SyncTrigger from "./SyncTrigger.js"
 import type { Services } from "./internal/operation.js"
+import { makeBulkRunner } from "./internal/bulkPublish.js"
 import * as SessionTally from "./internal/sessionTally.js"
 import { BulkPublish } from "./operations/BulkPublish.js"
 import { DeleteDataset } from "./operations/DeleteDataset.js"
@@ -119,9 +120,10 @@ export class CognitoSync extends Context.Tag("@syncalite/core/CognitoSync")<Cogn
 
 /**
  * Builds the service from the ports. Bulk publish jobs run in the surrounding scope and are
- * interrupted (and recorded as FAILED) when it closes. Minted sync sessions are counted in
- * memory and added to the store within a second, or at once every 1,000, and when the scope
- * closes.
+ * interrupted when it closes: recorded as FAILED, unless the stream publisher's journal is
+ * durable, whose jobs another process (or this one, restarted) takes over. Minted sync sessions
+ * are counted in memory and added to the store within a second, or at once every 1,000, and
+ * when the scope closes.
  *
  * @since 0.1.0
  * @category constructors
@@ -129,15 +131,18 @@ export class CognitoSync extends Context.Tag("@syncalite/core/CognitoSync")<Cogn
 export const make = Effect.gen(function*() {
   const config = yield* CognitoSyncConfig.CognitoSyncConfig
   const store = yield* SyncStore.SyncStore
+  const stream = yield* StreamPublisher.StreamPublisher
+  const jobs = yield* Effect.scope
   const services: Services = {
     store,
     sessions: yield* SessionTally.make(store, { maxDelay: "1 second", maxCount: 1000 }),
     config,
     secret: Redacted.value(config.tokenSecret),
     push: yield* PushNotifier.PushNotifier,
-    stream: yield* StreamPublisher.StreamPublisher,
+    stream,
     trigger: yield* SyncTrigger.SyncTrigger,
-    jobs: yield* Effect.scope
+    jobs,
+    bulk: yield* makeBulkRunner({ store, stream, jobs }, stream.bulk ?? StreamPublisher.memoryJournal(stream.publish))
   }
   return Object.fromEntries(
     Object.entries(operations).map(([name, operation]) => [name, operation(services)])
