@@ -141,12 +141,12 @@ const throughValve = (publisher: StreamPublisher.StreamPublisherShape, valve: Va
 }
 
 interface Env {
-  /** a new service over a new instance (the first instance unless `second`) */
+  /** a new service, in `scope` or the test's, over the test's first instance or (`second`) another */
   readonly service: (options?: {
     readonly second?: boolean
     readonly limits?: Partial<CognitoSyncConfig.Limits>
     readonly scope?: Scope.Scope
-  }) => Effect.Effect<CognitoSync.CognitoSyncShape, unknown>
+  }) => Effect.Effect<CognitoSync.CognitoSyncShape, unknown, Scope.Scope>
   readonly read: Instance["read"]
   /** whether the instances' bulk publish journal outlives a process */
   readonly durable: boolean
