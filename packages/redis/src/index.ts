@@ -2,3 +2,4 @@
  * @since 0.1.0
  */
 export * as RedisSyncStore from "./RedisSyncStore.js"
+export * as RedisStreamPublisher from "./RedisStreamPublisher.js"

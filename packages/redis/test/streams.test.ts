@@ -1,0 +1,109 @@
+import { Context, Effect, Layer, Scope, Exit } from "effect"
+import { afterAll, describe, expect, it } from "vitest"
+import { StreamPublisher } from "@syncalite/core"
+import { RedisStreamPublisher, RedisSyncStore } from "@syncalite/redis"
+import { Services, StreamSuite } from "@syncalite/testing"
+import { cleanUp, rawClient, testPrefix } from "./helpers.js"
+
+const redis = await Services.check("redis")
+const prefix = testPrefix("streams")
+
+/** Every entry of a stream as [id, fields]. */
+const entries = async (streamKey: string) => {
+  const client = await rawClient(redis.url)
+  try {
+    return await client.xRange(streamKey, "-", "+")
+  } finally {
+    client.destroy()
+  }
+}
+
+/** A store and its publisher, each instance with a connection of its own, as a process would have. */
+const instance = async (options: RedisStreamPublisher.Options = {}): Promise<StreamSuite.Instance & {
+  readonly streamKey: (streamName: string) => string
+}> => {
+  const scope = await Effect.runPromise(Scope.make())
+  const layer = RedisStreamPublisher.layer(options).pipe(Layer.provideMerge(RedisSyncStore.layer({ redis: redis.url, prefix })))
+  const context = await Effect.runPromise(Layer.buildWithScope(layer, scope))
+  const publisher = Context.get(context, RedisStreamPublisher.RedisStreamPublisher)
+  return {
+    store: Context.get(context, RedisSyncStore.RedisSyncStore),
+    publisher: Context.get(context, StreamPublisher.StreamPublisher),
+    streamKey: publisher.streamKey,
+    read: (streamName) =>
+      Effect.promise(async () =>
+        (await entries(publisher.streamKey(streamName))).map((entry) => JSON.parse(entry.message.data!) as StreamPublisher.StreamRecord)
+      ),
+    close: () => Effect.runPromise(Scope.close(scope, Exit.void))
+  }
+}
+
+describe.skipIf(!redis.available)("on Redis", () => {
+  afterAll(async () => {
+    await cleanUp(redis.url, prefix)
+    await cleanUp(redis.url, `{${prefix}:*`)
+  })
+
+  StreamSuite.run("RedisStreamPublisher.layer", {
+    make: () => instance({ leaseTtl: "1 second" }),
+    capabilities: { crossProcess: true }
+  })
+
+  describe("RedisStreamPublisher", () => {
+    const record = (identityId: string, n: number): StreamPublisher.StreamRecord => ({
+      identityPoolId: "us-east-1:pool",
+      identityId,
+      datasetName: `d${n}`,
+      operation: "replace",
+      kinesisSyncRecords: [],
+      kinesisSyncRecordsURL: null,
+      lastModifiedDate: n,
+      payloadType: "Inline",
+      syncCount: n
+    })
+
+    it("appends entries with the fields partitionKey and data to <prefix>:streams:<StreamName>", async () => {
+      const { close, publisher } = await instance()
+      try {
+        await Effect.runPromise(publisher.publish("names", record("us-east-1:someone", 1)))
+        const [entry, ...rest] = await entries(`${prefix}:streams:names`)
+        expect(rest).toEqual([])
+        expect(entry!.message).toEqual({ partitionKey: "us-east-1:someone", data: JSON.stringify(record("us-east-1:someone", 1)) })
+      } finally {
+        await close()
+      }
+    })
+
+    it("keeps a stream about maxLength entries long", async () => {
+      const { close, publisher } = await instance({ maxLength: 10 })
+      try {
+        for (let n = 0; n < 1000; n++) await Effect.runPromise(publisher.publish("bounded", record("us-east-1:someone", n)))
+        const kept = await entries(`${prefix}:streams:bounded`)
+        // approximate trimming drops whole macro nodes (100 entries by default) and never goes below the bound
+        expect(kept.length).toBeGreaterThanOrEqual(10)
+        expect(kept.length).toBeLessThan(300)
+        expect(JSON.parse(kept.at(-1)!.message.data!).syncCount).toBe(999)
+      } finally {
+        await close()
+      }
+    })
+
+    it("keeps records too large to travel inline in Redis, under the key its URL names", async () => {
+      const { close, publisher } = await instance()
+      try {
+        const records = [{ key: "k", value: "v", syncCount: 1, lastModifiedDate: 1, deviceLastModifiedDate: null, op: "replace" as const }]
+        const url = await Effect.runPromise(publisher.offload(records))
+        expect(url).toMatch(new RegExp(`^redis:${prefix}:stream-payloads:`))
+        const client = await rawClient(redis.url)
+        try {
+          expect(JSON.parse((await client.get(url.slice("redis:".length)))!)).toEqual(records)
+          expect(await client.pTTL(url.slice("redis:".length))).toBeGreaterThan(23 * 3600 * 1000)
+        } finally {
+          client.destroy()
+        }
+      } finally {
+        await close()
+      }
+    })
+  })
+})
