@@ -1,4 +1,4 @@
-import { Context, Effect, Layer, Scope, Exit } from "effect"
+import { Context, Effect, Exit, Layer, Scope } from "effect"
 import { afterAll, describe, expect, it } from "vitest"
 import { StreamPublisher } from "@syncalite/core"
 import { RedisStreamPublisher, RedisSyncStore } from "@syncalite/redis"
@@ -21,6 +21,7 @@ const entries = async (streamKey: string) => {
 /** A store and its publisher, each instance with a connection of its own, as a process would have. */
 const instance = async (options: RedisStreamPublisher.Options = {}): Promise<StreamSuite.Instance & {
   readonly streamKey: (streamName: string) => string
+  readonly close: () => Promise<void>
 }> => {
   const scope = await Effect.runPromise(Scope.make())
   const layer = RedisStreamPublisher.layer(options).pipe(Layer.provideMerge(RedisSyncStore.layer({ redis: redis.url, prefix })))
