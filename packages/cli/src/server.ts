@@ -7,9 +7,9 @@
 import { once } from "node:events"
 import { createServer, type RequestListener, type Server, type ServerResponse } from "node:http"
 import type { AddressInfo } from "node:net"
-import { Effect, Layer, ManagedRuntime } from "effect"
+import { Effect, Layer, ManagedRuntime, Option } from "effect"
 import { pino, type DestinationStream, type Logger } from "pino"
-import { CognitoSync, CognitoSyncPromise, SyncStore } from "@syncalite/core"
+import { CognitoSync, CognitoSyncPromise, StreamPublisher, SyncStore } from "@syncalite/core"
 import { Handler, NodeHttp } from "@syncalite/http"
 import { banner } from "./banner.js"
 import { ConfigError, maskedStore, type ServeConfig } from "./config.js"
@@ -93,7 +93,8 @@ const openStore = async (config: ServeConfig) => {
     const reason = (error as Error).message?.split("\n")[0] || String(error)
     throw new ConfigError(`SYNCALITE_STORE=${maskedStore(config.store)} cannot be opened (${maskedStore(reason)}); check the URL (--store or SYNCALITE_STORE) and that the store is running`)
   })
-  return { store, close: () => runtime.dispose() }
+  const stream = Option.getOrUndefined(await runtime.runPromise(Effect.serviceOption(StreamPublisher.StreamPublisher)))
+  return { store, stream, close: () => runtime.dispose() }
 }
 
 /** The routes beside the API, answered to GET: health, readiness, metrics when on. */
@@ -131,7 +132,13 @@ export const startServer = async (config: ServeConfig, options: StartOptions = {
     log.warn({ call }, "store call failed")
   })
   const service = Layer.effect(CognitoSync.CognitoSync, Effect.map(CognitoSync.CognitoSync, tracedService)).pipe(
-    Layer.provide(CognitoSyncPromise.layer({ tokenSecret: config.secret, accountId: config.developer.accountId, limits: config.limits, store }))
+    Layer.provide(CognitoSyncPromise.layer({
+      tokenSecret: config.secret,
+      accountId: config.developer.accountId,
+      limits: config.limits,
+      store,
+      ...(opened.stream === undefined ? {} : { stream: Layer.succeed(StreamPublisher.StreamPublisher, opened.stream) })
+    }))
   )
   const app = (options.app ?? bareHandler)({
     sync: service,

@@ -6,16 +6,20 @@
  *   redis://host:port           a Redis server, shared by every process that reaches it
  *   redis+cluster://host:port[,host:port…]   a Redis Cluster, discovered from these nodes
  *
+ * A Redis store carries Cognito Streams too: pools that stream do so to Redis Streams.
+ *
  * Each scheme maps to a function building the store layer from the whole value; an adapter is
  * loaded only when its scheme is used.
  */
 import { mkdir } from "node:fs/promises"
 import { dirname } from "node:path"
-import type { Layer } from "effect"
+import { Layer } from "effect"
+import type { StreamPublisher } from "@syncalite/core"
 import { SyncStore } from "@syncalite/core"
 import { ConfigError, maskedStore } from "./config.js"
 
-type StoreLayer = Layer.Layer<SyncStore.SyncStore, unknown>
+/** A store, and for a store that carries them, Cognito Streams. */
+type StoreLayer = Layer.Layer<SyncStore.SyncStore, unknown> | Layer.Layer<SyncStore.SyncStore | StreamPublisher.StreamPublisher, unknown>
 
 /**
  * @since 0.1.0
@@ -26,10 +30,13 @@ export interface StoreOptions {
   readonly redisPrefix?: string | undefined
 }
 
-const redis = async (spec: string, options: StoreOptions) =>
-  (await import("@syncalite/redis")).RedisSyncStore.layer(
+// with the store, Cognito Streams on Redis Streams under the same prefix
+const redis = async (spec: string, options: StoreOptions) => {
+  const { RedisStreamPublisher, RedisSyncStore } = await import("@syncalite/redis")
+  return RedisStreamPublisher.layer().pipe(Layer.provideMerge(RedisSyncStore.layer(
     options.redisPrefix === undefined ? { redis: spec } : { redis: spec, prefix: options.redisPrefix }
-  )
+  )))
+}
 
 /** The store of each installed scheme, built from the whole `SYNCALITE_STORE` value. */
 const adapters: {

@@ -39,8 +39,11 @@ export interface CognitoSyncOptions extends CognitoSyncConfigInput {
   readonly store?: Layer.Layer<SyncStore.SyncStore, unknown> | SyncStore.SyncStoreShape
   /** delivers push-sync notifications; they are dropped by default */
   readonly push?: (delivery: PushNotifier.PushDelivery) => void | Promise<void>
-  /** receives Cognito Streams records; they are dropped by default */
-  readonly stream?: {
+  /**
+   * receives Cognito Streams records: functions, or a publisher layer (from an adapter package);
+   * they are dropped by default
+   */
+  readonly stream?: Layer.Layer<StreamPublisher.StreamPublisher, unknown> | {
     readonly publish: (streamName: string, record: StreamPublisher.StreamRecord) => void | Promise<void>
     readonly offload: (records: ReadonlyArray<StreamPublisher.KinesisSyncRecord>) => string | Promise<string>
   }
@@ -86,7 +89,11 @@ export const layer = (options: CognitoSyncOptions = {}): Layer.Layer<CognitoSync
   const ports = Layer.mergeAll(
     storeLayer,
     push === undefined ? PushNotifier.layerNoop : PushNotifier.layerFunction(push),
-    stream === undefined ? StreamPublisher.layerNoop : StreamPublisher.layerFunction(stream),
+    stream === undefined
+      ? StreamPublisher.layerNoop
+      : Layer.isLayer(stream)
+      ? stream as Layer.Layer<StreamPublisher.StreamPublisher, unknown>
+      : StreamPublisher.layerFunction(stream as Parameters<typeof StreamPublisher.layerFunction>[0]),
     SyncTrigger.layerFunctions(triggers ?? {})
   ).pipe(Layer.provideMerge(configLayer))
   return CognitoSync.layer.pipe(Layer.provide(ports))

@@ -1,8 +1,8 @@
 import { Context, Effect, Exit, Layer, Scope } from "effect"
-import { afterAll, describe, expect, it } from "vitest"
-import { StreamPublisher } from "@syncalite/core"
+import { afterAll, afterEach, describe, expect, it } from "vitest"
+import { createCognitoSync, StreamPublisher } from "@syncalite/core"
 import { RedisStreamPublisher, RedisSyncStore } from "@syncalite/redis"
-import { Services, StreamSuite } from "@syncalite/testing"
+import { Processes, Services, StreamSuite } from "@syncalite/testing"
 import { cleanUp, rawClient, testPrefix } from "./helpers.js"
 
 const redis = await Services.check("redis")
@@ -106,5 +106,57 @@ describe.skipIf(!redis.available)("on Redis", () => {
         await close()
       }
     })
+  })
+
+  describe("bulk publish across processes", () => {
+    afterEach(() => Processes.killAll())
+    const secret = "bulk-crash-secret-0123456789abcdef"
+
+    it("a job whose process is killed (SIGKILL) is resumed by a new process, each dataset appended once", async () => {
+      const sync = createCognitoSync({ tokenSecret: secret, store: RedisSyncStore.layer({ redis: redis.url, prefix }) })
+      try {
+        const pool = `us-east-1:${crypto.randomUUID()}`
+        const stream = `crash-${crypto.randomUUID()}`
+        const datasets = 400
+        await Promise.all(Array.from({ length: 8 }, async (_, worker) => {
+          for (let n = worker; n < datasets; n += 8) {
+            const ref = { IdentityPoolId: pool, IdentityId: `us-east-1:0000-${n % 50}`, DatasetName: `d${n}` }
+            const { SyncSessionToken } = await sync.listRecords(ref)
+            await sync.updateRecords({ ...ref, SyncSessionToken, RecordPatches: [{ Op: "replace", Key: "k", Value: `v${n}`, SyncCount: 0 }] })
+          }
+        }))
+        await sync.setIdentityPoolConfiguration({ IdentityPoolId: pool, CognitoStreams: { StreamName: stream, StreamingStatus: "ENABLED" } })
+
+        const fixture = new URL("./fixtures/bulkPublisher.ts", import.meta.url)
+        const first = Processes.start(fixture, [redis.url, prefix, secret, pool, "start", "20"])
+        await first.line((line) => line === "ready")
+        await first.line((line) => first.lines.filter((seen) => seen.startsWith("appended ")).length >= 40)
+        first.process.kill("SIGKILL")
+        await first.exited
+        const before = first.lines.filter((line) => line.startsWith("appended ")).length
+        expect(before).toBeGreaterThanOrEqual(40)
+        expect(before).toBeLessThan(datasets)
+        expect((await sync.getBulkPublishDetails({ IdentityPoolId: pool })).BulkPublishStatus).toBe("IN_PROGRESS")
+
+        const second = Processes.start(fixture, [redis.url, prefix, secret, pool, "resume", "0"])
+        await second.line((line) => line.includes(`bulk publish ${pool}: ${datasets} of ${datasets} datasets`), 30_000)
+        let details = await sync.getBulkPublishDetails({ IdentityPoolId: pool })
+        for (let i = 0; i < 100 && details.BulkPublishStatus === "IN_PROGRESS"; i++) {
+          await new Promise((resolve) => setTimeout(resolve, 50))
+          details = await sync.getBulkPublishDetails({ IdentityPoolId: pool })
+        }
+        expect(details.BulkPublishStatus).toBe("SUCCEEDED")
+        const appended = (await entries(`${prefix}:streams:${stream}`)).map((entry) => {
+          const record = JSON.parse(entry.message.data!) as StreamPublisher.StreamRecord
+          return `${record.identityId}/${record.datasetName}`
+        })
+        expect(appended).toHaveLength(datasets)
+        expect(new Set(appended).size).toBe(datasets)
+        // what the killed process appended, the new one did not append again
+        expect(second.lines.filter((line) => line.startsWith("appended ")).length).toBe(datasets - before)
+      } finally {
+        await sync.close()
+      }
+    }, 90_000)
   })
 })
