@@ -130,7 +130,7 @@ describe.skipIf(!redis.available)("on Redis", () => {
         const fixture = new URL("./fixtures/bulkPublisher.ts", import.meta.url)
         const first = Processes.start(fixture, [redis.url, prefix, secret, pool, "start", "20"])
         await first.line((line) => line === "ready")
-        await first.line((line) => first.lines.filter((seen) => seen.startsWith("appended ")).length >= 40)
+        await first.line(() => first.lines.filter((seen) => seen.startsWith("appended ")).length >= 40)
         first.process.kill("SIGKILL")
         await first.exited
         const before = first.lines.filter((line) => line.startsWith("appended ")).length
