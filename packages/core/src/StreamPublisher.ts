@@ -54,6 +54,17 @@ export interface BulkJob {
 }
 
 /**
+ * The record of one dataset in a bulk publish, `dataset` naming it uniquely in its pool.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface BulkEntry {
+  readonly dataset: string
+  readonly record: StreamRecord
+}
+
+/**
  * Where bulk publish jobs keep their list, their lease and their progress. A durable journal
  * keeps them beside the stream, so that a job runs in one process at a time among all that share
  * it, is taken over when its holder dies, and appends each dataset once however often it restarts.
@@ -73,10 +84,10 @@ export interface BulkJournal {
   /** takes the job's lease for `holder`, or renews it; false while another holder has it */
   readonly lease: (job: BulkJob, holder: string) => Effect.Effect<boolean, unknown>
   /**
-   * Appends the record of `dataset` to the job's stream unless the job appended it already, and
-   * records that it did in the same atomic step; answers whether it appended.
+   * Appends the record of each dataset to the job's stream unless the job appended it already,
+   * recording that it did in the same atomic step; answers how many it appended.
    */
-  readonly append: (job: BulkJob, dataset: string, record: StreamRecord) => Effect.Effect<boolean, unknown>
+  readonly append: (job: BulkJob, entries: ReadonlyArray<BulkEntry>) => Effect.Effect<number, unknown>
   /** takes the job off the list, with its lease and its progress */
   readonly close: (job: BulkJob) => Effect.Effect<void, unknown>
 }
@@ -139,12 +150,13 @@ export const memoryJournal = (publish: StreamPublisherShape["publish"]): BulkJou
         entry.holder = holder
         return true
       }),
-    append: (job, dataset, record) =>
-      Effect.suspend(() => {
-        const appended = running.get(jobId(job))?.appended
-        if (appended?.has(dataset) !== false) return Effect.succeed(false)
-        return Effect.as(Effect.tap(publish(job.streamName, record), () => appended.add(dataset)), true)
-      }),
+    append: (job, entries) =>
+      Effect.reduce(entries, 0, (count, { dataset, record }) =>
+        Effect.suspend(() => {
+          const appended = running.get(jobId(job))?.appended
+          if (appended?.has(dataset) !== false) return Effect.succeed(count)
+          return Effect.as(Effect.tap(publish(job.streamName, record), () => appended.add(dataset)), count + 1)
+        })),
     close: (job) => Effect.sync(() => void running.delete(jobId(job)))
   }
 }

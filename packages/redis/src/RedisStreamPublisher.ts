@@ -120,16 +120,14 @@ export const make = (
         Array.isArray(members) ? members.flatMap(parseJob) : []),
       lease: (job, holder) =>
         Effect.map(script(scripts.lease, [leaseKey(job)], [holder, String(leaseMillis)]), (held) => held === 1),
-      append: (job, dataset, record) =>
-        Effect.map(
+      append: (job, entries) =>
+        entries.length === 0 ? Effect.succeed(0) : Effect.map(
           script(scripts.appendOnce, [streamKey(job.streamName), progressKey(job)], [
-            dataset,
             maxLength,
-            record.identityId,
-            JSON.stringify(record),
-            String(PROGRESS_TTL)
+            String(PROGRESS_TTL),
+            ...entries.flatMap(({ dataset, record }) => [dataset, record.identityId, JSON.stringify(record)])
           ]),
-          (appended) => appended === 1
+          Number
         ),
       close: (job) =>
         Effect.all([

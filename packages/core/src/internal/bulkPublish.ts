@@ -6,12 +6,12 @@
  */
 import { randomUUID } from "node:crypto"
 import { Cause, Clock, Data, Effect, Either, Exit, Option, type Scope } from "effect"
-import type { BulkJob, BulkJournal, StreamPublisherShape } from "../StreamPublisher.js"
-import { type PoolState, StorageError, type SyncStoreShape } from "./storeModel.js"
+import type { BulkEntry, BulkJob, BulkJournal, StreamPublisherShape } from "../StreamPublisher.js"
+import { type DatasetRef, type PoolState, StorageError, type SyncStoreShape } from "./storeModel.js"
 import { streamingEnabled, streamRecord } from "./streams.js"
 
-/** How many datasets a job reads and appends at once. */
-const CONCURRENCY = 16
+/** How many datasets a job reads at once, then appends with one call. */
+const BATCH = 64
 /** A job logs its progress every this many datasets. */
 const LOG_EVERY = 1000
 
@@ -63,28 +63,34 @@ export const makeBulkRunner = (
             }
           )))
 
+    /** The record of a dataset as it stands, or nothing for one deleted meanwhile. */
+    const entryOf = (ref: DatasetRef) =>
+      Effect.flatMap(store.readDataset(ref, { since: 0 }), (view) =>
+        view.head?.exists !== true ? Effect.succeed([]) : Effect.map(
+          streamRecord(services, {
+            ref,
+            operation: "replace",
+            syncCount: view.head.syncCount,
+            lastModifiedDate: view.head.lastModifiedDate,
+            records: view.records
+          }),
+          (record): ReadonlyArray<BulkEntry> => [{ dataset: `${ref.identityId}/${ref.datasetName}`, record }]
+        ))
+
+    // datasets are read BATCH at a time and appended with one call of the journal
     const publishAll = (job: BulkJob) =>
       Effect.gen(function*() {
         const refs = yield* store.poolDatasets(job.identityPoolId)
         const total = refs.length
-        let done = 0
-        yield* Effect.forEach(refs, (ref) =>
-          Effect.gen(function*() {
-            const view = yield* store.readDataset(ref, { since: 0 })
-            if (view.head?.exists === true) {
-              const record = yield* streamRecord(services, {
-                ref,
-                operation: "replace",
-                syncCount: view.head.syncCount,
-                lastModifiedDate: view.head.lastModifiedDate,
-                records: view.records
-              })
-              yield* journal.append(job, `${ref.identityId}/${ref.datasetName}`, record)
-            }
-            done++
-            if (done % LOG_EVERY === 0 && done < total) yield* progress(job, done, total)
-          }), { concurrency: CONCURRENCY, discard: true })
-        yield* progress(job, done, total)
+        for (let done = 0; done < total;) {
+          const batch = refs.slice(done, done + BATCH)
+          const entries = yield* Effect.forEach(batch, entryOf, { concurrency: "unbounded" })
+          yield* journal.append(job, entries.flat())
+          const before = done
+          done += batch.length
+          if (Math.floor(done / LOG_EVERY) > Math.floor(before / LOG_EVERY) && done < total) yield* progress(job, done, total)
+        }
+        yield* progress(job, total, total)
       })
 
     /** Renews the lease a third of its length before it ends; fails when another process took it. */

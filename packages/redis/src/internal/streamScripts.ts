@@ -4,21 +4,26 @@
 import { script } from "./scripts.js"
 
 /**
- * One dataset of a bulk publish job, appended once. KEYS: the stream, the job's progress (a set
- * of the datasets it appended, in the stream's slot). ARGV: the dataset, the approximate MAXLEN,
- * the partition key, the record, how long the progress is kept (ms). Answers 1 when it appended,
- * 0 when the job had appended the dataset already. The append comes before the progress, so that
- * a refused append leaves the dataset to append again.
+ * Datasets of a bulk publish job, each appended once. KEYS: the stream, the job's progress (a set
+ * of the datasets it appended, in the stream's slot). ARGV: the approximate MAXLEN, how long the
+ * progress is kept (ms), then per dataset its name, partition key and record. Answers how many it
+ * appended. Each append comes before its progress, so that a refused append leaves the dataset
+ * to append again.
  */
 export const appendOnce = script(
   "appendOnce",
   [],
   String.raw`
-if redis.call('SISMEMBER', KEYS[2], ARGV[1]) == 1 then return 0 end
-redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[2], '*', 'partitionKey', ARGV[3], 'data', ARGV[4])
-redis.call('SADD', KEYS[2], ARGV[1])
-redis.call('PEXPIRE', KEYS[2], ARGV[5])
-return 1
+local appended = 0
+for i = 3, #ARGV, 3 do
+  if redis.call('SISMEMBER', KEYS[2], ARGV[i]) == 0 then
+    redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], '*', 'partitionKey', ARGV[i + 1], 'data', ARGV[i + 2])
+    redis.call('SADD', KEYS[2], ARGV[i])
+    appended = appended + 1
+  end
+end
+redis.call('PEXPIRE', KEYS[2], ARGV[2])
+return appended
 `
 )
 
