@@ -40,6 +40,7 @@ export default [
   project("cli", "./packages/cli"),
   project("example-express-sqlite", "./examples/express-sqlite"),
   project("example-koa-redis", "./examples/koa-redis"),
+  project("example-stream-consumer", "./examples/stream-consumer"),
   repository("repository", "test/repository/*.test.ts", 600_000),
   repository("fresh-clone", "test/fresh-clone/*.test.ts", 1_800_000)
 ]
