@@ -50,12 +50,23 @@ export interface Options {
 }
 
 /**
+ * The publisher, with the key of each stream.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface RedisStreamPublisherShape extends StreamPublisher.StreamPublisherShape {
+  /** `<prefix>:streams:<streamName>` */
+  readonly streamKey: (streamName: string) => string
+}
+
+/**
  * @since 0.1.0
  * @category tags
  */
 export class RedisStreamPublisher extends Context.Tag("@syncalite/redis/RedisStreamPublisher")<
   RedisStreamPublisher,
-  StreamPublisher.StreamPublisherShape & { readonly streamKey: (streamName: string) => string }
+  RedisStreamPublisherShape
 >() {}
 
 const DAY = 24 * 60 * 60 * 1000
@@ -80,7 +91,7 @@ const besides = (key: string, suffix: string): string => {
  */
 export const make = (
   options: Options = {}
-): Effect.Effect<StreamPublisher.StreamPublisherShape & { readonly streamKey: (streamName: string) => string }, never, RedisSyncStore | Scope.Scope> =>
+): Effect.Effect<RedisStreamPublisherShape, never, RedisSyncStore | Scope.Scope> =>
   Effect.gen(function*() {
     const store = yield* RedisSyncStore
     const { command, script } = yield* Effect.acquireRelease(

@@ -10,8 +10,10 @@ import type { BulkEntry, BulkJob, BulkJournal, StreamPublisherShape } from "../S
 import { type DatasetRef, type PoolState, StorageError, type SyncStoreShape } from "./storeModel.js"
 import { streamingEnabled, streamRecord } from "./streams.js"
 
-/** How many datasets a job reads at once, then appends with one call. */
+/** How many datasets a job reads together, then appends with one call. */
 const BATCH = 64
+/** How many batches a job works on at once. */
+const BATCHES = 4
 /** A job logs its progress every this many datasets. */
 const LOG_EVERY = 1000
 
@@ -77,19 +79,21 @@ export const makeBulkRunner = (
           (record): ReadonlyArray<BulkEntry> => [{ dataset: `${ref.identityId}/${ref.datasetName}`, record }]
         ))
 
-    // datasets are read BATCH at a time and appended with one call of the journal
+    // datasets are read BATCH at a time and appended with one call of the journal, BATCHES at once
     const publishAll = (job: BulkJob) =>
       Effect.gen(function*() {
         const refs = yield* store.poolDatasets(job.identityPoolId)
         const total = refs.length
-        for (let done = 0; done < total;) {
-          const batch = refs.slice(done, done + BATCH)
-          const entries = yield* Effect.forEach(batch, entryOf, { concurrency: "unbounded" })
-          yield* journal.append(job, entries.flat())
-          const before = done
-          done += batch.length
-          if (Math.floor(done / LOG_EVERY) > Math.floor(before / LOG_EVERY) && done < total) yield* progress(job, done, total)
-        }
+        const batches = Array.from({ length: Math.ceil(total / BATCH) }, (_, i) => refs.slice(i * BATCH, (i + 1) * BATCH))
+        let done = 0
+        yield* Effect.forEach(batches, (batch) =>
+          Effect.gen(function*() {
+            const entries = yield* Effect.forEach(batch, entryOf, { concurrency: "unbounded" })
+            yield* journal.append(job, entries.flat())
+            const before = done
+            done += batch.length
+            if (Math.floor(done / LOG_EVERY) > Math.floor(before / LOG_EVERY) && done < total) yield* progress(job, done, total)
+          }), { concurrency: BATCHES, discard: true })
         yield* progress(job, total, total)
       })
 
