@@ -1,8 +1,8 @@
 import { Context, Effect, Exit, Layer, Scope } from "effect"
-import { afterAll, afterEach, describe, expect, it } from "vitest"
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest"
 import { createCognitoSync, StreamPublisher } from "@syncalite/core"
 import { RedisStreamPublisher, RedisSyncStore } from "@syncalite/redis"
-import { Processes, Services, StreamSuite } from "@syncalite/testing"
+import { Processes, RedisCluster, Services, StreamSuite } from "@syncalite/testing"
 import { cleanUp, rawClient, testPrefix } from "./helpers.js"
 
 const redis = await Services.check("redis")
@@ -18,23 +18,28 @@ const entries = async (streamKey: string) => {
   }
 }
 
+/** The records of a stream, read through a store's own client (a cluster's routed by the key). */
+const readThrough = (client: unknown, cluster: boolean, key: string) =>
+  Effect.promise(async () => {
+    const send = (client as { sendCommand: (...args: Array<unknown>) => Promise<unknown> }).sendCommand.bind(client)
+    const args = ["XRANGE", key, "-", "+"]
+    const reply = (cluster ? await send(key, true, args) : await send(args)) as Array<[string, Array<string>]>
+    return reply.map(([, fields]) => JSON.parse(fields[fields.indexOf("data") + 1]!) as StreamPublisher.StreamRecord)
+  })
+
 /** A store and its publisher, each instance with a connection of its own, as a process would have. */
-const instance = async (options: RedisStreamPublisher.Options = {}): Promise<StreamSuite.Instance & {
-  readonly streamKey: (streamName: string) => string
+const instance = async (options: RedisStreamPublisher.Options = {}, url = redis.url): Promise<StreamSuite.Instance & {
   readonly close: () => Promise<void>
 }> => {
   const scope = await Effect.runPromise(Scope.make())
-  const layer = RedisStreamPublisher.layer(options).pipe(Layer.provideMerge(RedisSyncStore.layer({ redis: redis.url, prefix })))
+  const layer = RedisStreamPublisher.layer(options).pipe(Layer.provideMerge(RedisSyncStore.layer({ redis: url, prefix })))
   const context = await Effect.runPromise(Layer.buildWithScope(layer, scope))
   const publisher = Context.get(context, RedisStreamPublisher.RedisStreamPublisher)
+  const store = Context.get(context, RedisSyncStore.RedisSyncStore)
   return {
-    store: Context.get(context, RedisSyncStore.RedisSyncStore),
+    store,
     publisher: Context.get(context, StreamPublisher.StreamPublisher),
-    streamKey: publisher.streamKey,
-    read: (streamName) =>
-      Effect.promise(async () =>
-        (await entries(publisher.streamKey(streamName))).map((entry) => JSON.parse(entry.message.data!) as StreamPublisher.StreamRecord)
-      ),
+    read: (streamName) => readThrough(store.client, url.includes("+cluster:"), publisher.streamKey(streamName)),
     close: () => Effect.runPromise(Scope.close(scope, Exit.void))
   }
 }
@@ -160,5 +165,19 @@ describe.skipIf(!redis.available)("on Redis", () => {
         await sync.close()
       }
     }, 90_000)
+  })
+})
+
+describe.skipIf(!RedisCluster.available())("on a Redis Cluster of three primaries", () => {
+  let cluster: RedisCluster.Cluster | undefined
+  beforeAll(async () => {
+    cluster = await RedisCluster.start()
+  }, 60_000)
+  afterAll(() => cluster?.stop())
+
+  // the stream, the job's progress and the lease each on their own slots; a job's appends on the stream's
+  StreamSuite.run("RedisStreamPublisher.layer over redis+cluster://", {
+    make: () => instance({ leaseTtl: "1 second" }, cluster!.url),
+    capabilities: { crossProcess: true }
   })
 })
