@@ -33,6 +33,7 @@ import * as SyncStore from "./SyncStore.js"
 import * as SyncTrigger from "./SyncTrigger.js"
 import type { Services } from "./internal/operation.js"
 import { makeBulkRunner } from "./internal/bulkPublish.js"
+import { makePushLines } from "./internal/pushLines.js"
 import * as SessionTally from "./internal/sessionTally.js"
 import { BulkPublish } from "./operations/BulkPublish.js"
 import { DeleteDataset } from "./operations/DeleteDataset.js"
@@ -139,6 +140,7 @@ export const make = Effect.gen(function*() {
     config,
     secret: Redacted.value(config.tokenSecret),
     push: yield* PushNotifier.PushNotifier,
+    pushLines: yield* makePushLines,
     stream,
     trigger: yield* SyncTrigger.SyncTrigger,
     jobs,

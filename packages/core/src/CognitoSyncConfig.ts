@@ -23,6 +23,8 @@ export interface Limits {
   readonly devicesPerIdentity: number
   /** characters of a RegisterDevice `Token` */
   readonly pushTokenLength: number
+  /** milliseconds a write waits for its push deliveries before answering without them */
+  readonly pushWaitMillis: number
 }
 
 /**
@@ -76,7 +78,8 @@ export const defaultLimits: Limits = {
   maxDatasetsPerPage: 64,
   maxPoolsPerPage: 60,
   devicesPerIdentity: 20,
-  pushTokenLength: 4096
+  pushTokenLength: 4096,
+  pushWaitMillis: 1000
 }
 
 /**
@@ -90,7 +93,8 @@ export const limitVariables = {
   recordsPerDataset: "SYNCALITE_MAX_RECORDS",
   bytesPerDataset: "SYNCALITE_MAX_BYTES",
   devicesPerIdentity: "SYNCALITE_MAX_DEVICES",
-  pushTokenLength: "SYNCALITE_MAX_PUSH_TOKEN"
+  pushTokenLength: "SYNCALITE_MAX_PUSH_TOKEN",
+  pushWaitMillis: "SYNCALITE_MAX_PUSH_WAIT"
 } as const satisfies { readonly [K in keyof Limits]?: string }
 
 type SettableLimits = { -readonly [K in keyof typeof limitVariables]?: number }

@@ -35,6 +35,10 @@ export interface PushDelivery {
 }
 
 /**
+ * A transport of notifications. `notify` is called after each write with its deliveries, one
+ * dataset's in sync-count order; the write waits for it at most `limits.pushWaitMillis`, then
+ * interrupts it and answers, so a transport that must retry keeps a queue of its own.
+ *
  * @since 0.1.0
  * @category models
  */

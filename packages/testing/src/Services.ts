@@ -32,7 +32,8 @@ export interface Service {
  */
 export const known = {
   redis: { variable: "REDIS_URL", fallback: "redis://127.0.0.1:6379" },
-  postgres: { variable: "POSTGRES_URL", fallback: "postgres://postgres@127.0.0.1:5432/test" }
+  postgres: { variable: "POSTGRES_URL", fallback: "postgres://postgres@127.0.0.1:5432/test" },
+  mqtt: { variable: "MQTT_URL", fallback: "mqtt://127.0.0.1:1883" }
 } as const
 
 /**
@@ -51,7 +52,7 @@ export const url = (name: keyof typeof known): string => process.env[known[name]
  */
 export const reachable = (address: string, timeoutMs = 1000): Promise<boolean> => {
   const { hostname, port, protocol } = new URL(address)
-  const defaults: { readonly [protocol: string]: number } = { "redis:": 6379, "rediss:": 6379, "postgres:": 5432, "postgresql:": 5432 }
+  const defaults: { readonly [protocol: string]: number } = { "redis:": 6379, "rediss:": 6379, "postgres:": 5432, "postgresql:": 5432, "mqtt:": 1883, "mqtts:": 8883 }
   return new Promise((resolve) => {
     const socket = connect({ host: hostname.replace(/^\[|\]$/g, ""), port: Number(port) || defaults[protocol] || 0 })
     const done = (ok: boolean) => {

@@ -5,6 +5,7 @@ import { InternalErrorException, type InvalidParameterException, type NotAuthori
 import type { PushNotifierShape } from "../PushNotifier.js"
 import type { StreamPublisherShape } from "../StreamPublisher.js"
 import type { BulkRunner } from "./bulkPublish.js"
+import type { PushLines } from "./pushLines.js"
 import type { SessionTally } from "./sessionTally.js"
 import { StorageError, type SyncStoreShape } from "./storeModel.js"
 import type { SyncTriggerShape } from "../SyncTrigger.js"
@@ -18,6 +19,8 @@ export interface Services {
   readonly config: CognitoSyncConfigShape
   readonly secret: string
   readonly push: PushNotifierShape
+  /** what keeps each dataset's push notifications in sync-count order */
+  readonly pushLines: PushLines
   readonly stream: StreamPublisherShape
   readonly trigger: SyncTriggerShape
   /** where background jobs (bulk publish) run; closed with the service */

@@ -1,7 +1,8 @@
-import { Effect } from "effect"
+import { Duration, Effect } from "effect"
 import type { PushDelivery } from "../PushNotifier.js"
 import type { DatasetRef, PoolState } from "./storeModel.js"
 import type { Services } from "./operation.js"
+import { inOrder } from "./pushLines.js"
 
 /** The pool's SNS platform application ARN for a platform (`arn:aws:sns:…:app/GCM/name`). */
 export const applicationArnFor = (pool: PoolState, platform: string): string | undefined =>
@@ -11,7 +12,8 @@ export const pushConfigured = (pool: PoolState): boolean => (pool.pushSync?.Appl
 
 /**
  * Tells every device subscribed to the dataset, except the writer's, that it changed. The write
- * is already committed, so a delivery failure is logged, not returned.
+ * is already committed, so a delivery failure is logged, not returned, and the write waits for its
+ * deliveries at most `pushWaitMillis`: a notifier still busy then is interrupted.
  */
 export const notifySubscribers = (
   services: Services,
@@ -21,20 +23,26 @@ export const notifySubscribers = (
   syncCount: number
 ) =>
   pushConfigured(pool)
-    ? Effect.flatMap(services.store.subscribers(ref), (devices) => {
-      const deliveries = devices.filter((device) => device.deviceId !== writerDeviceId).map((device): PushDelivery => {
-        const applicationArn = applicationArnFor(pool, device.platform)
-        const message = {
-          source: "cognito-sync",
-          identityPoolId: ref.identityPoolId,
-          identityId: ref.identityId,
-          datasetName: ref.datasetName,
-          syncCount: String(syncCount)
-        } as const
-        return applicationArn === undefined ? { device, message } : { device, applicationArn, message }
+    ? inOrder(
+      services.pushLines,
+      ref,
+      syncCount,
+      Effect.flatMap(services.store.subscribers(ref), (devices) => {
+        const deliveries = devices.filter((device) => device.deviceId !== writerDeviceId).map((device): PushDelivery => {
+          const applicationArn = applicationArnFor(pool, device.platform)
+          const message = {
+            source: "cognito-sync",
+            identityPoolId: ref.identityPoolId,
+            identityId: ref.identityId,
+            datasetName: ref.datasetName,
+            syncCount: String(syncCount)
+          } as const
+          return applicationArn === undefined ? { device, message } : { device, applicationArn, message }
+        })
+        return deliveries.length === 0 ? Effect.void : services.push.notify(deliveries)
       })
-      return deliveries.length === 0 ? Effect.void : services.push.notify(deliveries)
-    }).pipe(
+    ).pipe(
+      Effect.timeout(Duration.millis(services.config.limits.pushWaitMillis)),
       Effect.catchAllCause((cause) => Effect.logWarning("syncalite: push sync delivery failed", cause))
     )
     : Effect.void
