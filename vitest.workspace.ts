@@ -47,6 +47,7 @@ export default [
   project("example-express-sqlite", "./examples/express-sqlite"),
   project("example-koa-redis", "./examples/koa-redis"),
   project("example-browser", "./examples/browser"),
+  project("example-stream-consumer", "./examples/stream-consumer"),
   repository("repository", "test/repository/*.test.ts", 600_000),
   repository("fresh-clone", "test/fresh-clone/*.test.ts", 1_800_000)
 ]

@@ -1,6 +1,6 @@
 /**
  * `npm run bench`: every figure beside the baselines it is compared with, measured in the same run.
- * `npm run bench -- http sqlite` runs only the named sections (core, sqlite, redis, keyv, http, mqtt, triggers, push, identity); an
+ * `npm run bench -- http sqlite` runs only the named sections (core, sqlite, redis, keyv, streams, http, mqtt, triggers, push, identity); an
  * `http` section may name its servers: `http:standalone,koa`.
  */
 import { parseArgs } from "node:util"
@@ -13,12 +13,14 @@ import { benchStorageKeyv } from "./storage-keyv.js"
 import { benchStorage } from "./storage-sqlite.js"
 import { benchStorageRedis } from "./storage-redis.js"
 import { benchTriggers } from "./triggers.js"
+import { benchStreamsRedis } from "./streams-redis.js"
 
 const sections: ReadonlyArray<readonly [string, (only?: ReadonlyArray<string>) => Promise<void>, ReadonlyArray<string>?]> = [
   ["core", benchCore],
   ["sqlite", benchStorage],
   ["redis", benchStorageRedis],
   ["keyv", benchStorageKeyv],
+  ["streams", benchStreamsRedis],
   ["http", benchHttp, ["standalone", "koa", "express"]],
   ["mqtt", benchPushMqtt],
   ["triggers", benchTriggers],

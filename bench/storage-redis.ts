@@ -42,7 +42,7 @@ const COMMIT_CALLS = [
 ].join("\n")
 
 /** Runs `workers` loops of an operation for a fixed time after a warm-up; operations per second. */
-const measureInFlight = async (
+export const measureInFlight = async (
   name: string,
   workers: number,
   operation: (worker: number, i: number) => Promise<unknown>,
@@ -100,7 +100,7 @@ const median = (values: ReadonlyArray<number>) => [...values].sort((a, b) => a -
  * A figure and its baseline measured in alternating short rounds, each the median of its rounds:
  * on a shared machine, load drifts within seconds, and alternating puts both under the same drift.
  */
-const alternate = async (
+export const alternate = async (
   rounds: number,
   baseline: () => Promise<Figure>,
   figure: () => Promise<Figure>
@@ -119,7 +119,7 @@ const alternate = async (
 const ROUNDS = 5
 const SHORT = { seconds: 0.5, warmup: 0.1 }
 
-const line = (title: string, figure: Figure, baseline: Figure, target?: number) => {
+export const line = (title: string, figure: Figure, baseline: Figure, target?: number) => {
   const ratio = figure.perSecond / baseline.perSecond
   const verdict = target === undefined ? "" : `  |  target >= ${target * 100}%: ${ratio >= target ? "met" : "MISSED"}`
   console.log(

@@ -11,7 +11,7 @@ import { createServer, type RequestListener, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net"
 import { Effect, Layer, ManagedRuntime, Option } from "effect"
 import { pino, type DestinationStream, type Logger } from "pino"
-import { CognitoSync, CognitoSyncPromise, DeviceEvents, PushHub, PushNotifier, SyncStore } from "@syncalite/core"
+import { CognitoSync, CognitoSyncPromise, DeviceEvents, PushHub, PushNotifier, StreamPublisher, SyncStore } from "@syncalite/core"
 import { Handler, NodeHttp } from "@syncalite/http"
 import { CognitoIdentityPromise, IdentityStore } from "@syncalite/identity"
 import { MqttPushNotifier } from "@syncalite/mqtt"
@@ -102,7 +102,8 @@ const openStore = async (config: ServeConfig) => {
     const reason = (error as Error).message?.split("\n")[0] || String(error)
     throw new ConfigError(`SYNCALITE_STORE=${maskedStore(config.store)} cannot be opened (${maskedStore(reason)}); check the URL (--store or SYNCALITE_STORE) and that the store is running`)
   })
-  return { store, hub: Option.getOrUndefined(hub), close: () => runtime.dispose() }
+  const stream = Option.getOrUndefined(await runtime.runPromise(Effect.serviceOption(StreamPublisher.StreamPublisher)))
+  return { store, hub: Option.getOrUndefined(hub), stream, close: () => runtime.dispose() }
 }
 
 /** The push notifier of the configuration, connected before listening: an unreachable broker stops the start. */
@@ -178,7 +179,8 @@ export const startServer = async (config: ServeConfig, options: StartOptions = {
       store,
       ...(config.triggers === undefined ? {} : { triggers: HttpSyncTrigger.layer(config.triggers) }),
       ...pushOption(config, pushed.notifier, log),
-      ...(opened.hub === undefined ? {} : { hub: Layer.succeed(PushHub.PushHub, opened.hub) })
+      ...(opened.hub === undefined ? {} : { hub: Layer.succeed(PushHub.PushHub, opened.hub) }),
+      ...(opened.stream === undefined ? {} : { stream: Layer.succeed(StreamPublisher.StreamPublisher, opened.stream) })
     }))
   )
   // Cognito Identity's state is kept in this process for now, with a pool for local use

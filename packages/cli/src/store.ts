@@ -6,16 +6,20 @@
  *   redis://host:port           a Redis server, shared by every process that reaches it
  *   redis+cluster://host:port[,host:port…]   a Redis Cluster, discovered from these nodes
  *
+ * A Redis store carries Cognito Streams too: pools that stream do so to Redis Streams.
+ *
  * Each scheme maps to a function building the store layer from the whole value; an adapter is
  * loaded only when its scheme is used. A store layer may give a `PushHub` too (Redis does).
  */
 import { mkdir } from "node:fs/promises"
 import { dirname } from "node:path"
-import type { Layer } from "effect"
+import { Layer } from "effect"
+import type { StreamPublisher } from "@syncalite/core"
 import { SyncStore } from "@syncalite/core"
 import { ConfigError, maskedStore } from "./config.js"
 
-type StoreLayer = Layer.Layer<SyncStore.SyncStore, unknown>
+/** A store, and for a store that carries them, Cognito Streams. */
+type StoreLayer = Layer.Layer<SyncStore.SyncStore, unknown> | Layer.Layer<SyncStore.SyncStore | StreamPublisher.StreamPublisher, unknown>
 
 /**
  * @since 0.1.0
@@ -26,11 +30,16 @@ export interface StoreOptions {
   readonly redisPrefix?: string | undefined
 }
 
-/** A Redis store carries its push hub: every process on the Redis then fans out to every other's event streams. */
-const redis = async (spec: string, options: StoreOptions) =>
-  (await import("@syncalite/redis")).RedisPushHub.layerStore(
+/**
+ * A Redis store carries its push hub, so that every process on the Redis fans out to every other's
+ * event streams, and Cognito Streams on Redis Streams under the same prefix.
+ */
+const redis = async (spec: string, options: StoreOptions) => {
+  const { RedisPushHub, RedisStreamPublisher } = await import("@syncalite/redis")
+  return RedisStreamPublisher.layer().pipe(Layer.provideMerge(RedisPushHub.layerStore(
     options.redisPrefix === undefined ? { redis: spec } : { redis: spec, prefix: options.redisPrefix }
-  )
+  )))
+}
 
 /** The store of each installed scheme, built from the whole `SYNCALITE_STORE` value. */
 const adapters: {

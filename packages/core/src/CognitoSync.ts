@@ -32,6 +32,7 @@ import * as StreamPublisher from "./StreamPublisher.js"
 import * as SyncStore from "./SyncStore.js"
 import * as SyncTrigger from "./SyncTrigger.js"
 import type { Services } from "./internal/operation.js"
+import { makeBulkRunner } from "./internal/bulkPublish.js"
 import { makePushLines } from "./internal/pushLines.js"
 import * as PoolCache from "./internal/poolCache.js"
 import * as SessionTally from "./internal/sessionTally.js"
@@ -121,11 +122,12 @@ export class CognitoSync extends Context.Tag("@syncalite/core/CognitoSync")<Cogn
 
 /**
  * Builds the service from the ports. Bulk publish jobs run in the surrounding scope and are
- * interrupted (and recorded as FAILED) when it closes. Minted sync sessions are counted in
- * memory and added to the store within a second, or at once every 1,000, and when the scope
- * closes. UpdateRecords and DeleteDataset read a pool's configuration from a per-process copy
- * at most a second old, so that a change made through any process applies to every write within
- * a second; a change made through this service applies at once.
+ * interrupted when it closes: recorded as FAILED, unless the stream publisher's journal is
+ * durable, whose jobs another process (or this one, restarted) takes over. Minted sync sessions
+ * are counted in memory and added to the store within a second, or at once every 1,000, and
+ * when the scope closes. UpdateRecords and DeleteDataset read a pool's configuration from a
+ * per-process copy at most a second old, so that a change made through any process applies to
+ * every write within a second; a change made through this service applies at once.
  *
  * @since 0.1.0
  * @category constructors
@@ -133,6 +135,8 @@ export class CognitoSync extends Context.Tag("@syncalite/core/CognitoSync")<Cogn
 export const make = Effect.gen(function*() {
   const config = yield* CognitoSyncConfig.CognitoSyncConfig
   const store = yield* SyncStore.SyncStore
+  const stream = yield* StreamPublisher.StreamPublisher
+  const jobs = yield* Effect.scope
   const services: Services = {
     store,
     sessions: yield* SessionTally.make(store, { maxDelay: "1 second", maxCount: 1000 }),
@@ -141,9 +145,10 @@ export const make = Effect.gen(function*() {
     secret: Redacted.value(config.tokenSecret),
     push: yield* PushNotifier.PushNotifier,
     pushLines: yield* makePushLines,
-    stream: yield* StreamPublisher.StreamPublisher,
+    stream,
     trigger: yield* SyncTrigger.SyncTrigger,
-    jobs: yield* Effect.scope
+    jobs,
+    bulk: yield* makeBulkRunner({ store, stream, jobs }, stream.bulk ?? StreamPublisher.memoryJournal(stream.publish))
   }
   return Object.fromEntries(
     Object.entries(operations).map(([name, operation]) => [name, operation(services)])

@@ -45,8 +45,11 @@ export interface CognitoSyncOptions extends CognitoSyncConfigInput {
     | Layer.Layer<PushNotifier.PushNotifier, unknown, CognitoSyncConfig.CognitoSyncConfig>
   /** where device event streams attach, and push-sync notifications reach them; one process's, in memory, by default */
   readonly hub?: Layer.Layer<PushHub.PushHub, unknown>
-  /** receives Cognito Streams records; they are dropped by default */
-  readonly stream?: {
+  /**
+   * receives Cognito Streams records: functions, or a publisher layer (from an adapter package);
+   * they are dropped by default
+   */
+  readonly stream?: Layer.Layer<StreamPublisher.StreamPublisher, unknown> | {
     readonly publish: (streamName: string, record: StreamPublisher.StreamRecord) => void | Promise<void>
     readonly offload: (records: ReadonlyArray<StreamPublisher.KinesisSyncRecord>) => string | Promise<string>
   }
@@ -103,7 +106,11 @@ export const layer = (
   const ports = Layer.mergeAll(
     storeLayer,
     notifier.pipe(Layer.provideMerge(hub ?? PushHub.layerMemory())),
-    stream === undefined ? StreamPublisher.layerNoop : StreamPublisher.layerFunction(stream),
+    stream === undefined
+      ? StreamPublisher.layerNoop
+      : Layer.isLayer(stream)
+      ? stream as Layer.Layer<StreamPublisher.StreamPublisher, unknown>
+      : StreamPublisher.layerFunction(stream as Parameters<typeof StreamPublisher.layerFunction>[0]),
     Layer.isLayer(triggers)
       ? triggers as Layer.Layer<SyncTrigger.SyncTrigger, unknown, CognitoSyncConfig.CognitoSyncConfig>
       : SyncTrigger.layerFunctions((triggers ?? {}) as { readonly [arn: string]: SyncTrigger.SyncTriggerFunction })

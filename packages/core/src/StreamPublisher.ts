@@ -41,6 +41,58 @@ export interface StreamRecord {
 }
 
 /**
+ * One bulk publish of a pool: the run BulkPublish started at `startTime`, to the stream the pool
+ * named then.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface BulkJob {
+  readonly identityPoolId: string
+  readonly startTime: number
+  readonly streamName: string
+}
+
+/**
+ * The record of one dataset in a bulk publish, `dataset` naming it uniquely in its pool.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface BulkEntry {
+  readonly dataset: string
+  readonly record: StreamRecord
+}
+
+/**
+ * Where bulk publish jobs keep their list, their lease and their progress. A durable journal
+ * keeps them beside the stream, so that a job runs in one process at a time among all that share
+ * it, is taken over when its holder dies, and appends each dataset once however often it restarts.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface BulkJournal {
+  /** whether jobs outlive the process; the jobs of one that does not are FAILED when the service closes */
+  readonly durable: boolean
+  /** how long a lease lasts unrenewed, in milliseconds: a job is taken over this long after its holder stopped */
+  readonly leaseMillis: number
+  /** puts the job on the list of running jobs */
+  readonly open: (job: BulkJob) => Effect.Effect<void, unknown>
+  /** the running jobs */
+  readonly jobs: Effect.Effect<ReadonlyArray<BulkJob>, unknown>
+  /** takes the job's lease for `holder`, or renews it; false while another holder has it */
+  readonly lease: (job: BulkJob, holder: string) => Effect.Effect<boolean, unknown>
+  /**
+   * Appends the record of each dataset to the job's stream unless the job appended it already,
+   * recording that it did in the same atomic step; answers how many it appended.
+   */
+  readonly append: (job: BulkJob, entries: ReadonlyArray<BulkEntry>) => Effect.Effect<number, unknown>
+  /** takes the job off the list, with its lease and its progress */
+  readonly close: (job: BulkJob) => Effect.Effect<void, unknown>
+}
+
+/**
  * @since 0.1.0
  * @category models
  */
@@ -48,6 +100,8 @@ export interface StreamPublisherShape {
   readonly publish: (streamName: string, record: StreamRecord) => Effect.Effect<void, unknown>
   /** keeps records too large to travel inline and answers the URL they can be read from */
   readonly offload: (records: ReadonlyArray<KinesisSyncRecord>) => Effect.Effect<string, unknown>
+  /** where bulk publish jobs are kept; without one, in the memory of the process (`memoryJournal`) */
+  readonly bulk?: BulkJournal
 }
 
 /**
@@ -72,6 +126,40 @@ export class StreamPublisherMemory extends Context.Tag("@syncalite/core/StreamPu
     readonly offloaded: (url: string) => Effect.Effect<ReadonlyArray<KinesisSyncRecord> | undefined>
   }
 >() {}
+
+const jobId = (job: BulkJob): string => `${job.identityPoolId}\n${job.startTime}`
+
+/**
+ * A journal in the memory of one process, appending through `publish`: its jobs end with the
+ * process, so it is not durable.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const memoryJournal = (publish: StreamPublisherShape["publish"]): BulkJournal => {
+  const running = new Map<string, { readonly job: BulkJob; holder?: string; readonly appended: Set<string> }>()
+  return {
+    durable: false,
+    leaseMillis: 30_000,
+    open: (job) => Effect.sync(() => void running.set(jobId(job), { job, appended: new Set() })),
+    jobs: Effect.sync(() => [...running.values()].map((entry) => entry.job)),
+    lease: (job, holder) =>
+      Effect.sync(() => {
+        const entry = running.get(jobId(job))
+        if (entry === undefined || (entry.holder !== undefined && entry.holder !== holder)) return false
+        entry.holder = holder
+        return true
+      }),
+    append: (job, entries) =>
+      Effect.reduce(entries, 0, (count, { dataset, record }) =>
+        Effect.suspend(() => {
+          const appended = running.get(jobId(job))?.appended
+          if (appended?.has(dataset) !== false) return Effect.succeed(count)
+          return Effect.as(Effect.tap(publish(job.streamName, record), () => appended.add(dataset)), count + 1)
+        })),
+    close: (job) => Effect.sync(() => void running.delete(jobId(job)))
+  }
+}
 
 /**
  * Discards every record.

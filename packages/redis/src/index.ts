@@ -8,3 +8,8 @@ export * as RedisSyncStore from "./RedisSyncStore.js"
  * @since 0.1.0
  */
 export * as RedisIdentityStore from "./RedisIdentityStore.js"
+
+/**
+ * @since 0.1.0
+ */
+export * as RedisStreamPublisher from "./RedisStreamPublisher.js"

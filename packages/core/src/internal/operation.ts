@@ -4,6 +4,7 @@ import type { CognitoSyncConfigShape } from "../CognitoSyncConfig.js"
 import { InternalErrorException, type InvalidParameterException, type NotAuthorizedException } from "../CognitoSyncError.js"
 import type { PushNotifierShape } from "../PushNotifier.js"
 import type { StreamPublisherShape } from "../StreamPublisher.js"
+import type { BulkRunner } from "./bulkPublish.js"
 import type { PushLines } from "./pushLines.js"
 import type { PoolCache } from "./poolCache.js"
 import type { SessionTally } from "./sessionTally.js"
@@ -27,6 +28,7 @@ export interface Services {
   readonly trigger: SyncTriggerShape
   /** where background jobs (bulk publish) run; closed with the service */
   readonly jobs: Scope.Scope
+  readonly bulk: BulkRunner
 }
 
 export type Handler<I, O, E> = (

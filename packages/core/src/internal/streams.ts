@@ -17,14 +17,13 @@ export interface StreamWrite {
 }
 
 /**
- * The stream record of a write (or, with no records, of a deletion), sent to the pool's stream.
- * Records too large to travel inline are offloaded and referenced by URL.
+ * The stream record of a write (or, with no records, of a deletion). Records too large to travel
+ * inline are offloaded and referenced by URL.
  */
-export const streamRecords = (
-  services: Services,
-  pool: PoolState,
+export const streamRecord = (
+  services: Pick<Services, "stream">,
   { lastModifiedDate, operation, records, ref, syncCount }: StreamWrite
-): Effect.Effect<void, unknown> =>
+): Effect.Effect<StreamRecord, unknown> =>
   Effect.gen(function*() {
     const kinesisSyncRecords = records?.map((record): KinesisSyncRecord => ({
       key: record.key,
@@ -48,19 +47,23 @@ export const streamRecords = (
     // the Kinesis limit applies to the whole record, not to its records alone
     const inline = kinesisSyncRecords === undefined ||
       Buffer.byteLength(JSON.stringify(inlined), "utf8") <= INLINE_LIMIT
-    const record: StreamRecord = inline ? inlined : {
+    if (inline) return inlined
+    return {
       ...inlined,
       kinesisSyncRecords: null,
       kinesisSyncRecordsURL: yield* services.stream.offload(kinesisSyncRecords),
       payloadType: "S3Url"
     }
-    yield* services.stream.publish(pool.cognitoStreams?.StreamName ?? "", record)
   })
+
+/** The name of the pool's stream. */
+export const streamName = (pool: PoolState): string => pool.cognitoStreams?.StreamName ?? ""
 
 /** After a committed write: streams it when the pool streams, logging a failure. */
 export const publishRecords = (services: Services, pool: PoolState, write: StreamWrite) =>
   streamingEnabled(pool)
-    ? streamRecords(services, pool, write).pipe(
+    ? streamRecord(services, write).pipe(
+      Effect.flatMap((record) => services.stream.publish(streamName(pool), record)),
       Effect.catchAllCause((cause) => Effect.logWarning("syncalite: publishing to Cognito Streams failed", cause))
     )
     : Effect.void

@@ -4,12 +4,14 @@
  *
  * @since 0.1.0
  */
-import { Cause, Clock, Effect, Either, Exit, Schema } from "effect"
+import { Clock, Effect, Either, Schema } from "effect"
 import { AlreadyStreamedException, DuplicateRequestException, InvalidParameterException } from "../CognitoSyncError.js"
 import * as S from "../Shapes.js"
 import type { PoolState } from "../SyncStore.js"
-import { operation, type Services } from "../internal/operation.js"
-import { streamingEnabled, streamRecords } from "../internal/streams.js"
+import type { BulkJob } from "../StreamPublisher.js"
+import { journalError } from "../internal/bulkPublish.js"
+import { operation } from "../internal/operation.js"
+import { streamingEnabled, streamName } from "../internal/streams.js"
 
 /** @since 0.1.0 @category schemas */
 export const BulkPublishInput = Schema.Struct({ IdentityPoolId: S.IdentityPoolId })
@@ -23,90 +25,53 @@ export interface BulkPublishOutput {
 
 const DAY = 24 * 60 * 60 * 1000
 
-/** What GetBulkPublishDetails reports of a failure: one line, no stack. */
-const failureMessage = (cause: Cause.Cause<unknown>): string => {
-  if (Cause.isInterruptedOnly(cause)) return "The bulk publish was interrupted"
-  const error = Cause.squash(cause)
-  return `Publishing to the stream failed: ${error instanceof Error ? error.message : String(error)}`
+const refusal = (
+  state: PoolState,
+  now: number
+): InvalidParameterException | DuplicateRequestException | AlreadyStreamedException | undefined => {
+  if (!streamingEnabled(state)) {
+    return new InvalidParameterException({
+      message: "Cognito Streams is not configured or not ENABLED for this identity pool; bulk publish needs it"
+    })
+  }
+  if (state.bulkPublish.status === "IN_PROGRESS") {
+    return new DuplicateRequestException({ message: "A bulk publish is already in progress" })
+  }
+  if (
+    state.bulkPublish.status === "SUCCEEDED" && state.bulkPublish.completeTime !== undefined &&
+    now - state.bulkPublish.completeTime < DAY
+  ) {
+    return new AlreadyStreamedException({ message: "A bulk publish succeeded for this identity pool in the last 24 hours" })
+  }
+  return undefined
 }
-
-const finish = (services: Services, identityPoolId: string, outcome: Either.Either<void, string>) =>
-  Effect.flatMap(Clock.currentTimeMillis, (now) =>
-    services.pools.update(identityPoolId, (state) =>
-      Either.right<PoolState>({
-        ...state,
-        bulkPublish: Either.isRight(outcome)
-          ? { status: "SUCCEEDED", startTime: state.bulkPublish.startTime ?? now, completeTime: now }
-          : { status: "FAILED", startTime: state.bulkPublish.startTime ?? now, failureMessage: outcome.left }
-      })))
-
-const publishAll = (services: Services, identityPoolId: string, pool: PoolState) =>
-  Effect.gen(function*() {
-    const refs = yield* services.store.poolDatasets(identityPoolId)
-    for (const ref of refs) {
-      const view = yield* services.store.readDataset(ref, { since: 0 })
-      if (view.head?.exists !== true) continue
-      yield* streamRecords(services, pool, {
-        ref,
-        operation: "replace",
-        syncCount: view.head.syncCount,
-        lastModifiedDate: view.head.lastModifiedDate,
-        records: view.records
-      })
-    }
-  })
-
-// only the publishing is interruptible: an interrupted job (the service closing) still records
-// its end, or the pool would stay IN_PROGRESS for good in a store that outlives the process
-const job = (services: Services, identityPoolId: string, pool: PoolState) =>
-  Effect.uninterruptibleMask((restore) =>
-    restore(publishAll(services, identityPoolId, pool)).pipe(
-      Effect.exit,
-      Effect.flatMap((exit) =>
-        finish(
-          services,
-          identityPoolId,
-          Exit.isSuccess(exit)
-            ? Either.right(undefined)
-            : Either.left(failureMessage(exit.cause))
-        )
-      ),
-      Effect.catchAllCause((cause) => Effect.logError("syncalite: recording the end of a bulk publish failed", cause))
-    )
-  )
 
 /** @since 0.1.0 @category operations */
 export const BulkPublish = operation({
   access: "developer",
   input: BulkPublishInput,
-  run: (services, input) =>
+  run: ({ bulk, pools, store }, input) =>
     Effect.gen(function*() {
       const now = yield* Clock.currentTimeMillis
-      const pool = yield* services.pools.update(input.IdentityPoolId, (state): Either.Either<
-        PoolState,
-        InvalidParameterException | DuplicateRequestException | AlreadyStreamedException
-      > => {
-        if (!streamingEnabled(state)) {
-          return Either.left(
-            new InvalidParameterException({
-              message: "Cognito Streams is not configured or not ENABLED for this identity pool; bulk publish needs it"
-            })
-          )
-        }
-        if (state.bulkPublish.status === "IN_PROGRESS") {
-          return Either.left(new DuplicateRequestException({ message: "A bulk publish is already in progress" }))
-        }
-        if (
-          state.bulkPublish.status === "SUCCEEDED" && state.bulkPublish.completeTime !== undefined &&
-          now - state.bulkPublish.completeTime < DAY
-        ) {
-          return Either.left(
-            new AlreadyStreamedException({ message: "A bulk publish succeeded for this identity pool in the last 24 hours" })
-          )
-        }
-        return Either.right({ ...state, bulkPublish: { status: "IN_PROGRESS" as const, startTime: now } })
-      })
-      yield* Effect.forkIn(job(services, input.IdentityPoolId, pool), services.jobs)
+      const before = yield* store.readPool(input.IdentityPoolId)
+      const early = refusal(before, now)
+      if (early !== undefined) return yield* Effect.fail(early)
+      // on the journal's list before the pool says IN_PROGRESS, so that a job whose process stops
+      // in between is still found and taken over
+      const opened: BulkJob = { identityPoolId: input.IdentityPoolId, startTime: now, streamName: streamName(before) }
+      yield* Effect.mapError(bulk.journal.open(opened), journalError)
+      const pool = yield* pools.update(input.IdentityPoolId, (state) => {
+        const refused = refusal(state, now)
+        return refused === undefined
+          ? Either.right<PoolState>({ ...state, bulkPublish: { status: "IN_PROGRESS", startTime: now } })
+          : Either.left(refused)
+      }).pipe(Effect.tapError(() => Effect.ignore(bulk.journal.close(opened))))
+      const job: BulkJob = { ...opened, streamName: streamName(pool) }
+      if (job.streamName !== opened.streamName) {
+        yield* Effect.ignore(bulk.journal.close(opened))
+        yield* Effect.mapError(bulk.journal.open(job), journalError)
+      }
+      yield* bulk.start(job)
       return { IdentityPoolId: input.IdentityPoolId } satisfies BulkPublishOutput
     })
 })

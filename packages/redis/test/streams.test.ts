@@ -1,0 +1,183 @@
+import { Context, Effect, Exit, Layer, Scope } from "effect"
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest"
+import { createCognitoSync, StreamPublisher } from "@syncalite/core"
+import { RedisStreamPublisher, RedisSyncStore } from "@syncalite/redis"
+import { Processes, RedisCluster, Services, StreamSuite } from "@syncalite/testing"
+import { cleanUp, rawClient, testPrefix } from "./helpers.js"
+
+const redis = await Services.check("redis")
+const prefix = testPrefix("streams")
+
+/** Every entry of a stream as [id, fields]. */
+const entries = async (streamKey: string) => {
+  const client = await rawClient(redis.url)
+  try {
+    return await client.xRange(streamKey, "-", "+")
+  } finally {
+    client.destroy()
+  }
+}
+
+/** The records of a stream, read through a store's own client (a cluster's routed by the key). */
+const readThrough = (client: unknown, cluster: boolean, key: string) =>
+  Effect.promise(async () => {
+    const send = (client as { sendCommand: (...args: Array<unknown>) => Promise<unknown> }).sendCommand.bind(client)
+    const args = ["XRANGE", key, "-", "+"]
+    const reply = (cluster ? await send(key, true, args) : await send(args)) as Array<[string, Array<string>]>
+    return reply.map(([, fields]) => JSON.parse(fields[fields.indexOf("data") + 1]!) as StreamPublisher.StreamRecord)
+  })
+
+/** A store and its publisher, each instance with a connection of its own, as a process would have. */
+const instance = async (options: RedisStreamPublisher.Options = {}, url = redis.url): Promise<StreamSuite.Instance & {
+  readonly close: () => Promise<void>
+}> => {
+  const scope = await Effect.runPromise(Scope.make())
+  const layer = RedisStreamPublisher.layer(options).pipe(Layer.provideMerge(RedisSyncStore.layer({ redis: url, prefix })))
+  const context = await Effect.runPromise(Layer.buildWithScope(layer, scope))
+  const publisher = Context.get(context, RedisStreamPublisher.RedisStreamPublisher)
+  const store = Context.get(context, RedisSyncStore.RedisSyncStore)
+  return {
+    store,
+    publisher: Context.get(context, StreamPublisher.StreamPublisher),
+    read: (streamName) => readThrough(store.client, url.includes("+cluster:"), publisher.streamKey(streamName)),
+    close: () => Effect.runPromise(Scope.close(scope, Exit.void))
+  }
+}
+
+describe.skipIf(!redis.available)("on Redis", () => {
+  afterAll(async () => {
+    await cleanUp(redis.url, prefix)
+    await cleanUp(redis.url, `{${prefix}:*`)
+  })
+
+  StreamSuite.run("RedisStreamPublisher.layer", {
+    make: () => instance({ leaseTtl: "1 second" }),
+    capabilities: { crossProcess: true }
+  })
+
+  describe("RedisStreamPublisher", () => {
+    const record = (identityId: string, n: number): StreamPublisher.StreamRecord => ({
+      identityPoolId: "us-east-1:pool",
+      identityId,
+      datasetName: `d${n}`,
+      operation: "replace",
+      kinesisSyncRecords: [],
+      kinesisSyncRecordsURL: null,
+      lastModifiedDate: n,
+      payloadType: "Inline",
+      syncCount: n
+    })
+
+    it("appends entries with the fields partitionKey and data to <prefix>:streams:<StreamName>", async () => {
+      const { close, publisher } = await instance()
+      try {
+        await Effect.runPromise(publisher.publish("names", record("us-east-1:someone", 1)))
+        const [entry, ...rest] = await entries(`${prefix}:streams:names`)
+        expect(rest).toEqual([])
+        expect(entry!.message).toEqual({ partitionKey: "us-east-1:someone", data: JSON.stringify(record("us-east-1:someone", 1)) })
+      } finally {
+        await close()
+      }
+    })
+
+    it("keeps a stream about maxLength entries long", async () => {
+      const { close, publisher } = await instance({ maxLength: 10 })
+      try {
+        for (let n = 0; n < 1000; n++) await Effect.runPromise(publisher.publish("bounded", record("us-east-1:someone", n)))
+        const kept = await entries(`${prefix}:streams:bounded`)
+        // approximate trimming drops whole macro nodes (100 entries by default) and never goes below the bound
+        expect(kept.length).toBeGreaterThanOrEqual(10)
+        expect(kept.length).toBeLessThan(300)
+        expect(JSON.parse(kept.at(-1)!.message.data!).syncCount).toBe(999)
+      } finally {
+        await close()
+      }
+    })
+
+    it("keeps records too large to travel inline in Redis, under the key its URL names", async () => {
+      const { close, publisher } = await instance()
+      try {
+        const records = [{ key: "k", value: "v", syncCount: 1, lastModifiedDate: 1, deviceLastModifiedDate: null, op: "replace" as const }]
+        const url = await Effect.runPromise(publisher.offload(records))
+        expect(url).toMatch(new RegExp(`^redis:${prefix}:stream-payloads:`))
+        const client = await rawClient(redis.url)
+        try {
+          expect(JSON.parse((await client.get(url.slice("redis:".length)))!)).toEqual(records)
+          expect(await client.pTTL(url.slice("redis:".length))).toBeGreaterThan(23 * 3600 * 1000)
+        } finally {
+          client.destroy()
+        }
+      } finally {
+        await close()
+      }
+    })
+  })
+
+  describe("bulk publish across processes", () => {
+    afterEach(() => Processes.killAll())
+    const secret = "bulk-crash-secret-0123456789abcdef"
+
+    it("a job whose process is killed (SIGKILL) is resumed by a new process, each dataset appended once", async () => {
+      const sync = createCognitoSync({ tokenSecret: secret, store: RedisSyncStore.layer({ redis: redis.url, prefix }) })
+      try {
+        const pool = `us-east-1:${crypto.randomUUID()}`
+        const stream = `crash-${crypto.randomUUID()}`
+        const datasets = 400
+        await Promise.all(Array.from({ length: 8 }, async (_, worker) => {
+          for (let n = worker; n < datasets; n += 8) {
+            const ref = { IdentityPoolId: pool, IdentityId: `us-east-1:0000-${n % 50}`, DatasetName: `d${n}` }
+            const { SyncSessionToken } = await sync.listRecords(ref)
+            await sync.updateRecords({ ...ref, SyncSessionToken, RecordPatches: [{ Op: "replace", Key: "k", Value: `v${n}`, SyncCount: 0 }] })
+          }
+        }))
+        await sync.setIdentityPoolConfiguration({ IdentityPoolId: pool, CognitoStreams: { StreamName: stream, StreamingStatus: "ENABLED" } })
+
+        const fixture = new URL("./fixtures/bulkPublisher.ts", import.meta.url)
+        const first = Processes.start(fixture, [redis.url, prefix, secret, pool, "start", "200"])
+        await first.line((line) => line === "ready")
+        const appendedBy = (lines: ReadonlyArray<string>) =>
+          lines.filter((line) => line.startsWith("appended ")).reduce((sum, line) => sum + Number(line.slice("appended ".length)), 0)
+        await first.line(() => appendedBy(first.lines) >= 100)
+        first.process.kill("SIGKILL")
+        await first.exited
+        const before = appendedBy(first.lines)
+        expect(before).toBeGreaterThanOrEqual(100)
+        expect(before).toBeLessThan(datasets)
+        expect((await sync.getBulkPublishDetails({ IdentityPoolId: pool })).BulkPublishStatus).toBe("IN_PROGRESS")
+
+        const second = Processes.start(fixture, [redis.url, prefix, secret, pool, "resume", "0"])
+        await second.line((line) => line.includes(`bulk publish ${pool}: ${datasets} of ${datasets} datasets`), 30_000)
+        let details = await sync.getBulkPublishDetails({ IdentityPoolId: pool })
+        for (let i = 0; i < 100 && details.BulkPublishStatus === "IN_PROGRESS"; i++) {
+          await new Promise((resolve) => setTimeout(resolve, 50))
+          details = await sync.getBulkPublishDetails({ IdentityPoolId: pool })
+        }
+        expect(details.BulkPublishStatus).toBe("SUCCEEDED")
+        const appended = (await entries(`${prefix}:streams:${stream}`)).map((entry) => {
+          const record = JSON.parse(entry.message.data!) as StreamPublisher.StreamRecord
+          return `${record.identityId}/${record.datasetName}`
+        })
+        expect(appended).toHaveLength(datasets)
+        expect(new Set(appended).size).toBe(datasets)
+        // what the killed process appended, the new one did not append again
+        expect(appendedBy(second.lines)).toBe(datasets - before)
+      } finally {
+        await sync.close()
+      }
+    }, 90_000)
+  })
+})
+
+describe.skipIf(!RedisCluster.available())("on a Redis Cluster of three primaries", () => {
+  let cluster: RedisCluster.Cluster | undefined
+  beforeAll(async () => {
+    cluster = await RedisCluster.start()
+  }, 60_000)
+  afterAll(() => cluster?.stop())
+
+  // the stream, the job's progress and the lease each on their own slots; a job's appends on the stream's
+  StreamSuite.run("RedisStreamPublisher.layer over redis+cluster://", {
+    make: () => instance({ leaseTtl: "1 second" }, cluster!.url),
+    capabilities: { crossProcess: true }
+  })
+})
