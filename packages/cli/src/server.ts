@@ -20,7 +20,7 @@ import { banner } from "./banner.js"
 import { ConfigError, maskedStore, type ServeConfig } from "./config.js"
 import { localPools } from "./localPools.js"
 import { makeMetrics, type Metrics } from "./metrics.js"
-import { storeLayer } from "./store.js"
+import { identityStoreLayer, storeLayer } from "./store.js"
 import { tracedService, tracedStore } from "./tracing.js"
 
 /**
@@ -96,14 +96,16 @@ const listening = async (server: Server, config: ServeConfig): Promise<string> =
 }
 
 const openStore = async (config: ServeConfig) => {
-  const runtime = ManagedRuntime.make(await storeLayer(config.store, { redisPrefix: config.redisPrefix }))
-  const [store, hub] = await runtime.runPromise(Effect.all([SyncStore.SyncStore, Effect.serviceOption(PushHub.PushHub)])).catch(async (error: unknown) => {
+  const options = { redisPrefix: config.redisPrefix }
+  const runtime = ManagedRuntime.make(Layer.merge(await storeLayer(config.store, options), await identityStoreLayer(config.store, options)))
+  const opening = Effect.all([SyncStore.SyncStore, Effect.serviceOption(PushHub.PushHub), IdentityStore.IdentityStore])
+  const [store, hub, identities] = await runtime.runPromise(opening).catch(async (error: unknown) => {
     await runtime.dispose().catch(() => undefined)
     const reason = (error as Error).message?.split("\n")[0] || String(error)
     throw new ConfigError(`SYNCALITE_STORE=${maskedStore(config.store)} cannot be opened (${maskedStore(reason)}); check the URL (--store or SYNCALITE_STORE) and that the store is running`)
   })
   const stream = Option.getOrUndefined(await runtime.runPromise(Effect.serviceOption(StreamPublisher.StreamPublisher)))
-  return { store, hub: Option.getOrUndefined(hub), stream, close: () => runtime.dispose() }
+  return { store, hub: Option.getOrUndefined(hub), stream, identities, close: () => runtime.dispose() }
 }
 
 /** The push notifier of the configuration, connected before listening: an unreachable broker stops the start. */
@@ -183,8 +185,7 @@ export const startServer = async (config: ServeConfig, options: StartOptions = {
       ...(opened.stream === undefined ? {} : { stream: Layer.succeed(StreamPublisher.StreamPublisher, opened.stream) })
     }))
   )
-  // Cognito Identity's state is kept in this process for now, with a pool for local use
-  const identityStore = IdentityStore.makeMemory()
+  const identityStore = opened.identities
   const pools = await Effect.runPromise(localPools(identityStore, config.pools, () => `us-east-1:${randomUUID()}`))
   const app = (options.app ?? bareHandler)({
     sync: service,

@@ -16,6 +16,7 @@ import { dirname } from "node:path"
 import { Layer } from "effect"
 import type { StreamPublisher } from "@syncalite/core"
 import { SyncStore } from "@syncalite/core"
+import { IdentityStore } from "@syncalite/identity"
 import { ConfigError, maskedStore } from "./config.js"
 
 /** A store, and for a store that carries them, Cognito Streams. */
@@ -36,9 +37,25 @@ export interface StoreOptions {
  */
 const redis = async (spec: string, options: StoreOptions) => {
   const { RedisPushHub, RedisStreamPublisher } = await import("@syncalite/redis")
-  return RedisStreamPublisher.layer().pipe(Layer.provideMerge(RedisPushHub.layerStore(
-    options.redisPrefix === undefined ? { redis: spec } : { redis: spec, prefix: options.redisPrefix }
-  )))
+  return RedisStreamPublisher.layer().pipe(Layer.provideMerge(RedisPushHub.layerStore(redisOptions(spec, options))))
+}
+
+const redisOptions = (spec: string, options: StoreOptions) =>
+  options.redisPrefix === undefined ? { redis: spec } : { redis: spec, prefix: options.redisPrefix }
+
+const redisIdentities = async (spec: string, options: StoreOptions) =>
+  (await import("@syncalite/redis")).RedisIdentityStore.layer(redisOptions(spec, options))
+
+/** Where Cognito Identity's state lives for each scheme: beside the sync store, in the same file or Redis. */
+const identityAdapters: {
+  readonly [scheme: string]: (spec: string, options: StoreOptions) => Promise<Layer.Layer<IdentityStore.IdentityStore, unknown>>
+} = {
+  memory: async () => IdentityStore.layerMemory,
+  sqlite: async (spec) => (await import("@syncalite/sqlite")).SqliteIdentityStore.layer(spec.slice("sqlite:".length)),
+  redis: redisIdentities,
+  rediss: redisIdentities,
+  "redis+cluster": redisIdentities,
+  "rediss+cluster": redisIdentities
 }
 
 /** The store of each installed scheme, built from the whole `SYNCALITE_STORE` value. */
@@ -75,3 +92,13 @@ export const storeLayer = async (spec: string, options: StoreOptions = {}): Prom
   if (Object.hasOwn(adapters, scheme)) return adapters[scheme]!(spec, options)
   throw new ConfigError(`SYNCALITE_STORE=${maskedStore(spec)} is not a store URL; give memory, sqlite:<path>, redis://host:port or redis+cluster://host:port[,host:port…] (--store or SYNCALITE_STORE)`)
 }
+
+/**
+ * The layer of Cognito Identity's state beside the store a `SYNCALITE_STORE` value names, which
+ * `storeLayer` has accepted.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const identityStoreLayer = (spec: string, options: StoreOptions = {}): Promise<Layer.Layer<IdentityStore.IdentityStore, unknown>> =>
+  identityAdapters[schemeOf(spec)]!(spec, options)
