@@ -3,7 +3,7 @@
  * attach, and a `PushNotifier` that feeds them. Each notification for a device becomes an event
  * with an id; a stream that reconnects with the last id it read receives what it missed, from a
  * replay window of at least the last `replayCount` notifications or `replayMillis` per device,
- * whichever keeps more.
+ * whichever keeps more (in memory, of the devices notified within `replayMillis`).
  *
  * `layerMemory` serves the streams of one process. A hub shared by many processes (Redis, in
  * `@syncalite/redis`) keeps its window where every process reads it and hands each event to the
@@ -172,7 +172,9 @@ interface Kept {
 
 /**
  * A hub of one process, its window in memory. Event ids are decimal sequence numbers of the
- * process; closing the layer's scope ends every attached subscriber.
+ * process; closing the layer's scope ends every attached subscriber. A device not notified for
+ * `replayMillis` is forgotten, its last `replayCount` notifications with it, so that the memory
+ * held follows the devices notified lately, not every device ever notified.
  *
  * @since 0.1.0
  * @category constructors
@@ -191,17 +193,23 @@ export const makeMemory = (window: ReplayWindow = {}): Effect.Effect<PushHubShap
       while (events.length - drop > replayCount && events[drop]!.at < now - replayMillis) drop++
       if (drop > 0) events.splice(0, drop)
     }
+    // `kept` is in the order of each device's last notification, so the idle ones lead it
+    const forgetIdle = (now: number): void => {
+      for (const [key, events] of kept) {
+        if (events[events.length - 1]!.at >= now - replayMillis) return
+        kept.delete(key)
+      }
+    }
 
     return {
       notify: (deliveries) =>
         Effect.map(Clock.currentTimeMillis, (now) => {
+          forgetIdle(now)
           for (const delivery of deliveries) {
             const key = deviceKey({ ...delivery.message, deviceId: delivery.device.deviceId })
-            let events = kept.get(key)
-            if (events === undefined) {
-              events = []
-              kept.set(key, events)
-            }
+            const events = kept.get(key) ?? []
+            kept.delete(key)
+            kept.set(key, events)
             const entry = { sequence: ++sequence, at: now, message: delivery.message }
             events.push(entry)
             trim(events, now)
@@ -209,7 +217,8 @@ export const makeMemory = (window: ReplayWindow = {}): Effect.Effect<PushHubShap
           }
         }),
       attach: (device, lastEventId, subscriber) =>
-        Effect.sync(() => {
+        Effect.map(Clock.currentTimeMillis, (now) => {
+          forgetIdle(now)
           const key = deviceKey(device)
           const after = lastEventId !== undefined && /^\d{1,15}$/.test(lastEventId) ? Number(lastEventId) : undefined
           if (after !== undefined) {

@@ -54,6 +54,7 @@ import {
   Caller,
   CognitoSync,
   CognitoSyncConfig,
+  type PushHub,
   PushNotifier,
   StreamPublisher,
   SyncStore,
@@ -105,6 +106,35 @@ export interface ReceiverShape {
  * @category tags
  */
 export class Receiver extends Context.Tag("@syncalite/testing/PushSuite/Receiver")<Receiver, ReceiverShape>() {}
+
+/**
+ * The far side of a push hub: a stream attached to `hub` for each device, as the events route
+ * attaches one. Give it a hub other than the notifier's (another connection to the same
+ * transport, as another process holds) to test the fan-out between processes. A device that
+ * resumes attaches with the last event id its previous inbox read.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const hubReceiver = (hub: PushHub.PushHubShape): ReceiverShape => {
+  const lastIds = new WeakMap<Inbox, string>()
+  return {
+    listen: (recipient, resume) =>
+      Effect.gen(function*() {
+        const received: Array<unknown> = []
+        const inbox: Inbox = { received: Effect.sync(() => [...received]) }
+        const detach = yield* hub.attach(recipient, resume === undefined ? undefined : lastIds.get(resume), {
+          event: (event) => {
+            received.push(event.message)
+            lastIds.set(inbox, event.id)
+          },
+          end: () => undefined
+        })
+        yield* Effect.addFinalizer(() => detach)
+        return inbox
+      })
+  }
+}
 
 /**
  * What the adapter promises, as its README states it.

@@ -1,5 +1,5 @@
 import { Effect, Layer } from "effect"
-import { PushNotifier } from "@syncalite/core"
+import { PushHub, PushNotifier } from "@syncalite/core"
 import { PushSuite } from "@syncalite/testing"
 
 /**
@@ -37,3 +37,11 @@ const memoryReceiver = Layer.effect(
 ).pipe(Layer.provideMerge(PushNotifier.layerMemory))
 
 PushSuite.run("PushNotifier.layerMemory", { make: memoryReceiver, delivery: { promise: "replay" } })
+
+/** The memory hub serves the streams of its own process: the receiver attaches to the notifier's hub. */
+PushSuite.run("PushHub.layerMemory", {
+  make: Layer.unwrapEffect(Effect.map(PushHub.PushHub, (hub) => Layer.succeed(PushSuite.Receiver, PushSuite.hubReceiver(hub)))).pipe(
+    Layer.provideMerge(PushHub.layerMemory())
+  ),
+  delivery: { promise: "replay" }
+})
