@@ -83,6 +83,8 @@ export interface ReplayWindow {
   readonly replayCount?: number
   /** the age up to which every notification is kept; 5 minutes by default */
   readonly replayMillis?: number
+  /** how long a device's window is kept after its last notification; a day by default, never less than `replayMillis` */
+  readonly retainMillis?: number
 }
 
 /**
@@ -173,8 +175,8 @@ interface Kept {
 /**
  * A hub of one process, its window in memory. Event ids are decimal sequence numbers of the
  * process; closing the layer's scope ends every attached subscriber. A device not notified for
- * `replayMillis` is forgotten, its last `replayCount` notifications with it, so that the memory
- * held follows the devices notified lately, not every device ever notified.
+ * `retainMillis` (a day, as on Redis) is forgotten, its last `replayCount` notifications with it,
+ * so that the memory held follows the devices notified lately, not every device ever notified.
  *
  * @since 0.1.0
  * @category constructors
@@ -183,6 +185,7 @@ export const makeMemory = (window: ReplayWindow = {}): Effect.Effect<PushHubShap
   Effect.gen(function*() {
     const replayCount = window.replayCount ?? defaultReplayWindow.replayCount
     const replayMillis = window.replayMillis ?? defaultReplayWindow.replayMillis
+    const retainMillis = Math.max(window.retainMillis ?? 86_400_000, replayMillis)
     const subscribers = makeSubscribers()
     const kept = new Map<string, Array<Kept>>()
     let sequence = 0
@@ -196,7 +199,7 @@ export const makeMemory = (window: ReplayWindow = {}): Effect.Effect<PushHubShap
     // `kept` is in the order of each device's last notification, so the idle ones lead it
     const forgetIdle = (now: number): void => {
       for (const [key, events] of kept) {
-        if (events[events.length - 1]!.at >= now - replayMillis) return
+        if (events[events.length - 1]!.at >= now - retainMillis) return
         kept.delete(key)
       }
     }

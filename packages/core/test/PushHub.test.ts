@@ -1,6 +1,6 @@
 /**
  * The memory push hub keeps each device's window while the device is notified, and forgets a
- * device idle past `replayMillis`, however few notifications it had.
+ * device idle past `retainMillis`, however few notifications it had.
  */
 import { Effect, TestClock, TestContext } from "effect"
 import { describe, expect, it } from "vitest"
@@ -24,13 +24,14 @@ const replayed = (hub: PushHub.PushHubShape, deviceId: string) =>
   })
 
 describe("PushHub.makeMemory", () => {
-  it("forgets a device idle past replayMillis, and keeps the window of a device notified since", () =>
+  it("forgets a device idle past retainMillis, and keeps the window of a device notified since", () =>
     Effect.gen(function*() {
-      const hub = yield* PushHub.makeMemory({ replayCount: 3, replayMillis: 1000 })
+      const hub = yield* PushHub.makeMemory({ replayCount: 3, replayMillis: 1000, retainMillis: 2000 })
       yield* hub.notify([notification("a", 1), notification("b", 1)])
       yield* TestClock.adjust(600)
       yield* hub.notify([notification("a", 2)])
-      yield* TestClock.adjust(400)
+      yield* TestClock.adjust(1400)
+      // past replayMillis, the last replayCount are still kept
       expect(yield* replayed(hub, "a")).toEqual(["1", "2"])
       expect(yield* replayed(hub, "b")).toEqual(["1"])
 
