@@ -151,8 +151,9 @@ describe("the root README's snippets, pasted into the project", () => {
   const clients = ["The AWS SDK for JavaScript v3", "The sync manager (`amazon-cognito-js`)"]
   // Storage and Cognito Streams need Redis (and PostgreSQL) at fixed addresses and keep their
   // connections open; Redis Cluster names the nodes of the reader's own cluster (10.0.0.1:7000,
-  // …); the adapter snippet completes a test file around a store of the reader's own; the credential providers (v3, then
-  // v2) need the pool `npm start` creates (the cli's v3Snippet test runs the first against it)
+  // …); the adapter snippet completes a test file around a store of the reader's own; the
+  // credential providers (v3, then v2) need the pool `npm start` creates (the cli's v3Snippet
+  // test runs the first against it)
   const providers = "Cognito Identity: the SDKs' own credential providers"
   const notRun = ["Storage", "Cognito Streams on Redis Streams", "Redis Cluster", "Writing a storage adapter", providers, providers]
 
