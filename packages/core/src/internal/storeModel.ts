@@ -148,6 +148,11 @@ export interface DatasetCommit {
   }
   /** when true, a committed result carries the dataset's subscribers, read in the commit's own step */
   readonly subscribers?: boolean
+  /**
+   * the pool's stream when its streaming is ENABLED: a store that keeps an outbox records the
+   * write's entry in the commit's own step, and the committed result names it (`outbox`)
+   */
+  readonly stream?: string
 }
 
 /**
@@ -206,6 +211,8 @@ export interface Committed {
   readonly records: ReadonlyArray<StoredRecord>
   /** the devices subscribed to the dataset when it committed, devices unregistered left out */
   readonly subscribers?: ReadonlyArray<Device>
+  /** the outbox entry the commit wrote, which the publisher clears once it appended the record */
+  readonly outbox?: string
 }
 
 /**
