@@ -203,10 +203,12 @@ export const make = (
         }
         const record = yield* StreamPublisher.recordOf({ offload }, {
           ref: pending.ref,
-          operation: "replace",
+          operation: pending.operation,
           syncCount: Number(syncCount),
           lastModifiedDate: pending.now,
-          records: Outbox.committedRecords(pending.writes, Number(syncCount), pending.now, pending.modifiedBy)
+          records: pending.operation === "remove"
+            ? undefined
+            : Outbox.committedRecords(pending.writes, Number(syncCount), pending.now, pending.modifiedBy)
         })
         yield* publish(pending.streamName, record, outbox)
       }

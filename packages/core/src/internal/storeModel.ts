@@ -406,9 +406,15 @@ export interface SyncStoreShape {
   readonly commit: (commit: DatasetCommit) => Effect.Effect<CommitResult, StorageError>
   /**
    * Removes a dataset — its records, tombstones and subscriptions — keeping only its
-   * `deletedHead`; answers its head as it was, or undefined when it did not exist.
+   * `deletedHead`; answers its head as it was, or undefined when it did not exist. With `outbox`,
+   * a store that keeps an outbox records the deletion's Cognito Streams entry under `outbox.id`
+   * in the deletion's own step.
    */
-  readonly deleteDataset: (ref: DatasetRef, now: number) => Effect.Effect<DatasetHead | undefined, StorageError>
+  readonly deleteDataset: (
+    ref: DatasetRef,
+    now: number,
+    outbox?: { readonly stream: string; readonly id: string }
+  ) => Effect.Effect<DatasetHead | undefined, StorageError>
   /** every existing dataset of a pool, for bulk publish */
   readonly poolDatasets: (identityPoolId: string) => Effect.Effect<ReadonlyArray<DatasetRef>, StorageError>
 

@@ -10,9 +10,10 @@ type DatasetCommit = SyncStore.DatasetCommit
 type RecordWrite = SyncStore.RecordWrite
 type StoredRecord = SyncStore.StoredRecord
 
-/** A write announced before its commit: all that its stream record needs but the sync count. */
+/** A write (or, with no writes, a deletion) announced before its commit: all that its stream record needs but the sync count. */
 export interface PendingWrite {
   readonly ref: SyncStore.DatasetRef
+  readonly operation: "replace" | "remove"
   readonly streamName: string
   readonly now: number
   readonly modifiedBy: string
@@ -33,13 +34,20 @@ export const committedRecords = (
 
 /** The announcement of a streamed commit, as JSON. */
 export const pendingWrite = (c: DatasetCommit & { readonly stream: string }, writes: ReadonlyArray<RecordWrite>): string =>
-  JSON.stringify({ ref: c.ref, streamName: c.stream, now: c.now, modifiedBy: c.modifiedBy, writes } satisfies PendingWrite)
+  JSON.stringify(
+    { ref: c.ref, operation: "replace", streamName: c.stream, now: c.now, modifiedBy: c.modifiedBy, writes } satisfies PendingWrite
+  )
+
+/** The announcement of a streamed deletion, as JSON. */
+export const pendingDeletion = (ref: SyncStore.DatasetRef, streamName: string, now: number): string =>
+  JSON.stringify({ ref, operation: "remove", streamName, now, modifiedBy: "", writes: [] } satisfies PendingWrite)
 
 /** An announcement read back; undefined when it is not one. */
 export const parsePending = (text: unknown): PendingWrite | undefined => {
   try {
     const value = JSON.parse(String(text)) as PendingWrite
     return typeof value.streamName === "string" && typeof value.now === "number" && Array.isArray(value.writes) &&
+        (value.operation === "replace" || value.operation === "remove") &&
         typeof value.ref?.identityId === "string"
       ? value
       : undefined

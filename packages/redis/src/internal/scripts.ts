@@ -385,16 +385,17 @@ return result
  * and the deletion time as its dates, its figures go to zero and its LastModifiedBy to empty;
  * its expired consumed sessions, its records and its subscriptions go.
  *
- * KEYS: heads, records, changes, live, subscriptions. ARGV: name, now.
- * Answers `{"ok", head, sessions}` as they were, false when the dataset did not exist, or
+ * KEYS: heads, records, changes, live, subscriptions, and the outbox when the deletion is
+ * streamed. ARGV: name, now, and the outbox field when streamed (mapped to the sync count the
+ * dataset had). Answers `{"ok", head, sessions}` as they were, false when the dataset did not exist, or
  * `{"corrupt", ...}`.
  */
 export const deleteDataset = script(
   "deleteDataset",
   ["read", "firstWrite", "head"],
   String.raw`
-local heads, records, changes, live, subscriptions = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
-local name, now = ARGV[1], ARGV[2]
+local heads, records, changes, live, subscriptions, outbox = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6]
+local name, now, outboxField = ARGV[1], ARGV[2], ARGV[3]
 local ok, plan = pcall(function()
   local got = read(heads, 'HMGET', heads, '', 'h' .. name, 's' .. name)
   if not got[2] then return false end
@@ -411,7 +412,7 @@ local ok, plan = pcall(function()
   if head.count == 0 then blob, head.start = '', 1 else blob, head.start = sub(blob, head.start), 1 end
   local dotted = nil
   if find(name, '.', 1, true) and tonumber(got[1]) then dotted = math.max(tonumber(got[1]) - 1, 0) end
-  return {before, headLine(head), blob, dotted}
+  return {before, headLine(head), blob, dotted, head.lastDeletionCount}
 end)
 if not ok then return corrupt(plan) end
 if not plan then return false end
@@ -420,6 +421,7 @@ if refused then return refused end
 if plan[4] then redis.call('HSET', heads, '', format('%d', plan[4])) end
 redis.call('UNLINK', records, changes, subscriptions)
 redis.call('SREM', live, name)
+if outbox then redis.call('HSET', outbox, outboxField, plan[5]) end
 return {'ok', plan[1][1], plan[1][2]}
 `
 )

@@ -250,14 +250,27 @@ export const makeStore = (connection: Connection, keys: Keys): SyncStoreShape =>
     )
   }
 
-  const deleteDataset: SyncStoreShape["deleteDataset"] = (ref, now) => {
+  const deleteDataset: SyncStoreShape["deleteDataset"] = (ref, now, outbox) => {
     const base = keys.identity(ref.identityPoolId, ref.identityId)
     const scriptKeys = [...datasetKeys(base, ref.datasetName), keys.subscriptions(base, ref.datasetName)]
-    return Effect.flatMap(script(scripts.deleteDataset, scriptKeys, [ref.datasetName, numberText(now)]), (reply) => {
+    const args = [ref.datasetName, numberText(now)]
+    if (outbox !== undefined) {
+      scriptKeys.push(keys.outbox(base))
+      args.push(outbox.id)
+    }
+    const deleted = Effect.flatMap(script(scripts.deleteDataset, scriptKeys, args), (reply) => {
       if (reply === null) return Effect.succeed(undefined)
       if (Array.isArray(reply) && reply[0] === "ok") return headOf(ref.datasetName, reply[1], reply[2], scriptKeys[0]!)
       return Effect.fail(corruption(reply) ?? new SyncStore.StorageError({ message: "Unexpected answer of the deleteDataset script" }))
     })
+    if (outbox === undefined) return deleted
+    return command(keys.pending, ["HSET", keys.pending, outbox.id, Outbox.pendingDeletion(ref, outbox.stream, now)]).pipe(
+      Effect.zipRight(deleted),
+      Effect.tap((head) =>
+        // no deletion, no outbox entry; failing to drop its announcement only leaves it to the sweeper
+        head === undefined ? Effect.ignore(command(keys.pending, ["HDEL", keys.pending, outbox.id])) : Effect.void
+      )
+    )
   }
 
   const listDatasets: SyncStoreShape["listDatasets"] = (pool, identity) => {
