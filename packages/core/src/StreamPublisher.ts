@@ -5,6 +5,7 @@
  * @since 0.1.0
  */
 import { Context, Effect, Layer, Ref } from "effect"
+import type { DatasetRef, StoredRecord } from "./internal/storeModel.js"
 
 /**
  * One record as it appears in a stream record.
@@ -97,12 +98,72 @@ export interface BulkJournal {
  * @category models
  */
 export interface StreamPublisherShape {
-  readonly publish: (streamName: string, record: StreamRecord) => Effect.Effect<void, unknown>
+  /** appends the record; `outbox` names the entry the commit left in the store's outbox, cleared once appended */
+  readonly publish: (streamName: string, record: StreamRecord, outbox?: string) => Effect.Effect<void, unknown>
   /** keeps records too large to travel inline and answers the URL they can be read from */
   readonly offload: (records: ReadonlyArray<KinesisSyncRecord>) => Effect.Effect<string, unknown>
   /** where bulk publish jobs are kept; without one, in the memory of the process (`memoryJournal`) */
   readonly bulk?: BulkJournal
 }
+
+const INLINE_LIMIT = 1024 * 1024
+
+/**
+ * What a stream record tells: a write of records, or (with none) a deletion.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface StreamWrite {
+  readonly ref: DatasetRef
+  readonly operation: "replace" | "remove"
+  readonly syncCount: number
+  readonly lastModifiedDate: number
+  readonly records: ReadonlyArray<StoredRecord> | undefined
+}
+
+/**
+ * The stream record of a write (or, with no records, of a deletion). Records too large to travel
+ * inline are offloaded through the publisher and referenced by URL.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const recordOf = (
+  publisher: Pick<StreamPublisherShape, "offload">,
+  { lastModifiedDate, operation, records, ref, syncCount }: StreamWrite
+): Effect.Effect<StreamRecord, unknown> =>
+  Effect.gen(function*() {
+    const kinesisSyncRecords = records?.map((record): KinesisSyncRecord => ({
+      key: record.key,
+      value: record.value,
+      syncCount: record.syncCount,
+      lastModifiedDate: record.lastModifiedDate,
+      deviceLastModifiedDate: record.deviceLastModifiedDate ?? null,
+      op: record.value === null ? "remove" : "replace"
+    }))
+    const inlined: StreamRecord = {
+      identityPoolId: ref.identityPoolId,
+      identityId: ref.identityId,
+      datasetName: ref.datasetName,
+      operation,
+      kinesisSyncRecords: kinesisSyncRecords ?? null,
+      kinesisSyncRecordsURL: null,
+      lastModifiedDate,
+      payloadType: "Inline",
+      syncCount
+    }
+    // the Kinesis limit applies to the whole record, not to its records alone
+    const inline = kinesisSyncRecords === undefined ||
+      Buffer.byteLength(JSON.stringify(inlined), "utf8") <= INLINE_LIMIT
+    if (inline) return inlined
+    return {
+      ...inlined,
+      kinesisSyncRecords: null,
+      kinesisSyncRecordsURL: yield* publisher.offload(kinesisSyncRecords),
+      payloadType: "S3Url"
+    }
+  })
 
 /**
  * @since 0.1.0

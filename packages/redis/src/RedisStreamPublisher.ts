@@ -5,7 +5,10 @@
  * (the SPEC B §9 record as JSON), the stream bounded by an approximate MAXLEN. Consumers read
  * it with consumer groups (XREADGROUP).
  *
- * Live writes are appended after their commit, by the process that committed. Bulk publish keeps
+ * Live writes are appended at least once: the commit leaves an outbox entry in the identity's slot
+ * in its own atomic step, and the process that committed appends the record and clears the entry.
+ * A sweeper in every process appends the entries older than `outboxAge` that a process stopped
+ * before appending, so a record may be appended twice (once by each), never lost. Bulk publish keeps
  * its journal in Redis: the list of running jobs, a lease per job that the running process renews
  * (and that another process takes over when it stops), and each job's progress in the stream's
  * slot, appended to in the same script as the entry, so that every dataset is appended once per
@@ -27,10 +30,12 @@
  * @since 0.1.0
  */
 import { randomUUID } from "node:crypto"
-import { Context, Duration, Effect, Layer, type Scope } from "effect"
+import { Clock, Context, Duration, Effect, Layer, Schedule, type Scope } from "effect"
 import { StreamPublisher } from "@syncalite/core"
+import { makeKeys } from "./internal/codec.js"
 import type { ClientLike } from "./internal/connection.js"
 import { makeConnection } from "./internal/connection.js"
+import * as Outbox from "./internal/outbox.js"
 import * as scripts from "./internal/streamScripts.js"
 import { RedisSyncStore } from "./RedisSyncStore.js"
 
@@ -45,6 +50,8 @@ export interface Options {
   readonly maxLength?: number
   /** how long a bulk publish lease lasts unrenewed; a stopped job is taken over after it. 30 seconds by default */
   readonly leaseTtl?: Duration.DurationInput
+  /** how old an outbox entry is when the sweeper appends it for a process that stopped; 5 seconds by default */
+  readonly outboxAge?: Duration.DurationInput
   /** how long a command may go unanswered; 2 seconds by default */
   readonly commandTimeout?: Duration.DurationInput
 }
@@ -148,25 +155,75 @@ export const make = (
         ], { discard: true })
     }
 
+    const keys = makeKeys(prefix)
+    const append = (streamName: string, record: StreamPublisher.StreamRecord) =>
+      command(streamKey(streamName), [
+        "XADD",
+        streamKey(streamName),
+        "MAXLEN",
+        "~",
+        maxLength,
+        "*",
+        "partitionKey",
+        record.identityId,
+        "data",
+        JSON.stringify(record)
+      ])
+    // the identity's entry first: an announcement left alone is dropped by the sweeper, not appended
+    const clear = (ref: { readonly identityPoolId: string; readonly identityId: string }, outbox: string) => {
+      const box = keys.outbox(keys.identity(ref.identityPoolId, ref.identityId))
+      return Effect.zipRight(command(box, ["HDEL", box, outbox]), command(keys.pending, ["HDEL", keys.pending, outbox]))
+    }
+    const publish: StreamPublisher.StreamPublisherShape["publish"] = (streamName, record, outbox) =>
+      outbox === undefined ? Effect.asVoid(append(streamName, record)) : Effect.zipRight(append(streamName, record), clear(record, outbox))
+    const offload: StreamPublisher.StreamPublisherShape["offload"] = (records) => {
+      const key = `${prefix}:stream-payloads:${randomUUID()}`
+      return Effect.as(command(key, ["SET", key, JSON.stringify(records), "PX", String(DAY)]), `redis:${key}`)
+    }
+
+    const outboxAge = options.outboxAge === undefined ? 5000 : Duration.toMillis(Duration.decode(options.outboxAge))
+    /** Appends each announced write older than `outboxAge` whose commit left an outbox entry; drops the others. */
+    const sweep = Effect.gen(function*() {
+      const now = yield* Clock.currentTimeMillis
+      const fields = yield* command(keys.pending, ["HGETALL", keys.pending])
+      if (!Array.isArray(fields)) return
+      for (let i = 0; i + 1 < fields.length; i += 2) {
+        const outbox = String(fields[i])
+        const pending = Outbox.parsePending(fields[i + 1])
+        if (pending === undefined) {
+          yield* command(keys.pending, ["HDEL", keys.pending, outbox])
+          continue
+        }
+        if (now - pending.now < outboxAge) continue
+        const box = keys.outbox(keys.identity(pending.ref.identityPoolId, pending.ref.identityId))
+        const syncCount = yield* command(box, ["HGET", box, outbox])
+        if (syncCount === null || syncCount === undefined) {
+          yield* command(keys.pending, ["HDEL", keys.pending, outbox])
+          continue
+        }
+        const record = yield* StreamPublisher.recordOf({ offload }, {
+          ref: pending.ref,
+          operation: pending.operation,
+          syncCount: Number(syncCount),
+          lastModifiedDate: pending.now,
+          records: pending.operation === "remove"
+            ? undefined
+            : Outbox.committedRecords(pending.writes, Number(syncCount), pending.now, pending.modifiedBy)
+        })
+        yield* publish(pending.streamName, record, outbox)
+      }
+    })
+    yield* Effect.forkScoped(
+      sweep.pipe(
+        Effect.catchAllCause((cause) => Effect.logWarning("syncalite: sweeping the Cognito Streams outbox failed", cause)),
+        Effect.repeat(Schedule.spaced(Duration.millis(outboxAge / 2)))
+      )
+    )
+
     return {
       streamKey,
-      publish: (streamName, record) =>
-        Effect.asVoid(command(streamKey(streamName), [
-          "XADD",
-          streamKey(streamName),
-          "MAXLEN",
-          "~",
-          maxLength,
-          "*",
-          "partitionKey",
-          record.identityId,
-          "data",
-          JSON.stringify(record)
-        ])),
-      offload: (records) => {
-        const key = `${prefix}:stream-payloads:${randomUUID()}`
-        return Effect.as(command(key, ["SET", key, JSON.stringify(records), "PX", String(DAY)]), `redis:${key}`)
-      },
+      publish,
+      offload,
       bulk
     }
   })

@@ -113,6 +113,67 @@ describe.skipIf(!redis.available)("on Redis", () => {
     })
   })
 
+  describe("live writes across processes", () => {
+    afterEach(() => Processes.killAll())
+    const secret = "outbox-crash-secret-0123456789abcdef"
+
+    /** Waits for the sweeper of a new instance to append the stream's entries, then a few sweeps more. */
+    const swept = async (streamKey: string) => {
+      const { close } = await instance({ outboxAge: "200 millis" })
+      try {
+        for (let i = 0; i < 100 && (await entries(streamKey)).length === 0; i++) {
+          await new Promise((resolve) => setTimeout(resolve, 50))
+        }
+        // a few more sweeps: the entry is not appended again
+        await new Promise((resolve) => setTimeout(resolve, 600))
+        return await entries(streamKey)
+      } finally {
+        await close()
+      }
+    }
+
+    it.each(["write", "delete"] as const)(
+      "a %s whose process is killed (SIGKILL) between the commit and the append is appended once by another's sweeper",
+      async (mode) => {
+        const sync = createCognitoSync({ tokenSecret: secret, store: RedisSyncStore.layer({ redis: redis.url, prefix }) })
+        try {
+          const pool = `us-east-1:${crypto.randomUUID()}`
+          const identity = `us-east-1:${crypto.randomUUID()}`
+          const stream = `outbox-${crypto.randomUUID()}`
+          const ref = { IdentityPoolId: pool, IdentityId: identity, DatasetName: "d" }
+          if (mode === "delete") {
+            const { SyncSessionToken } = await sync.listRecords(ref)
+            await sync.updateRecords({ ...ref, SyncSessionToken, RecordPatches: [{ Op: "replace", Key: "k", Value: "committed", SyncCount: 0 }] })
+          }
+          await sync.setIdentityPoolConfiguration({ IdentityPoolId: pool, CognitoStreams: { StreamName: stream, StreamingStatus: "ENABLED" } })
+
+          const writer = Processes.start(new URL("./fixtures/streamWriter.ts", import.meta.url), [redis.url, prefix, secret, pool, identity, "d", mode])
+          const exit = await writer.exited
+          expect(writer.lines).toContain("writing")
+          expect(writer.lines).not.toContain("appended")
+          expect(exit.signal).toBe("SIGKILL")
+          const datasets = (await sync.listDatasets({ IdentityPoolId: pool, IdentityId: identity })).Datasets ?? []
+          expect(datasets.map((dataset) => dataset.DatasetName)).toEqual(mode === "write" ? ["d"] : [])
+          const streamKey = `${prefix}:streams:${stream}`
+          expect(await entries(streamKey)).toHaveLength(0)
+
+          const appended = await swept(streamKey)
+          expect(appended).toHaveLength(1)
+          expect(appended[0]!.message.partitionKey).toBe(identity)
+          const record = JSON.parse(appended[0]!.message.data!) as StreamPublisher.StreamRecord
+          expect(record).toMatchObject({ identityPoolId: pool, identityId: identity, datasetName: "d", syncCount: 1 })
+          expect(record.operation).toBe(mode === "write" ? "replace" : "remove")
+          expect(record.kinesisSyncRecords?.map(({ key, op, syncCount, value }) => ({ key, op, syncCount, value }))).toEqual(
+            mode === "write" ? [{ key: "k", op: "replace", syncCount: 1, value: "committed" }] : undefined
+          )
+        } finally {
+          await sync.close()
+        }
+      },
+      60_000
+    )
+  })
+
   describe("bulk publish across processes", () => {
     afterEach(() => Processes.killAll())
     const secret = "bulk-crash-secret-0123456789abcdef"

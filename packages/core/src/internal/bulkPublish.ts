@@ -8,7 +8,8 @@ import { randomUUID } from "node:crypto"
 import { Cause, Clock, Data, Effect, Either, Exit, Option, type Scope } from "effect"
 import type { BulkEntry, BulkJob, BulkJournal, StreamPublisherShape } from "../StreamPublisher.js"
 import { type DatasetRef, type PoolState, StorageError, type SyncStoreShape } from "./storeModel.js"
-import { streamingEnabled, streamRecord } from "./streams.js"
+import { recordOf } from "../StreamPublisher.js"
+import { streamingEnabled } from "./streams.js"
 
 /** How many datasets a job reads together, then appends with one call. */
 const BATCH = 64
@@ -69,7 +70,7 @@ export const makeBulkRunner = (
     const entryOf = (ref: DatasetRef) =>
       Effect.flatMap(store.readDataset(ref, { since: 0 }), (view) =>
         view.head?.exists !== true ? Effect.succeed([]) : Effect.map(
-          streamRecord(services, {
+          recordOf(services.stream, {
             ref,
             operation: "replace",
             syncCount: view.head.syncCount,

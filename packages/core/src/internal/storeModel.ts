@@ -148,6 +148,11 @@ export interface DatasetCommit {
   }
   /** when true, a committed result carries the dataset's subscribers, read in the commit's own step */
   readonly subscribers?: boolean
+  /**
+   * the pool's stream when its streaming is ENABLED: a store that keeps an outbox records the
+   * write's entry in the commit's own step, and the committed result names it (`outbox`)
+   */
+  readonly stream?: string
 }
 
 /**
@@ -206,6 +211,8 @@ export interface Committed {
   readonly records: ReadonlyArray<StoredRecord>
   /** the devices subscribed to the dataset when it committed, devices unregistered left out */
   readonly subscribers?: ReadonlyArray<Device>
+  /** the outbox entry the commit wrote, which the publisher clears once it appended the record */
+  readonly outbox?: string
 }
 
 /**
@@ -399,9 +406,15 @@ export interface SyncStoreShape {
   readonly commit: (commit: DatasetCommit) => Effect.Effect<CommitResult, StorageError>
   /**
    * Removes a dataset — its records, tombstones and subscriptions — keeping only its
-   * `deletedHead`; answers its head as it was, or undefined when it did not exist.
+   * `deletedHead`; answers its head as it was, or undefined when it did not exist. With `outbox`,
+   * a store that keeps an outbox records the deletion's Cognito Streams entry under `outbox.id`
+   * in the deletion's own step.
    */
-  readonly deleteDataset: (ref: DatasetRef, now: number) => Effect.Effect<DatasetHead | undefined, StorageError>
+  readonly deleteDataset: (
+    ref: DatasetRef,
+    now: number,
+    outbox?: { readonly stream: string; readonly id: string }
+  ) => Effect.Effect<DatasetHead | undefined, StorageError>
   /** every existing dataset of a pool, for bulk publish */
   readonly poolDatasets: (identityPoolId: string) => Effect.Effect<ReadonlyArray<DatasetRef>, StorageError>
 

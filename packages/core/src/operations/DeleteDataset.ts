@@ -4,13 +4,14 @@
  *
  * @since 0.1.0
  */
+import { randomUUID } from "node:crypto"
 import { Clock, Effect, Schema } from "effect"
 import { ResourceNotFoundException } from "../CognitoSyncError.js"
 import * as S from "../Shapes.js"
 import type { Dataset } from "../Shapes.js"
 import { operation } from "../internal/operation.js"
 import { datasetRef, toDataset } from "../internal/output.js"
-import { publishRecords } from "../internal/streams.js"
+import { publishRecords, streamingEnabled, streamName } from "../internal/streams.js"
 
 /** @since 0.1.0 @category schemas */
 export const DeleteDatasetInput = Schema.Struct({
@@ -34,18 +35,19 @@ export const DeleteDataset = operation({
     Effect.gen(function*() {
       const now = yield* Clock.currentTimeMillis
       const ref = datasetRef(input)
-      const deleted = yield* services.store.deleteDataset(ref, now)
+      const pool = yield* services.pools.read(input.IdentityPoolId, now)
+      const outbox = streamingEnabled(pool) ? { stream: streamName(pool), id: randomUUID() } : undefined
+      const deleted = yield* services.store.deleteDataset(ref, now, outbox)
       if (deleted === undefined) {
         return yield* Effect.fail(new ResourceNotFoundException({ message: `Dataset not found: ${input.DatasetName}` }))
       }
-      const pool = yield* services.pools.read(input.IdentityPoolId, now)
       yield* publishRecords(services, pool, {
         ref,
         operation: "remove",
         syncCount: deleted.syncCount,
         lastModifiedDate: now,
         records: undefined
-      })
+      }, outbox?.id)
       return { Dataset: toDataset(input.IdentityId, deleted) } satisfies DeleteDatasetOutput
     })
 })

@@ -23,7 +23,7 @@ import { datasetRef, toRecord } from "../internal/output.js"
 import { precondition } from "../internal/commitRules.js"
 import { lookupIn } from "../internal/records.js"
 import { notifySubscribers, pushConfigured } from "../internal/push.js"
-import { publishRecords } from "../internal/streams.js"
+import { publishRecords, streamingEnabled, streamName } from "../internal/streams.js"
 
 /** @since 0.1.0 @category schemas */
 export const UpdateRecordsInput = Schema.Struct({
@@ -183,7 +183,7 @@ const afterCommit = (
   ref: DatasetRef,
   pool: PoolState,
   deviceId: string | undefined,
-  { head, records, subscribers }: Committed
+  { head, outbox, records, subscribers }: Committed
 ) =>
   Effect.zipRight(
     notifySubscribers(services, ref, pool, subscribers ?? [], deviceId, head.syncCount),
@@ -193,7 +193,7 @@ const afterCommit = (
       syncCount: head.syncCount,
       lastModifiedDate: head.lastModifiedDate,
       records
-    })
+    }, outbox)
   )
 
 const update = (services: Services, input: typeof UpdateRecordsInput.Type, caller: Caller) =>
@@ -214,7 +214,8 @@ const update = (services: Services, input: typeof UpdateRecordsInput.Type, calle
       modifiedBy: modifiedBy(caller),
       now,
       limits: services.config.limits,
-      subscribers: pushConfigured(pool)
+      subscribers: pushConfigured(pool),
+      ...(streamingEnabled(pool) ? { stream: streamName(pool) } : {})
     }
     const arn = caller.kind === "identity" ? pool.events.SyncTrigger : undefined
     const result = arn === undefined

@@ -43,6 +43,10 @@ export const makeKeys = (prefix: string) => ({
   deviceDigests: (base: string): string => `${base}:digests`,
   /** hash: `[platform, token]` → device id, the index of tokens of an older layout, read until emptied */
   tokens: (base: string): string => `${base}:tokens`,
+  /** hash: session id → sync count, the Cognito Streams entries committed and not yet appended */
+  outbox: (base: string): string => `${base}:outbox`,
+  /** hash: session id → the write that may commit with an outbox entry (JSON), what the sweeper reads */
+  pending: `${prefix}:outbox`,
   /** set: the device ids subscribed to a dataset */
   subscriptions: (base: string, dataset: string): string => `${base}:s:${dataset}`,
   /** sorted set (all scores 0, ordered by id): every known pool */

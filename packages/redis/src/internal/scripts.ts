@@ -139,10 +139,11 @@ export const script = (name: string, parts: ReadonlyArray<keyof typeof snippets>
  * `SyncSessionToken.consume` on the list of consumed sessions.
  *
  * KEYS: heads, records, changes, live, and devices, subscriptions when the commit answers its
- * subscribers. ARGV: name, session id (escaped), session expiry, expected sync count or "", now,
+ * subscribers, and last the outbox when the write is streamed. ARGV: name, session id (escaped), session expiry, expected sync count or "", now,
  * modifiedBy (escaped), datasets limit, records limit, bytes limit, number of conditions, then
  * (key, syncCount) per condition, number of writes, then (key, valueBytes or -1, JSON tail) per
- * write (keys distinct).
+ * write (keys distinct), and last the outbox field when the write is streamed (the outbox then
+ * maps it to the new sync count).
  *
  * Answers `{"ok", head}` (the head's line: the consumed sessions stay in Redis), or with the
  * devices and subscriptions keys `{"ok", head, ids, devices}` as the subscribers script answers them
@@ -154,12 +155,18 @@ export const commit = script(
   "commit",
   ["read", "firstWrite", "chunked", "head"],
   String.raw`
-local heads, records, changes, live, devices, subscriptions = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6]
 local name, id, expiry, expected, now, by = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6]
 local conditionCount = ARGV[10] + 0
 local writesAt = 12 + 2 * conditionCount
 local writeCount = ARGV[writesAt - 1] + 0
 local lastWrite = writesAt + 3 * writeCount - 1
+local outboxField = ARGV[lastWrite + 1]
+local keyCount = #KEYS
+local outbox = nil
+if outboxField then outbox, keyCount = KEYS[keyCount], keyCount - 1 end
+local heads, records, changes, live = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
+local devices, subscriptions = nil, nil
+if keyCount >= 6 then devices, subscriptions = KEYS[5], KEYS[6] end
 
 local function decide()
   local got = read(heads, 'HMGET', heads, '', 'h' .. name, 's' .. name)
@@ -322,6 +329,7 @@ if not wasLive then
   redis.call('SADD', live, name)
   if dotted then redis.call('HSET', heads, '', format('%d', dotted)) end
 end
+if outbox then redis.call('HSET', outbox, outboxField, count) end
 if subscribed then return {'ok', line, subscribed[1], subscribed[2]} end
 return {'ok', line}
 `
@@ -377,16 +385,17 @@ return result
  * and the deletion time as its dates, its figures go to zero and its LastModifiedBy to empty;
  * its expired consumed sessions, its records and its subscriptions go.
  *
- * KEYS: heads, records, changes, live, subscriptions. ARGV: name, now.
- * Answers `{"ok", head, sessions}` as they were, false when the dataset did not exist, or
+ * KEYS: heads, records, changes, live, subscriptions, and the outbox when the deletion is
+ * streamed. ARGV: name, now, and the outbox field when streamed (mapped to the sync count the
+ * dataset had). Answers `{"ok", head, sessions}` as they were, false when the dataset did not exist, or
  * `{"corrupt", ...}`.
  */
 export const deleteDataset = script(
   "deleteDataset",
   ["read", "firstWrite", "head"],
   String.raw`
-local heads, records, changes, live, subscriptions = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
-local name, now = ARGV[1], ARGV[2]
+local heads, records, changes, live, subscriptions, outbox = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6]
+local name, now, outboxField = ARGV[1], ARGV[2], ARGV[3]
 local ok, plan = pcall(function()
   local got = read(heads, 'HMGET', heads, '', 'h' .. name, 's' .. name)
   if not got[2] then return false end
@@ -403,7 +412,7 @@ local ok, plan = pcall(function()
   if head.count == 0 then blob, head.start = '', 1 else blob, head.start = sub(blob, head.start), 1 end
   local dotted = nil
   if find(name, '.', 1, true) and tonumber(got[1]) then dotted = math.max(tonumber(got[1]) - 1, 0) end
-  return {before, headLine(head), blob, dotted}
+  return {before, headLine(head), blob, dotted, head.lastDeletionCount}
 end)
 if not ok then return corrupt(plan) end
 if not plan then return false end
@@ -412,6 +421,7 @@ if refused then return refused end
 if plan[4] then redis.call('HSET', heads, '', format('%d', plan[4])) end
 redis.call('UNLINK', records, changes, subscriptions)
 redis.call('SREM', live, name)
+if outbox then redis.call('HSET', outbox, outboxField, plan[5]) end
 return {'ok', plan[1][1], plan[1][2]}
 `
 )

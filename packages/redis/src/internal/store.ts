@@ -23,11 +23,11 @@ import {
   unreadable
 } from "./codec.js"
 import type { Connection } from "./connection.js"
+import * as Outbox from "./outbox.js"
 import * as scripts from "./scripts.js"
 import { makeRedisTransfer } from "./transfer.js"
 
 type DatasetHead = SyncStore.DatasetHead
-type StoredRecord = SyncStore.StoredRecord
 type SyncStoreShape = SyncStore.SyncStoreShape
 type PoolUsage = SyncStore.PoolUsage
 type RecordWrite = SyncStore.RecordWrite
@@ -168,21 +168,7 @@ export const makeStore = (connection: Connection, keys: Keys): SyncStoreShape =>
       case "ok": {
         const head = parseCommittedHead(c.ref.datasetName, reply[1])
         if (head === undefined) return unreadable(headsKey, `head of dataset ${c.ref.datasetName}`)
-        const records: Array<StoredRecord> = []
-        for (const write of writes) {
-          records.push(
-            write.deviceLastModifiedDate === undefined
-              ? { key: write.key, value: write.value, syncCount: head.syncCount, lastModifiedDate: c.now, lastModifiedBy: c.modifiedBy }
-              : {
-                key: write.key,
-                value: write.value,
-                syncCount: head.syncCount,
-                lastModifiedDate: c.now,
-                lastModifiedBy: c.modifiedBy,
-                deviceLastModifiedDate: write.deviceLastModifiedDate
-              }
-          )
-        }
+        const records = Outbox.committedRecords(writes, head.syncCount, c.now, c.modifiedBy)
         if (c.subscribers !== true) return { _tag: "Committed", head, records }
         const subscribed = devicesOf(reply[2], reply[3], subscriptionKeys(c.ref))
         return subscribed instanceof SyncStore.StorageError ? subscribed : { _tag: "Committed", head, records, subscribers: subscribed }
@@ -212,6 +198,7 @@ export const makeStore = (connection: Connection, keys: Keys): SyncStoreShape =>
     const scriptKeys = c.subscribers === true
       ? [...datasetKeys(base, datasetName), ...subscriptionKeys(c.ref)]
       : datasetKeys(base, datasetName)
+    if (c.stream !== undefined) scriptKeys.push(keys.outbox(base))
     const writes = distinct(c.writes)
     const args: Array<string> = [
       datasetName,
@@ -234,6 +221,7 @@ export const makeStore = (connection: Connection, keys: Keys): SyncStoreShape =>
         recordTail(write.key, write.value, c.now, c.modifiedBy, write.deviceLastModifiedDate)
       )
     }
+    if (c.stream !== undefined) args.push(c.session.id)
     const once: Effect.Effect<SyncStore.CommitResult | undefined, StorageError> = Effect.flatMap(
       script(scripts.commit, scriptKeys, args),
       (reply) => {
@@ -245,17 +233,44 @@ export const makeStore = (connection: Connection, keys: Keys): SyncStoreShape =>
           : Effect.succeed(result)
       }
     )
-    return Effect.flatMap(once, (result) => (result === undefined ? optimistic(`dataset ${datasetName}`, once) : Effect.succeed(result)))
+    const committed = Effect.flatMap(
+      once,
+      (result) => (result === undefined ? optimistic(`dataset ${datasetName}`, once) : Effect.succeed(result))
+    )
+    if (c.stream === undefined) return committed
+    // the write is announced outside the identity's slot first, so that a sweeper finds its outbox entry
+    const pending = Outbox.pendingWrite({ ...c, stream: c.stream }, writes)
+    return command(keys.pending, ["HSET", keys.pending, c.session.id, pending]).pipe(
+      Effect.zipRight(committed),
+      Effect.tap((result) =>
+        // a refusal leaves no outbox entry; failing to drop its announcement only leaves it to the sweeper
+        result._tag === "Committed" ? Effect.void : Effect.ignore(command(keys.pending, ["HDEL", keys.pending, c.session.id]))
+      ),
+      Effect.map((result) => result._tag === "Committed" ? { ...result, outbox: c.session.id } : result)
+    )
   }
 
-  const deleteDataset: SyncStoreShape["deleteDataset"] = (ref, now) => {
+  const deleteDataset: SyncStoreShape["deleteDataset"] = (ref, now, outbox) => {
     const base = keys.identity(ref.identityPoolId, ref.identityId)
     const scriptKeys = [...datasetKeys(base, ref.datasetName), keys.subscriptions(base, ref.datasetName)]
-    return Effect.flatMap(script(scripts.deleteDataset, scriptKeys, [ref.datasetName, numberText(now)]), (reply) => {
+    const args = [ref.datasetName, numberText(now)]
+    if (outbox !== undefined) {
+      scriptKeys.push(keys.outbox(base))
+      args.push(outbox.id)
+    }
+    const deleted = Effect.flatMap(script(scripts.deleteDataset, scriptKeys, args), (reply) => {
       if (reply === null) return Effect.succeed(undefined)
       if (Array.isArray(reply) && reply[0] === "ok") return headOf(ref.datasetName, reply[1], reply[2], scriptKeys[0]!)
       return Effect.fail(corruption(reply) ?? new SyncStore.StorageError({ message: "Unexpected answer of the deleteDataset script" }))
     })
+    if (outbox === undefined) return deleted
+    return command(keys.pending, ["HSET", keys.pending, outbox.id, Outbox.pendingDeletion(ref, outbox.stream, now)]).pipe(
+      Effect.zipRight(deleted),
+      Effect.tap((head) =>
+        // no deletion, no outbox entry; failing to drop its announcement only leaves it to the sweeper
+        head === undefined ? Effect.ignore(command(keys.pending, ["HDEL", keys.pending, outbox.id])) : Effect.void
+      )
+    )
   }
 
   const listDatasets: SyncStoreShape["listDatasets"] = (pool, identity) => {
