@@ -1,6 +1,6 @@
 /**
  * `npm run bench`: every figure beside the baselines it is compared with, measured in the same run.
- * `npm run bench -- http sqlite` runs only the named sections (core, sqlite, redis, keyv, streams, http, mqtt, triggers, push, identity); an
+ * `npm run bench -- http sqlite` runs only the named sections (core, sqlite, redis, keyv, http, streams, mqtt, triggers, push, identity); an
  * `http` section may name its servers: `http:standalone,koa`.
  */
 import { parseArgs } from "node:util"
@@ -20,8 +20,8 @@ const sections: ReadonlyArray<readonly [string, (only?: ReadonlyArray<string>) =
   ["sqlite", benchStorage],
   ["redis", benchStorageRedis],
   ["keyv", benchStorageKeyv],
-  ["streams", benchStreamsRedis],
   ["http", benchHttp, ["standalone", "koa", "express"]],
+  ["streams", benchStreamsRedis],
   ["mqtt", benchPushMqtt],
   ["triggers", benchTriggers],
   ["push", benchPush],

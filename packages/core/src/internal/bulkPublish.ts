@@ -9,7 +9,7 @@ import { Cause, Clock, Data, Effect, Either, Exit, Option, type Scope } from "ef
 import type { BulkEntry, BulkJob, BulkJournal, StreamPublisherShape } from "../StreamPublisher.js"
 import { type DatasetRef, type PoolState, StorageError, type SyncStoreShape } from "./storeModel.js"
 import { recordOf } from "../StreamPublisher.js"
-import { streamingEnabled } from "./streams.js"
+import { streamingEnabled } from "./poolConfiguration.js"
 
 /** How many datasets a job reads together, then appends with one call. */
 const BATCH = 64

@@ -13,3 +13,9 @@ export const toConfiguration = (identityPoolId: string, pool: PoolState): PoolCo
   ...(pool.pushSync === undefined ? {} : { PushSync: pool.pushSync }),
   ...(pool.cognitoStreams === undefined ? {} : { CognitoStreams: pool.cognitoStreams })
 })
+
+/** Whether the pool streams its writes (Cognito Streams ENABLED). */
+export const streamingEnabled = (pool: PoolState): boolean => pool.cognitoStreams?.StreamingStatus === "ENABLED"
+
+/** The name of the pool's stream. */
+export const streamName = (pool: PoolState): string => pool.cognitoStreams?.StreamName ?? ""

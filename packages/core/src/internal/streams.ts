@@ -2,11 +2,7 @@ import { Effect } from "effect"
 import { recordOf, type StreamWrite } from "../StreamPublisher.js"
 import type { PoolState } from "./storeModel.js"
 import type { Services } from "./operation.js"
-
-export const streamingEnabled = (pool: PoolState): boolean => pool.cognitoStreams?.StreamingStatus === "ENABLED"
-
-/** The name of the pool's stream. */
-export const streamName = (pool: PoolState): string => pool.cognitoStreams?.StreamName ?? ""
+import { streamingEnabled, streamName } from "./poolConfiguration.js"
 
 /** After a committed write: streams it when the pool streams, logging a failure. */
 export const publishRecords = (services: Services, pool: PoolState, write: StreamWrite, outbox?: string) =>

@@ -11,7 +11,7 @@ import type { PoolState } from "../SyncStore.js"
 import type { BulkJob } from "../StreamPublisher.js"
 import { journalError } from "../internal/bulkPublish.js"
 import { operation } from "../internal/operation.js"
-import { streamingEnabled, streamName } from "../internal/streams.js"
+import { streamingEnabled, streamName } from "../internal/poolConfiguration.js"
 
 /** @since 0.1.0 @category schemas */
 export const BulkPublishInput = Schema.Struct({ IdentityPoolId: S.IdentityPoolId })

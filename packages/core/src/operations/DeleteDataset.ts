@@ -11,7 +11,8 @@ import * as S from "../Shapes.js"
 import type { Dataset } from "../Shapes.js"
 import { operation } from "../internal/operation.js"
 import { datasetRef, toDataset } from "../internal/output.js"
-import { publishRecords, streamingEnabled, streamName } from "../internal/streams.js"
+import { streamingEnabled, streamName } from "../internal/poolConfiguration.js"
+import { publishRecords } from "../internal/streams.js"
 
 /** @since 0.1.0 @category schemas */
 export const DeleteDatasetInput = Schema.Struct({

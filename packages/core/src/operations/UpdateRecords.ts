@@ -23,7 +23,8 @@ import { datasetRef, toRecord } from "../internal/output.js"
 import { precondition } from "../internal/commitRules.js"
 import { lookupIn } from "../internal/records.js"
 import { notifySubscribers, pushConfigured } from "../internal/push.js"
-import { publishRecords, streamingEnabled, streamName } from "../internal/streams.js"
+import { streamingEnabled, streamName } from "../internal/poolConfiguration.js"
+import { publishRecords } from "../internal/streams.js"
 
 /** @since 0.1.0 @category schemas */
 export const UpdateRecordsInput = Schema.Struct({
