@@ -24,10 +24,11 @@ import type { Child } from "./Processes.js"
  */
 import { randomUUID } from "node:crypto"
 import { createInterface } from "node:readline"
-import { Cause, Context, Effect, Either, Exit, Layer, type Scope } from "effect"
+import { Cause, Effect, Either, Exit, Layer, type Scope } from "effect"
 import { describe, expect, it } from "vitest"
 import { IdentityStore } from "@syncalite/identity"
 import type { Child } from "./Processes.js"
+import { acquireStore } from "./internal/instances.js"
 
 type Shape = IdentityStore.IdentityStoreShape
 type StoredPool = IdentityStore.StoredPool
@@ -74,19 +75,7 @@ export interface Options {
 
 const newId = (): string => `us-east-1:${randomUUID()}`
 
-const acquire = (make: Options["make"]): Effect.Effect<Shape, unknown, Scope.Scope> =>
-  typeof make === "function"
-    ? Effect.map(
-      Effect.acquireRelease(
-        Effect.tryPromise(() => make()),
-        (instance) => instance.close === undefined ? Effect.void : Effect.promise(() => instance.close!())
-      ),
-      (instance) => instance.store
-    )
-    : Effect.map(
-      Effect.flatMap(Effect.scope, (scope) => Layer.buildWithScope(make, scope)),
-      Context.get(IdentityStore.IdentityStore)
-    )
+const acquire = (make: Options["make"]) => acquireStore(make, IdentityStore.IdentityStore)
 
 interface Env {
   readonly store: Shape

@@ -22,10 +22,11 @@
  * @since 0.1.0
  */
 import { randomUUID } from "node:crypto"
-import { Cause, Context, Effect, Either, Exit, Layer, type Scope } from "effect"
+import { Cause, Effect, Either, Exit, Layer, type Scope } from "effect"
 import { assert, describe, expect, it } from "vitest"
 import { SyncSessionToken, SyncStore } from "@syncalite/core"
 import * as transfer from "./internal/transfer.js"
+import { acquireStore } from "./internal/instances.js"
 
 type SyncStoreShape = SyncStore.SyncStoreShape
 type DatasetRef = SyncStore.DatasetRef
@@ -99,16 +100,7 @@ type Env = transfer.TransferEnv
 /** A random id in the shape of Cognito's pool and identity ids. */
 const newId = (): string => `us-east-1:${randomUUID()}`
 
-const acquire = (make: Options["make"]): Effect.Effect<SyncStoreShape, unknown, Scope.Scope> =>
-  typeof make === "function"
-    ? Effect.map(
-      Effect.acquireRelease(
-        Effect.tryPromise(() => make()),
-        (instance) => instance.close === undefined ? Effect.void : Effect.promise(() => instance.close!())
-      ),
-      (instance) => instance.store
-    )
-    : Effect.map(Effect.flatMap(Effect.scope, (scope) => Layer.buildWithScope(make, scope)), Context.get(SyncStore.SyncStore))
+const acquire = (make: Options["make"]) => acquireStore(make, SyncStore.SyncStore)
 
 const environment = (options: Options): Effect.Effect<Env, unknown, Scope.Scope> =>
   Effect.gen(function*() {

@@ -34,6 +34,7 @@ import {
   SyncStore,
   SyncTrigger
 } from "@syncalite/core"
+import { acquireInstance } from "./internal/instances.js"
 
 type StreamRecord = StreamPublisher.StreamRecord
 
@@ -157,11 +158,7 @@ interface Env {
   readonly clock: { ms: number }
 }
 
-const acquire = (make: Options["make"]): Effect.Effect<Instance, unknown, Scope.Scope> =>
-  Effect.acquireRelease(
-    Effect.tryPromise(() => make()),
-    (instance) => instance.close === undefined ? Effect.void : Effect.promise(() => instance.close!())
-  )
+const acquire = (make: Options["make"]): Effect.Effect<Instance, unknown, Scope.Scope> => acquireInstance(make)
 
 /** Runs a test body with its environment: instances made lazily, released with the test. */
 const runBody = (options: Options, body: (env: Env) => Effect.Effect<void, unknown, Scope.Scope>) => async () => {

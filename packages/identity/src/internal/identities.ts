@@ -2,6 +2,7 @@ import { Effect } from "effect"
 import {
   DeveloperUserAlreadyRegisteredException,
   type ExternalServiceException,
+  InvalidParameterException,
   NotAuthorizedException,
   ResourceConflictException,
   ResourceNotFoundException
@@ -27,6 +28,18 @@ const forbidden = (identityId: string) => new NotAuthorizedException({ message: 
 export const poolOf = (services: Services, identityPoolId: string): Effect.Effect<StoredPool, ResourceNotFoundException | StorageError> =>
   Effect.flatMap(services.store.readPool(identityPoolId), (pool) =>
     pool === undefined ? Effect.fail(notFound("IdentityPool", identityPoolId)) : Effect.succeed(pool))
+
+/** The pool whose developer provider is `developerProviderName`: ResourceNotFoundException, or InvalidParameterException for another provider. */
+export const developerPoolOf = (
+  services: Services,
+  identityPoolId: string,
+  developerProviderName: string
+): Effect.Effect<StoredPool, ResourceNotFoundException | InvalidParameterException | StorageError> =>
+  Effect.filterOrFail(
+    poolOf(services, identityPoolId),
+    (pool) => pool.DeveloperProviderName === developerProviderName,
+    () => new InvalidParameterException({ message: "DeveloperProviderName is not the identity pool's" })
+  )
 
 /** The identity and its pool: ResourceNotFoundException for either missing, NotAuthorizedException when disabled. */
 export const identityOf = (

@@ -7,8 +7,7 @@
  * @since 0.1.0
  */
 import { Clock, Effect } from "effect"
-import { InvalidParameterException } from "../CognitoIdentityError.js"
-import { merge, notFound, poolOf } from "../internal/identities.js"
+import { developerPoolOf, merge, notFound } from "../internal/identities.js"
 import { operation } from "../internal/operation.js"
 import { MergeDeveloperIdentitiesInput, type MergeDeveloperIdentitiesResponse } from "../Shapes.js"
 
@@ -22,10 +21,7 @@ export const MergeDeveloperIdentities = operation({
   run: (services, input) =>
     Effect.gen(function*() {
       const now = yield* Clock.currentTimeMillis
-      const pool = yield* poolOf(services, input.IdentityPoolId)
-      if (pool.DeveloperProviderName !== input.DeveloperProviderName) {
-        return yield* Effect.fail(new InvalidParameterException({ message: "DeveloperProviderName is not the identity pool's" }))
-      }
+      const pool = yield* developerPoolOf(services, input.IdentityPoolId, input.DeveloperProviderName)
       const identityOfUser = (subject: string) =>
         Effect.flatMap(services.store.findLogin(pool.IdentityPoolId, { provider: input.DeveloperProviderName, subject }), (id) =>
           id === undefined ? Effect.fail(notFound("Identity", subject)) : Effect.succeed(id))

@@ -6,8 +6,7 @@
  * @since 0.1.0
  */
 import { Clock, Effect } from "effect"
-import { InvalidParameterException } from "../CognitoIdentityError.js"
-import { notFound, poolOf } from "../internal/identities.js"
+import { developerPoolOf, notFound } from "../internal/identities.js"
 import { operation } from "../internal/operation.js"
 import { UnlinkDeveloperIdentityInput } from "../Shapes.js"
 
@@ -21,10 +20,7 @@ export const UnlinkDeveloperIdentity = operation({
   run: (services, input) =>
     Effect.gen(function*() {
       const now = yield* Clock.currentTimeMillis
-      const pool = yield* poolOf(services, input.IdentityPoolId)
-      if (pool.DeveloperProviderName !== input.DeveloperProviderName) {
-        return yield* Effect.fail(new InvalidParameterException({ message: "DeveloperProviderName is not the identity pool's" }))
-      }
+      const pool = yield* developerPoolOf(services, input.IdentityPoolId, input.DeveloperProviderName)
       const identity = yield* services.store.readIdentity(input.IdentityId)
       if (identity === undefined || identity.identityPoolId !== pool.IdentityPoolId) {
         return yield* Effect.fail(notFound("Identity", input.IdentityId))
