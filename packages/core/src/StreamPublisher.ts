@@ -100,6 +100,11 @@ export interface BulkJournal {
 export interface StreamPublisherShape {
   /** appends the record; `outbox` names the entry the commit left in the store's outbox, cleared once appended */
   readonly publish: (streamName: string, record: StreamRecord, outbox?: string) => Effect.Effect<void, unknown>
+  /**
+   * true when the store appends a write's record in the commit's own step whenever the commit
+   * names an outbox entry: nothing is left to publish for such a write
+   */
+  readonly appendedInCommit?: boolean
   /** keeps records too large to travel inline and answers the URL they can be read from */
   readonly offload: (records: ReadonlyArray<KinesisSyncRecord>) => Effect.Effect<string, unknown>
   /** where bulk publish jobs are kept; without one, in the memory of the process (`memoryJournal`) */
@@ -131,39 +136,61 @@ export interface StreamWrite {
  */
 export const recordOf = (
   publisher: Pick<StreamPublisherShape, "offload">,
-  { lastModifiedDate, operation, records, ref, syncCount }: StreamWrite
-): Effect.Effect<StreamRecord, unknown> =>
-  Effect.gen(function*() {
-    const kinesisSyncRecords = records?.map((record): KinesisSyncRecord => ({
-      key: record.key,
-      value: record.value,
-      syncCount: record.syncCount,
-      lastModifiedDate: record.lastModifiedDate,
-      deviceLastModifiedDate: record.deviceLastModifiedDate ?? null,
-      op: record.value === null ? "remove" : "replace"
-    }))
-    const inlined: StreamRecord = {
-      identityPoolId: ref.identityPoolId,
-      identityId: ref.identityId,
-      datasetName: ref.datasetName,
-      operation,
-      kinesisSyncRecords: kinesisSyncRecords ?? null,
-      kinesisSyncRecordsURL: null,
-      lastModifiedDate,
-      payloadType: "Inline",
-      syncCount
-    }
-    // the Kinesis limit applies to the whole record, not to its records alone
-    const inline = kinesisSyncRecords === undefined ||
-      Buffer.byteLength(JSON.stringify(inlined), "utf8") <= INLINE_LIMIT
-    if (inline) return inlined
-    return {
-      ...inlined,
-      kinesisSyncRecords: null,
-      kinesisSyncRecordsURL: yield* publisher.offload(kinesisSyncRecords),
-      payloadType: "S3Url"
-    }
-  })
+  write: StreamWrite
+): Effect.Effect<StreamRecord, unknown> => {
+  const record = inlineRecord(write)
+  // the Kinesis limit applies to the whole record, not to its records alone
+  return record.kinesisSyncRecords === null || fitsInline(JSON.stringify(record))
+    ? Effect.succeed(record)
+    : Effect.map(publisher.offload(record.kinesisSyncRecords), (url) => offloadedRecord(record, url))
+}
+
+/**
+ * The stream record of a write with its records inline, whatever its size.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const inlineRecord = ({ lastModifiedDate, operation, records, ref, syncCount }: StreamWrite): StreamRecord => ({
+  identityPoolId: ref.identityPoolId,
+  identityId: ref.identityId,
+  datasetName: ref.datasetName,
+  operation,
+  kinesisSyncRecords: records?.map((record): KinesisSyncRecord => ({
+    key: record.key,
+    value: record.value,
+    syncCount: record.syncCount,
+    lastModifiedDate: record.lastModifiedDate,
+    deviceLastModifiedDate: record.deviceLastModifiedDate ?? null,
+    op: record.value === null ? "remove" : "replace"
+  })) ?? null,
+  kinesisSyncRecordsURL: null,
+  lastModifiedDate,
+  payloadType: "Inline",
+  syncCount
+})
+
+/**
+ * Whether a record, as JSON, may travel inline (at most 1 MB).
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const fitsInline = (json: string): boolean =>
+  json.length * 3 <= INLINE_LIMIT || Buffer.byteLength(json, "utf8") <= INLINE_LIMIT
+
+/**
+ * An inline record whose records travel by `url` instead.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const offloadedRecord = (record: StreamRecord, url: string): StreamRecord => ({
+  ...record,
+  kinesisSyncRecords: null,
+  kinesisSyncRecordsURL: url,
+  payloadType: "S3Url"
+})
 
 /**
  * @since 0.1.0

@@ -5,10 +5,12 @@
  * (the SPEC B §9 record as JSON), the stream bounded by an approximate MAXLEN. Consumers read
  * it with consumer groups (XREADGROUP).
  *
- * Live writes are appended at least once: the commit leaves an outbox entry in the identity's slot
- * in its own atomic step, and the process that committed appends the record and clears the entry.
- * A sweeper in every process appends the entries older than `outboxAge` that a process stopped
- * before appending, so a record may be appended twice (once by each), never lost. Bulk publish keeps
+ * Live writes on one Redis are appended exactly once: the commit's own script appends the entry,
+ * in the same atomic step as the write. On a Cluster, where the stream lives on a slot of its own,
+ * they are appended at least once: the commit leaves an outbox entry in the identity's slot in its
+ * own atomic step, and the process that committed appends the record and clears the entry; a
+ * sweeper in every process scans every primary for the entries older than `outboxAge` that a
+ * process stopped before appending, so a record may be appended twice, never lost. Bulk publish keeps
  * its journal in Redis: the list of running jobs, a lease per job that the running process renews
  * (and that another process takes over when it stops), and each job's progress in the stream's
  * slot, appended to in the same script as the entry, so that every dataset is appended once per
@@ -32,10 +34,10 @@
 import { randomUUID } from "node:crypto"
 import { Clock, Context, Duration, Effect, Layer, Schedule, type Scope } from "effect"
 import { StreamPublisher } from "@syncalite/core"
-import { makeKeys } from "./internal/codec.js"
+import { globEscaped, makeKeys } from "./internal/codec.js"
 import type { ClientLike } from "./internal/connection.js"
 import { makeConnection } from "./internal/connection.js"
-import * as Outbox from "./internal/outbox.js"
+import { parseOutboxEntry } from "./internal/liveStream.js"
 import * as scripts from "./internal/streamScripts.js"
 import { RedisSyncStore } from "./RedisSyncStore.js"
 
@@ -50,7 +52,7 @@ export interface Options {
   readonly maxLength?: number
   /** how long a bulk publish lease lasts unrenewed; a stopped job is taken over after it. 30 seconds by default */
   readonly leaseTtl?: Duration.DurationInput
-  /** how old an outbox entry is when the sweeper appends it for a process that stopped; 5 seconds by default */
+  /** on a Cluster, how old an outbox entry is when the sweeper appends it for a process that stopped; 5 seconds by default */
   readonly outboxAge?: Duration.DurationInput
   /** how long a command may go unanswered; 2 seconds by default */
   readonly commandTimeout?: Duration.DurationInput
@@ -101,7 +103,7 @@ export const make = (
 ): Effect.Effect<RedisStreamPublisherShape, never, RedisSyncStore | Scope.Scope> =>
   Effect.gen(function*() {
     const store = yield* RedisSyncStore
-    const { command, script } = yield* Effect.acquireRelease(
+    const { command, nodeCommand, nodes, script } = yield* Effect.acquireRelease(
       Effect.sync(() =>
         makeConnection(
           store.client as unknown as ClientLike,
@@ -111,9 +113,11 @@ export const make = (
       (connection) => Effect.sync(() => connection.dispose())
     )
     const maxLength = String(options.maxLength ?? 1_000_000)
+    const { mode } = store.carryStreams(options.maxLength ?? 1_000_000)
     const leaseMillis = options.leaseTtl === undefined ? 30_000 : Duration.toMillis(Duration.decode(options.leaseTtl))
     const prefix = store.prefix
-    const streamKey = (streamName: string) => `${prefix}:streams:${streamName}`
+    const keys = makeKeys(prefix)
+    const streamKey = keys.stream
     const jobsKey = `${prefix}:bulk:jobs`
     const leaseKey = (job: BulkJob) => `${prefix}:bulk:lease:${job.identityPoolId}:${job.startTime}`
     const progressKey = (job: BulkJob) => besides(streamKey(job.streamName), `bulk:${job.identityPoolId}:${job.startTime}`)
@@ -155,74 +159,67 @@ export const make = (
         ], { discard: true })
     }
 
-    const keys = makeKeys(prefix)
-    const append = (streamName: string, record: StreamPublisher.StreamRecord) =>
-      command(streamKey(streamName), [
-        "XADD",
-        streamKey(streamName),
-        "MAXLEN",
-        "~",
-        maxLength,
-        "*",
-        "partitionKey",
-        record.identityId,
-        "data",
-        JSON.stringify(record)
-      ])
-    // the identity's entry first: an announcement left alone is dropped by the sweeper, not appended
+    const xadd = (key: string, partitionKey: string, data: string) =>
+      command(key, ["XADD", key, "MAXLEN", "~", maxLength, "*", "partitionKey", partitionKey, "data", data])
+    /** Clears the outbox entry a commit left in the identity's slot (on a Cluster). */
     const clear = (ref: { readonly identityPoolId: string; readonly identityId: string }, outbox: string) => {
       const box = keys.outbox(keys.identity(ref.identityPoolId, ref.identityId))
-      return Effect.zipRight(command(box, ["HDEL", box, outbox]), command(keys.pending, ["HDEL", keys.pending, outbox]))
+      return command(box, ["HDEL", box, outbox])
     }
-    const publish: StreamPublisher.StreamPublisherShape["publish"] = (streamName, record, outbox) =>
-      outbox === undefined ? Effect.asVoid(append(streamName, record)) : Effect.zipRight(append(streamName, record), clear(record, outbox))
+    const publish: StreamPublisher.StreamPublisherShape["publish"] = (streamName, record, outbox) => {
+      const append = xadd(streamKey(streamName), record.identityId, JSON.stringify(record))
+      // an entry the commit appended itself is never handed here: core skips it (appendedInCommit)
+      return outbox === undefined || mode === "commit" ? Effect.asVoid(append) : Effect.zipRight(append, clear(record, outbox))
+    }
     const offload: StreamPublisher.StreamPublisherShape["offload"] = (records) => {
-      const key = `${prefix}:stream-payloads:${randomUUID()}`
+      const key = keys.streamPayload(randomUUID())
       return Effect.as(command(key, ["SET", key, JSON.stringify(records), "PX", String(DAY)]), `redis:${key}`)
     }
 
     const outboxAge = options.outboxAge === undefined ? 5000 : Duration.toMillis(Duration.decode(options.outboxAge))
-    /** Appends each announced write older than `outboxAge` whose commit left an outbox entry; drops the others. */
+    const outboxPattern = `${globEscaped(prefix)}:{*}:outbox`
+    /** where the scan of each primary stands between sweeps: a large keyspace is gone through a part at a time */
+    const cursors = new Map<string, string>()
+    /** Appends the entries older than `outboxAge` of one outbox, and clears them; drops what is no entry. */
+    const sweepOutbox = (box: string, now: number) =>
+      Effect.gen(function*() {
+        const fields = yield* command(box, ["HGETALL", box])
+        if (!Array.isArray(fields)) return
+        for (let i = 0; i + 1 < fields.length; i += 2) {
+          const field = String(fields[i])
+          const entry = parseOutboxEntry(fields[i + 1])
+          if (entry !== undefined && now - entry.now < outboxAge) continue
+          if (entry !== undefined) {
+            if (entry.payload !== "") yield* command(entry.payloadKey, ["SET", entry.payloadKey, entry.payload, "PX", String(DAY)])
+            yield* xadd(streamKey(entry.streamName), entry.partitionKey, entry.data)
+          }
+          yield* command(box, ["HDEL", box, field])
+        }
+      })
+    /** On every primary, the next part of the scan for outboxes, each swept. */
     const sweep = Effect.gen(function*() {
       const now = yield* Clock.currentTimeMillis
-      const fields = yield* command(keys.pending, ["HGETALL", keys.pending])
-      if (!Array.isArray(fields)) return
-      for (let i = 0; i + 1 < fields.length; i += 2) {
-        const outbox = String(fields[i])
-        const pending = Outbox.parsePending(fields[i + 1])
-        if (pending === undefined) {
-          yield* command(keys.pending, ["HDEL", keys.pending, outbox])
-          continue
-        }
-        if (now - pending.now < outboxAge) continue
-        const box = keys.outbox(keys.identity(pending.ref.identityPoolId, pending.ref.identityId))
-        const syncCount = yield* command(box, ["HGET", box, outbox])
-        if (syncCount === null || syncCount === undefined) {
-          yield* command(keys.pending, ["HDEL", keys.pending, outbox])
-          continue
-        }
-        const record = yield* StreamPublisher.recordOf({ offload }, {
-          ref: pending.ref,
-          operation: pending.operation,
-          syncCount: Number(syncCount),
-          lastModifiedDate: pending.now,
-          records: pending.operation === "remove"
-            ? undefined
-            : Outbox.committedRecords(pending.writes, Number(syncCount), pending.now, pending.modifiedBy)
-        })
-        yield* publish(pending.streamName, record, outbox)
-      }
+      yield* Effect.forEach(nodes(), (node) =>
+        Effect.gen(function*() {
+          const reply = yield* nodeCommand(node, ["SCAN", cursors.get(node) ?? "0", "MATCH", outboxPattern, "COUNT", "1000"])
+          if (!Array.isArray(reply) || !Array.isArray(reply[1])) return
+          cursors.set(node, String(reply[0]))
+          yield* Effect.forEach(reply[1] as Array<unknown>, (box) => sweepOutbox(String(box), now), { discard: true })
+        }), { discard: true })
     })
-    yield* Effect.forkScoped(
-      sweep.pipe(
-        Effect.catchAllCause((cause) => Effect.logWarning("syncalite: sweeping the Cognito Streams outbox failed", cause)),
-        Effect.repeat(Schedule.spaced(Duration.millis(outboxAge / 2)))
+    if (mode === "outbox") {
+      yield* Effect.forkScoped(
+        sweep.pipe(
+          Effect.catchAllCause((cause) => Effect.logWarning("syncalite: sweeping the Cognito Streams outbox failed", cause)),
+          Effect.repeat(Schedule.spaced(Duration.millis(outboxAge / 2)))
+        )
       )
-    )
+    }
 
     return {
       streamKey,
       publish,
+      appendedInCommit: mode === "commit",
       offload,
       bulk
     }

@@ -48,6 +48,12 @@ export { clusterOptions } from "./internal/client.js"
 export interface RedisSyncStoreShape extends SyncStore.SyncStoreShape {
   readonly client: RedisClientConnectionType
   readonly prefix: string
+  /**
+   * Makes streamed commits carry their Cognito Streams entry from now on, streams bounded by
+   * `maxLength`: appended by the commit's own script on one Redis ("commit"), kept in the
+   * identity's outbox for the publisher on a Cluster ("outbox"). Called by `RedisStreamPublisher`.
+   */
+  readonly carryStreams: (maxLength: number) => { readonly mode: "commit" | "outbox" }
 }
 
 /**

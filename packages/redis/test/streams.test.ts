@@ -1,6 +1,6 @@
 import { Context, Effect, Exit, Layer, Scope } from "effect"
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest"
-import { createCognitoSync, StreamPublisher } from "@syncalite/core"
+import { createCognitoSync, StreamPublisher, SyncStore } from "@syncalite/core"
 import { RedisStreamPublisher, RedisSyncStore } from "@syncalite/redis"
 import { Processes, RedisCluster, Services, StreamSuite } from "@syncalite/testing"
 import { cleanUp, rawClient, testPrefix } from "./helpers.js"
@@ -44,6 +44,70 @@ const instance = async (options: RedisStreamPublisher.Options = {}, url = redis.
   }
 }
 
+/**
+ * A process killed (SIGKILL) right after its commit: on one Redis the commit appended the entry
+ * itself; on a Cluster another process's sweeper appends the entry the commit left in the outbox.
+ * Either way, exactly one entry.
+ */
+const liveWriteCrash = (url: () => string) =>
+  describe("live writes across processes", () => {
+    afterEach(() => Processes.killAll())
+    const secret = "outbox-crash-secret-0123456789abcdef"
+
+    /** The stream's records once the sweeper of a new instance appended them, and a few sweeps more. */
+    const swept = async (streamName: string) => {
+      const { close, read } = await instance({ outboxAge: "200 millis" }, url())
+      try {
+        for (let i = 0; i < 100 && (await Effect.runPromise(read(streamName))).length === 0; i++) {
+          await new Promise((resolve) => setTimeout(resolve, 50))
+        }
+        // a few more sweeps: the entry is not appended again
+        await new Promise((resolve) => setTimeout(resolve, 600))
+        return await Effect.runPromise(read(streamName))
+      } finally {
+        await close()
+      }
+    }
+
+    it.each(["write", "delete"] as const)(
+      "a %s whose process is killed (SIGKILL) right after the commit is appended once",
+      async (mode) => {
+        const sync = createCognitoSync({ tokenSecret: secret, store: RedisSyncStore.layer({ redis: url(), prefix }) })
+        try {
+          const pool = `us-east-1:${crypto.randomUUID()}`
+          const identity = `us-east-1:${crypto.randomUUID()}`
+          const stream = `outbox-${crypto.randomUUID()}`
+          const ref = { IdentityPoolId: pool, IdentityId: identity, DatasetName: "d" }
+          if (mode === "delete") {
+            const { SyncSessionToken } = await sync.listRecords(ref)
+            await sync.updateRecords({ ...ref, SyncSessionToken, RecordPatches: [{ Op: "replace", Key: "k", Value: "committed", SyncCount: 0 }] })
+          }
+          await sync.setIdentityPoolConfiguration({ IdentityPoolId: pool, CognitoStreams: { StreamName: stream, StreamingStatus: "ENABLED" } })
+
+          const writer = Processes.start(new URL("./fixtures/streamWriter.ts", import.meta.url), [url(), prefix, secret, pool, identity, "d", mode])
+          const exit = await writer.exited
+          expect(writer.lines).toContain("writing")
+          expect(writer.lines).not.toContain("appended")
+          expect(exit.signal).toBe("SIGKILL")
+          const datasets = (await sync.listDatasets({ IdentityPoolId: pool, IdentityId: identity })).Datasets ?? []
+          expect(datasets.map((dataset) => dataset.DatasetName)).toEqual(mode === "write" ? ["d"] : [])
+
+          const appended = await swept(stream)
+          expect(appended).toHaveLength(1)
+          const record = appended[0]!
+          expect(record).toMatchObject({ identityPoolId: pool, identityId: identity, datasetName: "d", syncCount: 1 })
+          expect(record.operation).toBe(mode === "write" ? "replace" : "remove")
+          expect(record.kinesisSyncRecords?.map(({ key, op, syncCount, value }) => ({ key, op, syncCount, value }))).toEqual(
+            mode === "write" ? [{ key: "k", op: "replace", syncCount: 1, value: "committed" }] : undefined
+          )
+        } finally {
+          await sync.close()
+        }
+      },
+      60_000
+    )
+  })
+
 describe.skipIf(!redis.available)("on Redis", () => {
   afterAll(async () => {
     await cleanUp(redis.url, prefix)
@@ -76,6 +140,52 @@ describe.skipIf(!redis.available)("on Redis", () => {
         expect(rest).toEqual([])
         expect(entry!.message).toEqual({ partitionKey: "us-east-1:someone", data: JSON.stringify(record("us-east-1:someone", 1)) })
       } finally {
+        await close()
+      }
+    })
+
+    it("on one Redis, the commit appends the entry itself, a record over 1 MB by URL with its records under that key", async () => {
+      const { close, publisher, store } = await instance()
+      const sync = createCognitoSync({
+        tokenSecret: "in-commit-secret-0123456789abcdef",
+        limits: { bytesPerDataset: 4 * 1024 * 1024 },
+        store: Layer.succeed(SyncStore.SyncStore, store),
+        stream: Layer.succeed(StreamPublisher.StreamPublisher, publisher)
+      })
+      try {
+        expect(publisher.appendedInCommit).toBe(true)
+        const pool = `us-east-1:${crypto.randomUUID()}`
+        const stream = `in-commit-${crypto.randomUUID()}`
+        await sync.setIdentityPoolConfiguration({ IdentityPoolId: pool, CognitoStreams: { StreamName: stream, StreamingStatus: "ENABLED" } })
+        const ref = { IdentityPoolId: pool, IdentityId: "us-east-1:0000beef", DatasetName: "d" }
+        const write = async (RecordPatches: Array<{ Op: "replace"; Key: string; Value: string; SyncCount: number }>) => {
+          const { SyncSessionToken } = await sync.listRecords(ref)
+          await sync.updateRecords({ ...ref, SyncSessionToken, RecordPatches })
+        }
+        await write([{ Op: "replace", Key: "k", Value: "small", SyncCount: 0 }])
+        const half = "x".repeat(600_000)
+        await write([{ Op: "replace", Key: "k", Value: half, SyncCount: 1 }, { Op: "replace", Key: "l", Value: half, SyncCount: 0 }])
+        const [small, large, ...rest] = await entries(`${prefix}:streams:${stream}`)
+        expect(rest).toEqual([])
+        expect(small!.message.partitionKey).toBe("us-east-1:0000beef")
+        expect(JSON.parse(small!.message.data!)).toMatchObject({
+          syncCount: 1,
+          payloadType: "Inline",
+          kinesisSyncRecords: [{ key: "k", value: "small", syncCount: 1, op: "replace" }]
+        })
+        const record = JSON.parse(large!.message.data!) as StreamPublisher.StreamRecord
+        expect(record).toMatchObject({ syncCount: 2, payloadType: "S3Url", kinesisSyncRecords: null })
+        const client = await rawClient(redis.url)
+        try {
+          const key = record.kinesisSyncRecordsURL!.slice("redis:".length)
+          expect(key.startsWith(`${prefix}:stream-payloads:`)).toBe(true)
+          expect(JSON.parse((await client.get(key))!)).toMatchObject([{ key: "k", syncCount: 2, op: "replace" }, { key: "l", syncCount: 2 }])
+          expect(await client.pTTL(key)).toBeGreaterThan(23 * 3600 * 1000)
+        } finally {
+          client.destroy()
+        }
+      } finally {
+        await sync.close()
         await close()
       }
     })
@@ -113,66 +223,7 @@ describe.skipIf(!redis.available)("on Redis", () => {
     })
   })
 
-  describe("live writes across processes", () => {
-    afterEach(() => Processes.killAll())
-    const secret = "outbox-crash-secret-0123456789abcdef"
-
-    /** Waits for the sweeper of a new instance to append the stream's entries, then a few sweeps more. */
-    const swept = async (streamKey: string) => {
-      const { close } = await instance({ outboxAge: "200 millis" })
-      try {
-        for (let i = 0; i < 100 && (await entries(streamKey)).length === 0; i++) {
-          await new Promise((resolve) => setTimeout(resolve, 50))
-        }
-        // a few more sweeps: the entry is not appended again
-        await new Promise((resolve) => setTimeout(resolve, 600))
-        return await entries(streamKey)
-      } finally {
-        await close()
-      }
-    }
-
-    it.each(["write", "delete"] as const)(
-      "a %s whose process is killed (SIGKILL) between the commit and the append is appended once by another's sweeper",
-      async (mode) => {
-        const sync = createCognitoSync({ tokenSecret: secret, store: RedisSyncStore.layer({ redis: redis.url, prefix }) })
-        try {
-          const pool = `us-east-1:${crypto.randomUUID()}`
-          const identity = `us-east-1:${crypto.randomUUID()}`
-          const stream = `outbox-${crypto.randomUUID()}`
-          const ref = { IdentityPoolId: pool, IdentityId: identity, DatasetName: "d" }
-          if (mode === "delete") {
-            const { SyncSessionToken } = await sync.listRecords(ref)
-            await sync.updateRecords({ ...ref, SyncSessionToken, RecordPatches: [{ Op: "replace", Key: "k", Value: "committed", SyncCount: 0 }] })
-          }
-          await sync.setIdentityPoolConfiguration({ IdentityPoolId: pool, CognitoStreams: { StreamName: stream, StreamingStatus: "ENABLED" } })
-
-          const writer = Processes.start(new URL("./fixtures/streamWriter.ts", import.meta.url), [redis.url, prefix, secret, pool, identity, "d", mode])
-          const exit = await writer.exited
-          expect(writer.lines).toContain("writing")
-          expect(writer.lines).not.toContain("appended")
-          expect(exit.signal).toBe("SIGKILL")
-          const datasets = (await sync.listDatasets({ IdentityPoolId: pool, IdentityId: identity })).Datasets ?? []
-          expect(datasets.map((dataset) => dataset.DatasetName)).toEqual(mode === "write" ? ["d"] : [])
-          const streamKey = `${prefix}:streams:${stream}`
-          expect(await entries(streamKey)).toHaveLength(0)
-
-          const appended = await swept(streamKey)
-          expect(appended).toHaveLength(1)
-          expect(appended[0]!.message.partitionKey).toBe(identity)
-          const record = JSON.parse(appended[0]!.message.data!) as StreamPublisher.StreamRecord
-          expect(record).toMatchObject({ identityPoolId: pool, identityId: identity, datasetName: "d", syncCount: 1 })
-          expect(record.operation).toBe(mode === "write" ? "replace" : "remove")
-          expect(record.kinesisSyncRecords?.map(({ key, op, syncCount, value }) => ({ key, op, syncCount, value }))).toEqual(
-            mode === "write" ? [{ key: "k", op: "replace", syncCount: 1, value: "committed" }] : undefined
-          )
-        } finally {
-          await sync.close()
-        }
-      },
-      60_000
-    )
-  })
+  liveWriteCrash(() => redis.url)
 
   describe("bulk publish across processes", () => {
     afterEach(() => Processes.killAll())
@@ -242,4 +293,6 @@ describe.skipIf(!RedisCluster.available())("on a Redis Cluster of three primarie
     make: () => instance({ leaseTtl: "1 second" }, cluster!.url),
     capabilities: { crossProcess: true }
   })
+
+  liveWriteCrash(() => cluster!.url)
 })

@@ -43,10 +43,12 @@ export const makeKeys = (prefix: string) => ({
   deviceDigests: (base: string): string => `${base}:digests`,
   /** hash: `[platform, token]` → device id, the index of tokens of an older layout, read until emptied */
   tokens: (base: string): string => `${base}:tokens`,
-  /** hash: session id → sync count, the Cognito Streams entries committed and not yet appended */
+  /** hash: session id → the Cognito Streams entry committed and not yet appended (on a Cluster) */
   outbox: (base: string): string => `${base}:outbox`,
-  /** hash: session id → the write that may commit with an outbox entry (JSON), what the sweeper reads */
-  pending: `${prefix}:outbox`,
+  /** stream: a pool's Cognito Streams */
+  stream: (streamName: string): string => `${prefix}:streams:${streamName}`,
+  /** string: the records of a stream record too large to travel inline, kept a day */
+  streamPayload: (id: string): string => `${prefix}:stream-payloads:${id}`,
   /** set: the device ids subscribed to a dataset */
   subscriptions: (base: string, dataset: string): string => `${base}:s:${dataset}`,
   /** sorted set (all scores 0, ordered by id): every known pool */
@@ -60,6 +62,9 @@ export const makeKeys = (prefix: string) => ({
 })
 
 export type Keys = ReturnType<typeof makeKeys>
+
+/** Text matched literally in a SCAN pattern. */
+export const globEscaped = (text: string): string => text.replace(/[*?[\]\\]/g, (c) => `\\${c}`)
 
 export const shardOf = (id: string, shards: number): number => {
   let hash = 0

@@ -26,6 +26,8 @@ export interface Connection {
   readonly command: (key: string, args: ReadonlyArray<string>) => Effect.Effect<unknown, StorageError>
   /** a script over `keys`, which share one slot */
   readonly script: (script: Script, keys: ReadonlyArray<string>, args: ReadonlyArray<string>) => Effect.Effect<unknown, StorageError>
+  /** whether the keys are spread over the slots of a Redis Cluster, so that one script reaches one slot only */
+  readonly cluster: boolean
   /** the primaries holding the keys, by address, in a stable order: one ("") unless a cluster */
   readonly nodes: () => ReadonlyArray<string>
   /** one command on one of `nodes()`, for commands of no key (SCAN) */
@@ -172,6 +174,7 @@ export const makeConnection = (client: ClientLike, timeout: number): Connection 
   return {
     command,
     script,
+    cluster: isCluster(client),
     nodes,
     nodeCommand,
     dispose: () => {

@@ -73,6 +73,32 @@ local function chunked(key, command, target, items, write)
   end
   return out
 end`,
+  stream: String.raw`
+-- the Cognito Streams entry whose arguments start at ARGV[at] (liveStream.ts): "x" appends it,
+-- "o" keeps it in the identity's outbox; its sync counts are placeholders filled in here
+local function streamKeyCount(at)
+  if ARGV[at] == 'x' and ARGV[at + 3] ~= '' then return 2 end
+  return 1
+end
+-- read before the first write: a key of another type would stop the script half done
+local function checkStream(at, key)
+  local want = 'hash'
+  if ARGV[at] == 'x' then want = 'stream' end
+  local found = read(key, 'TYPE', key)['ok']
+  if found ~= 'none' and found ~= want then fail(key, 'not a ' .. want) end
+end
+local function carryStream(at, key, payloadKey, count)
+  local filled = '"syncCount":' .. count
+  local data = string.gsub(ARGV[at + 2], '"syncCount":%-1', filled)
+  local payload = ARGV[at + 3]
+  if payload ~= '' then payload = string.gsub(payload, '"syncCount":%-1', filled) end
+  if ARGV[at] == 'x' then
+    if payload ~= '' then redis.call('SET', payloadKey, payload, 'PX', 86400000) end
+    redis.call('XADD', key, 'MAXLEN', '~', ARGV[at + 4], '*', 'partitionKey', ARGV[at + 1], 'data', data)
+  else
+    redis.call('HSET', key, ARGV[at + 4], cjson.encode({ARGV[at + 5], ARGV[at + 6], ARGV[at + 1], data, payload, ARGV[at + 7]}))
+  end
+end`,
   head: String.raw`
 local CAP, COMPACT = 64, 512
 local HEAD = '^([01])\t(%d+)\t(%d+)\t([^\t]*)\t([^\t]*)\t(%d+)\t(%d+)\t(%d+)\t(%d+)\t([^\t]*)\t(%d+)\t([^\t]*)\t(%d+)\t(.*)$'
@@ -139,11 +165,11 @@ export const script = (name: string, parts: ReadonlyArray<keyof typeof snippets>
  * `SyncSessionToken.consume` on the list of consumed sessions.
  *
  * KEYS: heads, records, changes, live, and devices, subscriptions when the commit answers its
- * subscribers, and last the outbox when the write is streamed. ARGV: name, session id (escaped), session expiry, expected sync count or "", now,
- * modifiedBy (escaped), datasets limit, records limit, bytes limit, number of conditions, then
- * (key, syncCount) per condition, number of writes, then (key, valueBytes or -1, JSON tail) per
- * write (keys distinct), and last the outbox field when the write is streamed (the outbox then
- * maps it to the new sync count).
+ * subscribers, and last the keys of the Cognito Streams entry when the write carries one. ARGV:
+ * name, session id (escaped), session expiry, expected sync count or "", now, modifiedBy
+ * (escaped), datasets limit, records limit, bytes limit, number of conditions, then (key,
+ * syncCount) per condition, number of writes, then (key, valueBytes or -1, JSON tail) per write
+ * (keys distinct), and last the arguments of the entry (liveStream.ts), given the new sync count.
  *
  * Answers `{"ok", head}` (the head's line: the consumed sessions stay in Redis), or with the
  * devices and subscriptions keys `{"ok", head, ids, devices}` as the subscribers script answers them
@@ -153,17 +179,20 @@ export const script = (name: string, parts: ReadonlyArray<keyof typeof snippets>
  */
 export const commit = script(
   "commit",
-  ["read", "firstWrite", "chunked", "head"],
+  ["read", "firstWrite", "chunked", "stream", "head"],
   String.raw`
 local name, id, expiry, expected, now, by = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6]
 local conditionCount = ARGV[10] + 0
 local writesAt = 12 + 2 * conditionCount
 local writeCount = ARGV[writesAt - 1] + 0
 local lastWrite = writesAt + 3 * writeCount - 1
-local outboxField = ARGV[lastWrite + 1]
 local keyCount = #KEYS
-local outbox = nil
-if outboxField then outbox, keyCount = KEYS[keyCount], keyCount - 1 end
+local streamAt, streamKey, payloadKey = nil, nil, nil
+if ARGV[lastWrite + 1] then
+  streamAt = lastWrite + 1
+  keyCount = keyCount - streamKeyCount(streamAt)
+  streamKey, payloadKey = KEYS[keyCount + 1], KEYS[keyCount + 2]
+end
 local heads, records, changes, live = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
 local devices, subscriptions = nil, nil
 if keyCount >= 6 then devices, subscriptions = KEYS[5], KEYS[6] end
@@ -291,6 +320,7 @@ local function decide()
     subscribed = {ids, {}}
     if #ids > 0 then subscribed[2] = chunked(devices, 'HMGET', devices, ids, false) end
   end
+  if streamAt then checkStream(streamAt, streamKey) end
   return {'write', after, blob, isLive, dotted, subscribed}
 end
 
@@ -329,7 +359,7 @@ if not wasLive then
   redis.call('SADD', live, name)
   if dotted then redis.call('HSET', heads, '', format('%d', dotted)) end
 end
-if outbox then redis.call('HSET', outbox, outboxField, count) end
+if streamAt then carryStream(streamAt, streamKey, payloadKey, count) end
 if subscribed then return {'ok', line, subscribed[1], subscribed[2]} end
 return {'ok', line}
 `
@@ -385,17 +415,19 @@ return result
  * and the deletion time as its dates, its figures go to zero and its LastModifiedBy to empty;
  * its expired consumed sessions, its records and its subscriptions go.
  *
- * KEYS: heads, records, changes, live, subscriptions, and the outbox when the deletion is
- * streamed. ARGV: name, now, and the outbox field when streamed (mapped to the sync count the
- * dataset had). Answers `{"ok", head, sessions}` as they were, false when the dataset did not exist, or
+ * KEYS: heads, records, changes, live, subscriptions, and the keys of the Cognito Streams entry
+ * when the deletion carries one. ARGV: name, now, and the arguments of the entry (liveStream.ts),
+ * given the sync count the dataset had. Answers `{"ok", head, sessions}` as they were, false when the dataset did not exist, or
  * `{"corrupt", ...}`.
  */
 export const deleteDataset = script(
   "deleteDataset",
-  ["read", "firstWrite", "head"],
+  ["read", "firstWrite", "stream", "head"],
   String.raw`
-local heads, records, changes, live, subscriptions, outbox = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6]
-local name, now, outboxField = ARGV[1], ARGV[2], ARGV[3]
+local heads, records, changes, live, subscriptions = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
+local name, now = ARGV[1], ARGV[2]
+local streamAt = nil
+if ARGV[3] then streamAt = 3 end
 local ok, plan = pcall(function()
   local got = read(heads, 'HMGET', heads, '', 'h' .. name, 's' .. name)
   if not got[2] then return false end
@@ -412,6 +444,7 @@ local ok, plan = pcall(function()
   if head.count == 0 then blob, head.start = '', 1 else blob, head.start = sub(blob, head.start), 1 end
   local dotted = nil
   if find(name, '.', 1, true) and tonumber(got[1]) then dotted = math.max(tonumber(got[1]) - 1, 0) end
+  if streamAt then checkStream(streamAt, KEYS[6]) end
   return {before, headLine(head), blob, dotted, head.lastDeletionCount}
 end)
 if not ok then return corrupt(plan) end
@@ -421,7 +454,7 @@ if refused then return refused end
 if plan[4] then redis.call('HSET', heads, '', format('%d', plan[4])) end
 redis.call('UNLINK', records, changes, subscriptions)
 redis.call('SREM', live, name)
-if outbox then redis.call('HSET', outbox, outboxField, plan[5]) end
+if streamAt then carryStream(streamAt, KEYS[6], KEYS[7], plan[5]) end
 return {'ok', plan[1][1], plan[1][2]}
 `
 )

@@ -23,7 +23,7 @@ import {
   unreadable
 } from "./codec.js"
 import type { Connection } from "./connection.js"
-import * as Outbox from "./outbox.js"
+import * as LiveStream from "./liveStream.js"
 import * as scripts from "./scripts.js"
 import { makeRedisTransfer } from "./transfer.js"
 
@@ -88,8 +88,16 @@ const optimistic = <A, E>(what: string, step: Effect.Effect<A | undefined, E>): 
   return attempt(1)
 }
 
-export const makeStore = (connection: Connection, keys: Keys): SyncStoreShape => {
+/** The store, and how its commits carry Cognito Streams entries once a publisher asks them to. */
+export interface Store extends SyncStoreShape {
+  /** from now on, streamed commits carry their entry: appended by the script on one Redis, kept in the outbox on a Cluster */
+  readonly carryStreams: (maxLength: number) => LiveStream.Carrier
+}
+
+export const makeStore = (connection: Connection, keys: Keys): Store => {
   const { command, script } = connection
+  /** how streamed commits carry their entry; none until a publisher is over the store */
+  let carrier: LiveStream.Carrier | undefined
 
   /** pools this process has seen listed in the pool index: their registration is done */
   const listedPools = new Set<string>()
@@ -168,7 +176,7 @@ export const makeStore = (connection: Connection, keys: Keys): SyncStoreShape =>
       case "ok": {
         const head = parseCommittedHead(c.ref.datasetName, reply[1])
         if (head === undefined) return unreadable(headsKey, `head of dataset ${c.ref.datasetName}`)
-        const records = Outbox.committedRecords(writes, head.syncCount, c.now, c.modifiedBy)
+        const records = LiveStream.committedRecords(writes, head.syncCount, c.now, c.modifiedBy)
         if (c.subscribers !== true) return { _tag: "Committed", head, records }
         const subscribed = devicesOf(reply[2], reply[3], subscriptionKeys(c.ref))
         return subscribed instanceof SyncStore.StorageError ? subscribed : { _tag: "Committed", head, records, subscribers: subscribed }
@@ -198,7 +206,6 @@ export const makeStore = (connection: Connection, keys: Keys): SyncStoreShape =>
     const scriptKeys = c.subscribers === true
       ? [...datasetKeys(base, datasetName), ...subscriptionKeys(c.ref)]
       : datasetKeys(base, datasetName)
-    if (c.stream !== undefined) scriptKeys.push(keys.outbox(base))
     const writes = distinct(c.writes)
     const args: Array<string> = [
       datasetName,
@@ -221,7 +228,17 @@ export const makeStore = (connection: Connection, keys: Keys): SyncStoreShape =>
         recordTail(write.key, write.value, c.now, c.modifiedBy, write.deviceLastModifiedDate)
       )
     }
-    if (c.stream !== undefined) args.push(c.session.id)
+    const streamed = c.stream === undefined || carrier === undefined ? undefined : LiveStream.carried(carrier, keys, base, {
+      ref: c.ref,
+      streamName: c.stream,
+      field: c.session.id,
+      now: c.now,
+      records: LiveStream.committedRecords(writes, -1, c.now, c.modifiedBy)
+    })
+    if (streamed !== undefined) {
+      scriptKeys.push(...streamed.keys)
+      args.push(...streamed.args)
+    }
     const once: Effect.Effect<SyncStore.CommitResult | undefined, StorageError> = Effect.flatMap(
       script(scripts.commit, scriptKeys, args),
       (reply) => {
@@ -237,40 +254,25 @@ export const makeStore = (connection: Connection, keys: Keys): SyncStoreShape =>
       once,
       (result) => (result === undefined ? optimistic(`dataset ${datasetName}`, once) : Effect.succeed(result))
     )
-    if (c.stream === undefined) return committed
-    // the write is announced outside the identity's slot first, so that a sweeper finds its outbox entry
-    const pending = Outbox.pendingWrite({ ...c, stream: c.stream }, writes)
-    return command(keys.pending, ["HSET", keys.pending, c.session.id, pending]).pipe(
-      Effect.zipRight(committed),
-      Effect.tap((result) =>
-        // a refusal leaves no outbox entry; failing to drop its announcement only leaves it to the sweeper
-        result._tag === "Committed" ? Effect.void : Effect.ignore(command(keys.pending, ["HDEL", keys.pending, c.session.id]))
-      ),
-      Effect.map((result) => result._tag === "Committed" ? { ...result, outbox: c.session.id } : result)
-    )
+    return streamed === undefined
+      ? committed
+      : Effect.map(committed, (result) => result._tag === "Committed" ? { ...result, outbox: c.session.id } : result)
   }
 
   const deleteDataset: SyncStoreShape["deleteDataset"] = (ref, now, outbox) => {
     const base = keys.identity(ref.identityPoolId, ref.identityId)
     const scriptKeys = [...datasetKeys(base, ref.datasetName), keys.subscriptions(base, ref.datasetName)]
     const args = [ref.datasetName, numberText(now)]
-    if (outbox !== undefined) {
-      scriptKeys.push(keys.outbox(base))
-      args.push(outbox.id)
+    if (outbox !== undefined && carrier !== undefined) {
+      const streamed = LiveStream.carried(carrier, keys, base, { ref, streamName: outbox.stream, field: outbox.id, now, records: undefined })
+      scriptKeys.push(...streamed.keys)
+      args.push(...streamed.args)
     }
-    const deleted = Effect.flatMap(script(scripts.deleteDataset, scriptKeys, args), (reply) => {
+    return Effect.flatMap(script(scripts.deleteDataset, scriptKeys, args), (reply) => {
       if (reply === null) return Effect.succeed(undefined)
       if (Array.isArray(reply) && reply[0] === "ok") return headOf(ref.datasetName, reply[1], reply[2], scriptKeys[0]!)
       return Effect.fail(corruption(reply) ?? new SyncStore.StorageError({ message: "Unexpected answer of the deleteDataset script" }))
     })
-    if (outbox === undefined) return deleted
-    return command(keys.pending, ["HSET", keys.pending, outbox.id, Outbox.pendingDeletion(ref, outbox.stream, now)]).pipe(
-      Effect.zipRight(deleted),
-      Effect.tap((head) =>
-        // no deletion, no outbox entry; failing to drop its announcement only leaves it to the sweeper
-        head === undefined ? Effect.ignore(command(keys.pending, ["HDEL", keys.pending, outbox.id])) : Effect.void
-      )
-    )
   }
 
   const listDatasets: SyncStoreShape["listDatasets"] = (pool, identity) => {
@@ -500,6 +502,10 @@ export const makeStore = (connection: Connection, keys: Keys): SyncStoreShape =>
     )
 
   return {
+    carryStreams: (maxLength) => {
+      carrier = { mode: connection.cluster ? "outbox" : "commit", maxLength: String(maxLength) }
+      return carrier
+    },
     readDataset,
     listDatasets,
     commit,

@@ -7,6 +7,7 @@
 import { Effect, Either, Schema } from "effect"
 import { SyncStore } from "@syncalite/core"
 import {
+  globEscaped,
   compareKeys,
   corruption,
   deviceText,
@@ -35,7 +36,6 @@ type Position = typeof Position.Type
 
 const untag = (tag: string): string => tag.replace(/%([0-9A-F]{2})/g, (_, hex: string) => String.fromCharCode(parseInt(hex, 16)))
 
-const globEscaped = (text: string): string => text.replace(/[*?[\]\\]/g, (c) => `\\${c}`)
 
 const regexEscaped = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, (c) => `\\${c}`)
 
