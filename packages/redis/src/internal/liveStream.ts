@@ -70,8 +70,9 @@ export const carried = (
   })
   let data = JSON.stringify(record)
   let payload = ""
-  const payloadKey = keys.streamPayload(randomUUID())
+  let payloadKey = ""
   if (record.kinesisSyncRecords !== null && !StreamPublisher.fitsInline(data)) {
+    payloadKey = keys.streamPayload(randomUUID())
     payload = JSON.stringify(record.kinesisSyncRecords)
     data = JSON.stringify(StreamPublisher.offloadedRecord(record, `redis:${payloadKey}`))
   }
@@ -83,7 +84,7 @@ export const carried = (
     }
     : {
       keys: [keys.outbox(base)],
-      args: ["o", partitionKey, data, payload, entry.field, entry.streamName, String(entry.now), payload === "" ? "" : payloadKey]
+      args: ["o", partitionKey, data, payload, entry.field, entry.streamName, String(entry.now), payloadKey]
     }
 }
 

@@ -75,16 +75,12 @@ local function chunked(key, command, target, items, write)
 end`,
   stream: String.raw`
 -- the Cognito Streams entry whose arguments start at ARGV[at] (liveStream.ts): "x" appends it,
--- "o" keeps it in the identity's outbox; its sync counts are placeholders filled in here
-local function streamKeyCount(at)
-  if ARGV[at] == 'x' and ARGV[at + 3] ~= '' then return 2 end
-  return 1
-end
--- read before the first write: a key of another type would stop the script half done
+-- "o" keeps it in the identity's outbox. checkStream runs before the first write (a key of another
+-- type would stop the script half done); carryStream fills in the sync counts and writes it.
 local function checkStream(at, key)
   local want = 'hash'
   if ARGV[at] == 'x' then want = 'stream' end
-  local found = read(key, 'TYPE', key)['ok']
+  local found = redis.call('TYPE', key)['ok']
   if found ~= 'none' and found ~= want then fail(key, 'not a ' .. want) end
 end
 local function carryStream(at, key, payloadKey, count)
@@ -190,7 +186,8 @@ local keyCount = #KEYS
 local streamAt, streamKey, payloadKey = nil, nil, nil
 if ARGV[lastWrite + 1] then
   streamAt = lastWrite + 1
-  keyCount = keyCount - streamKeyCount(streamAt)
+  -- its keys: the stream or the outbox, and a payload's key when there is a payload to append
+  if ARGV[streamAt] == 'x' and ARGV[streamAt + 3] ~= '' then keyCount = keyCount - 2 else keyCount = keyCount - 1 end
   streamKey, payloadKey = KEYS[keyCount + 1], KEYS[keyCount + 2]
 end
 local heads, records, changes, live = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
