@@ -12,6 +12,7 @@
  *   --account-id SYNCALITE_ACCOUNT_ID        LastModifiedBy of developer writes ("developer")
  *   --pools SYNCALITE_POOLS                  comma-separated identity pool ids served (any by default)
  *   --redis-prefix SYNCALITE_REDIS_PREFIX    the first part of every Redis key ("syncalite")
+ *   --bulk-lease SYNCALITE_BULK_LEASE        how long a stopped process holds its bulk publish job ("30 seconds")
  *   --push-mqtt SYNCALITE_PUSH_MQTT          the MQTT broker push sync notifications go to (none)
  *   --metrics SYNCALITE_METRICS              Prometheus metrics at /metrics (off)
  *   --triggers SYNCALITE_TRIGGERS            sync triggers in other services: JSON { "<lambda arn>": "<url>" }
@@ -60,6 +61,8 @@ export interface ServeConfig {
   readonly pools: ReadonlyArray<string> | undefined
   /** the first part of every key in a Redis store, when not the adapter's default */
   readonly redisPrefix: string | undefined
+  /** how long a bulk publish lease lasts unrenewed, with a Redis store */
+  readonly bulkLease: Duration.Duration
   /** the MQTT broker push sync notifications are published to, when set */
   readonly pushMqtt: string | undefined
   readonly metrics: boolean
@@ -109,6 +112,7 @@ export const settings: ReadonlyArray<Setting> = [
   { name: "SYNCALITE_ACCOUNT_ID", flag: "--account-id <id>", description: "LastModifiedBy of the developer's writes" },
   { name: "SYNCALITE_POOLS", flag: "--pools <ids>", description: "comma-separated identity pool ids served; any well-formed id by default" },
   { name: "SYNCALITE_REDIS_PREFIX", flag: "--redis-prefix <prefix>", description: "the first part of every Redis key; one per deployment sharing a Redis" },
+  { name: "SYNCALITE_BULK_LEASE", flag: "--bulk-lease <duration>", description: "with a Redis store, how long a bulk publish job stays with a process that stopped before another takes it over, such as \"30 seconds\"" },
   { name: "SYNCALITE_PUSH_MQTT", flag: "--push-mqtt <url>", description: "publishes push sync notifications to this MQTT broker (mqtt://, mqtts://, ws://, wss://)" },
   { name: "SYNCALITE_METRICS", flag: "--metrics", description: "Prometheus metrics at /metrics (on | off)" },
   { name: "SYNCALITE_TRIGGERS", flag: "--triggers <json>", description: "sync triggers in other services: JSON {\"<lambda arn>\": \"<url>\"}, each event POSTed signed per Standard Webhooks" },
@@ -132,6 +136,7 @@ export const defaults = {
   SYNCALITE_ACCOUNT_ID: "developer",
   SYNCALITE_METRICS: "off",
   SYNCALITE_TRIGGER_TIMEOUT: "5 seconds",
+  SYNCALITE_BULK_LEASE: "30 seconds",
   LOG_LEVEL: "info"
 } as const
 
@@ -155,6 +160,15 @@ const webhookSecretOf = (values: Settings, name: string, setting: string): strin
   if (secret === "") throw new ConfigError(`${setting} is set but ${name} is not: give the secret its receivers verify with, such as whsec_$(openssl rand -base64 32)`)
   if (!webhookSecret.test(secret)) throw new ConfigError(`${name} is not a Standard Webhooks secret; give whsec_ followed by base64, such as whsec_$(openssl rand -base64 32)`)
   return secret
+}
+
+/** The lease of bulk publish jobs, from SYNCALITE_BULK_LEASE: a duration of a second or more. */
+const bulkLeaseOf = (setting: string): Duration.Duration => {
+  const lease = Duration.decodeUnknown(setting)
+  if (Option.isNone(lease) || Duration.lessThan(lease.value, Duration.seconds(1))) {
+    throw new ConfigError(`SYNCALITE_BULK_LEASE=${setting} is not a duration of a second or more; give one such as "30 seconds" or "5 seconds"`)
+  }
+  return lease.value
 }
 
 /** The sync trigger URLs by Lambda ARN, from SYNCALITE_TRIGGERS, and their secret. */
@@ -266,6 +280,7 @@ export const readConfig = (values: Settings): ServeConfig => {
     developer: { accessKeyId, secretAccessKey, accountId: value("SYNCALITE_ACCOUNT_ID") },
     pools: pools === undefined || pools.length === 0 ? undefined : pools,
     redisPrefix: values["SYNCALITE_REDIS_PREFIX"] || undefined,
+    bulkLease: bulkLeaseOf(value("SYNCALITE_BULK_LEASE")),
     pushMqtt,
     metrics: ["on", "true", "1"].includes(metrics),
     triggers: triggersOf(values, value("SYNCALITE_TRIGGER_TIMEOUT")),

@@ -96,7 +96,7 @@ const listening = async (server: Server, config: ServeConfig): Promise<string> =
 }
 
 const openStore = async (config: ServeConfig) => {
-  const options = { redisPrefix: config.redisPrefix }
+  const options = { redisPrefix: config.redisPrefix, bulkLease: config.bulkLease }
   const runtime = ManagedRuntime.make(Layer.merge(await storeLayer(config.store, options), await identityStoreLayer(config.store, options)))
   const opening = Effect.all([SyncStore.SyncStore, Effect.serviceOption(PushHub.PushHub), IdentityStore.IdentityStore])
   const [store, hub, identities] = await runtime.runPromise(opening).catch(async (error: unknown) => {

@@ -13,7 +13,7 @@
  */
 import { mkdir } from "node:fs/promises"
 import { dirname } from "node:path"
-import { Layer } from "effect"
+import { type Duration, Layer } from "effect"
 import type { StreamPublisher } from "@syncalite/core"
 import { SyncStore } from "@syncalite/core"
 import { IdentityStore } from "@syncalite/identity"
@@ -29,6 +29,8 @@ type StoreLayer = Layer.Layer<SyncStore.SyncStore, unknown> | Layer.Layer<SyncSt
 export interface StoreOptions {
   /** the first part of every key in a Redis store (`SYNCALITE_REDIS_PREFIX`) */
   readonly redisPrefix?: string | undefined
+  /** how long a bulk publish lease lasts unrenewed in a Redis store (`SYNCALITE_BULK_LEASE`); 30 seconds by default */
+  readonly bulkLease?: Duration.DurationInput | undefined
 }
 
 /**
@@ -37,7 +39,7 @@ export interface StoreOptions {
  */
 const redis = async (spec: string, options: StoreOptions) => {
   const { RedisPushHub, RedisStreamPublisher } = await import("@syncalite/redis")
-  return RedisStreamPublisher.layer().pipe(Layer.provideMerge(RedisPushHub.layerStore(redisOptions(spec, options))))
+  return RedisStreamPublisher.layer(options.bulkLease === undefined ? {} : { leaseTtl: options.bulkLease }).pipe(Layer.provideMerge(RedisPushHub.layerStore(redisOptions(spec, options))))
 }
 
 const redisOptions = (spec: string, options: StoreOptions) =>

@@ -1,4 +1,5 @@
 import { readFileSync } from "node:fs"
+import { Duration } from "effect"
 import { describe, expect, it } from "vitest"
 import { readConfig } from "../src/config.js"
 import { version } from "../src/version.js"
@@ -29,6 +30,13 @@ describe("configuration", () => {
     const config = readConfig({ ...secrets, PORT: "0", HOST: "0.0.0.0", SYNCALITE_METRICS: "on", SYNCALITE_POOLS: "us-east-1:0e1a2b3c, us-east-1:0e1a2b3d", SYNCALITE_MAX_DEVICES: "5" })
     expect(config.limits).toEqual({ devicesPerIdentity: 5 })
     expect(config).toMatchObject({ port: 0, host: "0.0.0.0", metrics: true, secret: secrets.SYNCALITE_SECRET, pools: ["us-east-1:0e1a2b3c", "us-east-1:0e1a2b3d"], generated: [] })
+  })
+
+  it("a bulk publish lease of 30 seconds unless SYNCALITE_BULK_LEASE gives a second or more", () => {
+    expect(Duration.toMillis(readConfig({}).bulkLease)).toBe(30_000)
+    expect(Duration.toMillis(readConfig({ SYNCALITE_BULK_LEASE: "2 seconds" }).bulkLease)).toBe(2000)
+    expect(() => readConfig({ SYNCALITE_BULK_LEASE: "5s" })).toThrow(/SYNCALITE_BULK_LEASE=5s is not a duration of a second or more/)
+    expect(() => readConfig({ SYNCALITE_BULK_LEASE: "200 millis" })).toThrow(/SYNCALITE_BULK_LEASE=200 millis is not a duration/)
   })
 
   it("refuses what cannot work, naming the variable and the fix", () => {
