@@ -7,7 +7,7 @@
 import { randomUUID } from "node:crypto"
 import { Cause, Clock, Data, Effect, Either, Exit, Option, type Scope } from "effect"
 import type { BulkEntry, BulkJob, BulkJournal, StreamPublisherShape } from "../StreamPublisher.js"
-import { type DatasetRef, type PoolState, StorageError, type SyncStoreShape } from "./storeModel.js"
+import { type DatasetContent, type DatasetRef, type PoolState, StorageError, type SyncStoreShape } from "./storeModel.js"
 import { recordOf } from "../StreamPublisher.js"
 import { streamingEnabled } from "./poolConfiguration.js"
 
@@ -66,19 +66,28 @@ export const makeBulkRunner = (
             }
           )))
 
-    /** The record of a dataset as it stands, or nothing for one deleted meanwhile. */
-    const entryOf = (ref: DatasetRef) =>
-      Effect.flatMap(store.readDataset(ref, { since: 0 }), (view) =>
-        view.head?.exists !== true ? Effect.succeed([]) : Effect.map(
-          recordOf(services.stream, {
-            ref,
-            operation: "replace",
-            syncCount: view.head.syncCount,
-            lastModifiedDate: view.head.lastModifiedDate,
-            records: view.records
-          }),
-          (record): ReadonlyArray<BulkEntry> => [{ dataset: `${ref.identityId}/${ref.datasetName}`, record }]
-        ))
+    /** Datasets as they stand, undefined for one deleted meanwhile: together where the store can. */
+    const readDatasets = store.readDatasets ?? ((refs: ReadonlyArray<DatasetRef>) =>
+      Effect.forEach(refs, (ref) =>
+        Effect.map(store.readDataset(ref, { since: 0 }), (view): DatasetContent | undefined =>
+          view.head?.exists === true ? { head: view.head, records: view.records } : undefined), { concurrency: "unbounded" }))
+
+    /** The records of a batch of datasets, those deleted meanwhile left out. */
+    const entriesOf = (refs: ReadonlyArray<DatasetRef>) =>
+      Effect.flatMap(readDatasets(refs), (contents) =>
+        Effect.forEach(contents, (content, i): Effect.Effect<ReadonlyArray<BulkEntry>, unknown> => {
+          const ref = refs[i]!
+          return content === undefined ? Effect.succeed([]) : Effect.map(
+            recordOf(services.stream, {
+              ref,
+              operation: "replace",
+              syncCount: content.head.syncCount,
+              lastModifiedDate: content.head.lastModifiedDate,
+              records: content.records
+            }),
+            (record) => [{ dataset: `${ref.identityId}/${ref.datasetName}`, record }]
+          )
+        }))
 
     // datasets are read BATCH at a time and appended with one call of the journal, BATCHES at once
     const publishAll = (job: BulkJob) =>
@@ -89,7 +98,7 @@ export const makeBulkRunner = (
         let done = 0
         yield* Effect.forEach(batches, (batch) =>
           Effect.gen(function*() {
-            const entries = yield* Effect.forEach(batch, entryOf, { concurrency: "unbounded" })
+            const entries = yield* entriesOf(batch)
             yield* journal.append(job, entries.flat())
             const before = done
             done += batch.length

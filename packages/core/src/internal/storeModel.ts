@@ -417,6 +417,12 @@ export interface SyncStoreShape {
   ) => Effect.Effect<DatasetHead | undefined, StorageError>
   /** every existing dataset of a pool, for bulk publish */
   readonly poolDatasets: (identityPoolId: string) => Effect.Effect<ReadonlyArray<DatasetRef>, StorageError>
+  /**
+   * Datasets whole, read together where the store can (bulk publish): each existing one's head
+   * and every record, tombstones included, ordered by key; undefined for one that does not exist.
+   * Without it, bulk publish reads each dataset with `readDataset`.
+   */
+  readonly readDatasets?: (refs: ReadonlyArray<DatasetRef>) => Effect.Effect<ReadonlyArray<DatasetContent | undefined>, StorageError>
 
   readonly readPool: (identityPoolId: string) => Effect.Effect<PoolState, StorageError>
   /** an atomic read-modify-write of a pool's configuration */

@@ -408,6 +408,37 @@ return result
 )
 
 /**
+ * Datasets whole, for bulk publish: each one's head line and all its records (tombstones
+ * included) as one JSON array, or false twice for one that does not exist.
+ *
+ * KEYS: heads, records per dataset (on a Cluster, of identities of one slot). ARGV: the names.
+ * Answers `{line, records, line, records, ...}` or `{"corrupt", key, message}`.
+ */
+export const readDatasets = script(
+  "readDatasets",
+  ["read"],
+  String.raw`
+local ok, result = pcall(function()
+  local out = {}
+  for i = 1, #ARGV do
+    local heads, records = KEYS[2 * i - 1], KEYS[2 * i]
+    local line = read(heads, 'HGET', heads, 'h' .. ARGV[i])
+    if line and string.sub(line, 1, 2) == '1\t' then
+      out[2 * i - 1] = line
+      out[2 * i] = '[' .. table.concat(read(records, 'HVALS', records), ',') .. ']'
+    else
+      out[2 * i - 1] = false
+      out[2 * i] = false
+    end
+  end
+  return out
+end)
+if not ok then return corrupt(result) end
+return result
+`
+)
+
+/**
  * DeleteDataset: `SyncStore.deletedHead` — the head keeps its sync count as lastDeletionCount
  * and the deletion time as its dates, its figures go to zero and its LastModifiedBy to empty;
  * its expired consumed sessions, its records and its subscriptions go.

@@ -321,6 +321,60 @@ export const makeStore = (connection: Connection, keys: Keys): Store => {
         (refs) => refs.flat()
       ))
 
+  /** One script over datasets whose keys it may all reach. */
+  const readTogether = (refs: ReadonlyArray<SyncStore.DatasetRef>) => {
+    const scriptKeys: Array<string> = []
+    for (const ref of refs) {
+      const base = keys.identity(ref.identityPoolId, ref.identityId)
+      scriptKeys.push(keys.heads(base), keys.records(base, ref.datasetName))
+    }
+    return Effect.flatMap(
+      script(scripts.readDatasets, scriptKeys, refs.map((ref) => ref.datasetName)),
+      (reply): Effect.Effect<Array<SyncStore.DatasetContent | undefined>, StorageError> => {
+        const corrupt = corruption(reply)
+        if (corrupt !== undefined) return Effect.fail(corrupt)
+        if (!Array.isArray(reply) || reply.length !== 2 * refs.length) {
+          return Effect.fail(new SyncStore.StorageError({ message: "Unexpected answer of the readDatasets script" }))
+        }
+        const contents: Array<SyncStore.DatasetContent | undefined> = []
+        for (let i = 0; i < refs.length; i++) {
+          const line: unknown = reply[2 * i]
+          if (line === null) {
+            contents.push(undefined)
+            continue
+          }
+          const head = parseHead(refs[i]!.datasetName, line, undefined)
+          if (head === undefined) return Effect.fail(unreadable(scriptKeys[2 * i]!, `head of dataset ${refs[i]!.datasetName}`))
+          const records = parseRecords(reply[2 * i + 1])
+          if (records === undefined) return Effect.fail(unreadable(scriptKeys[2 * i + 1]!, "records"))
+          contents.push({ head, records: records.sort((a, b) => compareKeys(a.key, b.key)) })
+        }
+        return Effect.succeed(contents)
+      }
+    )
+  }
+
+  // on a Cluster, one script per identity (its keys share a slot); on one Redis, one for all
+  const readDatasets: NonNullable<SyncStoreShape["readDatasets"]> = (refs) => {
+    if (!connection.cluster) return readTogether(refs)
+    const groups = new Map<string, Array<number>>()
+    refs.forEach((ref, i) => {
+      const base = keys.identity(ref.identityPoolId, ref.identityId)
+      const group = groups.get(base)
+      if (group === undefined) groups.set(base, [i])
+      else group.push(i)
+    })
+    return Effect.map(
+      Effect.forEach([...groups.values()], (indexes) =>
+        Effect.map(readTogether(indexes.map((i) => refs[i]!)), (contents) => ({ indexes, contents })), { concurrency: "unbounded" }),
+      (read) => {
+        const contents = new Array<SyncStore.DatasetContent | undefined>(refs.length)
+        for (const group of read) group.indexes.forEach((at, i) => void (contents[at] = group.contents[i]))
+        return contents
+      }
+    )
+  }
+
   const readPoolVersioned = (pool: string) => {
     const key = keys.pool(pool)
     return Effect.flatMap(command(key, ["HMGET", key, "version", "state"]), (reply) => {
@@ -511,6 +565,7 @@ export const makeStore = (connection: Connection, keys: Keys): Store => {
     commit,
     deleteDataset,
     poolDatasets,
+    readDatasets,
     readPool,
     updatePool,
     registerDevice,
