@@ -485,7 +485,7 @@ export const run = (name: string, options: Options): void => {
             const scope = yield* Scope.make()
             const stopping = yield* env.service({ scope })
             // more datasets than a job appends with one call, so that it stops between two calls
-            const { pool, written } = yield* populated(stopping, 70)
+            const { pool, written } = yield* populated(stopping, 300)
             const stream = yield* configure(stopping, pool)
             env.valve.mode = "held"
             env.valve.allowance = 1

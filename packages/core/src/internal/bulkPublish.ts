@@ -12,9 +12,9 @@ import { recordOf } from "../StreamPublisher.js"
 import { streamingEnabled } from "./poolConfiguration.js"
 
 /** How many datasets a job reads together, then appends with one call. */
-const BATCH = 64
+const BATCH = 128
 /** How many batches a job works on at once. */
-const BATCHES = 4
+const BATCHES = 8
 /** A job logs its progress every this many datasets. */
 const LOG_EVERY = 1000
 

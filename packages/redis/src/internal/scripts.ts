@@ -408,6 +408,24 @@ return result
 )
 
 /**
+ * The existing datasets of many identities, for bulk publish (on one Redis: the keys are of many
+ * slots). KEYS: each identity's live set. Answers `{names, names, ...}` or `{"corrupt", ...}`.
+ */
+export const liveDatasets = script(
+  "liveDatasets",
+  ["read"],
+  String.raw`
+local ok, result = pcall(function()
+  local out = {}
+  for i = 1, #KEYS do out[i] = read(KEYS[i], 'SMEMBERS', KEYS[i]) end
+  return out
+end)
+if not ok then return corrupt(result) end
+return result
+`
+)
+
+/**
  * Datasets whole, for bulk publish: each one's head line and all its records (tombstones
  * included) as one JSON array, or false twice for one that does not exist.
  *

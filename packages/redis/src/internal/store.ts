@@ -308,18 +308,44 @@ export const makeStore = (connection: Connection, keys: Keys): Store => {
       (shards) => shards.flat()
     )
 
+  /** How many identities' datasets one script lists, on one Redis. */
+  const LISTED_TOGETHER = 500
+
+  // on a Cluster, a command per identity (its live set is on its slot); on one Redis, a script per many
   const poolDatasets: SyncStoreShape["poolDatasets"] = (pool) =>
-    Effect.flatMap(poolIdentities(pool), (identities) =>
-      Effect.map(
-        Effect.forEach(identities, (identityId) => {
-          const key = keys.live(keys.identity(pool, identityId))
-          return Effect.map(
-            Effect.flatMap(command(key, ["SMEMBERS", key]), (reply) => strings(reply, key, "not a set of datasets")),
-            (names) => names.map((datasetName) => ({ identityPoolId: pool, identityId, datasetName }))
-          )
+    Effect.flatMap(poolIdentities(pool), (identities) => {
+      const refsOf = (identityId: string, names: ReadonlyArray<string>) =>
+        names.map((datasetName) => ({ identityPoolId: pool, identityId, datasetName }))
+      const live = (identityId: string) => keys.live(keys.identity(pool, identityId))
+      if (connection.cluster) {
+        return Effect.map(
+          Effect.forEach(identities, (identityId) =>
+            Effect.map(
+              Effect.flatMap(command(live(identityId), ["SMEMBERS", live(identityId)]), (reply) =>
+                strings(reply, live(identityId), "not a set of datasets")),
+              (names) => refsOf(identityId, names)
+            ), { concurrency: "unbounded" }),
+          (refs) => refs.flat()
+        )
+      }
+      const groups = Array.from({ length: Math.ceil(identities.length / LISTED_TOGETHER) }, (_, i) =>
+        identities.slice(i * LISTED_TOGETHER, (i + 1) * LISTED_TOGETHER))
+      return Effect.map(
+        Effect.forEach(groups, (group) => {
+          const scriptKeys = group.map(live)
+          return Effect.flatMap(script(scripts.liveDatasets, scriptKeys, []), (reply) => {
+            const corrupt = corruption(reply)
+            if (corrupt !== undefined) return Effect.fail(corrupt)
+            if (!Array.isArray(reply) || reply.length !== group.length) {
+              return Effect.fail(new SyncStore.StorageError({ message: "Unexpected answer of the liveDatasets script" }))
+            }
+            return Effect.forEach(group, (identityId, i) =>
+              Effect.map(strings(reply[i], scriptKeys[i]!, "not a set of datasets"), (names) => refsOf(identityId, names)))
+          })
         }, { concurrency: "unbounded" }),
-        (refs) => refs.flat()
-      ))
+        (refs) => refs.flat(2)
+      )
+    })
 
   /** One script over datasets whose keys it may all reach. */
   const readTogether = (refs: ReadonlyArray<SyncStore.DatasetRef>) => {
