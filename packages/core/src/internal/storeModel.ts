@@ -149,8 +149,9 @@ export interface DatasetCommit {
   /** when true, a committed result carries the dataset's subscribers, read in the commit's own step */
   readonly subscribers?: boolean
   /**
-   * the pool's stream when its streaming is ENABLED: a store that keeps an outbox records the
-   * write's entry in the commit's own step, and the committed result names it (`outbox`)
+   * the pool's stream when its streaming is ENABLED: a store that carries stream entries appends
+   * the write's entry, or records it in an outbox, in the commit's own step, and the committed
+   * result names it (`outbox`)
    */
   readonly stream?: string
 }
@@ -211,7 +212,10 @@ export interface Committed {
   readonly records: ReadonlyArray<StoredRecord>
   /** the devices subscribed to the dataset when it committed, devices unregistered left out */
   readonly subscribers?: ReadonlyArray<Device>
-  /** the outbox entry the commit wrote, which the publisher clears once it appended the record */
+  /**
+   * the stream entry the commit carried: appended already when the publisher says so
+   * (`appendedInCommit`), else an outbox entry the publisher clears once it appended the record
+   */
   readonly outbox?: string
 }
 
@@ -407,8 +411,8 @@ export interface SyncStoreShape {
   /**
    * Removes a dataset — its records, tombstones and subscriptions — keeping only its
    * `deletedHead`; answers its head as it was, or undefined when it did not exist. With `outbox`,
-   * a store that keeps an outbox records the deletion's Cognito Streams entry under `outbox.id`
-   * in the deletion's own step.
+   * a store that carries stream entries appends the deletion's Cognito Streams entry, or records
+   * it in an outbox under `outbox.id`, in the deletion's own step.
    */
   readonly deleteDataset: (
     ref: DatasetRef,
