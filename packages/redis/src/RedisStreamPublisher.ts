@@ -79,6 +79,8 @@ export class RedisStreamPublisher extends Context.Tag("@syncalite/redis/RedisStr
 >() {}
 
 const DAY = 24 * 60 * 60 * 1000
+/** How many SCAN calls (of 1000 keys each) a sweep makes on each primary at most; the next sweep goes on from there. */
+const SCANS_PER_SWEEP = 20
 /** How long a job's progress is kept after its last append: a stopped job resumes well within it. */
 const PROGRESS_TTL = 7 * DAY
 
@@ -196,15 +198,18 @@ export const make = (
           yield* command(box, ["HDEL", box, field])
         }
       })
-    /** On every primary, the next part of the scan for outboxes, each swept. */
+    /** On every primary, the next part of the scan for outboxes (up to SCANS_PER_SWEEP calls), each swept. */
     const sweep = Effect.gen(function*() {
       const now = yield* Clock.currentTimeMillis
       yield* Effect.forEach(nodes(), (node) =>
         Effect.gen(function*() {
-          const reply = yield* nodeCommand(node, ["SCAN", cursors.get(node) ?? "0", "MATCH", outboxPattern, "COUNT", "1000"])
-          if (!Array.isArray(reply) || !Array.isArray(reply[1])) return
-          cursors.set(node, String(reply[0]))
-          yield* Effect.forEach(reply[1] as Array<unknown>, (box) => sweepOutbox(String(box), now), { discard: true })
+          for (let call = 0; call < SCANS_PER_SWEEP; call++) {
+            const reply = yield* nodeCommand(node, ["SCAN", cursors.get(node) ?? "0", "MATCH", outboxPattern, "COUNT", "1000"])
+            if (!Array.isArray(reply) || !Array.isArray(reply[1])) return
+            cursors.set(node, String(reply[0]))
+            yield* Effect.forEach(reply[1] as Array<unknown>, (box) => sweepOutbox(String(box), now), { discard: true })
+            if (String(reply[0]) === "0") return
+          }
         }), { discard: true })
     })
     if (mode === "outbox") {
