@@ -48,6 +48,39 @@ export interface EventsOptions {
 }
 
 /**
+ * The environment variable of each events option a server may set.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
+export const optionVariables = {
+  maxStreamsPerIdentity: "SYNCALITE_MAX_STREAMS_PER_IDENTITY",
+  maxStreams: "SYNCALITE_MAX_STREAMS",
+  keepAliveSeconds: "SYNCALITE_EVENTS_KEEP_ALIVE"
+} as const satisfies { readonly [K in keyof EventsOptions]-?: string }
+
+/**
+ * The options set by `optionVariables` in an environment (`process.env` by default), for
+ * servers that configure themselves from it; a variable that is not a positive integer throws
+ * a `RangeError` naming it.
+ *
+ * @since 0.1.0
+ * @category config
+ */
+export const optionsFromEnv = (env: { readonly [name: string]: string | undefined } = process.env): EventsOptions => {
+  const options: { -readonly [K in keyof EventsOptions]?: number } = {}
+  for (const [option, name] of Object.entries(optionVariables) as Array<[keyof EventsOptions, string]>) {
+    const given = env[name]
+    if (given === undefined || given === "") continue
+    if (!/^[1-9]\d{0,14}$/.test(given)) {
+      throw new RangeError(`${name}=${given} is not a positive integer; give a number such as 10, or leave it unset for the default`)
+    }
+    options[option] = Number(given)
+  }
+  return options
+}
+
+/**
  * The device a path names, percent-decoded; `undefined` for another path.
  *
  * @since 0.1.0
