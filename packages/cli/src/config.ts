@@ -23,7 +23,7 @@
  *
  * The limits are read from their variables (`CognitoSyncConfig.limitVariables`), and so are the
  * events route's caps and keep-alive (`Events.optionVariables`: SYNCALITE_MAX_STREAMS,
- * SYNCALITE_MAX_STREAMS_PER_IDENTITY, SYNCALITE_EVENTS_KEEP_ALIVE).
+ * SYNCALITE_MAX_STREAMS_PER_IDENTITY, SYNCALITE_EVENTS_KEEP_ALIVE, SYNCALITE_EVENTS_MAX_AGE).
  */
 import { randomBytes } from "node:crypto"
 import { Duration, Option } from "effect"

@@ -13,7 +13,8 @@
  * Each notification is one event: `event: sync`, `data:` the SPEC B §8 message as one line of
  * JSON, and an `id:`; a client that reconnects with `Last-Event-ID` (or the `LastEventId` query
  * parameter, for a new presigned URL) receives what it missed, from the hub's replay window. A
- * comment line every `keepAliveSeconds` keeps proxies from closing the stream; `endAll` (the
+ * comment line every `keepAliveSeconds` keeps proxies from closing the stream; past
+ * `maxAgeSeconds` (when set) a stream is ended, so that its client reconnects; `endAll` (the
  * handler's `endStreams`, on shutdown) ends every stream cleanly.
  *
  * @example
@@ -45,6 +46,11 @@ export interface EventsOptions {
   readonly maxStreamsPerIdentity?: number
   /** open streams of the handler; 10 000 by default */
   readonly maxStreams?: number
+  /**
+   * seconds after which an open stream is ended, so that its client reconnects (signing a new
+   * URL, with the last event id, and replaying what it missed); never by default
+   */
+  readonly maxAgeSeconds?: number
 }
 
 /**
@@ -56,7 +62,8 @@ export interface EventsOptions {
 export const optionVariables = {
   maxStreamsPerIdentity: "SYNCALITE_MAX_STREAMS_PER_IDENTITY",
   maxStreams: "SYNCALITE_MAX_STREAMS",
-  keepAliveSeconds: "SYNCALITE_EVENTS_KEEP_ALIVE"
+  keepAliveSeconds: "SYNCALITE_EVENTS_KEEP_ALIVE",
+  maxAgeSeconds: "SYNCALITE_EVENTS_MAX_AGE"
 } as const satisfies { readonly [K in keyof EventsOptions]-?: string }
 
 /**
@@ -150,6 +157,7 @@ export const make = (options: EventsOptions = {}): Streams => {
   const keepAlive = (options.keepAliveSeconds ?? 15) * 1000
   const perIdentity = options.maxStreamsPerIdentity ?? 10
   const total = options.maxStreams ?? 10_000
+  const maxAge = options.maxAgeSeconds === undefined ? undefined : options.maxAgeSeconds * 1000
   const counts = new Map<string, number>()
   const ends = new Set<() => void>()
   let open = 0
@@ -173,11 +181,13 @@ export const make = (options: EventsOptions = {}): Streams => {
       let sink: StreamSink | undefined
       let closed = false
       let timer: ReturnType<typeof setInterval> | undefined
+      let aged: ReturnType<typeof setTimeout> | undefined
       let detach: Effect.Effect<void> | undefined
       const close = () => {
         if (closed) return
         closed = true
         clearInterval(timer)
+        clearTimeout(aged)
         ends.delete(end)
         release(identity)
         if (detach !== undefined) void run(detach)
@@ -233,6 +243,10 @@ export const make = (options: EventsOptions = {}): Streams => {
             buffered = undefined
             timer = setInterval(() => to.write(": keep-alive\n\n"), keepAlive)
             timer.unref?.()
+            if (maxAge !== undefined) {
+              aged = setTimeout(end, maxAge)
+              aged.unref?.()
+            }
             return close
           }
         }
