@@ -1,7 +1,8 @@
 /**
  * The notifications of a process, appended in batches: what `notify` is handed during one turn
- * of the event loop goes to Redis as one `appendEvents` script per batch, and each call is
- * answered when the scripts holding its deliveries are. A batch holds the keys of one identity
+ * of the event loop, or while `MAX_SENDING` scripts are in flight, goes to Redis as one
+ * `appendEvents` script per batch, and each call is answered when the scripts holding its
+ * deliveries are. A batch holds the keys of one identity
  * on a cluster (a script's keys share a slot) and of any identities on a single Redis, at most
  * `MAX_DEVICES` devices. Scripts are sent in the order the calls came, on the connection of
  * their node, so a dataset's notifications, handed one after the other, stay in order.
@@ -13,6 +14,13 @@ import { appendEvents } from "./pushScripts.js"
 
 /** Bounds a script's run, so that one large batch does not hold Redis for long. */
 const MAX_DEVICES = 512
+
+/**
+ * The scripts in flight past which calls wait for one to be answered: what comes meanwhile
+ * forms the next batch, so batches grow with the load while Redis runs one and the process
+ * forms the next.
+ */
+const MAX_SENDING = 2
 
 export interface Addressing {
   /** the stream of a delivery's device */
@@ -65,6 +73,13 @@ export const makeNotify = (
 ): PushNotifier.PushNotifierShape["notify"] => {
   const head = [String(window.count), String(window.millis), String(window.retain), String(Math.max(1, Math.ceil(window.count / 4)))]
   let queued: Array<readonly [Call, ReadonlyArray<PushNotifier.PushDelivery>]> = []
+  let scheduled = false
+  let sending = 0
+  const schedule = () => {
+    if (scheduled || queued.length === 0 || sending >= MAX_SENDING) return
+    scheduled = true
+    setImmediate(flush)
+  }
 
   const send = (batch: Batch) => {
     const keys: Array<string> = []
@@ -73,8 +88,11 @@ export const makeNotify = (
       keys.push(...group.streams)
       args.push(group.channel, group.message, JSON.stringify(group.devices), String(group.devices.length))
     }
+    sending++
     Effect.runCallback(connection.script(appendEvents, keys, args), {
       onExit: (exit) => {
+        sending--
+        schedule()
         if (Exit.isFailure(exit)) {
           const failure = Option.getOrElse(
             Cause.failureOption(exit.cause),
@@ -95,6 +113,7 @@ export const makeNotify = (
   }
 
   const flush = () => {
+    scheduled = false
     const calls = queued
     queued = []
     const open = new Map<string, Batch>()
@@ -135,7 +154,7 @@ export const makeNotify = (
 
   return (deliveries) =>
     deliveries.length === 0 ? Effect.void : Effect.async<void, SyncStore.StorageError>((resume) => {
-      if (queued.length === 0) setImmediate(flush)
       queued.push([{ streams: deliveries.map(addressing.stream), pending: 1, failure: undefined, resume }, deliveries])
+      schedule()
     })
 }
