@@ -9,7 +9,8 @@
  *   devices each of its own identity (so its own channel), one notification in flight per device,
  *   beside raw Redis `SPUBLISH` to `SSUBSCRIBE` message on two connections of the same kind in
  *   the same run, in the same shape: 64 channels, one message in flight per channel, each message
- *   one delivery; target 50% of the raw figure.
+ *   one delivery; target 50% of the raw figure. The senders are fibers of one program, as the
+ *   writes of a server are, not a program run per notification.
  *
  * Redis comes from REDIS_URL (default redis://127.0.0.1:6379); the section is skipped when it
  * does not answer. Keys live under a prefix of their own and are removed afterwards.
