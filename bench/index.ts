@@ -1,13 +1,13 @@
 /**
  * `npm run bench`: every figure beside the baselines it is compared with, measured in the same run.
  * `npm run bench -- http sqlite` runs only the named sections (core, sqlite, redis, keyv, http, streams, mqtt, triggers, push, identity); an
- * `http` section may name its servers: `http:standalone,koa`.
+ * `http` section may name its servers: `http:standalone,koa`, the `push` section its parts: `push:fanout`.
  */
 import { parseArgs } from "node:util"
 import { benchCore } from "./core.js"
 import { benchHttp } from "./http.js"
 import { benchPushMqtt } from "./push-mqtt.js"
-import { benchPush } from "./push.js"
+import { benchPush, pushParts } from "./push.js"
 import { benchIdentity } from "./identity.js"
 import { benchStorageKeyv } from "./storage-keyv.js"
 import { benchStorage } from "./storage-sqlite.js"
@@ -24,7 +24,7 @@ const sections: ReadonlyArray<readonly [string, (only?: ReadonlyArray<string>) =
   ["streams", benchStreamsRedis],
   ["mqtt", benchPushMqtt],
   ["triggers", benchTriggers],
-  ["push", benchPush],
+  ["push", benchPush, pushParts],
   ["identity", benchIdentity]
 ]
 const usage = `usage: npm run bench [-- <section>[:<server>,…] …]
@@ -32,6 +32,7 @@ const usage = `usage: npm run bench [-- <section>[:<server>,…] …]
 Prints every figure beside the baselines it is compared with, measured in the same run.
   sections  ${sections.map(([known]) => known).join(", ")} (all when none is named)
   servers   of the http section: ${sections.find(([name]) => name === "http")![2]!.join(", ")} (http:koa,express)
+  parts     of the push section: ${pushParts.join(", ")} (push:fanout)
 Redis figures need a Redis at REDIS_URL (redis://127.0.0.1:6379), MQTT ones a broker at MQTT_URL
 (mqtt://127.0.0.1:1883); without one they are skipped.`
 

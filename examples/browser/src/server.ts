@@ -5,9 +5,14 @@
  * with an `EventSource`. Run it on a Redis store (`SYNCALITE_STORE`, by default `REDIS_URL` or
  * redis://127.0.0.1:6379) and a write through any server on that Redis appears on the page.
  *
+ * The demo login keeps the page's identity in a signed session cookie, so that the page renews
+ * its credentials for the same identity; `DEMO_CREDENTIALS_SECONDS` sets their lifetime (an
+ * hour by default). `/?expires=<seconds>` makes the page presign its events URLs for that long.
+ *
  *   node --import tsx examples/browser/src/server.ts      # at the repository root
  */
-import { randomUUID } from "node:crypto"
+import { createHmac, randomUUID, timingSafeEqual } from "node:crypto"
+import type { IncomingMessage } from "node:http"
 import { fileURLToPath, pathToFileURL } from "node:url"
 import { CognitoSyncClient, SetIdentityPoolConfigurationCommand } from "@aws-sdk/client-cognito-sync"
 import { build } from "esbuild"
@@ -43,8 +48,24 @@ const bundle = async (): Promise<string> => {
   return built.outputFiles[0]!.text
 }
 
+/** The login of the demo: the identity of the session cookie when its signature holds, else a new one. */
+const loginOf = (secret: string) => {
+  const sign = (identityId: string) => createHmac("sha256", secret).update(`demo session\n${identityId}`).digest("base64url")
+  return (req: IncomingMessage): { readonly identityId: string; readonly cookie: string } => {
+    const given = /(?:^|;\s*)demo-identity=([^;]*)/.exec(req.headers.cookie ?? "")?.[1]
+    const [identityId, signature] = decodeURIComponent(given ?? "").split(" ")
+    const expected = identityId === undefined ? "" : sign(identityId)
+    const valid = signature !== undefined && signature.length === expected.length && timingSafeEqual(Buffer.from(signature), Buffer.from(expected))
+    const kept = valid ? identityId! : `us-east-1:${randomUUID()}`
+    return { identityId: kept, cookie: `demo-identity=${encodeURIComponent(`${kept} ${sign(kept)}`)}; Path=/demo; HttpOnly; SameSite=Strict` }
+  }
+}
+
 export const main = async (env: { readonly [name: string]: string | undefined } = process.env, print = console.log) => {
   const config = readConfig({ SYNCALITE_STORE: env["REDIS_URL"] || "redis://127.0.0.1:6379", ...env })
+  const ttlSeconds = Number(env["DEMO_CREDENTIALS_SECONDS"] || 3600)
+  if (!(ttlSeconds > 0)) throw new Error(`DEMO_CREDENTIALS_SECONDS=${env["DEMO_CREDENTIALS_SECONDS"]} is not a positive number of seconds`)
+  const login = loginOf(config.secret)
   const script = await bundle()
   const running = await startServer(config, {
     print,
@@ -52,13 +73,14 @@ export const main = async (env: { readonly [name: string]: string | undefined } 
       const handler = Handler.make(options)
       return {
         listener: (req, res) => {
-          if (req.method === "GET" && req.url === "/") return void res.writeHead(200, { "content-type": "text/html; charset=utf-8" }).end(html)
-          if (req.method === "GET" && req.url === "/page.js") return void res.writeHead(200, { "content-type": "text/javascript" }).end(script)
-          if (req.method === "POST" && req.url === "/demo/credentials") {
-            const identityId = `us-east-1:${randomUUID()}`
-            const credentials = IdentityCredentials.issueIdentityCredentials({ secret: config.secret, identityPoolId: demoPool, identityId })
+          const path = req.url?.split("?")[0]
+          if (req.method === "GET" && path === "/") return void res.writeHead(200, { "content-type": "text/html; charset=utf-8" }).end(html)
+          if (req.method === "GET" && path === "/page.js") return void res.writeHead(200, { "content-type": "text/javascript" }).end(script)
+          if (req.method === "POST" && path === "/demo/credentials") {
+            const { cookie, identityId } = login(req)
+            const credentials = IdentityCredentials.issueIdentityCredentials({ secret: config.secret, identityPoolId: demoPool, identityId, ttlSeconds })
             const body = { ...credentials, identityPoolId: demoPool, identityId, dataset: demoDataset, region: "us-east-1" }
-            return void res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(body))
+            return void res.writeHead(200, { "content-type": "application/json", "set-cookie": cookie }).end(JSON.stringify(body))
           }
           handler.handle(NodeHttp.toRequest(req)).then((response) => NodeHttp.writeResponse(res, response), () => res.destroy())
         },

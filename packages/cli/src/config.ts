@@ -22,11 +22,14 @@
  *   --push-webhook-secret SYNCALITE_PUSH_WEBHOOK_SECRET  signs the push deliveries (whsec_…)
  *   --log-level LOG_LEVEL                    info
  *
- * The limits are read from their variables (`CognitoSyncConfig.limitVariables`).
+ * The limits are read from their variables (`CognitoSyncConfig.limitVariables`), and so are the
+ * events route's caps and keep-alive (`Events.optionVariables`: SYNCALITE_MAX_STREAMS,
+ * SYNCALITE_MAX_STREAMS_PER_IDENTITY, SYNCALITE_EVENTS_KEEP_ALIVE, SYNCALITE_EVENTS_MAX_AGE).
  */
 import { randomBytes } from "node:crypto"
 import { Duration, Option } from "effect"
 import { CognitoSyncConfig } from "@syncalite/core"
+import { Events } from "@syncalite/http"
 
 /**
  * A refusal of the configuration or of the start: one line saying what is wrong and how to fix it.
@@ -77,6 +80,8 @@ export interface ServeConfig {
   readonly logLevel: string
   /** the limits set by their variables (SYNCALITE_MAX_DEVICES, …); the others keep their defaults */
   readonly limits: Partial<CognitoSyncConfig.Limits>
+  /** the events route's caps and keep-alive set by their variables (SYNCALITE_MAX_STREAMS, …) */
+  readonly events: Events.EventsOptions
   readonly production: boolean
   /** the variables that were unset, with the values generated for them */
   readonly generated: ReadonlyArray<readonly [name: string, value: string]>
@@ -272,6 +277,12 @@ export const readConfig = (values: Settings): ServeConfig => {
       throw new ConfigError(`${name}=${given} is not a positive integer; give a number such as 20, or leave it unset for the default`)
     }
   }
+  let events: Events.EventsOptions
+  try {
+    events = Events.optionsFromEnv(values)
+  } catch (error) {
+    throw new ConfigError((error as Error).message)
+  }
   return {
     port,
     host: value("HOST"),
@@ -287,6 +298,7 @@ export const readConfig = (values: Settings): ServeConfig => {
     pushWebhook: pushWebhookOf(values),
     logLevel,
     limits: CognitoSyncConfig.limitsFromEnv(values),
+    events,
     production,
     generated
   }

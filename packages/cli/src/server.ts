@@ -192,6 +192,7 @@ export const startServer = async (config: ServeConfig, options: StartOptions = {
     identity: CognitoIdentityPromise.layer({ credentialsSecret: config.secret, store: identityStore, syncStore: store }),
     developers: [config.developer],
     identitySecret: config.secret,
+    events: config.events,
     ...(config.pools === undefined ? {} : { pools: config.pools }),
     onDefect: (defect) => log.error({ err: defect }, "internal error"),
     onResponse: (event) => {

@@ -29,6 +29,9 @@ describe("configuration", () => {
   it("takes what is given, and generates nothing then", () => {
     const config = readConfig({ ...secrets, PORT: "0", HOST: "0.0.0.0", SYNCALITE_METRICS: "on", SYNCALITE_POOLS: "us-east-1:0e1a2b3c, us-east-1:0e1a2b3d", SYNCALITE_MAX_DEVICES: "5" })
     expect(config.limits).toEqual({ devicesPerIdentity: 5 })
+    expect(config.events).toEqual({})
+    expect(readConfig({ SYNCALITE_MAX_STREAMS: "3", SYNCALITE_MAX_STREAMS_PER_IDENTITY: "2", SYNCALITE_EVENTS_KEEP_ALIVE: "30" }).events)
+      .toEqual({ maxStreams: 3, maxStreamsPerIdentity: 2, keepAliveSeconds: 30 })
     expect(config).toMatchObject({ port: 0, host: "0.0.0.0", metrics: true, secret: secrets.SYNCALITE_SECRET, pools: ["us-east-1:0e1a2b3c", "us-east-1:0e1a2b3d"], generated: [] })
   })
 
@@ -42,6 +45,8 @@ describe("configuration", () => {
   it("refuses what cannot work, naming the variable and the fix", () => {
     expect(() => readConfig({ SYNCALITE_MAX_DEVICES: "0" })).toThrow(/SYNCALITE_MAX_DEVICES=0 is not a positive integer/)
     expect(() => readConfig({ SYNCALITE_MAX_PUSH_TOKEN: "4k" })).toThrow(/SYNCALITE_MAX_PUSH_TOKEN=4k is not a positive integer/)
+    expect(() => readConfig({ SYNCALITE_MAX_STREAMS: "-1" })).toThrow(/SYNCALITE_MAX_STREAMS=-1 is not a positive integer/)
+    expect(() => readConfig({ SYNCALITE_EVENTS_KEEP_ALIVE: "15s" })).toThrow(/SYNCALITE_EVENTS_KEEP_ALIVE=15s is not a positive integer/)
     expect(() => readConfig({ PORT: "http" })).toThrow(/PORT=http is not a port number; give one from 0 to 65535/)
     expect(() => readConfig({ PORT: "70000" })).toThrow(/not a port number/)
     expect(() => readConfig({ SYNCALITE_SECRET: "short" })).toThrow(/SYNCALITE_SECRET is 5 characters long; give 16 or more/)

@@ -13,7 +13,8 @@
  * Each notification is one event: `event: sync`, `data:` the SPEC B §8 message as one line of
  * JSON, and an `id:`; a client that reconnects with `Last-Event-ID` (or the `LastEventId` query
  * parameter, for a new presigned URL) receives what it missed, from the hub's replay window. A
- * comment line every `keepAliveSeconds` keeps proxies from closing the stream; `endAll` (the
+ * comment line every `keepAliveSeconds` keeps proxies from closing the stream; past
+ * `maxAgeSeconds` (when set) a stream is ended, so that its client reconnects; `endAll` (the
  * handler's `endStreams`, on shutdown) ends every stream cleanly.
  *
  * @example
@@ -45,6 +46,45 @@ export interface EventsOptions {
   readonly maxStreamsPerIdentity?: number
   /** open streams of the handler; 10 000 by default */
   readonly maxStreams?: number
+  /**
+   * seconds after which an open stream is ended, so that its client reconnects (signing a new
+   * URL, with the last event id, and replaying what it missed); never by default
+   */
+  readonly maxAgeSeconds?: number
+}
+
+/**
+ * The environment variable of each events option a server may set.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
+export const optionVariables = {
+  maxStreamsPerIdentity: "SYNCALITE_MAX_STREAMS_PER_IDENTITY",
+  maxStreams: "SYNCALITE_MAX_STREAMS",
+  keepAliveSeconds: "SYNCALITE_EVENTS_KEEP_ALIVE",
+  maxAgeSeconds: "SYNCALITE_EVENTS_MAX_AGE"
+} as const satisfies { readonly [K in keyof EventsOptions]-?: string }
+
+/**
+ * The options set by `optionVariables` in an environment (`process.env` by default), for
+ * servers that configure themselves from it; a variable that is not a positive integer throws
+ * a `RangeError` naming it.
+ *
+ * @since 0.1.0
+ * @category config
+ */
+export const optionsFromEnv = (env: { readonly [name: string]: string | undefined } = process.env): EventsOptions => {
+  const options: { -readonly [K in keyof EventsOptions]?: number } = {}
+  for (const [option, name] of Object.entries(optionVariables) as Array<[keyof EventsOptions, string]>) {
+    const given = env[name]
+    if (given === undefined || given === "") continue
+    if (!/^[1-9]\d{0,14}$/.test(given)) {
+      throw new RangeError(`${name}=${given} is not a positive integer; give a number such as 10, or leave it unset for the default`)
+    }
+    options[option] = Number(given)
+  }
+  return options
 }
 
 /**
@@ -117,6 +157,7 @@ export const make = (options: EventsOptions = {}): Streams => {
   const keepAlive = (options.keepAliveSeconds ?? 15) * 1000
   const perIdentity = options.maxStreamsPerIdentity ?? 10
   const total = options.maxStreams ?? 10_000
+  const maxAge = options.maxAgeSeconds === undefined ? undefined : options.maxAgeSeconds * 1000
   const counts = new Map<string, number>()
   const ends = new Set<() => void>()
   let open = 0
@@ -140,11 +181,13 @@ export const make = (options: EventsOptions = {}): Streams => {
       let sink: StreamSink | undefined
       let closed = false
       let timer: ReturnType<typeof setInterval> | undefined
+      let aged: ReturnType<typeof setTimeout> | undefined
       let detach: Effect.Effect<void> | undefined
       const close = () => {
         if (closed) return
         closed = true
         clearInterval(timer)
+        clearTimeout(aged)
         ends.delete(end)
         release(identity)
         if (detach !== undefined) void run(detach)
@@ -200,6 +243,10 @@ export const make = (options: EventsOptions = {}): Streams => {
             buffered = undefined
             timer = setInterval(() => to.write(": keep-alive\n\n"), keepAlive)
             timer.unref?.()
+            if (maxAge !== undefined) {
+              aged = setTimeout(end, maxAge)
+              aged.unref?.()
+            }
             return close
           }
         }

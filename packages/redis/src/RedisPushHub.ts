@@ -3,10 +3,11 @@
  * reaches the event streams every process holds, and a stream that reconnects to any process
  * replays what it missed.
  *
- * A notification is one script on the identity's node: it appends the message to each device's
- * Redis Stream (the replay window: the last 100 entries or 5 minutes, whichever keeps more, the
- * entry ids being the events' ids) and publishes the ids with `SPUBLISH` on the identity's
- * sharded channel, whose name carries the identity's hash tag. A process subscribes
+ * The notifications a process makes in one turn of its event loop are appended by one script
+ * (one per identity on a Cluster): it appends each message to its devices' Redis Streams (the
+ * replay window: at least the last 100 entries or 5 minutes, whichever keeps more, the entry ids
+ * being the events' ids) and publishes the ids once per identity with `SPUBLISH` on the
+ * identity's sharded channel, whose name carries the identity's hash tag. A process subscribes
  * (`SSUBSCRIBE`) to an identity's channel while it holds a stream of one of its devices. So it
  * works the same on one Redis and on a Cluster (Redis 7 or later: sharded pub/sub).
  *
@@ -32,7 +33,7 @@ import { type Config, type ConfigError, Context, Duration, Effect, Layer, type S
 import { PushHub, PushNotifier, SyncStore } from "@syncalite/core"
 import { makeKeys } from "./internal/codec.js"
 import { type ClientLike, makeConnection } from "./internal/connection.js"
-import { appendEvents } from "./internal/pushScripts.js"
+import { makeNotify } from "./internal/pushBatches.js"
 import * as RedisSyncStore from "./RedisSyncStore.js"
 
 /**
@@ -64,13 +65,14 @@ const compareIds = (a: string, b: string): number => {
 }
 
 interface Published {
-  readonly m: string
+  readonly m: PushNotifier.PushMessage
   readonly d: ReadonlyArray<string>
-  readonly i: ReadonlyArray<string>
+  /** the entry ids, in the order of the devices; null where the append failed */
+  readonly i: ReadonlyArray<string | null>
 }
 
 const isPublished = (u: unknown): u is Published =>
-  typeof u === "object" && u !== null && typeof (u as Published).m === "string" &&
+  typeof u === "object" && u !== null && typeof (u as Published).m === "object" && (u as Published).m !== null &&
   Array.isArray((u as Published).d) && Array.isArray((u as Published).i)
 
 /**
@@ -88,7 +90,7 @@ export const make = (
     const keys = makeKeys(store.prefix)
     const count = options.replayCount ?? PushHub.defaultReplayWindow.replayCount
     const millis = options.replayMillis ?? PushHub.defaultReplayWindow.replayMillis
-    const retain = String(Math.max(options.retainMillis ?? 86_400_000, millis))
+    const retain = Math.max(options.retainMillis ?? 86_400_000, millis)
     const timeout = options.commandTimeout === undefined ? 2000 : Duration.toMillis(Duration.decode(options.commandTimeout))
     const within = <A>(promise: Promise<A>) =>
       new Promise<A>((resolve, reject) => {
@@ -152,20 +154,21 @@ export const make = (
 
     const onMessage: Listener = (text) => {
       let published: unknown
-      let message: PushNotifier.PushMessage
       try {
         published = JSON.parse(text)
-        if (!isPublished(published)) return
-        message = JSON.parse(published.m)
       } catch {
         return
       }
-      published.d.forEach((deviceId, i) =>
-        subscribers.deliver(
-          PushHub.deviceKey({ identityPoolId: message.identityPoolId, identityId: message.identityId, deviceId }),
-          { id: published.i[i]!, message }
-        )
-      )
+      if (!Array.isArray(published)) return
+      for (const part of published) {
+        if (!isPublished(part)) continue
+        const { d: devices, i: ids, m: message } = part
+        devices.forEach((deviceId, i) => {
+          const id = ids[i]
+          if (typeof id !== "string") return
+          subscribers.deliver(PushHub.deviceKey({ identityPoolId: message.identityPoolId, identityId: message.identityId, deviceId }), { id, message })
+        })
+      }
     }
 
     const channelOf = (identityPoolId: string, identityId: string) => `${keys.identity(identityPoolId, identityId)}:push`
@@ -197,6 +200,11 @@ export const make = (
       )
     }
 
+    const notify = makeNotify(connection, {
+      stream: (delivery) => streamOf({ ...delivery.message, deviceId: delivery.device.deviceId }),
+      channel: (delivery) => channelOf(delivery.message.identityPoolId, delivery.message.identityId)
+    }, { count, millis, retain }, isCluster)
+
     const replay = (device: PushHub.DeviceAddress, after: string) => {
       const key = streamOf(device)
       return Effect.map(connection.command(key, ["XRANGE", key, `(${after}`, "+", "COUNT", String(Math.max(count, 1000))]), (reply) => {
@@ -214,31 +222,7 @@ export const make = (
     }
 
     return {
-      notify: (deliveries) => {
-        const byIdentity = new Map<string, Array<PushNotifier.PushDelivery>>()
-        for (const delivery of deliveries) {
-          const key = `${delivery.message.identityPoolId}\n${delivery.message.identityId}\n${delivery.message.datasetName}\n${delivery.message.syncCount}`
-          const group = byIdentity.get(key)
-          if (group === undefined) byIdentity.set(key, [delivery])
-          else group.push(delivery)
-        }
-        return Effect.forEach(byIdentity.values(), (group) => {
-          const { message } = group[0]!
-          const address = (deviceId: string) => ({ identityPoolId: message.identityPoolId, identityId: message.identityId, deviceId })
-          return connection.script(
-            appendEvents,
-            group.map((delivery) => streamOf(address(delivery.device.deviceId))),
-            [
-              channelOf(message.identityPoolId, message.identityId),
-              String(count),
-              String(millis),
-              retain,
-              JSON.stringify(message),
-              ...group.map((delivery) => delivery.device.deviceId)
-            ]
-          )
-        }, { discard: true })
-      },
+      notify,
       attach: (device, lastEventId, subscriber) =>
         Effect.gen(function*() {
           const channel = channelOf(device.identityPoolId, device.identityId)

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { PushHub, type PushNotifier } from "@syncalite/core"
 import { RedisPushHub } from "@syncalite/redis"
 import { RedisCluster, Services } from "@syncalite/testing"
-import { cleanUp, freePort, startRedis, stopRedis, testPrefix } from "./helpers.js"
+import { cleanUp, freePort, rawClient, startRedis, stopRedis, testPrefix } from "./helpers.js"
 
 const redis = await Services.check("redis")
 
@@ -114,6 +114,20 @@ const contract = (name: string, url: () => string) => {
       await Effect.runPromise(detachAgain)
     })
 
+    it("notifications made together, for many identities, reach each device once, and each is answered", async () => {
+      const readers = Array.from({ length: 40 }, () => newDevices(1)[0]!)
+      const heard = readers.map(() => collector())
+      const detaches = await Promise.all(readers.map((reader, i) => Effect.runPromise(b.hub.attach(reader, undefined, heard[i]!.subscriber))))
+      await Promise.all(readers.map((reader) => Effect.runPromise(a.hub.notify([...deliveries([reader], 1), ...deliveries([reader], 1, "other")]))))
+      for (const [i, reader] of readers.entries()) {
+        const events = await heard[i]!.count(2)
+        expect(events.map((event) => [event.message.identityId, event.message.datasetName])).toEqual([[reader.identityId, "notes"], [reader.identityId, "other"]])
+      }
+      await new Promise((resolve) => setTimeout(resolve, 100))
+      expect(heard.map((one) => one.events.length)).toEqual(readers.map(() => 2))
+      await Promise.all(detaches.map((detach) => Effect.runPromise(detach)))
+    })
+
     it("keeps at least the last 100 notifications of a device", async () => {
       const [reader] = newDevices(1)
       for (let count = 1; count <= 130; count++) await Effect.runPromise(a.hub.notify(deliveries([reader!], count)))
@@ -146,6 +160,33 @@ describe.skipIf(!redis.available)("RedisPushHub", () => {
       await Effect.runPromise(detach)
     } finally {
       await hub.close()
+    }
+  })
+})
+
+describe.skipIf(!redis.available)("RedisPushHub with a device's stream key holding another type", () => {
+  it("fails the notification of that device only, those made with it in the same batch being delivered", async () => {
+    const prefix = testPrefix("push-foreign")
+    const hub = await openHub(redis.url, prefix)
+    const client = await rawClient(redis.url)
+    try {
+      const [broken] = newDevices(1)
+      const [reader] = newDevices(1)
+      await client.set(`${prefix}:{${broken!.identityPoolId}|${broken!.identityId}}:events:${broken!.deviceId}`, "not a stream")
+      const heard = collector()
+      const detach = await Effect.runPromise(hub.hub.attach(reader!, undefined, heard.subscriber))
+      const [failed, delivered] = await Promise.all([
+        Effect.runPromiseExit(hub.hub.notify(deliveries([broken!], 1))),
+        Effect.runPromiseExit(hub.hub.notify(deliveries([reader!], 1)))
+      ])
+      expect(Exit.isFailure(failed) && JSON.stringify(failed.cause)).toMatch(/WRONGTYPE.*StorageError/)
+      expect(Exit.isSuccess(delivered)).toBe(true)
+      expect((await heard.count(1)).map((event) => event.message.syncCount)).toEqual(["1"])
+      await Effect.runPromise(detach)
+    } finally {
+      await client.close()
+      await hub.close()
+      await cleanUp(redis.url, prefix)
     }
   })
 })
