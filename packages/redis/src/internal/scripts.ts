@@ -386,21 +386,23 @@ return result
  * its expired consumed sessions, its records and its subscriptions go.
  *
  * KEYS: heads, records, changes, live, subscriptions, and the outbox when the deletion is
- * streamed. ARGV: name, now, and the outbox field when streamed (mapped to the sync count the
- * dataset had). Answers `{"ok", head, sessions}` as they were, false when the dataset did not exist, or
- * `{"corrupt", ...}`.
+ * streamed. ARGV: name, now, the sync count the dataset must have ('' for any), and the outbox
+ * field when streamed (mapped to the sync count the dataset had). Answers `{"ok", head, sessions}`
+ * as they were, false when the dataset did not exist, `{"changed", syncCount}` when it has
+ * another sync count (nothing deleted), or `{"corrupt", ...}`.
  */
 export const deleteDataset = script(
   "deleteDataset",
   ["read", "firstWrite", "head"],
   String.raw`
 local heads, records, changes, live, subscriptions, outbox = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6]
-local name, now, outboxField = ARGV[1], ARGV[2], ARGV[3]
+local name, now, expected, outboxField = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
 local ok, plan = pcall(function()
   local got = read(heads, 'HMGET', heads, '', 'h' .. name, 's' .. name)
   if not got[2] then return false end
   local head = parseHead(got[2], heads, name)
   if not head.exists then return false end
+  if expected ~= '' and head.syncCount ~= tonumber(expected) then return {changed = format('%d', head.syncCount)} end
   read(live, 'SISMEMBER', live, name)
   local blob = got[3] or ''
   local before = {got[2], blob}
@@ -416,6 +418,7 @@ local ok, plan = pcall(function()
 end)
 if not ok then return corrupt(plan) end
 if not plan then return false end
+if plan.changed then return {'changed', plan.changed} end
 local refused = firstWrite(heads, 'HSET', heads, 'h' .. name, plan[2], 's' .. name, plan[3])
 if refused then return refused end
 if plan[4] then redis.call('HSET', heads, '', format('%d', plan[4])) end

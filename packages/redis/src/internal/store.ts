@@ -250,19 +250,34 @@ export const makeStore = (connection: Connection, keys: Keys): SyncStoreShape =>
     )
   }
 
-  const deleteDataset: SyncStoreShape["deleteDataset"] = (ref, now, outbox) => {
+  /** the deletion script: conditional on the dataset's sync count when `syncCount` is given, streamed with `outbox` */
+  const remove = (
+    ref: SyncStore.DatasetRef,
+    now: number,
+    syncCount: number | undefined,
+    outbox?: { readonly stream: string; readonly id: string }
+  ): Effect.Effect<SyncStore.DeletionAt, SyncStore.StorageError> => {
     const base = keys.identity(ref.identityPoolId, ref.identityId)
     const scriptKeys = [...datasetKeys(base, ref.datasetName), keys.subscriptions(base, ref.datasetName)]
-    const args = [ref.datasetName, numberText(now)]
+    const args = [ref.datasetName, numberText(now), syncCount === undefined ? "" : numberText(syncCount)]
     if (outbox !== undefined) {
       scriptKeys.push(keys.outbox(base))
       args.push(outbox.id)
     }
-    const deleted = Effect.flatMap(script(scripts.deleteDataset, scriptKeys, args), (reply) => {
-      if (reply === null) return Effect.succeed(undefined)
-      if (Array.isArray(reply) && reply[0] === "ok") return headOf(ref.datasetName, reply[1], reply[2], scriptKeys[0]!)
+    return Effect.flatMap(script(scripts.deleteDataset, scriptKeys, args), (reply): Effect.Effect<SyncStore.DeletionAt, SyncStore.StorageError> => {
+      if (reply === null) return Effect.succeed({ _tag: "Absent" })
+      if (Array.isArray(reply) && reply[0] === "changed") return Effect.succeed({ _tag: "Changed", syncCount: Number(reply[1]) })
+      if (Array.isArray(reply) && reply[0] === "ok") {
+        return Effect.map(headOf(ref.datasetName, reply[1], reply[2], scriptKeys[0]!), (head) => ({ _tag: "Deleted", head }))
+      }
       return Effect.fail(corruption(reply) ?? new SyncStore.StorageError({ message: "Unexpected answer of the deleteDataset script" }))
     })
+  }
+
+  const deleteDatasetAt: SyncStoreShape["deleteDatasetAt"] = (ref, syncCount, now) => remove(ref, now, syncCount)
+
+  const deleteDataset: SyncStoreShape["deleteDataset"] = (ref, now, outbox) => {
+    const deleted = Effect.map(remove(ref, now, undefined, outbox), (done) => done._tag === "Deleted" ? done.head : undefined)
     if (outbox === undefined) return deleted
     return command(keys.pending, ["HSET", keys.pending, outbox.id, Outbox.pendingDeletion(ref, outbox.stream, now)]).pipe(
       Effect.zipRight(deleted),
@@ -504,6 +519,7 @@ export const makeStore = (connection: Connection, keys: Keys): SyncStoreShape =>
     listDatasets,
     commit,
     deleteDataset,
+    deleteDatasetAt,
     poolDatasets,
     readPool,
     updatePool,
