@@ -10,7 +10,6 @@
  * @example
  * ```ts
  * import { IdentityStore } from "@syncalite/identity"
-import type { Child } from "./Processes.js"
  * import { IdentitySuite } from "@syncalite/testing"
  *
  * IdentitySuite.run("memory", { make: IdentityStore.layerMemory })
@@ -335,6 +334,47 @@ export const run = (name: string, options: Options): void => {
           expect(yield* env.store.mergeIdentity(source, source, env.now())).toBe(false)
           expect((yield* env.store.readIdentity(source))?.logins).toEqual([a])
           expect(yield* env.store.findLogin(env.pool, a)).toBe(source)
+          expect((yield* env.store.pendingMerges()).filter((merge) => merge.source === source)).toEqual([])
+        }))
+
+      test("a merge is pending from its own step until mergeDone, in every process", (env) =>
+        Effect.gen(function*() {
+          const [first, second, survivor] = [newId(), newId(), newId()]
+          for (const [i, id] of [first, second, survivor].entries()) yield* env.store.linkLogin(env.pool, login(`p${i}`), id, env.now())
+          const firstAt = env.now()
+          const secondAt = env.now()
+          expect(yield* env.store.mergeIdentity(second, survivor, secondAt)).toBe(true)
+          expect(yield* storeOf(env, 1).mergeIdentity(first, survivor, firstAt)).toBe(true)
+          const mine = (merges: ReadonlyArray<IdentityStore.PendingMerge>) => merges.filter((merge) => merge.destination === survivor)
+          for (const store of env.stores) {
+            expect(mine(yield* store.pendingMerges())).toEqual([
+              { identityPoolId: env.pool, source: first, destination: survivor, mergedAt: firstAt },
+              { identityPoolId: env.pool, source: second, destination: survivor, mergedAt: secondAt }
+            ])
+          }
+          yield* storeOf(env, 1).mergeDone(first)
+          yield* env.store.mergeDone(newId())
+          expect(mine(yield* env.store.pendingMerges()).map((merge) => merge.source)).toEqual([second])
+          yield* env.store.mergeDone(second)
+          expect(mine(yield* storeOf(env, 1).pendingMerges())).toEqual([])
+        }))
+
+      test("racing merges into one identity are each pending", (env) =>
+        Effect.gen(function*() {
+          const survivor = newId()
+          yield* env.store.linkLogin(env.pool, login("survivor"), survivor, env.now())
+          const sources = Array.from({ length: Math.min(contenders, 8) }, () => newId())
+          for (const [i, source] of sources.entries()) yield* env.store.linkLogin(env.pool, login(`s${i}`), source, env.now())
+          const now = env.now()
+          const merged = yield* Effect.all(
+            sources.map((source, i) => storeOf(env, i).mergeIdentity(source, survivor, now)),
+            { concurrency: "unbounded" }
+          )
+          expect(merged.every(Boolean)).toBe(true)
+          const pending = (yield* env.store.pendingMerges()).filter((merge) => merge.destination === survivor)
+          expect(pending.map((merge) => merge.source).sort()).toEqual([...sources].sort())
+          yield* Effect.all(sources.map((source, i) => storeOf(env, i).mergeDone(source)), { concurrency: "unbounded" })
+          expect((yield* env.store.pendingMerges()).filter((merge) => merge.destination === survivor)).toEqual([])
         }))
     })
 

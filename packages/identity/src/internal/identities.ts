@@ -8,6 +8,7 @@ import {
   ResourceNotFoundException
 } from "../CognitoIdentityError.js"
 import { COGNITO_IDENTITY, poolAccepts } from "./logins.js"
+import { merge } from "./merges.js"
 import type { Services } from "./operation.js"
 import type { Login, StorageError, StoredIdentity, StoredPool } from "./storeModel.js"
 
@@ -89,19 +90,6 @@ export const verifyLogins = (
     }
     return Effect.map(services.verifyLogin(provider, token, now), (subject): Verified => ({ _tag: "Login", login: { provider, subject } }))
   })
-
-/** Moves the source's datasets and logins to the destination, which survives. */
-export const merge = (
-  services: Services,
-  identityPoolId: string,
-  source: string,
-  destination: string,
-  now: number
-): Effect.Effect<boolean, StorageError> =>
-  Effect.zipRight(
-    services.datasets.merge(identityPoolId, source, destination, now),
-    services.store.mergeIdentity(source, destination, now)
-  )
 
 const owns = (services: Services, pool: StoredPool, identity: StoredIdentity, verified: ReadonlyArray<Verified>) =>
   Effect.map(
