@@ -23,7 +23,7 @@
  */
 import { randomUUID } from "node:crypto"
 import { createInterface } from "node:readline"
-import { Cause, Effect, Either, Exit, Layer, type Scope } from "effect"
+import { Cause, type Duration, Effect, Either, Exit, Layer, type Scope } from "effect"
 import { describe, expect, it } from "vitest"
 import { createCognitoSync, SyncStore } from "@syncalite/core"
 import { createCognitoIdentity, IdentityStore } from "@syncalite/identity"
@@ -517,7 +517,7 @@ export const mergeCrashChild = async (backends: MergeBackends, pool: string): Pr
  */
 export const mergeCrash = async (backends: MergeBackends, start: (pool: string) => Child): Promise<void> => {
   const sync = createCognitoSync({ tokenSecret: mergeSecret, store: backends.syncStore })
-  const service = (mergeSweepInterval: string) =>
+  const service = (mergeSweepInterval: Duration.DurationInput) =>
     createCognitoIdentity({ credentialsSecret: mergeSecret, store: backends.identityStore, syncStore: backends.syncStore, mergeSweepInterval })
   const first = service("1 hour")
   let firstOpen = true
