@@ -4,18 +4,21 @@
  * so that the identity service runs with a sync store (`layerSyncStore`) or alone (`layerNoop`).
  *
  * Over a sync store, each dataset moves in two atomic steps of the store's own port, so every
- * adapter does it: the dataset as read is written whole into the survivor (`restore` of an item
- * holding that dataset only, which leaves the survivor's other datasets as they are), its head at
- * DatasetSyncCount 1 while its records keep their sync counts; then it is deleted from the source
- * only while its sync count is still the one read (`deleteDatasetAt`). A write to the source in
- * between (its credentials stay valid after the merge) makes the deletion answer `Changed`, and
- * the dataset is read and written into the survivor again, the new write included: no write is
+ * adapter does it. First the survivor gets it: written whole when the survivor has no
+ * `<DatasetName>.<source>` yet (`restore` of an item holding that dataset only, which leaves the
+ * survivor's other datasets as they are; its head at DatasetSyncCount 1, its records keeping
+ * their sync counts), or else the source's records newer than the survivor's own committed to it
+ * (`commit`, conditional on what was read, so a device of the survivor writing to the merged
+ * dataset loses nothing either, and its devices are given the new records). Then the dataset is
+ * deleted from the source only while its sync count is still the one read (`deleteDatasetAt`). A
+ * write to the source in between (its credentials stay valid after the merge) makes the deletion
+ * answer `Changed`, and the dataset is read and moved again, the new write included: no write is
  * lost. Each step is atomic on its own identity, so source and survivor may live on different
  * slots of a Redis Cluster.
  *
- * A process that dies between the two steps leaves the dataset in both; moving it again writes
- * the same copy and deletes it then. The identity service keeps a journal of the merges whose
- * datasets have not all moved, so that it does (see the package README).
+ * A process that dies between the two steps leaves the dataset in both; moving it again finds
+ * nothing newer to write and deletes it. The identity service keeps a journal of the merges
+ * whose datasets may not all have moved, so that it does (see the package README).
  *
  * @since 0.1.0
  */
