@@ -20,6 +20,7 @@ import type {
   CommitDecision,
   DatasetCommit,
   DatasetHead,
+  DeletionAt,
   IdentityItem,
   StoredRecord,
   StoreItem,
@@ -40,6 +41,7 @@ export type {
   DatasetHead,
   DatasetRef,
   DatasetView,
+  DeletionAt,
   Device,
   DeviceRegistration,
   IdentityItem,
@@ -96,6 +98,17 @@ export const decideCommit: (
  * @category rules
  */
 export const deletedHead: (head: DatasetHead, now: number) => DatasetHead = rules.deletedHead
+
+/**
+ * What a deletion finds short of deleting, for adapters of `deleteDatasetAt`: `Absent` when the
+ * dataset does not exist, `Changed` when `syncCount` is given and is not the dataset's; undefined
+ * when the dataset is to be deleted.
+ *
+ * @since 0.1.0
+ * @category rules
+ */
+export const refusedDeletion: (head: DatasetHead | undefined, syncCount: number | undefined) => DeletionAt | undefined =
+  rules.refusedDeletion
 
 /**
  * Whether `name` is `<datasetName>.<identityId>`, a dataset merged into `datasetName`.

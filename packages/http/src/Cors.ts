@@ -29,8 +29,17 @@ export interface CorsOptions {
  * @category models
  */
 export interface Cors {
-  /** the headers of a preflight's answer (status 204), or undefined when the request is not a preflight of an allowed origin */
-  readonly preflight: (method: string, path: string, headers: RequestHeaders) => { readonly [name: string]: string } | undefined
+  /**
+   * the headers of a preflight's answer (status 204), or undefined when the request is not a
+   * preflight of an allowed origin; `served` names the methods of paths the Cognito Sync routes
+   * do not have (those of the identity API)
+   */
+  readonly preflight: (
+    method: string,
+    path: string,
+    headers: RequestHeaders,
+    served?: (path: string) => ReadonlyArray<string> | undefined
+  ) => { readonly [name: string]: string } | undefined
   /** the headers to add to any answer, or undefined for a request from no allowed origin */
   readonly headers: (headers: RequestHeaders) => { readonly [name: string]: string } | undefined
 }
@@ -63,15 +72,16 @@ export const make = (options: CorsOptions): Cors => {
   }
 
   return {
-    preflight: (method, path, headers) => {
+    preflight: (method, path, headers, served) => {
       const requested = headers["access-control-request-method"]
       if (method !== "OPTIONS" || typeof requested !== "string" || originOf(headers) === undefined) return undefined
       // every method of the path: no route answers OPTIONS, so this lists them all
       const found = Router.match("OPTIONS", path)
-      if (found._tag !== "MethodNotAllowed") return undefined
+      const allow = found._tag === "MethodNotAllowed" ? found.allow : served?.(path)
+      if (allow === undefined) return undefined
       const asked = headers["access-control-request-headers"]
       return {
-        "access-control-allow-methods": found.allow.join(", "),
+        "access-control-allow-methods": allow.join(", "),
         // Authorization and the x-amz-* headers a signer adds cannot be allowed with "*"
         ...(typeof asked === "string" && asked !== "" ? { "access-control-allow-headers": asked } : {}),
         "access-control-max-age": maxAge

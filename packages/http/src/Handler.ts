@@ -317,7 +317,7 @@ export const make = (options: HandlerOptions): Handler => {
     const url = request.url
     const question = url.indexOf("?")
     const path = question < 0 ? url : url.slice(0, question)
-    const preflight = cors?.preflight(method, path, headers)
+    const preflight = cors?.preflight(method, path, headers, identity === undefined ? undefined : IdentityApi.methodsAt)
     if (preflight !== undefined) return { status: 204, headers: { ...preflight, "x-amzn-RequestId": requestId }, body: "" }
     const device = Events.route(path)
     if (device instanceof DecodeError) return encodeError(device, requestId)

@@ -83,6 +83,16 @@ const isFacade = (u: unknown): u is CognitoIdentityClient =>
 
 const isJwks = (path: string) => path === "/.well-known/jwks.json"
 
+/**
+ * The methods the identity API serves at a path (relative to the mount path): POST at the root
+ * (its operations), GET for the key set; undefined elsewhere. A browser's preflight lists them.
+ *
+ * @since 0.1.0
+ * @category routing
+ */
+export const methodsAt = (path: string): ReadonlyArray<string> | undefined =>
+  Router.segments(path)?.length === 0 ? ["POST"] : isJwks(path) ? ["GET"] : undefined
+
 interface Ready {
   readonly service: CognitoIdentity.CognitoIdentityShape
   readonly run: (effect: Effect.Effect<unknown, unknown>) => Promise<Exit.Exit<unknown, unknown>>

@@ -1,6 +1,7 @@
 import { afterAll, describe, expect, it } from "vitest"
 import { Caller, createCognitoSync } from "@syncalite/core"
 import { Handler } from "@syncalite/http"
+import { createCognitoIdentity } from "@syncalite/identity"
 
 const pool = "us-east-1:0e1a2b3c"
 const identity = "us-east-1:0000cccc"
@@ -66,6 +67,30 @@ describe("cors", () => {
     expect(any.status).toBe(204)
     expect(any.headers["access-control-allow-origin"]).toBe("*")
     expect(any.headers["vary"]).toBeUndefined()
+  })
+
+  it("answers the preflight of the identity API, POST at the root, when it is served", async () => {
+    const identity = createCognitoIdentity({ credentialsSecret: "cors test secret 0123456" })
+    try {
+      const served = Handler.make({ sync, identity, authenticate: () => undefined, cors: { origins: [app] } })
+      const asked = {
+        ...preflight(app, "POST", "/"),
+        headers: { ...preflight(app, "POST", "/").headers, "Access-Control-Request-Headers": "content-type,x-amz-target,x-amz-user-agent" }
+      }
+      const response = await served.handle(asked)
+      expect(response.status).toBe(204)
+      expect(response.headers).toMatchObject({
+        "access-control-allow-origin": app,
+        "access-control-allow-methods": "POST",
+        "access-control-allow-headers": "content-type,x-amz-target,x-amz-user-agent"
+      })
+      const keys = await served.handle(preflight(app, "GET", "/.well-known/jwks.json"))
+      expect(keys.headers["access-control-allow-methods"]).toBe("GET")
+      // without the identity API, the root is no path of the server
+      expect((await handler({ origins: [app] }).handle(preflight(app, "POST", "/"))).status).toBe(404)
+    } finally {
+      await identity.close()
+    }
   })
 
   it("is off unless configured: a preflight is a method the path does not accept", async () => {

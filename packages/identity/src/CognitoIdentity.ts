@@ -25,11 +25,12 @@
  *
  * @since 0.1.0
  */
-import { Context, Effect, Layer } from "effect"
+import { Context, Effect, Layer, Schedule } from "effect"
 import * as CognitoIdentityConfig from "./CognitoIdentityConfig.js"
 import * as DatasetMerge from "./DatasetMerge.js"
 import { IdentityStore, type StorageError } from "./IdentityStore.js"
 import { makeVerifyLogin } from "./internal/logins.js"
+import { sweepMerges } from "./internal/merges.js"
 import type { Services } from "./internal/operation.js"
 import { makeTokens, newSigningKey } from "./internal/tokens.js"
 import { CreateIdentityPool } from "./operations/CreateIdentityPool.js"
@@ -150,8 +151,35 @@ export type CognitoIdentityShape =
 export class CognitoIdentity extends Context.Tag("@syncalite/identity/CognitoIdentity")<CognitoIdentity, CognitoIdentityShape>() {}
 
 /**
- * Builds the service: the signing key is read from the store, or stored first, so that every
- * process over one store signs with the same.
+/** What the operations work with; the signing key read from the store, or stored first. */
+const services: Effect.Effect<
+  Services,
+  StorageError,
+  IdentityStore | DatasetMerge.DatasetMerge | CognitoIdentityConfig.CognitoIdentityConfig
+> = Effect.gen(function*() {
+  const store = yield* IdentityStore
+  const config = yield* CognitoIdentityConfig.CognitoIdentityConfig
+  const key = yield* store.signingKey(yield* newSigningKey)
+  const tokens = yield* makeTokens(key, config.issuer)
+  return {
+    store,
+    datasets: yield* DatasetMerge.DatasetMerge,
+    config,
+    tokens,
+    verifyLogin: makeVerifyLogin(config.providers)
+  }
+})
+
+const serviceOf = (services: Services): CognitoIdentityShape => {
+  const methods = Object.fromEntries(
+    Object.entries(operations).map(([name, build]) => [name, build(services)])
+  ) as { readonly [K in keyof typeof operations]: ReturnType<(typeof operations)[K]> }
+  return { ...methods, jwks: services.tokens.jwks }
+}
+
+/**
+ * Builds the service alone, without the sweep of pending merges that `layer` runs. The signing
+ * key is read from the store, or stored first, so that every process over one store signs alike.
  *
  * @since 0.1.0
  * @category constructors
@@ -160,26 +188,13 @@ export const make: Effect.Effect<
   CognitoIdentityShape,
   StorageError,
   IdentityStore | DatasetMerge.DatasetMerge | CognitoIdentityConfig.CognitoIdentityConfig
-> = Effect.gen(function*() {
-  const store = yield* IdentityStore
-  const config = yield* CognitoIdentityConfig.CognitoIdentityConfig
-  const key = yield* store.signingKey(yield* newSigningKey)
-  const tokens = yield* makeTokens(key, config.issuer)
-  const services: Services = {
-    store,
-    datasets: yield* DatasetMerge.DatasetMerge,
-    config,
-    tokens,
-    verifyLogin: makeVerifyLogin(config.providers)
-  }
-  const methods = Object.fromEntries(
-    Object.entries(operations).map(([name, build]) => [name, build(services)])
-  ) as { readonly [K in keyof typeof operations]: ReturnType<(typeof operations)[K]> }
-  return { ...methods, jwks: tokens.jwks }
-})
+> = Effect.map(services, serviceOf)
 
 /**
- * The service over its store, dataset merge and configuration.
+ * The service over its store, dataset merge and configuration, with the sweep of the pending
+ * merges of identities running for the layer's lifetime: at start, then every
+ * `mergeSweepInterval`, it moves what the sources of recent merges received since, and finishes
+ * the merges of a process that died before their datasets moved.
  *
  * @since 0.1.0
  * @category layers
@@ -188,4 +203,17 @@ export const layer: Layer.Layer<
   CognitoIdentity,
   StorageError,
   IdentityStore | DatasetMerge.DatasetMerge | CognitoIdentityConfig.CognitoIdentityConfig
-> = Layer.effect(CognitoIdentity, make)
+> = Layer.scoped(
+  CognitoIdentity,
+  Effect.gen(function*() {
+    const built = yield* services
+    const interval = built.config.mergeSweepInterval
+    yield* Effect.forkScoped(
+      Effect.repeat(
+        Effect.catchAllCause(sweepMerges(built, interval), (cause) => Effect.logWarning("syncalite: a sweep of the pending merges failed", cause)),
+        Schedule.spaced(interval)
+      )
+    )
+    return serviceOf(built)
+  })
+)

@@ -42,6 +42,7 @@ export interface CognitoIdentityConfigShape {
   readonly developerTokenLifetime: Duration.Duration
   readonly issuer: string
   readonly providers: { readonly [provider: string]: LoginProvider }
+  readonly mergeSweepInterval: Duration.Duration
 }
 
 /**
@@ -65,6 +66,12 @@ export interface CognitoIdentityConfigInput {
   readonly issuer?: string
   /** how the logins of each provider (its name in `Logins`) are verified */
   readonly providers?: { readonly [provider: string]: LoginProvider }
+  /**
+   * how often the service sweeps the pending merges of identities (at start too), taking up those
+   * pending at least that long: what a device wrote with the source's credentials since, and the
+   * merges of a process that died before their datasets moved; one minute by default
+   */
+  readonly mergeSweepInterval?: Duration.DurationInput
 }
 
 /**
@@ -110,7 +117,8 @@ export const make = (input: CognitoIdentityConfigInput = {}): Effect.Effect<Cogn
       openIdTokenLifetime: Duration.decode(input.openIdTokenLifetime ?? Duration.minutes(10)),
       developerTokenLifetime: Duration.decode(input.developerTokenLifetime ?? Duration.minutes(15)),
       issuer: input.issuer ?? "https://cognito-identity.amazonaws.com",
-      providers: input.providers ?? {}
+      providers: input.providers ?? {},
+      mergeSweepInterval: Duration.decode(input.mergeSweepInterval ?? Duration.minutes(1))
     }
   })
 

@@ -85,6 +85,19 @@ const keyOf = (secret: string): Mac => {
 
 const mac = (key: Mac, purpose: string, body: string): Buffer => key(`${purpose}\n${body}`)
 
+/** random bytes drawn from the system a few kilobytes at a time: each draw costs about as much as a credential's MACs */
+const RANDOM_POOL = 4096
+let random = Buffer.alloc(0)
+let drawn = 0
+const randomOf = (size: number): Buffer => {
+  if (drawn + size > random.length) {
+    random = randomBytes(RANDOM_POOL)
+    drawn = 0
+  }
+  drawn += size
+  return random.subarray(drawn - size, drawn)
+}
+
 const BASE32 = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
 const base32 = (bytes: Buffer, length: number): string => {
   let out = ""
@@ -129,7 +142,7 @@ export const issueIdentityCredentials = (options: IssueOptions): IdentityCredent
   if (!Number.isFinite(ttl) || ttl <= 0) throw new TypeError("syncalite: ttlSeconds must be a positive number")
   const expiresAt = Math.floor((options.now ?? Date.now()) / 1000 + ttl)
   const body = Buffer.from(
-    JSON.stringify([options.identityPoolId, options.identityId, expiresAt, randomBytes(9).toString("base64url")])
+    JSON.stringify([options.identityPoolId, options.identityId, expiresAt, randomOf(9).toString("base64url")])
   ).toString("base64url")
   return { ...keysOf(key, body), sessionToken: sessionTokenOf(key, body), expiration: new Date(expiresAt * 1000) }
 }

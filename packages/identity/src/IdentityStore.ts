@@ -15,18 +15,22 @@ import { SyncStore } from "@syncalite/core"
 import { makeDriverIdentityStore } from "./internal/driverIdentityStore.js"
 import type { IdentityStoreShape } from "./internal/storeModel.js"
 
-export { Login, SigningKey, StorageError, StoredIdentity, StoredPool, StoredRoleMapping } from "./internal/storeModel.js"
+export { Login, PendingMerge, SigningKey, StorageError, StoredIdentity, StoredPool, StoredRoleMapping } from "./internal/storeModel.js"
 export type { IdentityStoreShape, Page } from "./internal/storeModel.js"
 
 /**
- * The schemas of a stored pool and of the signing key under names of their own, for adapters
+ * The schemas of a stored pool, the signing key and a pending merge under names of their own, for adapters
  * that validate what they read: the declarations build keeps only the type of a name that is
  * both a value and a type.
  *
  * @since 0.1.0
  * @category schemas
  */
-export { SigningKey as SigningKeySchema, StoredPool as StoredPoolSchema } from "./internal/storeModel.js"
+export {
+  PendingMerge as PendingMergeSchema,
+  SigningKey as SigningKeySchema,
+  StoredPool as StoredPoolSchema
+} from "./internal/storeModel.js"
 
 /**
  * @since 0.1.0

@@ -10,7 +10,8 @@
  * same process warning (`SYNCALITE_KEYV_NO_COMPARE_AND_SET`): two processes may then link one
  * login to two identities. An operation that changes several keys (merging or deleting an
  * identity) is a sequence of such steps, each atomic, not one step: a process that dies in the
- * middle of one leaves it partly done.
+ * middle of one leaves it partly done. A merge is recorded as pending before its first step, so
+ * the identity service's sweep completes one left so.
  *
  * @example
  * ```ts

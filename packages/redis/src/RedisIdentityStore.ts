@@ -10,7 +10,8 @@
  * its identity, which is then created (or completed by the next GetId of that login, if the
  * process died in between). An operation that changes several keys (merging or deleting an
  * identity) is a sequence of such steps, each atomic, not one step: a process that dies in the
- * middle of one leaves it partly done.
+ * middle of one leaves it partly done. A merge is recorded as pending before its first step, so
+ * the identity service's sweep completes one left so.
  *
  * Give it what `RedisSyncStore` takes; it opens a connection of its own, and may share the
  * prefix of the sync store, whose keys never start with `ci/`.

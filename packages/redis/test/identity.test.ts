@@ -4,7 +4,7 @@
  */
 import { Effect, Either, Exit, Scope } from "effect"
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest"
-import { RedisIdentityStore } from "@syncalite/redis"
+import { RedisIdentityStore, RedisSyncStore } from "@syncalite/redis"
 import { IdentitySuite, Processes, RedisCluster, Services } from "@syncalite/testing"
 import { cleanUp, rawClient, testPrefix } from "./helpers.js"
 
@@ -40,6 +40,18 @@ describe.skipIf(!redis.available)("on Redis", () => {
   })
 
   it("three processes racing GetId for the same new logins get one identity per login", () => race(redis.url, prefix), 240_000)
+
+  // a prefix of its own: the suite's signing-key cases store keys no service can sign with
+  const merges = testPrefix("identity-merge")
+  afterAll(() => cleanUp(redis.url, merges))
+  it("a merge whose process is killed between a dataset's copy and its deletion is finished by a new service, every write kept", () =>
+    IdentitySuite.mergeCrash(
+      {
+        identityStore: RedisIdentityStore.layer({ redis: redis.url, prefix: merges }),
+        syncStore: RedisSyncStore.layer({ redis: redis.url, prefix: merges })
+      },
+      (pool) => Processes.start(new URL("./fixtures/merger.ts", import.meta.url), [redis.url, merges, pool])
+    ), 120_000)
 
   it("a value it cannot read is a StorageError naming its key, and is left as it was", async () => {
     const { close, store } = await opened(redis.url, prefix)

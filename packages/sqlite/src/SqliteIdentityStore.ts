@@ -5,7 +5,8 @@
  * The port is implemented natively, in tables of its own beside the sync store's when given the
  * same file: pools (their configuration as JSON), identities indexed by pool, and the links of
  * logins, keyed by (pool, provider, subject) and indexed by identity — an identity's logins are
- * its links, so the two never disagree. Each operation runs inside one SQLite transaction
+ * its links, so the two never disagree — and the merges whose datasets have not all moved, written
+ * in the merge's own transaction. Each operation runs inside one SQLite transaction
  * (`BEGIN IMMEDIATE` when it writes), so it is one atomic step for every connection: two devices
  * calling GetId for one new login get one identity, and a merge or a deletion is done whole or
  * not at all, even when the process dies in the middle. Creating an identity costs the same
@@ -62,6 +63,13 @@ CREATE TABLE IF NOT EXISTS syncalite_identity_logins (
 
 CREATE INDEX IF NOT EXISTS syncalite_identity_logins_of_identity ON syncalite_identity_logins (identity);
 
+CREATE TABLE IF NOT EXISTS syncalite_identity_merges (
+  source TEXT PRIMARY KEY,
+  pool TEXT NOT NULL,
+  destination TEXT NOT NULL,
+  merged_at INTEGER NOT NULL
+) WITHOUT ROWID;
+
 CREATE TABLE IF NOT EXISTS syncalite_identity_keys (
   name TEXT PRIMARY KEY,
   key TEXT NOT NULL
@@ -110,6 +118,16 @@ const makeStore = (db: Database.Database, busyTimeout: number): IdentityStore.Id
     delete: sql("DELETE FROM syncalite_identity_logins WHERE pool = ? AND provider = ? AND subject = ? AND identity = ?"),
     deleteOf: sql("DELETE FROM syncalite_identity_logins WHERE identity = ?"),
     move: sql("UPDATE syncalite_identity_logins SET identity = ? WHERE identity = ?")
+  }
+  const merges = {
+    record: sql(
+      `INSERT INTO syncalite_identity_merges (source, pool, destination, merged_at) VALUES (?, ?, ?, ?)
+       ON CONFLICT (source) DO UPDATE SET pool = excluded.pool, destination = excluded.destination, merged_at = excluded.merged_at`
+    ),
+    pending: sql<{ source: string; pool: string; destination: string; merged_at: number }>(
+      "SELECT source, pool, destination, merged_at FROM syncalite_identity_merges ORDER BY merged_at, source"
+    ),
+    done: sql("DELETE FROM syncalite_identity_merges WHERE source = ?")
   }
   const keys = {
     select: sql<{ key: string }>("SELECT key FROM syncalite_identity_keys WHERE name = 'signing'"),
@@ -237,12 +255,23 @@ const makeStore = (db: Database.Database, busyTimeout: number): IdentityStore.Id
     mergeIdentity: (source, destination, now) =>
       atomically("merging identities", true, () => {
         if (source === destination) return false
-        if (identities.select.get(source) === undefined || identities.select.get(destination) === undefined) return false
+        const from = identities.select.get(source)
+        if (from === undefined || identities.select.get(destination) === undefined) return false
         logins.move.run(destination, source)
         identities.delete.run(source)
         identities.update.run(now, 0, destination)
+        merges.record.run(source, from.pool, destination, now)
         return true
       }),
+    pendingMerges: () =>
+      atomically("reading the pending merges", false, () =>
+        merges.pending.all().map((row) => ({
+          identityPoolId: row.pool,
+          source: row.source,
+          destination: row.destination,
+          mergedAt: row.merged_at
+        }))),
+    mergeDone: (source) => atomically("ending a merge", true, () => void merges.done.run(source)),
 
     signingKey: (candidate) =>
       atomically("storing the signing key", true, () => {

@@ -4,7 +4,7 @@ import { join } from "node:path"
 import Database from "better-sqlite3"
 import { Effect, Either, Exit, Scope } from "effect"
 import { afterAll, afterEach, describe, expect, it } from "vitest"
-import { SqliteIdentityStore } from "@syncalite/sqlite"
+import { SqliteIdentityStore, SqliteSyncStore } from "@syncalite/sqlite"
 import { IdentitySuite, Processes } from "@syncalite/testing"
 
 const directory = mkdtempSync(join(tmpdir(), "syncalite-sqlite-identity-"))
@@ -37,6 +37,16 @@ describe("SqliteIdentityStore across processes", () => {
       await close()
     }
   }, 240_000)
+})
+
+describe("identity merges across processes", () => {
+  it("a merge whose process is killed between a dataset's copy and its deletion is finished by a new service, every write kept", async () => {
+    const file = join(directory, "merge-crash.db")
+    await IdentitySuite.mergeCrash(
+      { identityStore: SqliteIdentityStore.layer(file), syncStore: SqliteSyncStore.layer(file) },
+      (pool) => Processes.start(new URL("./fixtures/merger.ts", import.meta.url), [file, pool])
+    )
+  }, 120_000)
 })
 
 describe("SqliteIdentityStore transactions", () => {

@@ -36,6 +36,7 @@ import * as http from "node:http"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { CognitoSyncPromise, createCognitoSync } from "@syncalite/core"
 import { type Handler, IdentityCredentials, NodeHttp } from "@syncalite/http"
+import { createCognitoIdentity } from "@syncalite/identity"
 import { loadV3, type ManagedDataset, syncManagerDevice, type V3Module, v3Client } from "./internal/clients.js"
 import { type Credentials, label, type RawRequest, type RawResponse, requestBytes, send, sendBytes } from "./internal/wire.js"
 
@@ -240,7 +241,11 @@ export const run = (name: string, options: Options): void => {
     it("cors: a browser's preflight is answered, and a page may read every answer to an allowed origin", async () => {
       const origin = "https://app.example.com"
       const sync = createCognitoSync({ tokenSecret: "HttpSuite cors secret, 16+ characters" })
-      const target = await options.start({ sync, identitySecret: "HttpSuite cors secret, 16+ characters", cors: { origins: [origin] } }, "/cognito-sync")
+      const identity = createCognitoIdentity({ credentialsSecret: "HttpSuite cors secret, 16+ characters" })
+      const target = await options.start(
+        { sync, identity, identitySecret: "HttpSuite cors secret, 16+ characters", cors: { origins: [origin] } },
+        "/cognito-sync"
+      )
       try {
         const preflight = await fetch(`${target.endpoint}/identitypools`, {
           method: "OPTIONS",
@@ -256,8 +261,27 @@ export const run = (name: string, options: Options): void => {
         expect(refused.headers.get("access-control-expose-headers")).toBe("x-amzn-RequestId, x-amzn-ErrorType")
         const elsewhere = await fetch(`${target.endpoint}/identitypools`, { headers: { origin: "https://elsewhere.example.com" } })
         expect(elsewhere.headers.get("access-control-allow-origin")).toBeNull()
+
+        // the identity API, as a browser's fromCognitoIdentityPool calls it: a preflight, then the POST
+        const identityPreflight = await fetch(`${target.endpoint}/`, {
+          method: "OPTIONS",
+          headers: { origin, "access-control-request-method": "POST", "access-control-request-headers": "content-type,x-amz-target" }
+        })
+        expect(identityPreflight.status).toBe(204)
+        expect(identityPreflight.headers.get("access-control-allow-origin")).toBe(origin)
+        expect(identityPreflight.headers.get("access-control-allow-methods")).toBe("POST")
+        expect(identityPreflight.headers.get("access-control-allow-headers")).toBe("content-type,x-amz-target")
+        const getId = await fetch(`${target.endpoint}/`, {
+          method: "POST",
+          headers: { origin, "content-type": "application/x-amz-json-1.1", "x-amz-target": "AWSCognitoIdentityService.GetId" },
+          body: JSON.stringify({ IdentityPoolId: "us-east-1:00000000-0000-0000-0000-000000000000" })
+        })
+        expect(getId.status).toBe(400)
+        expect(getId.headers.get("access-control-allow-origin")).toBe(origin)
+        expect(getId.headers.get("x-amzn-ErrorType")).toBe("ResourceNotFoundException")
       } finally {
         await target.close()
+        await identity.close()
         await sync.close()
       }
     }, timeout)

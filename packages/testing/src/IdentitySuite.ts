@@ -10,7 +10,6 @@
  * @example
  * ```ts
  * import { IdentityStore } from "@syncalite/identity"
-import type { Child } from "./Processes.js"
  * import { IdentitySuite } from "@syncalite/testing"
  *
  * IdentitySuite.run("memory", { make: IdentityStore.layerMemory })
@@ -24,9 +23,10 @@ import type { Child } from "./Processes.js"
  */
 import { randomUUID } from "node:crypto"
 import { createInterface } from "node:readline"
-import { Cause, Effect, Either, Exit, Layer, type Scope } from "effect"
+import { Cause, type Duration, Effect, Either, Exit, Layer, type Scope } from "effect"
 import { describe, expect, it } from "vitest"
-import { IdentityStore } from "@syncalite/identity"
+import { createCognitoSync, SyncStore } from "@syncalite/core"
+import { createCognitoIdentity, IdentityStore } from "@syncalite/identity"
 import type { Child } from "./Processes.js"
 import { acquireStore } from "./internal/instances.js"
 
@@ -335,6 +335,47 @@ export const run = (name: string, options: Options): void => {
           expect(yield* env.store.mergeIdentity(source, source, env.now())).toBe(false)
           expect((yield* env.store.readIdentity(source))?.logins).toEqual([a])
           expect(yield* env.store.findLogin(env.pool, a)).toBe(source)
+          expect((yield* env.store.pendingMerges()).filter((merge) => merge.source === source)).toEqual([])
+        }))
+
+      test("a merge is pending from its own step until mergeDone, in every process", (env) =>
+        Effect.gen(function*() {
+          const [first, second, survivor] = [newId(), newId(), newId()]
+          for (const [i, id] of [first, second, survivor].entries()) yield* env.store.linkLogin(env.pool, login(`p${i}`), id, env.now())
+          const firstAt = env.now()
+          const secondAt = env.now()
+          expect(yield* env.store.mergeIdentity(second, survivor, secondAt)).toBe(true)
+          expect(yield* storeOf(env, 1).mergeIdentity(first, survivor, firstAt)).toBe(true)
+          const mine = (merges: ReadonlyArray<IdentityStore.PendingMerge>) => merges.filter((merge) => merge.destination === survivor)
+          for (const store of env.stores) {
+            expect(mine(yield* store.pendingMerges())).toEqual([
+              { identityPoolId: env.pool, source: first, destination: survivor, mergedAt: firstAt },
+              { identityPoolId: env.pool, source: second, destination: survivor, mergedAt: secondAt }
+            ])
+          }
+          yield* storeOf(env, 1).mergeDone(first)
+          yield* env.store.mergeDone(newId())
+          expect(mine(yield* env.store.pendingMerges()).map((merge) => merge.source)).toEqual([second])
+          yield* env.store.mergeDone(second)
+          expect(mine(yield* storeOf(env, 1).pendingMerges())).toEqual([])
+        }))
+
+      test("racing merges into one identity are each pending", (env) =>
+        Effect.gen(function*() {
+          const survivor = newId()
+          yield* env.store.linkLogin(env.pool, login("survivor"), survivor, env.now())
+          const sources = Array.from({ length: Math.min(contenders, 8) }, () => newId())
+          for (const [i, source] of sources.entries()) yield* env.store.linkLogin(env.pool, login(`s${i}`), source, env.now())
+          const now = env.now()
+          const merged = yield* Effect.all(
+            sources.map((source, i) => storeOf(env, i).mergeIdentity(source, survivor, now)),
+            { concurrency: "unbounded" }
+          )
+          expect(merged.every(Boolean)).toBe(true)
+          const pending = (yield* env.store.pendingMerges()).filter((merge) => merge.destination === survivor)
+          expect(pending.map((merge) => merge.source).sort()).toEqual([...sources].sort())
+          yield* Effect.all(sources.map((source, i) => storeOf(env, i).mergeDone(source)), { concurrency: "unbounded" })
+          expect((yield* env.store.pendingMerges()).filter((merge) => merge.destination === survivor)).toEqual([])
         }))
     })
 
@@ -417,4 +458,117 @@ export const loginRace = async (
   }
   const listed = await Effect.runPromise(store.listIdentities(pool, undefined, logins + 1))
   expect(listed.items.map((identity) => identity.identityId)).toEqual([...owners].sort())
+}
+
+/**
+ * The stores a service of the merge crash test runs on: layers over one backend, each building
+ * connections of its own, as another process would.
+ *
+ * @since 0.1.0
+ * @category cross-process tests
+ */
+export interface MergeBackends {
+  readonly identityStore: Layer.Layer<IdentityStore.IdentityStore, unknown>
+  readonly syncStore: Layer.Layer<SyncStore.SyncStore, unknown>
+}
+
+const mergeSecret = "merge-crash-secret-0123456789abcdef"
+const mergeProvider = "login.merge.example"
+
+/**
+ * The body of the child process of the merge crash test: a service whose sync store kills its
+ * process (SIGKILL) when asked to delete a moved dataset from its source, that is right after its
+ * copy was written to the survivor. It prints "merging", merges the developer user `source` of
+ * the pool into `destination`, and dies there.
+ *
+ * @since 0.1.0
+ * @category cross-process tests
+ */
+export const mergeCrashChild = async (backends: MergeBackends, pool: string): Promise<never> => {
+  const dying = Layer.effect(
+    SyncStore.SyncStore,
+    Effect.map(SyncStore.SyncStore, (store): SyncStore.SyncStoreShape => ({
+      ...store,
+      deleteDatasetAt: () => Effect.zipRight(Effect.sync(() => process.kill(process.pid, "SIGKILL")), Effect.never)
+    }))
+  ).pipe(Layer.provide(backends.syncStore))
+  const identity = createCognitoIdentity({ credentialsSecret: mergeSecret, store: backends.identityStore, syncStore: dying })
+  process.stdout.write("merging\n")
+  await identity.mergeDeveloperIdentities({
+    IdentityPoolId: pool,
+    DeveloperProviderName: mergeProvider,
+    SourceUserIdentifier: "source",
+    DestinationUserIdentifier: "destination"
+  })
+  process.stdout.write("merged\n")
+  return process.exit(0)
+}
+
+/**
+ * The parent of the merge crash test: two developer users with a dataset `settings` each; the
+ * child that `start(pool)` spawns (running `mergeCrashChild`) merges them and is killed between
+ * the copy of the source's dataset and its deletion, leaving it in both identities; the source
+ * writes once more with its still valid credentials; then a new service over the same stores
+ * finishes the merge with its sweep: the dataset only in the survivor, as
+ * `settings.<source>`, with every write.
+ *
+ * @since 0.1.0
+ * @category cross-process tests
+ */
+export const mergeCrash = async (backends: MergeBackends, start: (pool: string) => Child): Promise<void> => {
+  const sync = createCognitoSync({ tokenSecret: mergeSecret, store: backends.syncStore })
+  const service = (mergeSweepInterval: Duration.DurationInput) =>
+    createCognitoIdentity({ credentialsSecret: mergeSecret, store: backends.identityStore, syncStore: backends.syncStore, mergeSweepInterval })
+  const first = service("1 hour")
+  let firstOpen = true
+  let resumed: ReturnType<typeof service> | undefined
+  try {
+    const { IdentityPoolId } = await first.createIdentityPool({
+      IdentityPoolName: "merge",
+      AllowUnauthenticatedIdentities: false,
+      DeveloperProviderName: mergeProvider
+    })
+    const identityOf = async (user: string) =>
+      (await first.getOpenIdTokenForDeveloperIdentity({ IdentityPoolId, Logins: { [mergeProvider]: user } })).IdentityId!
+    const [source, destination] = [await identityOf("source"), await identityOf("destination")]
+    const ref = (IdentityId: string, DatasetName = "settings") => ({ IdentityPoolId, IdentityId, DatasetName })
+    const write = async (IdentityId: string, values: { readonly [key: string]: string }) => {
+      const { SyncSessionToken } = await sync.listRecords(ref(IdentityId))
+      await sync.updateRecords({
+        ...ref(IdentityId),
+        SyncSessionToken,
+        RecordPatches: Object.entries(values).map(([Key, Value]) => ({ Op: "replace" as const, Key, Value, SyncCount: 0 }))
+      })
+    }
+    const names = async (IdentityId: string) =>
+      ((await sync.listDatasets({ IdentityPoolId, IdentityId })).Datasets ?? []).map((dataset) => dataset.DatasetName)
+    const values = async (IdentityId: string, DatasetName: string) =>
+      Object.fromEntries(((await sync.listRecords(ref(IdentityId, DatasetName))).Records ?? []).map((record) => [record.Key, record.Value]))
+    await write(source, { a: "1", b: "2" })
+    await write(destination, { mine: "1" })
+
+    const child = start(IdentityPoolId)
+    const exit = await child.exited
+    expect(child.lines, child.stderr()).toContain("merging")
+    expect(child.lines).not.toContain("merged")
+    expect(exit.signal).toBe("SIGKILL")
+    const merged = `settings.${source}`
+    expect(await names(destination)).toEqual(["settings", merged])
+    expect(await names(source)).toEqual(["settings"])
+    expect((await first.lookupDeveloperIdentity({ IdentityPoolId, DeveloperUserIdentifier: "source" })).IdentityId).toBe(destination)
+    await write(source, { c: "3" })
+    firstOpen = false
+    await first.close()
+
+    resumed = service("200 millis")
+    for (let i = 0; i < 200 && (await names(source)).length > 0; i++) await new Promise((resolve) => setTimeout(resolve, 100))
+    expect(await names(source)).toEqual([])
+    expect(await names(destination)).toEqual(["settings", merged])
+    expect(await values(destination, merged)).toEqual({ a: "1", b: "2", c: "3" })
+    expect(await values(destination, "settings")).toEqual({ mine: "1" })
+  } finally {
+    await resumed?.close()
+    if (firstOpen) await first.close()
+    await sync.close()
+  }
 }

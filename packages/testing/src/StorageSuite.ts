@@ -696,6 +696,25 @@ export const run = (name: string, options: Options): void => {
           expect(yield* env.store.identityUsage(env.pool, env.identity)).toMatchObject({ datasetCount: 1, dataStorage: 2 })
         }))
 
+      test("deleteDatasetAt deletes only at the sync count given: another count is Changed and leaves the dataset whole", (env) =>
+        Effect.gen(function*() {
+          const ref = env.ref("moving")
+          expect(yield* env.store.deleteDatasetAt(ref, 0, env.now())).toEqual({ _tag: "Absent" })
+          yield* put(env, ref, { a: "1" })
+          yield* put(env, ref, { b: "2" })
+          yield* put(env, env.ref("kept"), { a: "1" })
+          const before = yield* env.store.readDataset(ref, { since: 0 })
+          expect(yield* env.store.deleteDatasetAt(ref, 1, env.now())).toEqual({ _tag: "Changed", syncCount: 2 })
+          expect(yield* env.store.deleteDatasetAt(ref, 3, env.now())).toEqual({ _tag: "Changed", syncCount: 2 })
+          expect(yield* env.store.readDataset(ref, { since: 0 })).toEqual(before)
+          expect(yield* env.store.deleteDatasetAt(ref, 2, env.now())).toEqual({ _tag: "Deleted", head: before.head })
+          const after = yield* env.store.readDataset(ref, { since: 0 })
+          expect(after.records).toEqual([])
+          expect(after.head).toMatchObject({ exists: false, syncCount: 2, lastDeletionCount: 2 })
+          expect(yield* env.store.deleteDatasetAt(ref, 2, env.now())).toEqual({ _tag: "Absent" })
+          expect((yield* env.store.listDatasets(env.pool, env.identity)).map((dataset) => dataset.name)).toEqual(["kept"])
+        }))
+
       test("what a deletion leaves: the name, its sync count, the deletion time, unexpired consumed sessions", (env) =>
         Effect.gen(function*() {
           // two datasets with different histories leave heads that differ only by name and count
@@ -1328,6 +1347,35 @@ export const run = (name: string, options: Options): void => {
             const view = yield* env.store.readDataset(ref, { since: 0 })
             expect(view.records).toEqual([])
             expect(view.head).toMatchObject({ exists: false, syncCount: deleted!.syncCount, lastDeletionCount: deleted!.syncCount })
+          }
+        }))
+
+      test("a deletion at a sync count racing a commit: the commit is kept or came after, never lost", (env) =>
+        Effect.gen(function*() {
+          const ref = env.ref("move-vs-commit")
+          for (let round = 0; round < 8; round++) {
+            const seeded = yield* put(env, ref, { [`seed${round}`]: "1" })
+            const count = seeded.head.syncCount
+            const [deletion, result] = yield* Effect.all([
+              storeOf(env, round).deleteDatasetAt(ref, count, env.now()),
+              attempt(env, ref, { [`late${round}`]: "1" }, { store: storeOf(env, round + 1) })
+            ], { concurrency: "unbounded" })
+            const view = yield* env.store.readDataset(ref, { since: 0 })
+            const late = view.records.find((record) => record.key === `late${round}`)
+            if (deletion._tag === "Changed") {
+              // the commit came first: the dataset is left, with its write
+              expect(committed(result).head.syncCount).toBe(count + 1)
+              expect(deletion).toEqual({ _tag: "Changed", syncCount: count + 1 })
+              expect(view.head).toMatchObject({ exists: true, syncCount: count + 1 })
+              expect(late?.value).toBe("1")
+              yield* env.store.deleteDatasetAt(ref, count + 1, env.now())
+            } else {
+              // the deletion came first: what it removed had no trace of the write, which made the dataset anew
+              expect(deletion).toMatchObject({ _tag: "Deleted", head: { exists: true, syncCount: count } })
+              expect(committed(result).head.syncCount).toBe(count + 1)
+              expect(view.records.map((record) => [record.key, record.value])).toEqual([[`late${round}`, "1"]])
+              yield* env.store.deleteDatasetAt(ref, count + 1, env.now())
+            }
           }
         }))
 

@@ -1,5 +1,14 @@
 import { consume, consumption, noneConsumed, prune } from "../SyncSessionToken.js"
-import type { CommitDecision, CommitRefusal, DatasetCommit, DatasetHead, PoolUsage, StoredRecord, Usage } from "./storeModel.js"
+import type {
+  CommitDecision,
+  CommitRefusal,
+  DatasetCommit,
+  DatasetHead,
+  DeletionAt,
+  PoolUsage,
+  StoredRecord,
+  Usage
+} from "./storeModel.js"
 import { byteLength } from "./records.js"
 
 /** The stored record of a key, or undefined. Only the keys a commit names are asked for. */
@@ -121,6 +130,17 @@ export const deletedHead = (head: DatasetHead, now: number): DatasetHead => ({
   entryBytes: 0,
   consumedSessions: prune(head.consumedSessions, now)
 })
+
+/**
+ * What a deletion finds short of deleting: no existing dataset, or — when it is conditional on a
+ * sync count — another count; undefined when the dataset is to be deleted.
+ */
+export const refusedDeletion = (head: DatasetHead | undefined, syncCount: number | undefined): DeletionAt | undefined =>
+  head === undefined || !head.exists
+    ? { _tag: "Absent" }
+    : syncCount !== undefined && head.syncCount !== syncCount
+    ? { _tag: "Changed", syncCount: head.syncCount }
+    : undefined
 
 /**
  * The usage of an identity from its dataset heads: existing datasets and their bytes, and the

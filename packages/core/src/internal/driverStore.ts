@@ -24,7 +24,7 @@ import {
   RecordsDoc,
   SESSION_SHARDS
 } from "./documents.js"
-import { decideCommit, deletedHead, poolUsageOf, usageOfHeads } from "./commitRules.js"
+import { decideCommit, deletedHead, poolUsageOf, refusedDeletion, usageOfHeads } from "./commitRules.js"
 import { makeDriverTransfer } from "./driverTransfer.js"
 import { compareKeys, isMergedName, lookupIn, lowerBound, own } from "./records.js"
 
@@ -183,14 +183,16 @@ export const makeDriverStore = (driver: SyncStoreDriver): SyncStoreShape => {
 
   const commit: SyncStoreShape["commit"] = (c) => optimistic(`dataset ${c.ref.datasetName}`, commitOnce(c))
 
-  const deleteDataset: SyncStoreShape["deleteDataset"] = (ref, now) =>
+  /** a deletion, conditional on the dataset's sync count when `syncCount` is given */
+  const remove = (ref: DatasetRef, now: number, syncCount?: number) =>
     optimistic(
       `dataset ${ref.datasetName}`,
       Effect.gen(function*() {
         const identityKey = key.identity(ref.identityPoolId, ref.identityId)
         const read = yield* identities.one(identityKey)
         const head = own(read?.value.datasets, ref.datasetName)
-        if (read === undefined || head === undefined || !head.exists) return { deleted: undefined }
+        const refused = refusedDeletion(head && publicHead(head), syncCount)
+        if (refused !== undefined || read === undefined || head === undefined) return refused ?? { _tag: "Absent" as const }
         const tombstone: HeadDoc = { ...deletedHead(publicHead(head), now), records: null }
         const { [ref.datasetName]: _subscribed, ...subscriptions } = read.value.subscriptions
         const done = yield* driver.compareAndSet(identityKey, read.version, {
@@ -200,9 +202,14 @@ export const makeDriverStore = (driver: SyncStoreDriver): SyncStoreShape => {
         })
         if (!done) return undefined
         if (head.records !== null) yield* Effect.ignore(driver.delete(head.records))
-        return { deleted: publicHead(head) }
+        return { _tag: "Deleted" as const, head: publicHead(head) }
       })
-    ).pipe(Effect.map(({ deleted }) => deleted))
+    )
+
+  const deleteDataset: SyncStoreShape["deleteDataset"] = (ref, now) =>
+    Effect.map(remove(ref, now), (done) => done._tag === "Deleted" ? done.head : undefined)
+
+  const deleteDatasetAt: SyncStoreShape["deleteDatasetAt"] = (ref, syncCount, now) => remove(ref, now, syncCount)
 
   const listDatasets: SyncStoreShape["listDatasets"] = (pool, identity) =>
     Effect.map(identities.one(key.identity(pool, identity)), (read) =>
@@ -351,6 +358,7 @@ export const makeDriverStore = (driver: SyncStoreDriver): SyncStoreShape => {
     listDatasets,
     commit,
     deleteDataset,
+    deleteDatasetAt,
     poolDatasets,
     readPool,
     updatePool,

@@ -1,6 +1,8 @@
 import { Effect, Either } from "effect"
 import type {
   DatasetHead,
+  DatasetRef,
+  DeletionAt,
   Device,
   DeviceRegistration,
   PoolUsage,
@@ -8,7 +10,7 @@ import type {
   SyncStoreShape
 } from "./storeModel.js"
 import { emptyPool } from "./storeModel.js"
-import { decideCommit, deletedHead, poolUsageOf, usageOfHeads } from "./commitRules.js"
+import { decideCommit, deletedHead, poolUsageOf, refusedDeletion, usageOfHeads } from "./commitRules.js"
 import type { IdentityState, PoolEntry } from "./memoryState.js"
 import { makeMemoryTransfer } from "./memoryTransfer.js"
 import { compareKeys, isMergedName, lowerBound } from "./records.js"
@@ -97,16 +99,24 @@ export const makeMemoryStore = (): SyncStoreShape => {
       return c.subscribers === true ? { ...decision, subscribers: subscribersOf(target, c.ref.datasetName) } : decision
     })
 
+  /** a deletion, conditional on the dataset's sync count when `syncCount` is given */
+  const remove = (ref: DatasetRef, now: number, syncCount?: number): DeletionAt => {
+    const identity = identityOf(ref.identityPoolId, ref.identityId)
+    const dataset = identity?.datasets.get(ref.datasetName)
+    const refused = refusedDeletion(dataset?.head, syncCount)
+    if (refused !== undefined || identity === undefined || dataset === undefined) return refused ?? { _tag: "Absent" }
+    identity.datasets.set(ref.datasetName, { head: deletedHead(dataset.head, now), records: new Map(), sorted: [] })
+    identity.subscriptions.delete(ref.datasetName)
+    return { _tag: "Deleted", head: dataset.head }
+  }
+
   const deleteDataset: SyncStoreShape["deleteDataset"] = (ref, now) =>
     Effect.sync(() => {
-      const identity = identityOf(ref.identityPoolId, ref.identityId)
-      const dataset = identity?.datasets.get(ref.datasetName)
-      if (identity === undefined || dataset === undefined || !dataset.head.exists) return undefined
-      const deleted = dataset.head
-      identity.datasets.set(ref.datasetName, { head: deletedHead(deleted, now), records: new Map(), sorted: [] })
-      identity.subscriptions.delete(ref.datasetName)
-      return deleted
+      const done = remove(ref, now)
+      return done._tag === "Deleted" ? done.head : undefined
     })
+
+  const deleteDatasetAt: SyncStoreShape["deleteDatasetAt"] = (ref, syncCount, now) => Effect.sync(() => remove(ref, now, syncCount))
 
   const listDatasets: SyncStoreShape["listDatasets"] = (pool, identity) =>
     Effect.sync(() => existing(identityOf(pool, identity)).sort((a, b) => compareKeys(a.name, b.name)))
@@ -205,6 +215,7 @@ export const makeMemoryStore = (): SyncStoreShape => {
     listDatasets,
     commit,
     deleteDataset,
+    deleteDatasetAt,
     poolDatasets,
     readPool,
     updatePool,

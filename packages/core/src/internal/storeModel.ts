@@ -230,6 +230,18 @@ export type CommitDecision =
   | CommitRefusal
 
 /**
+ * What `deleteDatasetAt` did: deleted the dataset (its head as it was), left it because its sync
+ * count is another, or found no existing dataset.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type DeletionAt =
+  | { readonly _tag: "Deleted"; readonly head: DatasetHead }
+  | { readonly _tag: "Changed"; readonly syncCount: number }
+  | { readonly _tag: "Absent" }
+
+/**
  * A device registered for push sync.
  *
  * @since 0.1.0
@@ -419,6 +431,13 @@ export interface SyncStoreShape {
     now: number,
     outbox?: { readonly stream: string; readonly id: string }
   ) => Effect.Effect<DatasetHead | undefined, StorageError>
+  /**
+   * Removes a dataset as `deleteDataset` does, only while its DatasetSyncCount is still
+   * `syncCount`, all in one atomic step: a write that lands after the dataset was read at that
+   * count makes it answer `Changed` and leaves the dataset as it is. Merging identities moves a
+   * dataset with it, so that no write to the source is lost.
+   */
+  readonly deleteDatasetAt: (ref: DatasetRef, syncCount: number, now: number) => Effect.Effect<DeletionAt, StorageError>
   /** every existing dataset of a pool, for bulk publish */
   readonly poolDatasets: (identityPoolId: string) => Effect.Effect<ReadonlyArray<DatasetRef>, StorageError>
   /**

@@ -4,6 +4,7 @@ import {
   type IdentityStoreShape,
   Login,
   type Page,
+  PendingMerge,
   SigningKey,
   StorageError,
   StoredIdentity,
@@ -16,6 +17,7 @@ const MAX_ATTEMPTS = 200
 
 const IndexDoc = Schema.Struct({ ids: Schema.Array(Schema.String) })
 const LinkDoc = Schema.Struct({ identityId: Schema.String })
+const MergesDoc = Schema.Struct({ merges: Schema.Array(PendingMerge) })
 
 interface Read<A> {
   readonly version: number
@@ -47,7 +49,8 @@ const key = {
   identities: (pool: string, shard: number) => `ci/x/${pool}/${shard}`,
   login: (pool: string, login: Login) =>
     `ci/l/${pool}/${encodeURIComponent(login.provider)}/${encodeURIComponent(login.subject)}`,
-  signingKey: "ci/k"
+  signingKey: "ci/k",
+  merges: "ci/merges"
 }
 
 /** Retries an optimistic step until it stops answering AGAIN (it lost a race). */
@@ -95,6 +98,7 @@ export const makeDriverIdentityStore = (driver: SyncStore.SyncStoreDriver): Iden
   const indexes = documents(IndexDoc)
   const links = documents(LinkDoc)
   const keys = documents(SigningKey)
+  const merges = documents(MergesDoc)
 
   /** A compare-and-set of one key's next value from its current one; `next` undefined leaves it. */
   const modify = <A, Doc>(
@@ -110,6 +114,14 @@ export const makeDriverIdentityStore = (driver: SyncStore.SyncStoreDriver): Iden
         return Effect.map(driver.compareAndSet(at, current?.version, value), (done): Step<A> => done ? result : AGAIN)
       })
     )
+
+  /** Records a pending merge, or removes the one of `source` (`merge` undefined). */
+  const journal = (source: string, merge: PendingMerge | undefined) =>
+    modify(key.merges, merges.one, (doc) => {
+      const others = (doc?.merges ?? []).filter((known) => known.source !== source)
+      if (merge === undefined && others.length === (doc?.merges.length ?? 0)) return [undefined, undefined] as const
+      return [undefined, { merges: merge === undefined ? others : [...others, merge] }] as const
+    })
 
   const changeIndex = (at: string, id: string, present: boolean) =>
     modify(at, indexes.one, (index) => {
@@ -270,12 +282,14 @@ export const makeDriverIdentityStore = (driver: SyncStore.SyncStoreDriver): Iden
           true
         )
       }),
+    // the journal first: the steps after it are each atomic, not together, and a merge they leave half done must be pending
     mergeIdentity: (source, destination, now) =>
       Effect.flatMap(identities.many([key.identity(source), key.identity(destination)]), ([from, to]) => {
         if (from === undefined || to === undefined || source === destination) return Effect.succeed(false)
         const moved = from.value.logins
         return Effect.as(
           Effect.all([
+            journal(source, { identityPoolId: from.value.identityPoolId, source, destination, mergedAt: now }),
             modify(key.identity(destination), identities.one, (identity) => [
               undefined,
               identity && { ...identity, logins: withLogins(identity.logins, moved), lastModifiedDate: now, disabled: false }
@@ -287,6 +301,10 @@ export const makeDriverIdentityStore = (driver: SyncStore.SyncStoreDriver): Iden
           true
         )
       }),
+
+    pendingMerges: () =>
+      Effect.map(merges.one(key.merges), (doc) => [...(doc?.value.merges ?? [])].sort((a, b) => a.mergedAt - b.mergedAt)),
+    mergeDone: (source) => journal(source, undefined),
 
     signingKey: (candidate) =>
       optimistic(

@@ -8,7 +8,9 @@ import {
   ResourceNotFoundException
 } from "../CognitoIdentityError.js"
 import { COGNITO_IDENTITY, poolAccepts } from "./logins.js"
+import { merge } from "./merges.js"
 import type { Services } from "./operation.js"
+import type { Issued } from "./tokens.js"
 import type { Login, StorageError, StoredIdentity, StoredPool } from "./storeModel.js"
 
 /** A login as verified: the server's own token for an identity, or a provider's subject. */
@@ -57,25 +59,36 @@ export const identityOf = (
     return { identity, pool }
   })
 
+/** The check of the server's own OpenID token among `logins`, begun at once (see `Tokens.check`). */
+export const checkOwnToken = (
+  services: Services,
+  logins: { readonly [provider: string]: string } | undefined,
+  now: number
+): Promise<Issued | undefined> | undefined => {
+  const token = logins?.[COGNITO_IDENTITY]
+  return token === undefined ? undefined : services.tokens.check(token, now)
+}
+
 /**
  * Verifies every login of a `Logins` map against the pool: the server's own OpenID token
- * (`cognito-identity.amazonaws.com`, for this pool), the developer provider's user identifier
- * (taken as it is, from developer callers only), or a provider the pool names, verified as
- * configured.
+ * (`cognito-identity.amazonaws.com`, issued for this pool; its check begun by `checkOwnToken`),
+ * the developer provider's user identifier (taken as it is, from developer callers only), or a
+ * provider the pool names, verified as configured.
  */
 export const verifyLogins = (
   services: Services,
   pool: StoredPool,
   logins: { readonly [provider: string]: string } | undefined,
   now: number,
-  developer: boolean
+  developer: boolean,
+  ownToken: Promise<Issued | undefined> | undefined = checkOwnToken(services, logins, now)
 ): Effect.Effect<ReadonlyArray<Verified>, NotAuthorizedException | ExternalServiceException> =>
   Effect.forEach(Object.entries(logins ?? {}), ([provider, token]) => {
     if (provider === COGNITO_IDENTITY) {
-      return Effect.flatMap(services.tokens.verify(token, pool.IdentityPoolId, now), (identityId) =>
-        identityId === undefined
+      return Effect.flatMap(Effect.promise(() => ownToken ?? services.tokens.check(token, now)), (issued) =>
+        issued === undefined || issued.identityPoolId !== pool.IdentityPoolId
           ? Effect.fail(new NotAuthorizedException({ message: "Invalid login token. Not a valid OpenId Connect identity token." }))
-          : Effect.succeed<Verified>({ _tag: "Identity", identityId }))
+          : Effect.succeed<Verified>({ _tag: "Identity", identityId: issued.identityId }))
     }
     if (provider === pool.DeveloperProviderName) {
       return developer
@@ -89,19 +102,6 @@ export const verifyLogins = (
     }
     return Effect.map(services.verifyLogin(provider, token, now), (subject): Verified => ({ _tag: "Login", login: { provider, subject } }))
   })
-
-/** Moves the source's datasets and logins to the destination, which survives. */
-export const merge = (
-  services: Services,
-  identityPoolId: string,
-  source: string,
-  destination: string,
-  now: number
-): Effect.Effect<boolean, StorageError> =>
-  Effect.zipRight(
-    services.datasets.merge(identityPoolId, source, destination, now),
-    services.store.mergeIdentity(source, destination, now)
-  )
 
 const owns = (services: Services, pool: StoredPool, identity: StoredIdentity, verified: ReadonlyArray<Verified>) =>
   Effect.map(

@@ -114,6 +114,23 @@ export const SigningKey = Schema.Struct({
 export type SigningKey = typeof SigningKey.Type
 
 /**
+ * A merge of identities the store made whose datasets may not all have moved yet: the journal
+ * that lets another process finish it when the one that merged died first.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const PendingMerge = Schema.Struct({
+  identityPoolId: Schema.String,
+  source: Schema.String,
+  destination: Schema.String,
+  /** epoch milliseconds */
+  mergedAt: Schema.Number
+})
+/** @since 0.1.0 @category models */
+export type PendingMerge = typeof PendingMerge.Type
+
+/**
  * One page of a listing, ordered by id.
  *
  * @since 0.1.0
@@ -180,9 +197,16 @@ export interface IdentityStoreShape {
   ) => Effect.Effect<boolean, StorageError>
   /**
    * Moves every login of `source` to `destination` and removes `source`; false when either does
-   * not exist.
+   * not exist. A merge it makes is pending (in `pendingMerges`, `mergedAt` now) until
+   * `mergeDone(source)`: recorded in the merge's own atomic step, or — by a store whose steps
+   * are each on one key — before its first step, so that a merge a dying process leaves half
+   * done is pending too, and merging again completes it.
    */
   readonly mergeIdentity: (source: string, destination: string, now: number) => Effect.Effect<boolean, StorageError>
+  /** the merges whose datasets may not all have moved, oldest first */
+  readonly pendingMerges: () => Effect.Effect<ReadonlyArray<PendingMerge>, StorageError>
+  /** the datasets of the merge of `source` have moved: it is no longer pending */
+  readonly mergeDone: (source: string) => Effect.Effect<void, StorageError>
 
   /** the stored signing key, storing `candidate` when there is none yet */
   readonly signingKey: (candidate: SigningKey) => Effect.Effect<SigningKey, StorageError>

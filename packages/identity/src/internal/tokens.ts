@@ -14,11 +14,21 @@ export interface TokenClaims {
   readonly principalTags?: { readonly [tag: string]: string }
 }
 
+/** Whom a token of this server was issued to. */
+export interface Issued {
+  readonly identityId: string
+  readonly identityPoolId: string
+}
+
 /** The server's OpenID tokens: signed with the stored key, verified against it, published as JWKS. */
 export interface Tokens {
   readonly sign: (claims: TokenClaims, now: number, lifetimeSeconds: number) => Effect.Effect<string>
-  /** the identity a token of this pool was issued to, unless it is forged, expired or of another pool */
-  readonly verify: (token: string, identityPoolId: string, now: number) => Effect.Effect<string | undefined>
+  /**
+   * Begins checking a token at once — its signature is checked off the main thread, so a caller
+   * reads what it needs meanwhile — and answers the identity and the pool it was issued to,
+   * unless it is forged or expired; never rejects.
+   */
+  readonly check: (token: string, now: number) => Promise<Issued | undefined>
   readonly jwks: { readonly keys: ReadonlyArray<JWK> }
 }
 
@@ -54,10 +64,13 @@ export const makeTokens = (key: SigningKey, issuer: string): Effect.Effect<Token
             .setExpirationTime(issuedAt + lifetimeSeconds)
             .sign(privateKey)
         }),
-      verify: (token, identityPoolId, now) =>
-        Effect.promise(() =>
-          jwtVerify(token, publicKey, { issuer, audience: identityPoolId, algorithms: [key.alg], currentDate: new Date(now) })
-            .then(({ payload }) => typeof payload.sub === "string" ? payload.sub : undefined, () => undefined)
+      check: (token, now) =>
+        jwtVerify(token, publicKey, { issuer, algorithms: [key.alg], currentDate: new Date(now) }).then(
+          ({ payload }) =>
+            typeof payload.sub === "string" && typeof payload.aud === "string"
+              ? { identityId: payload.sub, identityPoolId: payload.aud }
+              : undefined,
+          () => undefined
         ),
       jwks: { keys: [{ ...key.publicJwk, kid: key.kid, alg: key.alg, use: "sig" }] }
     }

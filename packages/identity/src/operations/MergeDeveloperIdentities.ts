@@ -7,7 +7,8 @@
  * @since 0.1.0
  */
 import { Clock, Effect } from "effect"
-import { developerPoolOf, merge, notFound } from "../internal/identities.js"
+import { developerPoolOf, notFound } from "../internal/identities.js"
+import { merge } from "../internal/merges.js"
 import { operation } from "../internal/operation.js"
 import { MergeDeveloperIdentitiesInput, type MergeDeveloperIdentitiesResponse } from "../Shapes.js"
 

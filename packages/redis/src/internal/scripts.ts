@@ -462,23 +462,25 @@ return result
  * its expired consumed sessions, its records and its subscriptions go.
  *
  * KEYS: heads, records, changes, live, subscriptions, and the keys of the Cognito Streams entry
- * when the deletion carries one. ARGV: name, now, and the arguments of the entry (liveStream.ts),
- * given the sync count the dataset had. Answers `{"ok", head, sessions}` as they were, false when the dataset did not exist, or
- * `{"corrupt", ...}`.
+ * when the deletion carries one. ARGV: name, now, the sync count the dataset must have ('' for
+ * any), and the arguments of the entry (liveStream.ts), given the sync count the dataset had.
+ * Answers `{"ok", head, sessions}` as they were, false when the dataset did not exist,
+ * `{"changed", syncCount}` when it has another sync count (nothing deleted), or `{"corrupt", ...}`.
  */
 export const deleteDataset = script(
   "deleteDataset",
   ["read", "firstWrite", "stream", "head"],
   String.raw`
 local heads, records, changes, live, subscriptions = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
-local name, now = ARGV[1], ARGV[2]
+local name, now, expected = ARGV[1], ARGV[2], ARGV[3]
 local streamAt = nil
-if ARGV[3] then streamAt = 3 end
+if ARGV[4] then streamAt = 4 end
 local ok, plan = pcall(function()
   local got = read(heads, 'HMGET', heads, '', 'h' .. name, 's' .. name)
   if not got[2] then return false end
   local head = parseHead(got[2], heads, name)
   if not head.exists then return false end
+  if expected ~= '' and head.syncCount ~= tonumber(expected) then return {changed = format('%d', head.syncCount)} end
   read(live, 'SISMEMBER', live, name)
   local blob = got[3] or ''
   local before = {got[2], blob}
@@ -495,6 +497,7 @@ local ok, plan = pcall(function()
 end)
 if not ok then return corrupt(plan) end
 if not plan then return false end
+if plan.changed then return {'changed', plan.changed} end
 local refused = firstWrite(heads, 'HSET', heads, 'h' .. name, plan[2], 's' .. name, plan[3])
 if refused then return refused end
 if plan[4] then redis.call('HSET', heads, '', format('%d', plan[4])) end

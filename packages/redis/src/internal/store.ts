@@ -259,21 +259,35 @@ export const makeStore = (connection: Connection, keys: Keys): Store => {
       : Effect.map(committed, (result) => result._tag === "Committed" ? { ...result, outbox: c.session.id } : result)
   }
 
-  const deleteDataset: SyncStoreShape["deleteDataset"] = (ref, now, outbox) => {
+  /** the deletion script: conditional on the dataset's sync count when `syncCount` is given, streamed with `outbox` */
+  const remove = (
+    ref: SyncStore.DatasetRef,
+    now: number,
+    syncCount: number | undefined,
+    outbox?: { readonly stream: string; readonly id: string }
+  ): Effect.Effect<SyncStore.DeletionAt, SyncStore.StorageError> => {
     const base = keys.identity(ref.identityPoolId, ref.identityId)
     const scriptKeys = [...datasetKeys(base, ref.datasetName), keys.subscriptions(base, ref.datasetName)]
-    const args = [ref.datasetName, numberText(now)]
+    const args = [ref.datasetName, numberText(now), syncCount === undefined ? "" : numberText(syncCount)]
     if (outbox !== undefined && carrier !== undefined) {
       const streamed = LiveStream.carried(carrier, keys, base, { ref, streamName: outbox.stream, field: outbox.id, now, records: undefined })
       scriptKeys.push(...streamed.keys)
       args.push(...streamed.args)
     }
-    return Effect.flatMap(script(scripts.deleteDataset, scriptKeys, args), (reply) => {
-      if (reply === null) return Effect.succeed(undefined)
-      if (Array.isArray(reply) && reply[0] === "ok") return headOf(ref.datasetName, reply[1], reply[2], scriptKeys[0]!)
+    return Effect.flatMap(script(scripts.deleteDataset, scriptKeys, args), (reply): Effect.Effect<SyncStore.DeletionAt, SyncStore.StorageError> => {
+      if (reply === null) return Effect.succeed({ _tag: "Absent" })
+      if (Array.isArray(reply) && reply[0] === "changed") return Effect.succeed({ _tag: "Changed", syncCount: Number(reply[1]) })
+      if (Array.isArray(reply) && reply[0] === "ok") {
+        return Effect.map(headOf(ref.datasetName, reply[1], reply[2], scriptKeys[0]!), (head) => ({ _tag: "Deleted", head }))
+      }
       return Effect.fail(corruption(reply) ?? new SyncStore.StorageError({ message: "Unexpected answer of the deleteDataset script" }))
     })
   }
+
+  const deleteDatasetAt: SyncStoreShape["deleteDatasetAt"] = (ref, syncCount, now) => remove(ref, now, syncCount)
+
+  const deleteDataset: SyncStoreShape["deleteDataset"] = (ref, now, outbox) =>
+    Effect.map(remove(ref, now, undefined, outbox), (done) => done._tag === "Deleted" ? done.head : undefined)
 
   const listDatasets: SyncStoreShape["listDatasets"] = (pool, identity) => {
     const key = keys.heads(keys.identity(pool, identity))
@@ -590,6 +604,7 @@ export const makeStore = (connection: Connection, keys: Keys): Store => {
     listDatasets,
     commit,
     deleteDataset,
+    deleteDatasetAt,
     poolDatasets,
     readDatasets,
     readPool,

@@ -314,17 +314,19 @@ export const makeSqliteStore = (db: Database, busyTimeout: number): SyncStore.Sy
     return commit.subscribers === true ? { ...decision, subscribers: subscribersOf(commit.ref) } : decision
   })
 
-  const deleteTransaction = db.transaction((ref: SyncStore.DatasetRef, now: number): SyncStore.DatasetHead | undefined => {
+  /** a deletion, conditional on the dataset's sync count when `syncCount` is given */
+  const deleteTransaction = db.transaction((ref: SyncStore.DatasetRef, now: number, syncCount?: number): SyncStore.DeletionAt => {
     known.check(dataVersion.get())
     const key = headKey(ref.identityPoolId, ref.identityId, ref.datasetName)
     const current = knownDataset(ref, key)
-    if (current === undefined || !current.head.exists) return undefined
+    const refused = SyncStore.refusedDeletion(current?.head, syncCount)
+    if (refused !== undefined || current === undefined) return refused ?? { _tag: "Absent" }
     head.update.run(...headColumns(SyncStore.deletedHead(current.head, now), sessions, current.id), current.id)
     record.deleteAll.run(current.id)
     device.unsubscribeAll.run(ref.identityPoolId, ref.identityId, ref.datasetName)
     known.forgetDataset(key)
     known.forgetLiveCount(`${ref.identityPoolId}/${ref.identityId}`)
-    return current.head
+    return { _tag: "Deleted", head: current.head }
   })
 
   const countTransaction = db.transaction((identityPoolId: string, sessions: number) =>
@@ -452,13 +454,12 @@ export const makeSqliteStore = (db: Database, busyTimeout: number): SyncStore.Sy
         commit
       ),
     deleteDataset: (ref, now) =>
-      write(
-        "deleting dataset",
-        headKey(ref.identityPoolId, ref.identityId, ref.datasetName),
-        deleteTransaction,
-        ref,
-        now
+      Effect.map(
+        write("deleting dataset", headKey(ref.identityPoolId, ref.identityId, ref.datasetName), deleteTransaction, ref, now),
+        (done) => done._tag === "Deleted" ? done.head : undefined
       ),
+    deleteDatasetAt: (ref, syncCount, now) =>
+      write("deleting dataset", headKey(ref.identityPoolId, ref.identityId, ref.datasetName), deleteTransaction, ref, now, syncCount),
     poolDatasets: (identityPoolId) =>
       run("listing the datasets of pool", identityPoolId, () =>
         head.ofPool.all(identityPoolId).map((row) => ({ identityPoolId, identityId: row.identity, datasetName: row.name }))),
