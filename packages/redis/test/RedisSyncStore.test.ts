@@ -236,7 +236,7 @@ describe.skipIf(!redis.available)("RedisSyncStore", () => {
         expect(threeHundred.others).toEqual([])
         // a head line and two consumed sessions, nothing of the records
         expect(hundred.sizes[0]).toBeLessThan(200)
-      }))
+      }), 60_000)
 
     it("ids holding braces, bars and percent signs still make one tag per identity and distinct keys", async () => {
       const prefix = casePrefix()
@@ -372,7 +372,7 @@ describe.skipIf(!redis.available)("RedisSyncStore", () => {
       } finally {
         raw.destroy()
       }
-    }, 60_000)
+    }, 300_000)
 
     it("a commit stopped by a foreign value writes nothing", async () => {
       const raw = await rawClient(redis.url)
