@@ -47,8 +47,8 @@ const sourceRules: ReadonlyArray<readonly [Category | "caller", RegExp]> = [
   ["store", /^packages\/core\/src\/(SyncStore|internal\/(memoryStore|memoryState|documents|commitRules|driverStore|storeModel|storeItems|records))\.ts$/],
   ["store", /^packages\/(sqlite|keyv|redis)\/src\//],
   ["operation", /^packages\/core\/src\//],
-  ["validation", /^node_modules\/effect\/(src|dist\/\w+)\/(Schema|ParseResult|SchemaAST|internal\/schema\/.*)\.[jt]s$/],
-  ["operation", /^node_modules\/effect\//]
+  ["validation", /(^|\/)node_modules\/effect\/(src|dist\/\w+)\/(Schema|ParseResult|SchemaAST|internal\/schema\/.*)\.[jt]s$/],
+  ["operation", /(^|\/)node_modules\/effect\//]
 ]
 
 /** Of the HTTP protocol module, what writes an answer; the rest of it reads a request. */
