@@ -78,7 +78,7 @@ const categoryOf = (frame: CallFrame, file: string, name: string): Category | "c
   if (frame.url === "") return "caller"
   if (file.startsWith("node:")) {
     if (nodeCallerRule.test(file)) return "caller"
-    return file.startsWith("node:internal/inspector") ? "other" : "node:http"
+    return /^node:(internal\/)?inspector/.test(file) ? "other" : "node:http"
   }
   if (file === "packages/http/src/Protocol.ts") return encoders.test(name) ? "encoding" : "validation"
   for (const [category, rule] of sourceRules) {
@@ -93,7 +93,7 @@ export interface Shares {
   readonly byCategory: ReadonlyMap<Category, number>
   /** the garbage collector's part of `other` */
   readonly gcMicros: number
-  /** self time by function (name and where it was written), with its category */
+  /** self time by function (name and where it was written), with what built-ins did for it, and its category */
   readonly byFunction: ReadonlyArray<{ readonly name: string; readonly where: string; readonly category: Category; readonly micros: number }>
 }
 
@@ -108,32 +108,36 @@ export const shares = (profile: CpuProfile): Shares => {
     const id = profile.samples[i]!
     selfMicros.set(id, (selfMicros.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0))
   }
-  const resolved = new Map<number, Category>()
-  const categoryAt = (id: number): Category => {
+  /** the frame a node's self time counts for (itself, or the caller of a built-in; none for V8's own work), and its category */
+  const resolved = new Map<number, { readonly category: Category; readonly frame: CallFrame | undefined }>()
+  const ownerAt = (id: number): { readonly category: Category; readonly frame: CallFrame | undefined } => {
     const known = resolved.get(id)
     if (known !== undefined) return known
-    const node = nodes.get(id)!
-    const { file, line } = locate(node.callFrame)
-    const own = categoryOf(node.callFrame, file, nameOf(node.callFrame, file, line))
+    const { callFrame } = nodes.get(id)!
+    const { file, line } = locate(callFrame)
+    const own = categoryOf(callFrame, file, nameOf(callFrame, file, line))
     const parent = parents.get(id)
-    const category = own !== "caller" ? own : parent === undefined ? "other" : categoryAt(parent)
-    resolved.set(id, category)
-    return category
+    const owner = own !== "caller" ? { category: own, frame: callFrame } : parent === undefined ? { category: "other" as const, frame: undefined } : ownerAt(parent)
+    resolved.set(id, owner)
+    return owner
   }
   const byCategory = new Map<Category, number>(categories.map((category) => [category, 0]))
   const byFunction = new Map<string, { name: string; where: string; category: Category; micros: number }>()
   let busyMicros = 0
   let gcMicros = 0
   for (const [id, micros] of selfMicros) {
-    const frame = nodes.get(id)!.callFrame
-    if (frame.functionName === "(idle)") continue
+    const sampled = nodes.get(id)!.callFrame
+    if (sampled.functionName === "(idle)") continue
     busyMicros += micros
-    if (frame.functionName === "(garbage collector)") gcMicros += micros
-    const category = categoryAt(id)
+    if (sampled.functionName === "(garbage collector)") gcMicros += micros
+    const owner = ownerAt(id)
+    const { category } = owner
+    // what no function of a category called (the collector, V8's own work) stands as itself
+    const frame = owner.frame ?? sampled
     byCategory.set(category, byCategory.get(category)! + micros)
     const { file, line } = locate(frame)
     const where = file === "" ? "(native)" : `${file}:${line}`
-    const key = `${frame.functionName}@${where}@${category}`
+    const key = `${frame.functionName}@${where}`
     const entry = byFunction.get(key) ?? { name: nameOf(frame, file, line), where, category, micros: 0 }
     entry.micros += micros
     byFunction.set(key, entry)

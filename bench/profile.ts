@@ -29,7 +29,7 @@ const summarise = (operation: string, profile: CpuProfile, requests: number) => 
     const note = category === "other" ? ` (garbage collector ${percent(gcMicros, busyMicros).trim()})` : ""
     console.log(`| ${percent(micros, busyMicros)} | ${category}${note} | ${perRequest(micros)} |`)
   }
-  console.log(`\ntop ${TOP_FUNCTIONS} functions by self time:`)
+  console.log(`\ntop ${TOP_FUNCTIONS} functions by self time (with the built-ins they called):`)
   for (const entry of byFunction.slice(0, TOP_FUNCTIONS)) {
     console.log(`  ${percent(entry.micros, busyMicros)}  ${entry.category.padEnd(10)} ${entry.name.slice(0, 40).padEnd(40)} ${entry.where}`)
   }
