@@ -3,9 +3,12 @@
  * Kinds: the bare JSON echoes (`node-echo`, `koa-echo`, `express-echo`), the node:http echo behind
  * the server's SigV4 check alone (`sigv4-echo`: a GET is answered `<bytes>` bytes, the fourth
  * argument), and Cognito Sync on the memory store (`standalone`, `koa`, `express`). Tells its
- * parent over IPC once it listens.
+ * parent over IPC once it listens; answers `cpu` with its CPU usage, and `profile-start` and
+ * `profile-stop` (the CPU profile taken in between, from the inspector) for `profile.ts`.
  */
 import * as http from "node:http"
+import { type Profiler, Session } from "node:inspector/promises"
+import { findSourceMap, type SourceMapping } from "node:module"
 import { bodyParser } from "@koa/bodyparser"
 import express from "express"
 import Koa from "koa"
@@ -88,7 +91,35 @@ const listener = kind === "node-echo"
 const server = http.createServer({ keepAliveTimeout: 60_000 }, listener)
 server.listen(port, "127.0.0.1", () => process.send?.({ listening: port }))
 process.on("disconnect", () => process.exit(0))
-// the parent measures this process's CPU time around a run
-process.on("message", (message) => {
+
+/** A profile's frames where their TypeScript was written, rather than in what tsx made of it. */
+const inSources = (profile: Profiler.Profile): Profiler.Profile => {
+  for (const { callFrame } of profile.nodes) {
+    const entry = callFrame.url.startsWith("file:") ? findSourceMap(callFrame.url)?.findEntry(callFrame.lineNumber, callFrame.columnNumber) : undefined
+    if (entry === undefined || !("originalSource" in entry)) continue
+    const { originalSource, originalLine, originalColumn } = entry as SourceMapping
+    callFrame.url = originalSource
+    callFrame.lineNumber = originalLine
+    callFrame.columnNumber = originalColumn
+  }
+  return profile
+}
+
+// the parent measures this process's CPU time around a run, or profiles it
+const profiler = new Session()
+process.on("message", async (message) => {
   if (message === "cpu") process.send?.({ cpu: process.cpuUsage() })
+  if (message === "profile-start") {
+    profiler.connect()
+    await profiler.post("Profiler.enable")
+    // a tenth of the default interval: some 10,000 samples a second of busy CPU
+    await profiler.post("Profiler.setSamplingInterval", { interval: 100 })
+    await profiler.post("Profiler.start")
+    process.send?.({ profiling: true })
+  }
+  if (message === "profile-stop") {
+    const { profile } = await profiler.post("Profiler.stop")
+    profiler.disconnect()
+    process.send?.({ profile: inSources(profile) })
+  }
 })

@@ -35,14 +35,15 @@ const ROUNDS = 3
 const IDENTITIES = 50
 const UPDATES = 100_000
 
-interface Prepared {
+export interface Prepared {
   readonly method: string
   readonly path: string
   readonly headers: { [name: string]: string }
   readonly body?: string
 }
 
-const freePort = async (): Promise<number> => {
+/** A port free on the loopback interface now. */
+export const freePort = async (): Promise<number> => {
   const server = net.createServer()
   server.listen(0, "127.0.0.1")
   await once(server, "listening")
@@ -82,7 +83,7 @@ const sign = async (
 }
 
 /** The signed requests: one ListRecords, and one UpdateRecords per fresh dataset. */
-const prepare = async (port: number) => {
+export const prepare = async (port: number) => {
   const now = Date.now()
   const reader = issueIdentityCredentials({ secret: benchSecret, identityPoolId: benchPool, identityId: listRef.IdentityId, ttlSeconds: 3600 })
   const list = await sign(port, reader, {
@@ -115,27 +116,32 @@ const prepare = async (port: number) => {
   return { list, updates }
 }
 
-/** A server of the benchmark: its address, and the CPU seconds its process has used so far. */
-interface Running {
+/** A server of the benchmark: its address, the CPU seconds its process has used so far, and its answer to a message. */
+export interface Running {
   readonly url: string
   readonly cpuSeconds: () => Promise<number>
+  /** sends `message` to the server's process and answers what it sends back */
+  readonly ask: (message: string) => Promise<unknown>
 }
 
 /** Runs `kind` in a process of its own on `port` for the duration of `use`. */
-const withServer = async <A>(kind: string, port: number, use: (server: Running) => Promise<A>, bytes = 0): Promise<A> => {
+export const withServer = async <A>(kind: string, port: number, use: (server: Running) => Promise<A>, bytes = 0): Promise<A> => {
   const child = fork(new URL("./http-server.ts", import.meta.url), [kind, String(port), String(bytes)], { stdio: "inherit" })
   try {
     await new Promise<void>((resolve, reject) => {
       child.once("message", () => resolve())
       child.once("exit", (code) => reject(new Error(`${kind} server exited with ${code}`)))
     })
-    const cpuSeconds = async () => {
+    const ask = async (message: string) => {
       const answer = once(child, "message")
-      child.send("cpu")
-      const [{ cpu }] = (await answer) as [{ cpu: NodeJS.CpuUsage }]
+      child.send(message)
+      return (await answer)[0] as unknown
+    }
+    const cpuSeconds = async () => {
+      const { cpu } = (await ask("cpu")) as { cpu: NodeJS.CpuUsage }
       return (cpu.user + cpu.system) / 1e6
     }
-    return await use({ url: `http://127.0.0.1:${port}`, cpuSeconds })
+    return await use({ url: `http://127.0.0.1:${port}`, cpuSeconds, ask })
   } finally {
     const exited = once(child, "exit")
     child.kill()
@@ -143,7 +149,7 @@ const withServer = async <A>(kind: string, port: number, use: (server: Running) 
   }
 }
 
-interface Load {
+export interface Load {
   readonly perSecond: number
   readonly p99: number
   /** the server's CPU time per request, in microseconds: what a busy machine distorts least */
@@ -152,19 +158,21 @@ interface Load {
   readonly errors: number
 }
 
+/** `duration` seconds of load from autocannon; `next` gives the request each connection sends next. */
+export const drive = (server: Running, next: () => Prepared, duration: number) =>
+  autocannon({
+    url: server.url,
+    connections: CONNECTIONS,
+    pipelining: 1,
+    duration,
+    requests: [{ setupRequest: (request) => Object.assign(request, next()) }]
+  })
+
 /** Warm-up, then the measured run; `next` gives the request each connection sends next. */
-const load = async (server: Running, next: () => Prepared): Promise<Load> => {
-  const run = (duration: number) =>
-    autocannon({
-      url: server.url,
-      connections: CONNECTIONS,
-      pipelining: 1,
-      duration,
-      requests: [{ setupRequest: (request) => Object.assign(request, next()) }]
-    })
-  await run(WARMUP_SECONDS)
+export const load = async (server: Running, next: () => Prepared): Promise<Load> => {
+  await drive(server, next, WARMUP_SECONDS)
   const before = await server.cpuSeconds()
-  const result = await run(SECONDS)
+  const result = await drive(server, next, SECONDS)
   const cpu = (await server.cpuSeconds()) - before
   return {
     perSecond: result.requests.average,

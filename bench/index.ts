@@ -2,11 +2,13 @@
  * `npm run bench`: every figure beside the baselines it is compared with, measured in the same run.
  * `npm run bench -- http sqlite` runs only the named sections (core, sqlite, redis, keyv, http, streams, mqtt, triggers, push, identity); an
  * `http` section may name its servers: `http:standalone,koa`, the `push` section its parts: `push:fanout`.
+ * `profile` (a CPU profile of the standalone server by share) runs only when named.
  */
 import { parseArgs } from "node:util"
 import { benchCore } from "./core.js"
 import { benchHttp } from "./http.js"
 import { benchPushMqtt } from "./push-mqtt.js"
+import { benchProfile } from "./profile.js"
 import { benchPush, pushParts } from "./push.js"
 import { benchIdentity } from "./identity.js"
 import { benchStorageKeyv } from "./storage-keyv.js"
@@ -25,14 +27,18 @@ const sections: ReadonlyArray<readonly [string, (only?: ReadonlyArray<string>) =
   ["mqtt", benchPushMqtt],
   ["triggers", benchTriggers],
   ["push", benchPush, pushParts],
-  ["identity", benchIdentity]
+  ["identity", benchIdentity],
+  ["profile", benchProfile, ["ListRecords", "UpdateRecords"]]
 ]
+/** the sections a run without names leaves out */
+const onDemand = new Set(["profile"])
 const usage = `usage: npm run bench [-- <section>[:<server>,…] …]
 
 Prints every figure beside the baselines it is compared with, measured in the same run.
-  sections  ${sections.map(([known]) => known).join(", ")} (all when none is named)
+  sections  ${sections.map(([known]) => known).join(", ")} (all but profile when none is named)
   servers   of the http section: ${sections.find(([name]) => name === "http")![2]!.join(", ")} (http:koa,express)
   parts     of the push section: ${pushParts.join(", ")} (push:fanout)
+  profile   a CPU profile of the standalone server by share (profile:ListRecords); only when named
 Redis figures need a Redis at REDIS_URL (redis://127.0.0.1:6379), MQTT ones a broker at MQTT_URL
 (mqtt://127.0.0.1:1883); without one they are skipped.`
 
@@ -70,5 +76,5 @@ const asked = parseArguments(process.argv.slice(2))
 
 console.log(`syncalite benchmarks — node ${process.version}, ${new Date().toISOString()}`)
 for (const [name, run] of sections) {
-  if (asked.size === 0 || asked.has(name)) await run(asked.get(name))
+  if ((asked.size === 0 && !onDemand.has(name)) || asked.has(name)) await run(asked.get(name))
 }

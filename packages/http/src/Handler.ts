@@ -35,6 +35,7 @@ import * as Cors from "./Cors.js"
 import * as Events from "./Events.js"
 import * as IdentityApi from "./IdentityApi.js"
 import { type BodySource, readBody, TOO_LARGE, UNREADABLE } from "./internal/body.js"
+import { callerVerification } from "./internal/callers.js"
 import { exceededInValue } from "./internal/jsonBounds.js"
 import { headerFault } from "./internal/headerFaults.js"
 import {
@@ -212,7 +213,7 @@ export const make = (options: HandlerOptions): Handler => {
   if (managed === undefined) {
     throw new TypeError("syncalite: `sync` must be a createCognitoSync(...) instance or a layer of CognitoSync")
   }
-  const sigv4 = options.developers === undefined && options.identitySecret === undefined ? undefined : Sigv4.verifier(options)
+  const sigv4 = options.developers === undefined && options.identitySecret === undefined ? undefined : callerVerification(options, "cognito-sync")
   if (sigv4 === undefined && options.authenticate === undefined) {
     throw new TypeError("syncalite: configure `developers`, `identitySecret` or `authenticate`: nothing could call the server otherwise")
   }
@@ -253,26 +254,37 @@ export const make = (options: HandlerOptions): Handler => {
       ? undefined
       : await options.authenticate(headers === request.headers ? request : { ...request, headers })
 
-  /** `query` holds the pairs of the routed query, handed to the verifier when the signed one is the same. */
-  const authenticate = async (
+  /** The caller SigV4 proves; `query` holds the pairs of the routed query, handed to the verifier when the signed one is the same. */
+  const signer = (
+    request: HttpRequest,
+    headers: HttpHeaders,
+    bytes: Uint8Array,
+    query: { readonly text: string; readonly pairs: ReadonlyArray<readonly [string, string]> | DecodeError },
+    presigned: boolean
+  ): Caller.Caller | undefined => {
+    if (sigv4 === undefined) return undefined
+    const url = request.originalUrl ?? request.url
+    const question = url.indexOf("?")
+    const signed = { method: request.method, url, headers, body: bytes }
+    return narrowed(sigv4(
+      query.pairs instanceof DecodeError || (question < 0 ? "" : url.slice(question + 1)) !== query.text
+        ? signed
+        : { ...signed, query: query.pairs },
+      presigned
+    ))
+  }
+
+  /** The application's login first, then SigV4; without a login, no turn of the event loop is waited. */
+  const authenticate = (
     request: HttpRequest,
     headers: HttpHeaders,
     bytes: Uint8Array,
     query: { readonly text: string; readonly pairs: ReadonlyArray<readonly [string, string]> | DecodeError },
     presigned = false
-  ) => {
-    const hooked = await hook(request, headers)
-    if (hooked !== undefined || sigv4 === undefined) return narrowed(hooked)
-    const url = request.originalUrl ?? request.url
-    const question = url.indexOf("?")
-    const signed = { method: request.method, url, headers, body: bytes }
-    return narrowed(await sigv4(
-      query.pairs instanceof DecodeError || (question < 0 ? "" : url.slice(question + 1)) !== query.text
-        ? signed
-        : { ...signed, query: query.pairs },
-      { presigned }
-    ))
-  }
+  ): Caller.Caller | undefined | Promise<Caller.Caller | undefined> =>
+    options.authenticate === undefined
+      ? signer(request, headers, bytes, query, presigned)
+      : hook(request, headers).then((hooked) => hooked !== undefined ? narrowed(hooked) : signer(request, headers, bytes, query, presigned))
 
   const streams = Events.make(options.events)
   const maxPresignedSeconds = options.clockSkewSeconds ?? 900
@@ -322,8 +334,10 @@ export const make = (options: HandlerOptions): Handler => {
     const device = Events.route(path)
     if (device instanceof DecodeError) return encodeError(device, requestId)
     if (device !== undefined) return openEvents(request, headers, requestId, seen, device, method, question < 0 ? "" : url.slice(question + 1))
-    const identityAnswer = await identity?.answer(request, headers, path, requestId, () => hook(request, headers))
-    if (identityAnswer !== undefined) return identityAnswer
+    if (identity !== undefined) {
+      const identityAnswer = await identity.answer(request, headers, path, requestId, () => hook(request, headers))
+      if (identityAnswer !== undefined) return identityAnswer
+    }
     const found = Router.match(method, path)
     if (found._tag === "NotFound") {
       return encodeError({ name: "UnknownOperationException", status: 404, message: "No Cognito Sync operation at this path" }, requestId)
@@ -342,9 +356,11 @@ export const make = (options: HandlerOptions): Handler => {
     // written again as text below, which JSON.stringify does recursively
     const unbounded = parsedOnly ? exceededInValue(request.parsedBody, bounds) : undefined
     if (unbounded !== undefined) return encodeError(new DecodeError(unbounded), requestId)
-    const read = await (parsedOnly
+    const reading = parsedOnly
       ? readBody(Buffer.from(JSON.stringify(request.parsedBody) ?? ""), {}, limit)
-      : readBody(request.body, headers, limit))
+      : readBody(request.body, headers, limit)
+    // awaited only when it is a promise: a body already read costs no turn of the event loop
+    const read = reading instanceof Promise ? await reading : reading
     if (read === TOO_LARGE) {
       // the rest of the body is discarded as it arrives (Node does so for a body nobody read); a
       // declared length far beyond the limit is not worth reading: the connection is closed instead
@@ -361,7 +377,8 @@ export const make = (options: HandlerOptions): Handler => {
     // the query is parsed once, for the signature and for the input
     const text = question < 0 ? "" : url.slice(question + 1)
     const pairs = parseQuery(text)
-    const caller = await authenticate(request, headers, read, { text, pairs })
+    const authenticated = authenticate(request, headers, read, { text, pairs })
+    const caller = authenticated instanceof Promise ? await authenticated : authenticated
     if (caller === undefined) return encodeError(refused, requestId)
     seen.caller = caller.kind
     if (pairs instanceof DecodeError) return encodeError(pairs, requestId)

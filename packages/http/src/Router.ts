@@ -49,13 +49,17 @@ export const routes: ReadonlyArray<Route> = generated.map((route) => ({
   serviceMethod: serviceMethods[route.operation]
 }))
 
-const isLabel = (segment: string) => segment.startsWith("{")
+/** A route as matching reads it: each segment of its path, a label's member name or the literal text. */
+interface Template {
+  readonly route: Route
+  readonly segments: ReadonlyArray<{ readonly label: string } | string>
+}
 
 /** Routes by number of segments, so that a match looks at few candidates. */
-const bySegments = new Map<number, Array<Route>>()
+const bySegments = new Map<number, Array<Template>>()
 for (const route of routes) {
   const list = bySegments.get(route.path.length) ?? []
-  list.push(route)
+  list.push({ route, segments: route.path.map((segment) => segment.startsWith("{") ? { label: segment.slice(1, -1) } : segment) })
   bySegments.set(route.path.length, list)
 }
 
@@ -91,22 +95,26 @@ export const match = (method: string, path: string): Match => {
   const candidates = bySegments.get(parts.length)
   if (candidates === undefined) return notFound
   let allow: Array<string> | undefined
-  for (const route of candidates) {
-    let labels: { [member: string]: string } | undefined
+  for (const { route, segments: template } of candidates) {
     let matched = true
     for (let i = 0; i < parts.length; i++) {
-      const template = route.path[i]!
-      if (isLabel(template)) {
-        labels ??= {}
-        labels[template.slice(1, -1)] = parts[i]!
-      } else if (template !== parts[i]) {
+      const expected = template[i]!
+      if (typeof expected === "string" && expected !== parts[i]) {
         matched = false
         break
       }
     }
     if (!matched) continue
-    if (route.method === method) return { _tag: "Found", route, labels: labels ?? {} }
-    ;(allow ??= []).push(route.method)
+    if (route.method !== method) {
+      ;(allow ??= []).push(route.method)
+      continue
+    }
+    const labels: { [member: string]: string } = {}
+    for (let i = 0; i < parts.length; i++) {
+      const expected = template[i]!
+      if (typeof expected !== "string") labels[expected.label] = parts[i]!
+    }
+    return { _tag: "Found", route, labels }
   }
   return allow === undefined ? notFound : { _tag: "MethodNotAllowed", allow }
 }

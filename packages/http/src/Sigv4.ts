@@ -16,9 +16,9 @@
  *
  * @since 0.1.0
  */
-import { Caller } from "@syncalite/core"
-import { IdentityCredentials } from "@syncalite/identity"
-import { type KeyHolder, type ReceivedRequest, verification } from "./internal/verification.js"
+import type { Caller } from "@syncalite/core"
+import { callerVerification } from "./internal/callers.js"
+import type { ReceivedRequest } from "./internal/verification.js"
 
 /**
  * Developer credentials: an access key pair, the account id written as LastModifiedBy, and
@@ -80,12 +80,6 @@ export interface VerifyOptions {
 export type Verifier = (request: SignedRequest, options?: VerifyOptions) => Promise<Caller.Caller | undefined>
 
 const SERVICE = "cognito-sync"
-const MAX_VERIFIED_TOKENS = 10_000
-
-interface Identity extends KeyHolder<Caller.Caller> {
-  readonly accessKeyId: string
-  readonly expiresAt: number
-}
 
 /**
  * Builds the verifier of the configured credentials, for `cognito-sync` or another service of
@@ -95,49 +89,6 @@ interface Identity extends KeyHolder<Caller.Caller> {
  * @category constructors
  */
 export const verifier = (options: Sigv4Options, service: string = SERVICE): Verifier => {
-  const developers = new Map<string, KeyHolder<Caller.Caller>>()
-  for (const developer of options.developers ?? []) {
-    if (typeof developer.accessKeyId !== "string" || developer.accessKeyId === "" || typeof developer.secretAccessKey !== "string" || developer.secretAccessKey === "") {
-      throw new TypeError("syncalite: developer credentials need an accessKeyId and a secretAccessKey")
-    }
-    developers.set(developer.accessKeyId, {
-      secretAccessKey: developer.secretAccessKey,
-      principal: Caller.developer(developer.accountId ?? "developer", developer.pools)
-    })
-  }
-  const identitySecret = options.identitySecret === undefined
-    ? undefined
-    : IdentityCredentials.checkSecret(options.identitySecret)
-
-  // a device signs many requests with one session token: verify it once, until it expires
-  const identities = new Map<string, Identity>()
-  const holderOf = (accessKeyId: string, token: string | undefined, time: number): KeyHolder<Caller.Caller> | undefined => {
-    const developer = developers.get(accessKeyId)
-    if (developer !== undefined) return developer
-    if (identitySecret === undefined || token === undefined) return undefined
-    let identity = identities.get(token)
-    if (identity === undefined) {
-      const verified = IdentityCredentials.verify(identitySecret, token, time)
-      if (verified === undefined) return undefined
-      identity = {
-        accessKeyId: verified.accessKeyId,
-        secretAccessKey: verified.secretAccessKey,
-        principal: Caller.identity(verified.identityPoolId, verified.identityId),
-        expiresAt: verified.expiration.getTime()
-      }
-      if (identities.size >= MAX_VERIFIED_TOKENS) identities.delete(identities.keys().next().value!)
-      identities.set(token, identity)
-    }
-    // the access key id is no secret: it travels beside the token it is derived from
-    return identity.expiresAt > time && identity.accessKeyId === accessKeyId ? identity : undefined
-  }
-
-  const verify = verification({
-    service,
-    ...(options.regions === undefined ? {} : { regions: new Set(options.regions) }),
-    skewMillis: (options.clockSkewSeconds ?? 900) * 1000,
-    now: options.now ?? Date.now,
-    holderOf
-  })
+  const verify = callerVerification(options, service)
   return async (request, verifyOptions) => verify(request, verifyOptions?.presigned === true)
 }

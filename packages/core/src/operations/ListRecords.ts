@@ -49,6 +49,26 @@ const isCursor = (u: unknown): u is Cursor =>
   Array.isArray(u) && u.length === 4 && typeof u[0] === "string" && typeof u[1] === "number" &&
   typeof u[2] === "string" && typeof u[3] === "number"
 
+/** the millisecond of the last session id, in base 36: many sessions are minted in one */
+const lastTime = { millis: -1, text: "" }
+
+/** Six base-36 digits of a number below 2^26 (36^6 > 2^26). */
+const digits = (n: number) => n.toString(36).padStart(6, "0")
+
+/**
+ * A session id: the time in base 36, then 52 random bits as two parts of 26, each small enough
+ * for V8 to write in base 36 at a tenth of what a 52-bit number costs.
+ */
+const sessionIdOf = (now: number, random: number): string => {
+  if (lastTime.millis !== now) {
+    lastTime.millis = now
+    lastTime.text = now.toString(36)
+  }
+  const bits = random * 2 ** 26
+  const high = Math.floor(bits)
+  return lastTime.text + digits(high) + digits(Math.floor((bits - high) * 2 ** 26))
+}
+
 /** @since 0.1.0 @category operations */
 export const ListRecords = operation({
   access: "either",
@@ -90,7 +110,7 @@ export const ListRecords = operation({
         (cursor === undefined ? undefined : { id: cursor[2], expiresAt: cursor[3] })
       if (session === undefined) {
         session = {
-          id: now.toString(36) + Math.floor((yield* Random.next) * 2 ** 52).toString(36),
+          id: sessionIdOf(now, yield* Random.next),
           // past the floor of the dataset's consumed sessions (a millisecond at most later), or
           // a session minted in the millisecond the floor was set at would be born forgotten
           expiresAt: Math.max(now + Duration.toMillis(services.config.tokenLifetime), (head?.consumedSessions.floor ?? 0) + 1)

@@ -34,19 +34,13 @@ export const exceededInText = (bytes: Uint8Array, bounds: JsonBounds): string | 
   // the body, then the first value of each non-empty container and one more after each comma
   let values = 1
   let last = 0
-  let inString = false
   for (let i = 0; i < bytes.length; i++) {
     const byte = bytes[i]!
-    if (inString) {
-      if (byte === BACKSLASH) i++
-      else if (byte === QUOTE) inString = false
-      continue
-    }
     if (isWhitespace(byte)) continue
     if ((last === OPEN_ARRAY || last === OPEN_OBJECT) && byte !== CLOSE_ARRAY && byte !== CLOSE_OBJECT) values++
     switch (byte) {
       case QUOTE:
-        inString = true
+        i = stringEnd(bytes, i)
         break
       case OPEN_ARRAY:
       case OPEN_OBJECT:
@@ -64,6 +58,20 @@ export const exceededInText = (bytes: Uint8Array, bounds: JsonBounds): string | 
     last = byte
   }
   return undefined
+}
+
+/**
+ * Where the string opened at `start` closes: the next quote after an even run of backslashes, or
+ * the end of the text. Found by the native search, since strings are most of a body's bytes.
+ */
+const stringEnd = (bytes: Uint8Array, start: number): number => {
+  for (let at = start; ;) {
+    at = bytes.indexOf(QUOTE, at + 1)
+    if (at < 0) return bytes.length
+    let backslashes = 0
+    while (bytes[at - 1 - backslashes] === BACKSLASH) backslashes++
+    if (backslashes % 2 === 0) return at
+  }
 }
 
 /**
