@@ -33,7 +33,7 @@ import { type Config, type ConfigError, Context, Duration, Effect, Layer, type S
 import { PushHub, PushNotifier, SyncStore } from "@syncalite/core"
 import { makeKeys } from "./internal/codec.js"
 import { type ClientLike, makeConnection } from "./internal/connection.js"
-import { makeNotify } from "./internal/pushBatches.js"
+import { channelKey, makeNotify, streamKey } from "./internal/pushBatches.js"
 import * as RedisSyncStore from "./RedisSyncStore.js"
 
 /**
@@ -41,7 +41,11 @@ import * as RedisSyncStore from "./RedisSyncStore.js"
  * @category models
  */
 export interface Options extends PushHub.ReplayWindow {
-  /** how long a device's window outlives its last notification; a day by default */
+  /**
+   * how long a device's window outlives its last notification; a day by default. It is forgotten
+   * within an eighth of that more (a minute at most): a process refreshes a window's expiry at
+   * most once per that time, not at every notification
+   */
   readonly retainMillis?: number
   /** how long a command may go unanswered; 2 seconds by default */
   readonly commandTimeout?: Duration.DurationInput
@@ -55,13 +59,13 @@ interface PubSub {
   readonly sUnsubscribe: (channel: string, listener?: Listener) => Promise<void>
 }
 
-const idPattern = /^(\d{1,16})-(\d{1,16})$/
+const idPattern = /^\d{1,16}-\d{1,16}$/
 
-/** Orders two stream entry ids (`ms-seq`). */
+/** Orders two stream entry ids (`ms-seq`, as `idPattern` checks or Redis made them). */
 const compareIds = (a: string, b: string): number => {
-  const [, am, as] = idPattern.exec(a)!
-  const [, bm, bs] = idPattern.exec(b)!
-  return Number(am) - Number(bm) || Number(as) - Number(bs)
+  const ad = a.indexOf("-")
+  const bd = b.indexOf("-")
+  return Number(a.slice(0, ad)) - Number(b.slice(0, bd)) || Number(a.slice(ad + 1)) - Number(b.slice(bd + 1))
 }
 
 interface Published {
@@ -91,6 +95,7 @@ export const make = (
     const count = options.replayCount ?? PushHub.defaultReplayWindow.replayCount
     const millis = options.replayMillis ?? PushHub.defaultReplayWindow.replayMillis
     const retain = Math.max(options.retainMillis ?? 86_400_000, millis)
+    const upkeepMillis = Math.min(60_000, Math.ceil(retain / 8))
     const timeout = options.commandTimeout === undefined ? 2000 : Duration.toMillis(Duration.decode(options.commandTimeout))
     const within = <A>(promise: Promise<A>) =>
       new Promise<A>((resolve, reject) => {
@@ -163,16 +168,16 @@ export const make = (
       for (const part of published) {
         if (!isPublished(part)) continue
         const { d: devices, i: ids, m: message } = part
-        devices.forEach((deviceId, i) => {
+        for (let i = 0; i < devices.length; i++) {
           const id = ids[i]
-          if (typeof id !== "string") return
-          subscribers.deliver(PushHub.deviceKey({ identityPoolId: message.identityPoolId, identityId: message.identityId, deviceId }), { id, message })
-        })
+          if (typeof id !== "string") continue
+          subscribers.deliver(PushHub.deviceKey({ identityPoolId: message.identityPoolId, identityId: message.identityId, deviceId: devices[i]! }), { id, message })
+        }
       }
     }
 
-    const channelOf = (identityPoolId: string, identityId: string) => `${keys.identity(identityPoolId, identityId)}:push`
-    const streamOf = (device: PushHub.DeviceAddress) => `${keys.identity(device.identityPoolId, device.identityId)}:events:${device.deviceId}`
+    const channelOf = (identityPoolId: string, identityId: string) => channelKey(keys.identity(identityPoolId, identityId))
+    const streamOf = (device: PushHub.DeviceAddress) => streamKey(keys.identity(device.identityPoolId, device.identityId), device.deviceId)
     /** one subscriber fewer on a channel: unsubscribed after the last, unless subscribed afresh since */
     const leave = (channel: string, entry: Channel) => {
       if (--entry.count > 0) return
@@ -200,10 +205,12 @@ export const make = (
       )
     }
 
-    const notify = makeNotify(connection, {
-      stream: (delivery) => streamOf({ ...delivery.message, deviceId: delivery.device.deviceId }),
-      channel: (delivery) => channelOf(delivery.message.identityPoolId, delivery.message.identityId)
-    }, { count, millis, retain }, isCluster)
+    const notify = makeNotify(
+      connection,
+      (message) => keys.identity(message.identityPoolId, message.identityId),
+      { count, millis, retain, upkeepMillis },
+      isCluster
+    )
 
     const replay = (device: PushHub.DeviceAddress, after: string) => {
       const key = streamOf(device)
