@@ -33,7 +33,7 @@ export type Addressing = (message: PushNotifier.PushMessage) => string
 /** The stream of events of a device, from the common part of its identity's keys. */
 export const streamKey = (identity: string, deviceId: string): string => `${identity}:events:${deviceId}`
 
-/** The sharded channel of an identity, from the common part of its keys. */
+/** The sharded channel of an identity, from the common part of its keys (as pushScripts.ts makes it too). */
 export const channelKey = (identity: string): string => `${identity}:push`
 
 export interface Window {
@@ -55,7 +55,8 @@ interface Call {
 }
 
 interface Group {
-  readonly channel: string
+  /** the length of the common part of the identity's keys */
+  readonly identity: string
   readonly message: string
   readonly streams: Array<string>
   readonly devices: Array<string>
@@ -131,7 +132,7 @@ export const makeNotify = (
     const args = [...head]
     for (const group of batch.groups.values()) {
       for (const stream of group.streams) keys.push(stream)
-      args.push(group.channel, group.message, JSON.stringify(group.devices), group.marks)
+      args.push(group.identity, group.message, JSON.stringify(group.devices), group.marks)
     }
     sending++
     Effect.runCallback(connection.script(appendEvents, keys, args), {
@@ -183,7 +184,7 @@ export const makeNotify = (
         }
         let group = batch.groups.get(delivery.message)
         if (group === undefined) {
-          group = { channel: channelKey(identity), message, streams: [], devices: [], marks: "" }
+          group = { identity: String(Buffer.byteLength(identity)), message, streams: [], devices: [], marks: "" }
           batch.groups.set(delivery.message, group)
         }
         const stream = streamKey(identity, delivery.device.deviceId)

@@ -12,7 +12,9 @@
  * `millis`, whichever keeps more, and is trimmed when an upkeep finds it longer than `count`.
  *
  * KEYS: the devices' streams, group after group. ARGV: count, millis, retain, then per group
- * (one message to some devices of one identity): channel, message (JSON), its device ids (a
+ * (one message to some devices of one identity): the length of the common part of the
+ * identity's keys that starts each of its streams (its channel is that part and `:push`, not
+ * sent again: it would be a third of what a delivery sends), message (JSON), its device ids (a
  * JSON array), upkeep marks (one character per device, "1" to keep its window up). Published on
  * each channel: a JSON array of its groups, each `{"m": message, "d": [device ids], "i": [entry
  * ids]}`, an entry id `null` where the append failed. Answers the appends that failed (a key of
@@ -47,7 +49,8 @@ end
 local failed, channels, published = {}, {}, {}
 local arg, k = 4, 0
 while arg <= #ARGV do
-  local channel, message, devices, marks = ARGV[arg], ARGV[arg + 1], ARGV[arg + 2], ARGV[arg + 3]
+  local channel = string.sub(KEYS[k + 1], 1, tonumber(ARGV[arg])) .. ':push'
+  local message, devices, marks = ARGV[arg + 1], ARGV[arg + 2], ARGV[arg + 3]
   local n = #marks
   local ids, broken = {}, false
   for d = 1, n do
