@@ -4,7 +4,8 @@
  * replays what it missed.
  *
  * The notifications a process makes in one turn of its event loop are appended by one script
- * (one per identity on a Cluster): it appends each message to its devices' Redis Streams (the
+ * (one per identity on a Cluster): it appends each message to its devices' Redis Streams (as
+ * `[datasetName, syncCount]` in the field `e`: the rest is the identity's, known from the key; the
  * replay window: at least the last 100 entries or 5 minutes, whichever keeps more, the entry ids
  * being the events' ids) and publishes the ids once per identity with `SPUBLISH` on the
  * identity's sharded channel, whose name carries the identity's hash tag. A process subscribes
@@ -51,7 +52,7 @@ export interface Options extends PushHub.ReplayWindow {
   readonly commandTimeout?: Duration.DurationInput
 }
 
-type Listener = (message: string) => void
+type Listener = (message: string, channel: string) => void
 
 /** What the hub needs of a client or a cluster of @redis/client for sharded pub/sub. */
 interface PubSub {
@@ -68,16 +69,29 @@ const compareIds = (a: string, b: string): number => {
   return Number(a.slice(0, ad)) - Number(b.slice(0, bd)) || Number(a.slice(ad + 1)) - Number(b.slice(bd + 1))
 }
 
+/** `[datasetName, syncCount]`: a message but what is its identity's */
+type Event = readonly [datasetName: string, syncCount: string]
+
+const isEvent = (u: unknown): u is Event => Array.isArray(u) && typeof u[0] === "string" && typeof u[1] === "string"
+
+const messageOf = (identityPoolId: string, identityId: string, [datasetName, syncCount]: Event): PushNotifier.PushMessage => ({
+  source: "cognito-sync",
+  identityPoolId,
+  identityId,
+  datasetName,
+  syncCount
+})
+
 interface Published {
-  readonly m: PushNotifier.PushMessage
+  readonly e: Event
   readonly d: ReadonlyArray<string>
   /** the entry ids, in the order of the devices; null where the append failed */
   readonly i: ReadonlyArray<string | null>
 }
 
 const isPublished = (u: unknown): u is Published =>
-  typeof u === "object" && u !== null && typeof (u as Published).m === "object" && (u as Published).m !== null &&
-  Array.isArray((u as Published).d) && Array.isArray((u as Published).i)
+  typeof u === "object" && u !== null && isEvent((u as Published).e) && Array.isArray((u as Published).d) &&
+  Array.isArray((u as Published).i)
 
 /**
  * The hub over the store's connection, released with the scope.
@@ -133,6 +147,9 @@ export const make = (
       readonly ready: Promise<void>
     }
     const channels = new Map<string, Channel>()
+    // the identity of each channel subscribed, kept until it is unsubscribed: a subscription made
+    // while the connection was lost outlives its entry in `channels`
+    const identities = new Map<string, { readonly identityPoolId: string; readonly identityId: string }>()
     // what was published while the subscription was down is lost to the streams: they end, and
     // replay on reconnection, subscribing afresh once the connection is back
     let connected: Promise<void> = Promise.resolve()
@@ -157,7 +174,9 @@ export const make = (
       })
     )
 
-    const onMessage: Listener = (text) => {
+    const onMessage: Listener = (text, channel) => {
+      const identity = identities.get(channel)
+      if (identity === undefined) return
       let published: unknown
       try {
         published = JSON.parse(text)
@@ -167,11 +186,12 @@ export const make = (
       if (!Array.isArray(published)) return
       for (const part of published) {
         if (!isPublished(part)) continue
-        const { d: devices, i: ids, m: message } = part
+        const { d: devices, i: ids } = part
+        const message = messageOf(identity.identityPoolId, identity.identityId, part.e)
         for (let i = 0; i < devices.length; i++) {
           const id = ids[i]
           if (typeof id !== "string") continue
-          subscribers.deliver(PushHub.deviceKey({ identityPoolId: message.identityPoolId, identityId: message.identityId, deviceId: devices[i]! }), { id, message })
+          subscribers.deliver(PushHub.deviceKey({ ...identity, deviceId: devices[i]! }), { id, message })
         }
       }
     }
@@ -182,11 +202,14 @@ export const make = (
     const leave = (channel: string, entry: Channel) => {
       if (--entry.count > 0) return
       if (channels.get(channel) === entry) channels.delete(channel)
-      if (!channels.has(channel)) void entry.ready.then(() => pubsub.sUnsubscribe(channel, onMessage)).catch(() => undefined)
+      if (channels.has(channel)) return
+      identities.delete(channel)
+      void entry.ready.then(() => pubsub.sUnsubscribe(channel, onMessage)).catch(() => undefined)
     }
-    const join = (channel: string) => {
+    const join = (channel: string, device: PushHub.DeviceAddress) => {
       let entry = channels.get(channel)
       if (entry === undefined) {
+        identities.set(channel, { identityPoolId: device.identityPoolId, identityId: device.identityId })
         entry = { count: 0, ready: within(connected.then(() => pubsub.sSubscribe(channel, onMessage))) }
         channels.set(channel, entry)
       }
@@ -219,7 +242,10 @@ export const make = (
         for (const entry of Array.isArray(reply) ? reply : []) {
           const [id, fields] = entry as [string, Array<string>]
           try {
-            events.push({ id, message: JSON.parse(fields[1]!) })
+            const value: unknown = JSON.parse(fields[1]!)
+            if (fields[0] === "e" && isEvent(value)) events.push({ id, message: messageOf(device.identityPoolId, device.identityId, value) })
+            // "m", the whole message: an entry written before the hub kept only the event
+            else if (fields[0] === "m" && typeof value === "object" && value !== null) events.push({ id, message: value as PushNotifier.PushMessage })
           } catch {
             // an entry not written by this hub is no event
           }
@@ -233,7 +259,7 @@ export const make = (
       attach: (device, lastEventId, subscriber) =>
         Effect.gen(function*() {
           const channel = channelOf(device.identityPoolId, device.identityId)
-          const joined = yield* join(channel)
+          const joined = yield* join(channel, device)
           const key = PushHub.deviceKey(device)
           const after = lastEventId !== undefined && idPattern.test(lastEventId) ? lastEventId : undefined
           // live events wait while the window is read, and what both gave is passed once

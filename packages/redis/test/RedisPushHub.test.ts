@@ -189,6 +189,28 @@ describe.skipIf(!redis.available)("RedisPushHub's expiry of a window", () => {
   })
 })
 
+describe.skipIf(!redis.available)("RedisPushHub over a window written by an earlier version", () => {
+  it("replays its entries holding whole messages, then those holding events", async () => {
+    const prefix = testPrefix("push-earlier")
+    const hub = await openHub(redis.url, prefix)
+    const client = await rawClient(redis.url)
+    try {
+      const [reader] = newDevices(1)
+      const key = `${prefix}:{${reader!.identityPoolId}|${reader!.identityId}}:events:${reader!.deviceId}`
+      await client.sendCommand(["XADD", key, "*", "m", JSON.stringify(deliveries([reader!], 1)[0]!.message)])
+      await Effect.runPromise(hub.hub.notify(deliveries([reader!], 2)))
+      const from = collector()
+      const detach = await Effect.runPromise(hub.hub.attach(reader!, "0-0", from.subscriber))
+      expect((await from.count(2)).map((event) => event.message)).toEqual(deliveries([reader!], 1).concat(deliveries([reader!], 2)).map((one) => one.message))
+      await Effect.runPromise(detach)
+    } finally {
+      await client.close()
+      await hub.close()
+      await cleanUp(redis.url, prefix)
+    }
+  })
+})
+
 describe.skipIf(!redis.available)("RedisPushHub with a device's stream key holding another type", () => {
   it("fails the notification of that device only, those made with it in the same batch being delivered", async () => {
     const prefix = testPrefix("push-foreign")

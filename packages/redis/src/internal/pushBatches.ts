@@ -33,6 +33,9 @@ export type Addressing = (message: PushNotifier.PushMessage) => string
 /** The stream of events of a device, from the common part of its identity's keys. */
 export const streamKey = (identity: string, deviceId: string): string => `${identity}:events:${deviceId}`
 
+/** A message as its stream entry holds it: what is not the identity's, known from the key. */
+const eventOf = (message: PushNotifier.PushMessage): string => JSON.stringify([message.datasetName, message.syncCount])
+
 /** The sharded channel of an identity, from the common part of its keys (as pushScripts.ts makes it too). */
 export const channelKey = (identity: string): string => `${identity}:push`
 
@@ -57,7 +60,8 @@ interface Call {
 interface Group {
   /** the length of the common part of the identity's keys */
   readonly identity: string
-  readonly message: string
+  /** the message as its stream entry holds it: `[datasetName, syncCount]` as JSON */
+  readonly event: string
   readonly streams: Array<string>
   readonly devices: Array<string>
   marks: string
@@ -132,7 +136,7 @@ export const makeNotify = (
     const args = [...head]
     for (const group of batch.groups.values()) {
       for (const stream of group.streams) keys.push(stream)
-      args.push(group.identity, group.message, JSON.stringify(group.devices), group.marks)
+      args.push(group.identity, group.event, JSON.stringify(group.devices), group.marks)
     }
     sending++
     Effect.runCallback(connection.script(appendEvents, keys, args), {
@@ -166,15 +170,15 @@ export const makeNotify = (
     queued = []
     upkeep.begin()
     const open = new Map<string, Batch>()
-    const identities = new Map<PushNotifier.PushMessage, readonly [identity: string, json: string]>()
+    const identities = new Map<PushNotifier.PushMessage, readonly [identity: string, event: string]>()
     for (const [call, deliveries] of calls) {
       for (const delivery of deliveries) {
         let known = identities.get(delivery.message)
         if (known === undefined) {
-          known = [identityOf(delivery.message), JSON.stringify(delivery.message)]
+          known = [identityOf(delivery.message), eventOf(delivery.message)]
           identities.set(delivery.message, known)
         }
-        const [identity, message] = known
+        const [identity, event] = known
         const slot = perIdentity ? identity : ""
         let batch = open.get(slot)
         if (batch === undefined || batch.devices >= MAX_DEVICES) {
@@ -184,7 +188,7 @@ export const makeNotify = (
         }
         let group = batch.groups.get(delivery.message)
         if (group === undefined) {
-          group = { identity: String(Buffer.byteLength(identity)), message, streams: [], devices: [], marks: "" }
+          group = { identity: String(Buffer.byteLength(identity)), event, streams: [], devices: [], marks: "" }
           batch.groups.set(delivery.message, group)
         }
         const stream = streamKey(identity, delivery.device.deviceId)

@@ -14,10 +14,12 @@
  * KEYS: the devices' streams, group after group. ARGV: count, millis, retain, then per group
  * (one message to some devices of one identity): the length of the common part of the
  * identity's keys that starts each of its streams (its channel is that part and `:push`, not
- * sent again: it would be a third of what a delivery sends), message (JSON), its device ids (a
- * JSON array), upkeep marks (one character per device, "1" to keep its window up). Published on
- * each channel: a JSON array of its groups, each `{"m": message, "d": [device ids], "i": [entry
- * ids]}`, an entry id `null` where the append failed. Answers the appends that failed (a key of
+ * sent again: it would be a third of what a delivery sends), the event (the JSON array
+ * `[datasetName, syncCount]`: the rest of the message is the identity's, known from the key or
+ * the channel), its device ids (a JSON array), upkeep marks (one character per device, "1" to
+ * keep its window up). An entry holds the event as its field `e`. Published on each channel: a
+ * JSON array of its groups, each `{"e": event, "d": [device ids], "i": [entry ids]}`, an entry id
+ * `null` where the append failed. Answers the appends that failed (a key of
  * another type) as `{key, error, …}`, the others done.
  */
 import { script } from "./scripts.js"
@@ -50,18 +52,18 @@ local failed, channels, published = {}, {}, {}
 local arg, k = 4, 0
 while arg <= #ARGV do
   local channel = string.sub(KEYS[k + 1], 1, tonumber(ARGV[arg])) .. ':push'
-  local message, devices, marks = ARGV[arg + 1], ARGV[arg + 2], ARGV[arg + 3]
+  local event, devices, marks = ARGV[arg + 1], ARGV[arg + 2], ARGV[arg + 3]
   local n = #marks
   local ids, broken = {}, false
   for d = 1, n do
     local key = KEYS[k + d]
     local upkeep = byte(marks, d) == 49
     local id
-    if upkeep then id = pcall('XADD', key, '*', 'm', message)
+    if upkeep then id = pcall('XADD', key, '*', 'e', event)
     else
-      id = pcall('XADD', key, 'NOMKSTREAM', '*', 'm', message)
+      id = pcall('XADD', key, 'NOMKSTREAM', '*', 'e', event)
       if not id then
-        id = pcall('XADD', key, '*', 'm', message)
+        id = pcall('XADD', key, '*', 'e', event)
         upkeep = true
       end
     end
@@ -88,9 +90,9 @@ while arg <= #ARGV do
     for d = 1, n do
       if ids[d] ~= 'null' then ids[d] = '"' .. ids[d] .. '"' end
     end
-    parts[#parts + 1] = '{"m":' .. message .. ',"d":' .. devices .. ',"i":[' .. concat(ids, ',') .. ']}'
+    parts[#parts + 1] = '{"e":' .. event .. ',"d":' .. devices .. ',"i":[' .. concat(ids, ',') .. ']}'
   else
-    parts[#parts + 1] = '{"m":' .. message .. ',"d":' .. devices .. ',"i":["' .. concat(ids, '","') .. '"]}'
+    parts[#parts + 1] = '{"e":' .. event .. ',"d":' .. devices .. ',"i":["' .. concat(ids, '","') .. '"]}'
   end
   arg, k = arg + 4, k + n
 end
