@@ -42,7 +42,7 @@ export const channelKey = (identity: string): string => `${identity}:push`
 export interface Window {
   readonly count: number
   readonly millis: number
-  /** how long a window lives after its last upkeep */
+  /** how long a window outlives its last append, at least */
   readonly retain: number
   /** the longest a process goes without keeping up a window it appends to */
   readonly upkeepMillis: number
@@ -58,8 +58,8 @@ interface Call {
 }
 
 interface Group {
-  /** the length of the common part of the identity's keys */
-  readonly identity: string
+  /** the length in bytes of the common part of the identity's keys, that starts its streams' */
+  readonly identityBytes: string
   /** the message as its stream entry holds it: `[datasetName, syncCount]` as JSON */
   readonly event: string
   readonly streams: Array<string>
@@ -136,7 +136,7 @@ export const makeNotify = (
     const args = [...head]
     for (const group of batch.groups.values()) {
       for (const stream of group.streams) keys.push(stream)
-      args.push(group.identity, group.event, JSON.stringify(group.devices), group.marks)
+      args.push(group.identityBytes, group.event, JSON.stringify(group.devices), group.marks)
     }
     sending++
     Effect.runCallback(connection.script(appendEvents, keys, args), {
@@ -188,7 +188,7 @@ export const makeNotify = (
         }
         let group = batch.groups.get(delivery.message)
         if (group === undefined) {
-          group = { identity: String(Buffer.byteLength(identity)), event, streams: [], devices: [], marks: "" }
+          group = { identityBytes: String(Buffer.byteLength(identity)), event, streams: [], devices: [], marks: "" }
           batch.groups.set(delivery.message, group)
         }
         const stream = streamKey(identity, delivery.device.deviceId)
