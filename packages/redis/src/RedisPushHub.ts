@@ -4,7 +4,8 @@
  * replays what it missed.
  *
  * The notifications a process makes in one turn of its event loop are appended by one script
- * (one per identity on a Cluster): it appends each message to its devices' Redis Streams (the
+ * (one per identity on a Cluster): it appends each message to its devices' Redis Streams (as
+ * `[datasetName, syncCount]` in the field `e`: the rest is the identity's, known from the key; the
  * replay window: at least the last 100 entries or 5 minutes, whichever keeps more, the entry ids
  * being the events' ids) and publishes the ids once per identity with `SPUBLISH` on the
  * identity's sharded channel, whose name carries the identity's hash tag. A process subscribes
@@ -33,7 +34,7 @@ import { type Config, type ConfigError, Context, Duration, Effect, Layer, type S
 import { PushHub, PushNotifier, SyncStore } from "@syncalite/core"
 import { makeKeys } from "./internal/codec.js"
 import { type ClientLike, makeConnection } from "./internal/connection.js"
-import { makeNotify } from "./internal/pushBatches.js"
+import { channelKey, makeNotify, streamKey } from "./internal/pushBatches.js"
 import * as RedisSyncStore from "./RedisSyncStore.js"
 
 /**
@@ -41,13 +42,17 @@ import * as RedisSyncStore from "./RedisSyncStore.js"
  * @category models
  */
 export interface Options extends PushHub.ReplayWindow {
-  /** how long a device's window outlives its last notification; a day by default */
+  /**
+   * how long a device's window outlives its last notification; a day by default. It is forgotten
+   * within an eighth of that more (a minute at most): a process refreshes a window's expiry at
+   * most once per that time, not at every notification
+   */
   readonly retainMillis?: number
   /** how long a command may go unanswered; 2 seconds by default */
   readonly commandTimeout?: Duration.DurationInput
 }
 
-type Listener = (message: string) => void
+type Listener = (message: string, channel: string) => void
 
 /** What the hub needs of a client or a cluster of @redis/client for sharded pub/sub. */
 interface PubSub {
@@ -55,25 +60,38 @@ interface PubSub {
   readonly sUnsubscribe: (channel: string, listener?: Listener) => Promise<void>
 }
 
-const idPattern = /^(\d{1,16})-(\d{1,16})$/
+const idPattern = /^\d{1,16}-\d{1,16}$/
 
-/** Orders two stream entry ids (`ms-seq`). */
+/** Orders two stream entry ids (`ms-seq`, as `idPattern` checks or Redis made them). */
 const compareIds = (a: string, b: string): number => {
-  const [, am, as] = idPattern.exec(a)!
-  const [, bm, bs] = idPattern.exec(b)!
-  return Number(am) - Number(bm) || Number(as) - Number(bs)
+  const ad = a.indexOf("-")
+  const bd = b.indexOf("-")
+  return Number(a.slice(0, ad)) - Number(b.slice(0, bd)) || Number(a.slice(ad + 1)) - Number(b.slice(bd + 1))
 }
 
+/** `[datasetName, syncCount]`: a message but what is its identity's */
+type Event = readonly [datasetName: string, syncCount: string]
+
+const isEvent = (u: unknown): u is Event => Array.isArray(u) && typeof u[0] === "string" && typeof u[1] === "string"
+
+const messageOf = (identityPoolId: string, identityId: string, [datasetName, syncCount]: Event): PushNotifier.PushMessage => ({
+  source: "cognito-sync",
+  identityPoolId,
+  identityId,
+  datasetName,
+  syncCount
+})
+
 interface Published {
-  readonly m: PushNotifier.PushMessage
+  readonly e: Event
   readonly d: ReadonlyArray<string>
   /** the entry ids, in the order of the devices; null where the append failed */
   readonly i: ReadonlyArray<string | null>
 }
 
 const isPublished = (u: unknown): u is Published =>
-  typeof u === "object" && u !== null && typeof (u as Published).m === "object" && (u as Published).m !== null &&
-  Array.isArray((u as Published).d) && Array.isArray((u as Published).i)
+  typeof u === "object" && u !== null && isEvent((u as Published).e) && Array.isArray((u as Published).d) &&
+  Array.isArray((u as Published).i)
 
 /**
  * The hub over the store's connection, released with the scope.
@@ -91,6 +109,7 @@ export const make = (
     const count = options.replayCount ?? PushHub.defaultReplayWindow.replayCount
     const millis = options.replayMillis ?? PushHub.defaultReplayWindow.replayMillis
     const retain = Math.max(options.retainMillis ?? 86_400_000, millis)
+    const upkeepMillis = Math.min(60_000, Math.ceil(retain / 8))
     const timeout = options.commandTimeout === undefined ? 2000 : Duration.toMillis(Duration.decode(options.commandTimeout))
     const within = <A>(promise: Promise<A>) =>
       new Promise<A>((resolve, reject) => {
@@ -128,6 +147,9 @@ export const make = (
       readonly ready: Promise<void>
     }
     const channels = new Map<string, Channel>()
+    // the identity of each channel subscribed, kept until it is unsubscribed: a subscription made
+    // while the connection was lost outlives its entry in `channels`
+    const identities = new Map<string, { readonly identityPoolId: string; readonly identityId: string }>()
     // what was published while the subscription was down is lost to the streams: they end, and
     // replay on reconnection, subscribing afresh once the connection is back
     let connected: Promise<void> = Promise.resolve()
@@ -152,7 +174,9 @@ export const make = (
       })
     )
 
-    const onMessage: Listener = (text) => {
+    const onMessage: Listener = (text, channel) => {
+      const identity = identities.get(channel)
+      if (identity === undefined) return
       let published: unknown
       try {
         published = JSON.parse(text)
@@ -162,26 +186,30 @@ export const make = (
       if (!Array.isArray(published)) return
       for (const part of published) {
         if (!isPublished(part)) continue
-        const { d: devices, i: ids, m: message } = part
-        devices.forEach((deviceId, i) => {
+        const { d: devices, i: ids } = part
+        const message = messageOf(identity.identityPoolId, identity.identityId, part.e)
+        for (let i = 0; i < devices.length; i++) {
           const id = ids[i]
-          if (typeof id !== "string") return
-          subscribers.deliver(PushHub.deviceKey({ identityPoolId: message.identityPoolId, identityId: message.identityId, deviceId }), { id, message })
-        })
+          if (typeof id !== "string") continue
+          subscribers.deliver(PushHub.deviceKey({ ...identity, deviceId: devices[i]! }), { id, message })
+        }
       }
     }
 
-    const channelOf = (identityPoolId: string, identityId: string) => `${keys.identity(identityPoolId, identityId)}:push`
-    const streamOf = (device: PushHub.DeviceAddress) => `${keys.identity(device.identityPoolId, device.identityId)}:events:${device.deviceId}`
+    const channelOf = (identityPoolId: string, identityId: string) => channelKey(keys.identity(identityPoolId, identityId))
+    const streamOf = (device: PushHub.DeviceAddress) => streamKey(keys.identity(device.identityPoolId, device.identityId), device.deviceId)
     /** one subscriber fewer on a channel: unsubscribed after the last, unless subscribed afresh since */
     const leave = (channel: string, entry: Channel) => {
       if (--entry.count > 0) return
       if (channels.get(channel) === entry) channels.delete(channel)
-      if (!channels.has(channel)) void entry.ready.then(() => pubsub.sUnsubscribe(channel, onMessage)).catch(() => undefined)
+      if (channels.has(channel)) return
+      identities.delete(channel)
+      void entry.ready.then(() => pubsub.sUnsubscribe(channel, onMessage)).catch(() => undefined)
     }
-    const join = (channel: string) => {
+    const join = (channel: string, device: PushHub.DeviceAddress) => {
       let entry = channels.get(channel)
       if (entry === undefined) {
+        identities.set(channel, { identityPoolId: device.identityPoolId, identityId: device.identityId })
         entry = { count: 0, ready: within(connected.then(() => pubsub.sSubscribe(channel, onMessage))) }
         channels.set(channel, entry)
       }
@@ -200,10 +228,12 @@ export const make = (
       )
     }
 
-    const notify = makeNotify(connection, {
-      stream: (delivery) => streamOf({ ...delivery.message, deviceId: delivery.device.deviceId }),
-      channel: (delivery) => channelOf(delivery.message.identityPoolId, delivery.message.identityId)
-    }, { count, millis, retain }, isCluster)
+    const notify = makeNotify(
+      connection,
+      (message) => keys.identity(message.identityPoolId, message.identityId),
+      { count, millis, retain, upkeepMillis },
+      isCluster
+    )
 
     const replay = (device: PushHub.DeviceAddress, after: string) => {
       const key = streamOf(device)
@@ -212,7 +242,10 @@ export const make = (
         for (const entry of Array.isArray(reply) ? reply : []) {
           const [id, fields] = entry as [string, Array<string>]
           try {
-            events.push({ id, message: JSON.parse(fields[1]!) })
+            const value: unknown = JSON.parse(fields[1]!)
+            if (fields[0] === "e" && isEvent(value)) events.push({ id, message: messageOf(device.identityPoolId, device.identityId, value) })
+            // "m", the whole message: an entry written before the hub kept only the event
+            else if (fields[0] === "m" && typeof value === "object" && value !== null) events.push({ id, message: value as PushNotifier.PushMessage })
           } catch {
             // an entry not written by this hub is no event
           }
@@ -226,7 +259,7 @@ export const make = (
       attach: (device, lastEventId, subscriber) =>
         Effect.gen(function*() {
           const channel = channelOf(device.identityPoolId, device.identityId)
-          const joined = yield* join(channel)
+          const joined = yield* join(channel, device)
           const key = PushHub.deviceKey(device)
           const after = lastEventId !== undefined && idPattern.test(lastEventId) ? lastEventId : undefined
           // live events wait while the window is read, and what both gave is passed once

@@ -164,6 +164,53 @@ describe.skipIf(!redis.available)("RedisPushHub", () => {
   })
 })
 
+describe.skipIf(!redis.available)("RedisPushHub's expiry of a window", () => {
+  it("keeps a window at least retainMillis after its notifications, a window made anew included", async () => {
+    const prefix = testPrefix("push-retain")
+    const retainMillis = 800_000
+    const hub = await openHub(redis.url, prefix, { retainMillis })
+    const client = await rawClient(redis.url)
+    try {
+      const [reader] = newDevices(1)
+      const key = `${prefix}:{${reader!.identityPoolId}|${reader!.identityId}}:events:${reader!.deviceId}`
+      const lives = async () => Number(await client.sendCommand(["PTTL", key]))
+      for (let count = 1; count <= 3; count++) await Effect.runPromise(hub.hub.notify(deliveries([reader!], count)))
+      expect(await lives()).toBeGreaterThan(retainMillis - 5000)
+      expect(await lives()).toBeLessThanOrEqual(retainMillis + 100_000)
+      // gone meanwhile (flushed, a Redis restarted): the next append makes it again, with an expiry
+      await client.del(key)
+      await Effect.runPromise(hub.hub.notify(deliveries([reader!], 4)))
+      expect(await lives()).toBeGreaterThan(retainMillis - 5000)
+    } finally {
+      await client.close()
+      await hub.close()
+      await cleanUp(redis.url, prefix)
+    }
+  })
+})
+
+describe.skipIf(!redis.available)("RedisPushHub over a window written by an earlier version", () => {
+  it("replays its entries holding whole messages, then those holding events", async () => {
+    const prefix = testPrefix("push-earlier")
+    const hub = await openHub(redis.url, prefix)
+    const client = await rawClient(redis.url)
+    try {
+      const [reader] = newDevices(1)
+      const key = `${prefix}:{${reader!.identityPoolId}|${reader!.identityId}}:events:${reader!.deviceId}`
+      await client.sendCommand(["XADD", key, "*", "m", JSON.stringify(deliveries([reader!], 1)[0]!.message)])
+      await Effect.runPromise(hub.hub.notify(deliveries([reader!], 2)))
+      const from = collector()
+      const detach = await Effect.runPromise(hub.hub.attach(reader!, "0-0", from.subscriber))
+      expect((await from.count(2)).map((event) => event.message)).toEqual(deliveries([reader!], 1).concat(deliveries([reader!], 2)).map((one) => one.message))
+      await Effect.runPromise(detach)
+    } finally {
+      await client.close()
+      await hub.close()
+      await cleanUp(redis.url, prefix)
+    }
+  })
+})
+
 describe.skipIf(!redis.available)("RedisPushHub with a device's stream key holding another type", () => {
   it("fails the notification of that device only, those made with it in the same batch being delivered", async () => {
     const prefix = testPrefix("push-foreign")

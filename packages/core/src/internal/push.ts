@@ -24,15 +24,16 @@ export const notifySubscribers = (
   writerDeviceId: string | undefined,
   syncCount: number
 ) => {
+  // one message for all the devices, so that a notifier sends it once for them all
+  const message = {
+    source: "cognito-sync",
+    identityPoolId: ref.identityPoolId,
+    identityId: ref.identityId,
+    datasetName: ref.datasetName,
+    syncCount: String(syncCount)
+  } as const
   const deliveries = subscribers.filter((device) => device.deviceId !== writerDeviceId).map((device): PushDelivery => {
     const applicationArn = applicationArnFor(pool, device.platform)
-    const message = {
-      source: "cognito-sync",
-      identityPoolId: ref.identityPoolId,
-      identityId: ref.identityId,
-      datasetName: ref.datasetName,
-      syncCount: String(syncCount)
-    } as const
     return applicationArn === undefined ? { device, message } : { device, applicationArn, message }
   })
   // suspended, so that a notifier throwing as it is called fails the delivery, not the write

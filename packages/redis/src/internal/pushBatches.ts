@@ -6,6 +6,11 @@
  * on a cluster (a script's keys share a slot) and of any identities on a single Redis, at most
  * `MAX_DEVICES` devices. Scripts are sent in the order the calls came, on the connection of
  * their node, so a dataset's notifications, handed one after the other, stay in order.
+ *
+ * The process also decides which appends keep their window up (its expiry and length), so
+ * that most appends cost Redis one `XADD`: each window it appends to, once per `upkeepMillis`
+ * and every `count / 4` appends. The expiry set is `retain + upkeepMillis`, so a window lives at
+ * least `retain` after its last append.
  */
 import { Cause, Effect, Exit, Option } from "effect"
 import { type PushNotifier, SyncStore } from "@syncalite/core"
@@ -22,21 +27,30 @@ const MAX_DEVICES = 512
  */
 const MAX_SENDING = 2
 
-export interface Addressing {
-  /** the stream of a delivery's device */
-  readonly stream: (delivery: PushNotifier.PushDelivery) => string
-  /** the sharded channel of a delivery's identity */
-  readonly channel: (delivery: PushNotifier.PushDelivery) => string
-}
+/** The common part of the keys of a message's identity. */
+export type Addressing = (message: PushNotifier.PushMessage) => string
+
+/** The stream of events of a device, from the common part of its identity's keys. */
+export const streamKey = (identity: string, deviceId: string): string => `${identity}:events:${deviceId}`
+
+/** A message as its stream entry holds it: what is not the identity's, known from the key. */
+const eventOf = (message: PushNotifier.PushMessage): string => JSON.stringify([message.datasetName, message.syncCount])
+
+/** The sharded channel of an identity, from the common part of its keys (as pushScripts.ts makes it too). */
+export const channelKey = (identity: string): string => `${identity}:push`
 
 export interface Window {
   readonly count: number
   readonly millis: number
+  /** how long a window outlives its last append, at least */
   readonly retain: number
+  /** the longest a process goes without keeping up a window it appends to */
+  readonly upkeepMillis: number
 }
 
 interface Call {
-  readonly streams: ReadonlyArray<string>
+  /** the streams of its deliveries, in their order, once its batches are formed */
+  readonly streams: Array<string>
   /** the batches holding its deliveries not yet answered, and one while they are formed */
   pending: number
   failure: SyncStore.StorageError | undefined
@@ -44,14 +58,17 @@ interface Call {
 }
 
 interface Group {
-  readonly channel: string
-  readonly message: string
+  /** the length in bytes of the common part of the identity's keys, that starts its streams' */
+  readonly identityBytes: string
+  /** the message as its stream entry holds it: `[datasetName, syncCount]` as JSON */
+  readonly event: string
   readonly streams: Array<string>
   readonly devices: Array<string>
+  marks: string
 }
 
 interface Batch {
-  readonly groups: Map<string, Group>
+  readonly groups: Map<PushNotifier.PushMessage, Group>
   readonly calls: Set<Call>
   devices: number
 }
@@ -62,16 +79,44 @@ const settle = (call: Call, failure: SyncStore.StorageError | undefined) => {
 }
 
 /**
+ * Which appends keep their window up: a process's first append to a stream in each period of
+ * `periodMillis`, and every `slack`-th one after it. So a window this process appends to is kept
+ * up at least once a period, and its length checked at least every `slack` appends.
+ */
+const makeUpkeep = (periodMillis: number, slack: number) => {
+  const appended = new Map<string, number>()
+  let since = Date.now()
+  return {
+    /** starts a batch: a period over, every stream is due again */
+    begin: () => {
+      const now = Date.now()
+      if (now - since < periodMillis) return
+      appended.clear()
+      since = now
+    },
+    /** whether this append to `stream` keeps it up */
+    due: (stream: string): boolean => {
+      const n = appended.get(stream)
+      appended.set(stream, n === undefined ? 1 : n + 1)
+      return n === undefined || n % slack === 0
+    },
+    /** the upkeep of `stream` may not have been done: its next append does it */
+    undone: (stream: string) => void appended.delete(stream)
+  }
+}
+
+/**
  * `notify` of a Redis push hub: batched appends through `connection`, one batch per identity
  * when `perIdentity` (a cluster).
  */
 export const makeNotify = (
   connection: Connection,
-  addressing: Addressing,
+  identityOf: Addressing,
   window: Window,
   perIdentity: boolean
 ): PushNotifier.PushNotifierShape["notify"] => {
-  const head = [String(window.count), String(window.millis), String(window.retain), String(Math.max(1, Math.ceil(window.count / 4)))]
+  const head = [String(window.count), String(window.millis), String(window.retain + window.upkeepMillis)]
+  const upkeep = makeUpkeep(window.upkeepMillis, Math.max(1, Math.ceil(window.count / 4)))
   let queued: Array<readonly [Call, ReadonlyArray<PushNotifier.PushDelivery>]> = []
   let scheduled = false
   let sending = 0
@@ -81,12 +126,17 @@ export const makeNotify = (
     setImmediate(flush)
   }
 
+  const fail = (batch: Batch, failure: SyncStore.StorageError) => {
+    for (const group of batch.groups.values()) for (const stream of group.streams) upkeep.undone(stream)
+    for (const call of batch.calls) settle(call, failure)
+  }
+
   const send = (batch: Batch) => {
     const keys: Array<string> = []
     const args = [...head]
     for (const group of batch.groups.values()) {
-      keys.push(...group.streams)
-      args.push(group.channel, group.message, JSON.stringify(group.devices), String(group.devices.length))
+      for (const stream of group.streams) keys.push(stream)
+      args.push(group.identityBytes, group.event, JSON.stringify(group.devices), group.marks)
     }
     sending++
     Effect.runCallback(connection.script(appendEvents, keys, args), {
@@ -94,18 +144,20 @@ export const makeNotify = (
         sending--
         schedule()
         if (Exit.isFailure(exit)) {
-          const failure = Option.getOrElse(
+          return fail(batch, Option.getOrElse(
             Cause.failureOption(exit.cause),
             () => new SyncStore.StorageError({ message: "The push batch was not appended", cause: Cause.squash(exit.cause) })
-          )
-          for (const call of batch.calls) settle(call, failure)
+          ))
+        }
+        const reply = exit.value as ReadonlyArray<string>
+        if (reply.length === 0) {
+          for (const call of batch.calls) settle(call, undefined)
           return
         }
         const failed = new Map<string, string>()
-        const reply = exit.value as ReadonlyArray<string>
         for (let i = 0; i + 1 < reply.length; i += 2) failed.set(reply[i]!, reply[i + 1]!)
         for (const call of batch.calls) {
-          const key = failed.size === 0 ? undefined : call.streams.find((stream) => failed.has(stream))
+          const key = call.streams.find((stream) => failed.has(stream))
           settle(call, key === undefined ? undefined : new SyncStore.StorageError({ message: `Redis refused XADD on key ${key}: ${failed.get(key)}`, key }))
         }
       }
@@ -116,37 +168,40 @@ export const makeNotify = (
     scheduled = false
     const calls = queued
     queued = []
+    upkeep.begin()
     const open = new Map<string, Batch>()
-    const messages = new Map<PushNotifier.PushMessage, string>()
+    const identities = new Map<PushNotifier.PushMessage, readonly [identity: string, event: string]>()
     for (const [call, deliveries] of calls) {
-      deliveries.forEach((delivery, i) => {
-        const channel = addressing.channel(delivery)
-        const slot = perIdentity ? channel : ""
+      for (const delivery of deliveries) {
+        let known = identities.get(delivery.message)
+        if (known === undefined) {
+          known = [identityOf(delivery.message), eventOf(delivery.message)]
+          identities.set(delivery.message, known)
+        }
+        const [identity, event] = known
+        const slot = perIdentity ? identity : ""
         let batch = open.get(slot)
         if (batch === undefined || batch.devices >= MAX_DEVICES) {
           if (batch !== undefined) send(batch)
           batch = { groups: new Map(), calls: new Set(), devices: 0 }
           open.set(slot, batch)
         }
-        let message = messages.get(delivery.message)
-        if (message === undefined) {
-          message = JSON.stringify(delivery.message)
-          messages.set(delivery.message, message)
-        }
-        const groupKey = `${channel}\n${message}`
-        let group = batch.groups.get(groupKey)
+        let group = batch.groups.get(delivery.message)
         if (group === undefined) {
-          group = { channel, message, streams: [], devices: [] }
-          batch.groups.set(groupKey, group)
+          group = { identityBytes: String(Buffer.byteLength(identity)), event, streams: [], devices: [], marks: "" }
+          batch.groups.set(delivery.message, group)
         }
-        group.streams.push(call.streams[i]!)
+        const stream = streamKey(identity, delivery.device.deviceId)
+        call.streams.push(stream)
+        group.streams.push(stream)
         group.devices.push(delivery.device.deviceId)
+        group.marks += upkeep.due(stream) ? "1" : "0"
         batch.devices++
         if (!batch.calls.has(call)) {
           batch.calls.add(call)
           call.pending++
         }
-      })
+      }
       settle(call, undefined)
     }
     for (const batch of open.values()) send(batch)
@@ -154,7 +209,7 @@ export const makeNotify = (
 
   return (deliveries) =>
     deliveries.length === 0 ? Effect.void : Effect.async<void, SyncStore.StorageError>((resume) => {
-      queued.push([{ streams: deliveries.map(addressing.stream), pending: 1, failure: undefined, resume }, deliveries])
+      queued.push([{ streams: [], pending: 1, failure: undefined, resume }, deliveries])
       schedule()
     })
 }
