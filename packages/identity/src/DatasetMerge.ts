@@ -60,7 +60,10 @@ export const layerNoop: Layer.Layer<DatasetMerge> = Layer.succeed(DatasetMerge, 
 /** a source written this often while it moves is left to the next attempt of the merge */
 const MAX_ATTEMPTS = 100
 
-/** the source's records that the survivor's copy lacks: newer than its own, live or deleting one it has */
+/**
+ * The source's records that the survivor's copy lacks: newer than its own (or of the same
+ * millisecond with another value), live or deleting one it has.
+ */
 const newer = (
   source: ReadonlyArray<SyncStore.StoredRecord>,
   copy: ReadonlyArray<SyncStore.StoredRecord>
@@ -68,7 +71,9 @@ const newer = (
   const known = new Map(copy.map((record) => [record.key, record]))
   return source.filter((record) => {
     const mine = known.get(record.key)
-    return mine === undefined ? record.value !== null : mine.lastModifiedDate < record.lastModifiedDate
+    if (mine === undefined) return record.value !== null
+    return mine.lastModifiedDate < record.lastModifiedDate ||
+      (mine.lastModifiedDate === record.lastModifiedDate && mine.value !== record.value)
   })
 }
 

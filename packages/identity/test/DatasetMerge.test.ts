@@ -94,6 +94,44 @@ describe("merging identities moves their datasets", () => {
     expect(await values(destination, "settings")).toEqual({ mine: "1" })
   })
 
+  it("a write to the source in the same millisecond as the record it replaces is copied too", async () => {
+    let underlying: SyncStore.SyncStoreShape | undefined
+    let race: (() => Effect.Effect<unknown, SyncStore.StorageError>) | undefined
+    const { IdentityPoolId, destination, merge, names, source, values } = await setUp({
+      wrap: (store) => {
+        underlying = store
+        return {
+          ...store,
+          restore: (items) =>
+            Effect.tap(store.restore(items), () => {
+              const once = race
+              race = undefined
+              return once?.() ?? Effect.void
+            })
+        }
+      }
+    })
+    race = () =>
+      Effect.gen(function*() {
+        const ref = { identityPoolId: IdentityPoolId, identityId: source, datasetName: "settings" }
+        const { head, records } = yield* underlying!.readDataset(ref, { since: 0 })
+        const a = records.find((record) => record.key === "a")!
+        const committed = yield* underlying!.commit({
+          ref,
+          session: { id: "same-millisecond", expiresAt: a.lastModifiedDate + 60_000 },
+          conditions: [{ key: "a", syncCount: a.syncCount }],
+          writes: [{ key: "a", value: "same millisecond" }],
+          modifiedBy: head!.lastModifiedBy,
+          now: a.lastModifiedDate,
+          limits: { datasetsPerIdentity: 100, recordsPerDataset: 100, bytesPerDataset: 1_000_000 }
+        })
+        expect(committed._tag).toBe("Committed")
+      })
+    await merge()
+    expect(await names(source)).toEqual([])
+    expect(await values(destination, `settings.${source}`)).toEqual({ a: "same millisecond" })
+  })
+
   it("what the source writes after the merge is moved by the sweep into the merged dataset, beside the survivor's own writes to it", async () => {
     const { destination, IdentityPoolId, merge, names, source, sync, values, write } = await setUp({ mergeSweepInterval: "100 millis" })
     await merge()
