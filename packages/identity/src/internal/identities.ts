@@ -10,7 +10,6 @@ import {
 import { COGNITO_IDENTITY, poolAccepts } from "./logins.js"
 import { merge } from "./merges.js"
 import type { Services } from "./operation.js"
-import type { Issued } from "./tokens.js"
 import type { Login, StorageError, StoredIdentity, StoredPool } from "./storeModel.js"
 
 /** A login as verified: the server's own token for an identity, or a provider's subject. */
@@ -59,19 +58,9 @@ export const identityOf = (
     return { identity, pool }
   })
 
-/** The check of the server's own OpenID token among `logins`, begun at once (see `Tokens.check`). */
-export const checkOwnToken = (
-  services: Services,
-  logins: { readonly [provider: string]: string } | undefined,
-  now: number
-): Promise<Issued | undefined> | undefined => {
-  const token = logins?.[COGNITO_IDENTITY]
-  return token === undefined ? undefined : services.tokens.check(token, now)
-}
-
 /**
  * Verifies every login of a `Logins` map against the pool: the server's own OpenID token
- * (`cognito-identity.amazonaws.com`, issued for this pool; its check begun by `checkOwnToken`),
+ * (`cognito-identity.amazonaws.com`, issued for this pool),
  * the developer provider's user identifier (taken as it is, from developer callers only), or a
  * provider the pool names, verified as configured.
  */
@@ -80,15 +69,14 @@ export const verifyLogins = (
   pool: StoredPool,
   logins: { readonly [provider: string]: string } | undefined,
   now: number,
-  developer: boolean,
-  ownToken: Promise<Issued | undefined> | undefined = checkOwnToken(services, logins, now)
+  developer: boolean
 ): Effect.Effect<ReadonlyArray<Verified>, NotAuthorizedException | ExternalServiceException> =>
   Effect.forEach(Object.entries(logins ?? {}), ([provider, token]) => {
     if (provider === COGNITO_IDENTITY) {
-      return Effect.flatMap(Effect.promise(() => ownToken ?? services.tokens.check(token, now)), (issued) =>
-        issued === undefined || issued.identityPoolId !== pool.IdentityPoolId
-          ? Effect.fail(new NotAuthorizedException({ message: "Invalid login token. Not a valid OpenId Connect identity token." }))
-          : Effect.succeed<Verified>({ _tag: "Identity", identityId: issued.identityId }))
+      const issued = services.tokens.check(token, now)
+      return issued === undefined || issued.identityPoolId !== pool.IdentityPoolId
+        ? Effect.fail(new NotAuthorizedException({ message: "Invalid login token. Not a valid OpenId Connect identity token." }))
+        : Effect.succeed<Verified>({ _tag: "Identity", identityId: issued.identityId })
     }
     if (provider === pool.DeveloperProviderName) {
       return developer

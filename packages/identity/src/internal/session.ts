@@ -6,7 +6,7 @@ import type {
   ResourceConflictException,
   ResourceNotFoundException
 } from "../CognitoIdentityError.js"
-import { checkOwnToken, identityOf, linkLogins, unauthenticatedRefused, verifyLogins } from "./identities.js"
+import { identityOf, linkLogins, unauthenticatedRefused, verifyLogins } from "./identities.js"
 import type { Services } from "./operation.js"
 import type { StorageError, StoredPool } from "./storeModel.js"
 
@@ -41,10 +41,8 @@ export const provenIdentity = (
 > =>
   Effect.gen(function*() {
     const now = yield* Clock.currentTimeMillis
-    // the server's own token is checked off the main thread while the identity and its pool are read
-    const ownToken = checkOwnToken(services, logins, now)
     const { identity, pool } = yield* identityOf(services, identityId)
-    const verified = yield* verifyLogins(services, pool, logins, now, false, ownToken)
+    const verified = yield* verifyLogins(services, pool, logins, now, false)
     const survivor = yield* linkLogins(services, pool, identity, verified, now, false)
     const authenticated = identity.logins.length > 0 || verified.length > 0
     if (!authenticated && !pool.AllowUnauthenticatedIdentities) return yield* Effect.fail(unauthenticatedRefused())
