@@ -5,21 +5,8 @@
  */
 import { Caller } from "@syncalite/core"
 import { IdentityCredentials } from "@syncalite/identity"
+import type { Sigv4Options } from "./credentials.js"
 import { type KeyHolder, type Verify, verification } from "./verification.js"
-
-/** The credentials verified and how (`Sigv4.Sigv4Options`). */
-export interface CallerOptions {
-  readonly developers?: ReadonlyArray<{
-    readonly accessKeyId: string
-    readonly secretAccessKey: string
-    readonly accountId?: string
-    readonly pools?: ReadonlyArray<string>
-  }>
-  readonly identitySecret?: string
-  readonly regions?: ReadonlyArray<string>
-  readonly clockSkewSeconds?: number
-  readonly now?: () => number
-}
 
 const MAX_VERIFIED_TOKENS = 10_000
 
@@ -29,7 +16,7 @@ interface Identity extends KeyHolder<Caller.Caller> {
 }
 
 /** The caller a request's signature proves for `service`, or `undefined`. */
-export const callerVerification = (options: CallerOptions, service: string): Verify<Caller.Caller> => {
+export const callerVerification = (options: Sigv4Options, service: string): Verify<Caller.Caller> => {
   const developers = new Map<string, KeyHolder<Caller.Caller>>()
   for (const developer of options.developers ?? []) {
     if (typeof developer.accessKeyId !== "string" || developer.accessKeyId === "" || typeof developer.secretAccessKey !== "string" || developer.secretAccessKey === "") {
