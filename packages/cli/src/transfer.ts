@@ -5,6 +5,7 @@
 import { Cause, Context, Effect, Exit, Layer, Schema, type Scope } from "effect"
 import { SyncStore } from "@syncalite/core"
 import { ConfigError } from "./config.js"
+import { type IdentityItem, IdentityItemSchema } from "./identityTransfer.js"
 import { storeLayer, type StoreOptions } from "./store.js"
 
 /**
@@ -124,7 +125,26 @@ export const countStore = (store: SyncStore.SyncStoreShape, pageSize: number): E
     )
   })
 
-const decodeLine = Schema.decodeUnknownEither(Schema.parseJson(SyncStore.StoreItemSchema), { onExcessProperty: "error" })
+/**
+ * A line of an export: an item of the sync store, or of Cognito Identity's state.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type ExportLine = SyncStore.StoreItem | IdentityItem
+
+const decodeLine = Schema.decodeUnknownEither(
+  Schema.parseJson(Schema.Union(SyncStore.StoreItemSchema, IdentityItemSchema)),
+  { onExcessProperty: "error" }
+)
+
+/**
+ * Whether a line holds an item of the sync store.
+ *
+ * @since 0.1.0
+ * @category utils
+ */
+export const isStoreItem = (line: ExportLine): line is SyncStore.StoreItem => line._tag === "Pool" || line._tag === "Identity"
 
 /**
  * One line of an export as its item; a line that is not one is a ConfigError naming it.
@@ -132,7 +152,7 @@ const decodeLine = Schema.decodeUnknownEither(Schema.parseJson(SyncStore.StoreIt
  * @since 0.1.0
  * @category utils
  */
-export const parseLine = (line: string, number: number, source: string): SyncStore.StoreItem => {
+export const parseLine = (line: string, number: number, source: string): ExportLine => {
   const decoded = decodeLine(line)
   if (decoded._tag === "Right") return decoded.right
   const reason = decoded.left.message.split("\n").slice(0, 3).join(" ").replace(/\s+/g, " ")

@@ -19,9 +19,9 @@ export { Login, PendingMerge, SigningKey, StorageError, StoredIdentity, StoredPo
 export type { IdentityStoreShape, Page } from "./internal/storeModel.js"
 
 /**
- * The schemas of a stored pool, the signing key and a pending merge under names of their own, for adapters
- * that validate what they read: the declarations build keeps only the type of a name that is
- * both a value and a type.
+ * The schemas of a stored pool, a stored identity, the signing key and a pending merge under names
+ * of their own, for adapters and tools that validate what they read: the declarations build keeps
+ * only the type of a name that is both a value and a type.
  *
  * @since 0.1.0
  * @category schemas
@@ -29,8 +29,18 @@ export type { IdentityStoreShape, Page } from "./internal/storeModel.js"
 export {
   PendingMerge as PendingMergeSchema,
   SigningKey as SigningKeySchema,
+  StoredIdentity as StoredIdentitySchema,
   StoredPool as StoredPoolSchema
 } from "./internal/storeModel.js"
+
+/**
+ * A new key pair to sign OpenID tokens with, as the store keeps it (`signingKey` takes it as the
+ * candidate stored when there is none yet).
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export { newSigningKey } from "./internal/tokens.js"
 
 /**
  * @since 0.1.0

@@ -1,8 +1,9 @@
 /**
  * `syncalite export --from <url>`: a store's whole content as JSON Lines, one item a line (a
  * pool's configuration, or an identity with its datasets, records, devices and subscriptions),
- * read and written a page at a time, so that a store larger than memory exports. To a file, it
- * is written under `<file>.partial` and renamed once complete: a file of that name is whole.
+ * then Cognito Identity's state (identityTransfer.ts), read and written a page at a time, so that
+ * a store larger than memory exports. To a file, it is written under `<file>.partial` and renamed
+ * once complete: a file of that name is whole.
  */
 import { once } from "node:events"
 import { createWriteStream } from "node:fs"
@@ -10,6 +11,7 @@ import { rename } from "node:fs/promises"
 import { Command } from "commander"
 import { Effect } from "effect"
 import type { CommandContext } from "../context.js"
+import { countIdentityItems, describeIdentityCounts, eachIdentityPage, noIdentityCounts, openIdentityStore } from "../identityTransfer.js"
 import { count, describeCounts, eachPage, noCounts, openStore, pageSize, runCommand } from "../transfer.js"
 
 interface Options {
@@ -50,14 +52,23 @@ export const exportCommand = (context: CommandContext): Command =>
     .option("--redis-prefix <prefix>", "the first part of every key of a Redis store (env: SYNCALITE_REDIS_PREFIX)")
     .action((options: Options) =>
       runCommand(Effect.gen(function*() {
-        const store = yield* openStore(options.from, { redisPrefix: options.redisPrefix ?? context.env["SYNCALITE_REDIS_PREFIX"] })
+        const storeOptions = { redisPrefix: options.redisPrefix ?? context.env["SYNCALITE_REDIS_PREFIX"] }
+        const store = yield* openStore(options.from, storeOptions)
+        const identities = yield* openIdentityStore(options.from, storeOptions)
         const output = sink(context, options.out)
+        const lines = (items: ReadonlyArray<unknown>) => items.length === 0 ? Effect.void : output.write(items.map((item) => JSON.stringify(item)).join("\n"))
         let counts = noCounts
         yield* eachPage(store, undefined, options.page, (page) => {
           counts = count(counts, page.items)
-          return page.items.length === 0 ? Effect.void : output.write(page.items.map((item) => JSON.stringify(item)).join("\n"))
+          return lines(page.items)
+        })
+        let identityCounts = noIdentityCounts
+        yield* eachIdentityPage(identities, options.page, (items) => {
+          identityCounts = countIdentityItems(identityCounts, items)
+          return lines(items)
         })
         yield* output.close
         context.err(`syncalite export: ${describeCounts(counts)}`)
+        if (identityCounts.identityPools > 0) context.err(`syncalite export: ${describeIdentityCounts(identityCounts)}`)
       }))
     )

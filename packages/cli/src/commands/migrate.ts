@@ -4,7 +4,9 @@
  * so that a migration stopped in any way (`kill -9` included) goes on from its last page when run
  * again with the same stores; a page copied again is written again to the same (each item is
  * restored atomically and idempotently). At the end the target is counted and must hold what was
- * copied; the checkpoint is then removed.
+ * copied. Cognito Identity's state follows (identityTransfer.ts): written over what the target
+ * holds of it, so it is copied whole on every run, and verified by counts too; the checkpoint is
+ * then removed.
  *
  * Progress: a bar on a terminal, plain lines (at most one a second) otherwise. Stop the
  * applications writing to the source first: what is written to it during a migration may or may
@@ -14,8 +16,21 @@ import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from "nod
 import { Command, Option } from "commander"
 import { Effect, Schema } from "effect"
 import type { SyncStore } from "@syncalite/core"
+import type { IdentityStore } from "@syncalite/identity"
 import { ConfigError } from "../config.js"
 import type { CommandContext } from "../context.js"
+import {
+  countIdentityItems,
+  describeIdentityCounts,
+  describeNotice,
+  eachIdentityPage,
+  type IdentityCounts,
+  type IdentityItem,
+  noIdentityCounts,
+  openIdentityStore,
+  type RestoreNotice,
+  restoreIdentityItem
+} from "../identityTransfer.js"
 import { type Counts, count, countStore, describeCounts, noCounts, openStore, pageSize, runCommand } from "../transfer.js"
 import { progressReporter } from "../progress.js"
 
@@ -76,10 +91,34 @@ const isEmpty = (store: SyncStore.SyncStoreShape): Effect.Effect<boolean, SyncSt
   return from(undefined)
 }
 
-const differences = (copied: Counts, found: Counts): string =>
-  (Object.keys(copied) as Array<keyof Counts>).filter((what) => copied[what] !== found[what]).map((what) =>
-    `${what}: copied ${copied[what]}, found ${found[what]}`
+const differences = <C extends Counts | IdentityCounts>(copied: C, found: C): string =>
+  (Object.keys(copied) as Array<keyof C>).filter((what) => copied[what] !== found[what]).map((what) =>
+    `${String(what)}: copied ${copied[what]}, found ${found[what]}`
   ).join("; ")
+
+/**
+ * What the target holds of the identity state items as the source has them: each pool, and each
+ * identity with all its logins (a pending merge is moved, not kept: counted as found). Other pools
+ * the target may hold (a local pool of a server started on it) are not counted.
+ */
+const foundIn = (target: IdentityStore.IdentityStoreShape, items: ReadonlyArray<IdentityItem>, counts: IdentityCounts) =>
+  Effect.reduce(items, counts, (found, item): Effect.Effect<IdentityCounts, SyncStore.StorageError> => {
+    switch (item._tag) {
+      case "SigningKey":
+        return Effect.succeed(found)
+      case "PendingMerge":
+        return Effect.succeed({ ...found, pendingMerges: found.pendingMerges + 1 })
+      case "IdentityPool":
+        return Effect.map(target.readPool(item.pool.IdentityPoolId), (pool) => pool === undefined ? found : { ...found, identityPools: found.identityPools + 1 })
+      case "CognitoIdentity":
+        return Effect.map(target.readIdentity(item.identity.identityId), (identity) =>
+          identity === undefined ? found : {
+            ...found,
+            identities: found.identities + 1,
+            logins: found.logins + item.identity.logins.filter((login) => identity.logins.some((held) => held.provider === login.provider && held.subject === login.subject)).length
+          })
+    }
+  })
 
 /**
  * @since 0.1.0
@@ -99,8 +138,10 @@ export const migrateCommand = (context: CommandContext): Command =>
       runCommand(Effect.gen(function*() {
         const prefix = context.env["SYNCALITE_REDIS_PREFIX"]
         const earlier = readCheckpoint(options.checkpoint, options)
-        const source = yield* openStore(options.from, { redisPrefix: options.fromRedisPrefix ?? prefix })
-        const target = yield* openStore(options.to, { redisPrefix: options.toRedisPrefix ?? prefix })
+        const fromOptions = { redisPrefix: options.fromRedisPrefix ?? prefix }
+        const toOptions = { redisPrefix: options.toRedisPrefix ?? prefix }
+        const source = yield* openStore(options.from, fromOptions)
+        const target = yield* openStore(options.to, toOptions)
         if (earlier === undefined && !(yield* isEmpty(target))) {
           return yield* Effect.fail(
             new ConfigError(`the target ${options.to} already holds data; migrate copies into an empty store (or give the --checkpoint of the migration to go on with)`)
@@ -126,7 +167,27 @@ export const migrateCommand = (context: CommandContext): Command =>
         if (wrong !== "") {
           return yield* Effect.fail(new ConfigError(`the target does not hold what was copied (${wrong}); the checkpoint ${options.checkpoint} is kept`))
         }
+        const [sourceIdentities, targetIdentities] = [yield* openIdentityStore(options.from, fromOptions), yield* openIdentityStore(options.to, toOptions)]
+        let identitiesCopied = noIdentityCounts
+        const notices = new Set<RestoreNotice>()
+        yield* eachIdentityPage(sourceIdentities, options.page, (items) =>
+          Effect.forEach(items, (item) =>
+            Effect.map(restoreIdentityItem(targetIdentities, target, item), (notice) => {
+              if (notice !== undefined) notices.add(notice)
+              identitiesCopied = countIdentityItems(identitiesCopied, [item])
+            }), { discard: true }))
+        let identitiesFound = noIdentityCounts
+        yield* eachIdentityPage(sourceIdentities, options.page, (items) =>
+          Effect.map(foundIn(targetIdentities, items, identitiesFound), (found) => {
+            identitiesFound = found
+          }))
+        const wrongIdentities = differences(identitiesCopied, identitiesFound)
+        if (wrongIdentities !== "") {
+          return yield* Effect.fail(new ConfigError(`the target does not hold the identity state copied (${wrongIdentities}); the checkpoint ${options.checkpoint} is kept`))
+        }
         rmSync(options.checkpoint, { force: true })
         context.out(`syncalite migrate: copied and verified ${describeCounts(found)}`)
+        if (identitiesCopied.identityPools > 0) context.out(`syncalite migrate: copied and verified ${describeIdentityCounts(identitiesCopied)}`)
+        for (const notice of notices) context.err(`syncalite migrate: ${describeNotice(notice)}`)
       }))
     )
