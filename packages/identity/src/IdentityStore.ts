@@ -13,10 +13,10 @@
 import { Context, Layer } from "effect"
 import { SyncStore } from "@syncalite/core"
 import { makeDriverIdentityStore } from "./internal/driverIdentityStore.js"
-import type { IdentityStoreShape } from "./internal/storeModel.js"
+import type { IdentityIndex, IdentityStoreShape } from "./internal/storeModel.js"
 
 export { Login, PendingMerge, SigningKey, StorageError, StoredIdentity, StoredPool, StoredRoleMapping } from "./internal/storeModel.js"
-export type { IdentityStoreShape, Page } from "./internal/storeModel.js"
+export type { IdentityIndex, IdentityStoreShape, Page } from "./internal/storeModel.js"
 
 /**
  * The schemas of a stored pool, a stored identity, the signing key and a pending merge under names
@@ -49,12 +49,14 @@ export { newSigningKey } from "./internal/tokens.js"
 export class IdentityStore extends Context.Tag("@syncalite/identity/IdentityStore")<IdentityStore, IdentityStoreShape>() {}
 
 /**
- * The full port over the driver that `SyncStore.fromDriver` takes.
+ * The full port over the driver that `SyncStore.fromDriver` takes, and the ordered set of each
+ * pool's identities where the backend keeps one natively.
  *
  * @since 0.1.0
  * @category constructors
  */
-export const fromDriver = (driver: SyncStore.SyncStoreDriver): IdentityStoreShape => makeDriverIdentityStore(driver)
+export const fromDriver = (driver: SyncStore.SyncStoreDriver, index?: IdentityIndex): IdentityStoreShape =>
+  makeDriverIdentityStore(driver, index)
 
 /**
  * The store in this process's memory, over `SyncStore.memoryDriver()`.

@@ -5,13 +5,16 @@
  * Each document is one string key, `<prefix>:ci/…`, holding its version and its JSON; every
  * atomic step of the store is one command or one Lua script on one key, so one slot of a cluster
  * whatever the key's name: reads are GETs, a compare-and-set is a script that checks the version
- * and writes the next. The race of two devices calling GetId for one new login is won on the
- * login's own key, in one script: the first link written stands and every process is answered
- * its identity, which is then created (or completed by the next GetId of that login, if the
- * process died in between). An operation that changes several keys (merging or deleting an
- * identity) is a sequence of such steps, each atomic, not one step: a process that dies in the
- * middle of one leaves it partly done. A merge is recorded as pending before its first step, so
- * the identity service's sweep completes one left so.
+ * and writes the next. Each pool's identities are a sorted set, `<prefix>:ci/ix/<pool>` (every
+ * score 0, so ordered by id), so that a new identity costs one ZADD however large the pool; the
+ * first listing of a pool moves into it the ids an earlier layout kept in shard documents. The
+ * race of two devices calling GetId for one new login is won on the login's own key, in one
+ * script: the first link written stands and every process is answered its identity, which is then
+ * created (or completed by the next GetId of that login, if the process died in between). An
+ * operation that changes several keys (merging or deleting an identity) is a sequence of such
+ * steps, each atomic, not one step: a process that dies in the middle of one leaves it partly
+ * done. A merge is recorded as pending before its first step, so the identity service's sweep
+ * completes one left so.
  *
  * Give it what `RedisSyncStore` takes; it opens a connection of its own, and may share the
  * prefix of the sync store, whose keys never start with `ci/`.
@@ -75,6 +78,23 @@ const driverOf = ({ command, script: run }: Connection, prefix: string): SyncSto
   }
 }
 
+/** Each pool's identity ids as a sorted set of one key, paged in id order by ZRANGE BYLEX. */
+const indexOf = ({ command }: Connection, prefix: string): IdentityStore.IdentityIndex => {
+  const keyOf = (pool: string) => `${prefix}:ci/ix/${pool}`
+  return {
+    add: (pool, id) => Effect.asVoid(command(keyOf(pool), ["ZADD", keyOf(pool), "0", id])),
+    remove: (pool, id) => Effect.asVoid(command(keyOf(pool), ["ZREM", keyOf(pool), id])),
+    page: (pool, after, limit) =>
+      Effect.map(
+        command(keyOf(pool), ["ZRANGE", keyOf(pool), after === undefined ? "-" : `(${after}`, "+", "BYLEX", "LIMIT", "0", String(limit + 1)]),
+        (reply) => {
+          const ids = (reply as ReadonlyArray<unknown>).map(String)
+          return { ids: ids.slice(0, limit), more: ids.length > limit }
+        }
+      )
+  }
+}
+
 /**
  * The identity store over a connection of its own, released with the scope.
  *
@@ -82,7 +102,7 @@ const driverOf = ({ command, script: run }: Connection, prefix: string): SyncSto
  * @category constructors
  */
 export const make = (options: Options = {}): Effect.Effect<IdentityStore.IdentityStoreShape, SyncStore.StorageError, Scope.Scope> =>
-  Effect.map(open(options), ({ connection, prefix }) => IdentityStore.fromDriver(driverOf(connection, prefix)))
+  Effect.map(open(options), ({ connection, prefix }) => IdentityStore.fromDriver(driverOf(connection, prefix), indexOf(connection, prefix)))
 
 /**
  * The identity store as a layer whose scope closes its connection.

@@ -53,6 +53,40 @@ describe.skipIf(!redis.available)("on Redis", () => {
       (pool) => Processes.start(new URL("./fixtures/merger.ts", import.meta.url), [redis.url, merges, pool])
     ), 120_000)
 
+  it("a pool's identities are one sorted set: a new identity is one ZADD; ids of shard documents are moved into it by the first listing", async () => {
+    const { close, store } = await opened(redis.url, prefix)
+    const client = await rawClient(redis.url)
+    try {
+      const pool = "us-east-1:sorted"
+      const identity = (n: number) => ({
+        identityId: `us-east-1:${n.toString(16).padStart(8, "0")}`,
+        identityPoolId: pool,
+        logins: [],
+        creationDate: 1,
+        lastModifiedDate: 1,
+        disabled: false
+      })
+      for (const n of [5, 1, 9, 3]) await Effect.runPromise(store.createIdentity(identity(n)))
+      expect(await client.zRange(`${prefix}:ci/ix/${pool}`, 0, -1)).toEqual([1, 3, 5, 9].map((n) => identity(n).identityId))
+      // two identities as an earlier layout indexed them: their documents, and the shard documents listing them
+      for (const n of [2, 7]) {
+        await client.set(`${prefix}:ci/i/${identity(n).identityId}`, `1\n${JSON.stringify(identity(n))}`)
+        await client.set(`${prefix}:ci/x/${pool}/${n % 16}`, `1\n${JSON.stringify({ ids: [identity(n).identityId] })}`)
+      }
+      const first = await Effect.runPromise(store.listIdentities(pool, undefined, 4))
+      expect(first.items.map((item) => item.identityId)).toEqual([1, 2, 3, 5].map((n) => identity(n).identityId))
+      expect(first.more).toBe(true)
+      const rest = await Effect.runPromise(store.listIdentities(pool, identity(5).identityId, 4))
+      expect(rest).toEqual({ items: [identity(7), identity(9)], more: false })
+      expect(await client.exists([`${prefix}:ci/x/${pool}/2`, `${prefix}:ci/x/${pool}/7`])).toBe(0)
+      await Effect.runPromise(store.deleteIdentity(identity(3).identityId))
+      expect(await client.zRange(`${prefix}:ci/ix/${pool}`, 0, -1)).toEqual([1, 2, 5, 7, 9].map((n) => identity(n).identityId))
+    } finally {
+      client.destroy()
+      await close()
+    }
+  })
+
   it("a value it cannot read is a StorageError naming its key, and is left as it was", async () => {
     const { close, store } = await opened(redis.url, prefix)
     const client = await rawClient(redis.url)

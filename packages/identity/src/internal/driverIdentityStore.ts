@@ -1,6 +1,7 @@
 import { Effect, type Either, Schema } from "effect"
 import type { SyncStore } from "@syncalite/core"
 import {
+  type IdentityIndex,
   type IdentityStoreShape,
   Login,
   type Page,
@@ -64,7 +65,7 @@ const optimistic = <A, E>(what: string, step: Effect.Effect<Step<A>, E>): Effect
   return attempt(1)
 }
 
-export const makeDriverIdentityStore = (driver: SyncStore.SyncStoreDriver): IdentityStoreShape => {
+export const makeDriverIdentityStore = (driver: SyncStore.SyncStoreDriver, nativeIndex?: IdentityIndex): IdentityStoreShape => {
   /** Typed reads; values of an untrusted driver are validated, and one that does not fit is a StorageError. */
   const documents = <A, I>(schema: Schema.Schema<A, I>) => {
     const decode = Schema.decodeUnknownEither(schema)
@@ -130,8 +131,36 @@ export const makeDriverIdentityStore = (driver: SyncStore.SyncStoreDriver): Iden
       const next = present ? [...ids, id].sort() : ids.filter((known) => known !== id)
       return [undefined, { ids: next }] as const
     })
-  const identityIndex = (identity: Pick<StoredIdentity, "identityId" | "identityPoolId">, present: boolean) =>
-    changeIndex(key.identities(identity.identityPoolId, shardOf(identity.identityId)), identity.identityId, present)
+
+  /** A pool's identities in IDENTITY_SHARDS documents of sorted ids: what a driver without an ordered set of its own keeps. */
+  const shardedIndex: IdentityIndex = {
+    add: (pool, id) => changeIndex(key.identities(pool, shardOf(id)), id, true),
+    remove: (pool, id) => changeIndex(key.identities(pool, shardOf(id)), id, false),
+    page: (pool, after, limit) =>
+      Effect.map(indexes.many(Array.from({ length: IDENTITY_SHARDS }, (_, shard) => key.identities(pool, shard))), (shards) => {
+        const ids = shards.flatMap((shard) => shard?.value.ids ?? []).filter((id) => after === undefined || id > after).sort()
+        return { ids: ids.slice(0, limit), more: ids.length > limit }
+      })
+  }
+  /**
+   * The native index, into which a listing first moves what an earlier layout kept in shard
+   * documents; a removal leaves no id there for a later listing to bring back.
+   */
+  const adopting = (native: IdentityIndex): IdentityIndex => {
+    const adopt = (pool: string) =>
+      Effect.forEach(Array.from({ length: IDENTITY_SHARDS }, (_, shard) => key.identities(pool, shard)), (at) =>
+        Effect.flatMap(indexes.one(at), (doc) =>
+          doc === undefined ? Effect.void : Effect.zipRight(
+            Effect.forEach(doc.value.ids, (id) => native.add(pool, id), { discard: true }),
+            driver.delete(at)
+          )), { discard: true })
+    return {
+      add: native.add,
+      remove: (pool, id) => Effect.zipRight(native.remove(pool, id), shardedIndex.remove(pool, id)),
+      page: (pool, after, limit) => Effect.zipRight(adopt(pool), native.page(pool, after, limit))
+    }
+  }
+  const index = nativeIndex === undefined ? shardedIndex : adopting(nativeIndex)
 
   const page = <A>(
     ids: ReadonlyArray<string>,
@@ -150,7 +179,7 @@ export const makeDriverIdentityStore = (driver: SyncStore.SyncStoreDriver): Iden
 
   const created = (new_: StoredIdentity) =>
     Effect.zipRight(
-      identityIndex(new_, true),
+      index.add(new_.identityPoolId, new_.identityId),
       Effect.flatMap(driver.compareAndSet(key.identity(new_.identityId), undefined, new_), (done) =>
         done ? Effect.void : Effect.fail(new StorageError({ message: `Identity ${new_.identityId} exists already` })))
     )
@@ -168,7 +197,7 @@ export const makeDriverIdentityStore = (driver: SyncStore.SyncStoreDriver): Iden
     ] as const)
     return Effect.flatMap(identities.one(key.identity(identityId)), (current) =>
       current === undefined
-        ? Effect.zipRight(identityIndex({ identityId, identityPoolId }, true), link)
+        ? Effect.zipRight(index.add(identityPoolId, identityId), link)
         : listed(current.value)
         ? Effect.void
         : link)
@@ -224,13 +253,11 @@ export const makeDriverIdentityStore = (driver: SyncStore.SyncStoreDriver): Iden
     readIdentity: (id) => Effect.map(identities.one(key.identity(id)), (read) => read?.value),
     createIdentity: created,
     listIdentities: (pool, after, limit) =>
-      Effect.flatMap(
-        indexes.many(Array.from({ length: IDENTITY_SHARDS }, (_, shard) => key.identities(pool, shard))),
-        (shards) => {
-          const ids = shards.flatMap((shard) => shard?.value.ids ?? []).sort()
-          return page(ids, after, limit, identities.many, key.identity)
-        }
-      ),
+      Effect.flatMap(index.page(pool, after, limit), ({ ids, more }) =>
+        Effect.map(identities.many(ids.map(key.identity)), (reads) => ({
+          items: reads.flatMap((read) => read === undefined ? [] : [read.value]),
+          more
+        }))),
     deleteIdentity: (id) =>
       Effect.flatMap(identities.one(key.identity(id)), (current) => {
         if (current === undefined) return Effect.succeed(undefined)
@@ -239,7 +266,7 @@ export const makeDriverIdentityStore = (driver: SyncStore.SyncStoreDriver): Iden
           Effect.all([
             Effect.forEach(identity.logins, (login) => relink(identity.identityPoolId, login, id, undefined), { discard: true }),
             driver.delete(key.identity(id)),
-            identityIndex(identity, false)
+            index.remove(identity.identityPoolId, id)
           ], { discard: true }),
           identity
         )
@@ -296,7 +323,7 @@ export const makeDriverIdentityStore = (driver: SyncStore.SyncStoreDriver): Iden
             ] as const),
             Effect.forEach(moved, (login) => relink(from.value.identityPoolId, login, source, destination), { discard: true }),
             driver.delete(key.identity(source)),
-            identityIndex(from.value, false)
+            index.remove(from.value.identityPoolId, source)
           ], { discard: true }),
           true
         )

@@ -142,6 +142,25 @@ export interface Page<A> {
 }
 
 /**
+ * A pool's identity ids as an ordered set, for a driver whose backend keeps one natively (a Redis
+ * sorted set): `IdentityStore.fromDriver` keeps them in documents of sorted ids otherwise, which
+ * costs every new identity a rewrite of one of them.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface IdentityIndex {
+  readonly add: (identityPoolId: string, identityId: string) => Effect.Effect<void, StorageError>
+  readonly remove: (identityPoolId: string, identityId: string) => Effect.Effect<void, StorageError>
+  /** the ids after `after` in order, at most `limit`, and whether more follow */
+  readonly page: (
+    identityPoolId: string,
+    after: string | undefined,
+    limit: number
+  ) => Effect.Effect<{ readonly ids: ReadonlyArray<string>; readonly more: boolean }, StorageError>
+}
+
+/**
  * The port.
  *
  * @since 0.1.0
