@@ -13,6 +13,7 @@
 import { Context, Layer } from "effect"
 import { SyncStore } from "@syncalite/core"
 import { makeDriverIdentityStore } from "./internal/driverIdentityStore.js"
+import { makeMemoryIndex } from "./internal/memoryIndex.js"
 import type { IdentityIndex, IdentityStoreShape } from "./internal/storeModel.js"
 
 export { Login, PendingMerge, SigningKey, StorageError, StoredIdentity, StoredPool, StoredRoleMapping } from "./internal/storeModel.js"
@@ -64,7 +65,7 @@ export const fromDriver = (driver: SyncStore.SyncStoreDriver, index?: IdentityIn
  * @since 0.1.0
  * @category constructors
  */
-export const makeMemory = (): IdentityStoreShape => fromDriver(SyncStore.memoryDriver())
+export const makeMemory = (): IdentityStoreShape => fromDriver(SyncStore.memoryDriver(), makeMemoryIndex())
 
 /**
  * The store in memory.
