@@ -23,7 +23,7 @@ import { mkdtempSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { Effect } from "effect"
-import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { expect, it } from "vitest"
 import { issueIdentityCredentials } from "@syncalite/http"
 import { RedisSyncStore } from "@syncalite/redis"
 import { SqliteSyncStore } from "@syncalite/sqlite"
@@ -33,7 +33,6 @@ import { datasetOf } from "./content.js"
 import { exited, syncalite, waitFor } from "./process.js"
 import { testPrefix } from "./redisKeys.js"
 
-const usable = RedisCluster.available()
 const settings = {
   SYNCALITE_SECRET: "cluster test token secret",
   SYNCALITE_DEV_KEY: "AKIDCLUSTER",
@@ -41,16 +40,11 @@ const settings = {
 }
 const pool = "us-east-1:0e1a2b3c-c1a5"
 
-describe.skipIf(!usable)("syncalite serve on a Redis Cluster", () => {
-  let cluster: RedisCluster.Cluster | undefined
-  beforeAll(async () => {
-    cluster = await RedisCluster.start()
-  }, 60_000)
-  afterAll(() => cluster?.stop())
+RedisCluster.describe("syncalite serve on a Redis Cluster", (cluster) => {
 
   it("serves the v3 client end to end, its data spread over every primary, and migrates out of it the same", async () => {
     const prefix = testPrefix()
-    const server = syncalite(["serve", "--port", "0", "--store", cluster!.url, "--redis-prefix", prefix], settings)
+    const server = syncalite(["serve", "--port", "0", "--store", cluster().url, "--redis-prefix", prefix], settings)
     const [, endpoint] = await waitFor(server, /Cognito Sync on (http:\/\/\S+)/, 30_000)
     const client = new CognitoSyncClient({
       endpoint,
@@ -107,21 +101,21 @@ describe.skipIf(!usable)("syncalite serve on a Redis Cluster", () => {
       expect(usage).toMatchObject({ IdentityPoolId: pool, SyncSessionsCount: 36 })
 
       // the identities' keys are on every primary: the cluster, not one node, served them
-      const holding = cluster!.ports.filter((port) =>
+      const holding = cluster().ports.filter((port) =>
         Number(execFileSync("redis-cli", ["-p", String(port), "eval", `return #redis.call('keys', ARGV[1])`, "0", `${prefix}:*`], { encoding: "utf8" }).trim()) > 0
       )
-      expect(holding).toEqual(cluster!.ports)
+      expect(holding).toEqual(cluster().ports)
 
       // and the cluster's content, scanned primary by primary, migrates into SQLite the same
       const file = join(mkdtempSync(join(tmpdir(), "syncalite-cluster-")), "copy.db")
       const out: Array<string> = []
       const code = await run(
-        ["migrate", "--from", cluster!.url, "--from-redis-prefix", prefix, "--to", `sqlite:${file}`, "--checkpoint", `${file}.checkpoint`, "--progress", "none"],
+        ["migrate", "--from", cluster().url, "--from-redis-prefix", prefix, "--to", `sqlite:${file}`, "--checkpoint", `${file}.checkpoint`, "--progress", "none"],
         { env: {}, out: (text) => out.push(text), err: () => undefined }
       )
       expect([code, out.join("")]).toEqual([0, expect.stringMatching(/^syncalite migrate: copied and verified 1 pools, 12 identities, 12 datasets, 11 records, 11 tombstones, 1 devices/)])
       const compare = Effect.gen(function*() {
-        const [inCluster, copy] = [yield* RedisSyncStore.make({ redis: cluster!.url, prefix }), yield* SqliteSyncStore.make(file)]
+        const [inCluster, copy] = [yield* RedisSyncStore.make({ redis: cluster().url, prefix }), yield* SqliteSyncStore.make(file)]
         for (const IdentityId of identities) {
           const ref = { identityPoolId: pool, identityId: IdentityId, datasetName: "settings" }
           const [original, copied] = yield* Effect.forEach([inCluster, copy], (store) => datasetOf(store, ref))

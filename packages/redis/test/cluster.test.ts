@@ -4,7 +4,7 @@
  */
 import { randomUUID } from "node:crypto"
 import { Duration, Effect, Exit, Layer, Scope } from "effect"
-import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { describe, expect, it } from "vitest"
 import { Caller, CognitoSync, CognitoSyncConfig, PushNotifier, StreamPublisher, SyncTrigger } from "@syncalite/core"
 import { RedisSyncStore } from "@syncalite/redis"
 import { RedisCluster, StorageSuite } from "@syncalite/testing"
@@ -34,44 +34,32 @@ describe("redis+cluster:// URLs", () => {
   })
 })
 
-const usable = RedisCluster.available()
-
-describe.skipIf(!usable)("on a Redis Cluster of three primaries", () => {
-  let cluster: RedisCluster.Cluster | undefined
+RedisCluster.describe("on a Redis Cluster of three primaries", (cluster) => {
   const prefix = testPrefix("cluster")
-  beforeAll(async () => {
-    cluster = await RedisCluster.start()
-  }, 60_000)
-  afterAll(() => cluster?.stop())
 
   StorageSuite.run("RedisSyncStore.layer over redis+cluster://", {
     make: async () => {
       const scope = Effect.runSync(Scope.make())
-      const store = await Effect.runPromise(Scope.extend(RedisSyncStore.make({ redis: cluster!.url, prefix }), scope))
+      const store = await Effect.runPromise(Scope.extend(RedisSyncStore.make({ redis: cluster().url, prefix }), scope))
       return { store, close: () => Effect.runPromise(Scope.close(scope, Exit.void)) }
     },
     capabilities: { crossProcess: true }
   })
 })
 
-describe.skipIf(!usable)("on a Redis Cluster with a primary down", () => {
-  let cluster: RedisCluster.Cluster | undefined
-  beforeAll(async () => {
-    cluster = await RedisCluster.start()
-  }, 60_000)
-  afterAll(() => cluster?.stop())
+RedisCluster.describe("on a Redis Cluster with a primary down", (cluster) => {
 
   it("calls to its slots fail at once with a StorageError, rather than queue until it is back; the others are served", async () => {
     const commandTimeout = 5000
     const program = Effect.gen(function*() {
-      const store = yield* RedisSyncStore.make({ redis: cluster!.url, prefix: testPrefix("down"), commandTimeout })
+      const store = yield* RedisSyncStore.make({ redis: cluster().url, prefix: testPrefix("down"), commandTimeout })
       const refs = Array.from({ length: 24 }, (_, i) => ({
         identityPoolId: "us-east-1:0e1a2b3c",
         identityId: `us-east-1:0000-${String(i).padStart(4, "0")}`,
         datasetName: "settings"
       }))
       yield* Effect.forEach(refs, (ref) => store.registerDevice(ref.identityPoolId, ref.identityId, { deviceId: "d", platform: "GCM", token: "t" }, 20))
-      yield* Effect.promise(() => cluster!.kill(cluster!.ports[0]!))
+      yield* Effect.promise(() => cluster().kill(cluster().ports[0]!))
       return yield* Effect.forEach(refs, (ref) =>
         Effect.timed(Effect.either(store.readDataset(ref, { since: 0 }))).pipe(
           Effect.map(([duration, outcome]) => ({ ms: Duration.toMillis(duration), failed: outcome._tag === "Left" ? outcome.left._tag : undefined }))
@@ -87,15 +75,10 @@ describe.skipIf(!usable)("on a Redis Cluster with a primary down", () => {
   }, 60_000)
 })
 
-describe.skipIf(!usable)("the service on a Redis Cluster with a primary down", () => {
-  let cluster: RedisCluster.Cluster | undefined
-  beforeAll(async () => {
-    cluster = await RedisCluster.start()
-  }, 60_000)
-  afterAll(() => cluster?.stop())
+RedisCluster.describe("the service on a Redis Cluster with a primary down", (cluster) => {
 
   it("identities whose keys live on the primaries up keep answering ListRecords and UpdateRecords", async () => {
-    const [down, up] = cluster!.ports as [number, number, number]
+    const [down, up] = cluster().ports as [number, number, number]
     const raw = await rawClient(`redis://127.0.0.1:${down}`)
     const slots = (await raw.sendCommand(["CLUSTER", "SLOTS"])) as Array<[number, number, [string, number]]>
     /** whether the keys of a hash tag live on the primary about to go down */
@@ -145,7 +128,7 @@ describe.skipIf(!usable)("the service on a Redis Cluster with a primary down", (
         PushSync: { ApplicationArns: ["arn:aws:sns:us-east-1:123456789012:app/GCM/MyApp"] }
       }, developer)
       yield* Effect.forEach(identities, (identity) => write(sync, identity, "before"), { concurrency: 8 })
-      yield* Effect.promise(() => cluster!.kill(down))
+      yield* Effect.promise(() => cluster().kill(down))
       yield* failureSeen
       // past the age of any pool configuration this process keeps: it is read again from the cluster
       yield* Effect.sleep("1100 millis")
@@ -155,7 +138,7 @@ describe.skipIf(!usable)("the service on a Redis Cluster with a primary down", (
     })
     const layer = CognitoSync.layer.pipe(
       Layer.provideMerge(Layer.mergeAll(
-        RedisSyncStore.layer({ redis: cluster!.url, prefix: testPrefix("available"), commandTimeout: 5000 }),
+        RedisSyncStore.layer({ redis: cluster().url, prefix: testPrefix("available"), commandTimeout: 5000 }),
         PushNotifier.layerNoop,
         StreamPublisher.layerNoop,
         SyncTrigger.layerNoop

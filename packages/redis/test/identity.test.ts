@@ -3,13 +3,12 @@
  * whole IdentitySuite, and three processes racing GetId for the same new logins.
  */
 import { Effect, Either, Exit, Scope } from "effect"
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest"
+import { afterAll, afterEach, describe, expect, it } from "vitest"
 import { RedisIdentityStore, RedisSyncStore } from "@syncalite/redis"
 import { IdentitySuite, Processes, RedisCluster, Services } from "@syncalite/testing"
 import { cleanUp, rawClient, testPrefix } from "./helpers.js"
 
 const redis = await Services.check("redis")
-const usable = RedisCluster.available()
 afterEach(Processes.killAll)
 
 const opened = async (url: string, prefix: string) => {
@@ -110,18 +109,12 @@ describe.skipIf(!redis.available)("on Redis", () => {
   })
 })
 
-describe.skipIf(!usable)("on a Redis Cluster of three primaries", () => {
-  let cluster: RedisCluster.Cluster | undefined
+RedisCluster.describe("on a Redis Cluster of three primaries", (cluster) => {
   const prefix = testPrefix("identity-cluster")
-  beforeAll(async () => {
-    cluster = await RedisCluster.start()
-  }, 60_000)
-  afterAll(() => cluster?.stop())
-
   IdentitySuite.run("RedisIdentityStore.layer over redis+cluster://", {
-    make: async () => opened(cluster!.url, prefix),
+    make: async () => opened(cluster().url, prefix),
     capabilities: { crossProcess: true }
   })
 
-  it("three processes racing GetId for the same new logins get one identity per login", () => race(cluster!.url, prefix), 240_000)
+  it("three processes racing GetId for the same new logins get one identity per login", () => race(cluster().url, prefix), 240_000)
 })

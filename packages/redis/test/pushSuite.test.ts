@@ -4,7 +4,7 @@
  * single Redis and on a Cluster of three primaries.
  */
 import { Effect, Layer } from "effect"
-import { afterAll, beforeAll, describe } from "vitest"
+import { afterAll, describe } from "vitest"
 import { PushHub } from "@syncalite/core"
 import { RedisPushHub } from "@syncalite/redis"
 import { PushSuite, RedisCluster, Services } from "@syncalite/testing"
@@ -26,14 +26,9 @@ describe.skipIf(!redis.available)("on one Redis", () => {
   PushSuite.run("RedisPushHub", { make: hubs(() => redis.url, prefix), delivery: { promise: "replay" } })
 })
 
-describe.skipIf(!RedisCluster.available())("on a Redis Cluster of three primaries", () => {
-  let cluster: RedisCluster.Cluster | undefined
-  beforeAll(async () => {
-    cluster = await RedisCluster.start()
-  }, 60_000)
-  afterAll(() => cluster?.stop())
+RedisCluster.describe("on a Redis Cluster of three primaries", (cluster) => {
   PushSuite.run("RedisPushHub over redis+cluster://", {
-    make: hubs(() => cluster!.url, testPrefix("pushsuite")),
+    make: hubs(() => cluster().url, testPrefix("pushsuite")),
     delivery: { promise: "replay" }
   })
 })

@@ -7,12 +7,10 @@
  * @example
  * ```ts
  * import { RedisCluster } from "@syncalite/testing"
- * const usable = RedisCluster.available()
- * describe.skipIf(!usable)("on a cluster", () => {
- *   let cluster: RedisCluster.Cluster
- *   beforeAll(async () => { cluster = await RedisCluster.start() }, 60_000)
- *   afterAll(() => cluster?.stop())
- *   // … cluster.url is redis+cluster://127.0.0.1:p1,127.0.0.1:p2,127.0.0.1:p3
+ * RedisCluster.describe("on a cluster", (cluster) => {
+ *   it("…", async () => {
+ *     // cluster().url is redis+cluster://127.0.0.1:p1,127.0.0.1:p2,127.0.0.1:p3
+ *   })
  * })
  * ```
  *
@@ -24,6 +22,7 @@ import { createServer } from "node:net"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { promisify } from "node:util"
+import { afterAll, beforeAll, describe as describeBlock } from "vitest"
 import { reachable } from "./Services.js"
 
 /**
@@ -147,4 +146,26 @@ export const start = async (): Promise<Cluster> => {
     await stop()
     throw error
   }
+}
+
+/**
+ * A describe block on a cluster of its own, started before its tests and stopped after them;
+ * skipped (loudly) where `available()` says no. `cluster()` is the running cluster, from the
+ * tests on.
+ *
+ * @since 0.1.0
+ * @category testing
+ */
+export const describe = (name: string, body: (cluster: () => Cluster) => void): void => {
+  describeBlock.skipIf(!available())(name, () => {
+    let cluster: Cluster | undefined
+    beforeAll(async () => {
+      cluster = await start()
+    }, 60_000)
+    afterAll(() => cluster?.stop())
+    body(() => {
+      if (cluster === undefined) throw new Error("the Redis Cluster is not started yet: use it in a test or a hook")
+      return cluster
+    })
+  })
 }
