@@ -198,38 +198,42 @@ export const makeSqliteStore = (db: Database, busyTimeout: number): SyncStore.Sy
   const run = <A>(what: string, key: string | undefined, body: () => A): Effect.Effect<A, SyncStore.StorageError> =>
     Effect.try({ try: body, catch: (cause) => storageError(what, key, cause, busyTimeout) })
 
-  const readHead = (ref: SyncStore.DatasetRef) => {
-    const key = headKey(ref.identityPoolId, ref.identityId, ref.datasetName)
-    const row = head.select.get(ref.identityPoolId, ref.identityId, ref.datasetName)
-    return { key, row, head: row === undefined ? undefined : headOf(row, ref.datasetName, key, sessions) }
-  }
-
   const mergedNames = (ref: SyncStore.DatasetRef): Array<string> =>
     head.merged.all(ref.identityPoolId, ref.identityId, `${ref.datasetName}.`, `${ref.datasetName}/`)
       .filter((name) => SyncStore.isMergedName(ref.datasetName, name))
       .sort(compareKeys)
 
-  const readTransaction = db.transaction((ref: SyncStore.DatasetRef, query: SyncStore.RecordQuery): SyncStore.DatasetView => {
-    const { head: current, key, row } = readHead(ref)
+  /** A dataset whose id and head are `dataset` (undefined: never written), its records read from the file. */
+  const viewOf = (
+    ref: SyncStore.DatasetRef,
+    query: SyncStore.RecordQuery,
+    key: string,
+    dataset: { readonly id: number; readonly head: SyncStore.DatasetHead } | undefined
+  ): SyncStore.DatasetView => {
     const mergedDatasetNames = mergedNames(ref)
-    if (row === undefined || current === undefined || !current.exists) {
-      return { head: current, records: [], more: false, mergedDatasetNames }
+    if (dataset === undefined || !dataset.head.exists) {
+      return { head: dataset?.head, records: [], more: false, mergedDatasetNames }
     }
     // one more than asked for tells whether more remain
     const limit = query.limit === undefined ? -1 : query.limit + 1
     const rows = query.since > 0
       ? (query.after === undefined
-        ? record.since.all(row.id, query.since)
-        : record.sinceAfter.all(row.id, query.since, encodeKey(query.after))).sort(byKeyBlob)
+        ? record.since.all(dataset.id, query.since)
+        : record.sinceAfter.all(dataset.id, query.since, encodeKey(query.after))).sort(byKeyBlob)
       : query.after === undefined
-      ? record.all.all(row.id, limit)
-      : record.allAfter.all(row.id, encodeKey(query.after), limit)
+      ? record.all.all(dataset.id, limit)
+      : record.allAfter.all(dataset.id, encodeKey(query.after), limit)
     const more = query.limit !== undefined && rows.length > query.limit
     const records: Array<SyncStore.StoredRecord> = []
     for (let i = 0; i < rows.length && (query.limit === undefined || i < query.limit); i++) {
       records.push(recordOf(rows[i]!, key))
     }
-    return { head: current, records, more, mergedDatasetNames }
+    return { head: dataset.head, records, more, mergedDatasetNames }
+  }
+
+  const readTransaction = db.transaction((ref: SyncStore.DatasetRef, query: SyncStore.RecordQuery, key: string) => {
+    const row = head.select.get(ref.identityPoolId, ref.identityId, ref.datasetName)
+    return viewOf(ref, query, key, row === undefined ? undefined : { id: row.id, head: headOf(row, ref.datasetName, key, sessions) })
   })
 
   const dataVersion = statement<number>("PRAGMA data_version").pluck()
@@ -244,6 +248,19 @@ export const makeSqliteStore = (db: Database, busyTimeout: number): SyncStore.Sy
     const read = { id: row.id, head: headOf(row, ref.datasetName, key, sessions), records: new Map() }
     known.remember(key, read)
     return read
+  }
+
+  /**
+   * A dataset as of one commit. While no other connection commits, which `PRAGMA data_version`
+   * tells when it reads the same before and after, the head this connection knows is the file's
+   * and the statements need no transaction to agree (their BEGIN and COMMIT cost as much as a
+   * small read); when another connection did commit, the read is done again in a transaction.
+   */
+  const readDataset = (ref: SyncStore.DatasetRef, query: SyncStore.RecordQuery, key: string): SyncStore.DatasetView => {
+    const version = dataVersion.get()
+    known.check(version)
+    const view = viewOf(ref, query, key, knownDataset(ref, key))
+    return dataVersion.get() === version ? view : readTransaction(ref, query, key)
   }
 
   /** The number of live datasets of an identity. */
@@ -442,8 +459,10 @@ export const makeSqliteStore = (db: Database, busyTimeout: number): SyncStore.Sy
   })
 
   return {
-    readDataset: (ref, query) =>
-      run("reading dataset", headKey(ref.identityPoolId, ref.identityId, ref.datasetName), () => readTransaction(ref, query)),
+    readDataset: (ref, query) => {
+      const key = headKey(ref.identityPoolId, ref.identityId, ref.datasetName)
+      return run("reading dataset", key, () => readDataset(ref, query, key))
+    },
     listDatasets: (identityPoolId, identityId) =>
       run("listing datasets of", `${identityPoolId}/${identityId}`, () => listTransaction(identityPoolId, identityId)),
     commit: (commit) =>
