@@ -231,11 +231,6 @@ export const makeSqliteStore = (db: Database, busyTimeout: number): SyncStore.Sy
     return { head: dataset.head, records, more, mergedDatasetNames }
   }
 
-  const readTransaction = db.transaction((ref: SyncStore.DatasetRef, query: SyncStore.RecordQuery, key: string) => {
-    const row = head.select.get(ref.identityPoolId, ref.identityId, ref.datasetName)
-    return viewOf(ref, query, key, row === undefined ? undefined : { id: row.id, head: headOf(row, ref.datasetName, key, sessions) })
-  })
-
   const dataVersion = statement<number>("PRAGMA data_version").pluck()
   const known = makeKnown()
 
@@ -251,17 +246,13 @@ export const makeSqliteStore = (db: Database, busyTimeout: number): SyncStore.Sy
   }
 
   /**
-   * A dataset as of one commit. While no other connection commits, which `PRAGMA data_version`
-   * tells when it reads the same before and after, the head this connection knows is the file's
-   * and the statements need no transaction to agree (their BEGIN and COMMIT cost as much as a
-   * small read); when another connection did commit, the read is done again in a transaction.
+   * A dataset as of one commit, its head as this connection knows it while no other connection
+   * has committed (the head, read and decoded, is most of what a small read costs).
    */
-  const readDataset = (ref: SyncStore.DatasetRef, query: SyncStore.RecordQuery, key: string): SyncStore.DatasetView => {
-    const version = dataVersion.get()
-    known.check(version)
-    const view = viewOf(ref, query, key, knownDataset(ref, key))
-    return dataVersion.get() === version ? view : readTransaction(ref, query, key)
-  }
+  const readTransaction = db.transaction((ref: SyncStore.DatasetRef, query: SyncStore.RecordQuery, key: string) => {
+    known.check(dataVersion.get())
+    return viewOf(ref, query, key, knownDataset(ref, key))
+  })
 
   /** The number of live datasets of an identity. */
   const liveDatasets = (identityPoolId: string, identityId: string): number => {
@@ -461,7 +452,7 @@ export const makeSqliteStore = (db: Database, busyTimeout: number): SyncStore.Sy
   return {
     readDataset: (ref, query) => {
       const key = headKey(ref.identityPoolId, ref.identityId, ref.datasetName)
-      return run("reading dataset", key, () => readDataset(ref, query, key))
+      return run("reading dataset", key, () => readTransaction(ref, query, key))
     },
     listDatasets: (identityPoolId, identityId) =>
       run("listing datasets of", `${identityPoolId}/${identityId}`, () => listTransaction(identityPoolId, identityId)),
