@@ -63,11 +63,15 @@ const text = (u: unknown, key: string, column: string): string => {
  * to a list whose other sessions it passes on as they were).
  */
 export const sessionsCodec = (capacity = 1024) => {
-  const lastOf = new Map<number, { readonly column: string; readonly consumed: SyncSessionToken.ConsumedSessions }>()
+  /** each dataset's last text and its value; `encoded` when the text was written here, part by part as `encode` writes it */
+  const lastOf = new Map<
+    number,
+    { readonly column: string; readonly consumed: SyncSessionToken.ConsumedSessions; readonly encoded: boolean }
+  >()
   const fragments = new WeakMap<SyncSessionToken.SyncSession, string>()
-  const remember = (dataset: number, column: string, consumed: SyncSessionToken.ConsumedSessions) => {
+  const remember = (dataset: number, column: string, consumed: SyncSessionToken.ConsumedSessions, encoded: boolean) => {
     if (!lastOf.has(dataset) && lastOf.size >= capacity) lastOf.delete(lastOf.keys().next().value!)
-    lastOf.set(dataset, { column, consumed })
+    lastOf.set(dataset, { column, consumed, encoded })
   }
   const decode = (u: unknown, key: string, dataset: number): SyncSessionToken.ConsumedSessions => {
     const column = text(u, key, "consumed_sessions")
@@ -91,21 +95,43 @@ export const sessionsCodec = (capacity = 1024) => {
       sessions.push({ id, expiresAt })
     }
     const consumed = { floor: flat[0] as number, sessions }
-    remember(dataset, column, consumed)
+    remember(dataset, column, consumed, false)
     return consumed
   }
-  const encode = (consumed: SyncSessionToken.ConsumedSessions, dataset: number | undefined): string => {
-    let column = `[${JSON.stringify(consumed.floor)}`
-    for (const session of consumed.sessions) {
-      let fragment = fragments.get(session)
-      if (fragment === undefined) {
-        fragment = `,${JSON.stringify(session.id)},${JSON.stringify(session.expiresAt)}`
-        fragments.set(session, fragment)
-      }
-      column += fragment
+  const fragmentOf = (session: SyncSessionToken.SyncSession): string => {
+    let fragment = fragments.get(session)
+    if (fragment === undefined) {
+      fragment = `,${JSON.stringify(session.id)},${JSON.stringify(session.expiresAt)}`
+      fragments.set(session, fragment)
     }
+    return fragment
+  }
+  /**
+   * The text of the sessions of `consumed` from the `from`-th on, taken from the dataset's last
+   * text when that text holds them in the same order (a commit drops the oldest sessions and
+   * adds one: one copy of the text rather than a string built of 64 parts); undefined otherwise.
+   */
+  const reused = (consumed: SyncSessionToken.ConsumedSessions, dataset: number | undefined): readonly [text: string, from: number] | undefined => {
+    const last = dataset === undefined ? undefined : lastOf.get(dataset)
+    if (last === undefined || !last.encoded || consumed.sessions.length === 0) return undefined
+    const before = last.consumed.sessions
+    const dropped = before.indexOf(consumed.sessions[0]!)
+    if (dropped < 0) return undefined
+    const kept = before.length - dropped
+    if (kept > consumed.sessions.length) return undefined
+    let start = last.column.length - 1
+    for (let i = kept - 1; i >= 0; i--) {
+      if (consumed.sessions[i] !== before[dropped + i]) return undefined
+      start -= fragmentOf(before[dropped + i]!).length
+    }
+    return [last.column.slice(start, -1), kept]
+  }
+  const encode = (consumed: SyncSessionToken.ConsumedSessions, dataset: number | undefined): string => {
+    const [kept, from] = reused(consumed, dataset) ?? ["", 0]
+    let column = `[${JSON.stringify(consumed.floor)}${kept}`
+    for (let i = from; i < consumed.sessions.length; i++) column += fragmentOf(consumed.sessions[i]!)
     column += "]"
-    if (dataset !== undefined) remember(dataset, column, consumed)
+    if (dataset !== undefined) remember(dataset, column, consumed, true)
     return column
   }
   // a text remembered by a transaction that then rolled back is still the text of its value
