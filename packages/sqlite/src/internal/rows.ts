@@ -119,11 +119,9 @@ export const sessionsCodec = (capacity = 1024) => {
     if (dropped < 0) return undefined
     const kept = before.length - dropped
     if (kept > consumed.sessions.length) return undefined
-    let start = last.column.length - 1
-    for (let i = kept - 1; i >= 0; i--) {
-      if (consumed.sessions[i] !== before[dropped + i]) return undefined
-      start -= fragmentOf(before[dropped + i]!).length
-    }
+    for (let i = 0; i < kept; i++) if (consumed.sessions[i] !== before[dropped + i]) return undefined
+    let start = JSON.stringify(last.consumed.floor).length + 1
+    for (let i = 0; i < dropped; i++) start += fragmentOf(before[i]!).length
     return [last.column.slice(start, -1), kept]
   }
   const encode = (consumed: SyncSessionToken.ConsumedSessions, dataset: number | undefined): string => {
