@@ -1,7 +1,7 @@
 import fc from "fast-check"
 import { describe, expect, it } from "vitest"
 import { SyncSessionToken } from "@syncalite/core"
-import { sessionsCodec } from "../src/internal/rows.js"
+import { encodeKey, recordOf, sessionsCodec } from "../src/internal/rows.js"
 
 /** The column's text as a plain JSON array, what every encoding must equal. */
 const plain = (consumed: SyncSessionToken.ConsumedSessions) =>
@@ -32,6 +32,17 @@ describe("consumed sessions column", () => {
         })
       }),
       { numRuns: 300 }
+    )
+  })
+})
+
+describe("record keys", () => {
+  it("any string, lone surrogates and keys longer than a call's arguments included, comes back exactly from its blob", () => {
+    const long = fc.string({ unit: "binary", minLength: 4000, maxLength: 6000 })
+    fc.assert(
+      fc.property(fc.oneof(fc.string({ unit: "binary" }), fc.string({ unit: fc.integer({ min: 0, max: 0xffff }).map((n) => String.fromCharCode(n)) }), long), (key) => {
+        expect(recordOf([encodeKey(key), "v", 1, 2, "by", null], "d").key).toBe(key)
+      })
     )
   })
 })

@@ -182,6 +182,18 @@ export const headColumns = (head: SyncStore.DatasetHead, sessions: SessionsCodec
  */
 export const encodeKey = (key: string): Buffer => Buffer.from(key, "utf16le").swap16()
 
+/**
+ * A key from its UTF-16BE blob (of even length). Keys are short: read code unit by code unit here,
+ * they cost a fraction of a byte swap and a decoding in Buffer's native code.
+ */
+const decodeKey = (blob: Buffer): string => {
+  // past the number of arguments a call can take
+  if (blob.length > 8192) return Buffer.from(blob).swap16().toString("utf16le")
+  const units = new Array<number>(blob.length >> 1)
+  for (let i = 0; i < units.length; i++) units[i] = (blob[2 * i]! << 8) | blob[2 * i + 1]!
+  return String.fromCharCode.apply(null, units)
+}
+
 const isWellFormed = (value: string): boolean => (value as unknown as { isWellFormed(): boolean }).isWellFormed()
 
 /** Values are text; one that UTF-8 cannot carry (a lone surrogate) is a UTF-16LE blob instead. */
@@ -200,7 +212,7 @@ export const recordOf = (row: RecordRow, datasetKey: string): SyncStore.StoredRe
     isTime(sync_count) && isTime(modified) && typeof modified_by === "string" &&
     (device_modified === null || isTime(device_modified))
   ) {
-    const record = { key: key.swap16().toString("utf16le"), value, syncCount: sync_count, lastModifiedDate: modified, lastModifiedBy: modified_by }
+    const record = { key: decodeKey(key), value, syncCount: sync_count, lastModifiedDate: modified, lastModifiedBy: modified_by }
     return device_modified === null ? record : { ...record, deviceLastModifiedDate: device_modified }
   }
   return checkedRecordOf(row, datasetKey)
@@ -210,7 +222,7 @@ export const recordOf = (row: RecordRow, datasetKey: string): SyncStore.StoredRe
 const checkedRecordOf = (row: RecordRow, datasetKey: string): SyncStore.StoredRecord => {
   const [blob, stored, sync_count, modified, modified_by, device_modified] = row
   if (!Buffer.isBuffer(blob) || blob.length % 2 !== 0) throw corrupt(recordKey(datasetKey, "?"), "key is not a UTF-16 blob")
-  const key = Buffer.from(blob).swap16().toString("utf16le")
+  const key = decodeKey(blob)
   const where = recordKey(datasetKey, key)
   const value = stored === null || typeof stored === "string"
     ? stored
@@ -228,10 +240,6 @@ const checkedRecordOf = (row: RecordRow, datasetKey: string): SyncStore.StoredRe
   if (device_modified === null) return record
   return { ...record, deviceLastModifiedDate: count(device_modified, where, "device_modified") }
 }
-
-/** Orders record rows by key: the key blobs are UTF-16BE, whose byte order is the code-unit order. */
-export const byKeyBlob = (a: RecordRow, b: RecordRow): number =>
-  Buffer.isBuffer(a[0]) && Buffer.isBuffer(b[0]) ? Buffer.compare(a[0], b[0]) : 0
 
 const PoolStateJson = Schema.parseJson(SyncStore.PoolStateSchema)
 

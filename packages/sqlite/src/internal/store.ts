@@ -12,7 +12,6 @@ import {
   poolColumn,
   poolKey,
   poolsCodec,
-  byKeyBlob,
   recordColumns,
   recordOf,
   type RecordRow,
@@ -203,6 +202,27 @@ export const makeSqliteStore = (db: Database, busyTimeout: number): SyncStore.Sy
       .filter((name) => SyncStore.isMergedName(ref.datasetName, name))
       .sort(compareKeys)
 
+  /** The records from the first key (after `query.after`), by the primary key; one more than asked for tells whether more remain. */
+  const inKeyOrder = (dataset: number, query: SyncStore.RecordQuery, key: string): Array<SyncStore.StoredRecord> => {
+    const limit = query.limit === undefined ? -1 : query.limit + 1
+    const rows = query.after === undefined
+      ? record.all.all(dataset, limit)
+      : record.allAfter.all(dataset, encodeKey(query.after), limit)
+    return rows.map((row) => recordOf(row, key))
+  }
+
+  /**
+   * The records changed since `query.since` (after `query.after`), by the index of changes, put in
+   * key order here: their keys as strings compare in the order of the blobs, at less than the
+   * cost of comparing blobs.
+   */
+  const changedSince = (dataset: number, query: SyncStore.RecordQuery, key: string): Array<SyncStore.StoredRecord> =>
+    (query.after === undefined
+      ? record.since.all(dataset, query.since)
+      : record.sinceAfter.all(dataset, query.since, encodeKey(query.after)))
+      .map((row) => recordOf(row, key))
+      .sort((a, b) => compareKeys(a.key, b.key))
+
   /** A dataset whose id and head are `dataset` (undefined: never written), its records read from the file. */
   const viewOf = (
     ref: SyncStore.DatasetRef,
@@ -214,20 +234,9 @@ export const makeSqliteStore = (db: Database, busyTimeout: number): SyncStore.Sy
     if (dataset === undefined || !dataset.head.exists) {
       return { head: dataset?.head, records: [], more: false, mergedDatasetNames }
     }
-    // one more than asked for tells whether more remain
-    const limit = query.limit === undefined ? -1 : query.limit + 1
-    const rows = query.since > 0
-      ? (query.after === undefined
-        ? record.since.all(dataset.id, query.since)
-        : record.sinceAfter.all(dataset.id, query.since, encodeKey(query.after))).sort(byKeyBlob)
-      : query.after === undefined
-      ? record.all.all(dataset.id, limit)
-      : record.allAfter.all(dataset.id, encodeKey(query.after), limit)
-    const more = query.limit !== undefined && rows.length > query.limit
-    const records: Array<SyncStore.StoredRecord> = []
-    for (let i = 0; i < rows.length && (query.limit === undefined || i < query.limit); i++) {
-      records.push(recordOf(rows[i]!, key))
-    }
+    const records = query.since > 0 ? changedSince(dataset.id, query, key) : inKeyOrder(dataset.id, query, key)
+    const more = query.limit !== undefined && records.length > query.limit
+    if (more) records.length = query.limit!
     return { head: dataset.head, records, more, mergedDatasetNames }
   }
 
