@@ -183,6 +183,22 @@ describe("two connections to one file", () => {
     expect(await one!.listRecords({ ...ref, LastSyncCount: 0 })).toMatchObject({ DatasetExists: false, Count: 0 })
     await Promise.all([one!.close(), other!.close()])
   })
+
+  it("a dataset merged into one already read is among its merged datasets at the next read, whichever connection wrote it", async () => {
+    const path = file("merged")
+    const [one, other] = [0, 1].map(() => createCognitoSync({ tokenSecret: secret, store: SqliteSyncStore.layer(path) }))
+    const ref = newRef("game")
+    const mergedName = (n: number) => `game.us-east-1:${String(n).padStart(12, "0")}`
+    await write(one!, ref, { k: "v" })
+    expect((await one!.listRecords(ref)).MergedDatasetNames).toBeUndefined()
+    await write(one!, { ...ref, DatasetName: mergedName(1) }, { k: "v" })
+    expect((await one!.listRecords(ref)).MergedDatasetNames).toEqual([mergedName(1)])
+    await write(other!, { ...ref, DatasetName: mergedName(2) }, { k: "v" })
+    expect((await one!.listRecords(ref)).MergedDatasetNames).toEqual([mergedName(1), mergedName(2)])
+    await one!.deleteDataset({ ...ref, DatasetName: mergedName(1) })
+    expect((await one!.listRecords(ref)).MergedDatasetNames).toEqual([mergedName(2)])
+    await Promise.all([one!.close(), other!.close()])
+  })
 })
 
 describe("crash safety", () => {

@@ -10,7 +10,8 @@ import type { SyncStore } from "@syncalite/core"
  * file's only writer then reads a dataset once, not at every commit; processes sharing the file
  * read what the others changed. Changes of the connection's own writes are learnt once they ran
  * without error, so that the next writes of the same group commit see them; a write or a group
- * that fails, and anything unexpected, forgets everything.
+ * that fails, and anything unexpected, forgets everything. It also keeps the merged dataset
+ * names each read found, until a dataset of any identity becomes live or is deleted here.
  */
 export interface KnownDataset {
   readonly id: number
@@ -25,11 +26,13 @@ const MAX_RECORDS = 256
 export const makeKnown = () => {
   const datasets = new Map<string, KnownDataset>()
   const liveCounts = new Map<string, number>()
+  const merged = new Map<string, ReadonlyArray<string>>()
   let version: unknown
 
   const forget = () => {
     datasets.clear()
     liveCounts.clear()
+    merged.clear()
   }
 
   return {
@@ -54,6 +57,16 @@ export const makeKnown = () => {
       if (!liveCounts.has(identity) && liveCounts.size >= MAX_DATASETS) liveCounts.delete(liveCounts.keys().next().value!)
       liveCounts.set(identity, count)
     },
-    forgetLiveCount: (identity: string) => void liveCounts.delete(identity)
+    /** a dataset of `identity` became live (its live datasets are now `count`) or was deleted (undefined) */
+    liveChanged: (identity: string, count: number | undefined) => {
+      merged.clear()
+      if (count === undefined) liveCounts.delete(identity)
+      else liveCounts.set(identity, count)
+    },
+    mergedNames: (key: string): ReadonlyArray<string> | undefined => merged.get(key),
+    setMergedNames: (key: string, names: ReadonlyArray<string>) => {
+      if (!merged.has(key) && merged.size >= MAX_DATASETS) merged.delete(merged.keys().next().value!)
+      merged.set(key, names)
+    }
   }
 }

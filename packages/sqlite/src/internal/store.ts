@@ -197,10 +197,16 @@ export const makeSqliteStore = (db: Database, busyTimeout: number): SyncStore.Sy
   const run = <A>(what: string, key: string | undefined, body: () => A): Effect.Effect<A, SyncStore.StorageError> =>
     Effect.try({ try: body, catch: (cause) => storageError(what, key, cause, busyTimeout) })
 
-  const mergedNames = (ref: SyncStore.DatasetRef): Array<string> =>
-    head.merged.all(ref.identityPoolId, ref.identityId, `${ref.datasetName}.`, `${ref.datasetName}/`)
+  /** The names of the datasets merged into a dataset, as this connection knows them or from the file. */
+  const mergedNames = (ref: SyncStore.DatasetRef, key: string): ReadonlyArray<string> => {
+    const remembered = known.mergedNames(key)
+    if (remembered !== undefined) return remembered
+    const names = head.merged.all(ref.identityPoolId, ref.identityId, `${ref.datasetName}.`, `${ref.datasetName}/`)
       .filter((name) => SyncStore.isMergedName(ref.datasetName, name))
       .sort(compareKeys)
+    known.setMergedNames(key, names)
+    return names
+  }
 
   /** The records from the first key (after `query.after`), by the primary key; one more than asked for tells whether more remain. */
   const inKeyOrder = (dataset: number, query: SyncStore.RecordQuery, key: string): Array<SyncStore.StoredRecord> => {
@@ -230,7 +236,7 @@ export const makeSqliteStore = (db: Database, busyTimeout: number): SyncStore.Sy
     key: string,
     dataset: { readonly id: number; readonly head: SyncStore.DatasetHead } | undefined
   ): SyncStore.DatasetView => {
-    const mergedDatasetNames = mergedNames(ref)
+    const mergedDatasetNames = mergedNames(ref, key)
     if (dataset === undefined || !dataset.head.exists) {
       return { head: dataset?.head, records: [], more: false, mergedDatasetNames }
     }
@@ -326,7 +332,7 @@ export const makeSqliteStore = (db: Database, busyTimeout: number): SyncStore.Sy
     } else {
       // a dataset that was not live has no other records
       known.remember(key, { id, head: decision.head, records: new Map(decision.records.map((r) => [r.key, r])) })
-      known.setLiveCount(`${identityPoolId}/${identityId}`, live + 1)
+      known.liveChanged(`${identityPoolId}/${identityId}`, live + 1)
     }
     return commit.subscribers === true ? { ...decision, subscribers: subscribersOf(commit.ref) } : decision
   })
@@ -342,7 +348,7 @@ export const makeSqliteStore = (db: Database, busyTimeout: number): SyncStore.Sy
     record.deleteAll.run(current.id)
     device.unsubscribeAll.run(ref.identityPoolId, ref.identityId, ref.datasetName)
     known.forgetDataset(key)
-    known.forgetLiveCount(`${ref.identityPoolId}/${ref.identityId}`)
+    known.liveChanged(`${ref.identityPoolId}/${ref.identityId}`, undefined)
     return { _tag: "Deleted", head: current.head }
   })
 
