@@ -5,8 +5,8 @@ import type { SyncStore } from "@syncalite/core"
  * the records its commits named, and how many live datasets each identity has.
  *
  * It is valid exactly while no other connection has committed to the file, which SQLite tells
- * with `PRAGMA data_version` (unchanged by the connection's own commits): a commit checks it
- * inside its write transaction, and forgets everything when it moved. A process that is the
+ * with `PRAGMA data_version` (unchanged by the connection's own commits): a commit or a read
+ * checks it inside its transaction, and forgets everything when it moved. A process that is the
  * file's only writer then reads a dataset once, not at every commit; processes sharing the file
  * read what the others changed. Changes of the connection's own writes are learnt once they ran
  * without error, so that the next writes of the same group commit see them; a write or a group
@@ -37,7 +37,7 @@ export const makeKnown = () => {
 
   return {
     forget,
-    /** inside a write transaction: forgets everything if another connection committed since */
+    /** inside a transaction: forgets everything if another connection committed since */
     check: (current: unknown) => {
       if (current !== version) {
         forget()
