@@ -169,6 +169,38 @@ describe("across processes", () => {
   }, 90_000)
 })
 
+describe("two connections to one file", () => {
+  it("a read through one sees at once what the other committed or deleted, though it read and wrote the dataset before", async () => {
+    const path = file("two")
+    const [one, other] = [0, 1].map(() => createCognitoSync({ tokenSecret: secret, store: SqliteSyncStore.layer(path) }))
+    const ref = newRef()
+    await write(one!, ref, { a: "1", b: "1" })
+    expect((await one!.listRecords({ ...ref, LastSyncCount: 0 })).DatasetSyncCount).toBe(1)
+    await write(other!, ref, { b: "2" })
+    const listed = await one!.listRecords({ ...ref, LastSyncCount: 1 })
+    expect(listed).toMatchObject({ DatasetSyncCount: 2, Count: 1, Records: [{ Key: "b", Value: "2", SyncCount: 2 }] })
+    await other!.deleteDataset(ref)
+    expect(await one!.listRecords({ ...ref, LastSyncCount: 0 })).toMatchObject({ DatasetExists: false, Count: 0 })
+    await Promise.all([one!.close(), other!.close()])
+  })
+
+  it("a dataset merged into one already read is among its merged datasets at the next read, whichever connection wrote it", async () => {
+    const path = file("merged")
+    const [one, other] = [0, 1].map(() => createCognitoSync({ tokenSecret: secret, store: SqliteSyncStore.layer(path) }))
+    const ref = newRef("game")
+    const mergedName = (n: number) => `game.us-east-1:${String(n).padStart(12, "0")}`
+    await write(one!, ref, { k: "v" })
+    expect((await one!.listRecords(ref)).MergedDatasetNames).toBeUndefined()
+    await write(one!, { ...ref, DatasetName: mergedName(1) }, { k: "v" })
+    expect((await one!.listRecords(ref)).MergedDatasetNames).toEqual([mergedName(1)])
+    await write(other!, { ...ref, DatasetName: mergedName(2) }, { k: "v" })
+    expect((await one!.listRecords(ref)).MergedDatasetNames).toEqual([mergedName(1), mergedName(2)])
+    await one!.deleteDataset({ ...ref, DatasetName: mergedName(1) })
+    expect((await one!.listRecords(ref)).MergedDatasetNames).toEqual([mergedName(2)])
+    await Promise.all([one!.close(), other!.close()])
+  })
+})
+
 describe("crash safety", () => {
   const valueOf = (n: number) => (n % 10 === 0 ? `${n}:${"x".repeat(3000)}` : String(n))
 

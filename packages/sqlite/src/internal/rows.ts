@@ -63,11 +63,15 @@ const text = (u: unknown, key: string, column: string): string => {
  * to a list whose other sessions it passes on as they were).
  */
 export const sessionsCodec = (capacity = 1024) => {
-  const lastOf = new Map<number, { readonly column: string; readonly consumed: SyncSessionToken.ConsumedSessions }>()
+  /** each dataset's last text and its value; `encoded` when the text was written here, part by part as `encode` writes it */
+  const lastOf = new Map<
+    number,
+    { readonly column: string; readonly consumed: SyncSessionToken.ConsumedSessions; readonly encoded: boolean }
+  >()
   const fragments = new WeakMap<SyncSessionToken.SyncSession, string>()
-  const remember = (dataset: number, column: string, consumed: SyncSessionToken.ConsumedSessions) => {
+  const remember = (dataset: number, column: string, consumed: SyncSessionToken.ConsumedSessions, encoded: boolean) => {
     if (!lastOf.has(dataset) && lastOf.size >= capacity) lastOf.delete(lastOf.keys().next().value!)
-    lastOf.set(dataset, { column, consumed })
+    lastOf.set(dataset, { column, consumed, encoded })
   }
   const decode = (u: unknown, key: string, dataset: number): SyncSessionToken.ConsumedSessions => {
     const column = text(u, key, "consumed_sessions")
@@ -91,21 +95,41 @@ export const sessionsCodec = (capacity = 1024) => {
       sessions.push({ id, expiresAt })
     }
     const consumed = { floor: flat[0] as number, sessions }
-    remember(dataset, column, consumed)
+    remember(dataset, column, consumed, false)
     return consumed
   }
-  const encode = (consumed: SyncSessionToken.ConsumedSessions, dataset: number | undefined): string => {
-    let column = `[${JSON.stringify(consumed.floor)}`
-    for (const session of consumed.sessions) {
-      let fragment = fragments.get(session)
-      if (fragment === undefined) {
-        fragment = `,${JSON.stringify(session.id)},${JSON.stringify(session.expiresAt)}`
-        fragments.set(session, fragment)
-      }
-      column += fragment
+  const fragmentOf = (session: SyncSessionToken.SyncSession): string => {
+    let fragment = fragments.get(session)
+    if (fragment === undefined) {
+      fragment = `,${JSON.stringify(session.id)},${JSON.stringify(session.expiresAt)}`
+      fragments.set(session, fragment)
     }
+    return fragment
+  }
+  /**
+   * The text of the sessions of `consumed` from the `from`-th on, taken from the dataset's last
+   * text when that text holds them in the same order (a commit drops the oldest sessions and
+   * adds one: one copy of the text rather than a string built of 64 parts); undefined otherwise.
+   */
+  const reused = (consumed: SyncSessionToken.ConsumedSessions, dataset: number | undefined): readonly [text: string, from: number] | undefined => {
+    const last = dataset === undefined ? undefined : lastOf.get(dataset)
+    if (last === undefined || !last.encoded || consumed.sessions.length === 0) return undefined
+    const before = last.consumed.sessions
+    const dropped = before.indexOf(consumed.sessions[0]!)
+    if (dropped < 0) return undefined
+    const kept = before.length - dropped
+    if (kept > consumed.sessions.length) return undefined
+    for (let i = 0; i < kept; i++) if (consumed.sessions[i] !== before[dropped + i]) return undefined
+    let start = JSON.stringify(last.consumed.floor).length + 1
+    for (let i = 0; i < dropped; i++) start += fragmentOf(before[i]!).length
+    return [last.column.slice(start, -1), kept]
+  }
+  const encode = (consumed: SyncSessionToken.ConsumedSessions, dataset: number | undefined): string => {
+    const [kept, from] = reused(consumed, dataset) ?? ["", 0]
+    let column = `[${JSON.stringify(consumed.floor)}${kept}`
+    for (let i = from; i < consumed.sessions.length; i++) column += fragmentOf(consumed.sessions[i]!)
     column += "]"
-    if (dataset !== undefined) remember(dataset, column, consumed)
+    if (dataset !== undefined) remember(dataset, column, consumed, true)
     return column
   }
   // a text remembered by a transaction that then rolled back is still the text of its value
@@ -158,6 +182,18 @@ export const headColumns = (head: SyncStore.DatasetHead, sessions: SessionsCodec
  */
 export const encodeKey = (key: string): Buffer => Buffer.from(key, "utf16le").swap16()
 
+/**
+ * A key from its UTF-16BE blob (of even length). Keys are short: read code unit by code unit here,
+ * they cost a fraction of a byte swap and a decoding in Buffer's native code.
+ */
+const decodeKey = (blob: Buffer): string => {
+  // past the number of arguments a call can take
+  if (blob.length > 8192) return Buffer.from(blob).swap16().toString("utf16le")
+  const units = new Array<number>(blob.length >> 1)
+  for (let i = 0; i < units.length; i++) units[i] = (blob[2 * i]! << 8) | blob[2 * i + 1]!
+  return String.fromCharCode.apply(null, units)
+}
+
 const isWellFormed = (value: string): boolean => (value as unknown as { isWellFormed(): boolean }).isWellFormed()
 
 /** Values are text; one that UTF-8 cannot carry (a lone surrogate) is a UTF-16LE blob instead. */
@@ -176,7 +212,7 @@ export const recordOf = (row: RecordRow, datasetKey: string): SyncStore.StoredRe
     isTime(sync_count) && isTime(modified) && typeof modified_by === "string" &&
     (device_modified === null || isTime(device_modified))
   ) {
-    const record = { key: key.swap16().toString("utf16le"), value, syncCount: sync_count, lastModifiedDate: modified, lastModifiedBy: modified_by }
+    const record = { key: decodeKey(key), value, syncCount: sync_count, lastModifiedDate: modified, lastModifiedBy: modified_by }
     return device_modified === null ? record : { ...record, deviceLastModifiedDate: device_modified }
   }
   return checkedRecordOf(row, datasetKey)
@@ -186,7 +222,7 @@ export const recordOf = (row: RecordRow, datasetKey: string): SyncStore.StoredRe
 const checkedRecordOf = (row: RecordRow, datasetKey: string): SyncStore.StoredRecord => {
   const [blob, stored, sync_count, modified, modified_by, device_modified] = row
   if (!Buffer.isBuffer(blob) || blob.length % 2 !== 0) throw corrupt(recordKey(datasetKey, "?"), "key is not a UTF-16 blob")
-  const key = Buffer.from(blob).swap16().toString("utf16le")
+  const key = decodeKey(blob)
   const where = recordKey(datasetKey, key)
   const value = stored === null || typeof stored === "string"
     ? stored
@@ -204,10 +240,6 @@ const checkedRecordOf = (row: RecordRow, datasetKey: string): SyncStore.StoredRe
   if (device_modified === null) return record
   return { ...record, deviceLastModifiedDate: count(device_modified, where, "device_modified") }
 }
-
-/** Orders record rows by key: the key blobs are UTF-16BE, whose byte order is the code-unit order. */
-export const byKeyBlob = (a: RecordRow, b: RecordRow): number =>
-  Buffer.isBuffer(a[0]) && Buffer.isBuffer(b[0]) ? Buffer.compare(a[0], b[0]) : 0
 
 const PoolStateJson = Schema.parseJson(SyncStore.PoolStateSchema)
 

@@ -12,7 +12,6 @@ import {
   poolColumn,
   poolKey,
   poolsCodec,
-  byKeyBlob,
   recordColumns,
   recordOf,
   type RecordRow,
@@ -198,39 +197,54 @@ export const makeSqliteStore = (db: Database, busyTimeout: number): SyncStore.Sy
   const run = <A>(what: string, key: string | undefined, body: () => A): Effect.Effect<A, SyncStore.StorageError> =>
     Effect.try({ try: body, catch: (cause) => storageError(what, key, cause, busyTimeout) })
 
-  const readHead = (ref: SyncStore.DatasetRef) => {
-    const key = headKey(ref.identityPoolId, ref.identityId, ref.datasetName)
-    const row = head.select.get(ref.identityPoolId, ref.identityId, ref.datasetName)
-    return { key, row, head: row === undefined ? undefined : headOf(row, ref.datasetName, key, sessions) }
-  }
-
-  const mergedNames = (ref: SyncStore.DatasetRef): Array<string> =>
-    head.merged.all(ref.identityPoolId, ref.identityId, `${ref.datasetName}.`, `${ref.datasetName}/`)
+  /** The names of the datasets merged into a dataset, as this connection knows them or from the file. */
+  const mergedNames = (ref: SyncStore.DatasetRef, key: string): ReadonlyArray<string> => {
+    const remembered = known.mergedNames(key)
+    if (remembered !== undefined) return remembered
+    const names = head.merged.all(ref.identityPoolId, ref.identityId, `${ref.datasetName}.`, `${ref.datasetName}/`)
       .filter((name) => SyncStore.isMergedName(ref.datasetName, name))
       .sort(compareKeys)
+    known.setMergedNames(key, names)
+    return names
+  }
 
-  const readTransaction = db.transaction((ref: SyncStore.DatasetRef, query: SyncStore.RecordQuery): SyncStore.DatasetView => {
-    const { head: current, key, row } = readHead(ref)
-    const mergedDatasetNames = mergedNames(ref)
-    if (row === undefined || current === undefined || !current.exists) {
-      return { head: current, records: [], more: false, mergedDatasetNames }
-    }
-    // one more than asked for tells whether more remain
+  /** The records from the first key (after `query.after`), by the primary key; one more than asked for tells whether more remain. */
+  const inKeyOrder = (dataset: number, query: SyncStore.RecordQuery, key: string): Array<SyncStore.StoredRecord> => {
     const limit = query.limit === undefined ? -1 : query.limit + 1
-    const rows = query.since > 0
-      ? (query.after === undefined
-        ? record.since.all(row.id, query.since)
-        : record.sinceAfter.all(row.id, query.since, encodeKey(query.after))).sort(byKeyBlob)
-      : query.after === undefined
-      ? record.all.all(row.id, limit)
-      : record.allAfter.all(row.id, encodeKey(query.after), limit)
-    const more = query.limit !== undefined && rows.length > query.limit
-    const records: Array<SyncStore.StoredRecord> = []
-    for (let i = 0; i < rows.length && (query.limit === undefined || i < query.limit); i++) {
-      records.push(recordOf(rows[i]!, key))
+    const rows = query.after === undefined
+      ? record.all.all(dataset, limit)
+      : record.allAfter.all(dataset, encodeKey(query.after), limit)
+    return rows.map((row) => recordOf(row, key))
+  }
+
+  /**
+   * The records changed since `query.since` (after `query.after`), by the index of changes, put in
+   * key order here: their keys as strings compare in the order of the blobs, at less than the
+   * cost of comparing blobs.
+   */
+  const changedSince = (dataset: number, query: SyncStore.RecordQuery, key: string): Array<SyncStore.StoredRecord> =>
+    (query.after === undefined
+      ? record.since.all(dataset, query.since)
+      : record.sinceAfter.all(dataset, query.since, encodeKey(query.after)))
+      .map((row) => recordOf(row, key))
+      .sort((a, b) => compareKeys(a.key, b.key))
+
+  /** A dataset whose id and head are `dataset` (undefined: never written), its records read from the file. */
+  const viewOf = (
+    ref: SyncStore.DatasetRef,
+    query: SyncStore.RecordQuery,
+    key: string,
+    dataset: { readonly id: number; readonly head: SyncStore.DatasetHead } | undefined
+  ): SyncStore.DatasetView => {
+    const mergedDatasetNames = mergedNames(ref, key)
+    if (dataset === undefined || !dataset.head.exists) {
+      return { head: dataset?.head, records: [], more: false, mergedDatasetNames }
     }
-    return { head: current, records, more, mergedDatasetNames }
-  })
+    const records = query.since > 0 ? changedSince(dataset.id, query, key) : inKeyOrder(dataset.id, query, key)
+    const more = query.limit !== undefined && records.length > query.limit
+    if (more) records.length = query.limit!
+    return { head: dataset.head, records, more, mergedDatasetNames }
+  }
 
   const dataVersion = statement<number>("PRAGMA data_version").pluck()
   const known = makeKnown()
@@ -245,6 +259,15 @@ export const makeSqliteStore = (db: Database, busyTimeout: number): SyncStore.Sy
     known.remember(key, read)
     return read
   }
+
+  /**
+   * A dataset as of one commit, its head as this connection knows it while no other connection
+   * has committed (the head, read and decoded, is most of what a small read costs).
+   */
+  const readTransaction = db.transaction((ref: SyncStore.DatasetRef, query: SyncStore.RecordQuery, key: string) => {
+    known.check(dataVersion.get())
+    return viewOf(ref, query, key, knownDataset(ref, key))
+  })
 
   /** The number of live datasets of an identity. */
   const liveDatasets = (identityPoolId: string, identityId: string): number => {
@@ -309,7 +332,7 @@ export const makeSqliteStore = (db: Database, busyTimeout: number): SyncStore.Sy
     } else {
       // a dataset that was not live has no other records
       known.remember(key, { id, head: decision.head, records: new Map(decision.records.map((r) => [r.key, r])) })
-      known.setLiveCount(`${identityPoolId}/${identityId}`, live + 1)
+      known.liveChanged(`${identityPoolId}/${identityId}`, live + 1)
     }
     return commit.subscribers === true ? { ...decision, subscribers: subscribersOf(commit.ref) } : decision
   })
@@ -325,7 +348,7 @@ export const makeSqliteStore = (db: Database, busyTimeout: number): SyncStore.Sy
     record.deleteAll.run(current.id)
     device.unsubscribeAll.run(ref.identityPoolId, ref.identityId, ref.datasetName)
     known.forgetDataset(key)
-    known.forgetLiveCount(`${ref.identityPoolId}/${ref.identityId}`)
+    known.liveChanged(`${ref.identityPoolId}/${ref.identityId}`, undefined)
     return { _tag: "Deleted", head: current.head }
   })
 
@@ -442,8 +465,10 @@ export const makeSqliteStore = (db: Database, busyTimeout: number): SyncStore.Sy
   })
 
   return {
-    readDataset: (ref, query) =>
-      run("reading dataset", headKey(ref.identityPoolId, ref.identityId, ref.datasetName), () => readTransaction(ref, query)),
+    readDataset: (ref, query) => {
+      const key = headKey(ref.identityPoolId, ref.identityId, ref.datasetName)
+      return run("reading dataset", key, () => readTransaction(ref, query, key))
+    },
     listDatasets: (identityPoolId, identityId) =>
       run("listing datasets of", `${identityPoolId}/${identityId}`, () => listTransaction(identityPoolId, identityId)),
     commit: (commit) =>
