@@ -63,7 +63,17 @@ export interface BulkJob {
 export interface BulkEntry {
   readonly dataset: string
   readonly record: StreamRecord
+  /** the record as JSON, encoded once for the journal */
+  readonly json: string
 }
+
+/**
+ * How a bulk publish names a dataset in its pool (`BulkEntry.dataset`).
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const bulkDataset = (ref: DatasetRef): string => `${ref.identityId}/${ref.datasetName}`
 
 /**
  * Where bulk publish jobs keep their list, their lease and their progress. A durable journal
@@ -91,6 +101,29 @@ export interface BulkJournal {
   readonly append: (job: BulkJob, entries: ReadonlyArray<BulkEntry>) => Effect.Effect<number, unknown>
   /** takes the job off the list, with its lease and its progress */
   readonly close: (job: BulkJob) => Effect.Effect<void, unknown>
+  /** where the journal reads datasets itself, and appends them as `append` does, in one step */
+  readonly appendDatasets?: DatasetAppender
+}
+
+/**
+ * A journal's own way through a batch of datasets of `store`: read and appended in one step,
+ * each once, without their records going through the process.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface DatasetAppender {
+  /** the store whose datasets it reads: used only by a job over that very store */
+  readonly store: object
+  /**
+   * Appends the record of each existing dataset, as `recordOf` makes it, unless the job appended
+   * it already; answers how many it appended and the datasets it left to the caller (to read and
+   * `append`).
+   */
+  readonly append: (
+    job: BulkJob,
+    refs: ReadonlyArray<DatasetRef>
+  ) => Effect.Effect<{ readonly appended: number; readonly left: ReadonlyArray<DatasetRef> }, unknown>
 }
 
 /**
@@ -137,12 +170,38 @@ export interface StreamWrite {
 export const recordOf = (
   publisher: Pick<StreamPublisherShape, "offload">,
   write: StreamWrite
-): Effect.Effect<StreamRecord, unknown> => {
+): Effect.Effect<StreamRecord, unknown> => Effect.map(encodedRecordOf(publisher, write), ({ record }) => record)
+
+/**
+ * A stream record with its JSON, encoded once.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface EncodedRecord {
+  readonly record: StreamRecord
+  readonly json: string
+}
+
+/**
+ * The stream record of a write as `recordOf` makes it, with its JSON.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const encodedRecordOf = (
+  publisher: Pick<StreamPublisherShape, "offload">,
+  write: StreamWrite
+): Effect.Effect<EncodedRecord, unknown> => {
   const record = inlineRecord(write)
+  const json = JSON.stringify(record)
   // the Kinesis limit applies to the whole record, not to its records alone
-  return record.kinesisSyncRecords === null || fitsInline(JSON.stringify(record))
-    ? Effect.succeed(record)
-    : Effect.map(publisher.offload(record.kinesisSyncRecords), (url) => offloadedRecord(record, url))
+  return record.kinesisSyncRecords === null || fitsInline(json)
+    ? Effect.succeed({ record, json })
+    : Effect.map(publisher.offload(record.kinesisSyncRecords), (url) => {
+      const offloaded = offloadedRecord(record, url)
+      return { record: offloaded, json: JSON.stringify(offloaded) }
+    })
 }
 
 /**

@@ -221,6 +221,73 @@ describe.skipIf(!redis.available)("on Redis", () => {
         await close()
       }
     })
+
+    it("on one Redis, a bulk publish's script appends each record as the process would make it, once, and leaves it those it cannot", async () => {
+      const { close, publisher, store } = await instance()
+      try {
+        const pool = `us-east-1:${crypto.randomUUID()}`
+        const identityId = "us-east-1:script"
+        const limits = { datasetsPerIdentity: 20, recordsPerDataset: 1024, bytesPerDataset: 4 * 1024 * 1024 }
+        const ref = (datasetName: string): SyncStore.DatasetRef => ({ identityPoolId: pool, identityId, datasetName })
+        const write = async (datasetName: string, writes: ReadonlyArray<SyncStore.RecordWrite>, syncCount = 0) => {
+          await Effect.runPromise(store.commit({
+            ref: ref(datasetName),
+            session: { id: crypto.randomUUID(), expiresAt: Date.now() + 60_000 },
+            conditions: writes.map(({ key }) => ({ key, syncCount })),
+            writes,
+            modifiedBy: "script \"test\"",
+            now: Date.now(),
+            limits
+          }))
+        }
+        await write("plain", [{ key: "k", value: "v" }])
+        await write("ordered", ["b", "a", "c10", "c2", "A", "é", "z~", "日本"].map((key, i) => ({
+          key,
+          value: `value ${i}`,
+          ...(i % 2 === 0 ? { deviceLastModifiedDate: 1_700_000_000_000 + i } : {})
+        })))
+        await write("ordered", [{ key: "a", value: null }], 1)
+        await write("values", [{ key: "k", value: "quote \" backslash \\ newline \n tab \t \u0001 é 😀 \u2028" }])
+        await write("one.key", [{ key: "😀 \"\\", value: "v" }])
+        await write("escaped-keys", [{ key: "q\"uote", value: "1" }, { key: "back\\slash", value: "2" }, { key: "x", value: "3" }])
+        await write("private-use", [{ key: "\uE000", value: "1" }, { key: "😀", value: "2" }, { key: "a", value: "3" }])
+        await write("large", [{ key: "a", value: "x".repeat(600_000) }, { key: "b", value: "y".repeat(600_000) }])
+        await write("deleted", [{ key: "k", value: "v" }])
+        await Effect.runPromise(store.deleteDataset(ref("deleted"), Date.now()))
+
+        const names = ["plain", "ordered", "values", "one.key", "escaped-keys", "private-use", "large", "deleted"]
+        const refs = names.map(ref)
+        const job = { identityPoolId: pool, startTime: Date.now(), streamName: `script-${crypto.randomUUID()}` }
+        const direct = publisher.bulk!.appendDatasets!
+        expect(direct.store).toBe(store)
+        const first = await Effect.runPromise(direct.append(job, refs))
+        expect(first.left.map(({ datasetName }) => datasetName)).toEqual(["escaped-keys", "private-use", "large"])
+        expect(first.appended).toBe(4)
+
+        // the process's own records of the datasets the script appended, byte for byte
+        const contents = await Effect.runPromise(store.readDatasets!(refs.slice(0, 4)))
+        const expected = await Effect.runPromise(Effect.forEach(contents, (content, i) =>
+          StreamPublisher.encodedRecordOf(publisher, {
+            ref: refs[i]!,
+            operation: "replace",
+            syncCount: content!.head.syncCount,
+            lastModifiedDate: content!.head.lastModifiedDate,
+            records: content!.records
+          })))
+        const appended = await entries(`${prefix}:streams:${job.streamName}`)
+        expect(appended.map((entry) => entry.message)).toEqual(expected.map(({ json }) => ({ partitionKey: identityId, data: json })))
+        expect(JSON.parse(appended[1]!.message.data!).kinesisSyncRecords.map(({ key }: { key: string }) => key))
+          .toEqual(["A", "a", "b", "c10", "c2", "z~", "é", "日本"])
+
+        // once per job: again, nothing is appended, and the same are left
+        const again = await Effect.runPromise(direct.append(job, refs))
+        expect(again).toEqual({ appended: 0, left: first.left })
+        expect(await entries(`${prefix}:streams:${job.streamName}`)).toHaveLength(4)
+        await Effect.runPromise(publisher.bulk!.close(job))
+      } finally {
+        await close()
+      }
+    })
   })
 
   liveWriteCrash(() => redis.url)
