@@ -146,6 +146,7 @@ export const make = (
       },"operation":"replace","kinesisSyncRecords":`
     // on one Redis, a script reads a batch of datasets and appends them: their records stay in Redis
     const appendDatasets: StreamPublisher.DatasetAppender["append"] = (job, refs) => {
+      if (refs.length === 0) return Effect.succeed({ appended: 0, left: [] })
       const scriptKeys = [streamKey(job.streamName), progressKey(job)]
       const args = [maxLength, String(PROGRESS_TTL)]
       for (const ref of refs) {
