@@ -68,14 +68,6 @@ export interface BulkEntry {
 }
 
 /**
- * How a bulk publish names a dataset in its pool (`BulkEntry.dataset`).
- *
- * @since 0.1.0
- * @category constructors
- */
-export const bulkDataset = (ref: DatasetRef): string => `${ref.identityId}/${ref.datasetName}`
-
-/**
  * Where bulk publish jobs keep their list, their lease and their progress. A durable journal
  * keeps them beside the stream, so that a job runs in one process at a time among all that share
  * it, is taken over when its holder dies, and appends each dataset once however often it restarts.
@@ -101,29 +93,6 @@ export interface BulkJournal {
   readonly append: (job: BulkJob, entries: ReadonlyArray<BulkEntry>) => Effect.Effect<number, unknown>
   /** takes the job off the list, with its lease and its progress */
   readonly close: (job: BulkJob) => Effect.Effect<void, unknown>
-  /** where the journal reads datasets itself, and appends them as `append` does, in one step */
-  readonly appendDatasets?: DatasetAppender
-}
-
-/**
- * A journal's own way through a batch of datasets of `store`: read and appended in one step,
- * each once, without their records going through the process.
- *
- * @since 0.1.0
- * @category models
- */
-export interface DatasetAppender {
-  /** the store whose datasets it reads: used only by a job over that very store */
-  readonly store: object
-  /**
-   * Appends the record of each existing dataset, as `recordOf` makes it, unless the job appended
-   * it already; answers how many it appended and the datasets it left to the caller (to read and
-   * `append`).
-   */
-  readonly append: (
-    job: BulkJob,
-    refs: ReadonlyArray<DatasetRef>
-  ) => Effect.Effect<{ readonly appended: number; readonly left: ReadonlyArray<DatasetRef> }, unknown>
 }
 
 /**

@@ -14,9 +14,7 @@
  * its journal in Redis: the list of running jobs, a lease per job that the running process renews
  * (and that another process takes over when it stops), and each job's progress in the stream's
  * slot, appended to in the same script as the entry, so that every dataset is appended once per
- * job however often the job stops and resumes. On one Redis that script also reads the datasets
- * and builds their records, so that a batch costs one round trip and its records never travel
- * through the process; on a Cluster the process reads them and hands the records to the script.
+ * job however often the job stops and resumes.
  *
  * Records whose inline form would exceed 1 MB are kept in Redis, `<prefix>:stream-payloads:<id>`
  * for 24 hours, and referenced as `redis:<that key>`.
@@ -35,8 +33,8 @@
  */
 import { randomUUID } from "node:crypto"
 import { Clock, Context, Duration, Effect, Layer, Schedule, type Scope } from "effect"
-import { StreamPublisher, SyncStore } from "@syncalite/core"
-import { corruption, globEscaped, makeKeys } from "./internal/codec.js"
+import { StreamPublisher } from "@syncalite/core"
+import { globEscaped, makeKeys } from "./internal/codec.js"
 import type { ClientLike } from "./internal/connection.js"
 import { makeConnection } from "./internal/connection.js"
 import { parseOutboxEntry } from "./internal/liveStream.js"
@@ -44,7 +42,6 @@ import * as scripts from "./internal/streamScripts.js"
 import { RedisSyncStore } from "./RedisSyncStore.js"
 
 type BulkJob = StreamPublisher.BulkJob
-type DatasetRef = SyncStore.DatasetRef
 
 /**
  * @since 0.1.0
@@ -139,30 +136,6 @@ export const make = (
       }
     }
 
-    /** The record's JSON up to its records, as `JSON.stringify` writes `StreamPublisher.inlineRecord`'s. */
-    const recordStart = (ref: DatasetRef) =>
-      `{"identityPoolId":${JSON.stringify(ref.identityPoolId)},"identityId":${JSON.stringify(ref.identityId)},"datasetName":${
-        JSON.stringify(ref.datasetName)
-      },"operation":"replace","kinesisSyncRecords":`
-    // on one Redis, a script reads a batch of datasets and appends them: their records stay in Redis
-    const appendDatasets: StreamPublisher.DatasetAppender["append"] = (job, refs) => {
-      if (refs.length === 0) return Effect.succeed({ appended: 0, left: [] })
-      const scriptKeys = [streamKey(job.streamName), progressKey(job)]
-      const args = [maxLength, String(PROGRESS_TTL)]
-      for (const ref of refs) {
-        const base = keys.identity(ref.identityPoolId, ref.identityId)
-        scriptKeys.push(keys.heads(base), keys.records(base, ref.datasetName))
-        args.push(StreamPublisher.bulkDataset(ref), ref.identityId, ref.datasetName, recordStart(ref))
-      }
-      return Effect.flatMap(script(scripts.publishDatasets, scriptKeys, args), (reply) => {
-        const corrupt = corruption(reply)
-        if (corrupt !== undefined) return Effect.fail(corrupt)
-        return Array.isArray(reply) && reply.every((n, i) => typeof n === "number" && (i === 0 || refs[n - 1] !== undefined))
-          ? Effect.succeed({ appended: reply[0] as number, left: reply.slice(1).map((n: number) => refs[n - 1]!) })
-          : Effect.fail(new SyncStore.StorageError({ message: "Unexpected answer of the publishDatasets script" }))
-      })
-    }
-
     const bulk: StreamPublisher.BulkJournal = {
       durable: true,
       leaseMillis,
@@ -180,7 +153,6 @@ export const make = (
           ]),
           Number
         ),
-      ...(mode === "commit" ? { appendDatasets: { store, append: appendDatasets } } : {}),
       close: (job) =>
         Effect.all([
           command(progressKey(job), ["DEL", progressKey(job)]),

@@ -103,9 +103,9 @@ const shiftedClock = (offset: { ms: number }): Clock.Clock => {
 /** How the suite holds the bulk publish of a test: appends pass, wait, or fail. */
 interface Valve {
   mode: "open" | "held" | "failing"
-  /** calls of the journal's appends let through while held, before the valve closes */
+  /** calls of the journal's append let through while held, before the valve closes */
   allowance: number
-  /** calls of the journal's appends (`append`, `appendDatasets`) that went through */
+  /** calls of the journal's append that went through */
   appends: number
   readonly waiters: Set<() => void>
 }
@@ -129,18 +129,15 @@ const throughValve = (publisher: StreamPublisher.StreamPublisherShape, valve: Va
     }
     return Effect.zipRight(Effect.async<void>((resume) => void valve.waiters.add(() => resume(Effect.void))), pass)
   })
-  const through = <A, E>(append: Effect.Effect<A, E>) =>
-    pass.pipe(
-      Effect.zipRight(append),
-      Effect.tap(() => void valve.appends++)
-    )
-  const direct = journal.appendDatasets
   return {
     ...publisher,
     bulk: {
       ...journal,
-      append: (job, entries) => through(journal.append(job, entries)),
-      ...(direct === undefined ? {} : { appendDatasets: { store: direct.store, append: (job, refs) => through(direct.append(job, refs)) } })
+      append: (job, entries) =>
+        pass.pipe(
+          Effect.zipRight(journal.append(job, entries)),
+          Effect.tap(() => void valve.appends++)
+        )
     }
   }
 }

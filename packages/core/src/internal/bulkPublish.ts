@@ -8,7 +8,7 @@ import { randomUUID } from "node:crypto"
 import { Cause, Clock, Data, Effect, Either, Exit, Option, type Scope } from "effect"
 import type { BulkEntry, BulkJob, BulkJournal, StreamPublisherShape } from "../StreamPublisher.js"
 import { type DatasetContent, type DatasetRef, type PoolState, StorageError, type SyncStoreShape } from "./storeModel.js"
-import { bulkDataset, encodedRecordOf } from "../StreamPublisher.js"
+import { encodedRecordOf } from "../StreamPublisher.js"
 import { streamingEnabled } from "./poolConfiguration.js"
 
 /** How many datasets a job reads together, then appends with one call. */
@@ -87,24 +87,13 @@ export const makeBulkRunner = (
               lastModifiedDate: content.head.lastModifiedDate,
               records: content.records
             }),
-            ({ json, record }) => ({ dataset: bulkDataset(ref), record, json })
+            ({ json, record }) => ({ dataset: `${ref.identityId}/${ref.datasetName}`, record, json })
           ))
         })
         return Effect.all(entries)
       })
 
-    /** Reads a batch of datasets and appends them through the journal. */
-    const appendBatch = (job: BulkJob, refs: ReadonlyArray<DatasetRef>) =>
-      Effect.flatMap(entriesOf(refs), (entries) => journal.append(job, entries))
-
-    // where the journal reads this very store, the records need not come through this process
-    const direct = journal.appendDatasets?.store === store ? journal.appendDatasets : undefined
-    const publishBatch = (job: BulkJob, refs: ReadonlyArray<DatasetRef>) =>
-      direct === undefined
-        ? appendBatch(job, refs)
-        : Effect.flatMap(direct.append(job, refs), ({ left }) => left.length === 0 ? Effect.void : appendBatch(job, left))
-
-    // datasets go BATCH at a time through one call of the journal, BATCHES at once
+    // datasets are read BATCH at a time and appended with one call of the journal, BATCHES at once
     const publishAll = (job: BulkJob) =>
       Effect.gen(function*() {
         const refs = yield* store.poolDatasets(job.identityPoolId)
@@ -113,7 +102,7 @@ export const makeBulkRunner = (
         let done = 0
         yield* Effect.forEach(batches, (batch) =>
           Effect.gen(function*() {
-            yield* publishBatch(job, batch)
+            yield* journal.append(job, yield* entriesOf(batch))
             const before = done
             done += batch.length
             if (Math.floor(done / LOG_EVERY) > Math.floor(before / LOG_EVERY) && done < total) yield* progress(job, done, total)
