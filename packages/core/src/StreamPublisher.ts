@@ -139,7 +139,10 @@ export interface StreamWrite {
 export const recordOf = (
   publisher: Pick<StreamPublisherShape, "offload">,
   write: StreamWrite
-): Effect.Effect<StreamRecord, unknown> => Effect.map(encodedRecordOf(publisher, write), ({ record }) => record)
+): Effect.Effect<StreamRecord, unknown> => {
+  const { fits, record } = encodeInline(write)
+  return fits ? Effect.succeed(record) : Effect.map(offloadEncoded(publisher, record), (offloaded) => offloaded.record)
+}
 
 /**
  * A stream record with its JSON, encoded once.
@@ -153,25 +156,33 @@ export interface EncodedRecord {
 }
 
 /**
- * The stream record of a write as `recordOf` makes it, with its JSON.
+ * The record of a write with its records inline whatever its size, its JSON, and whether it may
+ * travel so: a deletion, or a record of at most 1 MB (the Kinesis limit applies to the whole
+ * record, not to its records alone).
  *
  * @since 0.1.0
  * @category constructors
  */
-export const encodedRecordOf = (
-  publisher: Pick<StreamPublisherShape, "offload">,
-  write: StreamWrite
-): Effect.Effect<EncodedRecord, unknown> => {
+export const encodeInline = (write: StreamWrite): EncodedRecord & { readonly fits: boolean } => {
   const record = inlineRecord(write)
   const json = JSON.stringify(record)
-  // the Kinesis limit applies to the whole record, not to its records alone
-  return record.kinesisSyncRecords === null || fitsInline(json)
-    ? Effect.succeed({ record, json })
-    : Effect.map(publisher.offload(record.kinesisSyncRecords), (url) => {
-      const offloaded = offloadedRecord(record, url)
-      return { record: offloaded, json: JSON.stringify(offloaded) }
-    })
+  return { record, json, fits: record.kinesisSyncRecords === null || fitsInline(json) }
 }
+
+/**
+ * An inline record whose records are offloaded through the publisher, with its JSON.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const offloadEncoded = (
+  publisher: Pick<StreamPublisherShape, "offload">,
+  record: StreamRecord
+): Effect.Effect<EncodedRecord, unknown> =>
+  Effect.map(publisher.offload(record.kinesisSyncRecords ?? []), (url) => {
+    const offloaded = offloadedRecord(record, url)
+    return { record: offloaded, json: JSON.stringify(offloaded) }
+  })
 
 /**
  * The stream record of a write with its records inline, whatever its size.

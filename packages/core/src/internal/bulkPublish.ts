@@ -8,7 +8,7 @@ import { randomUUID } from "node:crypto"
 import { Cause, Clock, Data, Effect, Either, Exit, Option, type Scope } from "effect"
 import type { BulkEntry, BulkJob, BulkJournal, StreamPublisherShape } from "../StreamPublisher.js"
 import { type DatasetContent, type DatasetRef, type PoolState, StorageError, type SyncStoreShape } from "./storeModel.js"
-import { encodedRecordOf } from "../StreamPublisher.js"
+import { encodeInline, offloadEncoded } from "../StreamPublisher.js"
 import { streamingEnabled } from "./poolConfiguration.js"
 
 /** How many datasets a job reads together, then appends with one call. */
@@ -72,25 +72,28 @@ export const makeBulkRunner = (
         Effect.map(store.readDataset(ref, { since: 0 }), (view): DatasetContent | undefined =>
           view.head?.exists === true ? { head: view.head, records: view.records } : undefined), { concurrency: "unbounded" }))
 
-    /** The records of a batch of datasets, those deleted meanwhile left out. */
+    /** The records of a batch of datasets, those deleted meanwhile left out: only those over 1 MB wait for an offload. */
     const entriesOf = (refs: ReadonlyArray<DatasetRef>) =>
       Effect.flatMap(readDatasets(refs), (contents) => {
-        const entries: Array<Effect.Effect<BulkEntry, unknown>> = []
+        const entries: Array<BulkEntry> = []
+        const offloads: Array<Effect.Effect<void, unknown>> = []
         contents.forEach((content, i) => {
           if (content === undefined) return
           const ref = refs[i]!
-          entries.push(Effect.map(
-            encodedRecordOf(services.stream, {
-              ref,
-              operation: "replace",
-              syncCount: content.head.syncCount,
-              lastModifiedDate: content.head.lastModifiedDate,
-              records: content.records
-            }),
-            ({ json, record }) => ({ dataset: `${ref.identityId}/${ref.datasetName}`, record, json })
-          ))
+          const dataset = `${ref.identityId}/${ref.datasetName}`
+          const { fits, json, record } = encodeInline({
+            ref,
+            operation: "replace",
+            syncCount: content.head.syncCount,
+            lastModifiedDate: content.head.lastModifiedDate,
+            records: content.records
+          })
+          const at = entries.push({ dataset, record, json }) - 1
+          if (!fits) {
+            offloads.push(Effect.map(offloadEncoded(services.stream, record), (offloaded) => void (entries[at] = { dataset, ...offloaded })))
+          }
         })
-        return Effect.all(entries)
+        return offloads.length === 0 ? Effect.succeed(entries) : Effect.as(Effect.all(offloads, { discard: true }), entries)
       })
 
     // datasets are read BATCH at a time and appended with one call of the journal, BATCHES at once
