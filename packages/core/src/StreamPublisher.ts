@@ -63,6 +63,8 @@ export interface BulkJob {
 export interface BulkEntry {
   readonly dataset: string
   readonly record: StreamRecord
+  /** the record as JSON, encoded once for the journal */
+  readonly json: string
 }
 
 /**
@@ -138,12 +140,49 @@ export const recordOf = (
   publisher: Pick<StreamPublisherShape, "offload">,
   write: StreamWrite
 ): Effect.Effect<StreamRecord, unknown> => {
-  const record = inlineRecord(write)
-  // the Kinesis limit applies to the whole record, not to its records alone
-  return record.kinesisSyncRecords === null || fitsInline(JSON.stringify(record))
-    ? Effect.succeed(record)
-    : Effect.map(publisher.offload(record.kinesisSyncRecords), (url) => offloadedRecord(record, url))
+  const { fits, record } = encodeInline(write)
+  return fits ? Effect.succeed(record) : Effect.map(offloadEncoded(publisher, record), (offloaded) => offloaded.record)
 }
+
+/**
+ * A stream record with its JSON, encoded once.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface EncodedRecord {
+  readonly record: StreamRecord
+  readonly json: string
+}
+
+/**
+ * The record of a write with its records inline whatever its size, its JSON, and whether it may
+ * travel so: a deletion, or a record of at most 1 MB (the Kinesis limit applies to the whole
+ * record, not to its records alone).
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const encodeInline = (write: StreamWrite): EncodedRecord & { readonly fits: boolean } => {
+  const record = inlineRecord(write)
+  const json = JSON.stringify(record)
+  return { record, json, fits: record.kinesisSyncRecords === null || fitsInline(json) }
+}
+
+/**
+ * An inline record whose records are offloaded through the publisher, with its JSON.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const offloadEncoded = (
+  publisher: Pick<StreamPublisherShape, "offload">,
+  record: StreamRecord
+): Effect.Effect<EncodedRecord, unknown> =>
+  Effect.map(publisher.offload(record.kinesisSyncRecords ?? []), (url) => {
+    const offloaded = offloadedRecord(record, url)
+    return { record: offloaded, json: JSON.stringify(offloaded) }
+  })
 
 /**
  * The stream record of a write with its records inline, whatever its size.

@@ -149,7 +149,7 @@ export const make = (
           script(scripts.appendOnce, [streamKey(job.streamName), progressKey(job)], [
             maxLength,
             String(PROGRESS_TTL),
-            ...entries.flatMap(({ dataset, record }) => [dataset, record.identityId, JSON.stringify(record)])
+            ...entries.flatMap(({ dataset, json, record }) => [dataset, record.identityId, json])
           ]),
           Number
         ),

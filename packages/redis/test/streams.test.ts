@@ -221,6 +221,76 @@ describe.skipIf(!redis.available)("on Redis", () => {
         await close()
       }
     })
+
+    /**
+     * Datasets of one identity whose records test a bulk publish: in key order, tombstones, device
+     * dates, escapes and characters past U+E000 in keys and values, a record over 1 MB, and a deleted one.
+     */
+    const mixedDatasets = async (store: SyncStore.SyncStoreShape, pool: string) => {
+      const identityId = "us-east-1:script"
+      const limits = { datasetsPerIdentity: 20, recordsPerDataset: 1024, bytesPerDataset: 4 * 1024 * 1024 }
+      const ref = (datasetName: string): SyncStore.DatasetRef => ({ identityPoolId: pool, identityId, datasetName })
+      const write = async (datasetName: string, writes: ReadonlyArray<SyncStore.RecordWrite>, syncCount = 0) => {
+        await Effect.runPromise(store.commit({
+          ref: ref(datasetName),
+          session: { id: crypto.randomUUID(), expiresAt: Date.now() + 60_000 },
+          conditions: writes.map(({ key }) => ({ key, syncCount })),
+          writes,
+          modifiedBy: "script \"test\"",
+          now: Date.now(),
+          limits
+        }))
+      }
+      await write("plain", [{ key: "k", value: "v" }])
+      await write("ordered", ["b", "a", "c10", "c2", "A", "é", "z~", "日本"].map((key, i) => ({
+        key,
+        value: `value ${i}`,
+        ...(i % 2 === 0 ? { deviceLastModifiedDate: 1_700_000_000_000 + i } : {})
+      })))
+      await write("ordered", [{ key: "a", value: null }], 1)
+      await write("values", [{ key: "k", value: "quote \" backslash \\ newline \n tab \t \u0001 é 😀 \u2028 \",\"lastModifiedDate\":1}" }])
+      await write("one.key", [{ key: "😀 \"\\\",\"value\":", value: "v" }])
+      await write("escaped-keys", [{ key: "q\"uote", value: "1" }, { key: "back\\slash", value: "2" }, { key: "x", value: "3" }])
+      await write("private-use", [{ key: "\uE000", value: "1" }, { key: "😀", value: "2" }, { key: "a", value: "3" }])
+      await write("large", [{ key: "a", value: "x".repeat(600_000) }, { key: "b", value: "y".repeat(600_000) }])
+      await write("deleted", [{ key: "k", value: "v" }])
+      await Effect.runPromise(store.deleteDataset(ref("deleted"), Date.now()))
+      return ["plain", "ordered", "values", "one.key", "escaped-keys", "private-use", "large", "deleted"].map(ref)
+    }
+
+    it("a bulk publish job appends every existing dataset once, its records in key order, a record over 1 MB by URL", async () => {
+      const { close, publisher, read, store } = await instance()
+      const sync = createCognitoSync({
+        tokenSecret: "bulk-mixed-secret-0123456789abcdef",
+        store: Layer.succeed(SyncStore.SyncStore, store),
+        stream: Layer.succeed(StreamPublisher.StreamPublisher, publisher)
+      })
+      try {
+        const pool = `us-east-1:${crypto.randomUUID()}`
+        const StreamName = `mixed-${crypto.randomUUID()}`
+        const refs = await mixedDatasets(store, pool)
+        await sync.setIdentityPoolConfiguration({ IdentityPoolId: pool, CognitoStreams: { StreamName, StreamingStatus: "ENABLED" } })
+        await sync.bulkPublish({ IdentityPoolId: pool })
+        let status = (await sync.getBulkPublishDetails({ IdentityPoolId: pool })).BulkPublishStatus
+        for (let i = 0; i < 200 && status === "IN_PROGRESS"; i++) {
+          await new Promise((resolve) => setTimeout(resolve, 25))
+          status = (await sync.getBulkPublishDetails({ IdentityPoolId: pool })).BulkPublishStatus
+        }
+        expect(status).toBe("SUCCEEDED")
+        const records = await Effect.runPromise(read(StreamName))
+        expect(records.map(({ datasetName }) => datasetName).sort()).toEqual(refs.slice(0, -1).map(({ datasetName }) => datasetName).sort())
+        const large = records.find(({ datasetName }) => datasetName === "large")!
+        expect(large.payloadType).toBe("S3Url")
+        expect(large.kinesisSyncRecordsURL).toMatch(/^redis:/)
+        const keys = (name: string) => records.find(({ datasetName }) => datasetName === name)!.kinesisSyncRecords!.map(({ key, op }) => `${key} ${op}`)
+        expect(keys("ordered")).toEqual(["A replace", "a remove", "b replace", "c10 replace", "c2 replace", "z~ replace", "é replace", "日本 replace"])
+        expect(keys("escaped-keys")).toEqual(["back\\slash replace", "q\"uote replace", "x replace"])
+        expect(keys("private-use")).toEqual(["a replace", "😀 replace", "\uE000 replace"])
+      } finally {
+        await sync.close()
+        await close()
+      }
+    })
   })
 
   liveWriteCrash(() => redis.url)

@@ -8,7 +8,7 @@ import { randomUUID } from "node:crypto"
 import { Cause, Clock, Data, Effect, Either, Exit, Option, type Scope } from "effect"
 import type { BulkEntry, BulkJob, BulkJournal, StreamPublisherShape } from "../StreamPublisher.js"
 import { type DatasetContent, type DatasetRef, type PoolState, StorageError, type SyncStoreShape } from "./storeModel.js"
-import { recordOf } from "../StreamPublisher.js"
+import { encodeInline, offloadEncoded } from "../StreamPublisher.js"
 import { streamingEnabled } from "./poolConfiguration.js"
 
 /** How many datasets a job reads together, then appends with one call. */
@@ -72,22 +72,29 @@ export const makeBulkRunner = (
         Effect.map(store.readDataset(ref, { since: 0 }), (view): DatasetContent | undefined =>
           view.head?.exists === true ? { head: view.head, records: view.records } : undefined), { concurrency: "unbounded" }))
 
-    /** The records of a batch of datasets, those deleted meanwhile left out. */
+    /** The records of a batch of datasets, those deleted meanwhile left out: only those over 1 MB wait for an offload. */
     const entriesOf = (refs: ReadonlyArray<DatasetRef>) =>
-      Effect.flatMap(readDatasets(refs), (contents) =>
-        Effect.forEach(contents, (content, i): Effect.Effect<ReadonlyArray<BulkEntry>, unknown> => {
+      Effect.flatMap(readDatasets(refs), (contents) => {
+        const entries: Array<BulkEntry> = []
+        const offloads: Array<Effect.Effect<void, unknown>> = []
+        contents.forEach((content, i) => {
+          if (content === undefined) return
           const ref = refs[i]!
-          return content === undefined ? Effect.succeed([]) : Effect.map(
-            recordOf(services.stream, {
-              ref,
-              operation: "replace",
-              syncCount: content.head.syncCount,
-              lastModifiedDate: content.head.lastModifiedDate,
-              records: content.records
-            }),
-            (record) => [{ dataset: `${ref.identityId}/${ref.datasetName}`, record }]
-          )
-        }))
+          const dataset = `${ref.identityId}/${ref.datasetName}`
+          const { fits, json, record } = encodeInline({
+            ref,
+            operation: "replace",
+            syncCount: content.head.syncCount,
+            lastModifiedDate: content.head.lastModifiedDate,
+            records: content.records
+          })
+          const at = entries.push({ dataset, record, json }) - 1
+          if (!fits) {
+            offloads.push(Effect.map(offloadEncoded(services.stream, record), (offloaded) => void (entries[at] = { dataset, ...offloaded })))
+          }
+        })
+        return offloads.length === 0 ? Effect.succeed(entries) : Effect.as(Effect.all(offloads, { discard: true }), entries)
+      })
 
     // datasets are read BATCH at a time and appended with one call of the journal, BATCHES at once
     const publishAll = (job: BulkJob) =>
@@ -98,8 +105,7 @@ export const makeBulkRunner = (
         let done = 0
         yield* Effect.forEach(batches, (batch) =>
           Effect.gen(function*() {
-            const entries = yield* entriesOf(batch)
-            yield* journal.append(job, entries.flat())
+            yield* journal.append(job, yield* entriesOf(batch))
             const before = done
             done += batch.length
             if (Math.floor(done / LOG_EVERY) > Math.floor(before / LOG_EVERY) && done < total) yield* progress(job, done, total)

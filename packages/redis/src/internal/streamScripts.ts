@@ -7,23 +7,29 @@ import { script } from "./scripts.js"
  * Datasets of a bulk publish job, each appended once. KEYS: the stream, the job's progress (a set
  * of the datasets it appended, in the stream's slot). ARGV: the approximate MAXLEN, how long the
  * progress is kept (ms), then per dataset its name, partition key and record. Answers how many it
- * appended. Each append comes before its progress, so that a refused append leaves the dataset
- * to append again.
+ * appended. The progress is looked up and recorded once for the whole batch, after its appends:
+ * only the first append can be refused (a key of another type, or Redis out of memory before the
+ * script's first write), and it leaves nothing written.
  */
 export const appendOnce = script(
   "appendOnce",
-  [],
+  ["chunked"],
   String.raw`
-local appended = 0
-for i = 3, #ARGV, 3 do
-  if redis.call('SISMEMBER', KEYS[2], ARGV[i]) == 0 then
-    redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], '*', 'partitionKey', ARGV[i + 1], 'data', ARGV[i + 2])
-    redis.call('SADD', KEYS[2], ARGV[i])
-    appended = appended + 1
+local names = {}
+for i = 3, #ARGV, 3 do names[#names + 1] = ARGV[i] end
+local known = chunked(KEYS[2], 'SMISMEMBER', KEYS[2], names, true)
+local appended, taken = {}, {}
+for n = 1, #names do
+  local name = names[n]
+  if known[n] == 0 and not taken[name] then
+    redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], '*', 'partitionKey', ARGV[3 * n + 1], 'data', ARGV[3 * n + 2])
+    taken[name] = true
+    appended[#appended + 1] = name
   end
 end
+if #appended > 0 then chunked(KEYS[2], 'SADD', KEYS[2], appended, true) end
 redis.call('PEXPIRE', KEYS[2], ARGV[2])
-return appended
+return #appended
 `
 )
 
