@@ -82,6 +82,14 @@ const messageOf = (identityPoolId: string, identityId: string, [datasetName, syn
   syncCount
 })
 
+/** An identity whose channel a process subscribed to, and the subscribers of its devices there. */
+interface Identity {
+  readonly identityPoolId: string
+  readonly identityId: string
+  /** by device id */
+  readonly devices: PushHub.Subscribers
+}
+
 interface Published {
   readonly e: Event
   readonly d: ReadonlyArray<string>
@@ -126,7 +134,6 @@ export const make = (
       Effect.sync(() => makeConnection(client, timeout)),
       (connection) => Effect.sync(() => connection.dispose())
     )
-    const subscribers = PushHub.makeSubscribers()
 
     // a cluster keeps its own connections for sharded channels; a single Redis needs one of its own
     const isCluster = (client as { slots?: unknown }).slots !== undefined
@@ -145,18 +152,24 @@ export const make = (
     interface Channel {
       count: number
       readonly ready: Promise<void>
+      readonly identity: Identity
     }
     const channels = new Map<string, Channel>()
-    // the identity of each channel subscribed, kept until it is unsubscribed: a subscription made
-    // while the connection was lost outlives its entry in `channels`
-    const identities = new Map<string, { readonly identityPoolId: string; readonly identityId: string }>()
+    // the identity of each channel subscribed and the subscribers of its devices by device id
+    // (so that a message finds its devices without building a key per delivery), kept until it
+    // is unsubscribed: a subscription made while the connection was lost outlives its entry in
+    // `channels`
+    const identities = new Map<string, Identity>()
+    const endAll = () => {
+      for (const identity of identities.values()) identity.devices.endAll()
+    }
     // what was published while the subscription was down is lost to the streams: they end, and
     // replay on reconnection, subscribing afresh once the connection is back
     let connected: Promise<void> = Promise.resolve()
     let back: (() => void) | undefined
     const lost = () => {
       channels.clear()
-      subscribers.endAll()
+      endAll()
       if (back === undefined) connected = new Promise<void>((resolve) => (back = resolve))
     }
     const ready = () => {
@@ -170,7 +183,7 @@ export const make = (
         pubsub.off("reconnecting", lost)
         pubsub.off("ready", ready)
         ready()
-        subscribers.endAll()
+        endAll()
       })
     )
 
@@ -190,8 +203,7 @@ export const make = (
         const message = messageOf(identity.identityPoolId, identity.identityId, part.e)
         for (let i = 0; i < devices.length; i++) {
           const id = ids[i]
-          if (typeof id !== "string") continue
-          subscribers.deliver(PushHub.deviceKey({ ...identity, deviceId: devices[i]! }), { id, message })
+          if (typeof id === "string") identity.devices.deliver(devices[i]!, { id, message })
         }
       }
     }
@@ -209,8 +221,12 @@ export const make = (
     const join = (channel: string, device: PushHub.DeviceAddress) => {
       let entry = channels.get(channel)
       if (entry === undefined) {
-        identities.set(channel, { identityPoolId: device.identityPoolId, identityId: device.identityId })
-        entry = { count: 0, ready: within(connected.then(() => pubsub.sSubscribe(channel, onMessage))) }
+        let identity = identities.get(channel)
+        if (identity === undefined) {
+          identity = { identityPoolId: device.identityPoolId, identityId: device.identityId, devices: PushHub.makeSubscribers() }
+          identities.set(channel, identity)
+        }
+        entry = { count: 0, ready: within(connected.then(() => pubsub.sSubscribe(channel, onMessage))), identity }
         channels.set(channel, entry)
       }
       const joined = entry
@@ -260,7 +276,7 @@ export const make = (
         Effect.gen(function*() {
           const channel = channelOf(device.identityPoolId, device.identityId)
           const joined = yield* join(channel, device)
-          const key = PushHub.deviceKey(device)
+          const { devices } = joined.identity
           const after = lastEventId !== undefined && idPattern.test(lastEventId) ? lastEventId : undefined
           // live events wait while the window is read, and what both gave is passed once
           let last = after
@@ -274,12 +290,12 @@ export const make = (
             event: (event) => (pending === undefined ? pass(event) : void pending.push(event)),
             end: subscriber.end
           }
-          subscribers.add(key, attached)
+          devices.add(device.deviceId, attached)
           let detached = false
           const detach = Effect.sync(() => {
             if (detached) return
             detached = true
-            subscribers.remove(key, attached)
+            devices.remove(device.deviceId, attached)
             leave(channel, joined)
           })
           if (after !== undefined) {
