@@ -246,7 +246,7 @@ export const make = (
 
     const notify = makeNotify(
       connection,
-      (message) => keys.identity(message.identityPoolId, message.identityId),
+      keys.identity,
       { count, millis, retain, upkeepMillis },
       isCluster
     )

@@ -27,8 +27,8 @@ const MAX_DEVICES = 512
  */
 const MAX_SENDING = 2
 
-/** The common part of the keys of a message's identity. */
-export type Addressing = (message: PushNotifier.PushMessage) => string
+/** The common part of the keys of an identity. */
+export type Addressing = (identityPoolId: string, identityId: string) => string
 
 /** The stream of events of a device, from the common part of its identity's keys. */
 export const streamKey = (identity: string, deviceId: string): string => `${identity}:events:${deviceId}`
@@ -49,7 +49,7 @@ export interface Window {
 }
 
 interface Call {
-  /** the streams of its deliveries, in their order, once its batches are formed */
+  /** the keys of its deliveries' streams, in their order, once its batches are formed */
   readonly streams: Array<string>
   /** the batches holding its deliveries not yet answered, and one while they are formed */
   pending: number
@@ -57,12 +57,27 @@ interface Call {
   readonly resume: (effect: Effect.Effect<void, SyncStore.StorageError>) => void
 }
 
-interface Group {
+/** A device's stream as the process appends to it. */
+interface Stream {
+  readonly key: string
+  /** the appends of this period before the next one */
+  appends: number
+}
+
+/** An identity as the process appends to its streams. */
+interface Identity {
   /** the length in bytes of the common part of the identity's keys, that starts its streams' */
-  readonly identityBytes: string
+  readonly bytes: string
+  readonly key: string
+  /** by device id */
+  readonly streams: Map<string, Stream>
+}
+
+interface Group {
+  readonly identity: Identity
   /** the message as its stream entry holds it: `[datasetName, syncCount]` as JSON */
   readonly event: string
-  readonly streams: Array<string>
+  readonly streams: Array<Stream>
   readonly devices: Array<string>
   marks: string
 }
@@ -79,29 +94,42 @@ const settle = (call: Call, failure: SyncStore.StorageError | undefined) => {
 }
 
 /**
- * Which appends keep their window up: a process's first append to a stream in each period of
- * `periodMillis`, and every `slack`-th one after it. So a window this process appends to is kept
- * up at least once a period, and its length checked at least every `slack` appends.
+ * The identities and streams appended to in the current period of `periodMillis`, with their
+ * keys made once, and which appends keep their window up: a process's first append to a stream
+ * in each period, and every `slack`-th one after it. So a window this process appends to is
+ * kept up at least once a period, and its length checked at least every `slack` appends; and
+ * what is remembered is what the process appended to lately.
  */
-const makeUpkeep = (periodMillis: number, slack: number) => {
-  const appended = new Map<string, number>()
+const makeStreams = (identityOf: Addressing, periodMillis: number, slack: number) => {
+  let identities = new Map<string, Map<string, Identity>>()
   let since = Date.now()
   return {
     /** starts a batch: a period over, every stream is due again */
     begin: () => {
       const now = Date.now()
       if (now - since < periodMillis) return
-      appended.clear()
+      identities = new Map()
       since = now
     },
-    /** whether this append to `stream` keeps it up */
-    due: (stream: string): boolean => {
-      const n = appended.get(stream)
-      appended.set(stream, n === undefined ? 1 : n + 1)
-      return n === undefined || n % slack === 0
+    identity: (identityPoolId: string, identityId: string): Identity => {
+      let pool = identities.get(identityPoolId)
+      if (pool === undefined) identities.set(identityPoolId, pool = new Map())
+      let identity = pool.get(identityId)
+      if (identity === undefined) {
+        const key = identityOf(identityPoolId, identityId)
+        pool.set(identityId, identity = { bytes: String(Buffer.byteLength(key)), key, streams: new Map() })
+      }
+      return identity
     },
+    stream: (identity: Identity, deviceId: string): Stream => {
+      let stream = identity.streams.get(deviceId)
+      if (stream === undefined) identity.streams.set(deviceId, stream = { key: streamKey(identity.key, deviceId), appends: 0 })
+      return stream
+    },
+    /** whether this append to `stream` keeps it up */
+    due: (stream: Stream): boolean => stream.appends++ % slack === 0,
     /** the upkeep of `stream` may not have been done: its next append does it */
-    undone: (stream: string) => void appended.delete(stream)
+    undone: (stream: Stream) => void (stream.appends = 0)
   }
 }
 
@@ -116,7 +144,7 @@ export const makeNotify = (
   perIdentity: boolean
 ): PushNotifier.PushNotifierShape["notify"] => {
   const head = [String(window.count), String(window.millis), String(window.retain + window.upkeepMillis)]
-  const upkeep = makeUpkeep(window.upkeepMillis, Math.max(1, Math.ceil(window.count / 4)))
+  const streams = makeStreams(identityOf, window.upkeepMillis, Math.max(1, Math.ceil(window.count / 4)))
   let queued: Array<readonly [Call, ReadonlyArray<PushNotifier.PushDelivery>]> = []
   let scheduled = false
   let sending = 0
@@ -127,7 +155,7 @@ export const makeNotify = (
   }
 
   const fail = (batch: Batch, failure: SyncStore.StorageError) => {
-    for (const group of batch.groups.values()) for (const stream of group.streams) upkeep.undone(stream)
+    for (const group of batch.groups.values()) for (const stream of group.streams) streams.undone(stream)
     for (const call of batch.calls) settle(call, failure)
   }
 
@@ -135,8 +163,8 @@ export const makeNotify = (
     const keys: Array<string> = []
     const args = [...head]
     for (const group of batch.groups.values()) {
-      for (const stream of group.streams) keys.push(stream)
-      args.push(group.identityBytes, group.event, JSON.stringify(group.devices), group.marks)
+      for (const stream of group.streams) keys.push(stream.key)
+      args.push(group.identity.bytes, group.event, JSON.stringify(group.devices), group.marks)
     }
     sending++
     Effect.runCallback(connection.script(appendEvents, keys, args), {
@@ -168,34 +196,35 @@ export const makeNotify = (
     scheduled = false
     const calls = queued
     queued = []
-    upkeep.begin()
+    streams.begin()
     const open = new Map<string, Batch>()
-    const identities = new Map<PushNotifier.PushMessage, readonly [identity: string, event: string]>()
+    const messages = new Map<PushNotifier.PushMessage, readonly [identity: Identity, event: string]>()
     for (const [call, deliveries] of calls) {
       for (const delivery of deliveries) {
-        let known = identities.get(delivery.message)
+        const { message } = delivery
+        let known = messages.get(message)
         if (known === undefined) {
-          known = [identityOf(delivery.message), eventOf(delivery.message)]
-          identities.set(delivery.message, known)
+          known = [streams.identity(message.identityPoolId, message.identityId), eventOf(message)]
+          messages.set(message, known)
         }
         const [identity, event] = known
-        const slot = perIdentity ? identity : ""
+        const slot = perIdentity ? identity.key : ""
         let batch = open.get(slot)
         if (batch === undefined || batch.devices >= MAX_DEVICES) {
           if (batch !== undefined) send(batch)
           batch = { groups: new Map(), calls: new Set(), devices: 0 }
           open.set(slot, batch)
         }
-        let group = batch.groups.get(delivery.message)
+        let group = batch.groups.get(message)
         if (group === undefined) {
-          group = { identityBytes: String(Buffer.byteLength(identity)), event, streams: [], devices: [], marks: "" }
-          batch.groups.set(delivery.message, group)
+          group = { identity, event, streams: [], devices: [], marks: "" }
+          batch.groups.set(message, group)
         }
-        const stream = streamKey(identity, delivery.device.deviceId)
-        call.streams.push(stream)
+        const stream = streams.stream(identity, delivery.device.deviceId)
+        call.streams.push(stream.key)
         group.streams.push(stream)
         group.devices.push(delivery.device.deviceId)
-        group.marks += upkeep.due(stream) ? "1" : "0"
+        group.marks += streams.due(stream) ? "1" : "0"
         batch.devices++
         if (!batch.calls.has(call)) {
           batch.calls.add(call)
