@@ -62,10 +62,15 @@ interface PubSub {
 
 const idPattern = /^\d{1,16}-\d{1,16}$/
 
-/** Orders two stream entry ids (`ms-seq`, as `idPattern` checks or Redis made them). */
+/**
+ * Orders two stream entry ids (`ms-seq`, as `idPattern` checks or Redis made them): as strings
+ * when their parts have the same lengths (digits of one length order as their numbers do),
+ * which is the rule among the ids of one stream, else by their numbers.
+ */
 const compareIds = (a: string, b: string): number => {
   const ad = a.indexOf("-")
   const bd = b.indexOf("-")
+  if (ad === bd && a.length === b.length) return a < b ? -1 : a > b ? 1 : 0
   return Number(a.slice(0, ad)) - Number(b.slice(0, bd)) || Number(a.slice(ad + 1)) - Number(b.slice(bd + 1))
 }
 
