@@ -57,8 +57,7 @@ export interface Window {
 }
 
 interface Call {
-  /** the keys of its deliveries' streams, in their order, once its batches are formed */
-  readonly streams: Array<string>
+  readonly deliveries: ReadonlyArray<PushNotifier.PushDelivery>
   /** the batches holding its deliveries not yet answered, and one while they are formed */
   pending: number
   failure: SyncStore.StorageError | undefined
@@ -81,19 +80,23 @@ interface Identity {
   readonly streams: Map<string, Stream>
 }
 
+/** Deliveries of one message, one after the other in a batch. */
 interface Group {
+  readonly message: PushNotifier.PushMessage
   readonly identity: Identity
   /** the message as its stream entry holds it: `[datasetName, syncCount]` as JSON */
   readonly event: string
-  readonly streams: Array<Stream>
   readonly devices: Array<string>
   marks: string
 }
 
 interface Batch {
-  readonly groups: Map<PushNotifier.PushMessage, Group>
-  readonly calls: Set<Call>
-  devices: number
+  readonly groups: Array<Group>
+  /** the streams of its deliveries, group after group, and the call of each */
+  readonly streams: Array<Stream>
+  readonly owners: Array<Call>
+  /** the calls it holds deliveries of, each once (a call's deliveries come one after the other) */
+  readonly calls: Array<Call>
 }
 
 const settle = (call: Call, failure: SyncStore.StorageError | undefined) => {
@@ -153,7 +156,7 @@ export const makeNotify = (
 ): PushNotifier.PushNotifierShape["notify"] => {
   const head = [String(window.count), String(window.millis), String(window.retain + window.upkeepMillis)]
   const streams = makeStreams(identityOf, window.upkeepMillis, Math.max(1, Math.ceil(window.count / 4)))
-  let queued: Array<readonly [Call, ReadonlyArray<PushNotifier.PushDelivery>]> = []
+  let queued: Array<Call> = []
   let scheduled = false
   let sending = 0
   const schedule = () => {
@@ -163,39 +166,41 @@ export const makeNotify = (
   }
 
   const fail = (batch: Batch, failure: SyncStore.StorageError) => {
-    for (const group of batch.groups.values()) for (const stream of group.streams) streams.undone(stream)
+    for (const stream of batch.streams) streams.undone(stream)
     for (const call of batch.calls) settle(call, failure)
   }
 
-  const send = (batch: Batch) => {
-    const keys: Array<string> = []
-    const args = [...head]
-    for (const group of batch.groups.values()) {
-      for (const stream of group.streams) keys.push(stream.key)
-      args.push(group.identity.bytes, group.event, JSON.stringify(group.devices), group.marks)
+  /** settles the calls of a batch Redis ran, each failed by the first of its appends Redis refused */
+  const answer = (batch: Batch, keys: ReadonlyArray<string>, reply: ReadonlyArray<string>) => {
+    const refused = new Map<Call, SyncStore.StorageError>()
+    if (reply.length > 0) {
+      const failed = new Map<string, string>()
+      for (let i = 0; i + 1 < reply.length; i += 2) failed.set(reply[i]!, reply[i + 1]!)
+      for (let i = 0; i < keys.length; i++) {
+        const key = keys[i]!
+        const owner = batch.owners[i]!
+        if (failed.has(key) && !refused.has(owner)) {
+          refused.set(owner, new SyncStore.StorageError({ message: `Redis refused XADD on key ${key}: ${failed.get(key)}`, key }))
+        }
+      }
     }
+    for (const call of batch.calls) settle(call, refused.get(call))
+  }
+
+  const send = (batch: Batch) => {
+    const keys = batch.streams.map((stream) => stream.key)
+    const args = [...head]
+    for (const group of batch.groups) args.push(group.identity.bytes, group.event, JSON.stringify(group.devices), group.marks)
     sending++
     Effect.runCallback(connection.script(appendEvents, keys, args), {
       onExit: (exit) => {
         sending--
         schedule()
-        if (Exit.isFailure(exit)) {
-          return fail(batch, Option.getOrElse(
-            Cause.failureOption(exit.cause),
-            () => new SyncStore.StorageError({ message: "The push batch was not appended", cause: Cause.squash(exit.cause) })
-          ))
-        }
-        const reply = exit.value as ReadonlyArray<string>
-        if (reply.length === 0) {
-          for (const call of batch.calls) settle(call, undefined)
-          return
-        }
-        const failed = new Map<string, string>()
-        for (let i = 0; i + 1 < reply.length; i += 2) failed.set(reply[i]!, reply[i + 1]!)
-        for (const call of batch.calls) {
-          const key = call.streams.find((stream) => failed.has(stream))
-          settle(call, key === undefined ? undefined : new SyncStore.StorageError({ message: `Redis refused XADD on key ${key}: ${failed.get(key)}`, key }))
-        }
+        if (Exit.isSuccess(exit)) return answer(batch, keys, exit.value as ReadonlyArray<string>)
+        fail(batch, Option.getOrElse(
+          Cause.failureOption(exit.cause),
+          () => new SyncStore.StorageError({ message: "The push batch was not appended", cause: Cause.squash(exit.cause) })
+        ))
       }
     })
   }
@@ -206,39 +211,40 @@ export const makeNotify = (
     queued = []
     streams.begin()
     let total = 0
-    for (const [, deliveries] of calls) total += deliveries.length
+    for (const call of calls) total += call.deliveries.length
     const limit = Math.min(MAX_DEVICES, Math.max(MIN_SPLIT, Math.ceil(total / (MAX_SENDING - sending))))
     const open = new Map<string, Batch>()
-    const messages = new Map<PushNotifier.PushMessage, readonly [identity: Identity, event: string]>()
-    for (const [call, deliveries] of calls) {
-      for (const delivery of deliveries) {
-        const { message } = delivery
-        let known = messages.get(message)
-        if (known === undefined) {
-          known = [streams.identity(message.identityPoolId, message.identityId), eventOf(message)]
-          messages.set(message, known)
+    // the deliveries of a call share their message (one write to many devices): its identity
+    // and event are made once for them
+    let message: PushNotifier.PushMessage | undefined
+    let identity: Identity | undefined
+    let event = ""
+    for (const call of calls) {
+      for (const delivery of call.deliveries) {
+        if (delivery.message !== message) {
+          message = delivery.message
+          identity = streams.identity(message.identityPoolId, message.identityId)
+          event = eventOf(message)
         }
-        const [identity, event] = known
-        const slot = perIdentity ? identity.key : ""
+        const slot = perIdentity ? identity!.key : ""
         let batch = open.get(slot)
-        if (batch === undefined || batch.devices >= limit) {
+        if (batch === undefined || batch.streams.length >= limit) {
           if (batch !== undefined) send(batch)
-          batch = { groups: new Map(), calls: new Set(), devices: 0 }
+          batch = { groups: [], streams: [], owners: [], calls: [] }
           open.set(slot, batch)
         }
-        let group = batch.groups.get(message)
-        if (group === undefined) {
-          group = { identity, event, streams: [], devices: [], marks: "" }
-          batch.groups.set(message, group)
+        let group = batch.groups[batch.groups.length - 1]
+        if (group === undefined || group.message !== message) {
+          group = { message, identity: identity!, event, devices: [], marks: "" }
+          batch.groups.push(group)
         }
-        const stream = streams.stream(identity, delivery.device.deviceId)
-        call.streams.push(stream.key)
-        group.streams.push(stream)
+        const stream = streams.stream(identity!, delivery.device.deviceId)
+        batch.streams.push(stream)
+        batch.owners.push(call)
         group.devices.push(delivery.device.deviceId)
         group.marks += streams.due(stream) ? "1" : "0"
-        batch.devices++
-        if (!batch.calls.has(call)) {
-          batch.calls.add(call)
+        if (batch.calls[batch.calls.length - 1] !== call) {
+          batch.calls.push(call)
           call.pending++
         }
       }
@@ -249,7 +255,7 @@ export const makeNotify = (
 
   return (deliveries) =>
     deliveries.length === 0 ? Effect.void : Effect.async<void, SyncStore.StorageError>((resume) => {
-      queued.push([{ streams: [], pending: 1, failure: undefined, resume }, deliveries])
+      queued.push({ deliveries, pending: 1, failure: undefined, resume })
       schedule()
     })
 }
