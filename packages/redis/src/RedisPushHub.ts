@@ -36,6 +36,7 @@ import { PushHub, PushNotifier, SyncStore } from "@syncalite/core"
 import { makeKeys } from "./internal/codec.js"
 import { type ClientLike, makeConnection } from "./internal/connection.js"
 import { channelKey, makeNotify, streamKey } from "./internal/pushBatches.js"
+import { type Event, isEvent, readPublication } from "./internal/pushPublication.js"
 import * as RedisSyncStore from "./RedisSyncStore.js"
 
 /**
@@ -75,11 +76,6 @@ const compareIds = (a: string, b: string): number => {
   return Number(a.slice(0, ad)) - Number(b.slice(0, bd)) || Number(a.slice(ad + 1)) - Number(b.slice(bd + 1))
 }
 
-/** `[datasetName, syncCount]`: a message but what is its identity's */
-type Event = readonly [datasetName: string, syncCount: string]
-
-const isEvent = (u: unknown): u is Event => Array.isArray(u) && typeof u[0] === "string" && typeof u[1] === "string"
-
 const messageOf = (identityPoolId: string, identityId: string, [datasetName, syncCount]: Event): PushNotifier.PushMessage => ({
   source: "cognito-sync",
   identityPoolId,
@@ -95,17 +91,6 @@ interface Identity {
   /** by device id */
   readonly devices: PushHub.Subscribers
 }
-
-interface Published {
-  readonly e: Event
-  readonly d: ReadonlyArray<string>
-  /** the entry ids, in the order of the devices; null where the append failed */
-  readonly i: ReadonlyArray<string | null>
-}
-
-const isPublished = (u: unknown): u is Published =>
-  typeof u === "object" && u !== null && isEvent((u as Published).e) && Array.isArray((u as Published).d) &&
-  Array.isArray((u as Published).i)
 
 /**
  * The hub over the store's connection, released with the scope.
@@ -196,15 +181,7 @@ export const make = (
     const onMessage: Listener = (text, channel) => {
       const identity = identities.get(channel)
       if (identity === undefined) return
-      let published: unknown
-      try {
-        published = JSON.parse(text)
-      } catch {
-        return
-      }
-      if (!Array.isArray(published)) return
-      for (const part of published) {
-        if (!isPublished(part)) continue
+      for (const part of readPublication(text)) {
         const { d: devices, i: ids } = part
         const message = messageOf(identity.identityPoolId, identity.identityId, part.e)
         for (let i = 0; i < devices.length; i++) {
