@@ -2,11 +2,11 @@
  * The notifications of a process, appended in batches: what `notify` is handed during one turn
  * of the event loop, or while `MAX_SENDING` scripts are in flight, goes to Redis as one
  * `appendEvents` script per batch, and each call is answered when the scripts holding its
- * deliveries are. A batch holds the keys of one identity
- * on a cluster (a script's keys share a slot) and of any identities on a single Redis, at most
- * `MAX_DEVICES` devices, and what is queued is shared between the scripts that may be sent
- * (down to `MIN_SPLIT` devices a batch). Scripts are sent in the order the calls came, on the connection of
- * their node, so a dataset's notifications, handed one after the other, stay in order.
+ * deliveries are. A batch holds the keys of one identity on a cluster (a script's keys share a
+ * slot) and of any identities on a single Redis, at most `MAX_DEVICES` devices, and what is
+ * queued is shared between the scripts that may be sent (down to `MIN_SPLIT` devices a batch).
+ * Scripts are sent in the order the calls came, on the connection of their node, so a
+ * dataset's notifications, handed one after the other, stay in order.
  *
  * The process also decides which appends keep their window up (its expiry and length), so
  * that most appends cost Redis one `XADD`: each window it appends to, once per `upkeepMillis`
