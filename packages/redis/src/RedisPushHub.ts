@@ -217,7 +217,13 @@ export const make = (
       joined.count++
       return Effect.as(
         Effect.tryPromise({
-          try: () => joined.ready,
+          // a subscription answered after its identity was let go (the connection lost meanwhile,
+          // then another subscription to it failing) fails: its subscriber would be reached by no
+          // event and no ending
+          try: () =>
+            joined.ready.then(() => {
+              if (identities.get(channel) !== joined.identity) throw new Error("The subscription connection was lost meanwhile")
+            }),
           catch: (cause) => {
             leave(channel, joined)
             if (channels.get(channel) === joined) channels.delete(channel)
