@@ -4,11 +4,10 @@
  * replays what it missed.
  *
  * The notifications a process makes in one turn of its event loop are appended by one script
- * (one per identity on a Cluster), or by two when they are many, so that Redis runs one while
- * the process handles the answer of the other: it appends each message to its devices' Redis
- * Streams (as `[datasetName, syncCount]` in the field `e`: the rest is the identity's, known
- * from the key; the replay window: at least the last 100 entries or 5 minutes, whichever keeps
- * more, the entry ids being the events' ids) and publishes the ids once per identity with
+ * (one per identity on a Cluster): it appends each message to its devices' Redis Streams (as
+ * `[datasetName, syncCount]` in the field `e`: the rest is the identity's, known from the key;
+ * the replay window: at least the last 100 entries or 5 minutes, whichever keeps more, the
+ * entry ids being the events' ids) and publishes the ids once per identity with
  * `SPUBLISH` on the identity's sharded channel, whose name carries the identity's hash tag. A
  * process subscribes (`SSUBSCRIBE`) to an identity's channel while it holds a stream of one of
  * its devices. So it works the same on one Redis and on a Cluster (Redis 7 or later: sharded

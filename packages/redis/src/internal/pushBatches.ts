@@ -3,10 +3,9 @@
  * of the event loop, or while `MAX_SENDING` scripts are in flight, goes to Redis as one
  * `appendEvents` script per batch, and each call is answered when the scripts holding its
  * deliveries are. A batch holds the keys of one identity on a cluster (a script's keys share a
- * slot) and of any identities on a single Redis, at most `MAX_DEVICES` devices, and what is
- * queued is shared between the scripts that may be sent (down to `MIN_SPLIT` devices a batch).
- * Scripts are sent in the order the calls came, on the connection of their node, so a
- * dataset's notifications, handed one after the other, stay in order.
+ * slot) and of any identities on a single Redis, at most `MAX_DEVICES` devices. Scripts are
+ * sent in the order the calls came, on the connection of their node, so a dataset's
+ * notifications, handed one after the other, stay in order.
  *
  * The process also decides which appends keep their window up (its expiry and length), so
  * that most appends cost Redis one `XADD`: each window it appends to, once per `upkeepMillis`
@@ -27,13 +26,6 @@ const MAX_DEVICES = 512
  * forms the next.
  */
 const MAX_SENDING = 2
-
-/**
- * What is queued when scripts may be sent is split between the scripts that may be in flight,
- * down to batches of this many devices: so Redis runs one while the process handles the answer
- * of the other, rather than each waiting for the other with the whole load.
- */
-const MIN_SPLIT = 16
 
 /** The common part of the keys of an identity. */
 export type Addressing = (identityPoolId: string, identityId: string) => string
@@ -210,9 +202,6 @@ export const makeNotify = (
     const calls = queued
     queued = []
     streams.begin()
-    let total = 0
-    for (const call of calls) total += call.deliveries.length
-    const limit = Math.min(MAX_DEVICES, Math.max(MIN_SPLIT, Math.ceil(total / (MAX_SENDING - sending))))
     const open = new Map<string, Batch>()
     // the deliveries of a call share their message (one write to many devices): its identity
     // and event are made once for them
@@ -228,7 +217,7 @@ export const makeNotify = (
         }
         const slot = perIdentity ? identity!.key : ""
         let batch = open.get(slot)
-        if (batch === undefined || batch.streams.length >= limit) {
+        if (batch === undefined || batch.streams.length >= MAX_DEVICES) {
           if (batch !== undefined) send(batch)
           batch = { groups: [], streams: [], owners: [], calls: [] }
           open.set(slot, batch)
