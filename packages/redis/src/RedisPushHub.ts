@@ -5,12 +5,13 @@
  *
  * The notifications a process makes in one turn of its event loop are appended by one script
  * (one per identity on a Cluster): it appends each message to its devices' Redis Streams (as
- * `[datasetName, syncCount]` in the field `e`: the rest is the identity's, known from the key; the
- * replay window: at least the last 100 entries or 5 minutes, whichever keeps more, the entry ids
- * being the events' ids) and publishes the ids once per identity with `SPUBLISH` on the
- * identity's sharded channel, whose name carries the identity's hash tag. A process subscribes
- * (`SSUBSCRIBE`) to an identity's channel while it holds a stream of one of its devices. So it
- * works the same on one Redis and on a Cluster (Redis 7 or later: sharded pub/sub).
+ * `[datasetName, syncCount]` in the field `e`: the rest is the identity's, known from the key;
+ * the replay window: at least the last 100 entries or 5 minutes, whichever keeps more, the
+ * entry ids being the events' ids) and publishes the ids once per identity with
+ * `SPUBLISH` on the identity's sharded channel, whose name carries the identity's hash tag. A
+ * process subscribes (`SSUBSCRIBE`) to an identity's channel while it holds a stream of one of
+ * its devices. So it works the same on one Redis and on a Cluster (Redis 7 or later: sharded
+ * pub/sub).
  *
  * Delivery is at most once per stream while it is open, and what a stream missed (the process's
  * subscription was lost, the client reconnected) is replayed from the window on reconnection
@@ -35,6 +36,7 @@ import { PushHub, PushNotifier, SyncStore } from "@syncalite/core"
 import { makeKeys } from "./internal/codec.js"
 import { type ClientLike, makeConnection } from "./internal/connection.js"
 import { channelKey, makeNotify, streamKey } from "./internal/pushBatches.js"
+import { type Event, isEvent, readPublication } from "./internal/pushPublication.js"
 import * as RedisSyncStore from "./RedisSyncStore.js"
 
 /**
@@ -62,17 +64,17 @@ interface PubSub {
 
 const idPattern = /^\d{1,16}-\d{1,16}$/
 
-/** Orders two stream entry ids (`ms-seq`, as `idPattern` checks or Redis made them). */
+/**
+ * Orders two stream entry ids (`ms-seq`, as `idPattern` checks or Redis made them): as strings
+ * when their parts have the same lengths (digits of one length order as their numbers do),
+ * which is the rule among the ids of one stream, else by their numbers.
+ */
 const compareIds = (a: string, b: string): number => {
   const ad = a.indexOf("-")
   const bd = b.indexOf("-")
+  if (ad === bd && a.length === b.length) return a < b ? -1 : a > b ? 1 : 0
   return Number(a.slice(0, ad)) - Number(b.slice(0, bd)) || Number(a.slice(ad + 1)) - Number(b.slice(bd + 1))
 }
-
-/** `[datasetName, syncCount]`: a message but what is its identity's */
-type Event = readonly [datasetName: string, syncCount: string]
-
-const isEvent = (u: unknown): u is Event => Array.isArray(u) && typeof u[0] === "string" && typeof u[1] === "string"
 
 const messageOf = (identityPoolId: string, identityId: string, [datasetName, syncCount]: Event): PushNotifier.PushMessage => ({
   source: "cognito-sync",
@@ -82,16 +84,13 @@ const messageOf = (identityPoolId: string, identityId: string, [datasetName, syn
   syncCount
 })
 
-interface Published {
-  readonly e: Event
-  readonly d: ReadonlyArray<string>
-  /** the entry ids, in the order of the devices; null where the append failed */
-  readonly i: ReadonlyArray<string | null>
+/** An identity whose channel a process subscribed to, and the subscribers of its devices there. */
+interface Identity {
+  readonly identityPoolId: string
+  readonly identityId: string
+  /** by device id */
+  readonly devices: PushHub.Subscribers
 }
-
-const isPublished = (u: unknown): u is Published =>
-  typeof u === "object" && u !== null && isEvent((u as Published).e) && Array.isArray((u as Published).d) &&
-  Array.isArray((u as Published).i)
 
 /**
  * The hub over the store's connection, released with the scope.
@@ -126,7 +125,6 @@ export const make = (
       Effect.sync(() => makeConnection(client, timeout)),
       (connection) => Effect.sync(() => connection.dispose())
     )
-    const subscribers = PushHub.makeSubscribers()
 
     // a cluster keeps its own connections for sharded channels; a single Redis needs one of its own
     const isCluster = (client as { slots?: unknown }).slots !== undefined
@@ -145,18 +143,24 @@ export const make = (
     interface Channel {
       count: number
       readonly ready: Promise<void>
+      readonly identity: Identity
     }
     const channels = new Map<string, Channel>()
-    // the identity of each channel subscribed, kept until it is unsubscribed: a subscription made
-    // while the connection was lost outlives its entry in `channels`
-    const identities = new Map<string, { readonly identityPoolId: string; readonly identityId: string }>()
+    // the identity of each channel subscribed and the subscribers of its devices by device id
+    // (so that a message finds its devices without building a key per delivery), kept until it
+    // is unsubscribed: a subscription made while the connection was lost outlives its entry in
+    // `channels`
+    const identities = new Map<string, Identity>()
+    const endAll = () => {
+      for (const identity of identities.values()) identity.devices.endAll()
+    }
     // what was published while the subscription was down is lost to the streams: they end, and
     // replay on reconnection, subscribing afresh once the connection is back
     let connected: Promise<void> = Promise.resolve()
     let back: (() => void) | undefined
     const lost = () => {
       channels.clear()
-      subscribers.endAll()
+      endAll()
       if (back === undefined) connected = new Promise<void>((resolve) => (back = resolve))
     }
     const ready = () => {
@@ -170,28 +174,19 @@ export const make = (
         pubsub.off("reconnecting", lost)
         pubsub.off("ready", ready)
         ready()
-        subscribers.endAll()
+        endAll()
       })
     )
 
     const onMessage: Listener = (text, channel) => {
       const identity = identities.get(channel)
       if (identity === undefined) return
-      let published: unknown
-      try {
-        published = JSON.parse(text)
-      } catch {
-        return
-      }
-      if (!Array.isArray(published)) return
-      for (const part of published) {
-        if (!isPublished(part)) continue
+      for (const part of readPublication(text)) {
         const { d: devices, i: ids } = part
         const message = messageOf(identity.identityPoolId, identity.identityId, part.e)
         for (let i = 0; i < devices.length; i++) {
           const id = ids[i]
-          if (typeof id !== "string") continue
-          subscribers.deliver(PushHub.deviceKey({ ...identity, deviceId: devices[i]! }), { id, message })
+          if (typeof id === "string") identity.devices.deliver(devices[i]!, { id, message })
         }
       }
     }
@@ -209,15 +204,25 @@ export const make = (
     const join = (channel: string, device: PushHub.DeviceAddress) => {
       let entry = channels.get(channel)
       if (entry === undefined) {
-        identities.set(channel, { identityPoolId: device.identityPoolId, identityId: device.identityId })
-        entry = { count: 0, ready: within(connected.then(() => pubsub.sSubscribe(channel, onMessage))) }
+        let identity = identities.get(channel)
+        if (identity === undefined) {
+          identity = { identityPoolId: device.identityPoolId, identityId: device.identityId, devices: PushHub.makeSubscribers() }
+          identities.set(channel, identity)
+        }
+        entry = { count: 0, ready: within(connected.then(() => pubsub.sSubscribe(channel, onMessage))), identity }
         channels.set(channel, entry)
       }
       const joined = entry
       joined.count++
       return Effect.as(
         Effect.tryPromise({
-          try: () => joined.ready,
+          // a subscription answered after its identity was let go (the connection lost meanwhile,
+          // then another subscription to it failing) fails: its subscriber would be reached by no
+          // event and no ending
+          try: () =>
+            joined.ready.then(() => {
+              if (identities.get(channel) !== joined.identity) throw new Error("The subscription connection was lost meanwhile")
+            }),
           catch: (cause) => {
             leave(channel, joined)
             if (channels.get(channel) === joined) channels.delete(channel)
@@ -230,7 +235,7 @@ export const make = (
 
     const notify = makeNotify(
       connection,
-      (message) => keys.identity(message.identityPoolId, message.identityId),
+      keys.identity,
       { count, millis, retain, upkeepMillis },
       isCluster
     )
@@ -260,7 +265,7 @@ export const make = (
         Effect.gen(function*() {
           const channel = channelOf(device.identityPoolId, device.identityId)
           const joined = yield* join(channel, device)
-          const key = PushHub.deviceKey(device)
+          const { devices } = joined.identity
           const after = lastEventId !== undefined && idPattern.test(lastEventId) ? lastEventId : undefined
           // live events wait while the window is read, and what both gave is passed once
           let last = after
@@ -274,12 +279,12 @@ export const make = (
             event: (event) => (pending === undefined ? pass(event) : void pending.push(event)),
             end: subscriber.end
           }
-          subscribers.add(key, attached)
+          devices.add(device.deviceId, attached)
           let detached = false
           const detach = Effect.sync(() => {
             if (detached) return
             detached = true
-            subscribers.remove(key, attached)
+            devices.remove(device.deviceId, attached)
             leave(channel, joined)
           })
           if (after !== undefined) {

@@ -2,10 +2,10 @@
  * The notifications of a process, appended in batches: what `notify` is handed during one turn
  * of the event loop, or while `MAX_SENDING` scripts are in flight, goes to Redis as one
  * `appendEvents` script per batch, and each call is answered when the scripts holding its
- * deliveries are. A batch holds the keys of one identity
- * on a cluster (a script's keys share a slot) and of any identities on a single Redis, at most
- * `MAX_DEVICES` devices. Scripts are sent in the order the calls came, on the connection of
- * their node, so a dataset's notifications, handed one after the other, stay in order.
+ * deliveries are. A batch holds the keys of one identity on a cluster (a script's keys share a
+ * slot) and of any identities on a single Redis, at most `MAX_DEVICES` devices. Scripts are
+ * sent in the order the calls came, on the connection of their node, so a dataset's
+ * notifications, handed one after the other, stay in order.
  *
  * The process also decides which appends keep their window up (its expiry and length), so
  * that most appends cost Redis one `XADD`: each window it appends to, once per `upkeepMillis`
@@ -27,8 +27,8 @@ const MAX_DEVICES = 512
  */
 const MAX_SENDING = 2
 
-/** The common part of the keys of a message's identity. */
-export type Addressing = (message: PushNotifier.PushMessage) => string
+/** The common part of the keys of an identity. */
+export type Addressing = (identityPoolId: string, identityId: string) => string
 
 /** The stream of events of a device, from the common part of its identity's keys. */
 export const streamKey = (identity: string, deviceId: string): string => `${identity}:events:${deviceId}`
@@ -49,28 +49,46 @@ export interface Window {
 }
 
 interface Call {
-  /** the streams of its deliveries, in their order, once its batches are formed */
-  readonly streams: Array<string>
+  readonly deliveries: ReadonlyArray<PushNotifier.PushDelivery>
   /** the batches holding its deliveries not yet answered, and one while they are formed */
   pending: number
   failure: SyncStore.StorageError | undefined
   readonly resume: (effect: Effect.Effect<void, SyncStore.StorageError>) => void
 }
 
-interface Group {
+/** A device's stream as the process appends to it. */
+interface Stream {
+  readonly key: string
+  /** the appends of this period before the next one */
+  appends: number
+}
+
+/** An identity as the process appends to its streams. */
+interface Identity {
   /** the length in bytes of the common part of the identity's keys, that starts its streams' */
-  readonly identityBytes: string
+  readonly bytes: string
+  readonly key: string
+  /** by device id */
+  readonly streams: Map<string, Stream>
+}
+
+/** Deliveries of one message, one after the other in a batch. */
+interface Group {
+  readonly message: PushNotifier.PushMessage
+  readonly identity: Identity
   /** the message as its stream entry holds it: `[datasetName, syncCount]` as JSON */
   readonly event: string
-  readonly streams: Array<string>
   readonly devices: Array<string>
   marks: string
 }
 
 interface Batch {
-  readonly groups: Map<PushNotifier.PushMessage, Group>
-  readonly calls: Set<Call>
-  devices: number
+  readonly groups: Array<Group>
+  /** the streams of its deliveries, group after group, and the call of each */
+  readonly streams: Array<Stream>
+  readonly owners: Array<Call>
+  /** the calls it holds deliveries of, each once (a call's deliveries come one after the other) */
+  readonly calls: Array<Call>
 }
 
 const settle = (call: Call, failure: SyncStore.StorageError | undefined) => {
@@ -79,29 +97,42 @@ const settle = (call: Call, failure: SyncStore.StorageError | undefined) => {
 }
 
 /**
- * Which appends keep their window up: a process's first append to a stream in each period of
- * `periodMillis`, and every `slack`-th one after it. So a window this process appends to is kept
- * up at least once a period, and its length checked at least every `slack` appends.
+ * The identities and streams appended to in the current period of `periodMillis`, with their
+ * keys made once, and which appends keep their window up: a process's first append to a stream
+ * in each period, and every `slack`-th one after it. So a window this process appends to is
+ * kept up at least once a period, and its length checked at least every `slack` appends; and
+ * what is remembered is what the process appended to lately.
  */
-const makeUpkeep = (periodMillis: number, slack: number) => {
-  const appended = new Map<string, number>()
+const makeStreams = (identityOf: Addressing, periodMillis: number, slack: number) => {
+  let identities = new Map<string, Map<string, Identity>>()
   let since = Date.now()
   return {
     /** starts a batch: a period over, every stream is due again */
     begin: () => {
       const now = Date.now()
       if (now - since < periodMillis) return
-      appended.clear()
+      identities = new Map()
       since = now
     },
-    /** whether this append to `stream` keeps it up */
-    due: (stream: string): boolean => {
-      const n = appended.get(stream)
-      appended.set(stream, n === undefined ? 1 : n + 1)
-      return n === undefined || n % slack === 0
+    identity: (identityPoolId: string, identityId: string): Identity => {
+      let pool = identities.get(identityPoolId)
+      if (pool === undefined) identities.set(identityPoolId, pool = new Map())
+      let identity = pool.get(identityId)
+      if (identity === undefined) {
+        const key = identityOf(identityPoolId, identityId)
+        pool.set(identityId, identity = { bytes: String(Buffer.byteLength(key)), key, streams: new Map() })
+      }
+      return identity
     },
+    stream: (identity: Identity, deviceId: string): Stream => {
+      let stream = identity.streams.get(deviceId)
+      if (stream === undefined) identity.streams.set(deviceId, stream = { key: streamKey(identity.key, deviceId), appends: 0 })
+      return stream
+    },
+    /** whether this append to `stream` keeps it up */
+    due: (stream: Stream): boolean => stream.appends++ % slack === 0,
     /** the upkeep of `stream` may not have been done: its next append does it */
-    undone: (stream: string) => void appended.delete(stream)
+    undone: (stream: Stream) => void (stream.appends = 0)
   }
 }
 
@@ -116,8 +147,8 @@ export const makeNotify = (
   perIdentity: boolean
 ): PushNotifier.PushNotifierShape["notify"] => {
   const head = [String(window.count), String(window.millis), String(window.retain + window.upkeepMillis)]
-  const upkeep = makeUpkeep(window.upkeepMillis, Math.max(1, Math.ceil(window.count / 4)))
-  let queued: Array<readonly [Call, ReadonlyArray<PushNotifier.PushDelivery>]> = []
+  const streams = makeStreams(identityOf, window.upkeepMillis, Math.max(1, Math.ceil(window.count / 4)))
+  let queued: Array<Call> = []
   let scheduled = false
   let sending = 0
   const schedule = () => {
@@ -127,39 +158,41 @@ export const makeNotify = (
   }
 
   const fail = (batch: Batch, failure: SyncStore.StorageError) => {
-    for (const group of batch.groups.values()) for (const stream of group.streams) upkeep.undone(stream)
+    for (const stream of batch.streams) streams.undone(stream)
     for (const call of batch.calls) settle(call, failure)
   }
 
-  const send = (batch: Batch) => {
-    const keys: Array<string> = []
-    const args = [...head]
-    for (const group of batch.groups.values()) {
-      for (const stream of group.streams) keys.push(stream)
-      args.push(group.identityBytes, group.event, JSON.stringify(group.devices), group.marks)
+  /** settles the calls of a batch Redis ran, each failed by the first of its appends Redis refused */
+  const answer = (batch: Batch, keys: ReadonlyArray<string>, reply: ReadonlyArray<string>) => {
+    const refused = new Map<Call, SyncStore.StorageError>()
+    if (reply.length > 0) {
+      const failed = new Map<string, string>()
+      for (let i = 0; i + 1 < reply.length; i += 2) failed.set(reply[i]!, reply[i + 1]!)
+      for (let i = 0; i < keys.length; i++) {
+        const key = keys[i]!
+        const owner = batch.owners[i]!
+        if (failed.has(key) && !refused.has(owner)) {
+          refused.set(owner, new SyncStore.StorageError({ message: `Redis refused XADD on key ${key}: ${failed.get(key)}`, key }))
+        }
+      }
     }
+    for (const call of batch.calls) settle(call, refused.get(call))
+  }
+
+  const send = (batch: Batch) => {
+    const keys = batch.streams.map((stream) => stream.key)
+    const args = [...head]
+    for (const group of batch.groups) args.push(group.identity.bytes, group.event, JSON.stringify(group.devices), group.marks)
     sending++
     Effect.runCallback(connection.script(appendEvents, keys, args), {
       onExit: (exit) => {
         sending--
         schedule()
-        if (Exit.isFailure(exit)) {
-          return fail(batch, Option.getOrElse(
-            Cause.failureOption(exit.cause),
-            () => new SyncStore.StorageError({ message: "The push batch was not appended", cause: Cause.squash(exit.cause) })
-          ))
-        }
-        const reply = exit.value as ReadonlyArray<string>
-        if (reply.length === 0) {
-          for (const call of batch.calls) settle(call, undefined)
-          return
-        }
-        const failed = new Map<string, string>()
-        for (let i = 0; i + 1 < reply.length; i += 2) failed.set(reply[i]!, reply[i + 1]!)
-        for (const call of batch.calls) {
-          const key = call.streams.find((stream) => failed.has(stream))
-          settle(call, key === undefined ? undefined : new SyncStore.StorageError({ message: `Redis refused XADD on key ${key}: ${failed.get(key)}`, key }))
-        }
+        if (Exit.isSuccess(exit)) return answer(batch, keys, exit.value as ReadonlyArray<string>)
+        fail(batch, Option.getOrElse(
+          Cause.failureOption(exit.cause),
+          () => new SyncStore.StorageError({ message: "The push batch was not appended", cause: Cause.squash(exit.cause) })
+        ))
       }
     })
   }
@@ -168,37 +201,39 @@ export const makeNotify = (
     scheduled = false
     const calls = queued
     queued = []
-    upkeep.begin()
+    streams.begin()
     const open = new Map<string, Batch>()
-    const identities = new Map<PushNotifier.PushMessage, readonly [identity: string, event: string]>()
-    for (const [call, deliveries] of calls) {
-      for (const delivery of deliveries) {
-        let known = identities.get(delivery.message)
-        if (known === undefined) {
-          known = [identityOf(delivery.message), eventOf(delivery.message)]
-          identities.set(delivery.message, known)
+    // the deliveries of a call share their message (one write to many devices): its identity
+    // and event are made once for them
+    let message: PushNotifier.PushMessage | undefined
+    let identity: Identity | undefined
+    let event = ""
+    for (const call of calls) {
+      for (const delivery of call.deliveries) {
+        if (delivery.message !== message) {
+          message = delivery.message
+          identity = streams.identity(message.identityPoolId, message.identityId)
+          event = eventOf(message)
         }
-        const [identity, event] = known
-        const slot = perIdentity ? identity : ""
+        const slot = perIdentity ? identity!.key : ""
         let batch = open.get(slot)
-        if (batch === undefined || batch.devices >= MAX_DEVICES) {
+        if (batch === undefined || batch.streams.length >= MAX_DEVICES) {
           if (batch !== undefined) send(batch)
-          batch = { groups: new Map(), calls: new Set(), devices: 0 }
+          batch = { groups: [], streams: [], owners: [], calls: [] }
           open.set(slot, batch)
         }
-        let group = batch.groups.get(delivery.message)
-        if (group === undefined) {
-          group = { identityBytes: String(Buffer.byteLength(identity)), event, streams: [], devices: [], marks: "" }
-          batch.groups.set(delivery.message, group)
+        let group = batch.groups[batch.groups.length - 1]
+        if (group === undefined || group.message !== message) {
+          group = { message, identity: identity!, event, devices: [], marks: "" }
+          batch.groups.push(group)
         }
-        const stream = streamKey(identity, delivery.device.deviceId)
-        call.streams.push(stream)
-        group.streams.push(stream)
+        const stream = streams.stream(identity!, delivery.device.deviceId)
+        batch.streams.push(stream)
+        batch.owners.push(call)
         group.devices.push(delivery.device.deviceId)
-        group.marks += upkeep.due(stream) ? "1" : "0"
-        batch.devices++
-        if (!batch.calls.has(call)) {
-          batch.calls.add(call)
+        group.marks += streams.due(stream) ? "1" : "0"
+        if (batch.calls[batch.calls.length - 1] !== call) {
+          batch.calls.push(call)
           call.pending++
         }
       }
@@ -209,7 +244,7 @@ export const makeNotify = (
 
   return (deliveries) =>
     deliveries.length === 0 ? Effect.void : Effect.async<void, SyncStore.StorageError>((resume) => {
-      queued.push([{ streams: [], pending: 1, failure: undefined, resume }, deliveries])
+      queued.push({ deliveries, pending: 1, failure: undefined, resume })
       schedule()
     })
 }

@@ -19,7 +19,8 @@
  * the channel), its device ids (a JSON array), upkeep marks (one character per device, "1" to
  * keep its window up). An entry holds the event as its field `e`. Published on each channel: a
  * JSON array of its groups, each `{"e": event, "d": [device ids], "i": [entry ids]}`, an entry id
- * `null` where the append failed. Answers the appends that failed (a key of
+ * `null` where the append failed (read back by pushPublication.ts, which scans it in this
+ * order). Answers the appends that failed (a key of
  * another type) as `{key, error, …}`, the others done.
  */
 import { script } from "./scripts.js"

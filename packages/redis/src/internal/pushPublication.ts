@@ -1,0 +1,87 @@
+/**
+ * What the push script publishes on an identity's channel, read back (pushScripts.ts writes
+ * it): a JSON array of parts, each `{"e": event, "d": [device ids], "i": [entry ids]}`, an entry
+ * id `null` where the append failed. A publication holding no escaped character (the common
+ * case: dataset names, sync counts and entry ids have none) is read by scanning it in the order
+ * the script writes it, without building JSON values; any other is parsed as JSON.
+ */
+
+/** `[datasetName, syncCount]`: a message but what is its identity's */
+export type Event = readonly [datasetName: string, syncCount: string]
+
+/** One message of a publication, to some devices of the channel's identity. */
+export interface Published {
+  readonly e: Event
+  readonly d: ReadonlyArray<string>
+  /** the entry ids, in the order of the devices; null where the append failed */
+  readonly i: ReadonlyArray<string | null>
+}
+
+export const isEvent = (u: unknown): u is Event => Array.isArray(u) && typeof u[0] === "string" && typeof u[1] === "string"
+
+const isPublished = (u: unknown): u is Published =>
+  typeof u === "object" && u !== null && isEvent((u as Published).e) && Array.isArray((u as Published).d) &&
+  Array.isArray((u as Published).i)
+
+const QUOTE = 34
+const COMMA = 44
+
+/**
+ * The parts of a publication as the script writes them, or undefined for any other text and
+ * for one holding a backslash (with none, a string's end is the next quote).
+ */
+export const scanPublication = (text: string): Array<Published> | undefined => {
+  if (text.indexOf("\\") !== -1 || !text.startsWith("[{\"e\":[\"")) return undefined
+  const parts: Array<Published> = []
+  let at = 8
+  for (;;) {
+    let end = text.indexOf("\"", at)
+    if (end < 0 || !text.startsWith("\",\"", end)) return undefined
+    const datasetName = text.slice(at, end)
+    at = end + 3
+    end = text.indexOf("\"", at)
+    if (end < 0 || !text.startsWith("\"],\"d\":[", end)) return undefined
+    const syncCount = text.slice(at, end)
+    at = end + 8
+    const devices: Array<string> = []
+    while (text.charCodeAt(at) === QUOTE) {
+      end = text.indexOf("\"", at + 1)
+      if (end < 0) return undefined
+      devices.push(text.slice(at + 1, end))
+      at = text.charCodeAt(end + 1) === COMMA ? end + 2 : end + 1
+    }
+    if (!text.startsWith("],\"i\":[", at)) return undefined
+    at += 7
+    const ids: Array<string | null> = []
+    for (;;) {
+      if (text.charCodeAt(at) === QUOTE) {
+        end = text.indexOf("\"", at + 1)
+        if (end < 0) return undefined
+        ids.push(text.slice(at + 1, end))
+        at = end + 1
+      } else if (text.startsWith("null", at)) {
+        ids.push(null)
+        at += 4
+      } else break
+      if (text.charCodeAt(at) === COMMA) at++
+    }
+    if (!text.startsWith("]}", at)) return undefined
+    parts.push({ e: [datasetName, syncCount], d: devices, i: ids })
+    at += 2
+    if (text.startsWith(",{\"e\":[\"", at)) at += 8
+    else return at === text.length - 1 && text.endsWith("]") ? parts : undefined
+  }
+}
+
+/** The parts of a publication; those not of its form are left out, and so is a text that is no JSON. */
+export const readPublication = (text: string): ReadonlyArray<Published> => {
+  const scanned = scanPublication(text)
+  if (scanned !== undefined) return scanned
+  let parsed: unknown
+  try {
+    parsed = JSON.parse(text)
+  } catch {
+    return []
+  }
+  return Array.isArray(parsed) ? parsed.filter(isPublished) : []
+}

@@ -1,0 +1,49 @@
+/**
+ * Reading what the push script publishes: the scan of a publication without escapes reads what
+ * JSON reads, whatever the device ids, and the rest is read as JSON.
+ */
+import { describe, expect, it } from "vitest"
+import { readPublication, scanPublication } from "../src/internal/pushPublication.js"
+
+type Part = { e: [string, string]; d: Array<string>; i: Array<string | null> }
+
+/** a publication as the script writes it (pushScripts.ts): the event and devices as JSON, the ids quoted or null */
+const publication = (parts: ReadonlyArray<Part>): string =>
+  `[${parts.map((part) =>
+    `{"e":${JSON.stringify(part.e)},"d":${JSON.stringify(part.d)},"i":[${part.i.map((id) => (id === null ? "null" : `"${id}"`)).join(",")}]}`
+  ).join(",")}]`
+
+const plain: ReadonlyArray<Part> = [
+  { e: ["bench", "1"], d: ["d"], i: ["1733350000000-0"] },
+  { e: ["a.b:c-d_e", "12345678901"], d: ["x", "null", "a]b", "c,d", "{}", "é ü ✓", ""], i: ["1-0", null, "2-5", null, "3-17", "4-0", "5-0"] },
+  { e: ["empty", "0"], d: [], i: [] }
+]
+
+describe("a push publication", () => {
+  it("without escapes is scanned as JSON reads it, one part or many, failed appends included", () => {
+    for (const parts of [plain.slice(0, 1), plain.slice(1, 2), plain]) {
+      const text = publication(parts)
+      expect(scanPublication(text)).toEqual(JSON.parse(text))
+      expect(readPublication(text)).toEqual(JSON.parse(text))
+    }
+  })
+
+  it("with escapes is left to JSON, and read the same", () => {
+    const parts: ReadonlyArray<Part> = [
+      { e: ["bench", "2"], d: ["a\"b", "back\\slash", "line\nbreak", "tab\there", "\u0001"], i: ["1-0", "1-1", null, "1-3", "1-4"] },
+      ...plain
+    ]
+    const text = publication(parts)
+    expect(scanPublication(text)).toBeUndefined()
+    expect(readPublication(text)).toEqual(JSON.parse(text))
+  })
+
+  it("leaves out what is not of its form, and reads nothing from what is no JSON", () => {
+    const good = plain[0]!
+    expect(readPublication(JSON.stringify([{ e: ["x"], d: [], i: [] }, good, { d: [], i: [] }, 7]))).toEqual([good])
+    expect(readPublication(JSON.stringify({ e: good.e, d: good.d, i: good.i }))).toEqual([])
+    for (const text of ["", "[", "not json", "[{\"e\":[\"bench\",\"1\"],\"d\":[\"d\"],\"i\":[\"1-0\"]}", "[{\"e\":[\"bench\",\"1\"],\"d\":[\"d\"],\"i\":[\"1-0\"]}]]"]) {
+      expect(readPublication(text)).toEqual([])
+    }
+  })
+})
