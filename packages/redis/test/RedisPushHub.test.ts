@@ -238,13 +238,8 @@ describe.skipIf(!redis.available)("RedisPushHub with a device's stream key holdi
   })
 })
 
-describe.skipIf(!RedisCluster.available())("RedisPushHub on a Redis Cluster", () => {
-  let cluster: RedisCluster.Cluster | undefined
-  beforeAll(async () => {
-    cluster = await RedisCluster.start()
-  }, 60_000)
-  afterAll(() => cluster?.stop())
-  contract("of three primaries", () => cluster!.url)
+RedisCluster.describe("RedisPushHub on a Redis Cluster", (cluster) => {
+  contract("of three primaries", () => cluster().url)
 })
 
 describe.skipIf(!redis.available)("RedisPushHub with Redis restarted under it", () => {

@@ -1,5 +1,5 @@
 import { Context, Effect, Exit, Layer, Scope } from "effect"
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest"
+import { afterAll, afterEach, describe, expect, it } from "vitest"
 import { createCognitoSync, StreamPublisher, SyncStore } from "@syncalite/core"
 import { RedisStreamPublisher, RedisSyncStore } from "@syncalite/redis"
 import { Processes, RedisCluster, Services, StreamSuite } from "@syncalite/testing"
@@ -351,18 +351,13 @@ describe.skipIf(!redis.available)("on Redis", () => {
   })
 })
 
-describe.skipIf(!RedisCluster.available())("on a Redis Cluster of three primaries", () => {
-  let cluster: RedisCluster.Cluster | undefined
-  beforeAll(async () => {
-    cluster = await RedisCluster.start()
-  }, 60_000)
-  afterAll(() => cluster?.stop())
+RedisCluster.describe("on a Redis Cluster of three primaries", (cluster) => {
 
   // the stream, the job's progress and the lease each on their own slots; a job's appends on the stream's
   StreamSuite.run("RedisStreamPublisher.layer over redis+cluster://", {
-    make: () => instance({ leaseTtl: "1 second" }, cluster!.url),
+    make: () => instance({ leaseTtl: "1 second" }, cluster().url),
     capabilities: { crossProcess: true }
   })
 
-  liveWriteCrash(() => cluster!.url)
+  liveWriteCrash(() => cluster().url)
 })
