@@ -25,8 +25,11 @@ describe("Sha256", () => {
         fc.array(data, { minLength: 1, maxLength: 4 }),
         (key, messages) => {
           const mac = Sha256.hmac(key)
+          const base64url = Sha256.hmacText(key, "base64url")
           for (const message of messages) {
-            expect(mac(message).toString("hex")).toBe(createHmac("sha256", key).update(message).digest("hex"))
+            const expected = createHmac("sha256", key).update(message).digest()
+            expect(mac(message).toString("hex")).toBe(expected.toString("hex"))
+            expect(base64url(message)).toBe(expected.toString("base64url"))
           }
         }
       ),
