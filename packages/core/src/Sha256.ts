@@ -25,6 +25,8 @@ import * as crypto from "node:crypto"
 export type Data = string | Uint8Array
 
 const BLOCK = 64
+/** the longest message written into a key's own buffer; a longer one gets a buffer of its own */
+const SCRATCH = 1024
 const oneShot = typeof crypto.hash === "function" ? crypto.hash : undefined
 
 /**
@@ -77,13 +79,16 @@ export const hmacText = (key: Data, encoding: Encoding): (message: Data) => stri
     innerPad[i]! ^= block[i]!
     outer[i]! ^= block[i]!
   }
+  // the inner hash's input: the padded key block, then the message, written in place while it fits
+  const inner = Buffer.alloc(BLOCK + SCRATCH)
+  innerPad.copy(inner)
   return (message) => {
     const size = typeof message === "string" ? Buffer.byteLength(message) : message.length
-    const inner = Buffer.allocUnsafe(BLOCK + size)
-    innerPad.copy(inner)
-    if (typeof message === "string") inner.write(message, BLOCK)
-    else inner.set(message, BLOCK)
-    outer.write(oneShot("sha256", inner, "binary"), BLOCK, "binary")
+    const into = size <= SCRATCH ? inner : Buffer.allocUnsafe(BLOCK + size)
+    if (into !== inner) innerPad.copy(into)
+    if (typeof message === "string") into.write(message, BLOCK)
+    else into.set(message, BLOCK)
+    outer.write(oneShot("sha256", into.subarray(0, BLOCK + size), "binary"), BLOCK, "binary")
     return oneShot("sha256", outer, encoding)
   }
 }

@@ -37,6 +37,13 @@ describe("Sha256", () => {
     )
   })
 
+  it("computes the MAC of messages longer than a key's own buffer, and of short ones after them", () => {
+    const mac = Sha256.hmacText("a key", "hex")
+    for (const message of ["é".repeat(3000), "short", Buffer.alloc(5000, 7), "x".repeat(1024)]) {
+      expect(mac(message)).toBe(createHmac("sha256", "a key").update(message).digest("hex"))
+    }
+  })
+
   it("matches the RFC 4231 test vectors", () => {
     expect(Sha256.hmac(Buffer.alloc(20, 0x0b))("Hi There").toString("hex")).toBe(
       "b0344c61d8db38535ca8afceaf0bf12b881dc200c9833da726e9376c2e32cff7"
