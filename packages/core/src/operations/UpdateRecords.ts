@@ -185,17 +185,18 @@ const afterCommit = (
   pool: PoolState,
   deviceId: string | undefined,
   { head, outbox, records, subscribers }: Committed
-) =>
-  Effect.zipRight(
-    notifySubscribers(services, ref, pool, subscribers ?? [], deviceId, head.syncCount),
-    publishRecords(services, pool, {
-      ref,
-      operation: "replace",
-      syncCount: head.syncCount,
-      lastModifiedDate: head.lastModifiedDate,
-      records
-    }, outbox)
-  )
+): Effect.Effect<void> => {
+  const notify = notifySubscribers(services, ref, pool, subscribers ?? [], deviceId, head.syncCount)
+  const publish = publishRecords(services, pool, {
+    ref,
+    operation: "replace",
+    syncCount: head.syncCount,
+    lastModifiedDate: head.lastModifiedDate,
+    records
+  }, outbox)
+  // most writes have neither to do: they cost no step
+  return notify === Effect.void ? publish : publish === Effect.void ? notify : Effect.zipRight(notify, publish)
+}
 
 /**
  * The write at `now`: plain steps between the runtime's (the pool's configuration, the commit,
@@ -226,7 +227,8 @@ const update = (services: Services, input: typeof UpdateRecordsInput.Type, calle
       return Effect.flatMap(committed, (result) => {
         if (result._tag !== "Committed") return Effect.fail(refusal(result, services.config.limits))
         const output: UpdateRecordsOutput = { Records: result.records.map(toRecord) }
-        return Effect.as(afterCommit(services, ref, pool, input.DeviceId, result), output)
+        const after = afterCommit(services, ref, pool, input.DeviceId, result)
+        return after === Effect.void ? Effect.succeed(output) : Effect.as(after, output)
       })
     })
   })
