@@ -82,3 +82,17 @@ describe("compiled decoders", () => {
     expect(compileDecoder(Schema.Struct({ n: Schema.NumberFromString }), options)).toBeUndefined()
   })
 })
+
+describe("compiled decoders of declarations", () => {
+  // accepts only what holds a null: never what the schema sees of a plain object, whose nulls are gone
+  const HoldsNull = Schema.declare((u): u is object => typeof u === "object" && u !== null && Object.values(u).includes(null))
+  it("leave plain containers to the schema, which sees them without their nulls", () => {
+    const schema = Schema.Struct({ d: HoldsNull })
+    const compiled = compileDecoder(schema, options)!
+    expect(compiled({ d: { a: null } })).toBe(Undecided)
+    expect(Either.isLeft(Schema.decodeUnknownEither(schema, options)(withoutNulls({ d: { a: null } })))).toBe(true)
+    const holder = new Map([["a", null]])
+    Object.assign(holder, { a: null })
+    expect(compiled({ d: holder })).toStrictEqual({ d: holder })
+  })
+})

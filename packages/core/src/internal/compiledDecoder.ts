@@ -44,8 +44,11 @@ const compileNode = (ast: AST.AST, options: AST.ParseOptions): Step | undefined 
       }
     }
     case "Declaration": {
-      const parse = ast.decodeUnknown(...ast.typeParameters)
+      if (ast.typeParameters.length > 0) return undefined
+      const parse = ast.decodeUnknown()
+      // a plain container would reach the schema without its nulls, which a declaration may see
       return (u) => {
+        if (isPlainObject(u) || Array.isArray(u)) return Undecided
         const result = parse(u, options, ast)
         return Either.isEither(result) && Either.isRight(result) ? result.right : Undecided
       }
