@@ -4,7 +4,7 @@
  *
  * @since 0.1.0
  */
-import { Clock, Duration, Effect, Random, Schema } from "effect"
+import { Duration, Effect, Random, Schema } from "effect"
 import { InvalidParameterException } from "../CognitoSyncError.js"
 import * as S from "../Shapes.js"
 import type { SyncRecord } from "../Shapes.js"
@@ -167,11 +167,13 @@ export const ListRecords = operation({
   access: "either",
   input: ListRecordsInput,
   run: (services, input) =>
-    Effect.flatMap(Clock.currentTimeMillis, (now) =>
-      input.NextToken === undefined
+    Effect.clockWith((clock) => {
+      const now = clock.unsafeCurrentTimeMillis()
+      return input.NextToken === undefined
         ? list(services, input, now, undefined)
         : Effect.flatMap(
           cursorOf(services, listingOf(datasetRef(input), input.LastSyncCount ?? 0), input.NextToken),
           (cursor) => list(services, input, now, cursor)
-        ))
+        )
+    })
 })

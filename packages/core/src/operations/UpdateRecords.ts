@@ -5,7 +5,7 @@
  *
  * @since 0.1.0
  */
-import { Clock, Effect, Schema } from "effect"
+import { Effect, Schema } from "effect"
 import { type Caller, modifiedBy } from "../Caller.js"
 import {
   InvalidParameterException,
@@ -203,7 +203,8 @@ const afterCommit = (
  * what follows it), rather than a generator yielding each.
  */
 const update = (services: Services, input: typeof UpdateRecordsInput.Type, caller: Caller) =>
-  Effect.flatMap(Clock.currentTimeMillis, (now) => {
+  Effect.clockWith((clock) => {
+    const now = clock.unsafeCurrentTimeMillis()
     const ref = datasetRef(input)
     const session: SyncSession | undefined = SyncSessionToken.verify(services.secret, input.SyncSessionToken, ref, now)
     if (session === undefined) return Effect.fail(invalid("SyncSessionToken not valid for these inputs"))
