@@ -212,7 +212,7 @@ const update = (services: Services, input: typeof UpdateRecordsInput.Type, calle
     if (patched instanceof InvalidParameterException) return Effect.fail(patched)
     const { conditions, writes } = patched
     return Effect.flatMap(services.pools.read(ref.identityPoolId, now), (pool) => {
-      const base: DatasetCommit = {
+      const base: { -readonly [K in keyof DatasetCommit]: DatasetCommit[K] } = {
         ref,
         session,
         conditions,
@@ -220,9 +220,9 @@ const update = (services: Services, input: typeof UpdateRecordsInput.Type, calle
         modifiedBy: modifiedBy(caller),
         now,
         limits: services.config.limits,
-        subscribers: pushConfigured(pool),
-        ...(streamingEnabled(pool) ? { stream: streamName(pool) } : {})
+        subscribers: pushConfigured(pool)
       }
+      if (streamingEnabled(pool)) base.stream = streamName(pool)
       const arn = caller.kind === "identity" ? pool.events.SyncTrigger : undefined
       const committed = arn === undefined ? services.store.commit(base) : commitThroughTrigger(services, ref, arn, base)
       return Effect.flatMap(committed, (result) => {
