@@ -148,16 +148,20 @@ export const createCognitoSync = (options: CognitoSyncOptions = {}): CognitoSync
   const service = runtime.runPromiseExit(CognitoSync.CognitoSync).then((exit) => settled = exit)
   const methods = Object.fromEntries(
     Object.keys(CognitoSync.operations).map((name) => {
-      const method = async (input: unknown, caller: Caller.Caller = defaultCaller) => {
-        const built = settled ?? await service
-        if (Exit.isFailure(built)) throw rejection(built.cause)
+      const method = (input: unknown, caller: Caller.Caller = defaultCaller): Promise<unknown> => {
+        if (settled === undefined) return service.then(() => method(input, caller))
+        const built = settled
+        if (Exit.isFailure(built)) return Promise.reject(rejection(built.cause))
         const sync = built.value[name as keyof CognitoSync.CognitoSyncShape] as (
           input: unknown,
           caller: Caller.Caller
         ) => Effect.Effect<unknown, CognitoSyncError>
-        const exit = await runtime.runPromiseExit(sync(input, caller))
-        if (Exit.isSuccess(exit)) return exit.value
-        throw rejection(exit.cause)
+        // settled from the fiber's exit, without a promise of the exit in between
+        return new Promise((resolve, reject) =>
+          runtime.runCallback(sync(input, caller), {
+            onExit: (exit) => Exit.isSuccess(exit) ? resolve(exit.value) : reject(rejection(exit.cause))
+          })
+        )
       }
       return [name, method]
     })

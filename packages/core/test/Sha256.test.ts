@@ -25,13 +25,23 @@ describe("Sha256", () => {
         fc.array(data, { minLength: 1, maxLength: 4 }),
         (key, messages) => {
           const mac = Sha256.hmac(key)
+          const base64url = Sha256.hmacText(key, "base64url")
           for (const message of messages) {
-            expect(mac(message).toString("hex")).toBe(createHmac("sha256", key).update(message).digest("hex"))
+            const expected = createHmac("sha256", key).update(message).digest()
+            expect(mac(message).toString("hex")).toBe(expected.toString("hex"))
+            expect(base64url(message)).toBe(expected.toString("base64url"))
           }
         }
       ),
       { numRuns: 500 }
     )
+  })
+
+  it("computes the MAC of messages longer than a key's own buffer, and of short ones after them", () => {
+    const mac = Sha256.hmacText("a key", "hex")
+    for (const message of ["é".repeat(3000), "short", Buffer.alloc(5000, 7), "x".repeat(1024)]) {
+      expect(mac(message)).toBe(createHmac("sha256", "a key").update(message).digest("hex"))
+    }
   })
 
   it("matches the RFC 4231 test vectors", () => {

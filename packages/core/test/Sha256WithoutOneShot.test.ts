@@ -11,6 +11,7 @@ describe("Sha256 without crypto.hash", () => {
     expect(Sha256.hashHex("a message")).toBe(createHash("sha256").update("a message").digest("hex"))
     for (const key of ["short", "k".repeat(100)]) {
       expect(Sha256.hmac(key)("a message").toString("hex")).toBe(createHmac("sha256", key).update("a message").digest("hex"))
+      expect(Sha256.hmacText(key, "base64url")("a message")).toBe(createHmac("sha256", key).update("a message").digest("base64url"))
     }
   })
 })

@@ -63,14 +63,15 @@ export const decideCommit = (
   const syncCount = (head?.syncCount ?? 0) + 1
   const written = new Map<string, StoredRecord>()
   for (const write of commit.writes) {
-    written.set(write.key, {
+    const record: { -readonly [K in keyof StoredRecord]: StoredRecord[K] } = {
       key: write.key,
       value: write.value,
       syncCount,
       lastModifiedDate: commit.now,
-      lastModifiedBy: commit.modifiedBy,
-      ...(write.deviceLastModifiedDate === undefined ? {} : { deviceLastModifiedDate: write.deviceLastModifiedDate })
-    })
+      lastModifiedBy: commit.modifiedBy
+    }
+    if (write.deviceLastModifiedDate !== undefined) record.deviceLastModifiedDate = write.deviceLastModifiedDate
+    written.set(write.key, record)
   }
   let numRecords = live ? head.numRecords : 0
   let dataStorage = live ? head.dataStorage : 0

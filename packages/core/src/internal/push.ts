@@ -23,7 +23,8 @@ export const notifySubscribers = (
   subscribers: ReadonlyArray<Device>,
   writerDeviceId: string | undefined,
   syncCount: number
-) => {
+): Effect.Effect<void> => {
+  if (subscribers.length === 0) return Effect.void
   // one message for all the devices, so that a notifier sends it once for them all
   const message = {
     source: "cognito-sync",

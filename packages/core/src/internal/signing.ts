@@ -1,24 +1,24 @@
-import { timingSafeEqual } from "node:crypto"
 import * as Sha256 from "../Sha256.js"
 
-let keyed: { readonly secret: string; readonly mac: (message: string) => Buffer } | undefined
+let keyed: { readonly secret: string; readonly mac: (message: string) => string } | undefined
 
-/** The MAC under `secret`; a service has one secret, so the last key made is kept. */
+/** The MAC under `secret`, in unpadded base64url; a service has one secret, so the last key made is kept. */
 const macOf = (secret: string) => {
-  if (keyed?.secret !== secret) keyed = { secret, mac: Sha256.hmac(secret) }
+  if (keyed?.secret !== secret) keyed = { secret, mac: Sha256.hmacText(secret, "base64url") }
   return keyed.mac
 }
 
 /**
- * Whether `text` is the one spelling of `mac` a token is written with: unpadded base64url.
- * Node's decoder also reads padding, trailing junk, the standard alphabet and stray dots as the
- * same bytes; comparing the text rather than what it decodes to refuses all of them, so that
- * a token has one accepted form.
+ * Whether `text` is `canonical`, compared in a time that depends on their lengths only. A token's
+ * MAC has one accepted spelling, unpadded base64url: comparing the text rather than what it
+ * decodes to refuses padding, trailing junk, the standard alphabet and stray dots, all of which
+ * Node's decoder reads as the same bytes.
  */
-export const spellsMac = (text: string, mac: Buffer): boolean => {
-  const given = Buffer.from(text)
-  const canonical = Buffer.from(mac.toString("base64url"))
-  return given.length === canonical.length && timingSafeEqual(given, canonical)
+export const spellsMac = (text: string, canonical: string): boolean => {
+  if (text.length !== canonical.length) return false
+  let difference = 0
+  for (let i = 0; i < text.length; i++) difference |= text.charCodeAt(i) ^ canonical.charCodeAt(i)
+  return difference === 0
 }
 
 /**
@@ -27,7 +27,7 @@ export const spellsMac = (text: string, mac: Buffer): boolean => {
  */
 export const seal = (secret: string, payload: unknown): string => {
   const body = Buffer.from(JSON.stringify(payload)).toString("base64url")
-  return `${body}.${macOf(secret)(body).toString("base64url")}`
+  return `${body}.${macOf(secret)(body)}`
 }
 
 /** The payload of a sealed value, or undefined when it was not sealed with this secret, or not spelled as sealed. */

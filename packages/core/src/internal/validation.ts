@@ -1,5 +1,6 @@
 import { Either, ParseResult, Schema } from "effect"
 import { InvalidParameterException } from "../CognitoSyncError.js"
+import { compileDecoder, Undecided } from "./compiledDecoder.js"
 
 const awsPath = (path: ReadonlyArray<PropertyKey>): string =>
   path.map((segment) =>
@@ -56,9 +57,14 @@ export const validationMessage = (input: unknown, error: ParseResult.ParseError)
  * Decodes an input: the decoded value, or the AWS validation message.
  */
 export const decodeOrMessage = <A, I>(schema: Schema.Schema<A, I>) => {
-  const decode = Schema.decodeUnknownEither(schema, { errors: "all", onExcessProperty: "ignore" })
-  return (input: unknown): Either.Either<A, string> =>
-    Either.mapLeft(decode(withoutNulls(input)), (error) => validationMessage(input, error))
+  const options = { errors: "all", onExcessProperty: "ignore" } as const
+  const decode = Schema.decodeUnknownEither(schema, options)
+  const compiled = compileDecoder(schema, options)
+  return (input: unknown): Either.Either<A, string> => {
+    const value = compiled === undefined ? Undecided : compiled(input)
+    if (value !== Undecided) return Either.right(value)
+    return Either.mapLeft(decode(withoutNulls(input)), (error) => validationMessage(input, error))
+  }
 }
 
 /**
@@ -108,7 +114,7 @@ const copied = (frame: Frame): Record<string, unknown> =>
  * something changes, since most inputs hold no nulls and pass through as they are. A container
  * met again inside itself is left as it is.
  */
-const withoutNulls = (value: unknown): unknown => {
+export const withoutNulls = (value: unknown): unknown => {
   if (!isPlain(value)) return value
   const root = frameOf(value, undefined, "")
   const onPath = new Set<unknown>([value])

@@ -5,7 +5,7 @@
  *
  * @since 0.1.0
  */
-import { Clock, Effect, Schema } from "effect"
+import { Effect, Schema } from "effect"
 import { type Caller, modifiedBy } from "../Caller.js"
 import {
   InvalidParameterException,
@@ -185,46 +185,53 @@ const afterCommit = (
   pool: PoolState,
   deviceId: string | undefined,
   { head, outbox, records, subscribers }: Committed
-) =>
-  Effect.zipRight(
-    notifySubscribers(services, ref, pool, subscribers ?? [], deviceId, head.syncCount),
-    publishRecords(services, pool, {
-      ref,
-      operation: "replace",
-      syncCount: head.syncCount,
-      lastModifiedDate: head.lastModifiedDate,
-      records
-    }, outbox)
-  )
+): Effect.Effect<void> => {
+  const notify = notifySubscribers(services, ref, pool, subscribers ?? [], deviceId, head.syncCount)
+  const publish = publishRecords(services, pool, {
+    ref,
+    operation: "replace",
+    syncCount: head.syncCount,
+    lastModifiedDate: head.lastModifiedDate,
+    records
+  }, outbox)
+  // most writes have neither to do: they cost no step
+  return notify === Effect.void ? publish : publish === Effect.void ? notify : Effect.zipRight(notify, publish)
+}
 
+/**
+ * The write at `now`: plain steps between the runtime's (the pool's configuration, the commit,
+ * what follows it), rather than a generator yielding each.
+ */
 const update = (services: Services, input: typeof UpdateRecordsInput.Type, caller: Caller) =>
-  Effect.gen(function*() {
-    const now = yield* Clock.currentTimeMillis
+  Effect.clockWith((clock) => {
+    const now = clock.unsafeCurrentTimeMillis()
     const ref = datasetRef(input)
     const session: SyncSession | undefined = SyncSessionToken.verify(services.secret, input.SyncSessionToken, ref, now)
-    if (session === undefined) return yield* Effect.fail(invalid("SyncSessionToken not valid for these inputs"))
+    if (session === undefined) return Effect.fail(invalid("SyncSessionToken not valid for these inputs"))
     const patched = patchWrites(input)
-    if (patched instanceof InvalidParameterException) return yield* Effect.fail(patched)
+    if (patched instanceof InvalidParameterException) return Effect.fail(patched)
     const { conditions, writes } = patched
-    const pool = yield* services.pools.read(ref.identityPoolId, now)
-    const base: DatasetCommit = {
-      ref,
-      session,
-      conditions,
-      writes,
-      modifiedBy: modifiedBy(caller),
-      now,
-      limits: services.config.limits,
-      subscribers: pushConfigured(pool),
-      ...(streamingEnabled(pool) ? { stream: streamName(pool) } : {})
-    }
-    const arn = caller.kind === "identity" ? pool.events.SyncTrigger : undefined
-    const result = arn === undefined
-      ? yield* services.store.commit(base)
-      : yield* commitThroughTrigger(services, ref, arn, base)
-    if (result._tag !== "Committed") return yield* Effect.fail(refusal(result, services.config.limits))
-    yield* afterCommit(services, ref, pool, input.DeviceId, result)
-    return { Records: result.records.map(toRecord) } satisfies UpdateRecordsOutput
+    return Effect.flatMap(services.pools.read(ref.identityPoolId, now), (pool) => {
+      const base: { -readonly [K in keyof DatasetCommit]: DatasetCommit[K] } = {
+        ref,
+        session,
+        conditions,
+        writes,
+        modifiedBy: modifiedBy(caller),
+        now,
+        limits: services.config.limits,
+        subscribers: pushConfigured(pool)
+      }
+      if (streamingEnabled(pool)) base.stream = streamName(pool)
+      const arn = caller.kind === "identity" ? pool.events.SyncTrigger : undefined
+      const committed = arn === undefined ? services.store.commit(base) : commitThroughTrigger(services, ref, arn, base)
+      return Effect.flatMap(committed, (result) => {
+        if (result._tag !== "Committed") return Effect.fail(refusal(result, services.config.limits))
+        const output: UpdateRecordsOutput = { Records: result.records.map(toRecord) }
+        const after = afterCommit(services, ref, pool, input.DeviceId, result)
+        return after === Effect.void ? Effect.succeed(output) : Effect.as(after, output)
+      })
+    })
   })
 
 /** @since 0.1.0 @category operations */

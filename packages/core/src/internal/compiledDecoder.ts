@@ -1,0 +1,121 @@
+import { Either, Option, SchemaAST as AST } from "effect"
+
+/** What a compiled decoder answers when it cannot vouch for an input: the schema decides. */
+export const Undecided: unique symbol = Symbol("Undecided")
+
+type Step = (input: unknown) => unknown
+
+const isPlainObject = (value: unknown): value is Record<string, unknown> => {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false
+  const prototype = Object.getPrototypeOf(value)
+  return prototype === Object.prototype || prototype === null
+}
+
+const { hasOwnProperty, propertyIsEnumerable } = Object.prototype
+
+/** Annotations that change how `effect/Schema` parses a node: such a node is left to it. */
+const parsedPlainly = (ast: AST.AST): boolean =>
+  Option.isNone(AST.getParseOptionsAnnotation(ast)) && Option.isNone(AST.getDecodingFallbackAnnotation(ast))
+
+const compileNode = (ast: AST.AST, options: AST.ParseOptions): Step | undefined => {
+  if (!parsedPlainly(ast)) return undefined
+  switch (ast._tag) {
+    case "StringKeyword":
+      return (u) => typeof u === "string" ? u : Undecided
+    case "NumberKeyword":
+      return (u) => typeof u === "number" ? u : Undecided
+    case "BooleanKeyword":
+      return (u) => typeof u === "boolean" ? u : Undecided
+    case "Literal": {
+      const literal = ast.literal
+      return (u) => u === literal ? u : Undecided
+    }
+    case "Union": {
+      if (!ast.types.every((member) => member._tag === "Literal" && parsedPlainly(member))) return undefined
+      const literals = ast.types.map((member) => (member as AST.Literal).literal)
+      return (u) => literals.includes(u as AST.LiteralValue) ? u : Undecided
+    }
+    case "Refinement": {
+      const from = compileNode(ast.from, options)
+      if (from === undefined) return undefined
+      return (u) => {
+        const value = from(u)
+        return value === Undecided || Option.isSome(ast.filter(value, options, ast)) ? Undecided : value
+      }
+    }
+    case "Declaration": {
+      if (ast.typeParameters.length > 0) return undefined
+      const parse = ast.decodeUnknown()
+      // a plain container would reach the schema without its nulls, which a declaration may see
+      return (u) => {
+        if (isPlainObject(u) || Array.isArray(u)) return Undecided
+        const result = parse(u, options, ast)
+        return Either.isEither(result) && Either.isRight(result) ? result.right : Undecided
+      }
+    }
+    case "TupleType": {
+      if (ast.elements.length > 0 || ast.rest.length !== 1) return undefined
+      const element = compileNode(ast.rest[0]!.type, options)
+      if (element === undefined) return undefined
+      return (u) => {
+        if (!Array.isArray(u)) return Undecided
+        const out = new Array<unknown>(u.length)
+        for (let i = 0; i < u.length; i++) {
+          const value = element(u[i])
+          if (value === Undecided) return Undecided
+          out[i] = value
+        }
+        return out
+      }
+    }
+    case "TypeLiteral":
+      return compileStruct(ast, options)
+    default:
+      return undefined
+  }
+}
+
+/**
+ * A plain object's known members, a null one taken as absent as `withoutNulls` makes it; any
+ * other object is left to the schema, and so is a known member that is own but not enumerable
+ * (which a copy without nulls would lose).
+ */
+const compileStruct = (ast: AST.TypeLiteral, options: AST.ParseOptions): Step | undefined => {
+  if (ast.indexSignatures.length > 0 || ast.propertySignatures.length === 0) return undefined
+  const members: Array<{ readonly name: string; readonly optional: boolean; readonly step: Step }> = []
+  for (const signature of ast.propertySignatures) {
+    const step = compileNode(signature.type, options)
+    if (typeof signature.name !== "string" || step === undefined) return undefined
+    members.push({ name: signature.name, optional: signature.isOptional, step })
+  }
+  return (u) => {
+    if (!isPlainObject(u)) return Undecided
+    const out: Record<string, unknown> = {}
+    for (const { name, optional, step } of members) {
+      const enumerable = propertyIsEnumerable.call(u, name)
+      if (!enumerable && hasOwnProperty.call(u, name)) return Undecided
+      const given = enumerable ? u[name] : undefined
+      if (given === undefined || given === null) {
+        if (!optional) return Undecided
+        continue
+      }
+      const value = step(given)
+      if (value === Undecided) return Undecided
+      out[name] = value
+    }
+    return out
+  }
+}
+
+/**
+ * The decoding of a schema's valid inputs without `effect/Schema`'s parser, which builds an
+ * Either or an Option at every node: for what it vouches for, the value the schema decodes from
+ * the input without its null members, and `Undecided` for the rest (invalid inputs among them),
+ * which the schema itself decodes. Undefined for a schema with any node other than plain
+ * structs, arrays, keywords, literals, refinements and declarations.
+ */
+export const compileDecoder = <A, I>(
+  schema: { readonly ast: AST.AST; readonly Type: A; readonly Encoded: I },
+  options: AST.ParseOptions
+): ((input: unknown) => A | typeof Undecided) | undefined =>
+  compileNode(schema.ast, options) as ((input: unknown) => A | typeof Undecided) | undefined
