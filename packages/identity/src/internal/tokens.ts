@@ -51,7 +51,7 @@ const isNumericDate = (value: unknown): value is number => typeof value === "num
  * considered), the RS512 signature must verify against the key, its encoding must be the
  * canonical one, and the claims must name the issuer, a subject and an audience and be in force
  * at `now`, as `jose`'s `jwtVerify` judges them (no clock tolerance). Signing stays with `jose`;
- * checking here costs a third of what a WebCrypto round trip through the thread pool does.
+ * checking here costs less than half of what `jose` does through WebCrypto's thread pool.
  */
 const ownTokenCheck = (key: SigningKey, issuer: string, headerSegment: string) => {
   const publicKey = createPublicKey({ key: key.publicJwk, format: "jwk" })
