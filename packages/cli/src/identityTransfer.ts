@@ -110,8 +110,8 @@ export const eachIdentityPage = <E>(
   Effect.gen(function*() {
     let pools = yield* store.listPools(undefined, pageSize)
     if (pools.items.length === 0) return
-    // a store with pools was served by the identity API, which stored its key first: this reads it
-    yield* each([{ _tag: "SigningKey", key: yield* store.signingKey(yield* IdentityStore.newSigningKey) }])
+    const key = yield* store.readSigningKey()
+    if (key !== undefined) yield* each([{ _tag: "SigningKey", key }])
     for (;;) {
       for (const pool of pools.items) {
         yield* each([{ _tag: "IdentityPool", pool }])

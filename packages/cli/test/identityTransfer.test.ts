@@ -6,6 +6,7 @@
 import { mkdtempSync, readFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
+import { Effect } from "effect"
 import { describe, expect, it } from "vitest"
 import { Caller, createCognitoSync, SyncSessionToken } from "@syncalite/core"
 import { createCognitoIdentity } from "@syncalite/identity"
@@ -127,5 +128,8 @@ describe("Cognito Identity's state in export, import and migrate", () => {
     expect(exported.code).toBe(0)
     expect(exported.out.split("\n").map((line) => JSON.parse(line)._tag)).toEqual(["Pool", "Identity"])
     expect(exported.err.split("\n")).toHaveLength(1)
+    // an export reads; it stores no signing key in a store that has none
+    const read = await Effect.runPromise(Effect.scoped(Effect.flatMap(SqliteIdentityStore.make(file), (store) => store.readSigningKey())))
+    expect(read).toBeUndefined()
   })
 })

@@ -35,15 +35,6 @@ export {
 } from "./internal/storeModel.js"
 
 /**
- * A new key pair to sign OpenID tokens with, as the store keeps it (`signingKey` takes it as the
- * candidate stored when there is none yet).
- *
- * @since 0.1.0
- * @category constructors
- */
-export { newSigningKey } from "./internal/tokens.js"
-
-/**
  * @since 0.1.0
  * @category tags
  */

@@ -273,6 +273,11 @@ const makeStore = (db: Database.Database, busyTimeout: number): IdentityStore.Id
         }))),
     mergeDone: (source) => atomically("ending a merge", true, () => void merges.done.run(source)),
 
+    readSigningKey: () =>
+      atomically("reading the signing key", false, () => {
+        const row = keys.select.get()
+        return row === undefined ? undefined : keyOf(row.key, "signing key")
+      }),
     signingKey: (candidate) =>
       atomically("storing the signing key", true, () => {
         keys.insert.run(JSON.stringify(candidate))

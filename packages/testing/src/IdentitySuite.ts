@@ -387,7 +387,7 @@ export const run = (name: string, options: Options): void => {
         publicJwk: { kty: "RSA", n: randomUUID() }
       })
 
-      test("racing first keys: every caller gets the one stored, and it stays", (env) =>
+      test("racing first keys: every caller gets the one stored, and it stays; readSigningKey answers it", (env) =>
         Effect.gen(function*() {
           const candidates = Array.from({ length: contenders }, candidate)
           const answers = yield* Effect.forEach(candidates, (key, i) => storeOf(env, i).signingKey(key), {
@@ -396,6 +396,7 @@ export const run = (name: string, options: Options): void => {
           const kept = answers[0]!
           for (const answer of answers) expect(answer).toEqual(kept)
           expect(yield* env.store.signingKey(candidate())).toEqual(kept)
+          expect(yield* storeOf(env, contenders - 1).readSigningKey()).toEqual(kept)
         }))
     })
   })

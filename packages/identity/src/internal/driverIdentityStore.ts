@@ -333,6 +333,7 @@ export const makeDriverIdentityStore = (driver: SyncStore.SyncStoreDriver, nativ
       Effect.map(merges.one(key.merges), (doc) => [...(doc?.value.merges ?? [])].sort((a, b) => a.mergedAt - b.mergedAt)),
     mergeDone: (source) => journal(source, undefined),
 
+    readSigningKey: () => Effect.map(keys.one(key.signingKey), (stored) => stored?.value),
     signingKey: (candidate) =>
       optimistic(
         key.signingKey,

@@ -229,5 +229,7 @@ export interface IdentityStoreShape {
 
   /** the stored signing key, storing `candidate` when there is none yet */
   readonly signingKey: (candidate: SigningKey) => Effect.Effect<SigningKey, StorageError>
+  /** the stored signing key, if any, without storing one */
+  readonly readSigningKey: () => Effect.Effect<SigningKey | undefined, StorageError>
 }
 
