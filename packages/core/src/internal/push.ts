@@ -14,7 +14,8 @@ export const pushConfigured = (pool: PoolState): boolean => (pool.pushSync?.Appl
  * Tells the devices subscribed to the dataset (as the commit answered them, none when the pool
  * has no push sync), except the writer's, that it changed. The write is already committed, so a
  * delivery failure is logged, not returned, and the write waits for its deliveries at most
- * `pushWaitMillis`: a notifier still busy then is interrupted.
+ * `pushWaitMillis`: a notifier still busy then is interrupted. Undefined when there is no device
+ * to tell, so that the write takes no step for it.
  */
 export const notifySubscribers = (
   services: Services,
@@ -23,8 +24,8 @@ export const notifySubscribers = (
   subscribers: ReadonlyArray<Device>,
   writerDeviceId: string | undefined,
   syncCount: number
-): Effect.Effect<void> => {
-  if (subscribers.length === 0) return Effect.void
+): Effect.Effect<void> | undefined => {
+  if (subscribers.length === 0) return undefined
   // one message for all the devices, so that a notifier sends it once for them all
   const message = {
     source: "cognito-sync",
@@ -39,7 +40,7 @@ export const notifySubscribers = (
   })
   // suspended, so that a notifier throwing as it is called fails the delivery, not the write
   return deliveries.length === 0
-    ? Effect.void
+    ? undefined
     : inOrder(services.pushLines, ref, syncCount, Effect.suspend(() => services.push.notify(deliveries))).pipe(
       Effect.timeout(Duration.millis(services.config.limits.pushWaitMillis)),
       Effect.catchAllCause((cause) => Effect.logWarning("syncalite: push sync delivery failed", cause))

@@ -42,13 +42,14 @@ export const DeleteDataset = operation({
       if (deleted === undefined) {
         return yield* Effect.fail(new ResourceNotFoundException({ message: `Dataset not found: ${input.DatasetName}` }))
       }
-      yield* publishRecords(services, pool, {
+      const publish = publishRecords(services, pool, {
         ref,
         operation: "remove",
         syncCount: deleted.syncCount,
         lastModifiedDate: now,
         records: undefined
       }, outbox?.id)
+      if (publish !== undefined) yield* publish
       return { Dataset: toDataset(input.IdentityId, deleted) } satisfies DeleteDatasetOutput
     })
 })

@@ -179,13 +179,14 @@ const patchWrites = (
   return { writes, conditions: patches.map((patch) => ({ key: patch.Key, syncCount: patch.SyncCount })) }
 }
 
+/** What a committed write still has to do (tell its devices, stream it), or undefined for nothing. */
 const afterCommit = (
   services: Services,
   ref: DatasetRef,
   pool: PoolState,
   deviceId: string | undefined,
   { head, outbox, records, subscribers }: Committed
-): Effect.Effect<void> => {
+): Effect.Effect<void> | undefined => {
   const notify = notifySubscribers(services, ref, pool, subscribers ?? [], deviceId, head.syncCount)
   const publish = publishRecords(services, pool, {
     ref,
@@ -195,7 +196,7 @@ const afterCommit = (
     records
   }, outbox)
   // most writes have neither to do: they cost no step
-  return notify === Effect.void ? publish : publish === Effect.void ? notify : Effect.zipRight(notify, publish)
+  return notify === undefined ? publish : publish === undefined ? notify : Effect.zipRight(notify, publish)
 }
 
 /**
@@ -229,7 +230,7 @@ const update = (services: Services, input: typeof UpdateRecordsInput.Type, calle
         if (result._tag !== "Committed") return Effect.fail(refusal(result, services.config.limits))
         const output: UpdateRecordsOutput = { Records: result.records.map(toRecord) }
         const after = afterCommit(services, ref, pool, input.DeviceId, result)
-        return after === Effect.void ? Effect.succeed(output) : Effect.as(after, output)
+        return after === undefined ? Effect.succeed(output) : Effect.as(after, output)
       })
     })
   })
