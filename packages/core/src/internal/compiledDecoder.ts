@@ -1,4 +1,4 @@
-import { Either, Option, SchemaAST as AST } from "effect"
+import { Either, Option, Schema, SchemaAST as AST } from "effect"
 
 /** What a compiled decoder answers when it cannot vouch for an input: the schema decides. */
 export const Undecided: unique symbol = Symbol("Undecided")
@@ -16,6 +16,50 @@ const { hasOwnProperty, propertyIsEnumerable } = Object.prototype
 /** Annotations that change how `effect/Schema` parses a node: such a node is left to it. */
 const parsedPlainly = (ast: AST.AST): boolean =>
   Option.isNone(AST.getParseOptionsAnnotation(ast)) && Option.isNone(AST.getDecodingFallbackAnnotation(ast))
+
+/**
+ * The predicate of one of `effect/Schema`'s own string and number filters, read from what the
+ * filter records of itself, so that a valid value is checked without the filter's Option; any
+ * other refinement (or one recorded otherwise) is undefined and runs as the schema runs it.
+ */
+const knownPredicate = (ast: AST.Refinement): ((value: never) => boolean) | undefined => {
+  const id = Option.getOrUndefined(AST.getSchemaIdAnnotation(ast))
+  const bounds = Option.getOrUndefined(AST.getJSONSchemaAnnotation(ast)) as
+    | { readonly minLength?: unknown; readonly maxLength?: unknown; readonly minimum?: unknown; readonly maximum?: unknown }
+    | undefined
+  switch (id) {
+    case Schema.MinLengthSchemaId: {
+      const min = bounds?.minLength
+      return typeof min === "number" ? (value: string) => value.length >= min : undefined
+    }
+    case Schema.MaxLengthSchemaId: {
+      const max = bounds?.maxLength
+      return typeof max === "number" ? (value: string) => value.length <= max : undefined
+    }
+    case Schema.PatternSchemaId: {
+      const regex = (ast.annotations[Schema.PatternSchemaId] as { readonly regex?: unknown } | undefined)?.regex
+      if (!(regex instanceof RegExp) || regex.global || regex.sticky) return undefined
+      return (value: string) => regex.test(value)
+    }
+    case Schema.IntSchemaId:
+      return (value: number) => Number.isSafeInteger(value)
+    case Schema.GreaterThanOrEqualToSchemaId: {
+      const min = bounds?.minimum
+      return typeof min === "number" ? (value: number) => value >= min : undefined
+    }
+    case Schema.LessThanOrEqualToSchemaId: {
+      const max = bounds?.maximum
+      return typeof max === "number" ? (value: number) => value <= max : undefined
+    }
+    case Schema.BetweenSchemaId: {
+      const min = bounds?.minimum
+      const max = bounds?.maximum
+      return typeof min === "number" && typeof max === "number" ? (value: number) => value >= min && value <= max : undefined
+    }
+    default:
+      return undefined
+  }
+}
 
 const compileNode = (ast: AST.AST, options: AST.ParseOptions): Step | undefined => {
   if (!parsedPlainly(ast)) return undefined
@@ -38,6 +82,13 @@ const compileNode = (ast: AST.AST, options: AST.ParseOptions): Step | undefined 
     case "Refinement": {
       const from = compileNode(ast.from, options)
       if (from === undefined) return undefined
+      const holds = knownPredicate(ast) as ((value: unknown) => boolean) | undefined
+      if (holds !== undefined) {
+        return (u) => {
+          const value = from(u)
+          return value === Undecided || !holds(value) ? Undecided : value
+        }
+      }
       return (u) => {
         const value = from(u)
         return value === Undecided || Option.isSome(ast.filter(value, options, ast)) ? Undecided : value
