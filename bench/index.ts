@@ -3,7 +3,13 @@
  * `npm run bench -- http sqlite` runs only the named sections (core, sqlite, redis, keyv, http, streams, mqtt, triggers, push, identity); an
  * `http` section may name its servers: `http:standalone,koa`, the `push` section its parts: `push:fanout`.
  * `profile` (a CPU profile of the standalone server by share) runs only when named.
+ *
+ * The figures are those of the built packages, as an application runs them (`bench/tsconfig.json`
+ * maps no `@syncalite/*` import to its sources): a run stops when a package's build is missing or
+ * older than its sources.
  */
+import * as fs from "node:fs"
+import * as path from "node:path"
 import { parseArgs } from "node:util"
 import { benchCore } from "./core.js"
 import { benchHttp } from "./http.js"
@@ -72,7 +78,26 @@ const parseArguments = (args: ReadonlyArray<string>): Map<string, ReadonlyArray<
   return asked
 }
 
+/** The packages whose build is missing or older than a file of their sources. */
+const staleBuilds = (): ReadonlyArray<string> => {
+  const packages = new URL("../packages/", import.meta.url).pathname
+  const newest = (dir: string): number =>
+    fs.readdirSync(dir, { withFileTypes: true }).reduce((latest, entry) => {
+      const at = path.join(dir, entry.name)
+      return Math.max(latest, entry.isDirectory() ? newest(at) : fs.statSync(at).mtimeMs)
+    }, 0)
+  return fs.readdirSync(packages).filter((name) => {
+    const built = path.join(packages, name, "dist", "index.js")
+    return !fs.existsSync(built) || fs.statSync(built).mtimeMs < newest(path.join(packages, name, "src"))
+  })
+}
+
 const asked = parseArguments(process.argv.slice(2))
+const stale = staleBuilds()
+if (stale.length > 0) {
+  console.error(`bench: the build of ${stale.join(", ")} is missing or older than its sources: run npm run build first`)
+  process.exit(2)
+}
 
 console.log(`syncalite benchmarks — node ${process.version}, ${new Date().toISOString()}`)
 for (const [name, run] of sections) {
