@@ -127,6 +127,22 @@ export const line = (title: string, figure: Figure, baseline: Figure, target?: n
   )
 }
 
+/** EVALSHA calls and the microseconds Redis spent in them */
+interface ScriptCpu {
+  calls: number
+  usec: number
+}
+
+const cpuLine = (title: string, figure: ScriptCpu, baseline: ScriptCpu, target?: number) => {
+  const perCall = figure.usec / figure.calls
+  const basePerCall = baseline.usec / baseline.calls
+  const ratio = perCall / basePerCall
+  const verdict = target === undefined ? "" : `  |  target <= ${target}x: ${ratio <= target ? "met" : "MISSED"}`
+  console.log(
+    `${title.padEnd(50)} ${perCall.toFixed(2).padStart(6)} µs/call  |  the five calls: ${basePerCall.toFixed(2)} µs/call (${ratio.toFixed(2)}x)${verdict}`
+  )
+}
+
 const growth = (title: string, small: Figure, large: Figure) => {
   const cost = small.perSecond / large.perSecond
   console.log(
@@ -184,6 +200,21 @@ export const benchStorageRedis = async () => {
         "hbench", "sbench", "key0", String(i + 1), `{"syncCount":${i + 1},"valueBytes":${String(i).length + 6},"value":"value ${i}"}`, head
       ])
     }
+  }
+
+  /** EVALSHA's figures in `INFO commandstats` so far (Redis counts what the script's own calls cost in them) */
+  const evalshaSoFar = async (): Promise<ScriptCpu> => {
+    const found = /cmdstat_evalsha:calls=(\d+),usec=(\d+)/.exec(String(await client.sendCommand(["INFO", "commandstats"])))
+    return found === null ? { calls: 0, usec: 0 } : { calls: Number(found[1]), usec: Number(found[2]) }
+  }
+  /** a phase that also adds the EVALSHA calls and CPU it cost Redis to `cpu` */
+  const withCpu = (cpu: ScriptCpu, phase: () => Promise<Figure>) => async () => {
+    const before = await evalshaSoFar()
+    const figure = await phase()
+    const after = await evalshaSoFar()
+    cpu.calls += after.calls - before.calls
+    cpu.usec += after.usec - before.usec
+    return figure
   }
 
   const session = sessions()
@@ -270,6 +301,27 @@ export const benchStorageRedis = async () => {
       )
       line(`ListRecords, 10 changed of 100, ${inFlight} in flight`, figure, baseline, 0.5)
     }
+
+    // against the floor: the commit's five Redis calls, in the same rounds
+    const floorCpu: ScriptCpu = { calls: 0, usec: 0 }
+    const commitCpu: ScriptCpu = { calls: 0, usec: 0 }
+    const readCpu: ScriptCpu = { calls: 0, usec: 0 }
+    const fiveCalls = withCpu(floorCpu, async () => measureInFlight("the five calls", 64, await commitCalls(64), SHORT))
+    const floorCounts = await seed("floor", 1)
+    const [updateFloor, update] = await alternate(
+      ROUNDS,
+      fiveCalls,
+      withCpu(commitCpu, () => measureFibers("UpdateRecords", 64, updates("floor", floorCounts), SHORT))
+    )
+    line("UpdateRecords of 1 record, 64, vs the five calls", update, updateFloor, 0.6)
+    const [listFloor, list] = await alternate(
+      ROUNDS,
+      fiveCalls,
+      withCpu(readCpu, () => measureFibers("ListRecords", 64, reads("list"), SHORT))
+    )
+    line("ListRecords, 10 of 100, 64, vs the five calls", list, listFloor, 0.6)
+    cpuLine("Redis CPU of the commit script", commitCpu, floorCpu, 1.5)
+    cpuLine("  (info) Redis CPU of the read script", readCpu, floorCpu)
 
     // reads first: the writes below change more records after sync count 1
     const small = await seed("small", 10)

@@ -24,7 +24,7 @@
  *
  * A record: JSON starting `{"syncCount":N,"valueBytes":B,` (B the UTF-8 length of the value, -1
  * for a tombstone), so that a script reads its figures with one anchored match, then its key,
- * value and dates; a read answers the records it found as one JSON array.
+ * value and dates; a read answers the JSON of each record it found.
  */
 import { createHash } from "node:crypto"
 
@@ -103,17 +103,17 @@ local FIRST = '^\n[^\t\n]*\t([^\n]*)'
 local match, find, sub, format, tonumber = string.match, string.find, string.sub, string.format, tonumber
 -- numbers captured as digits are used with arithmetic coercion (x + 0): far cheaper than tonumber here
 local function parseHead(line, key, name)
-  local h = {}
-  local exists
-  exists, h.syncCount, h.lastDeletionCount, h.creationDate, h.lastModifiedDate, h.numRecords, h.dataStorage,
-    h.entries, h.entryBytes, h.floor, h.count, h.last, h.start, h.by = match(line, HEAD)
-  if exists == nil or tonumber(h.creationDate) == nil or tonumber(h.lastModifiedDate) == nil or tonumber(h.floor) == nil then
+  local exists, syncCount, lastDeletionCount, creationDate, lastModifiedDate, numRecords, dataStorage, entries, entryBytes,
+    floor, count, last, start, by = match(line, HEAD)
+  if exists == nil or tonumber(creationDate) == nil or tonumber(lastModifiedDate) == nil or tonumber(floor) == nil then
     fail(key, 'unreadable head of dataset ' .. name)
   end
-  h.exists = exists == '1'
-  h.syncCount, h.numRecords, h.dataStorage = h.syncCount + 0, h.numRecords + 0, h.dataStorage + 0
-  h.entries, h.entryBytes, h.count, h.start = h.entries + 0, h.entryBytes + 0, h.count + 0, h.start + 0
-  return h
+  -- built whole: a table filled field by field is rehashed at every power of two
+  return {
+    exists = exists == '1', syncCount = syncCount + 0, lastDeletionCount = lastDeletionCount, creationDate = creationDate,
+    lastModifiedDate = lastModifiedDate, numRecords = numRecords + 0, dataStorage = dataStorage + 0, entries = entries + 0,
+    entryBytes = entryBytes + 0, floor = floor, count = count + 0, last = last, start = start + 0, by = by
+  }
 end
 local function headLine(h)
   return format(LINE, h.exists and '1' or '0', h.syncCount, h.lastDeletionCount, h.creationDate, h.lastModifiedDate,
@@ -328,7 +328,12 @@ if plan[1] ~= 'write' then return plan end
 local after, blob, wasLive, dotted, subscribed = plan[2], plan[3], plan[4], plan[5], plan[6]
 local count = format('%d', after.syncCount)
 local line = headLine(after)
-if writeCount > 0 then
+if writeCount == 1 then
+  local refused = firstWrite(changes, 'ZADD', changes, count, ARGV[writesAt])
+  if refused then return refused end
+  redis.call('HSET', records, ARGV[writesAt], '{"syncCount":' .. count .. ',"valueBytes":' .. ARGV[writesAt + 1] .. ',' .. ARGV[writesAt + 2])
+  redis.call('HSET', heads, 'h' .. name, line, 's' .. name, blob)
+elseif writeCount > 0 then
   local scored, fields = {}, {}
   for i = writesAt, lastWrite, 3 do
     scored[#scored + 1] = count
@@ -367,7 +372,8 @@ return {'ok', line}
  * name starts with the dataset's name and a dot.
  *
  * KEYS: heads, records, changes, live. ARGV: name, since.
- * Answers `{head or false, sessions, records as a JSON array, names}`, or `{"corrupt", key, message}`.
+ * Answers `{head or false, sessions, records, names}`, each record its stored JSON (left to the reader to
+ * join: a joined copy is Lua's costliest string), or `{"corrupt", key, message}`.
  */
 export const readDataset = script(
   "readDataset",
@@ -379,7 +385,7 @@ local ok, result = pcall(function()
   local got = read(heads, 'HMGET', heads, '', 'h' .. name, 's' .. name)
   local line = got[2]
   if got[1] and not string.match(got[1], '^%d+$') then fail(heads, 'unreadable registration of the identity') end
-  local found, merged = '[]', {}
+  local found, merged = {}, {}
   if line and string.sub(line, 1, 2) == '1\t' then
     local syncCount = tonumber(string.match(line, '^1\t(%d+)\t'))
     if syncCount ~= nil and syncCount > tonumber(since) then
@@ -389,7 +395,7 @@ local ok, result = pcall(function()
         for i = 1, #keys do
           if not values[i] then fail(changes, 'record ' .. keys[i] .. ' is listed but missing') end
         end
-        found = '[' .. table.concat(values, ',') .. ']'
+        found = values
       end
     end
   end

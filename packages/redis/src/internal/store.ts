@@ -142,13 +142,13 @@ export const makeStore = (connection: Connection, keys: Keys): Store => {
       (reply): Effect.Effect<SyncStore.DatasetView, StorageError> => {
         const corrupt = corruption(reply)
         if (corrupt !== undefined) return Effect.fail(corrupt)
-        if (!Array.isArray(reply) || reply.length !== 4 || !Array.isArray(reply[3])) {
+        if (!Array.isArray(reply) || reply.length !== 4 || !Array.isArray(reply[2]) || !Array.isArray(reply[3])) {
           return Effect.fail(new SyncStore.StorageError({ message: "Unexpected answer of the readDataset script" }))
         }
-        const [line, sessions, found, names] = reply as [unknown, unknown, unknown, Array<unknown>]
+        const [line, sessions, found, names] = reply as [unknown, unknown, Array<unknown>, Array<unknown>]
         const head = line === null ? undefined : parseHead(ref.datasetName, line, sessions)
         if (line !== null && head === undefined) return Effect.fail(unreadable(scriptKeys[0]!, `head of dataset ${ref.datasetName}`))
-        const all = parseRecords(found)
+        const all = parseRecords(`[${found.join(",")}]`)
         if (all === undefined) return Effect.fail(unreadable(scriptKeys[1]!, "records"))
         const after = query.after
         const records = after === undefined ? all : all.filter((record) => record.key > after)
