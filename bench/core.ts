@@ -7,8 +7,7 @@
  */
 import { Context, Effect, Layer, ManagedRuntime } from "effect"
 import { createCognitoSync, SyncSessionToken } from "@syncalite/core"
-import { type Figure, measure, report, sessions } from "./measure.js"
-import { alternate } from "./storage-redis.js"
+import { alternate, type Figure, measure, report, sessions } from "./measure.js"
 
 const ROUNDS = 5
 const SHORT = { seconds: 0.5, warmup: 0.1 }

@@ -29,6 +29,28 @@ export const measure = async (
   return { name, perSecond: n / ((performance.now() - start) / 1000) }
 }
 
+export const median = (values: ReadonlyArray<number>) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!
+
+/**
+ * A figure and its baseline measured in alternating short rounds, each the median of its rounds:
+ * on a shared machine, load drifts within seconds, and alternating puts both under the same drift.
+ */
+export const alternate = async (
+  rounds: number,
+  baseline: () => Promise<Figure>,
+  figure: () => Promise<Figure>
+): Promise<readonly [Figure, Figure]> => {
+  const baselines: Array<Figure> = []
+  const figures: Array<Figure> = []
+  for (let round = 0; round < rounds; round++) {
+    baselines.push(await baseline())
+    figures.push(await figure())
+  }
+  return [
+    { name: baselines[0]!.name, perSecond: median(baselines.map((f) => f.perSecond)) },
+    { name: figures[0]!.name, perSecond: median(figures.map((f) => f.perSecond)) }
+  ]
+}
 const fmt = (n: number) => Math.round(n).toLocaleString("en-US").padStart(10)
 
 /** Prints a figure beside its baselines, with the ratio to each. */

@@ -18,7 +18,7 @@ import { randomUUID } from "node:crypto"
 import { Effect, Exit, Scope } from "effect"
 import { createCognitoSync, SyncSessionToken, type SyncStore } from "@syncalite/core"
 import { RedisSyncStore } from "@syncalite/redis"
-import { type Figure, sessions } from "./measure.js"
+import { alternate, type Figure, sessions } from "./measure.js"
 
 const url = process.env.REDIS_URL || "redis://127.0.0.1:6379"
 const secret = "bench-secret-0123456789"
@@ -94,28 +94,6 @@ const measureFibers = async (
 
 const fmt = (n: number) => Math.round(n).toLocaleString("en-US").padStart(9)
 
-const median = (values: ReadonlyArray<number>) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!
-
-/**
- * A figure and its baseline measured in alternating short rounds, each the median of its rounds:
- * on a shared machine, load drifts within seconds, and alternating puts both under the same drift.
- */
-export const alternate = async (
-  rounds: number,
-  baseline: () => Promise<Figure>,
-  figure: () => Promise<Figure>
-): Promise<readonly [Figure, Figure]> => {
-  const baselines: Array<Figure> = []
-  const figures: Array<Figure> = []
-  for (let round = 0; round < rounds; round++) {
-    baselines.push(await baseline())
-    figures.push(await figure())
-  }
-  return [
-    { name: baselines[0]!.name, perSecond: median(baselines.map((f) => f.perSecond)) },
-    { name: figures[0]!.name, perSecond: median(figures.map((f) => f.perSecond)) }
-  ]
-}
 const ROUNDS = 5
 const SHORT = { seconds: 0.5, warmup: 0.1 }
 
