@@ -113,7 +113,9 @@ export interface DatasetView {
 
 /**
  * Which records of a dataset to read: with a sync count above `since`, a key above `after`, at
- * most `limit` of them (all when absent), ordered by key.
+ * most `limit` of them (all when absent), ordered by key. With `withoutSessions`, the reader
+ * needs of the head's consumed sessions only their floor (it has no token to check), and an
+ * adapter may leave the list itself out.
  *
  * @since 0.1.0
  * @category models
@@ -122,6 +124,7 @@ export interface RecordQuery {
   readonly since: number
   readonly after?: string
   readonly limit?: number
+  readonly withoutSessions?: boolean
 }
 
 /**

@@ -132,8 +132,10 @@ const list = (
     ? undefined
     : SyncSessionToken.verify(services.secret, input.SyncSessionToken, ref, now)
   if (input.SyncSessionToken !== undefined && given === undefined) return Effect.fail(invalidToken)
+  // without a token to check, the store need not read the consumed sessions, only their floor
+  const query = { since, limit, withoutSessions: given === undefined }
   return Effect.flatMap(
-    services.store.readDataset(ref, cursor === undefined ? { since, limit } : { since, limit, after: cursor[0] }),
+    services.store.readDataset(ref, cursor === undefined ? query : { ...query, after: cursor[0] }),
     (view) => {
       const head = view.head
       const used = given === undefined || head === undefined ? undefined : SyncSessionToken.consumption(head.consumedSessions, given)

@@ -371,8 +371,9 @@ return {'ok', line}
  * A dataset's head, the records changed after a sync count, and the existing datasets whose
  * name starts with the dataset's name and a dot.
  *
- * KEYS: heads, records, changes, live. ARGV: name, since.
- * Answers `{head or false, sessions, records, names}`, each record its stored JSON (left to the reader to
+ * KEYS: heads, records, changes, live. ARGV: name, since, "1" to leave the consumed sessions
+ * unread (their floor is in the head).
+ * Answers `{head or false, sessions or false when left unread, records, names}`, each record its stored JSON (left to the reader to
  * join: a joined copy is Lua's costliest string), or `{"corrupt", key, message}`.
  */
 export const readDataset = script(
@@ -380,9 +381,11 @@ export const readDataset = script(
   ["read", "chunked"],
   String.raw`
 local heads, records, changes, live = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
-local name, since = ARGV[1], ARGV[2]
+local name, since, withoutSessions = ARGV[1], ARGV[2], ARGV[3] == '1'
 local ok, result = pcall(function()
-  local got = read(heads, 'HMGET', heads, '', 'h' .. name, 's' .. name)
+  local got
+  if withoutSessions then got = read(heads, 'HMGET', heads, '', 'h' .. name)
+  else got = read(heads, 'HMGET', heads, '', 'h' .. name, 's' .. name) end
   local line = got[2]
   if got[1] and not string.match(got[1], '^%d+$') then fail(heads, 'unreadable registration of the identity') end
   local found, merged = {}, {}
@@ -406,7 +409,9 @@ local ok, result = pcall(function()
       if string.sub(other, 1, #prefix) == prefix then merged[#merged + 1] = other end
     end
   end
-  return {line or false, got[3] or '', found, merged}
+  local sessions = false
+  if not withoutSessions then sessions = got[3] or '' end
+  return {line or false, sessions, found, merged}
 end)
 if not ok then return corrupt(result) end
 return result

@@ -138,7 +138,7 @@ export const makeStore = (connection: Connection, keys: Keys): Store => {
     const base = keys.identity(ref.identityPoolId, ref.identityId)
     const scriptKeys = datasetKeys(base, ref.datasetName)
     return Effect.flatMap(
-      script(scripts.readDataset, scriptKeys, [ref.datasetName, numberText(query.since)]),
+      script(scripts.readDataset, scriptKeys, [ref.datasetName, numberText(query.since), query.withoutSessions === true ? "1" : ""]),
       (reply): Effect.Effect<SyncStore.DatasetView, StorageError> => {
         const corrupt = corruption(reply)
         if (corrupt !== undefined) return Effect.fail(corrupt)
@@ -146,7 +146,7 @@ export const makeStore = (connection: Connection, keys: Keys): Store => {
           return Effect.fail(new SyncStore.StorageError({ message: "Unexpected answer of the readDataset script" }))
         }
         const [line, sessions, found, names] = reply as [unknown, unknown, Array<unknown>, Array<unknown>]
-        const head = line === null ? undefined : parseHead(ref.datasetName, line, sessions)
+        const head = line === null ? undefined : parseHead(ref.datasetName, line, sessions ?? undefined)
         if (line !== null && head === undefined) return Effect.fail(unreadable(scriptKeys[0]!, `head of dataset ${ref.datasetName}`))
         const all = parseRecords(`[${found.join(",")}]`)
         if (all === undefined) return Effect.fail(unreadable(scriptKeys[1]!, "records"))
