@@ -286,6 +286,12 @@ describe.skipIf(!redis.available)("on Redis", () => {
         expect(keys("ordered")).toEqual(["A replace", "a remove", "b replace", "c10 replace", "c2 replace", "z~ replace", "é replace", "日本 replace"])
         expect(keys("escaped-keys")).toEqual(["back\\slash replace", "q\"uote replace", "x replace"])
         expect(keys("private-use")).toEqual(["a replace", "😀 replace", "\uE000 replace"])
+        // each record carries the sync count and the date of its own dataset, not of another of the identity
+        for (const ref of refs.slice(0, -1)) {
+          const { head } = await Effect.runPromise(store.readDataset(ref, { since: 0 }))
+          const record = records.find(({ datasetName }) => datasetName === ref.datasetName)!
+          expect([record.syncCount, record.lastModifiedDate]).toEqual([head!.syncCount, head!.lastModifiedDate])
+        }
       } finally {
         await sync.close()
         await close()
