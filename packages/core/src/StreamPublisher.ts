@@ -68,6 +68,19 @@ export interface BulkEntry {
 }
 
 /**
+ * An existing dataset as a bulk publish reads it: what its stream record tells.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface BulkDataset {
+  readonly syncCount: number
+  readonly lastModifiedDate: number
+  /** all its records, tombstones included, in key order */
+  readonly records: ReadonlyArray<StoredRecord>
+}
+
+/**
  * Where bulk publish jobs keep their list, their lease and their progress. A durable journal
  * keeps them beside the stream, so that a job runs in one process at a time among all that share
  * it, is taken over when its holder dies, and appends each dataset once however often it restarts.
@@ -93,6 +106,12 @@ export interface BulkJournal {
   readonly append: (job: BulkJob, entries: ReadonlyArray<BulkEntry>) => Effect.Effect<number, unknown>
   /** takes the job off the list, with its lease and its progress */
   readonly close: (job: BulkJob) => Effect.Effect<void, unknown>
+  /**
+   * Datasets as they stand, undefined for one deleted meanwhile, where the journal reads them for
+   * less than the store's `readDatasets` (decoding only what a stream record tells); without it,
+   * jobs read through the store.
+   */
+  readonly read?: (refs: ReadonlyArray<DatasetRef>) => Effect.Effect<ReadonlyArray<BulkDataset | undefined>, unknown>
 }
 
 /**

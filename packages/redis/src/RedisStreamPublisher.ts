@@ -35,6 +35,7 @@ import { randomUUID } from "node:crypto"
 import { Clock, Context, Duration, Effect, Layer, Schedule, type Scope } from "effect"
 import { StreamPublisher } from "@syncalite/core"
 import { globEscaped, makeKeys } from "./internal/codec.js"
+import { makeBulkRead } from "./internal/bulkRead.js"
 import type { ClientLike } from "./internal/connection.js"
 import { makeConnection } from "./internal/connection.js"
 import { parseOutboxEntry } from "./internal/liveStream.js"
@@ -105,7 +106,7 @@ export const make = (
 ): Effect.Effect<RedisStreamPublisherShape, never, RedisSyncStore | Scope.Scope> =>
   Effect.gen(function*() {
     const store = yield* RedisSyncStore
-    const { command, nodeCommand, nodes, script } = yield* Effect.acquireRelease(
+    const { cluster, command, nodeCommand, nodes, script } = yield* Effect.acquireRelease(
       Effect.sync(() =>
         makeConnection(
           store.client as unknown as ClientLike,
@@ -158,7 +159,9 @@ export const make = (
           command(progressKey(job), ["DEL", progressKey(job)]),
           command(leaseKey(job), ["DEL", leaseKey(job)]),
           command(jobsKey, ["SREM", jobsKey, member(job)])
-        ], { discard: true })
+        ], { discard: true }),
+      // on a Cluster a script reaches the datasets of one identity only: the store groups them
+      ...(cluster ? {} : { read: makeBulkRead(script, keys) })
     }
 
     const xadd = (key: string, partitionKey: string, data: string) =>
