@@ -184,8 +184,36 @@ export interface EncodedRecord {
  */
 export const encodeInline = (write: StreamWrite): EncodedRecord & { readonly fits: boolean } => {
   const record = inlineRecord(write)
-  const json = JSON.stringify(record)
+  const json = inlineJson(record)
   return { record, json, fits: record.kinesisSyncRecords === null || fitsInline(json) }
+}
+
+/** A number as JSON.stringify writes it. */
+const numberJson = (n: number): string => (Number.isFinite(n) ? String(n) : "null")
+
+/**
+ * `JSON.stringify` of an inline record (of `inlineRecord`, its fields in that order), written as
+ * text: a bulk publish encodes one per dataset, and this takes about a fifth to a third less time.
+ */
+const inlineJson = (record: StreamRecord): string => {
+  let json = `{"identityPoolId":${JSON.stringify(record.identityPoolId)},"identityId":${JSON.stringify(record.identityId)},"datasetName":${
+    JSON.stringify(record.datasetName)
+  },"operation":"${record.operation}","kinesisSyncRecords":`
+  const records = record.kinesisSyncRecords
+  if (records === null) json += "null"
+  else {
+    json += "["
+    for (let i = 0; i < records.length; i++) {
+      const { deviceLastModifiedDate, key, lastModifiedDate, op, syncCount, value } = records[i]!
+      json += `${i === 0 ? "" : ","}{"key":${JSON.stringify(key)},"value":${JSON.stringify(value)},"syncCount":${numberJson(syncCount)},"lastModifiedDate":${
+        numberJson(lastModifiedDate)
+      },"deviceLastModifiedDate":${deviceLastModifiedDate === null ? "null" : numberJson(deviceLastModifiedDate)},"op":"${op}"}`
+    }
+    json += "]"
+  }
+  return `${json},"kinesisSyncRecordsURL":null,"lastModifiedDate":${numberJson(record.lastModifiedDate)},"payloadType":"Inline","syncCount":${
+    numberJson(record.syncCount)
+  }}`
 }
 
 /**
