@@ -14,7 +14,8 @@
  * its journal in Redis: the list of running jobs, a lease per job that the running process renews
  * (and that another process takes over when it stops), and each job's progress in the stream's
  * slot, appended to in the same script as the entry, so that every dataset is appended once per
- * job however often the job stops and resumes.
+ * job however often the job stops and resumes. On one Redis the journal also reads a job's
+ * datasets, the datasets of an identity together, decoding only what their records tell.
  *
  * Records whose inline form would exceed 1 MB are kept in Redis, `<prefix>:stream-payloads:<id>`
  * for 24 hours, and referenced as `redis:<that key>`.
