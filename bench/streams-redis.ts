@@ -9,7 +9,10 @@
  *   reading every dataset, appending each once with the job's progress), beside raw XADD of the
  *   very entries it appended (same fields, same MAXLEN) into another stream through the same
  *   client, one command each, 64 in flight (the client pipelines them): the cost of the appends
- *   alone, with nothing read and nothing recorded; target: at least 50%.
+ *   alone, with nothing read and nothing recorded; target: at least 50%. Beside it the floor of
+ *   any job that reads every dataset and appends it through the same client: the head and the
+ *   records of each dataset read by hand (HGET and HVALS, 64 datasets in flight), then the same
+ *   raw XADD into a third stream.
  *
  * Redis comes from REDIS_URL (default redis://127.0.0.1:6379); the section is skipped when it
  * does not answer. Keys live under a prefix of their own and are removed afterwards.
@@ -89,6 +92,12 @@ export const benchStreamsRedis = async () => {
       line(`UpdateRecords, streaming ENABLED, ${inFlight} in flight`, on, off, 0.8)
     }
 
+    /** The nth dataset of a bulk published pool: 1,000 identities of 10 datasets each. */
+    const refOf = (identityPoolId: string, n: number) => ({
+      identityPoolId,
+      identityId: `us-east-1:${(n % 1000).toString(16).padStart(8, "0")}`,
+      datasetName: `d${Math.floor(n / 1000)}`
+    })
     /** A pool of DATASETS datasets of one record each, written straight through the store. */
     const populated = async () => {
       const IdentityPoolId = await pool("ENABLED")
@@ -96,7 +105,7 @@ export const benchStreamsRedis = async () => {
       await Promise.all(Array.from({ length: 64 }, async () => {
         for (let n = next++; n < DATASETS; n = next++) {
           await Effect.runPromise(store.commit({
-            ref: { identityPoolId: IdentityPoolId, identityId: `us-east-1:${(n % 1000).toString(16).padStart(8, "0")}`, datasetName: `d${Math.floor(n / 1000)}` },
+            ref: refOf(IdentityPoolId, n),
             session: session(),
             conditions: [{ key: "key", syncCount: 0 }],
             writes: [{ key: "key", value: `value ${n}` }],
@@ -112,6 +121,7 @@ export const benchStreamsRedis = async () => {
 
     const bulk: Array<Figure> = []
     const raw: Array<Figure> = []
+    const floor: Array<Figure> = []
     for (let round = 0; round < BULK_ROUNDS; round++) {
       const { IdentityPoolId, streamKey } = await populated()
       const start = performance.now()
@@ -136,12 +146,38 @@ export const benchStreamsRedis = async () => {
         }
       }))
       raw.push({ name: `raw XADD of its entries, ${RAW_IN_FLIGHT} in flight`, perSecond: entries.length / ((performance.now() - rawStart) / 1000) })
+
+      // the floor: every dataset read by hand (its head and its records), then its entry appended
+      const again = `${streamKey}:floor`
+      taken = 0
+      let found = 0
+      const floorStart = performance.now()
+      await Promise.all(Array.from({ length: RAW_IN_FLIGHT }, async () => {
+        for (let n = taken++; n < DATASETS; n = taken++) {
+          const { datasetName, identityId } = refOf(IdentityPoolId, n)
+          const base = `${prefix}:{${IdentityPoolId}|${identityId}}`
+          const [head] = await Promise.all([
+            client.sendCommand(["HGET", `${base}:heads`, `h${datasetName}`]),
+            client.sendCommand(["HVALS", `${base}:r:${datasetName}`])
+          ])
+          if (head !== null) found++
+        }
+      }))
+      if (found !== DATASETS) throw new Error(`the floor found ${found} datasets, not ${DATASETS}: the store's keys moved`)
+      taken = 0
+      await Promise.all(Array.from({ length: RAW_IN_FLIGHT }, async () => {
+        for (let n = taken++; n < entries.length; n = taken++) {
+          await client.sendCommand(["XADD", again, "MAXLEN", "~", "1000000", "*", ...entries[n]![1]])
+        }
+      }))
+      floor.push({ name: "floor", perSecond: DATASETS / ((performance.now() - floorStart) / 1000) })
     }
     const median = (figures: ReadonlyArray<Figure>): Figure => ({
       name: figures[0]!.name,
       perSecond: [...figures].map((figure) => figure.perSecond).sort((a, b) => a - b)[Math.floor(figures.length / 2)]!
     })
     line(`Bulk publish of ${DATASETS.toLocaleString("en-US")} datasets (datasets/s)`, median(bulk), median(raw), 0.5)
+    line(`  floor: ${RAW_IN_FLIGHT} HGET + HVALS in flight, then XADD`, median(floor), median(raw))
   } finally {
     await sync.close()
     for (const pattern of [`${prefix}:*`, `{${prefix}:*`]) {

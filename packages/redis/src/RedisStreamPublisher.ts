@@ -14,7 +14,8 @@
  * its journal in Redis: the list of running jobs, a lease per job that the running process renews
  * (and that another process takes over when it stops), and each job's progress in the stream's
  * slot, appended to in the same script as the entry, so that every dataset is appended once per
- * job however often the job stops and resumes.
+ * job however often the job stops and resumes. On one Redis the journal also reads a job's
+ * datasets, the datasets of an identity together, decoding only what their records tell.
  *
  * Records whose inline form would exceed 1 MB are kept in Redis, `<prefix>:stream-payloads:<id>`
  * for 24 hours, and referenced as `redis:<that key>`.
@@ -35,6 +36,7 @@ import { randomUUID } from "node:crypto"
 import { Clock, Context, Duration, Effect, Layer, Schedule, type Scope } from "effect"
 import { StreamPublisher } from "@syncalite/core"
 import { globEscaped, makeKeys } from "./internal/codec.js"
+import { makeBulkRead } from "./internal/bulkRead.js"
 import type { ClientLike } from "./internal/connection.js"
 import { makeConnection } from "./internal/connection.js"
 import { parseOutboxEntry } from "./internal/liveStream.js"
@@ -105,7 +107,7 @@ export const make = (
 ): Effect.Effect<RedisStreamPublisherShape, never, RedisSyncStore | Scope.Scope> =>
   Effect.gen(function*() {
     const store = yield* RedisSyncStore
-    const { command, nodeCommand, nodes, script } = yield* Effect.acquireRelease(
+    const { cluster, command, nodeCommand, nodes, script } = yield* Effect.acquireRelease(
       Effect.sync(() =>
         makeConnection(
           store.client as unknown as ClientLike,
@@ -158,7 +160,9 @@ export const make = (
           command(progressKey(job), ["DEL", progressKey(job)]),
           command(leaseKey(job), ["DEL", leaseKey(job)]),
           command(jobsKey, ["SREM", jobsKey, member(job)])
-        ], { discard: true })
+        ], { discard: true }),
+      // on a Cluster a script reaches the datasets of one identity only: the store groups them
+      ...(cluster ? {} : { read: makeBulkRead(script, keys) })
     }
 
     const xadd = (key: string, partitionKey: string, data: string) =>

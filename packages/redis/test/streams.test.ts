@@ -286,7 +286,51 @@ describe.skipIf(!redis.available)("on Redis", () => {
         expect(keys("ordered")).toEqual(["A replace", "a remove", "b replace", "c10 replace", "c2 replace", "z~ replace", "é replace", "日本 replace"])
         expect(keys("escaped-keys")).toEqual(["back\\slash replace", "q\"uote replace", "x replace"])
         expect(keys("private-use")).toEqual(["a replace", "😀 replace", "\uE000 replace"])
+        // each record carries the sync count and the date of its own dataset, not of another of the identity
+        for (const ref of refs.slice(0, -1)) {
+          const { head } = await Effect.runPromise(store.readDataset(ref, { since: 0 }))
+          const record = records.find(({ datasetName }) => datasetName === ref.datasetName)!
+          expect([record.syncCount, record.lastModifiedDate]).toEqual([head!.syncCount, head!.lastModifiedDate])
+        }
       } finally {
+        await sync.close()
+        await close()
+      }
+    })
+    it("a bulk publish of a dataset whose head cannot be read FAILS, naming its key", async () => {
+      const { close, publisher, store } = await instance()
+      const sync = createCognitoSync({
+        tokenSecret: "bulk-corrupt-secret-0123456789abcdef",
+        store: Layer.succeed(SyncStore.SyncStore, store),
+        stream: Layer.succeed(StreamPublisher.StreamPublisher, publisher)
+      })
+      const client = await rawClient(redis.url)
+      try {
+        const pool = `us-east-1:${crypto.randomUUID()}`
+        const identityId = "us-east-1:corrupt"
+        await Effect.runPromise(store.commit({
+          ref: { identityPoolId: pool, identityId, datasetName: "broken" },
+          session: { id: crypto.randomUUID(), expiresAt: Date.now() + 60_000 },
+          conditions: [{ key: "k", syncCount: 0 }],
+          writes: [{ key: "k", value: "v" }],
+          modifiedBy: "test",
+          now: Date.now(),
+          limits: { datasetsPerIdentity: 20, recordsPerDataset: 1024, bytesPerDataset: 1024 * 1024 }
+        }))
+        const heads = `${prefix}:{${pool}|${identityId}}:heads`
+        expect(await client.hExists(heads, "hbroken")).toBe(1)
+        await client.hSet(heads, "hbroken", "1\tnot a head")
+        await sync.setIdentityPoolConfiguration({ IdentityPoolId: pool, CognitoStreams: { StreamName: `corrupt-${crypto.randomUUID()}`, StreamingStatus: "ENABLED" } })
+        await sync.bulkPublish({ IdentityPoolId: pool })
+        let details = await sync.getBulkPublishDetails({ IdentityPoolId: pool })
+        for (let i = 0; i < 200 && details.BulkPublishStatus === "IN_PROGRESS"; i++) {
+          await new Promise((resolve) => setTimeout(resolve, 25))
+          details = await sync.getBulkPublishDetails({ IdentityPoolId: pool })
+        }
+        expect(details.BulkPublishStatus).toBe("FAILED")
+        expect(details.FailureMessage).toContain(`Unreadable value under key ${heads}`)
+      } finally {
+        client.destroy()
         await sync.close()
         await close()
       }

@@ -6,7 +6,7 @@
  */
 import { randomUUID } from "node:crypto"
 import { Cause, Clock, Data, Effect, Either, Exit, Option, type Scope } from "effect"
-import type { BulkEntry, BulkJob, BulkJournal, StreamPublisherShape } from "../StreamPublisher.js"
+import type { BulkDataset, BulkEntry, BulkJob, BulkJournal, StreamPublisherShape } from "../StreamPublisher.js"
 import { type DatasetContent, type DatasetRef, type PoolState, StorageError, type SyncStoreShape } from "./storeModel.js"
 import { encodeInline, offloadEncoded } from "../StreamPublisher.js"
 import { streamingEnabled } from "./poolConfiguration.js"
@@ -66,11 +66,16 @@ export const makeBulkRunner = (
             }
           )))
 
-    /** Datasets as they stand, undefined for one deleted meanwhile: together where the store can. */
-    const readDatasets = store.readDatasets ?? ((refs: ReadonlyArray<DatasetRef>) =>
-      Effect.forEach(refs, (ref) =>
-        Effect.map(store.readDataset(ref, { since: 0 }), (view): DatasetContent | undefined =>
-          view.head?.exists === true ? { head: view.head, records: view.records } : undefined), { concurrency: "unbounded" }))
+    const bulkDataset = (content: DatasetContent | undefined): BulkDataset | undefined =>
+      content && { syncCount: content.head.syncCount, lastModifiedDate: content.head.lastModifiedDate, records: content.records }
+
+    /** Datasets as they stand, undefined for one deleted meanwhile: by the journal where it can, together where the store can. */
+    const readDatasets = journal.read ?? (store.readDatasets === undefined
+      ? (refs: ReadonlyArray<DatasetRef>) =>
+        Effect.forEach(refs, (ref) =>
+          Effect.map(store.readDataset(ref, { since: 0 }), (view) =>
+            view.head?.exists === true ? bulkDataset({ head: view.head, records: view.records }) : undefined), { concurrency: "unbounded" })
+      : (refs: ReadonlyArray<DatasetRef>) => Effect.map(store.readDatasets!(refs), (contents) => contents.map(bulkDataset)))
 
     /** The records of a batch of datasets, those deleted meanwhile left out: only those over 1 MB wait for an offload. */
     const entriesOf = (refs: ReadonlyArray<DatasetRef>) =>
@@ -84,8 +89,8 @@ export const makeBulkRunner = (
           const { fits, json, record } = encodeInline({
             ref,
             operation: "replace",
-            syncCount: content.head.syncCount,
-            lastModifiedDate: content.head.lastModifiedDate,
+            syncCount: content.syncCount,
+            lastModifiedDate: content.lastModifiedDate,
             records: content.records
           })
           const at = entries.push({ dataset, record, json }) - 1

@@ -44,3 +44,43 @@ redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
 return 1
 `
 )
+
+/**
+ * Datasets whole for a bulk publish on one Redis (the keys are of many slots), as `readDatasets`
+ * answers them, with the datasets of one identity sent together: every key costs the process
+ * its bytes to send and Redis an argument to parse, and a batch's keys were half its bytes. KEYS:
+ * the heads of each identity. ARGV: per identity, the prefix of its records' keys, how many of its
+ * datasets follow, and their names. Answers `{line, records, line, records, ...}` (false twice for
+ * a dataset that does not exist) or `{"corrupt", key, message}`.
+ */
+export const readIdentitiesDatasets = script(
+  "readIdentitiesDatasets",
+  ["read"],
+  String.raw`
+local ok, result = pcall(function()
+  local out = {}
+  local at = 1
+  for k = 1, #KEYS do
+    local heads, prefix, count = KEYS[k], ARGV[at], tonumber(ARGV[at + 1])
+    local fields = {}
+    for n = 1, count do fields[n] = 'h' .. ARGV[at + 1 + n] end
+    local lines = read(heads, 'HMGET', heads, unpack(fields))
+    for n = 1, count do
+      local line = lines[n]
+      if line and string.byte(line, 1) == 49 and string.byte(line, 2) == 9 then
+        local records = prefix .. ARGV[at + 1 + n]
+        out[#out + 1] = line
+        out[#out + 1] = '[' .. table.concat(read(records, 'HVALS', records), ',') .. ']'
+      else
+        out[#out + 1] = false
+        out[#out + 1] = false
+      end
+    end
+    at = at + 2 + count
+  end
+  return out
+end)
+if not ok then return corrupt(result) end
+return result
+`
+)
