@@ -9,7 +9,7 @@ type Part = { k?: string; e: [string, string]; d: Array<string>; i: Array<string
 
 /** a publication as the hub writes it (pushBatches.ts) */
 const publication = (parts: ReadonlyArray<Part>): string =>
-  `[${parts.map((part) => writePart(part.k === undefined ? "" : JSON.stringify(part.k), JSON.stringify(part.e), part.d, part.i)).join(",")}]`
+  `[${parts.map((part) => writePart(part.k === undefined ? "" : JSON.stringify(part.k), JSON.stringify(part.e), part.d.map((device) => JSON.stringify(device)), part.i)).join(",")}]`
 
 const plain: ReadonlyArray<Part> = [
   { e: ["bench", "1"], d: ["d"], i: ["1733350000000-0"] },

@@ -68,6 +68,8 @@ interface Call {
 /** A device's stream as the process appends to it. */
 interface Stream {
   readonly key: string
+  /** its device id as a JSON string, as a publication names it */
+  readonly device: string
   /** the appends of this period before the next one */
   appends: number
 }
@@ -89,6 +91,7 @@ interface Group {
   readonly identity: Identity
   /** the message as its stream entry holds it: `[datasetName, syncCount]` as JSON */
   readonly event: string
+  /** as JSON strings */
   readonly devices: Array<string>
   marks: string
 }
@@ -143,7 +146,9 @@ const makeStreams = (identityOf: Addressing, shared: string | undefined, periodM
     },
     stream: (identity: Identity, deviceId: string): Stream => {
       let stream = identity.streams.get(deviceId)
-      if (stream === undefined) identity.streams.set(deviceId, stream = { key: streamKey(identity.key, deviceId), appends: 0 })
+      if (stream === undefined) {
+        identity.streams.set(deviceId, stream = { key: streamKey(identity.key, deviceId), device: JSON.stringify(deviceId), appends: 0 })
+      }
       return stream
     },
     /** whether this append to `stream` keeps it up */
@@ -205,7 +210,7 @@ export const makeNotify = (
       }
       parts.push(writePart(group.identity.named, group.event, group.devices, ids))
     }
-    Effect.runFork(Effect.ignore(connection.command(batch.channel, ["SPUBLISH", batch.channel, `[${parts.join(",")}]`])))
+    connection.post(batch.channel, ["SPUBLISH", batch.channel, `[${parts.join(",")}]`])
     for (const call of batch.calls) settle(call, refused?.get(call))
   }
 
@@ -260,7 +265,7 @@ export const makeNotify = (
         const stream = streams.stream(identity!, delivery.device.deviceId)
         batch.streams.push(stream)
         batch.owners.push(call)
-        group.devices.push(delivery.device.deviceId)
+        group.devices.push(stream.device)
         group.marks += streams.due(stream) ? "1" : "0"
         if (batch.calls[batch.calls.length - 1] !== call) {
           batch.calls.push(call)

@@ -28,10 +28,17 @@ const isPublished = (u: unknown): u is Published =>
 
 /**
  * One part of a publication: the identity as a JSON string ("" on its own channel, where it is
- * left out), the event as JSON, and the entry id of each device, null where the append failed.
+ * left out), the event as JSON, the device ids as JSON strings, and the entry id of each (as
+ * Redis makes them: digits and a dash, nothing to escape), null where the append failed.
  */
-export const writePart = (identity: string, event: string, devices: ReadonlyArray<string>, ids: ReadonlyArray<string | null>): string =>
-  `{${identity === "" ? "" : `"k":${identity},`}"e":${event},"d":${JSON.stringify(devices)},"i":${JSON.stringify(ids)}}`
+export const writePart = (identity: string, event: string, devices: ReadonlyArray<string>, ids: ReadonlyArray<string | null>): string => {
+  let part = `${identity === "" ? "{" : `{"k":${identity},`}"e":${event},"d":[${devices.join(",")}],"i":[`
+  for (let i = 0; i < ids.length; i++) {
+    const id = ids[i]
+    part += `${i === 0 ? "" : ","}${id === null ? "null" : `"${id}"`}`
+  }
+  return `${part}]}`
+}
 
 const QUOTE = 34
 const COMMA = 44
