@@ -83,6 +83,16 @@ const contract = (name: string, url: () => string) => {
       await Effect.runPromise(detachOther)
     })
 
+    it("passes a message whose dataset name and sync count need escaping in JSON as it was sent", async () => {
+      const [reader] = newDevices(1)
+      const onReader = collector()
+      const detach = await Effect.runPromise(b.hub.attach(reader!, undefined, onReader.subscriber))
+      const sent = deliveries([reader!], 1, "quote\" back\\slash é").map((one) => ({ ...one, message: { ...one.message, syncCount: "1\n2" } }))
+      await Effect.runPromise(a.hub.notify(sent))
+      expect((await onReader.count(1)).map((event) => event.message)).toEqual([sent[0]!.message])
+      await Effect.runPromise(detach)
+    })
+
     it("keeps the order of the notifications of a device, made from both hubs in turn", async () => {
       const [reader] = newDevices(1)
       const onReader = collector()

@@ -36,8 +36,14 @@ export type Addressing = (identityPoolId: string, identityId: string) => string
 /** The stream of events of a device, from the common part of its identity's keys. */
 export const streamKey = (identity: string, deviceId: string): string => `${identity}:events:${deviceId}`
 
+/** What needs no escaping in JSON: the characters of a dataset name (`[\w.:-]+`) and of a sync count. */
+const plain = /^[\w.:-]*$/
+
 /** A message as its stream entry holds it: what is not the identity's, known from the key. */
-const eventOf = (message: PushNotifier.PushMessage): string => JSON.stringify([message.datasetName, message.syncCount])
+const eventOf = (message: PushNotifier.PushMessage): string =>
+  plain.test(message.datasetName) && plain.test(message.syncCount)
+    ? `["${message.datasetName}","${message.syncCount}"]`
+    : JSON.stringify([message.datasetName, message.syncCount])
 
 /** The sharded channel of an identity on a cluster, from the common part of its keys. */
 export const channelKey = (identity: string): string => `${identity}:push`
