@@ -7,11 +7,16 @@
  * (one per identity on a Cluster): it appends each message to its devices' Redis Streams (as
  * `[datasetName, syncCount]` in the field `e`: the rest is the identity's, known from the key;
  * the replay window: at least the last 100 entries or 5 minutes, whichever keeps more, the
- * entry ids being the events' ids) and publishes the ids once per identity with
- * `SPUBLISH` on the identity's sharded channel, whose name carries the identity's hash tag. A
- * process subscribes (`SSUBSCRIBE`) to an identity's channel while it holds a stream of one of
- * its devices. So it works the same on one Redis and on a Cluster (Redis 7 or later: sharded
- * pub/sub).
+ * entry ids being the events' ids) and answers the ids, which the process publishes with
+ * `SPUBLISH` (Redis 7 or later: sharded pub/sub) before its next script. On a Cluster each
+ * identity's are published on the identity's channel, whose name carries its hash tag, and a
+ * process subscribes (`SSUBSCRIBE`) to it while it holds a stream of one of its devices. On a
+ * single Redis a batch is published as one message on the store's channel (`<prefix>:push`),
+ * which a process subscribes to while it holds any stream, reading what is of the identities it
+ * holds: one message per batch rather than one per identity; a process also listens on the
+ * identity's channel, where a process of an earlier version publishes during a rolling upgrade
+ * (a stream on such a process hears a later one's notifications when it reconnects and
+ * replays).
  *
  * Delivery is at most once per stream while it is open, and what a stream missed (the process's
  * subscription was lost, the client reconnected) is replayed from the window on reconnection
@@ -35,7 +40,7 @@ import { type Config, type ConfigError, Context, Duration, Effect, Layer, type S
 import { PushHub, PushNotifier, SyncStore } from "@syncalite/core"
 import { makeKeys } from "./internal/codec.js"
 import { type ClientLike, makeConnection } from "./internal/connection.js"
-import { channelKey, makeNotify, streamKey } from "./internal/pushBatches.js"
+import { channelKey, identityOfChannel, makeNotify, sharedChannelKey, streamKey } from "./internal/pushBatches.js"
 import { type Event, isEvent, readPublication } from "./internal/pushPublication.js"
 import * as RedisSyncStore from "./RedisSyncStore.js"
 
@@ -84,12 +89,14 @@ const messageOf = (identityPoolId: string, identityId: string, [datasetName, syn
   syncCount
 })
 
-/** An identity whose channel a process subscribed to, and the subscribers of its devices there. */
+/** An identity a process holds streams of, and the subscribers of its devices. */
 interface Identity {
   readonly identityPoolId: string
   readonly identityId: string
   /** by device id */
   readonly devices: PushHub.Subscribers
+  /** the streams attached */
+  streams: number
 }
 
 /**
@@ -141,15 +148,13 @@ export const make = (
       (duplicate) => Effect.promise(() => duplicate.close().catch(() => undefined))
     )
     interface Channel {
+      /** the streams attached through it */
       count: number
       readonly ready: Promise<void>
-      readonly identity: Identity
     }
     const channels = new Map<string, Channel>()
-    // the identity of each channel subscribed and the subscribers of its devices by device id
-    // (so that a message finds its devices without building a key per delivery), kept until it
-    // is unsubscribed: a subscription made while the connection was lost outlives its entry in
-    // `channels`
+    // by the common part of their keys, which a publication names (on a channel of its own, the
+    // channel does): found without building a key per delivery
     const identities = new Map<string, Identity>()
     const endAll = () => {
       for (const identity of identities.values()) identity.devices.endAll()
@@ -179,9 +184,9 @@ export const make = (
     )
 
     const onMessage: Listener = (text, channel) => {
-      const identity = identities.get(channel)
-      if (identity === undefined) return
       for (const part of readPublication(text)) {
+        const identity = identities.get(part.k ?? identityOfChannel(channel))
+        if (identity === undefined) continue
         const { d: devices, i: ids } = part
         const message = messageOf(identity.identityPoolId, identity.identityId, part.e)
         for (let i = 0; i < devices.length; i++) {
@@ -191,37 +196,33 @@ export const make = (
       }
     }
 
-    const channelOf = (identityPoolId: string, identityId: string) => channelKey(keys.identity(identityPoolId, identityId))
+    // on a single Redis every identity's notifications are published on one channel, that a
+    // process listens to while it holds a stream, and reads what is of the identities it holds;
+    // on a cluster each identity's on its own (a script's keys and channel share a slot)
+    const shared = isCluster ? undefined : sharedChannelKey(keys.prefix)
     const streamOf = (device: PushHub.DeviceAddress) => streamKey(keys.identity(device.identityPoolId, device.identityId), device.deviceId)
-    /** one subscriber fewer on a channel: unsubscribed after the last, unless subscribed afresh since */
+    /** one stream fewer on a channel: unsubscribed after the last, unless subscribed afresh since */
     const leave = (channel: string, entry: Channel) => {
       if (--entry.count > 0) return
       if (channels.get(channel) === entry) channels.delete(channel)
       if (channels.has(channel)) return
-      identities.delete(channel)
       void entry.ready.then(() => pubsub.sUnsubscribe(channel, onMessage)).catch(() => undefined)
     }
-    const join = (channel: string, device: PushHub.DeviceAddress) => {
+    const join = (channel: string) => {
       let entry = channels.get(channel)
       if (entry === undefined) {
-        let identity = identities.get(channel)
-        if (identity === undefined) {
-          identity = { identityPoolId: device.identityPoolId, identityId: device.identityId, devices: PushHub.makeSubscribers() }
-          identities.set(channel, identity)
-        }
-        entry = { count: 0, ready: within(connected.then(() => pubsub.sSubscribe(channel, onMessage))), identity }
+        entry = { count: 0, ready: within(connected.then(() => pubsub.sSubscribe(channel, onMessage))) }
         channels.set(channel, entry)
       }
       const joined = entry
       joined.count++
       return Effect.as(
         Effect.tryPromise({
-          // a subscription answered after its identity was let go (the connection lost meanwhile,
-          // then another subscription to it failing) fails: its subscriber would be reached by no
-          // event and no ending
+          // a subscription answered after the connection was lost meanwhile fails: its
+          // subscriber could be reached by no event and no ending
           try: () =>
             joined.ready.then(() => {
-              if (identities.get(channel) !== joined.identity) throw new Error("The subscription connection was lost meanwhile")
+              if (channels.get(channel) !== joined) throw new Error("The subscription connection was lost meanwhile")
             }),
           catch: (cause) => {
             leave(channel, joined)
@@ -232,12 +233,25 @@ export const make = (
         joined
       )
     }
+    /** the identity of `device`, held by one stream more */
+    const hold = (key: string, device: PushHub.DeviceAddress): Identity => {
+      let identity = identities.get(key)
+      if (identity === undefined) {
+        identity = { identityPoolId: device.identityPoolId, identityId: device.identityId, devices: PushHub.makeSubscribers(), streams: 0 }
+        identities.set(key, identity)
+      }
+      identity.streams++
+      return identity
+    }
+    const release = (key: string, identity: Identity) => {
+      if (--identity.streams === 0 && identities.get(key) === identity) identities.delete(key)
+    }
 
     const notify = makeNotify(
       connection,
       keys.identity,
       { count, millis, retain, upkeepMillis },
-      isCluster
+      shared
     )
 
     const replay = (device: PushHub.DeviceAddress, after: string) => {
@@ -263,9 +277,16 @@ export const make = (
       notify,
       attach: (device, lastEventId, subscriber) =>
         Effect.gen(function*() {
-          const channel = channelOf(device.identityPoolId, device.identityId)
-          const joined = yield* join(channel, device)
-          const { devices } = joined.identity
+          const key = keys.identity(device.identityPoolId, device.identityId)
+          const own = channelKey(key)
+          const joined = yield* join(shared ?? own)
+          // on a single Redis, the identity's own channel too: a process of an earlier version,
+          // sharing the Redis during a rolling upgrade, publishes there
+          const earlier = shared === undefined
+            ? undefined
+            : yield* Effect.onError(join(own), () => Effect.sync(() => leave(shared, joined)))
+          const identity = hold(key, device)
+          const { devices } = identity
           const after = lastEventId !== undefined && idPattern.test(lastEventId) ? lastEventId : undefined
           // live events wait while the window is read, and what both gave is passed once
           let last = after
@@ -285,7 +306,9 @@ export const make = (
             if (detached) return
             detached = true
             devices.remove(device.deviceId, attached)
-            leave(channel, joined)
+            release(key, identity)
+            leave(shared ?? own, joined)
+            if (earlier !== undefined) leave(own, earlier)
           })
           if (after !== undefined) {
             const missed = yield* Effect.onError(replay(device, after), () => detach)

@@ -83,6 +83,16 @@ const contract = (name: string, url: () => string) => {
       await Effect.runPromise(detachOther)
     })
 
+    it("passes a message whose dataset name and sync count need escaping in JSON as it was sent", async () => {
+      const [reader] = newDevices(1)
+      const onReader = collector()
+      const detach = await Effect.runPromise(b.hub.attach(reader!, undefined, onReader.subscriber))
+      const sent = deliveries([reader!], 1, "quote\" back\\slash é").map((one) => ({ ...one, message: { ...one.message, syncCount: "1\n2" } }))
+      await Effect.runPromise(a.hub.notify(sent))
+      expect((await onReader.count(1)).map((event) => event.message)).toEqual([sent[0]!.message])
+      await Effect.runPromise(detach)
+    })
+
     it("keeps the order of the notifications of a device, made from both hubs in turn", async () => {
       const [reader] = newDevices(1)
       const onReader = collector()
@@ -160,6 +170,50 @@ describe.skipIf(!redis.available)("RedisPushHub", () => {
       await Effect.runPromise(detach)
     } finally {
       await hub.close()
+    }
+  })
+})
+
+describe.skipIf(!redis.available)("RedisPushHub's channels on one Redis", () => {
+  it("publishes the notifications of many identities made together as one message on the store's channel", async () => {
+    const prefix = testPrefix("push-shared")
+    const hub = await openHub(redis.url, prefix)
+    const listener = await rawClient(redis.url)
+    try {
+      const messages: Array<string> = []
+      await listener.sSubscribe(`${prefix}:push`, (message) => void messages.push(message))
+      const readers = Array.from({ length: 10 }, () => newDevices(1)[0]!)
+      await Promise.all(readers.map((reader) => Effect.runPromise(hub.hub.notify(deliveries([reader], 3)))))
+      const deadline = Date.now() + 3000
+      while (messages.length === 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 5))
+      await new Promise((resolve) => setTimeout(resolve, 50))
+      expect(messages).toHaveLength(1)
+      expect((JSON.parse(messages[0]!) as Array<{ k: string; d: Array<string> }>).map((part) => [part.k, part.d])).toEqual(
+        readers.map((reader) => [`${prefix}:{${reader.identityPoolId}|${reader.identityId}}`, [reader.deviceId]])
+      )
+    } finally {
+      await listener.close()
+      await hub.close()
+      await cleanUp(redis.url, prefix)
+    }
+  })
+
+  it("passes what a process of an earlier version publishes on an identity's own channel", async () => {
+    const prefix = testPrefix("push-earlier-channel")
+    const hub = await openHub(redis.url, prefix)
+    const client = await rawClient(redis.url)
+    try {
+      const [reader] = newDevices(1)
+      const heard = collector()
+      const detach = await Effect.runPromise(hub.hub.attach(reader!, undefined, heard.subscriber))
+      const channel = `${prefix}:{${reader!.identityPoolId}|${reader!.identityId}}:push`
+      await client.sendCommand(["SPUBLISH", channel, JSON.stringify([{ e: ["notes", "9"], d: [reader!.deviceId], i: ["1-0"] }])])
+      expect(await heard.count(1)).toEqual([{ id: "1-0", message: deliveries([reader!], 9)[0]!.message }])
+      await Effect.runPromise(detach)
+    } finally {
+      await client.close()
+      await hub.close()
+      await cleanUp(redis.url, prefix)
     }
   })
 })

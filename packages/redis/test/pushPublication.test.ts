@@ -1,20 +1,19 @@
 /**
- * Reading what the push script publishes: the scan of a publication without escapes reads what
+ * Reading what the push hub publishes: the scan of a publication without escapes reads what
  * JSON reads, whatever the device ids, and the rest is read as JSON.
  */
 import { describe, expect, it } from "vitest"
-import { readPublication, scanPublication } from "../src/internal/pushPublication.js"
+import { readPublication, scanPublication, writePart } from "../src/internal/pushPublication.js"
 
-type Part = { e: [string, string]; d: Array<string>; i: Array<string | null> }
+type Part = { k?: string; e: [string, string]; d: Array<string>; i: Array<string | null> }
 
-/** a publication as the script writes it (pushScripts.ts): the event and devices as JSON, the ids quoted or null */
+/** a publication as the hub writes it (pushBatches.ts) */
 const publication = (parts: ReadonlyArray<Part>): string =>
-  `[${parts.map((part) =>
-    `{"e":${JSON.stringify(part.e)},"d":${JSON.stringify(part.d)},"i":[${part.i.map((id) => (id === null ? "null" : `"${id}"`)).join(",")}]}`
-  ).join(",")}]`
+  `[${parts.map((part) => writePart(part.k === undefined ? "" : JSON.stringify(part.k), JSON.stringify(part.e), part.d.map((device) => JSON.stringify(device)), part.i)).join(",")}]`
 
 const plain: ReadonlyArray<Part> = [
   { e: ["bench", "1"], d: ["d"], i: ["1733350000000-0"] },
+  { k: "syncalite:{us-east-1:a|us-east-1:b}", e: ["bench", "2"], d: ["d", "e"], i: ["1733350000000-1", null] },
   { e: ["a.b:c-d_e", "12345678901"], d: ["x", "null", "a]b", "c,d", "{}", "é ü ✓", ""], i: ["1-0", null, "2-5", null, "3-17", "4-0", "5-0"] },
   { e: ["empty", "0"], d: [], i: [] }
 ]
@@ -31,6 +30,7 @@ describe("a push publication", () => {
   it("with escapes is left to JSON, and read the same", () => {
     const parts: ReadonlyArray<Part> = [
       { e: ["bench", "2"], d: ["a\"b", "back\\slash", "line\nbreak", "tab\there", "\u0001"], i: ["1-0", "1-1", null, "1-3", "1-4"] },
+      { k: "a\"quote:{x|y}", e: ["bench", "3"], d: ["d"], i: ["1-5"] },
       ...plain
     ]
     const text = publication(parts)

@@ -24,6 +24,8 @@ export interface ClientLike {
 export interface Connection {
   /** one command, routed by `key` */
   readonly command: (key: string, args: ReadonlyArray<string>) => Effect.Effect<unknown, StorageError>
+  /** one command, routed by `key`, whose answer nothing waits for: sent when connected, its failure dropped */
+  readonly post: (key: string, args: ReadonlyArray<string>) => void
   /** a script over `keys`, which share one slot */
   readonly script: (script: Script, keys: ReadonlyArray<string>, args: ReadonlyArray<string>) => Effect.Effect<unknown, StorageError>
   /** whether the keys are spread over the slots of a Redis Cluster, so that one script reaches one slot only */
@@ -171,8 +173,18 @@ export const makeConnection = (client: ClientLike, timeout: number): Connection 
       undefined
     )
 
+  const post: Connection["post"] = (key, args) => {
+    if (!ready()) return
+    try {
+      send(key, args).catch(() => undefined)
+    } catch {
+      // the client refused it at once (closing): dropped like a failure answered later
+    }
+  }
+
   return {
     command,
+    post,
     script,
     cluster: isCluster(client),
     nodes,

@@ -3,9 +3,11 @@
  * of the event loop, or while `MAX_SENDING` scripts are in flight, goes to Redis as one
  * `appendEvents` script per batch, and each call is answered when the scripts holding its
  * deliveries are. A batch holds the keys of one identity on a cluster (a script's keys share a
- * slot) and of any identities on a single Redis, at most `MAX_DEVICES` devices. Scripts are
- * sent in the order the calls came, on the connection of their node, so a dataset's
- * notifications, handed one after the other, stay in order.
+ * slot) and of any identities on a single Redis, at most `MAX_DEVICES` devices. The entry ids a
+ * script answers are published as one message on the batch's channel, sent before the calls
+ * are answered (pushPublication.ts). Scripts are sent in the order the calls came, on the
+ * connection of their node, and so are publications, so a dataset's notifications, handed one
+ * after the other, stay in order.
  *
  * The process also decides which appends keep their window up (its expiry and length), so
  * that most appends cost Redis one `XADD`: each window it appends to, once per `upkeepMillis`
@@ -15,6 +17,7 @@
 import { Cause, Effect, Exit, Option } from "effect"
 import { type PushNotifier, SyncStore } from "@syncalite/core"
 import type { Connection } from "./connection.js"
+import { writePart } from "./pushPublication.js"
 import { appendEvents } from "./pushScripts.js"
 
 /** Bounds a script's run, so that one large batch does not hold Redis for long. */
@@ -33,11 +36,23 @@ export type Addressing = (identityPoolId: string, identityId: string) => string
 /** The stream of events of a device, from the common part of its identity's keys. */
 export const streamKey = (identity: string, deviceId: string): string => `${identity}:events:${deviceId}`
 
-/** A message as its stream entry holds it: what is not the identity's, known from the key. */
-const eventOf = (message: PushNotifier.PushMessage): string => JSON.stringify([message.datasetName, message.syncCount])
+/** What needs no escaping in JSON: the characters of a dataset name (`[\w.:-]+`) and of a sync count. */
+const plain = /^[\w.:-]*$/
 
-/** The sharded channel of an identity, from the common part of its keys (as pushScripts.ts makes it too). */
+/** A message as its stream entry holds it: what is not the identity's, known from the key. */
+const eventOf = (message: PushNotifier.PushMessage): string =>
+  plain.test(message.datasetName) && plain.test(message.syncCount)
+    ? `["${message.datasetName}","${message.syncCount}"]`
+    : JSON.stringify([message.datasetName, message.syncCount])
+
+/** The sharded channel of an identity on a cluster, from the common part of its keys. */
 export const channelKey = (identity: string): string => `${identity}:push`
+
+/** The common part of the keys of the identity whose channel is `channel`. */
+export const identityOfChannel = (channel: string): string => channel.slice(0, -":push".length)
+
+/** The sharded channel of every identity of a store on a single Redis, from the first part of its keys. */
+export const sharedChannelKey = (prefix: string): string => `${prefix}:push`
 
 export interface Window {
   readonly count: number
@@ -59,15 +74,19 @@ interface Call {
 /** A device's stream as the process appends to it. */
 interface Stream {
   readonly key: string
+  /** its device id as a JSON string, as a publication names it */
+  readonly device: string
   /** the appends of this period before the next one */
   appends: number
 }
 
 /** An identity as the process appends to its streams. */
 interface Identity {
-  /** the length in bytes of the common part of the identity's keys, that starts its streams' */
-  readonly bytes: string
   readonly key: string
+  /** how a publication names it: the key as a JSON string, or "" on a channel of its own */
+  readonly named: string
+  /** the channel its notifications are published on */
+  readonly channel: string
   /** by device id */
   readonly streams: Map<string, Stream>
 }
@@ -78,11 +97,13 @@ interface Group {
   readonly identity: Identity
   /** the message as its stream entry holds it: `[datasetName, syncCount]` as JSON */
   readonly event: string
+  /** as JSON strings */
   readonly devices: Array<string>
   marks: string
 }
 
 interface Batch {
+  readonly channel: string
   readonly groups: Array<Group>
   /** the streams of its deliveries, group after group, and the call of each */
   readonly streams: Array<Stream>
@@ -103,7 +124,7 @@ const settle = (call: Call, failure: SyncStore.StorageError | undefined) => {
  * kept up at least once a period, and its length checked at least every `slack` appends; and
  * what is remembered is what the process appended to lately.
  */
-const makeStreams = (identityOf: Addressing, periodMillis: number, slack: number) => {
+const makeStreams = (identityOf: Addressing, shared: string | undefined, periodMillis: number, slack: number) => {
   let identities = new Map<string, Map<string, Identity>>()
   let since = Date.now()
   return {
@@ -120,13 +141,20 @@ const makeStreams = (identityOf: Addressing, periodMillis: number, slack: number
       let identity = pool.get(identityId)
       if (identity === undefined) {
         const key = identityOf(identityPoolId, identityId)
-        pool.set(identityId, identity = { bytes: String(Buffer.byteLength(key)), key, streams: new Map() })
+        pool.set(
+          identityId,
+          identity = shared === undefined
+            ? { key, named: "", channel: channelKey(key), streams: new Map() }
+            : { key, named: JSON.stringify(key), channel: shared, streams: new Map() }
+        )
       }
       return identity
     },
     stream: (identity: Identity, deviceId: string): Stream => {
       let stream = identity.streams.get(deviceId)
-      if (stream === undefined) identity.streams.set(deviceId, stream = { key: streamKey(identity.key, deviceId), appends: 0 })
+      if (stream === undefined) {
+        identity.streams.set(deviceId, stream = { key: streamKey(identity.key, deviceId), device: JSON.stringify(deviceId), appends: 0 })
+      }
       return stream
     },
     /** whether this append to `stream` keeps it up */
@@ -137,17 +165,18 @@ const makeStreams = (identityOf: Addressing, periodMillis: number, slack: number
 }
 
 /**
- * `notify` of a Redis push hub: batched appends through `connection`, one batch per identity
- * when `perIdentity` (a cluster).
+ * `notify` of a Redis push hub: batched appends through `connection`, published on `shared` on
+ * a single Redis; on a cluster (`shared` undefined) one batch per identity, published on the
+ * identity's channel.
  */
 export const makeNotify = (
   connection: Connection,
   identityOf: Addressing,
   window: Window,
-  perIdentity: boolean
+  shared: string | undefined
 ): PushNotifier.PushNotifierShape["notify"] => {
   const head = [String(window.count), String(window.millis), String(window.retain + window.upkeepMillis)]
-  const streams = makeStreams(identityOf, window.upkeepMillis, Math.max(1, Math.ceil(window.count / 4)))
+  const streams = makeStreams(identityOf, shared, window.upkeepMillis, Math.max(1, Math.ceil(window.count / 4)))
   let queued: Array<Call> = []
   let scheduled = false
   let sending = 0
@@ -162,33 +191,45 @@ export const makeNotify = (
     for (const call of batch.calls) settle(call, failure)
   }
 
-  /** settles the calls of a batch Redis ran, each failed by the first of its appends Redis refused */
-  const answer = (batch: Batch, keys: ReadonlyArray<string>, reply: ReadonlyArray<string>) => {
-    const refused = new Map<Call, SyncStore.StorageError>()
-    if (reply.length > 0) {
-      const failed = new Map<string, string>()
-      for (let i = 0; i + 1 < reply.length; i += 2) failed.set(reply[i]!, reply[i + 1]!)
-      for (let i = 0; i < keys.length; i++) {
-        const key = keys[i]!
-        const owner = batch.owners[i]!
-        if (failed.has(key) && !refused.has(owner)) {
-          refused.set(owner, new SyncStore.StorageError({ message: `Redis refused XADD on key ${key}: ${failed.get(key)}`, key }))
+  /**
+   * publishes what a batch appended, then settles its calls, each failed by the first of its
+   * appends Redis refused; the publication is sent before the next script on the connection
+   */
+  const answer = (batch: Batch, keys: ReadonlyArray<string>, reply: ReadonlyArray<string | ReadonlyArray<string>>) => {
+    let refused: Map<Call, SyncStore.StorageError> | undefined
+    const parts: Array<string> = []
+    let at = 0
+    for (const group of batch.groups) {
+      const ids: Array<string | null> = []
+      for (let d = 0; d < group.devices.length; d++, at++) {
+        const id = reply[at]
+        if (typeof id === "string") {
+          ids.push(id)
+          continue
+        }
+        ids.push(null)
+        refused ??= new Map()
+        const owner = batch.owners[at]!
+        if (!refused.has(owner)) {
+          refused.set(owner, new SyncStore.StorageError({ message: `Redis refused XADD on key ${keys[at]}: ${id?.[0]}`, key: keys[at]! }))
         }
       }
+      parts.push(writePart(group.identity.named, group.event, group.devices, ids))
     }
-    for (const call of batch.calls) settle(call, refused.get(call))
+    connection.post(batch.channel, ["SPUBLISH", batch.channel, `[${parts.join(",")}]`])
+    for (const call of batch.calls) settle(call, refused?.get(call))
   }
 
   const send = (batch: Batch) => {
     const keys = batch.streams.map((stream) => stream.key)
     const args = [...head]
-    for (const group of batch.groups) args.push(group.identity.bytes, group.event, JSON.stringify(group.devices), group.marks)
+    for (const group of batch.groups) args.push(group.event, group.marks)
     sending++
     Effect.runCallback(connection.script(appendEvents, keys, args), {
       onExit: (exit) => {
         sending--
         schedule()
-        if (Exit.isSuccess(exit)) return answer(batch, keys, exit.value as ReadonlyArray<string>)
+        if (Exit.isSuccess(exit)) return answer(batch, keys, exit.value as ReadonlyArray<string | ReadonlyArray<string>>)
         fail(batch, Option.getOrElse(
           Cause.failureOption(exit.cause),
           () => new SyncStore.StorageError({ message: "The push batch was not appended", cause: Cause.squash(exit.cause) })
@@ -215,12 +256,12 @@ export const makeNotify = (
           identity = streams.identity(message.identityPoolId, message.identityId)
           event = eventOf(message)
         }
-        const slot = perIdentity ? identity!.key : ""
-        let batch = open.get(slot)
+        const channel = identity!.channel
+        let batch = open.get(channel)
         if (batch === undefined || batch.streams.length >= MAX_DEVICES) {
           if (batch !== undefined) send(batch)
-          batch = { groups: [], streams: [], owners: [], calls: [] }
-          open.set(slot, batch)
+          batch = { channel, groups: [], streams: [], owners: [], calls: [] }
+          open.set(channel, batch)
         }
         let group = batch.groups[batch.groups.length - 1]
         if (group === undefined || group.message !== message) {
@@ -230,7 +271,7 @@ export const makeNotify = (
         const stream = streams.stream(identity!, delivery.device.deviceId)
         batch.streams.push(stream)
         batch.owners.push(call)
-        group.devices.push(delivery.device.deviceId)
+        group.devices.push(stream.device)
         group.marks += streams.due(stream) ? "1" : "0"
         if (batch.calls[batch.calls.length - 1] !== call) {
           batch.calls.push(call)

@@ -1,9 +1,10 @@
 /**
- * What the push script publishes on an identity's channel, read back (pushScripts.ts writes
- * it): a JSON array of parts, each `{"e": event, "d": [device ids], "i": [entry ids]}`, an entry
- * id `null` where the append failed. A publication holding no escaped character (the common
- * case: dataset names, sync counts and entry ids have none) is read by scanning it in the order
- * the script writes it, without building JSON values; any other is parsed as JSON.
+ * What the push hub publishes after its appends (pushBatches.ts): a JSON array of parts,
+ * each `{"k": identity, "e": event, "d": [device ids], "i": [entry ids]}`, `"k"` (the common part
+ * of the identity's keys) left out on an identity's own channel, an entry id `null` where the
+ * append failed. A publication holding no escaped character (the common case: keys, dataset
+ * names, sync counts and entry ids have none) is read by scanning it in the order `writePart`
+ * writes it, without building JSON values; any other is parsed as JSON.
  */
 
 /** `[datasetName, syncCount]`: a message but what is its identity's */
@@ -11,6 +12,8 @@ export type Event = readonly [datasetName: string, syncCount: string]
 
 /** One message of a publication, to some devices of the channel's identity. */
 export interface Published {
+  /** the common part of the keys of the identity, when the channel is not the identity's own */
+  readonly k?: string
   readonly e: Event
   readonly d: ReadonlyArray<string>
   /** the entry ids, in the order of the devices; null where the append failed */
@@ -20,22 +23,46 @@ export interface Published {
 export const isEvent = (u: unknown): u is Event => Array.isArray(u) && typeof u[0] === "string" && typeof u[1] === "string"
 
 const isPublished = (u: unknown): u is Published =>
-  typeof u === "object" && u !== null && isEvent((u as Published).e) && Array.isArray((u as Published).d) &&
-  Array.isArray((u as Published).i)
+  typeof u === "object" && u !== null && ((u as Published).k === undefined || typeof (u as Published).k === "string") &&
+  isEvent((u as Published).e) && Array.isArray((u as Published).d) && Array.isArray((u as Published).i)
+
+/**
+ * One part of a publication: the identity as a JSON string ("" on its own channel, where it is
+ * left out), the event as JSON, the device ids as JSON strings, and the entry id of each (as
+ * Redis makes them: digits and a dash, nothing to escape), null where the append failed.
+ */
+export const writePart = (identity: string, event: string, devices: ReadonlyArray<string>, ids: ReadonlyArray<string | null>): string => {
+  let part = `${identity === "" ? "{" : `{"k":${identity},`}"e":${event},"d":[${devices.join(",")}],"i":[`
+  for (let i = 0; i < ids.length; i++) {
+    const id = ids[i]
+    part += `${i === 0 ? "" : ","}${id === null ? "null" : `"${id}"`}`
+  }
+  return `${part}]}`
+}
 
 const QUOTE = 34
 const COMMA = 44
 
 /**
- * The parts of a publication as the script writes them, or undefined for any other text and
+ * The parts of a publication as `writePart` writes them, or undefined for any other text and
  * for one holding a backslash (with none, a string's end is the next quote).
  */
 export const scanPublication = (text: string): Array<Published> | undefined => {
-  if (text.indexOf("\\") !== -1 || !text.startsWith("[{\"e\":[\"")) return undefined
+  if (text.indexOf("\\") !== -1 || !text.startsWith("[{\"")) return undefined
   const parts: Array<Published> = []
-  let at = 8
+  let at = 2
   for (;;) {
-    let end = text.indexOf("\"", at)
+    let identity: string | undefined
+    let end: number
+    if (text.startsWith("\"k\":\"", at)) {
+      end = text.indexOf("\"", at + 5)
+      if (end < 0 || text.charCodeAt(end + 1) !== COMMA) return undefined
+      identity = text.slice(at + 5, end)
+      at = end + 2
+    }
+    if (!text.startsWith("\"e\":[\"", at)) return undefined
+    at += 6
+    end = text.indexOf("\"", at)
     if (end < 0 || !text.startsWith("\",\"", end)) return undefined
     const datasetName = text.slice(at, end)
     at = end + 3
@@ -66,9 +93,10 @@ export const scanPublication = (text: string): Array<Published> | undefined => {
       if (text.charCodeAt(at) === COMMA) at++
     }
     if (!text.startsWith("]}", at)) return undefined
-    parts.push({ e: [datasetName, syncCount], d: devices, i: ids })
+    const event: Event = [datasetName, syncCount]
+    parts.push(identity === undefined ? { e: event, d: devices, i: ids } : { k: identity, e: event, d: devices, i: ids })
     at += 2
-    if (text.startsWith(",{\"e\":[\"", at)) at += 8
+    if (text.startsWith(",{\"", at)) at += 2
     else return at === text.length - 1 && text.endsWith("]") ? parts : undefined
   }
 }
