@@ -24,7 +24,7 @@ export interface ClientLike {
 export interface Connection {
   /** one command, routed by `key` */
   readonly command: (key: string, args: ReadonlyArray<string>) => Effect.Effect<unknown, StorageError>
-  /** one command, routed by `key`, whose answer nothing waits for: sent when connected, its failure dropped */
+  /** one command, routed by `key`, whose answer nothing waits for: sent when connected, its failure logged */
   readonly post: (key: string, args: ReadonlyArray<string>) => void
   /** a script over `keys`, which share one slot */
   readonly script: (script: Script, keys: ReadonlyArray<string>, args: ReadonlyArray<string>) => Effect.Effect<unknown, StorageError>
@@ -174,11 +174,16 @@ export const makeConnection = (client: ClientLike, timeout: number): Connection 
     )
 
   const post: Connection["post"] = (key, args) => {
-    if (!ready()) return
+    const failed = (error: unknown) => Effect.runFork(Effect.logWarning(`syncalite: Redis did not take ${args[0]} ${key}`, error))
+    if (!ready()) {
+      failed(notReady())
+      return
+    }
     try {
-      send(key, args).catch(() => undefined)
-    } catch {
-      // the client refused it at once (closing): dropped like a failure answered later
+      send(key, args).catch(failed)
+    } catch (error) {
+      // the client refused it at once (closing): told like a failure answered later
+      failed(error)
     }
   }
 
