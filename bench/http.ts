@@ -224,7 +224,7 @@ const line = (title: string, figure: Load, baseline: Load, target?: Target) => {
     `bare: ${fmt(baseline.perSecond)}/s p99 ${String(baseline.p99).padStart(3)} ms`,
     target === undefined
       ? `${(ratio * 100).toFixed(0)}%`
-      : `${(ratio * 100).toFixed(0)}% (target ${target.throughput * 100}%: ${verdict(ratio >= target.throughput)})`,
+      : `${(ratio * 100).toFixed(0)}% (target ${Math.round(target.throughput * 100)}%: ${verdict(ratio >= target.throughput)})`,
     target === undefined ? `p99 ${latency.toFixed(1)}x` : `p99 ${latency.toFixed(1)}x (target ${target.p99}x: ${verdict(latency <= target.p99)})`,
     `server cpu ${Math.round(figure.cpuPerRequest)} µs/request, bare ${Math.round(baseline.cpuPerRequest)} (${cpu.toFixed(1)}x${
       target?.cpu === undefined ? "" : `, target ${target.cpu}x: ${verdict(cpu <= target.cpu)}`
