@@ -6,7 +6,7 @@
  */
 import { Effect } from "effect"
 import { type StreamPublisher, SyncStore } from "@syncalite/core"
-import { compareKeys, corruption, type Keys, parseRecords, unreadable } from "./codec.js"
+import { datasetPairs, type Keys } from "./codec.js"
 import type { Connection } from "./connection.js"
 import { readIdentitiesDatasets } from "./streamScripts.js"
 
@@ -55,24 +55,14 @@ export const makeBulkRead = (script: Connection["script"], keys: Keys) =>
   }
   const base = (ref: SyncStore.DatasetRef) => keys.identity(ref.identityPoolId, ref.identityId)
   return Effect.flatMap(script(readIdentitiesDatasets, heads, args), (reply) => {
-    const corrupt = corruption(reply)
-    if (corrupt !== undefined) return Effect.fail(corrupt)
-    if (!Array.isArray(reply) || reply.length !== 2 * refs.length) {
-      return Effect.fail(new SyncStore.StorageError({ message: "Unexpected answer of the readIdentitiesDatasets script" }))
-    }
-    const datasets: Array<StreamPublisher.BulkDataset | undefined> = []
-    for (let i = 0; i < refs.length; i++) {
-      const line: unknown = reply[2 * i]
-      if (line === null) {
-        datasets.push(undefined)
-        continue
-      }
-      const head = headFigures(line)
-      if (head === undefined) return Effect.fail(unreadable(keys.heads(base(refs[i]!)), `head of dataset ${refs[i]!.datasetName}`))
-      const records = parseRecords(reply[2 * i + 1])
-      if (records === undefined) return Effect.fail(unreadable(keys.records(base(refs[i]!), refs[i]!.datasetName), "records"))
-      datasets.push({ syncCount: head.syncCount, lastModifiedDate: head.lastModifiedDate, records: records.sort((a, b) => compareKeys(a.key, b.key)) })
-    }
-    return Effect.succeed(datasets)
+    const datasets = datasetPairs(
+      reply,
+      refs.length,
+      "readIdentitiesDatasets",
+      (i) => ({ heads: keys.heads(base(refs[i]!)), records: keys.records(base(refs[i]!), refs[i]!.datasetName), name: refs[i]!.datasetName }),
+      (_, line) => headFigures(line),
+      (head, records): StreamPublisher.BulkDataset => ({ syncCount: head.syncCount, lastModifiedDate: head.lastModifiedDate, records })
+    )
+    return datasets instanceof SyncStore.StorageError ? Effect.fail(datasets) : Effect.succeed(datasets)
   })
 }

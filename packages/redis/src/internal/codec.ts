@@ -261,3 +261,38 @@ export const corruption = (reply: unknown): StorageError | undefined =>
   Array.isArray(reply) && reply[0] === "corrupt" && typeof reply[1] === "string"
     ? unreadable(reply[1], String(reply[2]))
     : undefined
+
+/**
+ * The datasets a bulk read script answers as `{line, records, line, records, …}`, `count` of
+ * them: undefined where it answered false (no such dataset), else the head `head` makes of its
+ * line with its records in key order. The first that does not read (under the keys `where`
+ * names), a corruption the script reported, or an answer of another shape is the error.
+ */
+export const datasetPairs = <H, A>(
+  reply: unknown,
+  count: number,
+  script: string,
+  where: (i: number) => { readonly heads: string; readonly records: string; readonly name: string },
+  head: (i: number, line: unknown) => H | undefined,
+  dataset: (head: H, records: Array<StoredRecord>) => A
+): Array<A | undefined> | StorageError => {
+  const corrupt = corruption(reply)
+  if (corrupt !== undefined) return corrupt
+  if (!Array.isArray(reply) || reply.length !== 2 * count) {
+    return new SyncStore.StorageError({ message: `Unexpected answer of the ${script} script` })
+  }
+  const datasets: Array<A | undefined> = []
+  for (let i = 0; i < count; i++) {
+    const line: unknown = reply[2 * i]
+    if (line === null) {
+      datasets.push(undefined)
+      continue
+    }
+    const read = head(i, line)
+    if (read === undefined) return unreadable(where(i).heads, `head of dataset ${where(i).name}`)
+    const records = parseRecords(reply[2 * i + 1])
+    if (records === undefined) return unreadable(where(i).records, "records")
+    datasets.push(dataset(read, records.sort((a, b) => compareKeys(a.key, b.key))))
+  }
+  return datasets
+}

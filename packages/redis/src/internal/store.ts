@@ -8,6 +8,7 @@ import { SyncStore } from "@syncalite/core"
 import {
   compareKeys,
   corruption,
+  datasetPairs,
   deviceText,
   escapeText,
   IDENTITY_SHARDS,
@@ -371,25 +372,15 @@ export const makeStore = (connection: Connection, keys: Keys): Store => {
     return Effect.flatMap(
       script(scripts.readDatasets, scriptKeys, refs.map((ref) => ref.datasetName)),
       (reply): Effect.Effect<Array<SyncStore.DatasetContent | undefined>, StorageError> => {
-        const corrupt = corruption(reply)
-        if (corrupt !== undefined) return Effect.fail(corrupt)
-        if (!Array.isArray(reply) || reply.length !== 2 * refs.length) {
-          return Effect.fail(new SyncStore.StorageError({ message: "Unexpected answer of the readDatasets script" }))
-        }
-        const contents: Array<SyncStore.DatasetContent | undefined> = []
-        for (let i = 0; i < refs.length; i++) {
-          const line: unknown = reply[2 * i]
-          if (line === null) {
-            contents.push(undefined)
-            continue
-          }
-          const head = parseHead(refs[i]!.datasetName, line, undefined)
-          if (head === undefined) return Effect.fail(unreadable(scriptKeys[2 * i]!, `head of dataset ${refs[i]!.datasetName}`))
-          const records = parseRecords(reply[2 * i + 1])
-          if (records === undefined) return Effect.fail(unreadable(scriptKeys[2 * i + 1]!, "records"))
-          contents.push({ head, records: records.sort((a, b) => compareKeys(a.key, b.key)) })
-        }
-        return Effect.succeed(contents)
+        const contents = datasetPairs(
+          reply,
+          refs.length,
+          "readDatasets",
+          (i) => ({ heads: scriptKeys[2 * i]!, records: scriptKeys[2 * i + 1]!, name: refs[i]!.datasetName }),
+          (i, line) => parseHead(refs[i]!.datasetName, line, undefined),
+          (head, records): SyncStore.DatasetContent => ({ head, records })
+        )
+        return contents instanceof SyncStore.StorageError ? Effect.fail(contents) : Effect.succeed(contents)
       }
     )
   }
