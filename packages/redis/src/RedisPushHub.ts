@@ -3,8 +3,8 @@
  * reaches the event streams every process holds, and a stream that reconnects to any process
  * replays what it missed.
  *
- * The notifications a process makes in one turn of its event loop are appended by one script
- * (one per identity on a Cluster): it appends each message to its devices' Redis Streams (as
+ * The notifications a process makes in one task (with the fibers that task resumes) are
+ * appended by one script (one per identity on a Cluster): it appends each message to its devices' Redis Streams (as
  * `[datasetName, syncCount]` in the field `e`: the rest is the identity's, known from the key;
  * the replay window: at least the last 100 entries or 5 minutes, whichever keeps more, the
  * entry ids being the events' ids) and answers the ids, which the process publishes with

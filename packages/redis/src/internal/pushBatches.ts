@@ -1,8 +1,8 @@
 /**
- * The notifications of a process, appended in batches: what `notify` is handed during one turn
- * of the event loop, or while `MAX_SENDING` scripts are in flight, goes to Redis as one
- * `appendEvents` script per batch, and each call is answered when the scripts holding its
- * deliveries are. A batch holds the keys of one identity on a cluster (a script's keys share a
+ * The notifications of a process, appended in batches: what `notify` is handed before the
+ * microtask it queues runs (the calls of one task, and of the fibers it resumes), or while
+ * `MAX_SENDING` scripts are in flight, goes to Redis as one `appendEvents` script per batch, and
+ * each call is answered when the scripts holding its deliveries are. A batch holds the keys of one identity on a cluster (a script's keys share a
  * slot) and of any identities on a single Redis, at most `MAX_DEVICES` devices. The entry ids a
  * script answers are published as one message on the batch's channel, sent before the calls
  * are answered (pushPublication.ts). Scripts are sent in the order the calls came, on the
@@ -183,7 +183,10 @@ export const makeNotify = (
   const schedule = () => {
     if (scheduled || queued.length === 0 || sending >= MAX_SENDING) return
     scheduled = true
-    setImmediate(flush)
+    // a microtask, not the next turn: @redis/client writes what it was handed in a turn at its
+    // end, so the script goes out in the same write as the publication answered before it, and
+    // Redis runs it while the process reads that publication
+    queueMicrotask(flush)
   }
 
   const fail = (batch: Batch, failure: SyncStore.StorageError) => {
@@ -228,12 +231,16 @@ export const makeNotify = (
     Effect.runCallback(connection.script(appendEvents, keys, args), {
       onExit: (exit) => {
         sending--
+        if (Exit.isSuccess(exit)) answer(batch, keys, exit.value as ReadonlyArray<string | ReadonlyArray<string>>)
+        else {
+          fail(batch, Option.getOrElse(
+            Cause.failureOption(exit.cause),
+            () => new SyncStore.StorageError({ message: "The push batch was not appended", cause: Cause.squash(exit.cause) })
+          ))
+        }
+        // after the answer, so that the flush comes after the fibers it resumed: what they notify
+        // joins the next batch
         schedule()
-        if (Exit.isSuccess(exit)) return answer(batch, keys, exit.value as ReadonlyArray<string | ReadonlyArray<string>>)
-        fail(batch, Option.getOrElse(
-          Cause.failureOption(exit.cause),
-          () => new SyncStore.StorageError({ message: "The push batch was not appended", cause: Cause.squash(exit.cause) })
-        ))
       }
     })
   }
