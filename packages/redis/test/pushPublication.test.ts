@@ -8,8 +8,14 @@ import { readPublication, scanPublication, writePart } from "../src/internal/pus
 type Part = { k?: string; e: [string, string]; d: Array<string>; i: Array<string | null> }
 
 /** a publication as the hub writes it (pushBatches.ts) */
-const publication = (parts: ReadonlyArray<Part>): string =>
-  `[${parts.map((part) => writePart(part.k === undefined ? "" : JSON.stringify(part.k), JSON.stringify(part.e), part.d.map((device) => JSON.stringify(device)), part.i)).join(",")}]`
+const publication = (parts: ReadonlyArray<Part>): string => {
+  const pieces: Array<string> = []
+  for (const part of parts) {
+    const devices = part.d.map((device) => JSON.stringify(device))
+    writePart(pieces, part.k === undefined ? "" : JSON.stringify(part.k), JSON.stringify(part.e), devices, part.i, 0, devices.length)
+  }
+  return `[${pieces.join("")}]`
+}
 
 const plain: ReadonlyArray<Part> = [
   { e: ["bench", "1"], d: ["d"], i: ["1733350000000-0"] },
@@ -25,6 +31,20 @@ describe("a push publication", () => {
       expect(scanPublication(text)).toEqual(JSON.parse(text))
       expect(readPublication(text)).toEqual(JSON.parse(text))
     }
+  })
+
+  it("is written part after part from the devices and answers of a whole batch, any answer but an id written null", () => {
+    const devices = ["a", "b", "c"].map((device) => JSON.stringify(device))
+    const answers = ["1-0", ["WRONGTYPE Operation against a key holding the wrong kind of value"], "1-1"]
+    const pieces: Array<string> = []
+    writePart(pieces, "", "[\"x\",\"1\"]", devices, answers, 0, 1)
+    writePart(pieces, JSON.stringify("syncalite:{p|i}"), "[\"y\",\"2\"]", devices, answers, 1, 3)
+    const text = `[${pieces.join("")}]`
+    expect(JSON.parse(text)).toEqual([
+      { e: ["x", "1"], d: ["a"], i: ["1-0"] },
+      { k: "syncalite:{p|i}", e: ["y", "2"], d: ["b", "c"], i: [null, "1-1"] }
+    ])
+    expect(scanPublication(text)).toEqual(JSON.parse(text))
   })
 
   it("with escapes is left to JSON, and read the same", () => {

@@ -97,16 +97,16 @@ interface Group {
   readonly identity: Identity
   /** the message as its stream entry holds it: `[datasetName, syncCount]` as JSON */
   readonly event: string
-  /** as JSON strings */
-  readonly devices: Array<string>
+  /** one character per device, "1" where its append keeps the window up */
   marks: string
 }
 
 interface Batch {
   readonly channel: string
   readonly groups: Array<Group>
-  /** the streams of its deliveries, group after group, and the call of each */
+  /** the streams of its deliveries, group after group, their device ids as JSON strings, and the call of each */
   readonly streams: Array<Stream>
+  readonly devices: Array<string>
   readonly owners: Array<Call>
   /** the calls it holds deliveries of, each once (a call's deliveries come one after the other) */
   readonly calls: Array<Call>
@@ -200,26 +200,23 @@ export const makeNotify = (
    */
   const answer = (batch: Batch, keys: ReadonlyArray<string>, reply: ReadonlyArray<string | ReadonlyArray<string>>) => {
     let refused: Map<Call, SyncStore.StorageError> | undefined
-    const parts: Array<string> = []
-    let at = 0
-    for (const group of batch.groups) {
-      const ids: Array<string | null> = []
-      for (let d = 0; d < group.devices.length; d++, at++) {
-        const id = reply[at]
-        if (typeof id === "string") {
-          ids.push(id)
-          continue
-        }
-        ids.push(null)
-        refused ??= new Map()
-        const owner = batch.owners[at]!
-        if (!refused.has(owner)) {
-          refused.set(owner, new SyncStore.StorageError({ message: `Redis refused XADD on key ${keys[at]}: ${id?.[0]}`, key: keys[at]! }))
-        }
+    for (let at = 0; at < reply.length; at++) {
+      const id = reply[at]
+      if (typeof id === "string") continue
+      refused ??= new Map()
+      const owner = batch.owners[at]!
+      if (!refused.has(owner)) {
+        refused.set(owner, new SyncStore.StorageError({ message: `Redis refused XADD on key ${keys[at]}: ${id?.[0]}`, key: keys[at]! }))
       }
-      parts.push(writePart(group.identity.named, group.event, group.devices, ids))
     }
-    connection.post(batch.channel, ["SPUBLISH", batch.channel, `[${parts.join(",")}]`])
+    const pieces: Array<string> = []
+    let from = 0
+    for (const group of batch.groups) {
+      const to = from + group.marks.length
+      writePart(pieces, group.identity.named, group.event, batch.devices, reply, from, to)
+      from = to
+    }
+    connection.post(batch.channel, ["SPUBLISH", batch.channel, `[${pieces.join("")}]`])
     for (const call of batch.calls) settle(call, refused?.get(call))
   }
 
@@ -267,18 +264,18 @@ export const makeNotify = (
         let batch = open.get(channel)
         if (batch === undefined || batch.streams.length >= MAX_DEVICES) {
           if (batch !== undefined) send(batch)
-          batch = { channel, groups: [], streams: [], owners: [], calls: [] }
+          batch = { channel, groups: [], streams: [], devices: [], owners: [], calls: [] }
           open.set(channel, batch)
         }
         let group = batch.groups[batch.groups.length - 1]
         if (group === undefined || group.message !== message) {
-          group = { message, identity: identity!, event, devices: [], marks: "" }
+          group = { message, identity: identity!, event, marks: "" }
           batch.groups.push(group)
         }
         const stream = streams.stream(identity!, delivery.device.deviceId)
         batch.streams.push(stream)
+        batch.devices.push(stream.device)
         batch.owners.push(call)
-        group.devices.push(stream.device)
         group.marks += streams.due(stream) ? "1" : "0"
         if (batch.calls[batch.calls.length - 1] !== call) {
           batch.calls.push(call)

@@ -27,17 +27,34 @@ const isPublished = (u: unknown): u is Published =>
   isEvent((u as Published).e) && Array.isArray((u as Published).d) && Array.isArray((u as Published).i)
 
 /**
- * One part of a publication: the identity as a JSON string ("" on its own channel, where it is
- * left out), the event as JSON, the device ids as JSON strings, and the entry id of each (as
- * Redis makes them: digits and a dash, nothing to escape), null where the append failed.
+ * Adds one part of a publication to `pieces`, the text of the parts before it (the publication
+ * is `[`, the pieces joined, `]`): the identity as a JSON string ("" on its own channel, where it
+ * is left out), the event as JSON, and from `from` to `to` the device ids as JSON strings and the
+ * entry id of each (as Redis makes them: digits and a dash, nothing to escape), null for any
+ * other answer (a failed append). A part is written as pieces, joined once for the publication,
+ * rather than as a string of its own.
  */
-export const writePart = (identity: string, event: string, devices: ReadonlyArray<string>, ids: ReadonlyArray<string | null>): string => {
-  let part = `${identity === "" ? "{" : `{"k":${identity},`}"e":${event},"d":[${devices.join(",")}],"i":[`
-  for (let i = 0; i < ids.length; i++) {
-    const id = ids[i]
-    part += `${i === 0 ? "" : ","}${id === null ? "null" : `"${id}"`}`
+export const writePart = (
+  pieces: Array<string>,
+  identity: string,
+  event: string,
+  devices: ReadonlyArray<string>,
+  ids: ReadonlyArray<unknown>,
+  from: number,
+  to: number
+): void => {
+  pieces.push(pieces.length === 0 ? "{" : ",{", identity === "" ? "\"e\":" : `"k":${identity},"e":`, event, ",\"d\":[")
+  for (let at = from; at < to; at++) {
+    if (at > from) pieces.push(",")
+    pieces.push(devices[at]!)
   }
-  return `${part}]}`
+  pieces.push("],\"i\":[")
+  for (let at = from; at < to; at++) {
+    const id = ids[at]
+    if (typeof id === "string") pieces.push(at > from ? ",\"" : "\"", id, "\"")
+    else pieces.push(at > from ? ",null" : "null")
+  }
+  pieces.push("]}")
 }
 
 const QUOTE = 34
