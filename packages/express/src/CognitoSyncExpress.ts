@@ -62,8 +62,7 @@ export const cognitoSync = (options: Options): Middleware => {
   const handler = Handler.make(
     authenticate === undefined ? rest : { ...rest, authenticate: (request) => authenticate(request.native as Request) }
   )
-  const middleware = (req: Request, res: Response, next: NextFunction): void => {
-    if (fallthrough === true && Router.match(req.method, req.path)._tag === "NotFound" && Events.route(req.path) === undefined) return next()
+  const handle = (req: Request, res: Response, next: NextFunction): void => {
     const request = NodeHttp.toRequest(req, {
       url: req.url,
       originalUrl: req.originalUrl,
@@ -71,6 +70,11 @@ export const cognitoSync = (options: Options): Middleware => {
       rawBody: (req as { rawBody?: unknown }).rawBody
     })
     handler.handle(request).then((response) => NodeHttp.writeResponse(res, response), next)
+  }
+  const middleware = (req: Request, res: Response, next: NextFunction): void => {
+    if (fallthrough === true && Router.match(req.method, req.path)._tag === "NotFound" && Events.route(req.path) === undefined) return next()
+    // handled with the other requests of this turn of the event loop once they are read (see Server.listener)
+    setImmediate(handle, req, res, next)
   }
   return Object.assign(middleware, { handler, dispose: handler.dispose })
 }

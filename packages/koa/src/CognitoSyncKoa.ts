@@ -73,6 +73,8 @@ export const cognitoSync = (options: Options): Middleware => {
     const path = url.split("?")[0]!
     if (fallthrough === true && Router.match(ctx.method, path)._tag === "NotFound" && Events.route(path) === undefined) return next()
     const parsed = ctx.request as { body?: unknown; rawBody?: unknown }
+    // handled with the other requests of this turn of the event loop once they are read (see Server.listener)
+    await new Promise<void>((resolve) => setImmediate(resolve))
     const response = await handler.handle(
       NodeHttp.toRequest(ctx.req, { url, originalUrl: ctx.originalUrl, body: parsed.body, rawBody: parsed.rawBody, native: ctx })
     )

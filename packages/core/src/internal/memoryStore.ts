@@ -45,6 +45,11 @@ export const makeMemoryStore = (): SyncStoreShape => {
       const device = identity?.devices.get(deviceId)
       return device === undefined ? [] : [{ deviceId, ...device }]
     })
+  const otherDatasets = (identity: IdentityState | undefined, datasetName: string): number => {
+    let others = 0
+    for (const [name, other] of identity?.datasets ?? []) if (other.head.exists && name !== datasetName) others++
+    return others
+  }
   const existing = (identity: IdentityState | undefined): Array<DatasetHead> =>
     identity === undefined ? [] : [...identity.datasets.values()].filter((d) => d.head.exists).map((d) => d.head)
 
@@ -79,8 +84,9 @@ export const makeMemoryStore = (): SyncStoreShape => {
     Effect.sync(() => {
       const identity = identityOf(c.ref.identityPoolId, c.ref.identityId)
       const dataset = identity?.datasets.get(c.ref.datasetName)
-      let others = 0
-      for (const [name, other] of identity?.datasets ?? []) if (other.head.exists && name !== c.ref.datasetName) others++
+      // decideCommit reads the count only for a write that creates the dataset: a write to a live
+      // one, nearly every write, skips a walk of all the identity's datasets
+      const others = dataset?.head.exists === true ? 0 : otherDatasets(identity, c.ref.datasetName)
       const decision = decideCommit(dataset?.head, (key) => dataset?.records.get(key), others, c)
       if (decision._tag !== "Committed") return decision
       const target = identityEntry(c.ref.identityPoolId, c.ref.identityId)
