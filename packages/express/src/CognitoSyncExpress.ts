@@ -63,12 +63,18 @@ export const cognitoSync = (options: Options): Middleware => {
     authenticate === undefined ? rest : { ...rest, authenticate: (request) => authenticate(request.native as Request) }
   )
   const handle = (req: Request, res: Response, next: NextFunction): void => {
-    const request = NodeHttp.toRequest(req, {
-      url: req.url,
-      originalUrl: req.originalUrl,
-      body: req.body,
-      rawBody: (req as { rawBody?: unknown }).rawBody
-    })
+    let request: Handler.HttpRequest
+    try {
+      request = NodeHttp.toRequest(req, {
+        url: req.url,
+        originalUrl: req.originalUrl,
+        body: req.body,
+        rawBody: (req as { rawBody?: unknown }).rawBody
+      })
+    } catch (error) {
+      // outside Express's own call, a throw would otherwise escape its error handling
+      return next(error)
+    }
     handler.handle(request).then((response) => NodeHttp.writeResponse(res, response), next)
   }
   const middleware = (req: Request, res: Response, next: NextFunction): void => {

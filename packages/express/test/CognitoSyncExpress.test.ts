@@ -77,4 +77,18 @@ describe("@syncalite/express", () => {
     const events = await fetch(`${endpoint}/identitypools/us-east-1%3Aabc/identity/us-east-1%3A01/device/d/events`)
     expect(events.headers.get("x-amzn-errortype")).toBe("NotAuthorizedException")
   })
+
+  it("hands a request it cannot read to the app's error handler", async () => {
+    const app = express()
+    app.use((req, _res, next) => {
+      Object.defineProperty(req, "body", { get: () => { throw new Error("the app's body parser broke") } })
+      next()
+    })
+    app.use(cognitoSync({ sync, identitySecret: secret }))
+    app.use((error: Error, _req: express.Request, res: express.Response, _next: express.NextFunction) =>
+      void res.status(500).send(`handled: ${error.message}`))
+    const response = await fetch(`${await serve(app, "")}/identitypools`)
+    expect(response.status).toBe(500)
+    expect(await response.text()).toBe("handled: the app's body parser broke")
+  })
 })
