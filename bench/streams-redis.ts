@@ -50,7 +50,11 @@ export const benchStreamsRedis = async () => {
   const sync = createCognitoSync({
     tokenSecret: secret,
     store: Layer.succeed(SyncStore.SyncStore, store),
-    stream: Layer.succeed(StreamPublisher.StreamPublisher, publisher)
+    stream: Layer.succeed(StreamPublisher.StreamPublisher, publisher),
+    // the jobs' progress lines are not figures; what goes wrong still prints
+    log: ({ level, message, error }) => {
+      if (level !== "info" && level !== "debug") console.log(`${level}: ${message}`, error ?? "")
+    }
   })
   const session = sessions()
   const identities = Array.from({ length: 64 }, (_, i) => `us-east-1:${i.toString(16).padStart(8, "0")}`)

@@ -179,6 +179,8 @@ export const startServer = async (config: ServeConfig, options: StartOptions = {
       accountId: config.developer.accountId,
       limits: config.limits,
       store,
+      // the service's own lines (bulk publish progress, failed deliveries) as JSON lines beside the requests'
+      log: ({ level, message, error }) => log[level](error === undefined ? {} : { err: error }, message),
       ...(config.triggers === undefined ? {} : { triggers: HttpSyncTrigger.layer(config.triggers) }),
       ...pushOption(config, pushed.notifier, log),
       ...(opened.hub === undefined ? {} : { hub: Layer.succeed(PushHub.PushHub, opened.hub) }),

@@ -160,6 +160,9 @@ describe.skipIf(!redis.available)("Cognito Streams across two syncalite serve pr
     try {
       await admin.send(new BulkPublishCommand({ IdentityPoolId: pool }))
       await waitFor(a, new RegExp(`bulk publish ${pool}: \\d+ of ${DATASETS} datasets`), 60_000)
+      // the service's own lines are JSON lines, as the requests' are
+      const progress = a.output().split("\n").find((line) => line.includes(`bulk publish ${pool}:`))!
+      expect(JSON.parse(progress)).toMatchObject({ level: 30, msg: expect.stringMatching(new RegExp(`^bulk publish ${pool}: \\d+ of ${DATASETS} datasets$`)) })
       a.child.kill("SIGKILL")
       expect(await exited(a.child)).toEqual({ code: null, signal: "SIGKILL" })
     } finally {

@@ -28,6 +28,7 @@ import { type CognitoSyncError, InternalErrorException, isCognitoSyncError } fro
 import * as DeviceEvents from "./DeviceEvents.js"
 import * as PushHub from "./PushHub.js"
 import * as PushNotifier from "./PushNotifier.js"
+import * as ServiceLog from "./ServiceLog.js"
 import * as StreamPublisher from "./StreamPublisher.js"
 import * as SyncStore from "./SyncStore.js"
 import * as SyncTrigger from "./SyncTrigger.js"
@@ -53,6 +54,11 @@ export interface CognitoSyncOptions extends CognitoSyncConfigInput {
     readonly publish: (streamName: string, record: StreamPublisher.StreamRecord) => void | Promise<void>
     readonly offload: (records: ReadonlyArray<StreamPublisher.KinesisSyncRecord>) => string | Promise<string>
   }
+  /**
+   * where the service's own log lines go (bulk publish progress, failed deliveries): a function
+   * (`ServiceLog`), or `false` to drop them; Effect's default logger, on the console, by default
+   */
+  readonly log?: ServiceLog.LogSink | false
   /** sync trigger functions by the ARN a pool's SyncTrigger event names, or a trigger layer (from an adapter package) */
   readonly triggers?:
     | { readonly [arn: string]: SyncTrigger.SyncTriggerFunction }
@@ -89,7 +95,7 @@ export type CognitoSyncClient =
 export const layer = (
   options: CognitoSyncOptions = {}
 ): Layer.Layer<CognitoSync.CognitoSync | DeviceEvents.DeviceEvents, unknown> => {
-  const { hub, push, store, stream, triggers, ...config } = options
+  const { hub, log, push, store, stream, triggers, ...config } = options
   const configLayer = CognitoSyncConfig.layer(config)
   const storeLayer = store === undefined
     ? SyncStore.layerMemory
@@ -115,7 +121,9 @@ export const layer = (
       ? triggers as Layer.Layer<SyncTrigger.SyncTrigger, unknown, CognitoSyncConfig.CognitoSyncConfig>
       : SyncTrigger.layerFunctions((triggers ?? {}) as { readonly [arn: string]: SyncTrigger.SyncTriggerFunction })
   ).pipe(Layer.provideMerge(configLayer))
-  return Layer.merge(CognitoSync.layer, DeviceEvents.layer).pipe(Layer.provide(ports))
+  const service = Layer.merge(CognitoSync.layer, DeviceEvents.layer).pipe(Layer.provide(ports))
+  // beneath everything, so that the adapters' lines, and those of fibers forked as they are built, go there too
+  return log === undefined ? service : service.pipe(Layer.provide(ServiceLog.layer(log)))
 }
 
 const rejection = (cause: Cause.Cause<unknown>): Error => {

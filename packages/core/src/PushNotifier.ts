@@ -4,7 +4,7 @@
  *
  * @since 0.1.0
  */
-import { Context, Effect, Layer, Ref } from "effect"
+import { Context, Effect, Layer, Option, Ref } from "effect"
 import type { Device } from "./SyncStore.js"
 
 /**
@@ -92,19 +92,24 @@ export const layerMemory: Layer.Layer<PushNotifier | PushNotifierMemory> = Layer
  */
 export const fromFunction = (deliver: (delivery: PushDelivery) => void | Promise<void>): PushNotifierShape => ({
   notify: (deliveries) =>
-    Effect.forEach(deliveries, (delivery) => Effect.tryPromise(async () => deliver(delivery)), { discard: true })
+    Effect.forEach(deliveries, (delivery) => Effect.tryPromise({ try: async () => deliver(delivery), catch: (error) => error }), {
+      discard: true
+    })
 })
 
 /**
  * A notifier that hands every delivery to each of `notifiers`, all of them whatever becomes of
- * the others; it fails when one failed.
+ * the others; it fails with the first failure when one failed.
  *
  * @since 0.1.0
  * @category constructors
  */
 export const all = (notifiers: ReadonlyArray<PushNotifierShape>): PushNotifierShape => ({
   notify: (deliveries) =>
-    Effect.all(notifiers.map((notifier) => notifier.notify(deliveries)), { discard: true, mode: "validate" })
+    Effect.all(notifiers.map((notifier) => notifier.notify(deliveries)), { discard: true, mode: "validate" }).pipe(
+      // the first notifier's failure, as a notifier alone fails, rather than one option per notifier
+      Effect.mapError((failures) => failures.find(Option.isSome)?.value)
+    )
 })
 
 /**
