@@ -14,11 +14,13 @@
  *   sessionCount \t lastExpiry \t sessionStart \t lastModifiedBy`. Dates and expiries keep the
  *   digits the application sent (Lua never re-encodes them); lastModifiedBy and session ids are
  *   escaped to hold no tab and no newline.
- * - field "s" + name — the dataset's consumed sessions, `\n id \t expiresAt` entries in expiry
- *   order (ties in the order consumed), starting at byte `sessionStart`: a commit appends one
- *   entry and moves the start past what it drops, and rewrites the string only when the dropped
- *   part grows past COMPACT bytes. Strings are what Lua is slow with; this keeps a commit to
- *   one allocation of the list.
+ * - fields "s" + name and "t" + name — the dataset's consumed sessions, `\n id \t expiresAt`
+ *   entries in expiry order (ties in the order consumed): the older ones in "s" from byte
+ *   `sessionStart`, then the newer ones in "t" (absent in the older layout: none). A commit
+ *   moves the start past what it drops and appends its entry to "t"; once "t" grows past MERGE
+ *   bytes it is joined to what is left of "s", and once "s" is used up "t" takes its place.
+ *   Strings are what Lua is slow with, a copy costing about its length in nanoseconds: a commit
+ *   copies the short "t", not the whole list.
  *
  * Identity usage is not kept: it is computed from the heads when asked, as the reference does.
  *
@@ -96,58 +98,66 @@ local function carryStream(at, key, payloadKey, count)
   end
 end`,
   head: String.raw`
-local CAP, COMPACT = 64, 512
+local CAP, MERGE = 64, 512
 local HEAD = '^([01])\t(%d+)\t(%d+)\t([^\t]*)\t([^\t]*)\t(%d+)\t(%d+)\t(%d+)\t(%d+)\t([^\t]*)\t(%d+)\t([^\t]*)\t(%d+)\t(.*)$'
 local LINE = '%s\t%d\t%s\t%s\t%s\t%d\t%d\t%d\t%d\t%s\t%d\t%s\t%d\t%s'
 local FIRST = '^\n[^\t\n]*\t([^\n]*)'
 local match, find, sub, format, tonumber = string.match, string.find, string.sub, string.format, tonumber
 -- numbers captured as digits are used with arithmetic coercion (x + 0): far cheaper than tonumber here
-local function parseHead(line, key, name)
+-- older, newer: the two stored parts of its consumed sessions (nil when absent)
+local function parseHead(line, key, name, older, newer)
   local exists, syncCount, lastDeletionCount, creationDate, lastModifiedDate, numRecords, dataStorage, entries, entryBytes,
     floor, count, last, start, by = match(line, HEAD)
   if exists == nil or tonumber(creationDate) == nil or tonumber(lastModifiedDate) == nil or tonumber(floor) == nil then
     fail(key, 'unreadable head of dataset ' .. name)
   end
+  newer = newer or ''
+  if newer ~= '' and string.byte(newer, 1) ~= 10 then fail(key, 'unreadable consumed sessions') end
   -- built whole: a table filled field by field is rehashed at every power of two
   return {
     exists = exists == '1', syncCount = syncCount + 0, lastDeletionCount = lastDeletionCount, creationDate = creationDate,
     lastModifiedDate = lastModifiedDate, numRecords = numRecords + 0, dataStorage = dataStorage + 0, entries = entries + 0,
-    entryBytes = entryBytes + 0, floor = floor, count = count + 0, last = last, start = start + 0, by = by
+    entryBytes = entryBytes + 0, floor = floor, count = count + 0, last = last, start = start + 0, by = by,
+    older = older or '', newer = newer
   }
 end
 local function headLine(h)
   return format(LINE, h.exists and '1' or '0', h.syncCount, h.lastDeletionCount, h.creationDate, h.lastModifiedDate,
     h.numRecords, h.dataStorage, h.entries, h.entryBytes, h.floor, h.count, h.last, h.start, h.by)
 end
--- the first consumed session expiring at or before now is dropped, while any is
-local function dropExpired(h, blob, now, key)
+-- the oldest consumed session: its expiry as stored and where the next one starts (the newer
+-- part becomes the older once that is used up)
+local function oldest(h, key)
+  if h.start > #h.older then h.older, h.newer, h.start = h.newer, '', 1 end
+  local _, stop, expiry = find(h.older, FIRST, h.start)
+  if expiry == nil or tonumber(expiry) == nil then fail(key, 'unreadable consumed sessions') end
+  return expiry, stop + 1
+end
+-- the oldest consumed session expiring at or before now is dropped, while any is
+local function dropExpired(h, now, key)
   while h.count > 0 do
-    local first = tonumber(match(blob, FIRST, h.start))
-    if first == nil then fail(key, 'unreadable consumed sessions') end
-    if first > now then break end
-    h.start = find(blob, '\n', h.start + 1, true) or (#blob + 1)
-    h.count = h.count - 1
+    local expiry, next = oldest(h, key)
+    if expiry + 0 > now then break end
+    h.start, h.count = next, h.count - 1
   end
   if h.count == 0 then h.last = '' end
 end
 -- past the cap, the oldest session goes and its expiry becomes the floor
-local function dropOldest(h, blob)
-  local oldest = match(blob, FIRST, h.start)
-  if tonumber(oldest) > tonumber(h.floor) then h.floor = oldest end
-  h.start = find(blob, '\n', h.start + 1, true) or (#blob + 1)
-  h.count = h.count - 1
+local function dropOldest(h, key)
+  local expiry, next = oldest(h, key)
+  if expiry + 0 > h.floor + 0 then h.floor = expiry end
+  h.start, h.count = next, h.count - 1
 end
--- the list as stored: rewritten without its dropped part once that part is long
-local function compact(h, blob)
+-- the two parts as stored: the newer joined to what is left of the older once it grows long,
+-- or taking its place once the older is used up
+local function settle(h)
   if h.count == 0 then
-    h.start = 1
-    return ''
+    h.older, h.newer, h.start = '', '', 1
+  elseif #h.newer > MERGE then
+    h.older, h.newer, h.start = sub(h.older, h.start) .. h.newer, '', 1
+  elseif h.start > #h.older then
+    h.older, h.newer, h.start = h.newer, '', 1
   end
-  if h.start > COMPACT then
-    blob = sub(blob, h.start)
-    h.start = 1
-  end
-  return blob
 end`
 } as const
 
@@ -195,12 +205,13 @@ local devices, subscriptions = nil, nil
 if keyCount >= 6 then devices, subscriptions = KEYS[5], KEYS[6] end
 
 local function decide()
-  local got = read(heads, 'HMGET', heads, '', 'h' .. name, 's' .. name)
-  local head, blob = nil, got[3] or ''
+  local got = read(heads, 'HMGET', heads, '', 'h' .. name, 's' .. name, 't' .. name)
+  local head = nil
   if got[1] and not match(got[1], '^%d+$') then fail(heads, 'unreadable registration of the identity') end
   if got[2] then
-    head = parseHead(got[2], heads, name)
-    if find(blob, '\n' .. id .. '\t', head.start, true) then return {'used'} end
+    head = parseHead(got[2], heads, name, got[3], got[4])
+    local entry = '\n' .. id .. '\t'
+    if find(head.older, entry, head.start, true) or find(head.newer, entry, 1, true) then return {'used'} end
     if tonumber(expiry) <= tonumber(head.floor) then return {'forgotten'} end
   end
   local current = head and head.syncCount or 0
@@ -282,21 +293,21 @@ local function decide()
     if find(name, '.', 1, true) then dotted = (tonumber(got[1]) or 0) + 1 end
   end
 
-  local after = head or {lastDeletionCount = '0', floor = '0', count = 0, last = '', start = 1}
+  local after = head or {lastDeletionCount = '0', floor = '0', count = 0, last = '', start = 1, older = '', newer = ''}
   after.exists, after.syncCount, after.lastModifiedDate, after.by = true, current + 1, now, by
   if not isLive then after.creationDate = now end
   after.numRecords, after.dataStorage, after.entries, after.entryBytes = numRecords, dataStorage, entries, entryBytes
   -- SyncSessionToken.consume: drop the expired, add this one, past the cap fold the oldest into the floor
   local e, entry = tonumber(expiry), '\n' .. id .. '\t' .. expiry
-  dropExpired(after, blob, tonumber(now), heads)
+  dropExpired(after, tonumber(now), heads)
   if after.count == 0 or tonumber(after.last) <= e then
     -- the usual case, expiries arriving in order: append
-    while after.count >= CAP do dropOldest(after, blob) end
-    blob = compact(after, blob) .. entry
+    while after.count >= CAP do dropOldest(after, heads) end
+    after.newer = after.newer .. entry
     after.last = expiry
   else
     local parts, placed = {}, false
-    for other, at in string.gmatch(sub(blob, after.start), '\n([^\t\n]*)\t([^\n]*)') do
+    for other, at in string.gmatch(sub(after.older, after.start) .. after.newer, '\n([^\t\n]*)\t([^\n]*)') do
       local n = tonumber(at)
       if n == nil then fail(heads, 'unreadable consumed sessions') end
       if not placed and n > e then
@@ -305,10 +316,8 @@ local function decide()
       end
       parts[#parts + 1] = '\n' .. other .. '\t' .. at
     end
-    blob = table.concat(parts)
-    after.start = 1
-    while after.count >= CAP do dropOldest(after, blob) end
-    blob = compact(after, blob)
+    after.older, after.newer, after.start = table.concat(parts), '', 1
+    while after.count >= CAP do dropOldest(after, heads) end
   end
   after.count = after.count + 1
   local subscribed = nil
@@ -318,21 +327,22 @@ local function decide()
     if #ids > 0 then subscribed[2] = chunked(devices, 'HMGET', devices, ids, false) end
   end
   if streamAt then checkStream(streamAt, streamKey) end
-  return {'write', after, blob, isLive, dotted, subscribed}
+  settle(after)
+  return {'write', after, isLive, dotted, subscribed}
 end
 
 local ok, plan = pcall(decide)
 if not ok then return corrupt(plan) end
 if plan[1] ~= 'write' then return plan end
 
-local after, blob, wasLive, dotted, subscribed = plan[2], plan[3], plan[4], plan[5], plan[6]
+local after, wasLive, dotted, subscribed = plan[2], plan[3], plan[4], plan[5]
 local count = format('%d', after.syncCount)
 local line = headLine(after)
 if writeCount == 1 then
   local refused = firstWrite(changes, 'ZADD', changes, count, ARGV[writesAt])
   if refused then return refused end
   redis.call('HSET', records, ARGV[writesAt], '{"syncCount":' .. count .. ',"valueBytes":' .. ARGV[writesAt + 1] .. ',' .. ARGV[writesAt + 2])
-  redis.call('HSET', heads, 'h' .. name, line, 's' .. name, blob)
+  redis.call('HSET', heads, 'h' .. name, line, 's' .. name, after.older, 't' .. name, after.newer)
 elseif writeCount > 0 then
   local scored, fields = {}, {}
   for i = writesAt, lastWrite, 3 do
@@ -352,9 +362,9 @@ elseif writeCount > 0 then
     end
   end
   chunked(records, 'HSET', records, fields, true)
-  redis.call('HSET', heads, 'h' .. name, line, 's' .. name, blob)
+  redis.call('HSET', heads, 'h' .. name, line, 's' .. name, after.older, 't' .. name, after.newer)
 else
-  local refused = firstWrite(heads, 'HSET', heads, 'h' .. name, line, 's' .. name, blob)
+  local refused = firstWrite(heads, 'HSET', heads, 'h' .. name, line, 's' .. name, after.older, 't' .. name, after.newer)
   if refused then return refused end
 end
 if not wasLive then
@@ -373,8 +383,9 @@ return {'ok', line}
  *
  * KEYS: heads, records, changes, live. ARGV: name, since, "1" to leave the consumed sessions
  * unread (their floor is in the head).
- * Answers `{head or false, sessions or false when left unread, records, names}`, each record its stored JSON (left to the reader to
- * join: a joined copy is Lua's costliest string), or `{"corrupt", key, message}`.
+ * Answers `{head or false, older, newer, records, names}` (older and newer: the two parts of the
+ * consumed sessions, false when left unread or absent), each record its stored JSON (left to the
+ * reader to join: a joined copy is Lua's costliest string), or `{"corrupt", key, message}`.
  */
 export const readDataset = script(
   "readDataset",
@@ -385,7 +396,7 @@ local name, since, withoutSessions = ARGV[1], ARGV[2], ARGV[3] == '1'
 local ok, result = pcall(function()
   local got
   if withoutSessions then got = read(heads, 'HMGET', heads, '', 'h' .. name)
-  else got = read(heads, 'HMGET', heads, '', 'h' .. name, 's' .. name) end
+  else got = read(heads, 'HMGET', heads, '', 'h' .. name, 's' .. name, 't' .. name) end
   local line = got[2]
   if got[1] and not string.match(got[1], '^%d+$') then fail(heads, 'unreadable registration of the identity') end
   local found, merged = {}, {}
@@ -409,9 +420,9 @@ local ok, result = pcall(function()
       if string.sub(other, 1, #prefix) == prefix then merged[#merged + 1] = other end
     end
   end
-  local sessions = false
-  if not withoutSessions then sessions = got[3] or '' end
-  return {line or false, sessions, found, merged}
+  local older = false
+  if not withoutSessions then older = got[3] or '' end
+  return {line or false, older, got[4] or false, found, merged}
 end)
 if not ok then return corrupt(result) end
 return result
@@ -498,29 +509,30 @@ local name, now, expected = ARGV[1], ARGV[2], ARGV[3]
 local streamAt = nil
 if ARGV[4] then streamAt = 4 end
 local ok, plan = pcall(function()
-  local got = read(heads, 'HMGET', heads, '', 'h' .. name, 's' .. name)
+  local got = read(heads, 'HMGET', heads, '', 'h' .. name, 's' .. name, 't' .. name)
   if not got[2] then return false end
-  local head = parseHead(got[2], heads, name)
+  local head = parseHead(got[2], heads, name, got[3], got[4])
   if not head.exists then return false end
   if expected ~= '' and head.syncCount ~= tonumber(expected) then return {changed = format('%d', head.syncCount)} end
   read(live, 'SISMEMBER', live, name)
-  local blob = got[3] or ''
-  local before = {got[2], blob}
+  local before = {got[2], head.older .. head.newer}
   head.exists = false
   head.lastDeletionCount = format('%d', head.syncCount)
   head.creationDate, head.lastModifiedDate, head.by = now, now, ''
   head.numRecords, head.dataStorage, head.entries, head.entryBytes = 0, 0, 0, 0
-  dropExpired(head, blob, tonumber(now), heads)
-  if head.count == 0 then blob, head.start = '', 1 else blob, head.start = sub(blob, head.start), 1 end
+  dropExpired(head, tonumber(now), heads)
+  local left = ''
+  if head.count > 0 then left = sub(head.older, head.start) .. head.newer end
+  head.start = 1
   local dotted = nil
   if find(name, '.', 1, true) and tonumber(got[1]) then dotted = math.max(tonumber(got[1]) - 1, 0) end
   if streamAt then checkStream(streamAt, KEYS[6]) end
-  return {before, headLine(head), blob, dotted, head.lastDeletionCount}
+  return {before, headLine(head), left, dotted, head.lastDeletionCount}
 end)
 if not ok then return corrupt(plan) end
 if not plan then return false end
 if plan.changed then return {'changed', plan.changed} end
-local refused = firstWrite(heads, 'HSET', heads, 'h' .. name, plan[2], 's' .. name, plan[3])
+local refused = firstWrite(heads, 'HSET', heads, 'h' .. name, plan[2], 's' .. name, plan[3], 't' .. name, '')
 if refused then return refused end
 if plan[4] then redis.call('HSET', heads, '', format('%d', plan[4])) end
 redis.call('UNLINK', records, changes, subscriptions)
