@@ -99,7 +99,8 @@ local function carryStream(at, key, payloadKey, count)
 end`,
   head: String.raw`
 local CAP, MERGE = 64, 512
-local HEAD = '^([01])\t(%d+)\t(%d+)\t([^\t]*)\t([^\t]*)\t(%d+)\t(%d+)\t(%d+)\t(%d+)\t([^\t]*)\t(%d+)\t([^\t]*)\t(%d+)\t(.*)$'
+-- a number as numberText writes it: digits first, then digits, '.', 'e', '+' or '-'
+local HEAD = '^([01])\t(%d+)\t(%d+)\t(%-?%d[%d.e+%-]*)\t(%-?%d[%d.e+%-]*)\t(%d+)\t(%d+)\t(%d+)\t(%d+)\t(%-?%d[%d.e+%-]*)\t(%d+)\t([^\t]*)\t(%d+)\t(.*)$'
 local LINE = '%s\t%d\t%s\t%s\t%s\t%d\t%d\t%d\t%d\t%s\t%d\t%s\t%d\t%s'
 local FIRST = '^\n[^\t\n]*\t([^\n]*)'
 local match, find, sub, format, tonumber = string.match, string.find, string.sub, string.format, tonumber
@@ -108,7 +109,7 @@ local match, find, sub, format, tonumber = string.match, string.find, string.sub
 local function parseHead(line, key, name, older, newer)
   local exists, syncCount, lastDeletionCount, creationDate, lastModifiedDate, numRecords, dataStorage, entries, entryBytes,
     floor, count, last, start, by = match(line, HEAD)
-  if exists == nil or tonumber(creationDate) == nil or tonumber(lastModifiedDate) == nil or tonumber(floor) == nil then
+  if exists == nil or tonumber(floor) == nil then
     fail(key, 'unreadable head of dataset ' .. name)
   end
   newer = newer or ''
@@ -126,11 +127,15 @@ local function headLine(h)
     h.numRecords, h.dataStorage, h.entries, h.entryBytes, h.floor, h.count, h.last, h.start, h.by)
 end
 -- the oldest consumed session: its expiry as stored and where the next one starts (the newer
--- part becomes the older once that is used up)
+-- part becomes the older once that is used up); the last one read is kept, a commit asking for
+-- it twice (is it expired, is it past the cap)
+local readIn, readAt, readExpiry, readNext = nil, 0, nil, 0
 local function oldest(h, key)
   if h.start > #h.older then h.older, h.newer, h.start = h.newer, '', 1 end
+  if readIn == h.older and readAt == h.start then return readExpiry, readNext end
   local _, stop, expiry = find(h.older, FIRST, h.start)
   if expiry == nil or tonumber(expiry) == nil then fail(key, 'unreadable consumed sessions') end
+  readIn, readAt, readExpiry, readNext = h.older, h.start, expiry, stop + 1
   return expiry, stop + 1
 end
 -- the oldest consumed session expiring at or before now is dropped, while any is
@@ -203,25 +208,27 @@ end
 local heads, records, changes, live = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
 local devices, subscriptions = nil, nil
 if keyCount >= 6 then devices, subscriptions = KEYS[5], KEYS[6] end
+local headField, olderField, newerField = 'h' .. name, 's' .. name, 't' .. name
 
 local function decide()
-  local got = read(heads, 'HMGET', heads, '', 'h' .. name, 's' .. name, 't' .. name)
+  local got = read(heads, 'HMGET', heads, '', headField, olderField, newerField)
   local head = nil
   if got[1] and not match(got[1], '^%d+$') then fail(heads, 'unreadable registration of the identity') end
   if got[2] then
     head = parseHead(got[2], heads, name, got[3], got[4])
     local entry = '\n' .. id .. '\t'
     if find(head.older, entry, head.start, true) or find(head.newer, entry, 1, true) then return {'used'} end
-    if tonumber(expiry) <= tonumber(head.floor) then return {'forgotten'} end
+    if expiry + 0 <= head.floor + 0 then return {'forgotten'} end
   end
   local current = head and head.syncCount or 0
-  if expected ~= '' and tonumber(expected) ~= current then return {'changed', current} end
+  if expected ~= '' and expected + 0 ~= current then return {'changed', current} end
   local isLive = head ~= nil and head.exists
   local stored = {}
   if isLive then
-    local keys
+    local keys, values
     if conditionCount == 1 and writeCount == 1 and ARGV[11] == ARGV[writesAt] then
-      keys = {ARGV[11]}
+      -- one record, the usual write: HGET answers it without a table
+      keys, values = {ARGV[11]}, {read(records, 'HGET', records, ARGV[11])}
     else
       local seen = {}
       keys = {}
@@ -233,16 +240,15 @@ local function decide()
         local key = ARGV[i]
         if not seen[key] then seen[key] = true keys[#keys + 1] = key end
       end
+      values = {}
+      if #keys > 0 then values = chunked(records, 'HMGET', records, keys, false) end
     end
-    if #keys > 0 then
-      local values = chunked(records, 'HMGET', records, keys, false)
-      for i = 1, #keys do
-        local value = values[i]
-        if value then
-          local syncCount, valueBytes = match(value, '^{"syncCount":(%d+),"valueBytes":(%-?%d+),')
-          if syncCount == nil then fail(records, 'unreadable record ' .. keys[i]) end
-          stored[keys[i]] = {syncCount + 0, valueBytes + 0}
-        end
+    for i = 1, #keys do
+      local value = values[i]
+      if value then
+        local syncCount, valueBytes = match(value, '^{"syncCount":(%d+),"valueBytes":(%-?%d+),')
+        if syncCount == nil then fail(records, 'unreadable record ' .. keys[i]) end
+        stored[keys[i]] = {syncCount + 0, valueBytes + 0}
       end
     end
   else
@@ -252,11 +258,11 @@ local function decide()
     local server = 0
     local before = stored[ARGV[9 + 2 * i]]
     if before ~= nil then server = before[1] end
-    if server ~= tonumber(ARGV[10 + 2 * i]) then return {'conflict', i, server} end
+    if server ~= ARGV[10 + 2 * i] + 0 then return {'conflict', i, server} end
   end
   if not isLive then
     local others = read(live, 'SCARD', live)
-    if others + 1 > tonumber(ARGV[7]) then return {'limit', 'datasets', others + 1} end
+    if others + 1 > ARGV[7] + 0 then return {'limit', 'datasets', others + 1} end
   end
   local numRecords, dataStorage, entries, entryBytes = 0, 0, 0, 0
   if isLive then
@@ -284,8 +290,8 @@ local function decide()
       dataStorage = dataStorage + size
     end
   end
-  if entries > tonumber(ARGV[8]) then return {'limit', 'records', entries} end
-  if entryBytes > tonumber(ARGV[9]) then return {'limit', 'bytes', entryBytes} end
+  if entries > ARGV[8] + 0 then return {'limit', 'records', entries} end
+  if entryBytes > ARGV[9] + 0 then return {'limit', 'bytes', entryBytes} end
   local dotted = nil
   if not isLive then
     -- a new dataset: the identity must be in its pool's index first
@@ -298,9 +304,9 @@ local function decide()
   if not isLive then after.creationDate = now end
   after.numRecords, after.dataStorage, after.entries, after.entryBytes = numRecords, dataStorage, entries, entryBytes
   -- SyncSessionToken.consume: drop the expired, add this one, past the cap fold the oldest into the floor
-  local e, entry = tonumber(expiry), '\n' .. id .. '\t' .. expiry
-  dropExpired(after, tonumber(now), heads)
-  if after.count == 0 or tonumber(after.last) <= e then
+  local e, entry = expiry + 0, '\n' .. id .. '\t' .. expiry
+  dropExpired(after, now + 0, heads)
+  if after.count == 0 or after.last + 0 <= e then
     -- the usual case, expiries arriving in order: append
     while after.count >= CAP do dropOldest(after, heads) end
     after.newer = after.newer .. entry
@@ -342,7 +348,7 @@ if writeCount == 1 then
   local refused = firstWrite(changes, 'ZADD', changes, count, ARGV[writesAt])
   if refused then return refused end
   redis.call('HSET', records, ARGV[writesAt], '{"syncCount":' .. count .. ',"valueBytes":' .. ARGV[writesAt + 1] .. ',' .. ARGV[writesAt + 2])
-  redis.call('HSET', heads, 'h' .. name, line, 's' .. name, after.older, 't' .. name, after.newer)
+  redis.call('HSET', heads, headField, line, olderField, after.older, newerField, after.newer)
 elseif writeCount > 0 then
   local scored, fields = {}, {}
   for i = writesAt, lastWrite, 3 do
@@ -362,9 +368,9 @@ elseif writeCount > 0 then
     end
   end
   chunked(records, 'HSET', records, fields, true)
-  redis.call('HSET', heads, 'h' .. name, line, 's' .. name, after.older, 't' .. name, after.newer)
+  redis.call('HSET', heads, headField, line, olderField, after.older, newerField, after.newer)
 else
-  local refused = firstWrite(heads, 'HSET', heads, 'h' .. name, line, 's' .. name, after.older, 't' .. name, after.newer)
+  local refused = firstWrite(heads, 'HSET', heads, headField, line, olderField, after.older, newerField, after.newer)
   if refused then return refused end
 end
 if not wasLive then
