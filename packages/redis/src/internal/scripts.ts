@@ -104,64 +104,63 @@ local HEAD = '^([01])\t(%d+)\t(%d+)\t(%-?%d[%d.e+%-]*)\t(%-?%d[%d.e+%-]*)\t(%d+)
 local LINE = '%s\t%d\t%s\t%s\t%s\t%d\t%d\t%d\t%d\t%s\t%d\t%s\t%d\t%s'
 local FIRST = '^\n[^\t\n]*\t([^\n]*)'
 local match, find, sub, format, tonumber = string.match, string.find, string.sub, string.format, tonumber
--- numbers captured as digits are used with arithmetic coercion (x + 0): far cheaper than tonumber here
--- older, newer: the two stored parts of its consumed sessions (nil when absent)
+-- A head as the scripts hold it: an array of the two stored parts of its consumed sessions
+-- and the fields of its line in their order, [1] older, [2] newer, [3] exists ('1' or '0'),
+-- [4] syncCount, [5] lastDeletionCount, [6] creationDate, [7] lastModifiedDate, [8] numRecords,
+-- [9] dataStorage, [10] entries, [11] entryBytes, [12] floor, [13] count, [14] last, [15] start,
+-- [16] lastModifiedBy. Built from the captures in one go (a table filled field by field is
+-- rehashed at every power of two) and written back with one format. Only count and start are
+-- made numbers; the others are used with arithmetic coercion where needed.
 local function parseHead(line, key, name, older, newer)
-  local exists, syncCount, lastDeletionCount, creationDate, lastModifiedDate, numRecords, dataStorage, entries, entryBytes,
-    floor, count, last, start, by = match(line, HEAD)
-  if exists == nil or tonumber(floor) == nil then
-    fail(key, 'unreadable head of dataset ' .. name)
-  end
-  newer = newer or ''
-  if newer ~= '' and string.byte(newer, 1) ~= 10 then fail(key, 'unreadable consumed sessions') end
-  -- built whole: a table filled field by field is rehashed at every power of two
-  return {
-    exists = exists == '1', syncCount = syncCount + 0, lastDeletionCount = lastDeletionCount, creationDate = creationDate,
-    lastModifiedDate = lastModifiedDate, numRecords = numRecords + 0, dataStorage = dataStorage + 0, entries = entries + 0,
-    entryBytes = entryBytes + 0, floor = floor, count = count + 0, last = last, start = start + 0, by = by,
-    older = older or '', newer = newer
-  }
+  local h = {older or '', newer or '', match(line, HEAD)}
+  if h[3] == nil or tonumber(h[12]) == nil then fail(key, 'unreadable head of dataset ' .. name) end
+  if h[2] ~= '' and string.byte(h[2], 1) ~= 10 then fail(key, 'unreadable consumed sessions') end
+  h[13], h[15] = h[13] + 0, h[15] + 0
+  return h
+end
+-- a dataset's first head, before its first commit
+local function newHead(now)
+  return {'', '', '0', 0, '0', now, now, 0, 0, 0, 0, '0', 0, '', 1, ''}
 end
 local function headLine(h)
-  return format(LINE, h.exists and '1' or '0', h.syncCount, h.lastDeletionCount, h.creationDate, h.lastModifiedDate,
-    h.numRecords, h.dataStorage, h.entries, h.entryBytes, h.floor, h.count, h.last, h.start, h.by)
+  return format(LINE, unpack(h, 3, 16))
 end
 -- the oldest consumed session: its expiry as stored and where the next one starts (the newer
 -- part becomes the older once that is used up); the last one read is kept, a commit asking for
 -- it twice (is it expired, is it past the cap)
 local readIn, readAt, readExpiry, readNext = nil, 0, nil, 0
 local function oldest(h, key)
-  if h.start > #h.older then h.older, h.newer, h.start = h.newer, '', 1 end
-  if readIn == h.older and readAt == h.start then return readExpiry, readNext end
-  local _, stop, expiry = find(h.older, FIRST, h.start)
+  if h[15] > #h[1] then h[1], h[2], h[15] = h[2], '', 1 end
+  if readIn == h[1] and readAt == h[15] then return readExpiry, readNext end
+  local _, stop, expiry = find(h[1], FIRST, h[15])
   if expiry == nil or tonumber(expiry) == nil then fail(key, 'unreadable consumed sessions') end
-  readIn, readAt, readExpiry, readNext = h.older, h.start, expiry, stop + 1
+  readIn, readAt, readExpiry, readNext = h[1], h[15], expiry, stop + 1
   return expiry, stop + 1
 end
 -- the oldest consumed session expiring at or before now is dropped, while any is
 local function dropExpired(h, now, key)
-  while h.count > 0 do
+  while h[13] > 0 do
     local expiry, next = oldest(h, key)
     if expiry + 0 > now then break end
-    h.start, h.count = next, h.count - 1
+    h[15], h[13] = next, h[13] - 1
   end
-  if h.count == 0 then h.last = '' end
+  if h[13] == 0 then h[14] = '' end
 end
 -- past the cap, the oldest session goes and its expiry becomes the floor
 local function dropOldest(h, key)
   local expiry, next = oldest(h, key)
-  if expiry + 0 > h.floor + 0 then h.floor = expiry end
-  h.start, h.count = next, h.count - 1
+  if expiry + 0 > h[12] + 0 then h[12] = expiry end
+  h[15], h[13] = next, h[13] - 1
 end
 -- the two parts as stored: the newer joined to what is left of the older once it grows long,
 -- or taking its place once the older is used up
 local function settle(h)
-  if h.count == 0 then
-    h.older, h.newer, h.start = '', '', 1
-  elseif #h.newer > MERGE then
-    h.older, h.newer, h.start = sub(h.older, h.start) .. h.newer, '', 1
-  elseif h.start > #h.older then
-    h.older, h.newer, h.start = h.newer, '', 1
+  if h[13] == 0 then
+    h[1], h[2], h[15] = '', '', 1
+  elseif #h[2] > MERGE then
+    h[1], h[2], h[15] = sub(h[1], h[15]) .. h[2], '', 1
+  elseif h[15] > #h[1] then
+    h[1], h[2], h[15] = h[2], '', 1
   end
 end`
 } as const
@@ -217,12 +216,12 @@ local function decide()
   if got[2] then
     head = parseHead(got[2], heads, name, got[3], got[4])
     local entry = '\n' .. id .. '\t'
-    if find(head.older, entry, head.start, true) or find(head.newer, entry, 1, true) then return {'used'} end
-    if expiry + 0 <= head.floor + 0 then return {'forgotten'} end
+    if find(head[1], entry, head[15], true) or find(head[2], entry, 1, true) then return {'used'} end
+    if expiry + 0 <= head[12] + 0 then return {'forgotten'} end
   end
-  local current = head and head.syncCount or 0
+  local current = head and head[4] + 0 or 0
   if expected ~= '' and expected + 0 ~= current then return {'changed', current} end
-  local isLive = head ~= nil and head.exists
+  local isLive = head ~= nil and head[3] == '1'
   local stored = {}
   if isLive then
     local keys, values
@@ -266,7 +265,7 @@ local function decide()
   end
   local numRecords, dataStorage, entries, entryBytes = 0, 0, 0, 0
   if isLive then
-    numRecords, dataStorage, entries, entryBytes = head.numRecords, head.dataStorage, head.entries, head.entryBytes
+    numRecords, dataStorage, entries, entryBytes = head[8] + 0, head[9] + 0, head[10] + 0, head[11] + 0
   end
   for i = writesAt, lastWrite, 3 do
     local key, bytes = ARGV[i], ARGV[i + 1] + 0
@@ -299,21 +298,21 @@ local function decide()
     if find(name, '.', 1, true) then dotted = (tonumber(got[1]) or 0) + 1 end
   end
 
-  local after = head or {lastDeletionCount = '0', floor = '0', count = 0, last = '', start = 1, older = '', newer = ''}
-  after.exists, after.syncCount, after.lastModifiedDate, after.by = true, current + 1, now, by
-  if not isLive then after.creationDate = now end
-  after.numRecords, after.dataStorage, after.entries, after.entryBytes = numRecords, dataStorage, entries, entryBytes
+  local after = head or newHead(now)
+  after[3], after[4], after[7], after[16] = '1', current + 1, now, by
+  if not isLive then after[6] = now end
+  after[8], after[9], after[10], after[11] = numRecords, dataStorage, entries, entryBytes
   -- SyncSessionToken.consume: drop the expired, add this one, past the cap fold the oldest into the floor
   local e, entry = expiry + 0, '\n' .. id .. '\t' .. expiry
   dropExpired(after, now + 0, heads)
-  if after.count == 0 or after.last + 0 <= e then
+  if after[13] == 0 or after[14] + 0 <= e then
     -- the usual case, expiries arriving in order: append
-    while after.count >= CAP do dropOldest(after, heads) end
-    after.newer = after.newer .. entry
-    after.last = expiry
+    while after[13] >= CAP do dropOldest(after, heads) end
+    after[2] = after[2] .. entry
+    after[14] = expiry
   else
     local parts, placed = {}, false
-    for other, at in string.gmatch(sub(after.older, after.start) .. after.newer, '\n([^\t\n]*)\t([^\n]*)') do
+    for other, at in string.gmatch(sub(after[1], after[15]) .. after[2], '\n([^\t\n]*)\t([^\n]*)') do
       local n = tonumber(at)
       if n == nil then fail(heads, 'unreadable consumed sessions') end
       if not placed and n > e then
@@ -322,10 +321,10 @@ local function decide()
       end
       parts[#parts + 1] = '\n' .. other .. '\t' .. at
     end
-    after.older, after.newer, after.start = table.concat(parts), '', 1
-    while after.count >= CAP do dropOldest(after, heads) end
+    after[1], after[2], after[15] = table.concat(parts), '', 1
+    while after[13] >= CAP do dropOldest(after, heads) end
   end
-  after.count = after.count + 1
+  after[13] = after[13] + 1
   local subscribed = nil
   if devices then
     local ids = read(subscriptions, 'SMEMBERS', subscriptions)
@@ -342,13 +341,13 @@ if not ok then return corrupt(plan) end
 if plan[1] ~= 'write' then return plan end
 
 local after, wasLive, dotted, subscribed = plan[2], plan[3], plan[4], plan[5]
-local count = format('%d', after.syncCount)
+local count = format('%d', after[4])
 local line = headLine(after)
 if writeCount == 1 then
   local refused = firstWrite(changes, 'ZADD', changes, count, ARGV[writesAt])
   if refused then return refused end
   redis.call('HSET', records, ARGV[writesAt], '{"syncCount":' .. count .. ',"valueBytes":' .. ARGV[writesAt + 1] .. ',' .. ARGV[writesAt + 2])
-  redis.call('HSET', heads, headField, line, olderField, after.older, newerField, after.newer)
+  redis.call('HSET', heads, headField, line, olderField, after[1], newerField, after[2])
 elseif writeCount > 0 then
   local scored, fields = {}, {}
   for i = writesAt, lastWrite, 3 do
@@ -368,9 +367,9 @@ elseif writeCount > 0 then
     end
   end
   chunked(records, 'HSET', records, fields, true)
-  redis.call('HSET', heads, headField, line, olderField, after.older, newerField, after.newer)
+  redis.call('HSET', heads, headField, line, olderField, after[1], newerField, after[2])
 else
-  local refused = firstWrite(heads, 'HSET', heads, headField, line, olderField, after.older, newerField, after.newer)
+  local refused = firstWrite(heads, 'HSET', heads, headField, line, olderField, after[1], newerField, after[2])
   if refused then return refused end
 end
 if not wasLive then
@@ -518,22 +517,20 @@ local ok, plan = pcall(function()
   local got = read(heads, 'HMGET', heads, '', 'h' .. name, 's' .. name, 't' .. name)
   if not got[2] then return false end
   local head = parseHead(got[2], heads, name, got[3], got[4])
-  if not head.exists then return false end
-  if expected ~= '' and head.syncCount ~= tonumber(expected) then return {changed = format('%d', head.syncCount)} end
+  if head[3] ~= '1' then return false end
+  if expected ~= '' and head[4] + 0 ~= tonumber(expected) then return {changed = head[4]} end
   read(live, 'SISMEMBER', live, name)
-  local before = {got[2], head.older .. head.newer}
-  head.exists = false
-  head.lastDeletionCount = format('%d', head.syncCount)
-  head.creationDate, head.lastModifiedDate, head.by = now, now, ''
-  head.numRecords, head.dataStorage, head.entries, head.entryBytes = 0, 0, 0, 0
+  local before = {got[2], head[1] .. head[2]}
+  head[3], head[5], head[6], head[7], head[16] = '0', head[4], now, now, ''
+  head[8], head[9], head[10], head[11] = 0, 0, 0, 0
   dropExpired(head, tonumber(now), heads)
   local left = ''
-  if head.count > 0 then left = sub(head.older, head.start) .. head.newer end
-  head.start = 1
+  if head[13] > 0 then left = sub(head[1], head[15]) .. head[2] end
+  head[15] = 1
   local dotted = nil
   if find(name, '.', 1, true) and tonumber(got[1]) then dotted = math.max(tonumber(got[1]) - 1, 0) end
   if streamAt then checkStream(streamAt, KEYS[6]) end
-  return {before, headLine(head), left, dotted, head.lastDeletionCount}
+  return {before, headLine(head), left, dotted, head[5]}
 end)
 if not ok then return corrupt(plan) end
 if not plan then return false end
