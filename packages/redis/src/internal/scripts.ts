@@ -191,25 +191,10 @@ export const commit = script(
   "commit",
   ["read", "firstWrite", "chunked", "stream", "head"],
   String.raw`
-local name, id, expiry, expected, now, by = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6]
-local conditionCount = ARGV[10] + 0
-local writesAt = 12 + 2 * conditionCount
-local writeCount = ARGV[writesAt - 1] + 0
-local lastWrite = writesAt + 3 * writeCount - 1
-local keyCount = #KEYS
-local streamAt, streamKey, payloadKey = nil, nil, nil
-if ARGV[lastWrite + 1] then
-  streamAt = lastWrite + 1
-  -- its keys: the stream or the outbox, and a payload's key when there is a payload to append
-  if ARGV[streamAt] == 'x' and ARGV[streamAt + 3] ~= '' then keyCount = keyCount - 2 else keyCount = keyCount - 1 end
-  streamKey, payloadKey = KEYS[keyCount + 1], KEYS[keyCount + 2]
-end
-local heads, records, changes, live = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
-local devices, subscriptions = nil, nil
-if keyCount >= 6 then devices, subscriptions = KEYS[5], KEYS[6] end
-local headField, olderField, newerField = 'h' .. name, 's' .. name, 't' .. name
-
-local function decide()
+-- given the script's arguments rather than a closure over them: a closure pays for each local
+-- it captures at its creation, at every call
+local function decide(name, id, expiry, expected, now, by, conditionCount, writesAt, writeCount, lastWrite, heads, records, live, devices,
+  subscriptions, streamAt, streamKey, headField, olderField, newerField)
   local got = read(heads, 'HMGET', heads, '', headField, olderField, newerField)
   local head = nil
   if got[1] and not match(got[1], '^%d+$') then fail(heads, 'unreadable registration of the identity') end
@@ -336,7 +321,26 @@ local function decide()
   return {'write', after, isLive, dotted, subscribed}
 end
 
-local ok, plan = pcall(decide)
+local name, id, expiry, expected, now, by = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6]
+local conditionCount = ARGV[10] + 0
+local writesAt = 12 + 2 * conditionCount
+local writeCount = ARGV[writesAt - 1] + 0
+local lastWrite = writesAt + 3 * writeCount - 1
+local keyCount = #KEYS
+local streamAt, streamKey, payloadKey = nil, nil, nil
+if ARGV[lastWrite + 1] then
+  streamAt = lastWrite + 1
+  -- its keys: the stream or the outbox, and a payload's key when there is a payload to append
+  if ARGV[streamAt] == 'x' and ARGV[streamAt + 3] ~= '' then keyCount = keyCount - 2 else keyCount = keyCount - 1 end
+  streamKey, payloadKey = KEYS[keyCount + 1], KEYS[keyCount + 2]
+end
+local heads, records, changes, live = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
+local devices, subscriptions = nil, nil
+if keyCount >= 6 then devices, subscriptions = KEYS[5], KEYS[6] end
+local headField, olderField, newerField = 'h' .. name, 's' .. name, 't' .. name
+
+local ok, plan = pcall(decide, name, id, expiry, expected, now, by, conditionCount, writesAt, writeCount, lastWrite, heads, records, live, devices,
+  subscriptions, streamAt, streamKey, headField, olderField, newerField)
 if not ok then return corrupt(plan) end
 if plan[1] ~= 'write' then return plan end
 
