@@ -39,6 +39,27 @@ export interface Script {
 /** The most arguments one command gets from Lua (`unpack` is limited by the Lua stack). */
 const CHUNK = 1000
 
+/*
+ * The constants below are written into the scripts' text rather than held in Lua locals: a
+ * function using a local of the script captures it, which costs at every call.
+ */
+
+/** The most consumed sessions a dataset keeps (SyncSessionToken's cap). */
+const CAP = 64
+
+/** The bytes the newer part of a list of consumed sessions grows to before it is joined to the older. */
+const MERGE = 512
+
+/**
+ * A head's line, its numbers as numberText writes them (digits first, then digits, '.', 'e',
+ * '+' or '-'), and its format.
+ */
+const HEAD = String.raw`^([01])\t(%d+)\t(%d+)\t(%-?%d[%d.e+%-]*)\t(%-?%d[%d.e+%-]*)\t(%d+)\t(%d+)\t(%d+)\t(%d+)\t(%-?%d[%d.e+%-]*)\t(%d+)\t([^\t]*)\t(%d+)\t(.*)$`
+const LINE = String.raw`%s\t%d\t%s\t%s\t%s\t%d\t%d\t%d\t%d\t%s\t%d\t%s\t%d\t%s`
+
+/** The first entry of a list of consumed sessions from a start, capturing its expiry. */
+const FIRST = String.raw`^\n[^\t\n]*\t([^\n]*)`
+
 /** Helpers, each script taking only those it uses: every `local function` costs a closure per call. */
 const snippets = {
   read: String.raw`
@@ -98,12 +119,6 @@ local function carryStream(at, key, payloadKey, count)
   end
 end`,
   head: String.raw`
-local CAP, MERGE = 64, 512
--- a number as numberText writes it: digits first, then digits, '.', 'e', '+' or '-'
-local HEAD = '^([01])\t(%d+)\t(%d+)\t(%-?%d[%d.e+%-]*)\t(%-?%d[%d.e+%-]*)\t(%d+)\t(%d+)\t(%d+)\t(%d+)\t(%-?%d[%d.e+%-]*)\t(%d+)\t([^\t]*)\t(%d+)\t(.*)$'
-local LINE = '%s\t%d\t%s\t%s\t%s\t%d\t%d\t%d\t%d\t%s\t%d\t%s\t%d\t%s'
-local FIRST = '^\n[^\t\n]*\t([^\n]*)'
-local match, find, sub, format, tonumber = string.match, string.find, string.sub, string.format, tonumber
 -- A head as the scripts hold it: an array of the two stored parts of its consumed sessions
 -- and the fields of its line in their order, [1] older, [2] newer, [3] exists ('1' or '0'),
 -- [4] syncCount, [5] lastDeletionCount, [6] creationDate, [7] lastModifiedDate, [8] numRecords,
@@ -112,7 +127,7 @@ local match, find, sub, format, tonumber = string.match, string.find, string.sub
 -- rehashed at every power of two) and written back with one format. Only count and start are
 -- made numbers; the others are used with arithmetic coercion where needed.
 local function parseHead(line, key, name, older, newer)
-  local h = {older or '', newer or '', match(line, HEAD)}
+  local h = {older or '', newer or '', string.match(line, '${HEAD}')}
   if h[3] == nil or tonumber(h[12]) == nil then fail(key, 'unreadable head of dataset ' .. name) end
   if h[2] ~= '' and string.byte(h[2], 1) ~= 10 then fail(key, 'unreadable consumed sessions') end
   h[13], h[15] = h[13] + 0, h[15] + 0
@@ -123,7 +138,7 @@ local function newHead(now)
   return {'', '', '0', 0, '0', now, now, 0, 0, 0, 0, '0', 0, '', 1, ''}
 end
 local function headLine(h)
-  return format(LINE, unpack(h, 3, 16))
+  return string.format('${LINE}', unpack(h, 3, 16))
 end
 -- the oldest consumed session: its expiry as stored and where the next one starts (the newer
 -- part becomes the older once that is used up); the last one read is kept, a commit asking for
@@ -132,7 +147,7 @@ local readIn, readAt, readExpiry, readNext = nil, 0, nil, 0
 local function oldest(h, key)
   if h[15] > #h[1] then h[1], h[2], h[15] = h[2], '', 1 end
   if readIn == h[1] and readAt == h[15] then return readExpiry, readNext end
-  local _, stop, expiry = find(h[1], FIRST, h[15])
+  local _, stop, expiry = string.find(h[1], '${FIRST}', h[15])
   if expiry == nil or tonumber(expiry) == nil then fail(key, 'unreadable consumed sessions') end
   readIn, readAt, readExpiry, readNext = h[1], h[15], expiry, stop + 1
   return expiry, stop + 1
@@ -157,8 +172,8 @@ end
 local function settle(h)
   if h[13] == 0 then
     h[1], h[2], h[15] = '', '', 1
-  elseif #h[2] > MERGE then
-    h[1], h[2], h[15] = sub(h[1], h[15]) .. h[2], '', 1
+  elseif #h[2] > ${MERGE} then
+    h[1], h[2], h[15] = string.sub(h[1], h[15]) .. h[2], '', 1
   elseif h[15] > #h[1] then
     h[1], h[2], h[15] = h[2], '', 1
   end
@@ -197,11 +212,11 @@ local function decide(name, id, expiry, expected, now, by, conditionCount, write
   subscriptions, streamAt, streamKey, headField, olderField, newerField)
   local got = read(heads, 'HMGET', heads, '', headField, olderField, newerField)
   local head = nil
-  if got[1] and not match(got[1], '^%d+$') then fail(heads, 'unreadable registration of the identity') end
+  if got[1] and not string.match(got[1], '^%d+$') then fail(heads, 'unreadable registration of the identity') end
   if got[2] then
     head = parseHead(got[2], heads, name, got[3], got[4])
     local entry = '\n' .. id .. '\t'
-    if find(head[1], entry, head[15], true) or find(head[2], entry, 1, true) then return {'used'} end
+    if string.find(head[1], entry, head[15], true) or string.find(head[2], entry, 1, true) then return {'used'} end
     if expiry + 0 <= head[12] + 0 then return {'forgotten'} end
   end
   local current = head and head[4] + 0 or 0
@@ -230,7 +245,7 @@ local function decide(name, id, expiry, expected, now, by, conditionCount, write
     for i = 1, #keys do
       local value = values[i]
       if value then
-        local syncCount, valueBytes = match(value, '^{"syncCount":(%d+),"valueBytes":(%-?%d+),')
+        local syncCount, valueBytes = string.match(value, '^{"syncCount":(%d+),"valueBytes":(%-?%d+),')
         if syncCount == nil then fail(records, 'unreadable record ' .. keys[i]) end
         stored[keys[i]] = {syncCount + 0, valueBytes + 0}
       end
@@ -280,7 +295,7 @@ local function decide(name, id, expiry, expected, now, by, conditionCount, write
   if not isLive then
     -- a new dataset: the identity must be in its pool's index first
     if not got[1] then return {'register'} end
-    if find(name, '.', 1, true) then dotted = (tonumber(got[1]) or 0) + 1 end
+    if string.find(name, '.', 1, true) then dotted = (tonumber(got[1]) or 0) + 1 end
   end
 
   local after = head or newHead(now)
@@ -292,12 +307,12 @@ local function decide(name, id, expiry, expected, now, by, conditionCount, write
   dropExpired(after, now + 0, heads)
   if after[13] == 0 or after[14] + 0 <= e then
     -- the usual case, expiries arriving in order: append
-    while after[13] >= CAP do dropOldest(after, heads) end
+    while after[13] >= ${CAP} do dropOldest(after, heads) end
     after[2] = after[2] .. entry
     after[14] = expiry
   else
     local parts, placed = {}, false
-    for other, at in string.gmatch(sub(after[1], after[15]) .. after[2], '\n([^\t\n]*)\t([^\n]*)') do
+    for other, at in string.gmatch(string.sub(after[1], after[15]) .. after[2], '\n([^\t\n]*)\t([^\n]*)') do
       local n = tonumber(at)
       if n == nil then fail(heads, 'unreadable consumed sessions') end
       if not placed and n > e then
@@ -307,7 +322,7 @@ local function decide(name, id, expiry, expected, now, by, conditionCount, write
       parts[#parts + 1] = '\n' .. other .. '\t' .. at
     end
     after[1], after[2], after[15] = table.concat(parts), '', 1
-    while after[13] >= CAP do dropOldest(after, heads) end
+    while after[13] >= ${CAP} do dropOldest(after, heads) end
   end
   after[13] = after[13] + 1
   local subscribed = nil
@@ -345,7 +360,7 @@ if not ok then return corrupt(plan) end
 if plan[1] ~= 'write' then return plan end
 
 local after, wasLive, dotted, subscribed = plan[2], plan[3], plan[4], plan[5]
-local count = format('%d', after[4])
+local count = string.format('%d', after[4])
 local line = headLine(after)
 if writeCount == 1 then
   local refused = firstWrite(changes, 'ZADD', changes, count, ARGV[writesAt])
@@ -378,7 +393,7 @@ else
 end
 if not wasLive then
   redis.call('SADD', live, name)
-  if dotted then redis.call('HSET', heads, '', format('%d', dotted)) end
+  if dotted then redis.call('HSET', heads, '', string.format('%d', dotted)) end
 end
 if streamAt then carryStream(streamAt, streamKey, payloadKey, count) end
 if subscribed then return {'ok', line, subscribed[1], subscribed[2]} end
@@ -529,10 +544,10 @@ local ok, plan = pcall(function()
   head[8], head[9], head[10], head[11] = 0, 0, 0, 0
   dropExpired(head, tonumber(now), heads)
   local left = ''
-  if head[13] > 0 then left = sub(head[1], head[15]) .. head[2] end
+  if head[13] > 0 then left = string.sub(head[1], head[15]) .. head[2] end
   head[15] = 1
   local dotted = nil
-  if find(name, '.', 1, true) and tonumber(got[1]) then dotted = math.max(tonumber(got[1]) - 1, 0) end
+  if string.find(name, '.', 1, true) and tonumber(got[1]) then dotted = math.max(tonumber(got[1]) - 1, 0) end
   if streamAt then checkStream(streamAt, KEYS[6]) end
   return {before, headLine(head), left, dotted, head[5]}
 end)
@@ -541,7 +556,7 @@ if not plan then return false end
 if plan.changed then return {'changed', plan.changed} end
 local refused = firstWrite(heads, 'HSET', heads, 'h' .. name, plan[2], 's' .. name, plan[3], 't' .. name, '')
 if refused then return refused end
-if plan[4] then redis.call('HSET', heads, '', format('%d', plan[4])) end
+if plan[4] then redis.call('HSET', heads, '', string.format('%d', plan[4])) end
 redis.call('UNLINK', records, changes, subscriptions)
 redis.call('SREM', live, name)
 if streamAt then carryStream(streamAt, KEYS[6], KEYS[7], plan[5]) end
