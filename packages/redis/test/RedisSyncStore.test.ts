@@ -238,6 +238,30 @@ describe.skipIf(!redis.available)("RedisSyncStore", () => {
         expect(hundred.sizes[0]).toBeLessThan(200)
       }), 60_000)
 
+    it("a commit appends its consumed session to the short newer part of the list, which joins the older past 512 bytes", () =>
+      withCase(async (store, raw, prefix) => {
+        const pool = newId()
+        const identity = newId()
+        const ref = { identityPoolId: pool, identityId: identity, datasetName: "settings" }
+        const heads = `${prefix}:{${pool}|${identity}}:heads`
+        const start = Date.now() + 60_000
+        const sessions: Array<{ id: string; expiresAt: number }> = []
+        let longest = 0
+        for (let n = 0; n < 150; n++) {
+          // every tenth session expires before the one consumed just before it
+          const session = { id: `session-${n}`, expiresAt: start + 10 * n - (n % 10 === 9 ? 15 : 0) }
+          sessions.push(session)
+          const result = await Effect.runPromise(store.commit({ ...commitOf(ref, `k${n}`, 0), session }))
+          expect(result._tag).toBe("Committed")
+          longest = Math.max(longest, Number(await raw.hStrLen(heads, "tsettings")))
+        }
+        expect(longest).toBeGreaterThan(0)
+        expect(longest).toBeLessThanOrEqual(512 + `\nsession-149\t${start + 1490}`.length)
+        const byExpiry = [...sessions].sort((a, b) => a.expiresAt - b.expiresAt)
+        const { head } = await Effect.runPromise(store.readDataset(ref, { since: 0 }))
+        expect(head?.consumedSessions).toEqual({ floor: byExpiry[byExpiry.length - 65]!.expiresAt, sessions: byExpiry.slice(-64) })
+      }))
+
     it("a dataset written in the older layout (its consumed sessions in one field) is read, committed to and read again", () =>
       withCase(async (store, raw, prefix) => {
         const pool = newId()
