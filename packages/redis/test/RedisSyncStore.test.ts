@@ -238,6 +238,89 @@ describe.skipIf(!redis.available)("RedisSyncStore", () => {
         expect(hundred.sizes[0]).toBeLessThan(200)
       }), 60_000)
 
+    it("a commit appends its consumed session to the short newer part of the list, which joins the older past 512 bytes", () =>
+      withCase(async (store, raw, prefix) => {
+        const pool = newId()
+        const identity = newId()
+        const ref = { identityPoolId: pool, identityId: identity, datasetName: "settings" }
+        const heads = `${prefix}:{${pool}|${identity}}:heads`
+        const start = Date.now() + 60_000
+        const sessions: Array<{ id: string; expiresAt: number }> = []
+        let longest = 0
+        for (let n = 0; n < 150; n++) {
+          // every tenth session expires before the one consumed just before it
+          const session = { id: `session-${n}`, expiresAt: start + 10 * n - (n % 10 === 9 ? 15 : 0) }
+          sessions.push(session)
+          const result = await Effect.runPromise(store.commit({ ...commitOf(ref, `k${n}`, 0), session }))
+          expect(result._tag).toBe("Committed")
+          longest = Math.max(longest, Number(await raw.hStrLen(heads, "tsettings")))
+        }
+        expect(longest).toBeGreaterThan(0)
+        expect(longest).toBeLessThanOrEqual(512 + `\nsession-149\t${start + 1490}`.length)
+        const byExpiry = [...sessions].sort((a, b) => a.expiresAt - b.expiresAt)
+        const { head } = await Effect.runPromise(store.readDataset(ref, { since: 0 }))
+        expect(head?.consumedSessions).toEqual({ floor: byExpiry[byExpiry.length - 65]!.expiresAt, sessions: byExpiry.slice(-64) })
+      }))
+
+    it("a dataset written in the older layout (its consumed sessions in one field) is read, committed to and read again", () =>
+      withCase(async (store, raw, prefix) => {
+        const pool = newId()
+        const identity = newId()
+        const ref = { identityPoolId: pool, identityId: identity, datasetName: "settings" }
+        const base = `${prefix}:{${pool}|${identity}}`
+        const soon = Date.now() + 60_000
+        const dropped = "\nforgotten\t1700000000001"
+        const sessions = [{ id: "s1", expiresAt: soon }, { id: "s\t2", expiresAt: soon + 1 }, { id: "s3", expiresAt: soon + 2 }]
+        const record = (key: string, value: string, syncCount: number) =>
+          `{"syncCount":${syncCount},"valueBytes":${value.length},"key":"${key}","value":"${value}","lastModifiedDate":1700000400000,"lastModifiedBy":"writer"}`
+        await raw.hSet(`${base}:heads`, {
+          "": "0",
+          hsettings: `1\t3\t1\t1700000000000\t1700000500000\t2\t9\t2\t9\t1700000000005\t3\t${soon + 2}\t${dropped.length + 1}\twriter\\tname`,
+          ssettings: `${dropped}\ns1\t${soon}\ns\\t2\t${soon + 1}\ns3\t${soon + 2}`
+        })
+        await raw.hSet(`${base}:r:settings`, { k1: record("k1", "v1", 2), k2: record("k2", "v2x", 3) })
+        await raw.zAdd(`${base}:c:settings`, [{ score: 2, value: "k1" }, { score: 3, value: "k2" }])
+        await raw.sAdd(`${base}:live`, "settings")
+        const read = () => Effect.runPromise(store.readDataset(ref, { since: 0 }))
+
+        const before = await read()
+        expect(before.head).toMatchObject({
+          exists: true,
+          syncCount: 3,
+          lastDeletionCount: 1,
+          creationDate: 1700000000000,
+          lastModifiedDate: 1700000500000,
+          lastModifiedBy: "writer\tname",
+          numRecords: 2,
+          dataStorage: 9,
+          entries: 2,
+          entryBytes: 9
+        })
+        expect(before.head?.consumedSessions).toEqual({ floor: 1700000000005, sessions })
+        expect(before.records.map((r) => [r.key, r.value, r.syncCount])).toEqual([["k1", "v1", 2], ["k2", "v2x", 3]])
+
+        const commit = (session: { id: string; expiresAt: number }) =>
+          Effect.runPromise(store.commit({ ...commitOf(ref, "k1", 2, "new"), session, now: 1700000600000 }))
+        expect((await commit(sessions[1]!))._tag).toBe("SessionUsed")
+        const committed = await commit({ id: "s4", expiresAt: soon + 3 })
+        expect(committed).toMatchObject({ _tag: "Committed", head: { syncCount: 4, numRecords: 2, dataStorage: 10, entryBytes: 10 } })
+
+        const after = await read()
+        expect(after.head).toMatchObject({
+          syncCount: 4,
+          lastDeletionCount: 1,
+          creationDate: 1700000000000,
+          lastModifiedDate: 1700000600000,
+          lastModifiedBy: "test",
+          dataStorage: 10
+        })
+        expect(after.head?.consumedSessions).toEqual({ floor: 1700000000005, sessions: [...sessions, { id: "s4", expiresAt: soon + 3 }] })
+        expect(after.records.map((r) => [r.key, r.value, r.syncCount])).toEqual([["k1", "new", 4], ["k2", "v2x", 3]])
+        expect((await commit(sessions[2]!))._tag).toBe("SessionUsed")
+        expect((await commit({ id: "s4", expiresAt: soon + 3 }))._tag).toBe("SessionUsed")
+        expect((await Effect.runPromise(store.listDatasets(pool, identity))).map((head) => head.consumedSessions.sessions.length)).toEqual([4])
+      }))
+
     it("ids holding braces, bars and percent signs still make one tag per identity and distinct keys", async () => {
       const prefix = casePrefix()
       const { close, store } = await open({ redis: redis.url, prefix })

@@ -163,16 +163,19 @@ export const parseCommittedHead = (name: string, line: unknown): SyncStore.Commi
   readLine(name, line)?.head
 
 /**
- * A head from its stored line and list of consumed sessions, or undefined when the line is not
- * one. The consumed sessions are decoded when first read: hot paths (ListRecords without a
- * token) never look at them. `blob` undefined: the list was not read (usage figures).
+ * A head from its stored line and the two parts of its list of consumed sessions, or undefined
+ * when they are not those. The consumed sessions are decoded when first read: hot paths
+ * (ListRecords without a token) never look at them. `older` undefined: the list was not read
+ * (usage figures); `newer` not a string: that part is absent (as in the older layout).
  */
-export const parseHead = (name: string, line: unknown, blob: unknown): DatasetHead | undefined => {
+export const parseHead = (name: string, line: unknown, older: unknown, newer?: unknown): DatasetHead | undefined => {
   const read = readLine(name, line)
   if (read === undefined) return undefined
-  const stored = typeof blob === "string" ? blob : ""
-  // the list must start where the head says (a cheap check; entries are decoded when read)
-  if (blob !== undefined && read.count > 0 && !startsEntry(stored, read.start)) return undefined
+  const recent = typeof newer === "string" ? newer : ""
+  const stored = (typeof older === "string" ? older : "") + recent
+  // each part must start an entry where the head says (a cheap check; entries are decoded when read)
+  if (recent !== "" && recent.charCodeAt(0) !== 10) return undefined
+  if (older !== undefined && read.count > 0 && !startsEntry(stored, read.start)) return undefined
   let consumed: ConsumedSessions | undefined
   return {
     ...read.head,

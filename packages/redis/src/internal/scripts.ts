@@ -14,11 +14,13 @@
  *   sessionCount \t lastExpiry \t sessionStart \t lastModifiedBy`. Dates and expiries keep the
  *   digits the application sent (Lua never re-encodes them); lastModifiedBy and session ids are
  *   escaped to hold no tab and no newline.
- * - field "s" + name — the dataset's consumed sessions, `\n id \t expiresAt` entries in expiry
- *   order (ties in the order consumed), starting at byte `sessionStart`: a commit appends one
- *   entry and moves the start past what it drops, and rewrites the string only when the dropped
- *   part grows past COMPACT bytes. Strings are what Lua is slow with; this keeps a commit to
- *   one allocation of the list.
+ * - fields "s" + name and "t" + name — the dataset's consumed sessions, `\n id \t expiresAt`
+ *   entries in expiry order (ties in the order consumed): the older ones in "s" from byte
+ *   `sessionStart`, then the newer ones in "t" (absent in the older layout: none). A commit
+ *   moves the start past what it drops and appends its entry to "t"; once "t" grows past MERGE
+ *   bytes it is joined to what is left of "s", and once "s" is used up "t" takes its place.
+ *   Strings are what Lua is slow with, a copy costing about its length in nanoseconds: a commit
+ *   copies the short "t", not the whole list.
  *
  * Identity usage is not kept: it is computed from the heads when asked, as the reference does.
  *
@@ -36,6 +38,27 @@ export interface Script {
 
 /** The most arguments one command gets from Lua (`unpack` is limited by the Lua stack). */
 const CHUNK = 1000
+
+/*
+ * The constants below are written into the scripts' text rather than held in Lua locals: a
+ * function using a local of the script captures it, which costs at every call.
+ */
+
+/** The most consumed sessions a dataset keeps (SyncSessionToken's cap). */
+const CAP = 64
+
+/** The bytes the newer part of a list of consumed sessions grows to before it is joined to the older. */
+const MERGE = 512
+
+/**
+ * A head's line, its numbers as numberText writes them (digits first, then digits, '.', 'e',
+ * '+' or '-'), and its format.
+ */
+const HEAD = String.raw`^([01])\t(%d+)\t(%d+)\t(%-?%d[%d.e+%-]*)\t(%-?%d[%d.e+%-]*)\t(%d+)\t(%d+)\t(%d+)\t(%d+)\t(%-?%d[%d.e+%-]*)\t(%d+)\t([^\t]*)\t(%d+)\t(.*)$`
+const LINE = String.raw`%s\t%d\t%s\t%s\t%s\t%d\t%d\t%d\t%d\t%s\t%d\t%s\t%d\t%s`
+
+/** The first entry of a list of consumed sessions from a start, capturing its expiry. */
+const FIRST = String.raw`^\n[^\t\n]*\t([^\n]*)`
 
 /** Helpers, each script taking only those it uses: every `local function` costs a closure per call. */
 const snippets = {
@@ -96,58 +119,64 @@ local function carryStream(at, key, payloadKey, count)
   end
 end`,
   head: String.raw`
-local CAP, COMPACT = 64, 512
-local HEAD = '^([01])\t(%d+)\t(%d+)\t([^\t]*)\t([^\t]*)\t(%d+)\t(%d+)\t(%d+)\t(%d+)\t([^\t]*)\t(%d+)\t([^\t]*)\t(%d+)\t(.*)$'
-local LINE = '%s\t%d\t%s\t%s\t%s\t%d\t%d\t%d\t%d\t%s\t%d\t%s\t%d\t%s'
-local FIRST = '^\n[^\t\n]*\t([^\n]*)'
-local match, find, sub, format, tonumber = string.match, string.find, string.sub, string.format, tonumber
--- numbers captured as digits are used with arithmetic coercion (x + 0): far cheaper than tonumber here
-local function parseHead(line, key, name)
-  local exists, syncCount, lastDeletionCount, creationDate, lastModifiedDate, numRecords, dataStorage, entries, entryBytes,
-    floor, count, last, start, by = match(line, HEAD)
-  if exists == nil or tonumber(creationDate) == nil or tonumber(lastModifiedDate) == nil or tonumber(floor) == nil then
-    fail(key, 'unreadable head of dataset ' .. name)
-  end
-  -- built whole: a table filled field by field is rehashed at every power of two
-  return {
-    exists = exists == '1', syncCount = syncCount + 0, lastDeletionCount = lastDeletionCount, creationDate = creationDate,
-    lastModifiedDate = lastModifiedDate, numRecords = numRecords + 0, dataStorage = dataStorage + 0, entries = entries + 0,
-    entryBytes = entryBytes + 0, floor = floor, count = count + 0, last = last, start = start + 0, by = by
-  }
+-- A head as the scripts hold it: an array of the two stored parts of its consumed sessions
+-- and the fields of its line in their order, [1] older, [2] newer, [3] exists ('1' or '0'),
+-- [4] syncCount, [5] lastDeletionCount, [6] creationDate, [7] lastModifiedDate, [8] numRecords,
+-- [9] dataStorage, [10] entries, [11] entryBytes, [12] floor, [13] count, [14] last, [15] start,
+-- [16] lastModifiedBy. Built from the captures in one go (a table filled field by field is
+-- rehashed at every power of two) and written back with one format. Only count and start are
+-- made numbers; the others are used with arithmetic coercion where needed.
+local function parseHead(line, key, name, older, newer)
+  local h = {older or '', newer or '', string.match(line, '${HEAD}')}
+  if h[3] == nil or tonumber(h[12]) == nil then fail(key, 'unreadable head of dataset ' .. name) end
+  if h[2] ~= '' and string.byte(h[2], 1) ~= 10 then fail(key, 'unreadable consumed sessions') end
+  h[13], h[15] = h[13] + 0, h[15] + 0
+  return h
+end
+-- a dataset's first head, before its first commit
+local function newHead(now)
+  return {'', '', '0', 0, '0', now, now, 0, 0, 0, 0, '0', 0, '', 1, ''}
 end
 local function headLine(h)
-  return format(LINE, h.exists and '1' or '0', h.syncCount, h.lastDeletionCount, h.creationDate, h.lastModifiedDate,
-    h.numRecords, h.dataStorage, h.entries, h.entryBytes, h.floor, h.count, h.last, h.start, h.by)
+  return string.format('${LINE}', unpack(h, 3, 16))
 end
--- the first consumed session expiring at or before now is dropped, while any is
-local function dropExpired(h, blob, now, key)
-  while h.count > 0 do
-    local first = tonumber(match(blob, FIRST, h.start))
-    if first == nil then fail(key, 'unreadable consumed sessions') end
-    if first > now then break end
-    h.start = find(blob, '\n', h.start + 1, true) or (#blob + 1)
-    h.count = h.count - 1
+-- the oldest consumed session: its expiry as stored and where the next one starts (the newer
+-- part becomes the older once that is used up); the last one read is kept, a commit asking for
+-- it twice (is it expired, is it past the cap)
+local readIn, readAt, readExpiry, readNext = nil, 0, nil, 0
+local function oldest(h, key)
+  if h[15] > #h[1] then h[1], h[2], h[15] = h[2], '', 1 end
+  if readIn == h[1] and readAt == h[15] then return readExpiry, readNext end
+  local _, stop, expiry = string.find(h[1], '${FIRST}', h[15])
+  if expiry == nil or tonumber(expiry) == nil then fail(key, 'unreadable consumed sessions') end
+  readIn, readAt, readExpiry, readNext = h[1], h[15], expiry, stop + 1
+  return expiry, stop + 1
+end
+-- the oldest consumed session expiring at or before now is dropped, while any is
+local function dropExpired(h, now, key)
+  while h[13] > 0 do
+    local expiry, next = oldest(h, key)
+    if expiry + 0 > now then break end
+    h[15], h[13] = next, h[13] - 1
   end
-  if h.count == 0 then h.last = '' end
+  if h[13] == 0 then h[14] = '' end
 end
 -- past the cap, the oldest session goes and its expiry becomes the floor
-local function dropOldest(h, blob)
-  local oldest = match(blob, FIRST, h.start)
-  if tonumber(oldest) > tonumber(h.floor) then h.floor = oldest end
-  h.start = find(blob, '\n', h.start + 1, true) or (#blob + 1)
-  h.count = h.count - 1
+local function dropOldest(h, key)
+  local expiry, next = oldest(h, key)
+  if expiry + 0 > h[12] + 0 then h[12] = expiry end
+  h[15], h[13] = next, h[13] - 1
 end
--- the list as stored: rewritten without its dropped part once that part is long
-local function compact(h, blob)
-  if h.count == 0 then
-    h.start = 1
-    return ''
+-- the two parts as stored: the newer joined to what is left of the older once it grows long,
+-- or taking its place once the older is used up
+local function settle(h)
+  if h[13] == 0 then
+    h[1], h[2], h[15] = '', '', 1
+  elseif #h[2] > ${MERGE} then
+    h[1], h[2], h[15] = string.sub(h[1], h[15]) .. h[2], '', 1
+  elseif h[15] > #h[1] then
+    h[1], h[2], h[15] = h[2], '', 1
   end
-  if h.start > COMPACT then
-    blob = sub(blob, h.start)
-    h.start = 1
-  end
-  return blob
 end`
 } as const
 
@@ -177,40 +206,28 @@ export const commit = script(
   "commit",
   ["read", "firstWrite", "chunked", "stream", "head"],
   String.raw`
-local name, id, expiry, expected, now, by = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6]
-local conditionCount = ARGV[10] + 0
-local writesAt = 12 + 2 * conditionCount
-local writeCount = ARGV[writesAt - 1] + 0
-local lastWrite = writesAt + 3 * writeCount - 1
-local keyCount = #KEYS
-local streamAt, streamKey, payloadKey = nil, nil, nil
-if ARGV[lastWrite + 1] then
-  streamAt = lastWrite + 1
-  -- its keys: the stream or the outbox, and a payload's key when there is a payload to append
-  if ARGV[streamAt] == 'x' and ARGV[streamAt + 3] ~= '' then keyCount = keyCount - 2 else keyCount = keyCount - 1 end
-  streamKey, payloadKey = KEYS[keyCount + 1], KEYS[keyCount + 2]
-end
-local heads, records, changes, live = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
-local devices, subscriptions = nil, nil
-if keyCount >= 6 then devices, subscriptions = KEYS[5], KEYS[6] end
-
-local function decide()
-  local got = read(heads, 'HMGET', heads, '', 'h' .. name, 's' .. name)
-  local head, blob = nil, got[3] or ''
-  if got[1] and not match(got[1], '^%d+$') then fail(heads, 'unreadable registration of the identity') end
+-- given the script's arguments rather than a closure over them: a closure pays for each local
+-- it captures at its creation, at every call
+local function decide(name, id, expiry, expected, now, by, conditionCount, writesAt, writeCount, lastWrite, heads, records, live, devices,
+  subscriptions, streamAt, streamKey, headField, olderField, newerField)
+  local got = read(heads, 'HMGET', heads, '', headField, olderField, newerField)
+  local head = nil
+  if got[1] and not string.match(got[1], '^%d+$') then fail(heads, 'unreadable registration of the identity') end
   if got[2] then
-    head = parseHead(got[2], heads, name)
-    if find(blob, '\n' .. id .. '\t', head.start, true) then return {'used'} end
-    if tonumber(expiry) <= tonumber(head.floor) then return {'forgotten'} end
+    head = parseHead(got[2], heads, name, got[3], got[4])
+    local entry = '\n' .. id .. '\t'
+    if string.find(head[1], entry, head[15], true) or string.find(head[2], entry, 1, true) then return {'used'} end
+    if expiry + 0 <= head[12] + 0 then return {'forgotten'} end
   end
-  local current = head and head.syncCount or 0
-  if expected ~= '' and tonumber(expected) ~= current then return {'changed', current} end
-  local isLive = head ~= nil and head.exists
+  local current = head and head[4] + 0 or 0
+  if expected ~= '' and expected + 0 ~= current then return {'changed', current} end
+  local isLive = head ~= nil and head[3] == '1'
   local stored = {}
   if isLive then
-    local keys
+    local keys, values
     if conditionCount == 1 and writeCount == 1 and ARGV[11] == ARGV[writesAt] then
-      keys = {ARGV[11]}
+      -- one record, the usual write: HGET answers it without a table
+      keys, values = {ARGV[11]}, {read(records, 'HGET', records, ARGV[11])}
     else
       local seen = {}
       keys = {}
@@ -222,16 +239,15 @@ local function decide()
         local key = ARGV[i]
         if not seen[key] then seen[key] = true keys[#keys + 1] = key end
       end
+      values = {}
+      if #keys > 0 then values = chunked(records, 'HMGET', records, keys, false) end
     end
-    if #keys > 0 then
-      local values = chunked(records, 'HMGET', records, keys, false)
-      for i = 1, #keys do
-        local value = values[i]
-        if value then
-          local syncCount, valueBytes = match(value, '^{"syncCount":(%d+),"valueBytes":(%-?%d+),')
-          if syncCount == nil then fail(records, 'unreadable record ' .. keys[i]) end
-          stored[keys[i]] = {syncCount + 0, valueBytes + 0}
-        end
+    for i = 1, #keys do
+      local value = values[i]
+      if value then
+        local syncCount, valueBytes = string.match(value, '^{"syncCount":(%d+),"valueBytes":(%-?%d+),')
+        if syncCount == nil then fail(records, 'unreadable record ' .. keys[i]) end
+        stored[keys[i]] = {syncCount + 0, valueBytes + 0}
       end
     end
   else
@@ -241,15 +257,15 @@ local function decide()
     local server = 0
     local before = stored[ARGV[9 + 2 * i]]
     if before ~= nil then server = before[1] end
-    if server ~= tonumber(ARGV[10 + 2 * i]) then return {'conflict', i, server} end
+    if server ~= ARGV[10 + 2 * i] + 0 then return {'conflict', i, server} end
   end
   if not isLive then
     local others = read(live, 'SCARD', live)
-    if others + 1 > tonumber(ARGV[7]) then return {'limit', 'datasets', others + 1} end
+    if others + 1 > ARGV[7] + 0 then return {'limit', 'datasets', others + 1} end
   end
   local numRecords, dataStorage, entries, entryBytes = 0, 0, 0, 0
   if isLive then
-    numRecords, dataStorage, entries, entryBytes = head.numRecords, head.dataStorage, head.entries, head.entryBytes
+    numRecords, dataStorage, entries, entryBytes = head[8] + 0, head[9] + 0, head[10] + 0, head[11] + 0
   end
   for i = writesAt, lastWrite, 3 do
     local key, bytes = ARGV[i], ARGV[i + 1] + 0
@@ -273,30 +289,30 @@ local function decide()
       dataStorage = dataStorage + size
     end
   end
-  if entries > tonumber(ARGV[8]) then return {'limit', 'records', entries} end
-  if entryBytes > tonumber(ARGV[9]) then return {'limit', 'bytes', entryBytes} end
+  if entries > ARGV[8] + 0 then return {'limit', 'records', entries} end
+  if entryBytes > ARGV[9] + 0 then return {'limit', 'bytes', entryBytes} end
   local dotted = nil
   if not isLive then
     -- a new dataset: the identity must be in its pool's index first
     if not got[1] then return {'register'} end
-    if find(name, '.', 1, true) then dotted = (tonumber(got[1]) or 0) + 1 end
+    if string.find(name, '.', 1, true) then dotted = (tonumber(got[1]) or 0) + 1 end
   end
 
-  local after = head or {lastDeletionCount = '0', floor = '0', count = 0, last = '', start = 1}
-  after.exists, after.syncCount, after.lastModifiedDate, after.by = true, current + 1, now, by
-  if not isLive then after.creationDate = now end
-  after.numRecords, after.dataStorage, after.entries, after.entryBytes = numRecords, dataStorage, entries, entryBytes
+  local after = head or newHead(now)
+  after[3], after[4], after[7], after[16] = '1', current + 1, now, by
+  if not isLive then after[6] = now end
+  after[8], after[9], after[10], after[11] = numRecords, dataStorage, entries, entryBytes
   -- SyncSessionToken.consume: drop the expired, add this one, past the cap fold the oldest into the floor
-  local e, entry = tonumber(expiry), '\n' .. id .. '\t' .. expiry
-  dropExpired(after, blob, tonumber(now), heads)
-  if after.count == 0 or tonumber(after.last) <= e then
+  local e, entry = expiry + 0, '\n' .. id .. '\t' .. expiry
+  dropExpired(after, now + 0, heads)
+  if after[13] == 0 or after[14] + 0 <= e then
     -- the usual case, expiries arriving in order: append
-    while after.count >= CAP do dropOldest(after, blob) end
-    blob = compact(after, blob) .. entry
-    after.last = expiry
+    while after[13] >= ${CAP} do dropOldest(after, heads) end
+    after[2] = after[2] .. entry
+    after[14] = expiry
   else
     local parts, placed = {}, false
-    for other, at in string.gmatch(sub(blob, after.start), '\n([^\t\n]*)\t([^\n]*)') do
+    for other, at in string.gmatch(string.sub(after[1], after[15]) .. after[2], '\n([^\t\n]*)\t([^\n]*)') do
       local n = tonumber(at)
       if n == nil then fail(heads, 'unreadable consumed sessions') end
       if not placed and n > e then
@@ -305,12 +321,10 @@ local function decide()
       end
       parts[#parts + 1] = '\n' .. other .. '\t' .. at
     end
-    blob = table.concat(parts)
-    after.start = 1
-    while after.count >= CAP do dropOldest(after, blob) end
-    blob = compact(after, blob)
+    after[1], after[2], after[15] = table.concat(parts), '', 1
+    while after[13] >= ${CAP} do dropOldest(after, heads) end
   end
-  after.count = after.count + 1
+  after[13] = after[13] + 1
   local subscribed = nil
   if devices then
     local ids = read(subscriptions, 'SMEMBERS', subscriptions)
@@ -318,21 +332,41 @@ local function decide()
     if #ids > 0 then subscribed[2] = chunked(devices, 'HMGET', devices, ids, false) end
   end
   if streamAt then checkStream(streamAt, streamKey) end
-  return {'write', after, blob, isLive, dotted, subscribed}
+  settle(after)
+  return {'write', after, isLive, dotted, subscribed}
 end
 
-local ok, plan = pcall(decide)
+local name, id, expiry, expected, now, by = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6]
+local conditionCount = ARGV[10] + 0
+local writesAt = 12 + 2 * conditionCount
+local writeCount = ARGV[writesAt - 1] + 0
+local lastWrite = writesAt + 3 * writeCount - 1
+local keyCount = #KEYS
+local streamAt, streamKey, payloadKey = nil, nil, nil
+if ARGV[lastWrite + 1] then
+  streamAt = lastWrite + 1
+  -- its keys: the stream or the outbox, and a payload's key when there is a payload to append
+  if ARGV[streamAt] == 'x' and ARGV[streamAt + 3] ~= '' then keyCount = keyCount - 2 else keyCount = keyCount - 1 end
+  streamKey, payloadKey = KEYS[keyCount + 1], KEYS[keyCount + 2]
+end
+local heads, records, changes, live = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
+local devices, subscriptions = nil, nil
+if keyCount >= 6 then devices, subscriptions = KEYS[5], KEYS[6] end
+local headField, olderField, newerField = 'h' .. name, 's' .. name, 't' .. name
+
+local ok, plan = pcall(decide, name, id, expiry, expected, now, by, conditionCount, writesAt, writeCount, lastWrite, heads, records, live, devices,
+  subscriptions, streamAt, streamKey, headField, olderField, newerField)
 if not ok then return corrupt(plan) end
 if plan[1] ~= 'write' then return plan end
 
-local after, blob, wasLive, dotted, subscribed = plan[2], plan[3], plan[4], plan[5], plan[6]
-local count = format('%d', after.syncCount)
+local after, wasLive, dotted, subscribed = plan[2], plan[3], plan[4], plan[5]
+local count = string.format('%d', after[4])
 local line = headLine(after)
 if writeCount == 1 then
   local refused = firstWrite(changes, 'ZADD', changes, count, ARGV[writesAt])
   if refused then return refused end
   redis.call('HSET', records, ARGV[writesAt], '{"syncCount":' .. count .. ',"valueBytes":' .. ARGV[writesAt + 1] .. ',' .. ARGV[writesAt + 2])
-  redis.call('HSET', heads, 'h' .. name, line, 's' .. name, blob)
+  redis.call('HSET', heads, headField, line, olderField, after[1], newerField, after[2])
 elseif writeCount > 0 then
   local scored, fields = {}, {}
   for i = writesAt, lastWrite, 3 do
@@ -352,14 +386,14 @@ elseif writeCount > 0 then
     end
   end
   chunked(records, 'HSET', records, fields, true)
-  redis.call('HSET', heads, 'h' .. name, line, 's' .. name, blob)
+  redis.call('HSET', heads, headField, line, olderField, after[1], newerField, after[2])
 else
-  local refused = firstWrite(heads, 'HSET', heads, 'h' .. name, line, 's' .. name, blob)
+  local refused = firstWrite(heads, 'HSET', heads, headField, line, olderField, after[1], newerField, after[2])
   if refused then return refused end
 end
 if not wasLive then
   redis.call('SADD', live, name)
-  if dotted then redis.call('HSET', heads, '', format('%d', dotted)) end
+  if dotted then redis.call('HSET', heads, '', string.format('%d', dotted)) end
 end
 if streamAt then carryStream(streamAt, streamKey, payloadKey, count) end
 if subscribed then return {'ok', line, subscribed[1], subscribed[2]} end
@@ -373,8 +407,9 @@ return {'ok', line}
  *
  * KEYS: heads, records, changes, live. ARGV: name, since, "1" to leave the consumed sessions
  * unread (their floor is in the head).
- * Answers `{head or false, sessions or false when left unread, records, names}`, each record its stored JSON (left to the reader to
- * join: a joined copy is Lua's costliest string), or `{"corrupt", key, message}`.
+ * Answers `{head or false, older, newer, records, names}` (older and newer: the two parts of the
+ * consumed sessions, false when left unread or absent), each record its stored JSON (left to the
+ * reader to join: a joined copy is Lua's costliest string), or `{"corrupt", key, message}`.
  */
 export const readDataset = script(
   "readDataset",
@@ -385,7 +420,7 @@ local name, since, withoutSessions = ARGV[1], ARGV[2], ARGV[3] == '1'
 local ok, result = pcall(function()
   local got
   if withoutSessions then got = read(heads, 'HMGET', heads, '', 'h' .. name)
-  else got = read(heads, 'HMGET', heads, '', 'h' .. name, 's' .. name) end
+  else got = read(heads, 'HMGET', heads, '', 'h' .. name, 's' .. name, 't' .. name) end
   local line = got[2]
   if got[1] and not string.match(got[1], '^%d+$') then fail(heads, 'unreadable registration of the identity') end
   local found, merged = {}, {}
@@ -409,9 +444,9 @@ local ok, result = pcall(function()
       if string.sub(other, 1, #prefix) == prefix then merged[#merged + 1] = other end
     end
   end
-  local sessions = false
-  if not withoutSessions then sessions = got[3] or '' end
-  return {line or false, sessions, found, merged}
+  local older = false
+  if not withoutSessions then older = got[3] or '' end
+  return {line or false, older, got[4] or false, found, merged}
 end)
 if not ok then return corrupt(result) end
 return result
@@ -498,31 +533,30 @@ local name, now, expected = ARGV[1], ARGV[2], ARGV[3]
 local streamAt = nil
 if ARGV[4] then streamAt = 4 end
 local ok, plan = pcall(function()
-  local got = read(heads, 'HMGET', heads, '', 'h' .. name, 's' .. name)
+  local got = read(heads, 'HMGET', heads, '', 'h' .. name, 's' .. name, 't' .. name)
   if not got[2] then return false end
-  local head = parseHead(got[2], heads, name)
-  if not head.exists then return false end
-  if expected ~= '' and head.syncCount ~= tonumber(expected) then return {changed = format('%d', head.syncCount)} end
+  local head = parseHead(got[2], heads, name, got[3], got[4])
+  if head[3] ~= '1' then return false end
+  if expected ~= '' and head[4] + 0 ~= tonumber(expected) then return {changed = head[4]} end
   read(live, 'SISMEMBER', live, name)
-  local blob = got[3] or ''
-  local before = {got[2], blob}
-  head.exists = false
-  head.lastDeletionCount = format('%d', head.syncCount)
-  head.creationDate, head.lastModifiedDate, head.by = now, now, ''
-  head.numRecords, head.dataStorage, head.entries, head.entryBytes = 0, 0, 0, 0
-  dropExpired(head, blob, tonumber(now), heads)
-  if head.count == 0 then blob, head.start = '', 1 else blob, head.start = sub(blob, head.start), 1 end
+  local before = {got[2], head[1] .. head[2]}
+  head[3], head[5], head[6], head[7], head[16] = '0', head[4], now, now, ''
+  head[8], head[9], head[10], head[11] = 0, 0, 0, 0
+  dropExpired(head, tonumber(now), heads)
+  local left = ''
+  if head[13] > 0 then left = string.sub(head[1], head[15]) .. head[2] end
+  head[15] = 1
   local dotted = nil
-  if find(name, '.', 1, true) and tonumber(got[1]) then dotted = math.max(tonumber(got[1]) - 1, 0) end
+  if string.find(name, '.', 1, true) and tonumber(got[1]) then dotted = math.max(tonumber(got[1]) - 1, 0) end
   if streamAt then checkStream(streamAt, KEYS[6]) end
-  return {before, headLine(head), blob, dotted, head.lastDeletionCount}
+  return {before, headLine(head), left, dotted, head[5]}
 end)
 if not ok then return corrupt(plan) end
 if not plan then return false end
 if plan.changed then return {'changed', plan.changed} end
-local refused = firstWrite(heads, 'HSET', heads, 'h' .. name, plan[2], 's' .. name, plan[3])
+local refused = firstWrite(heads, 'HSET', heads, 'h' .. name, plan[2], 's' .. name, plan[3], 't' .. name, '')
 if refused then return refused end
-if plan[4] then redis.call('HSET', heads, '', format('%d', plan[4])) end
+if plan[4] then redis.call('HSET', heads, '', string.format('%d', plan[4])) end
 redis.call('UNLINK', records, changes, subscriptions)
 redis.call('SREM', live, name)
 if streamAt then carryStream(streamAt, KEYS[6], KEYS[7], plan[5]) end

@@ -143,11 +143,11 @@ export const makeStore = (connection: Connection, keys: Keys): Store => {
       (reply): Effect.Effect<SyncStore.DatasetView, StorageError> => {
         const corrupt = corruption(reply)
         if (corrupt !== undefined) return Effect.fail(corrupt)
-        if (!Array.isArray(reply) || reply.length !== 4 || !Array.isArray(reply[2]) || !Array.isArray(reply[3])) {
+        if (!Array.isArray(reply) || reply.length !== 5 || !Array.isArray(reply[3]) || !Array.isArray(reply[4])) {
           return Effect.fail(new SyncStore.StorageError({ message: "Unexpected answer of the readDataset script" }))
         }
-        const [line, sessions, found, names] = reply as [unknown, unknown, Array<unknown>, Array<unknown>]
-        const head = line === null ? undefined : parseHead(ref.datasetName, line, sessions ?? undefined)
+        const [line, older, newer, found, names] = reply as [unknown, unknown, unknown, Array<unknown>, Array<unknown>]
+        const head = line === null ? undefined : parseHead(ref.datasetName, line, older ?? undefined, newer)
         if (line !== null && head === undefined) return Effect.fail(unreadable(scriptKeys[0]!, `head of dataset ${ref.datasetName}`))
         const all = parseRecords(`[${found.join(",")}]`)
         if (all === undefined) return Effect.fail(unreadable(scriptKeys[1]!, "records"))
@@ -295,16 +295,18 @@ export const makeStore = (connection: Connection, keys: Keys): Store => {
     return Effect.flatMap(command(key, ["HGETALL", key]), (reply) =>
       Effect.flatMap(strings(reply, key, "not a hash of heads"), (fields) => {
         const lines = new Map<string, string>()
-        const sessions = new Map<string, string>()
+        const older = new Map<string, string>()
+        const newer = new Map<string, string>()
         for (let i = 0; i + 1 < fields.length; i += 2) {
           const field = fields[i]!
           if (field.startsWith("h")) lines.set(field.slice(1), fields[i + 1]!)
-          else if (field.startsWith("s")) sessions.set(field.slice(1), fields[i + 1]!)
+          else if (field.startsWith("s")) older.set(field.slice(1), fields[i + 1]!)
+          else if (field.startsWith("t")) newer.set(field.slice(1), fields[i + 1]!)
           else if (field !== "") return Effect.fail(unreadable(key, `unknown field ${field}`))
         }
         const heads: Array<DatasetHead> = []
         for (const [name, line] of lines) {
-          const head = parseHead(name, line, sessions.get(name))
+          const head = parseHead(name, line, older.get(name), newer.get(name))
           if (head === undefined) return Effect.fail(unreadable(key, `head of dataset ${name}`))
           if (head.exists) heads.push(head)
         }

@@ -137,7 +137,7 @@ export const makeRedisTransfer = (
       const datasets: Array<SyncStore.DatasetContent> = []
       for (let i = 0; i < names.length; i++) {
         const name = names[i]!
-        const head = parseHead(name, stored.get(`h${name}`), stored.get(`s${name}`) ?? "")
+        const head = parseHead(name, stored.get(`h${name}`), stored.get(`s${name}`) ?? "", stored.get(`t${name}`))
         if (head === undefined) return yield* Effect.fail(unreadable(heads, `head of dataset ${name}`))
         const records = parseRecords(`[${(reply[2 + 2 * i] as Array<string>).join(",")}]`)
         if (records === undefined) return yield* Effect.fail(unreadable(keys.records(base, name), "records"))

@@ -74,7 +74,7 @@ for i = 1, datasets do
   local records, changes = KEYS[3 + 2 * i], KEYS[4 + 2 * i]
   local name, count = ARGV[at], ARGV[at + 4] + 0
   redis.call('DEL', records, changes)
-  redis.call('HSET', heads, 'h' .. name, ARGV[at + 1], 's' .. name, ARGV[at + 2])
+  redis.call('HSET', heads, 'h' .. name, ARGV[at + 1], 's' .. name, ARGV[at + 2], 't' .. name, '')
   if ARGV[at + 3] == '1' then redis.call('SADD', live, name) else redis.call('SREM', live, name) end
   at = at + 5
   local fields, scored = {}, {}
