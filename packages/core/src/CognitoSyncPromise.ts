@@ -56,7 +56,9 @@ export interface CognitoSyncOptions extends CognitoSyncConfigInput {
   }
   /**
    * where the service's own log lines go (bulk publish progress, failed deliveries): a function
-   * (`ServiceLog`), or `false` to drop them; Effect's default logger, on the console, by default
+   * (`ServiceLog`), or `false` to drop them; Effect's default logger, on the console, by default.
+   * Through `layer`, it replaces the default logger of the runtime the layer is built into, so
+   * that an Effect program's own lines go there as well
    */
   readonly log?: ServiceLog.LogSink | false
   /** sync trigger functions by the ARN a pool's SyncTrigger event names, or a trigger layer (from an adapter package) */
