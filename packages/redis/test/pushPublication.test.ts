@@ -34,15 +34,15 @@ describe("a push publication", () => {
   })
 
   it("is written part after part from the devices and answers of a whole batch, any answer but an id written null", () => {
-    const devices = ["a", "b", "c"].map((device) => JSON.stringify(device))
-    const answers = ["1-0", ["WRONGTYPE Operation against a key holding the wrong kind of value"], "1-1"]
+    const devices = ["a", "b", "c", "d"].map((device) => JSON.stringify(device))
+    const answers = ["1-0", "", "1-1", ["WRONGTYPE Operation against a key holding the wrong kind of value"]]
     const pieces: Array<string> = []
     writePart(pieces, "", "[\"x\",\"1\"]", devices, answers, 0, 1)
-    writePart(pieces, JSON.stringify("syncalite:{p|i}"), "[\"y\",\"2\"]", devices, answers, 1, 3)
+    writePart(pieces, JSON.stringify("syncalite:{p|i}"), "[\"y\",\"2\"]", devices, answers, 1, 4)
     const text = `[${pieces.join("")}]`
     expect(JSON.parse(text)).toEqual([
       { e: ["x", "1"], d: ["a"], i: ["1-0"] },
-      { k: "syncalite:{p|i}", e: ["y", "2"], d: ["b", "c"], i: [null, "1-1"] }
+      { k: "syncalite:{p|i}", e: ["y", "2"], d: ["b", "c", "d"], i: [null, "1-1", null] }
     ])
     expect(scanPublication(text)).toEqual(JSON.parse(text))
   })

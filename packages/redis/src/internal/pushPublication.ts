@@ -30,8 +30,8 @@ const isPublished = (u: unknown): u is Published =>
  * Adds one part of a publication to `pieces`, the text of the parts before it (the publication
  * is `[`, the pieces joined, `]`): the identity as a JSON string ("" on its own channel, where it
  * is left out), the event as JSON, and from `from` to `to` the device ids as JSON strings and the
- * entry id of each (as Redis makes them: digits and a dash, nothing to escape), null for any
- * other answer (a failed append). A part is written as pieces, joined once for the publication,
+ * entry id of each (as Redis makes them: digits and a dash, nothing to escape), null for "" or
+ * any other answer (a failed append). A part is written as pieces, joined once for the publication,
  * rather than as a string of its own.
  */
 export const writePart = (
@@ -51,7 +51,7 @@ export const writePart = (
   pieces.push("],\"i\":[")
   for (let at = from; at < to; at++) {
     const id = ids[at]
-    if (typeof id === "string") pieces.push(at > from ? ",\"" : "\"", id, "\"")
+    if (typeof id === "string" && id !== "") pieces.push(at > from ? ",\"" : "\"", id, "\"")
     else pieces.push(at > from ? ",null" : "null")
   }
   pieces.push("]}")
