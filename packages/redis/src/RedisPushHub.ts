@@ -41,6 +41,7 @@ import { PushHub, PushNotifier, SyncStore } from "@syncalite/core"
 import { makeKeys } from "./internal/codec.js"
 import { type ClientLike, makeConnection } from "./internal/connection.js"
 import { channelKey, identityOfChannel, makeNotify, sharedChannelKey, streamKey } from "./internal/pushBatches.js"
+import { makeKeyIndex } from "./internal/keyIndex.js"
 import { isEvent, readPublication } from "./internal/pushPublication.js"
 import * as RedisSyncStore from "./RedisSyncStore.js"
 
@@ -154,8 +155,8 @@ export const make = (
     }
     const channels = new Map<string, Channel>()
     // by the common part of their keys, which a publication names (on a channel of its own, the
-    // channel does): found without building a key per delivery
-    const identities = new Map<string, Identity>()
+    // channel does): found without building a key per delivery, nor hashing the whole of the one read
+    const identities = makeKeyIndex<Identity>()
     const endAll = () => {
       for (const identity of identities.values()) identity.devices.endAll()
     }
