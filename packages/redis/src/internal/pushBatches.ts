@@ -14,7 +14,7 @@
  * and every `count / 4` appends. The expiry set is `retain + upkeepMillis`, so a window lives at
  * least `retain` after its last append.
  */
-import { Cause, Effect, Exit, Option } from "effect"
+import { Effect } from "effect"
 import { type PushNotifier, SyncStore } from "@syncalite/core"
 import type { Connection } from "./connection.js"
 import { writePart } from "./pushPublication.js"
@@ -199,7 +199,7 @@ export const makeNotify = (
    * appends Redis refused; the publication is sent before the next script on the connection
    */
   const answer = (batch: Batch, keys: ReadonlyArray<string>, reply: ReadonlyArray<unknown>) => {
-    const ids = String(reply[0]).split(",")
+    const ids = (reply[0] as string).split(",")
     let refused: Map<Call, SyncStore.StorageError> | undefined
     for (let at = 1; at + 1 < reply.length; at += 2) {
       const position = Number(reply[at]) - 1
@@ -225,21 +225,25 @@ export const makeNotify = (
     const groups: Array<string> = []
     for (const group of batch.groups) groups.push(group.event, group.marks)
     sending++
-    Effect.runCallback(connection.script(appendEvents, keys, [...head, groups.join("\n")]), {
-      onExit: (exit) => {
+    // answered without a fiber of its own: the fibers waiting are those of the batch's calls
+    connection.scriptThen(
+      appendEvents,
+      keys,
+      [...head, groups.join("\n")],
+      (reply) => {
         sending--
-        if (Exit.isSuccess(exit)) answer(batch, keys, exit.value as ReadonlyArray<unknown>)
-        else {
-          fail(batch, Option.getOrElse(
-            Cause.failureOption(exit.cause),
-            () => new SyncStore.StorageError({ message: "The push batch was not appended", cause: Cause.squash(exit.cause) })
-          ))
-        }
+        if (Array.isArray(reply) && typeof reply[0] === "string") answer(batch, keys, reply)
+        else fail(batch, new SyncStore.StorageError({ message: "Redis answered a push batch with no entry ids" }))
         // after the answer, so that the flush comes after the fibers it resumed: what they notify
         // joins the next batch
         schedule()
+      },
+      (failure) => {
+        sending--
+        fail(batch, failure)
+        schedule()
       }
-    })
+    )
   }
 
   const flush = () => {
