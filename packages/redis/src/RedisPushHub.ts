@@ -41,7 +41,8 @@ import { PushHub, PushNotifier, SyncStore } from "@syncalite/core"
 import { makeKeys } from "./internal/codec.js"
 import { type ClientLike, makeConnection } from "./internal/connection.js"
 import { channelKey, identityOfChannel, makeNotify, sharedChannelKey, streamKey } from "./internal/pushBatches.js"
-import { type Event, isEvent, readPublication } from "./internal/pushPublication.js"
+import { makeKeyIndex } from "./internal/keyIndex.js"
+import { isEvent, readPublication } from "./internal/pushPublication.js"
 import * as RedisSyncStore from "./RedisSyncStore.js"
 
 /**
@@ -81,7 +82,7 @@ const compareIds = (a: string, b: string): number => {
   return Number(a.slice(0, ad)) - Number(b.slice(0, bd)) || Number(a.slice(ad + 1)) - Number(b.slice(bd + 1))
 }
 
-const messageOf = (identityPoolId: string, identityId: string, [datasetName, syncCount]: Event): PushNotifier.PushMessage => ({
+const messageOf = (identityPoolId: string, identityId: string, datasetName: string, syncCount: string): PushNotifier.PushMessage => ({
   source: "cognito-sync",
   identityPoolId,
   identityId,
@@ -154,8 +155,8 @@ export const make = (
     }
     const channels = new Map<string, Channel>()
     // by the common part of their keys, which a publication names (on a channel of its own, the
-    // channel does): found without building a key per delivery
-    const identities = new Map<string, Identity>()
+    // channel does): found without building a key per delivery, nor hashing the whole of the one read
+    const identities = makeKeyIndex<Identity>()
     const endAll = () => {
       for (const identity of identities.values()) identity.devices.endAll()
     }
@@ -184,14 +185,14 @@ export const make = (
     )
 
     const onMessage: Listener = (text, channel) => {
-      for (const part of readPublication(text)) {
+      const { devices, ids, parts } = readPublication(text)
+      for (const part of parts) {
         const identity = identities.get(part.k ?? identityOfChannel(channel))
         if (identity === undefined) continue
-        const { d: devices, i: ids } = part
-        const message = messageOf(identity.identityPoolId, identity.identityId, part.e)
-        for (let i = 0; i < devices.length; i++) {
-          const id = ids[i]
-          if (typeof id === "string") identity.devices.deliver(devices[i]!, { id, message })
+        const message = messageOf(identity.identityPoolId, identity.identityId, part.datasetName, part.syncCount)
+        for (let at = part.from; at < part.to; at++) {
+          const id = ids[at]
+          if (id !== null) identity.devices.deliver(devices[at]!, { id, message })
         }
       }
     }
@@ -262,7 +263,7 @@ export const make = (
           const [id, fields] = entry as [string, Array<string>]
           try {
             const value: unknown = JSON.parse(fields[1]!)
-            if (fields[0] === "e" && isEvent(value)) events.push({ id, message: messageOf(device.identityPoolId, device.identityId, value) })
+            if (fields[0] === "e" && isEvent(value)) events.push({ id, message: messageOf(device.identityPoolId, device.identityId, value[0], value[1]) })
             // "m", the whole message: an entry written before the hub kept only the event
             else if (fields[0] === "m" && typeof value === "object" && value !== null) events.push({ id, message: value as PushNotifier.PushMessage })
           } catch {

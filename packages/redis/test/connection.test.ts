@@ -47,3 +47,38 @@ describe("Connection.post", () => {
     connection.dispose()
   })
 })
+
+describe("Connection.scriptThen", () => {
+  const script = { name: "probe", sha: "0123", source: "return 1" } as unknown as Parameters<ReturnType<typeof makeConnection>["scriptThen"]>[0]
+
+  /** the answers the callbacks were handed, as ["ok", reply] or ["failed", message] */
+  const answers = (connection: ReturnType<typeof makeConnection>) => {
+    const got: Array<readonly [string, unknown]> = []
+    connection.scriptThen(script, ["k"], ["a"], (reply) => void got.push(["ok", reply]), (error) => void got.push(["failed", error.message]))
+    return got
+  }
+
+  it("sends EVALSHA over the keys and arguments, and hands the reply to succeed once", async () => {
+    const sent: Array<unknown> = []
+    const connection = makeConnection(client(true, async (...args: Array<unknown>) => (sent.push(args), ["1-0"])), 1000)
+    const got = answers(connection)
+    await new Promise((resolve) => setTimeout(resolve, 10))
+    expect(sent).toEqual([[["EVALSHA", "0123", "1", "k", "a"]]])
+    expect(got).toEqual([["ok", ["1-0"]]])
+    connection.dispose()
+  })
+
+  it.each([
+    ["Redis refuses it", true, () => Promise.reject(new Error("ERR refused")), /Redis is unreachable: ERR refused/],
+    ["the connection is not ready", false, () => Promise.resolve(1), /Redis is not connected/],
+    ["Redis does not answer in time", true, () => new Promise(() => undefined), /did not answer within 20 ms/]
+  ] as const)("hands a StorageError to fail once when %s", async (_, ready, send, message) => {
+    const connection = makeConnection(client(ready, send as () => Promise<unknown>), 20)
+    const got = answers(connection)
+    await new Promise((resolve) => setTimeout(resolve, 80))
+    expect(got).toHaveLength(1)
+    expect(got[0]![0]).toBe("failed")
+    expect(String(got[0]![1])).toMatch(message)
+    connection.dispose()
+  })
+})

@@ -28,6 +28,17 @@ export interface Connection {
   readonly post: (key: string, args: ReadonlyArray<string>) => void
   /** a script over `keys`, which share one slot */
   readonly script: (script: Script, keys: ReadonlyArray<string>, args: ReadonlyArray<string>) => Effect.Effect<unknown, StorageError>
+  /**
+   * `script` for a caller that is no fiber: its answer handed to `succeed`, or its failure to
+   * `fail`, once, without a fiber of its own
+   */
+  readonly scriptThen: (
+    script: Script,
+    keys: ReadonlyArray<string>,
+    args: ReadonlyArray<string>,
+    succeed: (reply: unknown) => void,
+    fail: (error: StorageError) => void
+  ) => void
   /** whether the keys are spread over the slots of a Redis Cluster, so that one script reaches one slot only */
   readonly cluster: boolean
   /** the primaries holding the keys, by address, in a stable order: one ("") unless a cluster */
@@ -41,7 +52,7 @@ export interface Connection {
 interface Pending {
   readonly deadline: number
   done: boolean
-  readonly resume: (effect: Effect.Effect<unknown, StorageError>) => void
+  readonly fail: (error: StorageError) => void
 }
 
 const isCluster = (client: ClientLike): boolean => (client as { slots?: unknown }).slots !== undefined
@@ -82,7 +93,7 @@ export const makeConnection = (client: ClientLike, timeout: number): Connection 
       if (entry.deadline > now) break
       pending.delete(entry)
       entry.done = true
-      entry.resume(Effect.fail(new SyncStore.StorageError({ message: `Redis did not answer within ${timeout} ms` })))
+      entry.fail(new SyncStore.StorageError({ message: `Redis did not answer within ${timeout} ms` }))
     }
   }, Math.max(5, Math.min(100, Math.floor(timeout / 4))))
   watchdog.unref()
@@ -103,56 +114,64 @@ export const makeConnection = (client: ClientLike, timeout: number): Connection 
     return new SyncStore.StorageError({ message: `Redis is unreachable: ${messageOf(error)}`, cause: error })
   }
 
-  const run = (start: () => Promise<unknown>, what: string, key: string | undefined) =>
-    Effect.async<unknown, StorageError>((resume) => {
-      if (!ready()) {
-        resume(Effect.fail(notReady()))
-        return
+  /** starts a command, answering it once: to `succeed`, or to `fail` when it fails or is not answered in time */
+  const start = (
+    begin: () => Promise<unknown>,
+    what: string,
+    key: string | undefined,
+    succeed: (reply: unknown) => void,
+    fail: (error: StorageError) => void
+  ): void => {
+    if (!ready()) return fail(notReady())
+    let started: Promise<unknown>
+    try {
+      started = begin()
+    } catch (error) {
+      return fail(failure(error, what, key))
+    }
+    const entry: Pending = { deadline: Date.now() + timeout, done: false, fail }
+    pending.add(entry)
+    started.then(
+      (reply) => {
+        if (entry.done) return
+        entry.done = true
+        pending.delete(entry)
+        succeed(reply)
+      },
+      (error) => {
+        if (entry.done) return
+        entry.done = true
+        pending.delete(entry)
+        fail(failure(error, what, key))
       }
-      let started: Promise<unknown>
-      try {
-        started = start()
-      } catch (error) {
-        resume(Effect.fail(failure(error, what, key)))
-        return
-      }
-      const entry: Pending = { deadline: Date.now() + timeout, done: false, resume }
-      pending.add(entry)
-      started.then(
-        (reply) => {
-          if (entry.done) return
-          entry.done = true
-          pending.delete(entry)
-          resume(Effect.succeed(reply))
-        },
-        (error) => {
-          if (entry.done) return
-          entry.done = true
-          pending.delete(entry)
-          resume(Effect.fail(failure(error, what, key)))
-        }
-      )
-      // no canceler: it would cost more than the command; an interrupted caller's answer is
-      // simply dropped when it arrives (or when the watchdog gives up on it)
-    })
+    )
+  }
+
+  // no canceler: it would cost more than the command; an interrupted caller's answer is simply
+  // dropped when it arrives (or when the watchdog gives up on it)
+  const run = (begin: () => Promise<unknown>, what: string, key: string | undefined) =>
+    Effect.async<unknown, StorageError>((resume) =>
+      start(begin, what, key, (reply) => resume(Effect.succeed(reply)), (error) => resume(Effect.fail(error)))
+    )
 
   const command: Connection["command"] = (key, args) => run(() => send(key, args), args[0]!, key)
 
-  const script: Connection["script"] = (script, keys, args) =>
-    run(
-      () => {
-        const call = ["EVALSHA", script.sha, String(keys.length), ...keys, ...args]
-        return send(keys[0]!, call).catch((error) => {
-          if (!isErrorReply(error) || !error.message.startsWith("NOSCRIPT")) throw error
-          // the server lost its script cache (a restart, SCRIPT FLUSH): EVAL loads it again
-          call[0] = "EVAL"
-          call[1] = script.source
-          return send(keys[0]!, call)
-        })
-      },
-      `script ${script.name}`,
-      undefined
-    )
+  /** how a script is begun: by its digest, by its source when Redis holds it no more */
+  const evaluate = (script: Script, keys: ReadonlyArray<string>, args: ReadonlyArray<string>) => () => {
+    const call = ["EVALSHA", script.sha, String(keys.length), ...keys, ...args]
+    return send(keys[0]!, call).catch((error) => {
+      if (!isErrorReply(error) || !error.message.startsWith("NOSCRIPT")) throw error
+      // the server lost its script cache (a restart, SCRIPT FLUSH): EVAL loads it again
+      call[0] = "EVAL"
+      call[1] = script.source
+      return send(keys[0]!, call)
+    })
+  }
+
+  const script: Connection["script"] = (script, keys, args) => run(evaluate(script, keys, args), `script ${script.name}`, undefined)
+
+  const scriptThen: Connection["scriptThen"] = (script, keys, args, succeed, fail) =>
+    start(evaluate(script, keys, args), `script ${script.name}`, undefined, succeed, fail)
 
   const masters = (): ReadonlyArray<{ readonly address: string }> =>
     [...(client as unknown as { masters: ReadonlyArray<{ readonly address: string }> }).masters].sort((a, b) =>
@@ -191,6 +210,7 @@ export const makeConnection = (client: ClientLike, timeout: number): Connection 
     command,
     post,
     script,
+    scriptThen,
     cluster: isCluster(client),
     nodes,
     nodeCommand,

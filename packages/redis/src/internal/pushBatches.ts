@@ -14,7 +14,7 @@
  * and every `count / 4` appends. The expiry set is `retain + upkeepMillis`, so a window lives at
  * least `retain` after its last append.
  */
-import { Cause, Effect, Exit, Option } from "effect"
+import { Effect } from "effect"
 import { type PushNotifier, SyncStore } from "@syncalite/core"
 import type { Connection } from "./connection.js"
 import { writePart } from "./pushPublication.js"
@@ -198,22 +198,22 @@ export const makeNotify = (
    * publishes what a batch appended, then settles its calls, each failed by the first of its
    * appends Redis refused; the publication is sent before the next script on the connection
    */
-  const answer = (batch: Batch, keys: ReadonlyArray<string>, reply: ReadonlyArray<string | ReadonlyArray<string>>) => {
+  const answer = (batch: Batch, keys: ReadonlyArray<string>, reply: ReadonlyArray<unknown>) => {
+    const ids = (reply[0] as string).split(",")
     let refused: Map<Call, SyncStore.StorageError> | undefined
-    for (let at = 0; at < reply.length; at++) {
-      const id = reply[at]
-      if (typeof id === "string") continue
+    for (let at = 1; at + 1 < reply.length; at += 2) {
+      const position = Number(reply[at]) - 1
       refused ??= new Map()
-      const owner = batch.owners[at]!
+      const owner = batch.owners[position]!
       if (!refused.has(owner)) {
-        refused.set(owner, new SyncStore.StorageError({ message: `Redis refused XADD on key ${keys[at]}: ${id?.[0]}`, key: keys[at]! }))
+        refused.set(owner, new SyncStore.StorageError({ message: `Redis refused XADD on key ${keys[position]}: ${reply[at + 1]}`, key: keys[position]! }))
       }
     }
     const pieces: Array<string> = []
     let from = 0
     for (const group of batch.groups) {
       const to = from + group.marks.length
-      writePart(pieces, group.identity.named, group.event, batch.devices, reply, from, to)
+      writePart(pieces, group.identity.named, group.event, batch.devices, ids, from, to)
       from = to
     }
     connection.post(batch.channel, ["SPUBLISH", batch.channel, `[${pieces.join("")}]`])
@@ -222,24 +222,28 @@ export const makeNotify = (
 
   const send = (batch: Batch) => {
     const keys = batch.streams.map((stream) => stream.key)
-    const args = [...head]
-    for (const group of batch.groups) args.push(group.event, group.marks)
+    const groups: Array<string> = []
+    for (const group of batch.groups) groups.push(group.event, group.marks)
     sending++
-    Effect.runCallback(connection.script(appendEvents, keys, args), {
-      onExit: (exit) => {
+    // answered without a fiber of its own: the fibers waiting are those of the batch's calls
+    connection.scriptThen(
+      appendEvents,
+      keys,
+      [...head, groups.join("\n")],
+      (reply) => {
         sending--
-        if (Exit.isSuccess(exit)) answer(batch, keys, exit.value as ReadonlyArray<string | ReadonlyArray<string>>)
-        else {
-          fail(batch, Option.getOrElse(
-            Cause.failureOption(exit.cause),
-            () => new SyncStore.StorageError({ message: "The push batch was not appended", cause: Cause.squash(exit.cause) })
-          ))
-        }
+        if (Array.isArray(reply) && typeof reply[0] === "string") answer(batch, keys, reply)
+        else fail(batch, new SyncStore.StorageError({ message: "Redis answered a push batch with no entry ids" }))
         // after the answer, so that the flush comes after the fibers it resumed: what they notify
         // joins the next batch
         schedule()
+      },
+      (failure) => {
+        sending--
+        fail(batch, failure)
+        schedule()
       }
-    })
+    )
   }
 
   const flush = () => {

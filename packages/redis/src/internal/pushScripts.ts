@@ -11,20 +11,24 @@
  * kept-up window lives `retain` ms more. It keeps the last `count` entries or those of the last
  * `millis`, whichever keeps more, and is trimmed when an upkeep finds it longer than `count`.
  *
- * KEYS: the devices' streams, group after group. ARGV: count, millis, retain, then per group
- * (one message to some devices of one identity): the event (the JSON array `[datasetName,
- * syncCount]`: the rest of the message is the identity's, known from the key), upkeep marks (one
- * character per device, "1" to keep its window up). An entry holds the event as its field `e`.
- * Answers, key after key, the entry id, or `{error}` where the append failed (a key of another
- * type), the others done.
+ * KEYS: the devices' streams, group after group. ARGV: count, millis, retain, and the groups (one
+ * message to some devices of one identity) as one text, each its event (the JSON array
+ * `[datasetName, syncCount]`: the rest of the message is the identity's, known from the key) and
+ * its upkeep marks (one character per device, "1" to keep its window up), all joined by "\n",
+ * which no event holds (JSON escapes it): one argument rather than two per group, each of which
+ * the process would encode and Redis copy. An entry holds the event as its field `e`.
+ *
+ * Answers the entry ids, key after key, joined by "," (one reply to read rather than one per
+ * key), "" where the append failed (a key of another type), the others done; then, for each
+ * failed append, its key's position (from 1) and Redis's error.
  */
 import { script } from "./scripts.js"
 
 export const appendEvents = script(
   "appendEvents",
   [],
-  String.raw`local count, millis, retain = tonumber(ARGV[1]), tonumber(ARGV[2]), ARGV[3]
-local call, pcall, byte = redis.call, redis.pcall, string.byte
+  String.raw`local count, millis, retain, groups = tonumber(ARGV[1]), tonumber(ARGV[2]), ARGV[3], ARGV[4]
+local call, pcall, byte, find, sub = redis.call, redis.pcall, string.byte, string.find, string.sub
 local oldest = nil
 local function msOf(id)
   return tonumber(string.match(id, '^(%d+)'))
@@ -44,12 +48,15 @@ local function trim(key)
   end
   call('XTRIM', key, 'MINID', threshold)
 end
-local ids, arg, k = {}, 4, 0
-while arg <= #ARGV do
-  local event, marks = ARGV[arg], ARGV[arg + 1]
-  for d = 1, #marks do
-    local key = KEYS[k + d]
-    local upkeep = byte(marks, d) == 49
+local ids, failed, k, at = {}, {}, 0, 1
+while at <= #groups do
+  local split = find(groups, '\n', at, true)
+  local event = sub(groups, at, split - 1)
+  local stop = find(groups, '\n', split + 1, true) or #groups + 1
+  for mark = split + 1, stop - 1 do
+    k = k + 1
+    local key = KEYS[k]
+    local upkeep = byte(groups, mark) == 49
     local id
     if upkeep then id = pcall('XADD', key, '*', 'e', event)
     else
@@ -59,14 +66,17 @@ while arg <= #ARGV do
         upkeep = true
       end
     end
-    if type(id) == 'table' then id = {id.err}
+    if type(id) == 'table' then
+      failed[#failed + 1] = k
+      failed[#failed + 1] = id.err
+      id = ''
     elseif upkeep then
       if call('XLEN', key) > count then trim(key) end
       call('PEXPIRE', key, retain)
     end
-    ids[k + d] = id
+    ids[k] = id
   end
-  arg, k = arg + 2, k + #marks
+  at = stop + 1
 end
-return ids`
+return {table.concat(ids, ','), unpack(failed)}`
 )
