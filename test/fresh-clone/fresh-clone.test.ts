@@ -18,7 +18,7 @@ import { childEnv, example, hasCommonJs, packages, root, snippets } from "../rep
 import { installProject, type Packed, pack } from "./packed.js"
 
 // What the README examples import beside the packages, installed at the repository's versions.
-const extras = ["@aws-sdk/client-cognito-sync", "amazon-cognito-js", "aws-sdk", "better-sqlite3", "effect", "express", "keyv", "koa", "tsx", "vitest"]
+const extras = ["@aws-sdk/client-cognito-sync", "amazon-cognito-js", "aws-sdk", "better-sqlite3", "effect", "express", "keyv", "koa", "pino", "tsx", "vitest"]
 
 const parent = mkdtempSync(join(tmpdir(), "syncalite-clone-"))
 const clone = join(parent, "syncalite")
@@ -146,7 +146,7 @@ describe("the root README's snippets, pasted into the project", () => {
     writeFileSync(file, code)
     return language === "ts" ? ["--import", "tsx", file] : [file]
   }
-  const alone = ["Embedding with Promises", "Embedding with Effect", "Credentials"]
+  const alone = ["Embedding with Promises", "Log lines", "Embedding with Effect", "Credentials"]
   const servers = ["Express", "Koa", "Without a framework"]
   const clients = ["The AWS SDK for JavaScript v3", "The sync manager (`amazon-cognito-js`)"]
   // Storage and Cognito Streams need Redis (and PostgreSQL) at fixed addresses and keep their
