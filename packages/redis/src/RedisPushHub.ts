@@ -4,10 +4,11 @@
  * replays what it missed.
  *
  * The notifications a process makes in one task (with the fibers that task resumes) are
- * appended by one script (one per identity on a Cluster): it appends each message to its devices' Redis Streams (as
- * `[datasetName, syncCount]` in the field `e`: the rest is the identity's, known from the key;
- * the replay window: at least the last 100 entries or 5 minutes, whichever keeps more, the
- * entry ids being the events' ids) and answers the ids, which the process publishes with
+ * appended by one script (one per identity on a Cluster): it appends each message to its
+ * devices' Redis Streams (as `[datasetName, syncCount]` in the field `e`: the rest is the
+ * identity's, known from the key; the replay window: at least the last 100 entries or 5
+ * minutes, whichever keeps more, the entry ids being the events' ids) and answers the ids,
+ * which the process publishes with
  * `SPUBLISH` (Redis 7 or later: sharded pub/sub) before its next script. On a Cluster each
  * identity's are published on the identity's channel, whose name carries its hash tag, and a
  * process subscribes (`SSUBSCRIBE`) to it while it holds a stream of one of its devices. On a

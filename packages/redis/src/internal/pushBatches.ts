@@ -2,8 +2,9 @@
  * The notifications of a process, appended in batches: what `notify` is handed before the
  * microtask it queues runs (the calls of one task, and of the fibers it resumes), or while
  * `MAX_SENDING` scripts are in flight, goes to Redis as one `appendEvents` script per batch, and
- * each call is answered when the scripts holding its deliveries are. A batch holds the keys of one identity on a cluster (a script's keys share a
- * slot) and of any identities on a single Redis, at most `MAX_DEVICES` devices. The entry ids a
+ * each call is answered when the scripts holding its deliveries are. A batch holds the keys of
+ * one identity on a cluster (a script's keys share a slot) and of any identities on a single
+ * Redis, at most `MAX_DEVICES` devices. The entry ids a
  * script answers are published as one message on the batch's channel, sent before the calls
  * are answered (pushPublication.ts). Scripts are sent in the order the calls came, on the
  * connection of their node, and so are publications, so a dataset's notifications, handed one
