@@ -98,6 +98,9 @@ export const layer = (
   options: CognitoSyncOptions = {}
 ): Layer.Layer<CognitoSync.CognitoSync | DeviceEvents.DeviceEvents, unknown> => {
   const { hub, log, push, store, stream, triggers, ...config } = options
+  if (log !== undefined && log !== false && typeof log !== "function") {
+    throw new TypeError(`syncalite: log must be a function of a log line, or false to drop them; it was ${typeof log}`)
+  }
   const configLayer = CognitoSyncConfig.layer(config)
   const storeLayer = store === undefined
     ? SyncStore.layerMemory

@@ -79,6 +79,14 @@ describe("the service's log lines", () => {
     expect(printed.filter((line) => line.includes("push sync delivery failed")).length).toBeGreaterThan(0)
   })
 
+  it("refuse at creation a log option that is neither a function nor false", () => {
+    for (const log of [true, "info", { info: () => undefined }]) {
+      expect(() => createCognitoSync({ tokenSecret: secret, log: log as unknown as false })).toThrow(
+        /log must be a function of a log line, or false/
+      )
+    }
+  })
+
   it("never fail what logged when the function throws", async () => {
     const sync = createCognitoSync({
       tokenSecret: secret,
