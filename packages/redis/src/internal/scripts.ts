@@ -473,7 +473,7 @@ return result
 
 /**
  * Datasets whole, for bulk publish: each one's head line and all its records (tombstones
- * included) as one JSON array, or false twice for one that does not exist.
+ * included), each its stored JSON, or false twice for one that does not exist.
  *
  * KEYS: heads, records per dataset (on a Cluster, of identities of one slot). ARGV: the names.
  * Answers `{line, records, line, records, ...}` or `{"corrupt", key, message}`. The heads of
@@ -498,7 +498,7 @@ local ok, result = pcall(function()
       local line, records = lines[n - i + 1], KEYS[2 * n]
       if line and string.byte(line, 1) == 49 and string.byte(line, 2) == 9 then
         out[2 * n - 1] = line
-        out[2 * n] = '[' .. table.concat(read(records, 'HVALS', records), ',') .. ']'
+        out[2 * n] = read(records, 'HVALS', records)
       else
         out[2 * n - 1] = false
         out[2 * n] = false

@@ -149,7 +149,7 @@ export const makeStore = (connection: Connection, keys: Keys): Store => {
         const [line, older, newer, found, names] = reply as [unknown, unknown, unknown, Array<unknown>, Array<unknown>]
         const head = line === null ? undefined : parseHead(ref.datasetName, line, older ?? undefined, newer)
         if (line !== null && head === undefined) return Effect.fail(unreadable(scriptKeys[0]!, `head of dataset ${ref.datasetName}`))
-        const all = parseRecords(`[${found.join(",")}]`)
+        const all = parseRecords(found)
         if (all === undefined) return Effect.fail(unreadable(scriptKeys[1]!, "records"))
         const after = query.after
         const records = after === undefined ? all : all.filter((record) => record.key > after)

@@ -70,7 +70,7 @@ local ok, result = pcall(function()
       if line and string.byte(line, 1) == 49 and string.byte(line, 2) == 9 then
         local records = prefix .. ARGV[at + 1 + n]
         out[#out + 1] = line
-        out[#out + 1] = '[' .. table.concat(read(records, 'HVALS', records), ',') .. ']'
+        out[#out + 1] = read(records, 'HVALS', records)
       else
         out[#out + 1] = false
         out[#out + 1] = false

@@ -139,7 +139,7 @@ export const makeRedisTransfer = (
         const name = names[i]!
         const head = parseHead(name, stored.get(`h${name}`), stored.get(`s${name}`) ?? "", stored.get(`t${name}`))
         if (head === undefined) return yield* Effect.fail(unreadable(heads, `head of dataset ${name}`))
-        const records = parseRecords(`[${(reply[2 + 2 * i] as Array<string>).join(",")}]`)
+        const records = parseRecords(reply[2 + 2 * i])
         if (records === undefined) return yield* Effect.fail(unreadable(keys.records(base, name), "records"))
         datasets.push({
           head: { ...head, consumedSessions: head.consumedSessions },
