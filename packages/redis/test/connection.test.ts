@@ -1,5 +1,7 @@
 import { afterEach, describe, expect, it, vi } from "vitest"
+import { Effect, Either } from "effect"
 import { type ClientLike, makeConnection } from "../src/internal/connection.js"
+import type { Script } from "../src/internal/scripts.js"
 
 const client = (ready: boolean, sendCommand: () => Promise<unknown>): ClientLike => ({
   isOpen: ready,
@@ -48,8 +50,12 @@ describe("Connection.post", () => {
   })
 })
 
+/** @redis/client's class of the errors Redis answers, as the connection tells them: by its name */
+class ErrorReply extends Error {}
+
+const script: Script = { name: "probe", sha: "0123", source: "return 1", library: "syncalite_probe", librarySource: "#!lua name=syncalite_probe" }
+
 describe("Connection.scriptThen", () => {
-  const script = { name: "probe", sha: "0123", source: "return 1" } as unknown as Parameters<ReturnType<typeof makeConnection>["scriptThen"]>[0]
 
   /** the answers the callbacks were handed, as ["ok", reply] or ["failed", message] */
   const answers = (connection: ReturnType<typeof makeConnection>) => {
@@ -58,12 +64,12 @@ describe("Connection.scriptThen", () => {
     return got
   }
 
-  it("sends EVALSHA over the keys and arguments, and hands the reply to succeed once", async () => {
+  it("sends FCALL of the script's library over the keys and arguments, and hands the reply to succeed once", async () => {
     const sent: Array<unknown> = []
     const connection = makeConnection(client(true, async (...args: Array<unknown>) => (sent.push(args), ["1-0"])), 1000)
     const got = answers(connection)
     await new Promise((resolve) => setTimeout(resolve, 10))
-    expect(sent).toEqual([[["EVALSHA", "0123", "1", "k", "a"]]])
+    expect(sent).toEqual([[["FCALL", "syncalite_probe", "1", "k", "a"]]])
     expect(got).toEqual([["ok", ["1-0"]]])
     connection.dispose()
   })
@@ -79,6 +85,94 @@ describe("Connection.scriptThen", () => {
     expect(got).toHaveLength(1)
     expect(got[0]![0]).toBe("failed")
     expect(String(got[0]![1])).toMatch(message)
+    connection.dispose()
+  })
+})
+
+describe("Connection.script", () => {
+  /** a client answering each command by `answer`, recording what it was sent */
+  const scripted = (answer: (command: ReadonlyArray<string>) => unknown) => {
+    const sent: Array<string> = []
+    const connection = makeConnection(
+      client(true, async (...args: Array<unknown>) => {
+        const command = args[0] as ReadonlyArray<string>
+        sent.push(command[0] === "FUNCTION" ? `FUNCTION ${command[1]}` : command[0]!)
+        const reply = answer(command)
+        if (reply instanceof Error) throw reply
+        return reply
+      }),
+      1000
+    )
+    const call = () => Effect.runPromise(Effect.either(connection.script(script, ["k"], ["a"])))
+    return { sent, call, connection }
+  }
+
+  it("loads the library where Redis has it not, on the node of the first key, and calls it again", async () => {
+    let loaded = false
+    const { call, connection, sent } = scripted((command) => {
+      if (command[0] === "FUNCTION") {
+        expect(command).toEqual(["FUNCTION", "LOAD", script.librarySource])
+        loaded = true
+        return "syncalite_probe"
+      }
+      return loaded ? "done" : new ErrorReply("ERR Function not found")
+    })
+    expect(await call()).toEqual(Either.right("done"))
+    expect(await call()).toEqual(Either.right("done"))
+    expect(sent).toEqual(["FCALL", "FUNCTION LOAD", "FCALL", "FCALL"])
+    connection.dispose()
+  })
+
+  it("takes a library another process loaded first as loaded", async () => {
+    let calls = 0
+    const { call, connection, sent } = scripted((command) =>
+      command[0] === "FUNCTION"
+        ? new ErrorReply("ERR Library 'syncalite_probe' already exists")
+        : ++calls === 1
+        ? new ErrorReply("ERR Function not found")
+        : "done"
+    )
+    expect(await call()).toEqual(Either.right("done"))
+    expect(sent).toEqual(["FCALL", "FUNCTION LOAD", "FCALL"])
+    connection.dispose()
+  })
+
+  it.each([
+    ["has no FCALL", (command: ReadonlyArray<string>) => command[0] === "FCALL" && new ErrorReply("ERR unknown command 'FCALL', with args beginning with: ")],
+    ["refuses FUNCTION LOAD", (command: ReadonlyArray<string>) =>
+      command[0] === "FCALL"
+        ? new ErrorReply("ERR Function not found")
+        : command[0] === "FUNCTION" && new ErrorReply("NOPERM this user has no permissions to run the 'function|load' command")]
+  ])("runs scripts as EVALSHA, EVAL once Redis lost them, for the life of the connection when Redis %s", async (_, refuses) => {
+    let cached = false
+    const { call, connection, sent } = scripted((command) => {
+      const refused = refuses(command)
+      if (refused) return refused
+      if (command[0] === "EVALSHA") return cached ? "by digest" : new ErrorReply("NOSCRIPT No matching script")
+      if (command[0] === "EVAL") {
+        expect(command[1]).toBe(script.source)
+        cached = true
+        return "by source"
+      }
+      throw new Error(`unexpected ${command[0]}`)
+    })
+    expect(await call()).toEqual(Either.right("by source"))
+    expect(await call()).toEqual(Either.right("by digest"))
+    expect(sent.filter((command) => command === "FCALL")).toHaveLength(1)
+    expect(sent.slice(-3)).toEqual(["EVALSHA", "EVAL", "EVALSHA"])
+    connection.dispose()
+  })
+
+  it("fails with what Redis answered, functions kept, when Redis refuses a load for the moment", async () => {
+    const { call, connection, sent } = scripted((command) =>
+      command[0] === "FUNCTION"
+        ? new ErrorReply("OOM command not allowed when used memory > 'maxmemory'.")
+        : new ErrorReply("ERR Function not found")
+    )
+    const failed = await call()
+    expect(Either.isLeft(failed) && failed.left.message).toMatch(/Redis refused script probe: OOM command not allowed/)
+    await call()
+    expect(sent).toEqual(["FCALL", "FUNCTION LOAD", "FCALL", "FUNCTION LOAD"])
     connection.dispose()
   })
 })

@@ -26,7 +26,10 @@ export interface Connection {
   readonly command: (key: string, args: ReadonlyArray<string>) => Effect.Effect<unknown, StorageError>
   /** one command, routed by `key`, whose answer nothing waits for: sent when connected, its failure logged */
   readonly post: (key: string, args: ReadonlyArray<string>) => void
-  /** a script over `keys`, which share one slot */
+  /**
+   * a script over `keys`, which share one slot: FCALL of its library where the server has Redis
+   * Functions, its EVAL form where it has not
+   */
   readonly script: (script: Script, keys: ReadonlyArray<string>, args: ReadonlyArray<string>) => Effect.Effect<unknown, StorageError>
   /**
    * `script` for a caller that is no fiber: its answer handed to `succeed`, or its failure to
@@ -67,6 +70,12 @@ const isErrorReply = (error: unknown): error is Error => {
   }
   return false
 }
+
+/** FCALL refused by a server without functions, or by a user not allowed them */
+const withoutFunctions = /^(ERR unknown command|NOPERM .*'fcall')/i
+
+/** a refusal for the moment (out of memory, busy, loading, a replica, a cluster failing over), not of functions */
+const passing = /^(OOM|BUSY|LOADING|READONLY|MASTERDOWN|CLUSTERDOWN|TRYAGAIN)\b/
 
 const messageOf = (error: unknown): string => (error instanceof Error ? error.message : String(error))
 
@@ -156,8 +165,8 @@ export const makeConnection = (client: ClientLike, timeout: number): Connection 
 
   const command: Connection["command"] = (key, args) => run(() => send(key, args), args[0]!, key)
 
-  /** how a script is begun: by its digest, by its source when Redis holds it no more */
-  const evaluate = (script: Script, keys: ReadonlyArray<string>, args: ReadonlyArray<string>) => () => {
+  /** the EVAL form of a script: by its digest, by its source when Redis holds it no more */
+  const evaluate = (script: Script, keys: ReadonlyArray<string>, args: ReadonlyArray<string>): Promise<unknown> => {
     const call = ["EVALSHA", script.sha, String(keys.length), ...keys, ...args]
     return send(keys[0]!, call).catch((error) => {
       if (!isErrorReply(error) || !error.message.startsWith("NOSCRIPT")) throw error
@@ -168,10 +177,44 @@ export const makeConnection = (client: ClientLike, timeout: number): Connection 
     })
   }
 
-  const script: Connection["script"] = (script, keys, args) => run(evaluate(script, keys, args), `script ${script.name}`, undefined)
+  // true until the server shows it has no Redis Functions (Redis 6, or FCALL or FUNCTION LOAD
+  // refused): then scripts run in their EVAL form for the life of the connection
+  let functions = true
+
+  /** FUNCTION LOAD of a script's library on the node of `key`; answers false when the server refuses functions */
+  const load = (script: Script, key: string): Promise<boolean> =>
+    send(key, ["FUNCTION", "LOAD", script.librarySource]).then(
+      () => true,
+      (error) => {
+        if (!isErrorReply(error) || passing.test(error.message)) throw error
+        // another process loaded it first
+        return error.message.includes("already exists")
+      }
+    )
+
+  /**
+   * How a script is begun: FCALL of its library, loaded first where the server has it not (a new
+   * or flushed server, a node failed over to), or its EVAL form on a server without functions.
+   */
+  const begin = (script: Script, keys: ReadonlyArray<string>, args: ReadonlyArray<string>) => (): Promise<unknown> => {
+    if (!functions) return evaluate(script, keys, args)
+    const call = ["FCALL", script.library, String(keys.length), ...keys, ...args]
+    return send(keys[0]!, call).catch(async (error) => {
+      if (!isErrorReply(error)) throw error
+      if (error.message.startsWith("ERR Function not found")) {
+        if (await load(script, keys[0]!)) return send(keys[0]!, call)
+      } else if (!withoutFunctions.test(error.message)) {
+        throw error
+      }
+      functions = false
+      return evaluate(script, keys, args)
+    })
+  }
+
+  const script: Connection["script"] = (script, keys, args) => run(begin(script, keys, args), `script ${script.name}`, undefined)
 
   const scriptThen: Connection["scriptThen"] = (script, keys, args, succeed, fail) =>
-    start(evaluate(script, keys, args), `script ${script.name}`, undefined, succeed, fail)
+    start(begin(script, keys, args), `script ${script.name}`, undefined, succeed, fail)
 
   const masters = (): ReadonlyArray<{ readonly address: string }> =>
     [...(client as unknown as { masters: ReadonlyArray<{ readonly address: string }> }).masters].sort((a, b) =>

@@ -5,6 +5,9 @@
  * changed: a script writes all it means to or nothing. A value the store cannot read ends a
  * script with `{"corrupt", key, message}`.
  *
+ * Each script has two forms of one Lua text (see `Script`): a library of Redis Functions, called
+ * with FCALL where the server has them (Redis 7), and the EVAL form for servers without them.
+ *
  * Formats (written by these scripts and by codec.ts), in the hash `heads` of an identity:
  * - field "" — present once the identity is in its pool's index of identities; its value counts
  *   the identity's existing datasets with a dot in their name (those that may be merged
@@ -30,10 +33,33 @@
  */
 import { createHash } from "node:crypto"
 
+/**
+ * A script in its two forms, made of one Lua text: the helpers it takes, its definitions, and its
+ * body, which reads `KEYS` and `ARGV`. The EVAL form runs them all at each call; the library
+ * (FUNCTION LOAD, FCALL) makes the helpers and definitions once, at its load, and runs the body
+ * as its function, `KEYS` and `ARGV` its parameters. Helpers and definitions read the arguments
+ * only through their own parameters: a library has no `KEYS` or `ARGV` of its own.
+ */
 export interface Script {
   readonly name: string
+  /** the EVAL form */
   readonly source: string
+  /** the digest of the EVAL form (EVALSHA) */
   readonly sha: string
+  /** the name of the library and of its one function: `syncalite_` and the start of its text's digest */
+  readonly library: string
+  /** the library, for FUNCTION LOAD */
+  readonly librarySource: string
+}
+
+/**
+ * What a script has besides its helpers and body: its own functions, made once in its library,
+ * and whether it only reads (its function flagged `no-writes`, so that Redis runs it out of
+ * memory as it runs a read).
+ */
+export interface ScriptOptions {
+  readonly definitions?: string
+  readonly readOnly?: boolean
 }
 
 /** The most arguments one command gets from Lua (`unpack` is limited by the Lua stack). */
@@ -60,7 +86,7 @@ const LINE = String.raw`%s\t%d\t%s\t%s\t%s\t%d\t%d\t%d\t%d\t%s\t%d\t%s\t%d\t%s`
 /** The first entry of a list of consumed sessions from a start, capturing its expiry. */
 const FIRST = String.raw`^\n[^\t\n]*\t([^\n]*)`
 
-/** Helpers, each script taking only those it uses: every `local function` costs a closure per call. */
+/** Helpers, each script taking only those it uses: in the EVAL form every `local function` costs a closure per call. */
 const snippets = {
   read: String.raw`
 local function fail(key, message)
@@ -97,25 +123,25 @@ local function chunked(key, command, target, items, write)
   return out
 end`,
   stream: String.raw`
--- the Cognito Streams entry whose arguments start at ARGV[at] (liveStream.ts): "x" appends it,
+-- the Cognito Streams entry whose arguments start at args[at] (liveStream.ts): "x" appends it,
 -- "o" keeps it in the identity's outbox. checkStream runs before the first write (a key of another
 -- type would stop the script half done); carryStream fills in the sync counts and writes it.
-local function checkStream(at, key)
+local function checkStream(args, at, key)
   local want = 'hash'
-  if ARGV[at] == 'x' then want = 'stream' end
+  if args[at] == 'x' then want = 'stream' end
   local found = redis.call('TYPE', key)['ok']
   if found ~= 'none' and found ~= want then fail(key, 'not a ' .. want) end
 end
-local function carryStream(at, key, payloadKey, count)
+local function carryStream(args, at, key, payloadKey, count)
   local filled = '"syncCount":' .. count
-  local data = string.gsub(ARGV[at + 2], '"syncCount":%-1', filled)
-  local payload = ARGV[at + 3]
+  local data = string.gsub(args[at + 2], '"syncCount":%-1', filled)
+  local payload = args[at + 3]
   if payload ~= '' then payload = string.gsub(payload, '"syncCount":%-1', filled) end
-  if ARGV[at] == 'x' then
+  if args[at] == 'x' then
     if payload ~= '' then redis.call('SET', payloadKey, payload, 'PX', 86400000) end
-    redis.call('XADD', key, 'MAXLEN', '~', ARGV[at + 4], '*', 'partitionKey', ARGV[at + 1], 'data', data)
+    redis.call('XADD', key, 'MAXLEN', '~', args[at + 4], '*', 'partitionKey', args[at + 1], 'data', data)
   else
-    redis.call('HSET', key, ARGV[at + 4], cjson.encode({ARGV[at + 5], ARGV[at + 6], ARGV[at + 1], data, payload, ARGV[at + 7]}))
+    redis.call('HSET', key, args[at + 4], cjson.encode({args[at + 5], args[at + 6], args[at + 1], data, payload, args[at + 7]}))
   end
 end`,
   head: String.raw`
@@ -180,35 +206,35 @@ local function settle(h)
 end`
 } as const
 
-export const script = (name: string, parts: ReadonlyArray<keyof typeof snippets>, body: string): Script => {
-  const source = `${parts.map((part) => snippets[part]).join("\n")}\n${body}`
-  return { name, source, sha: createHash("sha1").update(source).digest("hex") }
+const sha1 = (text: string): string => createHash("sha1").update(text).digest("hex")
+
+/** A script of `parts` of the helpers, `options.definitions` and `body`, in its two forms. */
+export const script = (
+  name: string,
+  parts: ReadonlyArray<keyof typeof snippets>,
+  body: string,
+  options: ScriptOptions = {}
+): Script => {
+  const shared = [...parts.map((part) => snippets[part]), ...(options.definitions === undefined ? [] : [options.definitions])].join("\n")
+  const source = `${shared}\n${body}`
+  const flags = options.readOnly === true ? ", flags = {'no-writes'}" : ""
+  const libraryOf = (library: string) =>
+    `#!lua name=${library}\n${shared}\nlocal function main(KEYS, ARGV)\n${body}\nend\n` +
+    `redis.register_function{function_name = '${library}', callback = main${flags}}\n`
+  // named after its text, so that processes of two versions each load their own library
+  const library = `syncalite_${sha1(libraryOf("")).slice(0, 12)}`
+  return { name, source, sha: sha1(source), library, librarySource: libraryOf(library) }
 }
 
 /**
- * The commit of UpdateRecords: `decideCommit` of core's internal/commitRules.ts, in Lua, and
- * `SyncSessionToken.consume` on the list of consumed sessions.
- *
- * KEYS: heads, records, changes, live, and devices, subscriptions when the commit answers its
- * subscribers, and last the keys of the Cognito Streams entry when the write carries one. ARGV:
- * name, session id (escaped), session expiry, expected sync count or "", now, modifiedBy
- * (escaped), datasets limit, records limit, bytes limit, number of conditions, then (key,
- * syncCount) per condition, number of writes, then (key, valueBytes or -1, JSON tail) per write
- * (keys distinct), and last the arguments of the entry (liveStream.ts), given the new sync count.
- *
- * Answers `{"ok", head}` (the head's line: the consumed sessions stay in Redis), or with the
- * devices and subscriptions keys `{"ok", head, ids, devices}` as the subscribers script answers them
- * (read before the first write, as everything is), `{"used"}`, `{"forgotten"}`, `{"changed", syncCount}`, `{"conflict",
- * condition index (from 1), server}`, `{"limit", which, value}`, `{"register"}` (it would commit,
- * but the identity is not in its pool's index yet: nothing written) or `{"corrupt", key, message}`.
+ * The decision of a commit, read and checked before its first write: `{"write", head, wasLive,
+ * dotted, subscribed}` or the answer to give. A function of the commit script's library, made
+ * once at its load rather than at each call.
  */
-export const commit = script(
-  "commit",
-  ["read", "firstWrite", "chunked", "stream", "head"],
-  String.raw`
+const decide = String.raw`
 -- given the script's arguments rather than a closure over them: a closure pays for each local
 -- it captures at its creation, at every call
-local function decide(name, id, expiry, expected, now, by, conditionCount, writesAt, writeCount, lastWrite, heads, records, live, devices,
+local function decide(args, name, id, expiry, expected, now, by, conditionCount, writesAt, writeCount, lastWrite, heads, records, live, devices,
   subscriptions, streamAt, streamKey, headField, olderField, newerField)
   local got = read(heads, 'HMGET', heads, '', headField, olderField, newerField)
   local head = nil
@@ -225,18 +251,18 @@ local function decide(name, id, expiry, expected, now, by, conditionCount, write
   local stored = {}
   if isLive then
     local keys, values
-    if conditionCount == 1 and writeCount == 1 and ARGV[11] == ARGV[writesAt] then
+    if conditionCount == 1 and writeCount == 1 and args[11] == args[writesAt] then
       -- one record, the usual write: HGET answers it without a table
-      keys, values = {ARGV[11]}, {read(records, 'HGET', records, ARGV[11])}
+      keys, values = {args[11]}, {read(records, 'HGET', records, args[11])}
     else
       local seen = {}
       keys = {}
       for i = 11, writesAt - 2, 2 do
-        local key = ARGV[i]
+        local key = args[i]
         if not seen[key] then seen[key] = true keys[#keys + 1] = key end
       end
       for i = writesAt, lastWrite, 3 do
-        local key = ARGV[i]
+        local key = args[i]
         if not seen[key] then seen[key] = true keys[#keys + 1] = key end
       end
       values = {}
@@ -255,20 +281,20 @@ local function decide(name, id, expiry, expected, now, by, conditionCount, write
   end
   for i = 1, conditionCount do
     local server = 0
-    local before = stored[ARGV[9 + 2 * i]]
+    local before = stored[args[9 + 2 * i]]
     if before ~= nil then server = before[1] end
-    if server ~= ARGV[10 + 2 * i] + 0 then return {'conflict', i, server} end
+    if server ~= args[10 + 2 * i] + 0 then return {'conflict', i, server} end
   end
   if not isLive then
     local others = read(live, 'SCARD', live)
-    if others + 1 > ARGV[7] + 0 then return {'limit', 'datasets', others + 1} end
+    if others + 1 > args[7] + 0 then return {'limit', 'datasets', others + 1} end
   end
   local numRecords, dataStorage, entries, entryBytes = 0, 0, 0, 0
   if isLive then
     numRecords, dataStorage, entries, entryBytes = head[8] + 0, head[9] + 0, head[10] + 0, head[11] + 0
   end
   for i = writesAt, lastWrite, 3 do
-    local key, bytes = ARGV[i], ARGV[i + 1] + 0
+    local key, bytes = args[i], args[i + 1] + 0
     local before = stored[key]
     local size = #key
     if bytes >= 0 then size = size + bytes end
@@ -289,8 +315,8 @@ local function decide(name, id, expiry, expected, now, by, conditionCount, write
       dataStorage = dataStorage + size
     end
   end
-  if entries > ARGV[8] + 0 then return {'limit', 'records', entries} end
-  if entryBytes > ARGV[9] + 0 then return {'limit', 'bytes', entryBytes} end
+  if entries > args[8] + 0 then return {'limit', 'records', entries} end
+  if entryBytes > args[9] + 0 then return {'limit', 'bytes', entryBytes} end
   local dotted = nil
   if not isLive then
     -- a new dataset: the identity must be in its pool's index first
@@ -331,11 +357,33 @@ local function decide(name, id, expiry, expected, now, by, conditionCount, write
     subscribed = {ids, {}}
     if #ids > 0 then subscribed[2] = chunked(devices, 'HMGET', devices, ids, false) end
   end
-  if streamAt then checkStream(streamAt, streamKey) end
+  if streamAt then checkStream(args, streamAt, streamKey) end
   settle(after)
   return {'write', after, isLive, dotted, subscribed}
 end
+`
 
+/**
+ * The commit of UpdateRecords: `decideCommit` of core's internal/commitRules.ts, in Lua, and
+ * `SyncSessionToken.consume` on the list of consumed sessions.
+ *
+ * KEYS: heads, records, changes, live, and devices, subscriptions when the commit answers its
+ * subscribers, and last the keys of the Cognito Streams entry when the write carries one. ARGV:
+ * name, session id (escaped), session expiry, expected sync count or "", now, modifiedBy
+ * (escaped), datasets limit, records limit, bytes limit, number of conditions, then (key,
+ * syncCount) per condition, number of writes, then (key, valueBytes or -1, JSON tail) per write
+ * (keys distinct), and last the arguments of the entry (liveStream.ts), given the new sync count.
+ *
+ * Answers `{"ok", head}` (the head's line: the consumed sessions stay in Redis), or with the
+ * devices and subscriptions keys `{"ok", head, ids, devices}` as the subscribers script answers them
+ * (read before the first write, as everything is), `{"used"}`, `{"forgotten"}`, `{"changed", syncCount}`, `{"conflict",
+ * condition index (from 1), server}`, `{"limit", which, value}`, `{"register"}` (it would commit,
+ * but the identity is not in its pool's index yet: nothing written) or `{"corrupt", key, message}`.
+ */
+export const commit = script(
+  "commit",
+  ["read", "firstWrite", "chunked", "stream", "head"],
+  String.raw`
 local name, id, expiry, expected, now, by = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6]
 local conditionCount = ARGV[10] + 0
 local writesAt = 12 + 2 * conditionCount
@@ -354,7 +402,7 @@ local devices, subscriptions = nil, nil
 if keyCount >= 6 then devices, subscriptions = KEYS[5], KEYS[6] end
 local headField, olderField, newerField = 'h' .. name, 's' .. name, 't' .. name
 
-local ok, plan = pcall(decide, name, id, expiry, expected, now, by, conditionCount, writesAt, writeCount, lastWrite, heads, records, live, devices,
+local ok, plan = pcall(decide, ARGV, name, id, expiry, expected, now, by, conditionCount, writesAt, writeCount, lastWrite, heads, records, live, devices,
   subscriptions, streamAt, streamKey, headField, olderField, newerField)
 if not ok then return corrupt(plan) end
 if plan[1] ~= 'write' then return plan end
@@ -395,10 +443,11 @@ if not wasLive then
   redis.call('SADD', live, name)
   if dotted then redis.call('HSET', heads, '', string.format('%d', dotted)) end
 end
-if streamAt then carryStream(streamAt, streamKey, payloadKey, count) end
+if streamAt then carryStream(ARGV, streamAt, streamKey, payloadKey, count) end
 if subscribed then return {'ok', line, subscribed[1], subscribed[2]} end
 return {'ok', line}
-`
+`,
+  { definitions: decide }
 )
 
 /**
@@ -415,9 +464,14 @@ export const readDataset = script(
   "readDataset",
   ["read", "chunked"],
   String.raw`
-local heads, records, changes, live = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
-local name, since, withoutSessions = ARGV[1], ARGV[2], ARGV[3] == '1'
-local ok, result = pcall(function()
+local ok, result = pcall(readAll, KEYS[1], KEYS[2], KEYS[3], KEYS[4], ARGV[1], ARGV[2], ARGV[3] == '1')
+if not ok then return corrupt(result) end
+return result
+`,
+  {
+    readOnly: true,
+    definitions: String.raw`
+local function readAll(heads, records, changes, live, name, since, withoutSessions)
   local got
   if withoutSessions then got = read(heads, 'HMGET', heads, '', 'h' .. name)
   else got = read(heads, 'HMGET', heads, '', 'h' .. name, 's' .. name, 't' .. name) end
@@ -447,10 +501,8 @@ local ok, result = pcall(function()
   local older = false
   if not withoutSessions then older = got[3] or '' end
   return {line or false, older, got[4] or false, found, merged}
-end)
-if not ok then return corrupt(result) end
-return result
-`
+end`
+  }
 )
 
 /**
@@ -468,7 +520,8 @@ local ok, result = pcall(function()
 end)
 if not ok then return corrupt(result) end
 return result
-`
+`,
+  { readOnly: true }
 )
 
 /**
@@ -510,7 +563,8 @@ local ok, result = pcall(function()
 end)
 if not ok then return corrupt(result) end
 return result
-`
+`,
+  { readOnly: true }
 )
 
 /**
@@ -548,7 +602,7 @@ local ok, plan = pcall(function()
   head[15] = 1
   local dotted = nil
   if string.find(name, '.', 1, true) and tonumber(got[1]) then dotted = math.max(tonumber(got[1]) - 1, 0) end
-  if streamAt then checkStream(streamAt, KEYS[6]) end
+  if streamAt then checkStream(ARGV, streamAt, KEYS[6]) end
   return {before, headLine(head), left, dotted, head[5]}
 end)
 if not ok then return corrupt(plan) end
@@ -559,7 +613,7 @@ if refused then return refused end
 if plan[4] then redis.call('HSET', heads, '', string.format('%d', plan[4])) end
 redis.call('UNLINK', records, changes, subscriptions)
 redis.call('SREM', live, name)
-if streamAt then carryStream(streamAt, KEYS[6], KEYS[7], plan[5]) end
+if streamAt then carryStream(ARGV, streamAt, KEYS[6], KEYS[7], plan[5]) end
 return {'ok', plan[1][1], plan[1][2]}
 `
 )
@@ -589,7 +643,8 @@ local ok, result = pcall(function()
 end)
 if not ok then return corrupt(result) end
 return result
-`
+`,
+  { readOnly: true }
 )
 
 /**
@@ -704,7 +759,8 @@ local ok, result = pcall(function()
 end)
 if not ok then return corrupt(result) end
 return result
-`
+`,
+  { readOnly: true }
 )
 
 /**

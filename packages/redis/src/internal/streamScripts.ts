@@ -82,5 +82,6 @@ local ok, result = pcall(function()
 end)
 if not ok then return corrupt(result) end
 return result
-`
+`,
+  { readOnly: true }
 )

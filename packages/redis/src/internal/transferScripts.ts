@@ -34,7 +34,8 @@ local ok, result = pcall(function()
 end)
 if not ok then return corrupt(result) end
 return result
-`
+`,
+  { readOnly: true }
 )
 
 /**
