@@ -8,6 +8,10 @@
  * - ListRecords: the store's read of the 10 records of 100 changed since N; target: 50%.
  * - Growth: the same two with datasets of 10 and of 1000 records (at 64 in flight): the cost of a
  *   write or a read follows the records it touches, not the dataset (target: at most 2x).
+ * - Against the floor: UpdateRecords and ListRecords at 64 in flight beside the commit's five
+ *   Redis calls made by one bare script (target: 60%), the Redis CPU per call of the store's
+ *   scripts beside the five calls' (`INFO commandstats`; commit target: at most 1.5x), and for
+ *   information the process's own CPU per call beside the five calls' through the bare client.
  * - For information, the whole operations through `createCognitoSync` on this store (token
  *   verification, validation, the pool read, the session count...).
  *
@@ -109,6 +113,8 @@ export const line = (title: string, figure: Figure, baseline: Figure, target?: n
 interface ScriptCpu {
   calls: number
   usec: number
+  /** the microseconds of CPU this process spent meanwhile (the client's, the store's and the harness's) */
+  processUsec: number
 }
 
 const cpuLine = (title: string, figure: ScriptCpu, baseline: ScriptCpu, target?: number) => {
@@ -118,6 +124,15 @@ const cpuLine = (title: string, figure: ScriptCpu, baseline: ScriptCpu, target?:
   const verdict = target === undefined ? "" : `  |  target <= ${target}x: ${ratio <= target ? "met" : "MISSED"}`
   console.log(
     `${title.padEnd(50)} ${perCall.toFixed(2).padStart(6)} µs/call  |  the five calls: ${basePerCall.toFixed(2)} µs/call (${ratio.toFixed(2)}x)${verdict}`
+  )
+}
+
+/** The process's CPU per operation (one script call each) beside the five calls' through the bare client. */
+const processLine = (title: string, figure: ScriptCpu, baseline: ScriptCpu) => {
+  const perCall = figure.processUsec / figure.calls
+  const basePerCall = baseline.processUsec / baseline.calls
+  console.log(
+    `${title.padEnd(50)} ${perCall.toFixed(2).padStart(6)} µs/call  |  the five calls: ${basePerCall.toFixed(2)} µs/call (${(perCall / basePerCall).toFixed(2)}x)`
   )
 }
 
@@ -187,7 +202,7 @@ export const benchStorageRedis = async () => {
    */
   const scriptsSoFar = async (): Promise<ScriptCpu> => {
     const stats = String(await client.sendCommand(["INFO", "commandstats"]))
-    const total: ScriptCpu = { calls: 0, usec: 0 }
+    const total: ScriptCpu = { calls: 0, usec: 0, processUsec: 0 }
     for (const found of stats.matchAll(/cmdstat_(?:evalsha|fcall):calls=(\d+),usec=(\d+)/g)) {
       total.calls += Number(found[1])
       total.usec += Number(found[2])
@@ -197,10 +212,13 @@ export const benchStorageRedis = async () => {
   /** a phase that also adds the script calls and CPU it cost Redis to `cpu` */
   const withCpu = (cpu: ScriptCpu, phase: () => Promise<Figure>) => async () => {
     const before = await scriptsSoFar()
+    const processBefore = process.cpuUsage()
     const figure = await phase()
+    const processSpent = process.cpuUsage(processBefore)
     const after = await scriptsSoFar()
     cpu.calls += after.calls - before.calls
     cpu.usec += after.usec - before.usec
+    cpu.processUsec += processSpent.user + processSpent.system
     return figure
   }
 
@@ -291,9 +309,9 @@ export const benchStorageRedis = async () => {
     }
 
     // against the floor: the commit's five Redis calls, in the same rounds
-    const floorCpu: ScriptCpu = { calls: 0, usec: 0 }
-    const commitCpu: ScriptCpu = { calls: 0, usec: 0 }
-    const readCpu: ScriptCpu = { calls: 0, usec: 0 }
+    const floorCpu: ScriptCpu = { calls: 0, usec: 0, processUsec: 0 }
+    const commitCpu: ScriptCpu = { calls: 0, usec: 0, processUsec: 0 }
+    const readCpu: ScriptCpu = { calls: 0, usec: 0, processUsec: 0 }
     const fiveCalls = withCpu(floorCpu, async () => measureInFlight("the five calls", 64, await commitCalls(64), SHORT))
     const floorCounts = await seed("floor", 1)
     const [updateFloor, update] = await alternate(
@@ -310,6 +328,8 @@ export const benchStorageRedis = async () => {
     line("ListRecords, 10 of 100, 64, vs the five calls", list, listFloor, 0.6)
     cpuLine("Redis CPU of the commit script", commitCpu, floorCpu, 1.5)
     cpuLine("  (info) Redis CPU of the read script", readCpu, floorCpu)
+    processLine("  (info) process CPU per commit", commitCpu, floorCpu)
+    processLine("  (info) process CPU per read", readCpu, floorCpu)
 
     // reads first: the writes below change more records after sync count 1
     const small = await seed("small", 10)
