@@ -72,7 +72,7 @@ const write = (res: ServerResponse, response: HttpResponse): void => {
   if (response.stream !== undefined) return stream(res, response, response.stream)
   // names and values in turn, which node:http takes as headers, rather than a copy of the object
   const head: Array<string | number> = []
-  for (const name in response.headers) head.push(name, response.headers[name]!)
+  for (const name in response.headers) if (name !== "content-length") head.push(name, response.headers[name]!)
   head.push("content-length", Buffer.byteLength(response.body))
   res.writeHead(response.status, head)
   res.end(response.body)
