@@ -265,13 +265,11 @@ export const make = (options: HandlerOptions): Handler => {
     if (sigv4 === undefined) return undefined
     const url = request.originalUrl ?? request.url
     const question = url.indexOf("?")
-    const signed = { method: request.method, url, headers, body: bytes }
-    return narrowed(sigv4(
-      query.pairs instanceof DecodeError || (question < 0 ? "" : url.slice(question + 1)) !== query.text
-        ? signed
-        : { ...signed, query: query.pairs },
-      presigned
-    ))
+    // built whole rather than spread from another: a spread copies property by property
+    const signed = query.pairs instanceof DecodeError || (question < 0 ? "" : url.slice(question + 1)) !== query.text
+      ? { method: request.method, url, headers, body: bytes }
+      : { method: request.method, url, headers, body: bytes, query: query.pairs }
+    return narrowed(sigv4(signed, presigned))
   }
 
   /** The application's login first, then SigV4; without a login, no turn of the event loop is waited. */

@@ -35,19 +35,16 @@ export interface RequestParts {
  */
 export const toRequest = (req: IncomingMessage, parts: RequestParts = {}): HttpRequest => {
   const url = parts.url ?? req.url ?? "/"
-  const base = {
-    method: req.method ?? "GET",
-    url,
-    originalUrl: parts.originalUrl ?? req.url ?? url,
-    headers: req.headers,
-    rawHeaders: req.rawHeaders,
-    native: parts.native ?? req
-  }
+  const method = req.method ?? "GET"
+  const originalUrl = parts.originalUrl ?? req.url ?? url
+  const native = parts.native ?? req
+  const { headers, rawHeaders } = req
+  // each a literal of its own rather than a base spread into it: a spread copies property by property
   const raw = parts.rawBody ?? parts.body
-  if (typeof raw === "string" || raw instanceof Uint8Array) return { ...base, body: raw }
+  if (typeof raw === "string" || raw instanceof Uint8Array) return { method, url, originalUrl, headers, rawHeaders, native, body: raw }
   // a parser that skipped the body (not JSON, say) may still have set a placeholder such as `{}`
-  if (parts.body === undefined || !req.readableDidRead) return { ...base, body: req }
-  return { ...base, parsedBody: parts.body }
+  if (parts.body === undefined || !req.readableDidRead) return { method, url, originalUrl, headers, rawHeaders, native, body: req }
+  return { method, url, originalUrl, headers, rawHeaders, native, parsedBody: parts.body }
 }
 
 /** the most a slow reader of a stream may leave unread before it is cut (it reconnects and replays) */
@@ -73,7 +70,11 @@ const write = (res: ServerResponse, response: HttpResponse): void => {
     return
   }
   if (response.stream !== undefined) return stream(res, response, response.stream)
-  res.writeHead(response.status, { ...response.headers, "content-length": Buffer.byteLength(response.body) })
+  // names and values in turn, which node:http takes as headers, rather than a copy of the object
+  const head: Array<string | number> = []
+  for (const name in response.headers) if (name !== "content-length") head.push(name, response.headers[name]!)
+  head.push("content-length", Buffer.byteLength(response.body))
+  res.writeHead(response.status, head)
   res.end(response.body)
 }
 

@@ -107,13 +107,25 @@ export const parseQuery = (query: string): Array<readonly [string, string]> | De
 const isPlainObject = (u: unknown): u is { [key: string]: unknown } =>
   typeof u === "object" && u !== null && !Array.isArray(u)
 
-/** Epoch seconds to a `Date` at every timestamp path; anything else is left for validation to refuse. */
-const toDates = (value: unknown, path: ReadonlyArray<string>): unknown => {
-  if (path.length === 0) return typeof value === "number" && Number.isFinite(value) ? new Date(value * 1000) : value
-  const [head, ...rest] = path
-  if (head === "*") return Array.isArray(value) ? value.map((item) => toDates(item, rest)) : value
-  if (!isPlainObject(value) || !Object.hasOwn(value, head!)) return value
-  return { ...value, [head!]: toDates(value[head!], rest) }
+/**
+ * Epoch seconds to a `Date` at every timestamp path, from its `at`th step on; anything else is left
+ * for validation to refuse. A value parsed here (`owned`) is changed in place, one the application
+ * parsed is copied along the path.
+ */
+const toDates = (value: unknown, path: ReadonlyArray<string>, at: number, owned: boolean): unknown => {
+  if (at === path.length) return typeof value === "number" && Number.isFinite(value) ? new Date(value * 1000) : value
+  const head = path[at]!
+  if (head === "*") {
+    if (!Array.isArray(value)) return value
+    if (!owned) return value.map((item) => toDates(item, path, at + 1, owned))
+    for (let i = 0; i < value.length; i++) value[i] = toDates(value[i], path, at + 1, owned)
+    return value
+  }
+  if (!isPlainObject(value) || !Object.hasOwn(value, head)) return value
+  const member = toDates(value[head], path, at + 1, owned)
+  if (!owned) return { ...value, [head]: member }
+  value[head] = member
+  return value
 }
 
 const integerPattern = /^-?\d{1,16}$/
@@ -181,7 +193,7 @@ export const decodeInput = (
       if (Object.hasOwn(parsed, member)) picked[member] = parsed[member]
     }
     let members: unknown = picked
-    for (const path of route.timestamps) members = toDates(members, path)
+    for (const path of route.timestamps) members = toDates(members, path, 0, !("parsed" in body))
     Object.assign(input, members)
   }
   for (const [name, member] of Object.entries(route.headers)) {

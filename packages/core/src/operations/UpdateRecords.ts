@@ -169,11 +169,11 @@ const patchWrites = (
     if (seen.has(patch.Key)) return invalid(`Duplicate record key in RecordPatches: ${patch.Key}`)
     seen.add(patch.Key)
     if (patch.Op === "replace" && patch.Value === undefined) return invalid(`A replace patch needs a Value: ${patch.Key}`)
-    const write: RecordWrite = { key: patch.Key, value: patch.Op === "remove" ? null : patch.Value! }
+    const value = patch.Op === "remove" ? null : patch.Value!
     writes.push(
       patch.DeviceLastModifiedDate === undefined
-        ? write
-        : { ...write, deviceLastModifiedDate: patch.DeviceLastModifiedDate.getTime() }
+        ? { key: patch.Key, value }
+        : { key: patch.Key, value, deviceLastModifiedDate: patch.DeviceLastModifiedDate.getTime() }
     )
   }
   return { writes, conditions: patches.map((patch) => ({ key: patch.Key, syncCount: patch.SyncCount })) }

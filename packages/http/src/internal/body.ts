@@ -8,9 +8,14 @@ export type BodySource = Uint8Array | string | AsyncIterable<Uint8Array>
 /** The parts of a Node readable stream (an `IncomingMessage`) that reading needs. */
 interface NodeReadable {
   readonly readableEnded?: boolean
+  readonly readableFlowing?: boolean | null
+  readonly destroyed?: boolean
+  /** an `IncomingMessage` whose message Node's parser has read to its end */
+  readonly complete?: boolean
   on(event: string, listener: (...args: Array<any>) => void): unknown
   removeListener(event: string, listener: (...args: Array<any>) => void): unknown
   resume(): unknown
+  read?(): unknown
 }
 
 const isNodeReadable = (u: unknown): u is NodeReadable =>
@@ -18,6 +23,21 @@ const isNodeReadable = (u: unknown): u is NodeReadable =>
   typeof (u as NodeReadable).removeListener === "function" && typeof (u as NodeReadable).resume === "function"
 
 const EMPTY = new Uint8Array(0)
+
+/**
+ * The body of a message Node's parser has read whole, taken from the stream's buffer at once:
+ * a small request arrives with its headers, and waiting for its data and end events costs a
+ * turn of the event loop and four listeners. `undefined` when the message is still arriving, or
+ * when someone else reads the stream.
+ */
+const fromBuffer = (stream: NodeReadable, limit: number): Uint8Array | typeof TOO_LARGE | typeof UNREADABLE | undefined => {
+  if (stream.complete !== true || stream.readableFlowing === true || stream.destroyed === true || stream.read === undefined) return undefined
+  const chunk = stream.read()
+  if (chunk === null) return EMPTY
+  const bytes = typeof chunk === "string" ? Buffer.from(chunk) : chunk instanceof Uint8Array ? chunk : undefined
+  if (bytes === undefined) return UNREADABLE
+  return bytes.length > limit ? TOO_LARGE : bytes
+}
 
 const fromNode = (stream: NodeReadable, limit: number) =>
   new Promise<Uint8Array | typeof TOO_LARGE | typeof UNREADABLE>((resolve) => {
@@ -94,5 +114,5 @@ export const readBody = (
   if (body instanceof Uint8Array) return body.length > limit ? TOO_LARGE : body
   if (!isNodeReadable(body)) return fromIterable(body, limit)
   if (length === 0 || (length === undefined && headers["transfer-encoding"] === undefined)) return EMPTY
-  return fromNode(body, limit)
+  return fromBuffer(body, limit) ?? fromNode(body, limit)
 }
