@@ -28,7 +28,7 @@ const sections: ReadonlyArray<readonly [string, (only?: ReadonlyArray<string>) =
   ["sqlite", benchStorage],
   ["redis", benchStorageRedis],
   ["keyv", benchStorageKeyv],
-  ["http", benchHttp, ["standalone", "koa", "express"]],
+  ["http", benchHttp, ["standalone", "koa", "express", "verify"]],
   ["streams", benchStreamsRedis],
   ["mqtt", benchPushMqtt],
   ["triggers", benchTriggers],
@@ -42,7 +42,7 @@ const usage = `usage: npm run bench [-- <section>[:<server>,…] …]
 
 Prints every figure beside the baselines it is compared with, measured in the same run.
   sections  ${sections.map(([known]) => known).join(", ")} (all but profile when none is named)
-  servers   of the http section: ${sections.find(([name]) => name === "http")![2]!.join(", ")} (http:koa,express)
+  servers   of the http section: ${sections.find(([name]) => name === "http")![2]!.join(", ")} (http:koa,express; verify: SigV4 verification alone)
   parts     of the push section: ${pushParts.join(", ")} (push:fanout)
   profile   a CPU profile of the standalone server by share (profile:ListRecords); only when named
 Redis figures need a Redis at REDIS_URL (redis://127.0.0.1:6379), MQTT ones a broker at MQTT_URL
