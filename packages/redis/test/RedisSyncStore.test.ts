@@ -10,7 +10,7 @@ import { afterAll, describe, expect, it } from "vitest"
 import { createCognitoSync, SyncStore } from "@syncalite/core"
 import { RedisSyncStore } from "@syncalite/redis"
 import { Services } from "@syncalite/testing"
-import { cleanUp, keysUnder, type RawClient, rawClient, testPrefix } from "./helpers.js"
+import { cleanUp, commitOf, keysUnder, type RawClient, rawClient, testPrefix } from "./helpers.js"
 
 const redis = await Services.check("redis")
 const base = testPrefix("special")
@@ -18,7 +18,6 @@ let cases = 0
 /** a prefix of its own per case, so that a case may break any key, the pool index included */
 const casePrefix = () => `${base}-${++cases}`
 
-const limits = { datasetsPerIdentity: 20, recordsPerDataset: 1024, bytesPerDataset: 1024 * 1024 }
 const newId = () => `us-east-1:${randomUUID()}`
 
 /** Builds a store in a scope of its own; answers it and how to close it. */
@@ -27,16 +26,6 @@ const open = async (options: RedisSyncStore.Options) => {
   const store = await Effect.runPromise(Scope.extend(RedisSyncStore.make(options), scope))
   return { store, close: () => Effect.runPromise(Scope.close(scope, Exit.void)) }
 }
-
-const commitOf = (ref: SyncStore.DatasetRef, key: string, syncCount: number, value: string | null = "v") => ({
-  ref,
-  session: { id: randomUUID(), expiresAt: Date.now() + 60_000 },
-  conditions: [{ key, syncCount }],
-  writes: [{ key, value }],
-  modifiedBy: "test",
-  now: Date.now(),
-  limits
-})
 
 /** Runs `body` with a store under a prefix of its own and a raw client, closing both after. */
 const withCase = async (body: (store: RedisSyncStore.RedisSyncStoreShape, raw: RawClient, prefix: string) => Promise<void>) => {

@@ -4,25 +4,14 @@
  * again once Redis is back.
  */
 import type { ChildProcess } from "node:child_process"
-import { execFileSync } from "node:child_process"
 import { randomUUID } from "node:crypto"
 import { Effect, Exit, Scope } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { createCognitoSync, type SyncStore } from "@syncalite/core"
 import { RedisSyncStore } from "@syncalite/redis"
-import { freePort, startRedis, stopRedis } from "./helpers.js"
+import { canStartRedis, freePort, startRedis, stopRedis } from "./helpers.js"
 
-const serverInstalled = (() => {
-  try {
-    execFileSync("redis-server", ["--version"], { stdio: "ignore" })
-    return true
-  } catch {
-    const message = "redis-server is not installed: the fault tests start one of their own"
-    if (process.env.CI) throw new Error(`${message}; CI needs it`)
-    console.warn(`\n!!! SKIPPING the Redis fault tests: ${message}\n`)
-    return false
-  }
-})()
+const serverInstalled = canStartRedis("the Redis fault tests")
 
 const COMMAND_TIMEOUT = 400
 /**

@@ -4,7 +4,6 @@
  * of two versions live side by side, and a server refusing FCALL gets the scripts' EVAL form.
  */
 import type { ChildProcess } from "node:child_process"
-import { execFileSync } from "node:child_process"
 import { randomUUID } from "node:crypto"
 import { Effect, Exit, Scope } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
@@ -12,34 +11,12 @@ import type { SyncStore } from "@syncalite/core"
 import { RedisSyncStore } from "@syncalite/redis"
 import { type ClientLike, makeConnection } from "../src/internal/connection.js"
 import { commit, readDataset, script } from "../src/internal/scripts.js"
-import { freePort, type RawClient, rawClient, startRedis, stopRedis } from "./helpers.js"
+import { canStartRedis, commitOf, freePort, type RawClient, rawClient, startRedis, stopRedis } from "./helpers.js"
 
-const serverInstalled = (() => {
-  try {
-    execFileSync("redis-server", ["--version"], { stdio: "ignore" })
-    return true
-  } catch {
-    const message = "redis-server is not installed: the tests of Redis Functions start one of their own"
-    if (process.env.CI) throw new Error(`${message}; CI needs it`)
-    console.warn(`\n!!! SKIPPING the tests of Redis Functions: ${message}\n`)
-    return false
-  }
-})()
+const serverInstalled = canStartRedis("the tests of Redis Functions")
 
 /** @redis/client's class of the errors Redis answers, as the connection tells them: by its name */
 class ErrorReply extends Error {}
-
-const limits = { datasetsPerIdentity: 20, recordsPerDataset: 1024, bytesPerDataset: 1024 * 1024 }
-
-const commitOf = (ref: SyncStore.DatasetRef, key: string, syncCount: number, value = "v") => ({
-  ref,
-  session: { id: randomUUID(), expiresAt: Date.now() + 60_000 },
-  conditions: [{ key, syncCount }],
-  writes: [{ key, value }],
-  modifiedBy: "test",
-  now: Date.now(),
-  limits
-})
 
 const newRef = (): SyncStore.DatasetRef => ({ identityPoolId: `us-east-1:${randomUUID()}`, identityId: `us-east-1:${randomUUID()}`, datasetName: "d" })
 

@@ -1,12 +1,13 @@
 /**
  * What the Redis tests share: a prefix of their own per run (the suites never clear a store, and
  * this keeps a developer's Redis tidy), a raw client, and redis-servers of their own for the fault
- * tests.
+ * tests, and one-record commits.
  */
-import { type ChildProcess, spawn } from "node:child_process"
+import { type ChildProcess, execFileSync, spawn } from "node:child_process"
 import { randomUUID } from "node:crypto"
 import { createServer } from "node:net"
 import { createClient } from "@keyv/redis"
+import type { SyncStore } from "@syncalite/core"
 import { Services } from "@syncalite/testing"
 
 export const testPrefix = (name: string): string => `syncalite-test-${name}-${randomUUID().slice(0, 8)}`
@@ -70,3 +71,32 @@ export const stopRedis = async (child: ChildProcess, signal: NodeJS.Signals = "S
   child.kill(signal)
   await exited
 }
+
+/**
+ * Whether `redis-server` can be started here, for the tests that start their own (`what` names
+ * them); without it they are skipped loudly, and under CI they fail.
+ */
+export const canStartRedis = (what: string): boolean => {
+  try {
+    execFileSync("redis-server", ["--version"], { stdio: "ignore" })
+    return true
+  } catch {
+    const message = `redis-server is not installed: ${what} start one of their own`
+    if (process.env.CI) throw new Error(`${message}; CI needs it`)
+    console.warn(`\n!!! SKIPPING ${what}: ${message}\n`)
+    return false
+  }
+}
+
+export const limits = { datasetsPerIdentity: 20, recordsPerDataset: 1024, bytesPerDataset: 1024 * 1024 }
+
+/** A commit of one record of a fresh session, on the sync count the caller expects it at. */
+export const commitOf = (ref: SyncStore.DatasetRef, key: string, syncCount: number, value: string | null = "v") => ({
+  ref,
+  session: { id: randomUUID(), expiresAt: Date.now() + 60_000 },
+  conditions: [{ key, syncCount }],
+  writes: [{ key, value }],
+  modifiedBy: "test",
+  now: Date.now(),
+  limits
+})
