@@ -89,6 +89,32 @@ describe("Connection.scriptThen", () => {
   })
 })
 
+describe("Connection.command", () => {
+  it("answers commands in any order, fails those not answered in time, and drops a reply that comes after that", async () => {
+    const replies: Array<(reply: unknown) => void> = []
+    const connection = makeConnection(client(true, () => new Promise((resolve) => void replies.push(resolve))), 40)
+    const outcomes = ["a", "b", "c", "d"].map((name) =>
+      Effect.runPromise(Effect.either(connection.command(name, ["GET", name])))
+    )
+    replies[2]!("third")
+    replies[0]!("first")
+    await new Promise((resolve) => setTimeout(resolve, 120))
+    replies[1]!("too late")
+    const settled = await Promise.all(outcomes)
+    expect(settled.map((outcome) => Either.isRight(outcome) ? outcome.right : outcome.left.message)).toEqual([
+      "first",
+      "Redis did not answer within 40 ms",
+      "third",
+      "Redis did not answer within 40 ms"
+    ])
+    // the connection keeps working once its list of pending commands is empty again
+    const again = Effect.runPromise(connection.command("e", ["GET", "e"]))
+    replies[4]!("fifth")
+    expect(await again).toBe("fifth")
+    connection.dispose()
+  })
+})
+
 describe("Connection.script", () => {
   /** a client answering each command by `answer`, recording what it was sent */
   const scripted = (answer: (command: ReadonlyArray<string>) => unknown) => {

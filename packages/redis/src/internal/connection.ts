@@ -52,10 +52,13 @@ export interface Connection {
   readonly dispose: () => void
 }
 
+/** A command waiting for its answer, in the connection's list of them (oldest first). */
 interface Pending {
   readonly deadline: number
   done: boolean
   readonly fail: (error: StorageError) => void
+  previous: Pending | undefined
+  next: Pending | undefined
 }
 
 const isCluster = (client: ClientLike): boolean => (client as { slots?: unknown }).slots !== undefined
@@ -94,13 +97,28 @@ export const makeConnection = (client: ClientLike, timeout: number): Connection 
   client.on("error", onError)
 
   // one coarse timer for every command: commands of one store all have the same timeout, so the
-  // oldest pending ones (first in insertion order) are the ones past their deadline
-  const pending = new Set<Pending>()
+  // oldest pending ones (first in the list) are the ones past their deadline; a command leaves
+  // the list when answered
+  let first: Pending | undefined
+  let last: Pending | undefined
+  const enlist = (entry: Pending) => {
+    entry.previous = last
+    if (last === undefined) first = entry
+    else last.next = entry
+    last = entry
+  }
+  const unlist = (entry: Pending) => {
+    if (entry.previous === undefined) first = entry.next
+    else entry.previous.next = entry.next
+    if (entry.next === undefined) last = entry.previous
+    else entry.next.previous = entry.previous
+    entry.previous = entry.next = undefined
+  }
   const watchdog = setInterval(() => {
     const now = Date.now()
-    for (const entry of pending) {
-      if (entry.deadline > now) break
-      pending.delete(entry)
+    while (first !== undefined && first.deadline <= now) {
+      const entry = first
+      unlist(entry)
       entry.done = true
       entry.fail(new SyncStore.StorageError({ message: `Redis did not answer within ${timeout} ms` }))
     }
@@ -123,13 +141,18 @@ export const makeConnection = (client: ClientLike, timeout: number): Connection 
     return new SyncStore.StorageError({ message: `Redis is unreachable: ${messageOf(error)}`, cause: error })
   }
 
-  /** starts a command, answering it once: to `succeed`, or to `fail` when it fails or is not answered in time */
+  /**
+   * starts a command, answering it once: to `succeed`, or to `fail` when it fails or is not
+   * answered in time; a failure `recover` answers with a promise (a script to load first, say)
+   * waits for that promise instead
+   */
   const start = (
     begin: () => Promise<unknown>,
     what: string,
     key: string | undefined,
     succeed: (reply: unknown) => void,
-    fail: (error: StorageError) => void
+    fail: (error: StorageError) => void,
+    recover?: (error: unknown) => Promise<unknown>
   ): void => {
     if (!ready()) return fail(notReady())
     let started: Promise<unknown>
@@ -138,29 +161,35 @@ export const makeConnection = (client: ClientLike, timeout: number): Connection 
     } catch (error) {
       return fail(failure(error, what, key))
     }
-    const entry: Pending = { deadline: Date.now() + timeout, done: false, fail }
-    pending.add(entry)
-    started.then(
-      (reply) => {
-        if (entry.done) return
-        entry.done = true
-        pending.delete(entry)
-        succeed(reply)
-      },
-      (error) => {
-        if (entry.done) return
-        entry.done = true
-        pending.delete(entry)
-        fail(failure(error, what, key))
-      }
-    )
+    const entry: Pending = { deadline: Date.now() + timeout, done: false, fail, previous: undefined, next: undefined }
+    enlist(entry)
+    const answered = (reply: unknown) => {
+      if (entry.done) return
+      entry.done = true
+      unlist(entry)
+      succeed(reply)
+    }
+    const failed = (error: unknown) => {
+      if (entry.done) return
+      entry.done = true
+      unlist(entry)
+      fail(failure(error, what, key))
+    }
+    started.then(answered, recover === undefined ? failed : (error) => {
+      if (!entry.done) recover(error).then(answered, failed)
+    })
   }
 
   // no canceler: it would cost more than the command; an interrupted caller's answer is simply
   // dropped when it arrives (or when the watchdog gives up on it)
-  const run = (begin: () => Promise<unknown>, what: string, key: string | undefined) =>
+  const run = (
+    begin: () => Promise<unknown>,
+    what: string,
+    key: string | undefined,
+    recover?: (error: unknown) => Promise<unknown>
+  ) =>
     Effect.async<unknown, StorageError>((resume) =>
-      start(begin, what, key, (reply) => resume(Effect.succeed(reply)), (error) => resume(Effect.fail(error)))
+      start(begin, what, key, (reply) => resume(Effect.succeed(reply)), (error) => resume(Effect.fail(error)), recover)
     )
 
   const command: Connection["command"] = (key, args) => run(() => send(key, args), args[0]!, key)
@@ -192,29 +221,30 @@ export const makeConnection = (client: ClientLike, timeout: number): Connection 
       }
     )
 
+  /** How a script is begun: FCALL of its library where the server has functions, its EVAL form where it has not. */
+  const begin = (script: Script, keys: ReadonlyArray<string>, args: ReadonlyArray<string>) => (): Promise<unknown> =>
+    functions ? send(keys[0]!, ["FCALL", script.library, String(keys.length), ...keys, ...args]) : evaluate(script, keys, args)
+
   /**
-   * How a script is begun: FCALL of its library, loaded first where the server has it not (a new
-   * or flushed server, a node failed over to), or its EVAL form on a server without functions.
+   * A failed FCALL, called again once its library is loaded where the server has it not (a new or
+   * flushed server, a node failed over to), or run in its EVAL form on a server without functions.
    */
-  const begin = (script: Script, keys: ReadonlyArray<string>, args: ReadonlyArray<string>) => (): Promise<unknown> => {
-    if (!functions) return evaluate(script, keys, args)
-    const call = ["FCALL", script.library, String(keys.length), ...keys, ...args]
-    return send(keys[0]!, call).catch(async (error) => {
-      if (!isErrorReply(error)) throw error
-      if (error.message.startsWith("ERR Function not found")) {
-        if (await load(script, keys[0]!)) return send(keys[0]!, call)
-      } else if (!withoutFunctions.test(error.message)) {
-        throw error
-      }
-      functions = false
-      return evaluate(script, keys, args)
-    })
+  const recoverCall = (script: Script, keys: ReadonlyArray<string>, args: ReadonlyArray<string>) => async (error: unknown): Promise<unknown> => {
+    if (!isErrorReply(error)) throw error
+    if (error.message.startsWith("ERR Function not found")) {
+      if (await load(script, keys[0]!)) return send(keys[0]!, ["FCALL", script.library, String(keys.length), ...keys, ...args])
+    } else if (!withoutFunctions.test(error.message)) {
+      throw error
+    }
+    functions = false
+    return evaluate(script, keys, args)
   }
 
-  const script: Connection["script"] = (script, keys, args) => run(begin(script, keys, args), `script ${script.name}`, undefined)
+  const script: Connection["script"] = (script, keys, args) =>
+    run(begin(script, keys, args), `script ${script.name}`, undefined, recoverCall(script, keys, args))
 
   const scriptThen: Connection["scriptThen"] = (script, keys, args, succeed, fail) =>
-    start(begin(script, keys, args), `script ${script.name}`, undefined, succeed, fail)
+    start(begin(script, keys, args), `script ${script.name}`, undefined, succeed, fail, recoverCall(script, keys, args))
 
   const masters = (): ReadonlyArray<{ readonly address: string }> =>
     [...(client as unknown as { masters: ReadonlyArray<{ readonly address: string }> }).masters].sort((a, b) =>
