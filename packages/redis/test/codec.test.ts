@@ -5,7 +5,7 @@
  */
 import fc from "fast-check"
 import { describe, expect, it } from "vitest"
-import { parseRecords, recordTail } from "../src/internal/codec.js"
+import { inKeyOrder, parseRecords, recordTail } from "../src/internal/codec.js"
 
 /** what the commit script stores: its prefix, then the tail the process sends */
 const stored = (r: { key: string; value: string | null; syncCount: number; lastModifiedDate: number; lastModifiedBy: string; device?: number | undefined }) =>
@@ -65,5 +65,24 @@ describe("parseRecords", () => {
       expect(parseRecords([good, bad])).toBeUndefined()
     }
     expect(parseRecords("[]")).toBeUndefined()
+  })
+})
+
+describe("inKeyOrder", () => {
+  const records = (...keys: Array<string>) => keys.map((key) => ({ key, value: "v", syncCount: 1, lastModifiedDate: 0, lastModifiedBy: "me" }))
+
+  it("puts records in code-unit order, whatever order they came in", () => {
+    fc.assert(
+      fc.property(fc.uniqueArray(text), (keys) => {
+        const expected = [...keys].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))
+        expect(inKeyOrder(records(...keys)).map((record) => record.key)).toEqual(expected)
+      }),
+      { numRuns: 300 }
+    )
+  })
+
+  it("sorts the records Redis answers in byte order where that is not code-unit order", () => {
+    // U+FF21 is one code unit above the surrogates of U+1F600, but its UTF-8 bytes come first
+    expect(inKeyOrder(records("a", "\uff21", "\u{1f600}")).map((record) => record.key)).toEqual(["a", "\u{1f600}", "\uff21"])
   })
 })

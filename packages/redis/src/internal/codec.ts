@@ -288,6 +288,20 @@ export const deviceText = (platform: string, token: string): string => JSON.stri
 /** Code-unit order, the order of every list the port answers. */
 export const compareKeys = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0)
 
+const byKey = (a: StoredRecord, b: StoredRecord): number => compareKeys(a.key, b.key)
+
+/**
+ * Records put in key order, sorted only when they are not in it already: Redis answers the
+ * records of one sync count in the order of their bytes, most often the key order itself, and a
+ * check costs a fifth of a sort.
+ */
+export const inKeyOrder = (records: Array<StoredRecord>): Array<StoredRecord> => {
+  for (let i = 1; i < records.length; i++) {
+    if (compareKeys(records[i - 1]!.key, records[i]!.key) > 0) return records.sort(byKey)
+  }
+  return records
+}
+
 /** A value under `key` that cannot be read as what it should be. */
 export const unreadable = (key: string, what: string, cause?: unknown): StorageError =>
   new SyncStore.StorageError({
@@ -332,7 +346,7 @@ export const datasetPairs = <H, A>(
     if (read === undefined) return unreadable(where(i).heads, `head of dataset ${where(i).name}`)
     const records = parseRecords(reply[2 * i + 1])
     if (records === undefined) return unreadable(where(i).records, "records")
-    datasets.push(dataset(read, records.sort((a, b) => compareKeys(a.key, b.key))))
+    datasets.push(dataset(read, inKeyOrder(records)))
   }
   return datasets
 }

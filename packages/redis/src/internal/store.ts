@@ -7,6 +7,7 @@ import { Effect, Schema } from "effect"
 import { SyncStore } from "@syncalite/core"
 import {
   compareKeys,
+  inKeyOrder,
   corruption,
   datasetPairs,
   deviceText,
@@ -152,8 +153,7 @@ export const makeStore = (connection: Connection, keys: Keys): Store => {
         const all = parseRecords(found)
         if (all === undefined) return Effect.fail(unreadable(scriptKeys[1]!, "records"))
         const after = query.after
-        const records = after === undefined ? all : all.filter((record) => record.key > after)
-        records.sort((a, b) => compareKeys(a.key, b.key))
+        const records = inKeyOrder(after === undefined ? all : all.filter((record) => record.key > after))
         const limit = query.limit ?? Infinity
         const more = records.length > limit
         if (more) records.length = limit

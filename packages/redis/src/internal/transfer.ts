@@ -8,7 +8,7 @@ import { Effect, Either, Schema } from "effect"
 import { SyncStore } from "@syncalite/core"
 import {
   globEscaped,
-  compareKeys,
+  inKeyOrder,
   corruption,
   deviceText,
   escapeText,
@@ -143,7 +143,7 @@ export const makeRedisTransfer = (
         if (records === undefined) return yield* Effect.fail(unreadable(keys.records(base, name), "records"))
         datasets.push({
           head: { ...head, consumedSessions: head.consumedSessions },
-          records: records.sort((a, b) => compareKeys(a.key, b.key))
+          records: inKeyOrder(records)
         })
       }
       const devices: Array<SyncStore.Device> = []
