@@ -76,8 +76,12 @@ const CAP = 64
 /** The bytes the newer part of a list of consumed sessions grows to before it is joined to the older. */
 const MERGE = 512
 
-/** A head's line, its numbers as numberText writes them (digits first, then digits, '.', 'e', '+' or '-'). */
-const HEAD = String.raw`^([01])\t(%d+)\t(%d+)\t(%-?%d[%d.e+%-]*)\t(%-?%d[%d.e+%-]*)\t(%d+)\t(%d+)\t(%d+)\t(%d+)\t(%-?%d[%d.e+%-]*)\t(%d+)\t([^\t]*)\t(%d+)\t(.*)$`
+/**
+ * A head's line as the scripts read it: its numbers as numberText writes them (digits first, then
+ * digits, '.', 'e', '+' or '-'), each field captured but lastModifiedDate (checked only) and
+ * lastModifiedBy (anything), which a script writes anew rather than reads.
+ */
+const HEAD = String.raw`^([01])\t(%d+)\t(%d+)\t(%-?%d[%d.e+%-]*)\t%-?%d[%d.e+%-]*\t(%d+)\t(%d+)\t(%d+)\t(%d+)\t(%-?%d[%d.e+%-]*)\t(%d+)\t([^\t]*)\t(%d+)\t`
 
 /** The first entry of a list of consumed sessions from a start, capturing its expiry. */
 const FIRST = String.raw`^\n[^\t\n]*\t([^\n]*)`
@@ -143,15 +147,16 @@ end`,
   head: String.raw`
 -- A head as the scripts hold it: the fields of its line as values, in their order: exists ('1'
 -- or '0'), syncCount, lastDeletionCount, creationDate, lastModifiedDate, numRecords,
--- dataStorage, entries, entryBytes, floor, count, last, start, lastModifiedBy; and the two
--- stored parts of its consumed sessions, older and newer. Locals rather than a table: a commit
--- reads and writes them in one function. Only count and start are made numbers; the others
--- stay the text they were, used with arithmetic coercion where needed.
+-- dataStorage, entries, entryBytes, floor, count, last, start, lastModifiedBy (parseHead
+-- answers them but lastModifiedDate and lastModifiedBy, which a script writes anew); and the
+-- two stored parts of its consumed sessions, older and newer. Locals rather than a table: a
+-- commit reads and writes them in one function. Only count and start are made numbers; the
+-- others stay the text they were, used with arithmetic coercion where needed.
 local function parseHead(line, key, name)
-  local exists, syncCount, deletion, created, modified, numRecords, dataStorage, entries, entryBytes, floor, count, last, start, by =
+  local exists, syncCount, deletion, created, numRecords, dataStorage, entries, entryBytes, floor, count, last, start =
     string.match(line, '${HEAD}')
   if exists == nil or tonumber(floor) == nil then fail(key, 'unreadable head of dataset ' .. name) end
-  return exists, syncCount, deletion, created, modified, numRecords, dataStorage, entries, entryBytes, floor, count + 0, last, start + 0, by
+  return exists, syncCount, deletion, created, numRecords, dataStorage, entries, entryBytes, floor, count + 0, last, start + 0
 end
 local function sessionsOf(older, newer, key)
   if newer and newer ~= '' and string.byte(newer, 1) ~= 10 then fail(key, 'unreadable consumed sessions') end
@@ -164,15 +169,11 @@ local function headLine(exists, syncCount, deletion, created, modified, numRecor
     '\t' .. entries .. '\t' .. entryBytes .. '\t' .. floor .. '\t' .. count .. '\t' .. last .. '\t' .. start .. '\t' .. by
 end
 -- the oldest consumed session from start: the parts (the newer becomes the older once that is
--- used up), the start, its expiry as stored and where the next one starts; the last one read is
--- kept, a commit asking for it twice (is it expired, is it past the cap)
-local readIn, readAt, readExpiry, readNext = nil, 0, nil, 0
+-- used up), the start, its expiry as stored and where the next one starts
 local function oldest(older, newer, start, key)
   if start > #older then older, newer, start = newer, '', 1 end
-  if readIn == older and readAt == start then return older, newer, start, readExpiry, readNext end
   local _, stop, expiry = string.find(older, '${FIRST}', start)
   if expiry == nil or tonumber(expiry) == nil then fail(key, 'unreadable consumed sessions') end
-  readIn, readAt, readExpiry, readNext = older, start, expiry, stop + 1
   return older, newer, start, expiry, stop + 1
 end
 -- the oldest consumed session expiring at or before now is dropped, while any is
@@ -239,29 +240,21 @@ local function written(key, bytes, was, numRecords, dataStorage, entries, entryB
   if bytes >= 0 then numRecords, dataStorage = numRecords + 1, dataStorage + size end
   return numRecords, dataStorage, entries, entryBytes
 end
--- past the cap, the oldest consumed sessions go, the latest expiry of them becoming the floor
-local function dropOldest(older, newer, start, count, floor, key)
-  while count >= ${CAP} do
-    local expiry, next
-    older, newer, start, expiry, next = oldest(older, newer, start, key)
-    if expiry + 0 > floor + 0 then floor = expiry end
-    start, count = next, count - 1
-  end
-  return older, newer, start, count, floor
-end
 -- given the script's arguments rather than a closure over them: a closure pays for each local
 -- it captures at its creation, at every call
 local function decide(args, name, id, expiry, expected, now, by, conditionCount, writesAt, writeCount, lastWrite, heads, records, live, devices,
   subscriptions, streamAt, streamKey, headField, olderField, newerField)
-  local got = read(heads, 'HMGET', heads, '', headField, olderField, newerField)
-  if got[1] and not string.match(got[1], '^%d+$') then fail(heads, 'unreadable registration of the identity') end
+  -- the usual commit's reads and first write are made with redis.pcall itself rather than through
+  -- read() and firstWrite(): a call is worth saving in a commit
+  local got = redis.pcall('HMGET', heads, '', headField, olderField, newerField)
+  if got.err then fail(heads, got.err) end
+  if got[1] and got[1] ~= '0' and not string.match(got[1], '^%d+$') then fail(heads, 'unreadable registration of the identity') end
   -- a dataset's first head, before its first commit
   local exists, syncCount, deletion, created, numRecordsText, dataStorageText, entriesText, entryBytesText, floor, count, last, start =
     '0', '0', '0', now, '0', '0', '0', '0', '0', 0, '', 1
   local older, newer = '', ''
   if got[2] then
-    local _
-    exists, syncCount, deletion, created, _, numRecordsText, dataStorageText, entriesText, entryBytesText, floor, count, last, start = parseHead(got[2], heads, name)
+    exists, syncCount, deletion, created, numRecordsText, dataStorageText, entriesText, entryBytesText, floor, count, last, start = parseHead(got[2], heads, name)
     older, newer = sessionsOf(got[3], got[4], heads)
     local entry = '\n' .. id .. '\t'
     if string.find(older, entry, start, true) or string.find(newer, entry, 1, true) then return {'used'} end
@@ -276,7 +269,8 @@ local function decide(args, name, id, expiry, expected, now, by, conditionCount,
   if isLive and conditionCount == 1 and writeCount == 1 and args[11] == args[writesAt] then
     -- one record, the usual write: read with HGET, and no table made
     local key = args[11]
-    local value = read(records, 'HGET', records, key)
+    local value = redis.pcall('HGET', records, key)
+    if type(value) == 'table' then fail(records, value.err) end
     local server, was = 0, nil
     if value then server, was = storedFigures(value, records, key) end
     if server ~= args[12] + 0 then return {'conflict', 1, server} end
@@ -332,27 +326,45 @@ local function decide(args, name, id, expiry, expected, now, by, conditionCount,
   if entries ~= wasEntries then entriesText = string.format('%d', entries) end
   if entryBytes ~= wasBytes then entryBytesText = string.format('%d', entryBytes) end
   -- SyncSessionToken.consume: drop the expired, add this one, past the cap fold the oldest into the floor
-  local e, entry = expiry + 0, '\n' .. id .. '\t' .. expiry
-  older, newer, start, count = dropExpired(older, newer, start, count, now + 0, heads)
-  if count == 0 then last = '' end
-  if count == 0 or last + 0 <= e then
-    -- the usual case, expiries arriving in order: append
-    older, newer, start, count, floor = dropOldest(older, newer, start, count, floor, heads)
-    newer = newer .. entry
+  local e, nowNumber = expiry + 0, now + 0
+  if count == 0 or last + 0 <= e or last + 0 <= nowNumber then
+    -- the usual case, expiries arriving in order (or all expired): the expired go, then past the
+    -- cap the oldest, and this one is appended; the sessions being in expiry order, once one is
+    -- not expired none after it is
+    local expiring = true
+    while count >= ${CAP} or (expiring and count > 0) do
+      if start > #older then older, newer, start = newer, '', 1 end
+      local _, stop, at = string.find(older, '${FIRST}', start)
+      if at == nil or tonumber(at) == nil then fail(heads, 'unreadable consumed sessions') end
+      if at + 0 > nowNumber then
+        expiring = false
+        if count < ${CAP} then break end
+        if at + 0 > floor + 0 then floor = at end
+      end
+      start, count = stop + 1, count - 1
+    end
+    newer = newer .. '\n' .. id .. '\t' .. expiry
     last = expiry
   else
+    older, newer, start, count = dropExpired(older, newer, start, count, nowNumber, heads)
     local parts, placed = {}, false
     for other, at in string.gmatch(string.sub(older, start) .. newer, '\n([^\t\n]*)\t([^\n]*)') do
       local n = tonumber(at)
       if n == nil then fail(heads, 'unreadable consumed sessions') end
       if not placed and n > e then
-        parts[#parts + 1] = entry
+        parts[#parts + 1] = '\n' .. id .. '\t' .. expiry
         placed = true
       end
       parts[#parts + 1] = '\n' .. other .. '\t' .. at
     end
     older, newer, start = table.concat(parts), '', 1
-    older, newer, start, count, floor = dropOldest(older, newer, start, count, floor, heads)
+    -- past the cap, the oldest go, the latest expiry of them becoming the floor
+    while count >= ${CAP} do
+      local at, next
+      older, newer, start, at, next = oldest(older, newer, start, heads)
+      if at + 0 > floor + 0 then floor = at end
+      start, count = next, count - 1
+    end
   end
   count = count + 1
   -- the two parts as stored: the newer joined to what is left of the older once it grows long,
@@ -419,8 +431,8 @@ local ok, plan, line, count, older, newer, olderChanged, wasLive, dotted, subscr
 if not ok then return corrupt(plan) end
 if plan ~= 'write' then return plan end
 if writeCount == 1 then
-  local refused = firstWrite(changes, 'ZADD', changes, count, ARGV[writesAt])
-  if refused then return refused end
+  local refused = redis.pcall('ZADD', changes, count, ARGV[writesAt])
+  if type(refused) == 'table' then return {'corrupt', changes, refused.err} end
   redis.call('HSET', records, ARGV[writesAt], '{"syncCount":' .. count .. ',"valueBytes":' .. ARGV[writesAt + 1] .. ',' .. ARGV[writesAt + 2])
 elseif writeCount > 0 then
   local scored, fields = {}, {}
@@ -597,7 +609,7 @@ if ARGV[4] then streamAt = 4 end
 local ok, plan = pcall(function()
   local got = read(heads, 'HMGET', heads, '', 'h' .. name, 's' .. name, 't' .. name)
   if not got[2] then return false end
-  local exists, syncCount, _, _, _, _, _, _, _, floor, count, last, start = parseHead(got[2], heads, name)
+  local exists, syncCount, _, _, _, _, _, _, floor, count, last, start = parseHead(got[2], heads, name)
   local older, newer = sessionsOf(got[3], got[4], heads)
   if exists ~= '1' then return false end
   if expected ~= '' and syncCount + 0 ~= tonumber(expected) then return {changed = syncCount} end
