@@ -246,6 +246,7 @@ local function decide(args, name, id, expiry, expected, now, by, conditionCount,
   subscriptions, streamAt, streamKey, headField, olderField, newerField)
   -- the usual commit's reads and first write are made with redis.pcall itself rather than through
   -- read() and firstWrite(): a call is worth saving in a commit
+  local e, nowNumber = expiry + 0, now + 0
   local got = redis.pcall('HMGET', heads, '', headField, olderField, newerField)
   if got.err then fail(heads, got.err) end
   if got[1] and got[1] ~= '0' and not string.match(got[1], '^%d+$') then fail(heads, 'unreadable registration of the identity') end
@@ -258,7 +259,7 @@ local function decide(args, name, id, expiry, expected, now, by, conditionCount,
     older, newer = sessionsOf(got[3], got[4], heads)
     local entry = '\n' .. id .. '\t'
     if string.find(older, entry, start, true) or string.find(newer, entry, 1, true) then return {'used'} end
-    if expiry + 0 <= floor + 0 then return {'forgotten'} end
+    if e <= floor + 0 then return {'forgotten'} end
   end
   local current = syncCount + 0
   if expected ~= '' and expected + 0 ~= current then return {'changed', current} end
@@ -326,20 +327,20 @@ local function decide(args, name, id, expiry, expected, now, by, conditionCount,
   if entries ~= wasEntries then entriesText = string.format('%d', entries) end
   if entryBytes ~= wasBytes then entryBytesText = string.format('%d', entryBytes) end
   -- SyncSessionToken.consume: drop the expired, add this one, past the cap fold the oldest into the floor
-  local e, nowNumber = expiry + 0, now + 0
   if count == 0 or last + 0 <= e or last + 0 <= nowNumber then
     -- the usual case, expiries arriving in order (or all expired): the expired go, then past the
     -- cap the oldest, and this one is appended; the sessions being in expiry order, once one is
     -- not expired none after it is
-    local expiring = true
+    local expiring, floorNumber = true, floor + 0
     while count >= ${CAP} or (expiring and count > 0) do
       if start > #older then older, newer, start = newer, '', 1 end
       local _, stop, at = string.find(older, '${FIRST}', start)
-      if at == nil or tonumber(at) == nil then fail(heads, 'unreadable consumed sessions') end
-      if at + 0 > nowNumber then
+      local atNumber = at and tonumber(at)
+      if atNumber == nil then fail(heads, 'unreadable consumed sessions') end
+      if atNumber > nowNumber then
         expiring = false
         if count < ${CAP} then break end
-        if at + 0 > floor + 0 then floor = at end
+        if atNumber > floorNumber then floor, floorNumber = at, atNumber end
       end
       start, count = stop + 1, count - 1
     end
