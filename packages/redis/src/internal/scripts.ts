@@ -212,8 +212,8 @@ export const script = (
  * The decision of a commit, read and checked before its first write: "write", line, syncCount,
  * older, newer, olderChanged, wasLive, dotted, subscribed (the head's new line and sync count,
  * the parts of its consumed sessions to store: values rather than a table made at each call)
- * or the answer to give. A function of the commit
- * script's library, made once at its load rather than at each call.
+ * or the answer to give. A function of the commit script's library, made once at its load
+ * rather than at each call.
  */
 const decide = String.raw`
 -- a stored record's syncCount and valueBytes
@@ -244,9 +244,9 @@ end
 -- it captures at its creation, at every call
 local function decide(args, name, id, expiry, expected, now, by, conditionCount, writesAt, writeCount, lastWrite, heads, records, live, devices,
   subscriptions, streamAt, streamKey, headField, olderField, newerField)
+  local e, nowNumber = expiry + 0, now + 0
   -- the usual commit's reads and first write are made with redis.pcall itself rather than through
   -- read() and firstWrite(): a call is worth saving in a commit
-  local e, nowNumber = expiry + 0, now + 0
   local got = redis.pcall('HMGET', heads, '', headField, olderField, newerField)
   if got.err then fail(heads, got.err) end
   if got[1] and got[1] ~= '0' and not string.match(got[1], '^%d+$') then fail(heads, 'unreadable registration of the identity') end
