@@ -77,11 +77,11 @@ const CAP = 64
 const MERGE = 512
 
 /**
- * A head's line, its numbers as numberText writes them (digits first, then digits, '.', 'e',
- * '+' or '-'), and its format.
+ * A head's line as the scripts read it: its numbers as numberText writes them (digits first, then
+ * digits, '.', 'e', '+' or '-'), each field captured but lastModifiedDate (checked only) and
+ * lastModifiedBy (anything), which a script writes anew rather than reads.
  */
-const HEAD = String.raw`^([01])\t(%d+)\t(%d+)\t(%-?%d[%d.e+%-]*)\t(%-?%d[%d.e+%-]*)\t(%d+)\t(%d+)\t(%d+)\t(%d+)\t(%-?%d[%d.e+%-]*)\t(%d+)\t([^\t]*)\t(%d+)\t(.*)$`
-const LINE = String.raw`%s\t%d\t%s\t%s\t%s\t%d\t%d\t%d\t%d\t%s\t%d\t%s\t%d\t%s`
+const HEAD = String.raw`^([01])\t(%d+)\t(%d+)\t(%-?%d[%d.e+%-]*)\t%-?%d[%d.e+%-]*\t(%d+)\t(%d+)\t(%d+)\t(%d+)\t(%-?%d[%d.e+%-]*)\t(%d+)\t([^\t]*)\t(%d+)\t`
 
 /** The first entry of a list of consumed sessions from a start, capturing its expiry. */
 const FIRST = String.raw`^\n[^\t\n]*\t([^\n]*)`
@@ -145,64 +145,46 @@ local function carryStream(args, at, key, payloadKey, count)
   end
 end`,
   head: String.raw`
--- A head as the scripts hold it: an array of the two stored parts of its consumed sessions
--- and the fields of its line in their order, [1] older, [2] newer, [3] exists ('1' or '0'),
--- [4] syncCount, [5] lastDeletionCount, [6] creationDate, [7] lastModifiedDate, [8] numRecords,
--- [9] dataStorage, [10] entries, [11] entryBytes, [12] floor, [13] count, [14] last, [15] start,
--- [16] lastModifiedBy. Built from the captures in one go (a table filled field by field is
--- rehashed at every power of two) and written back with one format. Only count and start are
--- made numbers; the others are used with arithmetic coercion where needed.
-local function parseHead(line, key, name, older, newer)
-  local h = {older or '', newer or '', string.match(line, '${HEAD}')}
-  if h[3] == nil or tonumber(h[12]) == nil then fail(key, 'unreadable head of dataset ' .. name) end
-  if h[2] ~= '' and string.byte(h[2], 1) ~= 10 then fail(key, 'unreadable consumed sessions') end
-  h[13], h[15] = h[13] + 0, h[15] + 0
-  return h
+-- A head as the scripts hold it: the fields of its line as values, in their order: exists ('1'
+-- or '0'), syncCount, lastDeletionCount, creationDate, lastModifiedDate, numRecords,
+-- dataStorage, entries, entryBytes, floor, count, last, start, lastModifiedBy (parseHead
+-- answers them but lastModifiedDate and lastModifiedBy, which a script writes anew); and the
+-- two stored parts of its consumed sessions, older and newer. Locals rather than a table: a
+-- commit reads and writes them in one function. Only count and start are made numbers; the
+-- others stay the text they were, used with arithmetic coercion where needed.
+local function parseHead(line, key, name)
+  local exists, syncCount, deletion, created, numRecords, dataStorage, entries, entryBytes, floor, count, last, start =
+    string.match(line, '${HEAD}')
+  if exists == nil or tonumber(floor) == nil then fail(key, 'unreadable head of dataset ' .. name) end
+  return exists, syncCount, deletion, created, numRecords, dataStorage, entries, entryBytes, floor, count + 0, last, start + 0
 end
--- a dataset's first head, before its first commit
-local function newHead(now)
-  return {'', '', '0', 0, '0', now, now, 0, 0, 0, 0, '0', 0, '', 1, ''}
+local function sessionsOf(older, newer, key)
+  if newer and newer ~= '' and string.byte(newer, 1) ~= 10 then fail(key, 'unreadable consumed sessions') end
+  return older or '', newer or ''
 end
-local function headLine(h)
-  return string.format('${LINE}', unpack(h, 3, 16))
+-- one concatenation: the numbers in it, count and start, well below 1e14, come out of '..' as %d
+-- writes them; the others are text (a number made text costs more than the rest of the line)
+local function headLine(exists, syncCount, deletion, created, modified, numRecords, dataStorage, entries, entryBytes, floor, count, last, start, by)
+  return exists .. '\t' .. syncCount .. '\t' .. deletion .. '\t' .. created .. '\t' .. modified .. '\t' .. numRecords .. '\t' .. dataStorage ..
+    '\t' .. entries .. '\t' .. entryBytes .. '\t' .. floor .. '\t' .. count .. '\t' .. last .. '\t' .. start .. '\t' .. by
 end
--- the oldest consumed session: its expiry as stored and where the next one starts (the newer
--- part becomes the older once that is used up); the last one read is kept, a commit asking for
--- it twice (is it expired, is it past the cap)
-local readIn, readAt, readExpiry, readNext = nil, 0, nil, 0
-local function oldest(h, key)
-  if h[15] > #h[1] then h[1], h[2], h[15] = h[2], '', 1 end
-  if readIn == h[1] and readAt == h[15] then return readExpiry, readNext end
-  local _, stop, expiry = string.find(h[1], '${FIRST}', h[15])
+-- the oldest consumed session from start: the parts (the newer becomes the older once that is
+-- used up), the start, its expiry as stored and where the next one starts
+local function oldest(older, newer, start, key)
+  if start > #older then older, newer, start = newer, '', 1 end
+  local _, stop, expiry = string.find(older, '${FIRST}', start)
   if expiry == nil or tonumber(expiry) == nil then fail(key, 'unreadable consumed sessions') end
-  readIn, readAt, readExpiry, readNext = h[1], h[15], expiry, stop + 1
-  return expiry, stop + 1
+  return older, newer, start, expiry, stop + 1
 end
 -- the oldest consumed session expiring at or before now is dropped, while any is
-local function dropExpired(h, now, key)
-  while h[13] > 0 do
-    local expiry, next = oldest(h, key)
+local function dropExpired(older, newer, start, count, now, key)
+  while count > 0 do
+    local expiry, next
+    older, newer, start, expiry, next = oldest(older, newer, start, key)
     if expiry + 0 > now then break end
-    h[15], h[13] = next, h[13] - 1
+    start, count = next, count - 1
   end
-  if h[13] == 0 then h[14] = '' end
-end
--- past the cap, the oldest session goes and its expiry becomes the floor
-local function dropOldest(h, key)
-  local expiry, next = oldest(h, key)
-  if expiry + 0 > h[12] + 0 then h[12] = expiry end
-  h[15], h[13] = next, h[13] - 1
-end
--- the two parts as stored: the newer joined to what is left of the older once it grows long,
--- or taking its place once the older is used up
-local function settle(h)
-  if h[13] == 0 then
-    h[1], h[2], h[15] = '', '', 1
-  elseif #h[2] > ${MERGE} then
-    h[1], h[2], h[15] = string.sub(h[1], h[15]) .. h[2], '', 1
-  elseif h[15] > #h[1] then
-    h[1], h[2], h[15] = h[2], '', 1
-  end
+  return older, newer, start, count
 end`
 } as const
 
@@ -227,36 +209,77 @@ export const script = (
 }
 
 /**
- * The decision of a commit, read and checked before its first write: `{"write", head, wasLive,
- * dotted, subscribed}` or the answer to give. A function of the commit script's library, made
- * once at its load rather than at each call.
+ * The decision of a commit, read and checked before its first write: "write", line, syncCount,
+ * older, newer, olderChanged, wasLive, dotted, subscribed (the head's new line and sync count,
+ * the parts of its consumed sessions to store: values rather than a table made at each call)
+ * or the answer to give. A function of the commit script's library, made once at its load
+ * rather than at each call.
  */
 const decide = String.raw`
+-- a stored record's syncCount and valueBytes
+local function storedFigures(value, records, key)
+  local syncCount, valueBytes = string.match(value, '^{"syncCount":(%d+),"valueBytes":(%-?%d+),')
+  if syncCount == nil then fail(records, 'unreadable record ' .. key) end
+  return syncCount + 0, valueBytes + 0
+end
+-- the dataset's figures once the record of key is written with bytes (-1: a tombstone), was its
+-- stored valueBytes (nil: none)
+local function written(key, bytes, was, numRecords, dataStorage, entries, entryBytes)
+  local size = #key
+  if bytes >= 0 then size = size + bytes end
+  if was == nil then
+    entries, entryBytes = entries + 1, entryBytes + size
+  else
+    local before = #key
+    if was >= 0 then
+      before = before + was
+      numRecords, dataStorage = numRecords - 1, dataStorage - before
+    end
+    entryBytes = entryBytes + size - before
+  end
+  if bytes >= 0 then numRecords, dataStorage = numRecords + 1, dataStorage + size end
+  return numRecords, dataStorage, entries, entryBytes
+end
 -- given the script's arguments rather than a closure over them: a closure pays for each local
 -- it captures at its creation, at every call
 local function decide(args, name, id, expiry, expected, now, by, conditionCount, writesAt, writeCount, lastWrite, heads, records, live, devices,
   subscriptions, streamAt, streamKey, headField, olderField, newerField)
-  local got = read(heads, 'HMGET', heads, '', headField, olderField, newerField)
-  local head = nil
-  if got[1] and not string.match(got[1], '^%d+$') then fail(heads, 'unreadable registration of the identity') end
+  local e, nowNumber = expiry + 0, now + 0
+  -- the usual commit's reads and first write are made with redis.pcall itself rather than through
+  -- read() and firstWrite(): a call is worth saving in a commit
+  local got = redis.pcall('HMGET', heads, '', headField, olderField, newerField)
+  if got.err then fail(heads, got.err) end
+  if got[1] and got[1] ~= '0' and not string.match(got[1], '^%d+$') then fail(heads, 'unreadable registration of the identity') end
+  -- a dataset's first head, before its first commit
+  local exists, syncCount, deletion, created, numRecordsText, dataStorageText, entriesText, entryBytesText, floor, count, last, start =
+    '0', '0', '0', now, '0', '0', '0', '0', '0', 0, '', 1
+  local older, newer = '', ''
   if got[2] then
-    head = parseHead(got[2], heads, name, got[3], got[4])
+    exists, syncCount, deletion, created, numRecordsText, dataStorageText, entriesText, entryBytesText, floor, count, last, start = parseHead(got[2], heads, name)
+    older, newer = sessionsOf(got[3], got[4], heads)
     local entry = '\n' .. id .. '\t'
-    if string.find(head[1], entry, head[15], true) or string.find(head[2], entry, 1, true) then return {'used'} end
-    if expiry + 0 <= head[12] + 0 then return {'forgotten'} end
+    if string.find(older, entry, start, true) or string.find(newer, entry, 1, true) then return {'used'} end
+    if e <= floor + 0 then return {'forgotten'} end
   end
-  local current = head and head[4] + 0 or 0
+  local current = syncCount + 0
   if expected ~= '' and expected + 0 ~= current then return {'changed', current} end
-  local isLive = head ~= nil and head[3] == '1'
-  local stored = {}
-  if isLive then
-    local keys, values
-    if conditionCount == 1 and writeCount == 1 and args[11] == args[writesAt] then
-      -- one record, the usual write: HGET answers it without a table
-      keys, values = {args[11]}, {read(records, 'HGET', records, args[11])}
-    else
-      local seen = {}
-      keys = {}
+  local isLive = exists == '1'
+  if not isLive then numRecordsText, dataStorageText, entriesText, entryBytesText = '0', '0', '0', '0' end
+  local wasRecords, wasStorage, wasEntries, wasBytes = numRecordsText + 0, dataStorageText + 0, entriesText + 0, entryBytesText + 0
+  local numRecords, dataStorage, entries, entryBytes = wasRecords, wasStorage, wasEntries, wasBytes
+  if isLive and conditionCount == 1 and writeCount == 1 and args[11] == args[writesAt] then
+    -- one record, the usual write: read with HGET, and no table made
+    local key = args[11]
+    local value = redis.pcall('HGET', records, key)
+    if type(value) == 'table' then fail(records, value.err) end
+    local server, was = 0, nil
+    if value then server, was = storedFigures(value, records, key) end
+    if server ~= args[12] + 0 then return {'conflict', 1, server} end
+    numRecords, dataStorage, entries, entryBytes = written(key, args[writesAt + 1] + 0, was, numRecords, dataStorage, entries, entryBytes)
+  else
+    local stored = {}
+    if isLive then
+      local seen, keys = {}, {}
       for i = 11, writesAt - 2, 2 do
         local key = args[i]
         if not seen[key] then seen[key] = true keys[#keys + 1] = key end
@@ -265,54 +288,28 @@ local function decide(args, name, id, expiry, expected, now, by, conditionCount,
         local key = args[i]
         if not seen[key] then seen[key] = true keys[#keys + 1] = key end
       end
-      values = {}
+      local values = {}
       if #keys > 0 then values = chunked(records, 'HMGET', records, keys, false) end
-    end
-    for i = 1, #keys do
-      local value = values[i]
-      if value then
-        local syncCount, valueBytes = string.match(value, '^{"syncCount":(%d+),"valueBytes":(%-?%d+),')
-        if syncCount == nil then fail(records, 'unreadable record ' .. keys[i]) end
-        stored[keys[i]] = {syncCount + 0, valueBytes + 0}
+      for i = 1, #keys do
+        if values[i] then stored[keys[i]] = {storedFigures(values[i], records, keys[i])} end
       end
-    end
-  else
-    read(records, 'HLEN', records)
-  end
-  for i = 1, conditionCount do
-    local server = 0
-    local before = stored[args[9 + 2 * i]]
-    if before ~= nil then server = before[1] end
-    if server ~= args[10 + 2 * i] + 0 then return {'conflict', i, server} end
-  end
-  if not isLive then
-    local others = read(live, 'SCARD', live)
-    if others + 1 > args[7] + 0 then return {'limit', 'datasets', others + 1} end
-  end
-  local numRecords, dataStorage, entries, entryBytes = 0, 0, 0, 0
-  if isLive then
-    numRecords, dataStorage, entries, entryBytes = head[8] + 0, head[9] + 0, head[10] + 0, head[11] + 0
-  end
-  for i = writesAt, lastWrite, 3 do
-    local key, bytes = args[i], args[i + 1] + 0
-    local before = stored[key]
-    local size = #key
-    if bytes >= 0 then size = size + bytes end
-    if before == nil then
-      entries = entries + 1
-      entryBytes = entryBytes + size
     else
-      local was = #key
-      if before[2] >= 0 then
-        was = was + before[2]
-        numRecords = numRecords - 1
-        dataStorage = dataStorage - was
-      end
-      entryBytes = entryBytes + size - was
+      read(records, 'HLEN', records)
     end
-    if bytes >= 0 then
-      numRecords = numRecords + 1
-      dataStorage = dataStorage + size
+    for i = 1, conditionCount do
+      local server = 0
+      local before = stored[args[9 + 2 * i]]
+      if before ~= nil then server = before[1] end
+      if server ~= args[10 + 2 * i] + 0 then return {'conflict', i, server} end
+    end
+    if not isLive then
+      local others = read(live, 'SCARD', live)
+      if others + 1 > args[7] + 0 then return {'limit', 'datasets', others + 1} end
+    end
+    for i = writesAt, lastWrite, 3 do
+      local before = stored[args[i]]
+      numRecords, dataStorage, entries, entryBytes =
+        written(args[i], args[i + 1] + 0, before and before[2], numRecords, dataStorage, entries, entryBytes)
     end
   end
   if entries > args[8] + 0 then return {'limit', 'records', entries} end
@@ -322,35 +319,62 @@ local function decide(args, name, id, expiry, expected, now, by, conditionCount,
     -- a new dataset: the identity must be in its pool's index first
     if not got[1] then return {'register'} end
     if string.find(name, '.', 1, true) then dotted = (tonumber(got[1]) or 0) + 1 end
+    created = now
   end
-
-  local after = head or newHead(now)
-  after[3], after[4], after[7], after[16] = '1', current + 1, now, by
-  if not isLive then after[6] = now end
-  after[8], after[9], after[10], after[11] = numRecords, dataStorage, entries, entryBytes
+  -- a figure unchanged keeps its text
+  if numRecords ~= wasRecords then numRecordsText = string.format('%d', numRecords) end
+  if dataStorage ~= wasStorage then dataStorageText = string.format('%d', dataStorage) end
+  if entries ~= wasEntries then entriesText = string.format('%d', entries) end
+  if entryBytes ~= wasBytes then entryBytesText = string.format('%d', entryBytes) end
   -- SyncSessionToken.consume: drop the expired, add this one, past the cap fold the oldest into the floor
-  local e, entry = expiry + 0, '\n' .. id .. '\t' .. expiry
-  dropExpired(after, now + 0, heads)
-  if after[13] == 0 or after[14] + 0 <= e then
-    -- the usual case, expiries arriving in order: append
-    while after[13] >= ${CAP} do dropOldest(after, heads) end
-    after[2] = after[2] .. entry
-    after[14] = expiry
+  if count == 0 or last + 0 <= e or last + 0 <= nowNumber then
+    -- the usual case, expiries arriving in order (or all expired): the expired go, then past the
+    -- cap the oldest, and this one is appended; the sessions being in expiry order, once one is
+    -- not expired none after it is
+    local expiring, floorNumber = true, floor + 0
+    while count >= ${CAP} or (expiring and count > 0) do
+      if start > #older then older, newer, start = newer, '', 1 end
+      local _, stop, at = string.find(older, '${FIRST}', start)
+      local atNumber = at and tonumber(at)
+      if atNumber == nil then fail(heads, 'unreadable consumed sessions') end
+      if atNumber > nowNumber then
+        expiring = false
+        if count < ${CAP} then break end
+        if atNumber > floorNumber then floor, floorNumber = at, atNumber end
+      end
+      start, count = stop + 1, count - 1
+    end
+    newer = newer .. '\n' .. id .. '\t' .. expiry
+    last = expiry
   else
+    older, newer, start, count = dropExpired(older, newer, start, count, nowNumber, heads)
     local parts, placed = {}, false
-    for other, at in string.gmatch(string.sub(after[1], after[15]) .. after[2], '\n([^\t\n]*)\t([^\n]*)') do
+    for other, at in string.gmatch(string.sub(older, start) .. newer, '\n([^\t\n]*)\t([^\n]*)') do
       local n = tonumber(at)
       if n == nil then fail(heads, 'unreadable consumed sessions') end
       if not placed and n > e then
-        parts[#parts + 1] = entry
+        parts[#parts + 1] = '\n' .. id .. '\t' .. expiry
         placed = true
       end
       parts[#parts + 1] = '\n' .. other .. '\t' .. at
     end
-    after[1], after[2], after[15] = table.concat(parts), '', 1
-    while after[13] >= ${CAP} do dropOldest(after, heads) end
+    older, newer, start = table.concat(parts), '', 1
+    -- past the cap, the oldest go, the latest expiry of them becoming the floor
+    while count >= ${CAP} do
+      local at, next
+      older, newer, start, at, next = oldest(older, newer, start, heads)
+      if at + 0 > floor + 0 then floor = at end
+      start, count = next, count - 1
+    end
   end
-  after[13] = after[13] + 1
+  count = count + 1
+  -- the two parts as stored: the newer joined to what is left of the older once it grows long,
+  -- or taking its place once the older is used up
+  if #newer > ${MERGE} then
+    older, newer, start = string.sub(older, start) .. newer, '', 1
+  elseif start > #older then
+    older, newer, start = newer, '', 1
+  end
   local subscribed = nil
   if devices then
     local ids = read(subscriptions, 'SMEMBERS', subscriptions)
@@ -358,8 +382,9 @@ local function decide(args, name, id, expiry, expected, now, by, conditionCount,
     if #ids > 0 then subscribed[2] = chunked(devices, 'HMGET', devices, ids, false) end
   end
   if streamAt then checkStream(args, streamAt, streamKey) end
-  settle(after)
-  return {'write', after, isLive, dotted, subscribed}
+  syncCount = string.format('%d', current + 1)
+  local line = headLine('1', syncCount, deletion, created, now, numRecordsText, dataStorageText, entriesText, entryBytesText, floor, count, last, start, by)
+  return 'write', line, syncCount, older, newer, older ~= got[3], isLive, dotted, subscribed
 end
 `
 
@@ -402,19 +427,14 @@ local devices, subscriptions = nil, nil
 if keyCount >= 6 then devices, subscriptions = KEYS[5], KEYS[6] end
 local headField, olderField, newerField = 'h' .. name, 's' .. name, 't' .. name
 
-local ok, plan = pcall(decide, ARGV, name, id, expiry, expected, now, by, conditionCount, writesAt, writeCount, lastWrite, heads, records, live, devices,
-  subscriptions, streamAt, streamKey, headField, olderField, newerField)
+local ok, plan, line, count, older, newer, olderChanged, wasLive, dotted, subscribed = pcall(decide, ARGV, name, id, expiry, expected, now, by,
+  conditionCount, writesAt, writeCount, lastWrite, heads, records, live, devices, subscriptions, streamAt, streamKey, headField, olderField, newerField)
 if not ok then return corrupt(plan) end
-if plan[1] ~= 'write' then return plan end
-
-local after, wasLive, dotted, subscribed = plan[2], plan[3], plan[4], plan[5]
-local count = string.format('%d', after[4])
-local line = headLine(after)
+if plan ~= 'write' then return plan end
 if writeCount == 1 then
-  local refused = firstWrite(changes, 'ZADD', changes, count, ARGV[writesAt])
-  if refused then return refused end
+  local refused = redis.pcall('ZADD', changes, count, ARGV[writesAt])
+  if type(refused) == 'table' then return {'corrupt', changes, refused.err} end
   redis.call('HSET', records, ARGV[writesAt], '{"syncCount":' .. count .. ',"valueBytes":' .. ARGV[writesAt + 1] .. ',' .. ARGV[writesAt + 2])
-  redis.call('HSET', heads, headField, line, olderField, after[1], newerField, after[2])
 elseif writeCount > 0 then
   local scored, fields = {}, {}
   for i = writesAt, lastWrite, 3 do
@@ -434,11 +454,12 @@ elseif writeCount > 0 then
     end
   end
   chunked(records, 'HSET', records, fields, true)
-  redis.call('HSET', heads, headField, line, olderField, after[1], newerField, after[2])
-else
-  local refused = firstWrite(heads, 'HSET', heads, headField, line, olderField, after[1], newerField, after[2])
-  if refused then return refused end
 end
+-- the older part of the consumed sessions, their longest field, is written only when it changed
+local refused
+if olderChanged then refused = firstWrite(heads, 'HSET', heads, headField, line, olderField, older, newerField, newer)
+else refused = firstWrite(heads, 'HSET', heads, headField, line, newerField, newer) end
+if refused then return refused end
 if not wasLive then
   redis.call('SADD', live, name)
   if dotted then redis.call('HSET', heads, '', string.format('%d', dotted)) end
@@ -589,21 +610,19 @@ if ARGV[4] then streamAt = 4 end
 local ok, plan = pcall(function()
   local got = read(heads, 'HMGET', heads, '', 'h' .. name, 's' .. name, 't' .. name)
   if not got[2] then return false end
-  local head = parseHead(got[2], heads, name, got[3], got[4])
-  if head[3] ~= '1' then return false end
-  if expected ~= '' and head[4] + 0 ~= tonumber(expected) then return {changed = head[4]} end
+  local exists, syncCount, _, _, _, _, _, _, floor, count, last, start = parseHead(got[2], heads, name)
+  local older, newer = sessionsOf(got[3], got[4], heads)
+  if exists ~= '1' then return false end
+  if expected ~= '' and syncCount + 0 ~= tonumber(expected) then return {changed = syncCount} end
   read(live, 'SISMEMBER', live, name)
-  local before = {got[2], head[1] .. head[2]}
-  head[3], head[5], head[6], head[7], head[16] = '0', head[4], now, now, ''
-  head[8], head[9], head[10], head[11] = 0, 0, 0, 0
-  dropExpired(head, tonumber(now), heads)
+  local before = {got[2], older .. newer}
+  older, newer, start, count = dropExpired(older, newer, start, count, tonumber(now), heads)
   local left = ''
-  if head[13] > 0 then left = string.sub(head[1], head[15]) .. head[2] end
-  head[15] = 1
+  if count > 0 then left = string.sub(older, start) .. newer else last = '' end
   local dotted = nil
   if string.find(name, '.', 1, true) and tonumber(got[1]) then dotted = math.max(tonumber(got[1]) - 1, 0) end
   if streamAt then checkStream(ARGV, streamAt, KEYS[6]) end
-  return {before, headLine(head), left, dotted, head[5]}
+  return {before, headLine('0', syncCount, syncCount, now, now, 0, 0, 0, 0, floor, count, last, 1, ''), left, dotted, syncCount}
 end)
 if not ok then return corrupt(plan) end
 if not plan then return false end
