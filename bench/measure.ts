@@ -66,9 +66,11 @@ export const report = (title: string, figure: Figure, baselines: ReadonlyArray<F
 /**
  * The sessions of the tokens a benchmark mints, each expiring strictly later than the one before:
  * past 64 consumed sessions a dataset refuses every token expiring no later than the oldest one
- * it forgets, and a fast loop mints many in one millisecond.
+ * it forgets, and a fast loop mints many in one millisecond. Their ids are as long as those
+ * ListRecords mints (20 characters): a dataset keeps 64 of them, and what a store does with that
+ * list costs by its length.
  */
 export const sessions = () => {
   let n = 0
-  return () => ({ id: `bench${n}`, expiresAt: Date.now() + 600_000 + n++ })
+  return () => ({ id: `bench${String(n).padStart(15, "0")}`, expiresAt: Date.now() + 600_000 + n++ })
 }
