@@ -3,9 +3,9 @@
  *
  * Every commit is one Lua script (FCALL of its library on Redis 7, EVALSHA before): it checks
  * the session, the sync counts, the limits and writes the head and the records atomically, so two
- * processes never both win against one sync count. All keys of one identity share the hash tag `{pool|identity}`, so it works on
- * Redis Cluster too; pool-wide figures are sharded counters and per-pool indexes of identities,
- * never one key every writer updates.
+ * processes never both win against one sync count. All keys of one identity share the hash tag
+ * `{pool|identity}`, so it works on Redis Cluster too; pool-wide figures are sharded counters
+ * and per-pool indexes of identities, never one key every writer updates.
  *
  * @example
  * ```ts
