@@ -249,7 +249,6 @@ export const benchStorageRedis = async () => {
     return figure
   }
 
-
   /** A dataset per worker holding `size` records, 10 of which changed after sync count 1. */
   const seed = async (name: string, size: number) => {
     const counts: Array<{ [key: string]: number }> = []

@@ -221,9 +221,13 @@ export const makeConnection = (client: ClientLike, timeout: number): Connection 
       }
     )
 
+  /** FCALL of a script's library */
+  const fcall = (script: Script, keys: ReadonlyArray<string>, args: ReadonlyArray<string>): Promise<unknown> =>
+    send(keys[0]!, ["FCALL", script.library, String(keys.length), ...keys, ...args])
+
   /** How a script is begun: FCALL of its library where the server has functions, its EVAL form where it has not. */
   const begin = (script: Script, keys: ReadonlyArray<string>, args: ReadonlyArray<string>) => (): Promise<unknown> =>
-    functions ? send(keys[0]!, ["FCALL", script.library, String(keys.length), ...keys, ...args]) : evaluate(script, keys, args)
+    functions ? fcall(script, keys, args) : evaluate(script, keys, args)
 
   /**
    * A failed FCALL, called again once its library is loaded where the server has it not (a new or
@@ -232,7 +236,7 @@ export const makeConnection = (client: ClientLike, timeout: number): Connection 
   const recoverCall = (script: Script, keys: ReadonlyArray<string>, args: ReadonlyArray<string>) => async (error: unknown): Promise<unknown> => {
     if (!isErrorReply(error)) throw error
     if (error.message.startsWith("ERR Function not found")) {
-      if (await load(script, keys[0]!)) return send(keys[0]!, ["FCALL", script.library, String(keys.length), ...keys, ...args])
+      if (await load(script, keys[0]!)) return fcall(script, keys, args)
     } else if (!withoutFunctions.test(error.message)) {
       throw error
     }

@@ -333,16 +333,15 @@ local function decide(args, name, id, expiry, expected, now, by, conditionCount,
     -- not expired none after it is
     local expiring, floorNumber = true, floor + 0
     while count >= ${CAP} or (expiring and count > 0) do
-      if start > #older then older, newer, start = newer, '', 1 end
-      local _, stop, at = string.find(older, '${FIRST}', start)
-      local atNumber = at and tonumber(at)
-      if atNumber == nil then fail(heads, 'unreadable consumed sessions') end
+      local at, next
+      older, newer, start, at, next = oldest(older, newer, start, heads)
+      local atNumber = at + 0
       if atNumber > nowNumber then
         expiring = false
         if count < ${CAP} then break end
         if atNumber > floorNumber then floor, floorNumber = at, atNumber end
       end
-      start, count = stop + 1, count - 1
+      start, count = next, count - 1
     end
     newer = newer .. '\n' .. id .. '\t' .. expiry
     last = expiry

@@ -7,12 +7,12 @@ import { Effect, Schema } from "effect"
 import { SyncStore } from "@syncalite/core"
 import {
   compareKeys,
-  inKeyOrder,
   corruption,
   datasetPairs,
   deviceText,
   escapeText,
   IDENTITY_SHARDS,
+  inKeyOrder,
   type Keys,
   numberText,
   parseCommittedHead,
