@@ -8,11 +8,12 @@
  * - ListRecords: the store's read of the 10 records of 100 changed since N; target: 50%.
  * - Growth: the same two with datasets of 10 and of 1000 records (at 64 in flight): the cost of a
  *   write or a read follows the records it touches, not the dataset (target: at most 2x).
- * - Against the floor: UpdateRecords and ListRecords at 64 in flight beside the commit's five
+ * - Against the floor: UpdateRecords and ListRecords at 64 in flight beside the commit's seven
  *   Redis calls made by one bare script (target: 60%), the Redis CPU per call of the store's
- *   scripts beside the five calls' (`INFO commandstats`; commit target: at most 1.5x), each split
- *   into the commands it called and the rest (Lua and its conversions), and for
- *   information the process's own CPU per call beside the five calls' through the bare client.
+ *   scripts beside the seven calls' (`INFO commandstats`; commit target: at most 1.5x), each split
+ *   into the commands it called and the rest (Lua and its conversions), and for information the
+ *   older layout's five calls and the process's own CPU per call beside the seven calls' through
+ *   the bare client.
  * - For information, the whole operations through `createCognitoSync` on this store (token
  *   verification, validation, the pool read, the session count...).
  *
@@ -32,12 +33,28 @@ const limits = { datasetsPerIdentity: 20, recordsPerDataset: 1024, bytesPerDatas
 const CAS = `local v = redis.call('GET', KEYS[1]) if (v or '') ~= ARGV[1] then return 0 end redis.call('SET', KEYS[1], ARGV[2]) return 1`
 
 /**
- * The Redis calls of a commit of one record, with none of its logic: the head, registration and
- * consumed sessions read (HMGET), the record read (HMGET), the change indexed (ZADD), the record
- * and the head written (HSET, HSET), the sessions written back as read. What any commit over
- * this layout costs Redis at the least.
+ * The Redis calls of a commit of one record, with none of its logic: the registration and the
+ * head read (HMGET), the record read (HGET), the oldest consumed sessions read (GETRANGE of a few
+ * entries), the change indexed (ZADD), the record and the head written (HSET, HSET), the session
+ * appended to the dataset's consumed sessions (APPEND). What any commit over the store's layout
+ * costs Redis at the least.
  */
 const COMMIT_CALLS = [
+  "redis.call('HMGET', KEYS[1], '', ARGV[1])",
+  "redis.call('HGET', KEYS[2], ARGV[2])",
+  "redis.call('GETRANGE', KEYS[4], 0, 63)",
+  "redis.call('ZADD', KEYS[3], ARGV[3], ARGV[2])",
+  "redis.call('HSET', KEYS[2], ARGV[2], ARGV[4])",
+  "redis.call('HSET', KEYS[1], ARGV[1], ARGV[5])",
+  "redis.call('APPEND', KEYS[4], ARGV[6])",
+  "return {'ok', ARGV[5]}"
+].join("\n")
+
+/**
+ * The same over the older layout, the consumed sessions in a field of the heads (HMGET with the
+ * head, written back as read): the floor the store's commit had before.
+ */
+const FIVE_CALLS = [
   "local got = redis.call('HMGET', KEYS[1], '', ARGV[1], ARGV[2])",
   "redis.call('HMGET', KEYS[2], ARGV[3])",
   "redis.call('ZADD', KEYS[3], ARGV[4], ARGV[3])",
@@ -121,7 +138,7 @@ interface ScriptCpu {
 }
 
 /**
- * A script's Redis CPU per call beside the five calls', each split into the commands it called
+ * A script's Redis CPU per call beside the seven calls', each split into the commands it called
  * and the rest (Lua, and Redis turning arguments and answers into Lua values and back).
  */
 const cpuLine = (title: string, figure: ScriptCpu, baseline: ScriptCpu, target?: number) => {
@@ -131,23 +148,25 @@ const cpuLine = (title: string, figure: ScriptCpu, baseline: ScriptCpu, target?:
   const verdict = target === undefined ? "" : `  |  target <= ${target}x: ${ratio <= target ? "met" : "MISSED"}`
   const split = (cpu: ScriptCpu) => `commands ${(cpu.commandUsec / cpu.calls).toFixed(2)}, the rest ${((cpu.usec - cpu.commandUsec) / cpu.calls).toFixed(2)}`
   console.log(
-    `${title.padEnd(50)} ${perCall.toFixed(2).padStart(6)} µs/call (${split(figure)})  |  the five calls: ${basePerCall.toFixed(2)} µs/call (${
+    `${title.padEnd(50)} ${perCall.toFixed(2).padStart(6)} µs/call (${split(figure)})  |  the seven calls: ${basePerCall.toFixed(2)} µs/call (${
       split(baseline)
     }) (${ratio.toFixed(2)}x)${verdict}`
   )
 }
 
-/** The process's CPU per operation (one script call each) beside the five calls' through the bare client. */
+/** The process's CPU per operation (one script call each) beside the seven calls' through the bare client. */
 const processLine = (title: string, figure: ScriptCpu, baseline: ScriptCpu) => {
   const perCall = figure.processUsec / figure.calls
   const basePerCall = baseline.processUsec / baseline.calls
   console.log(
-    `${title.padEnd(50)} ${perCall.toFixed(2).padStart(6)} µs/call  |  the five calls: ${basePerCall.toFixed(2)} µs/call (${(perCall / basePerCall).toFixed(2)}x)`
+    `${title.padEnd(50)} ${perCall.toFixed(2).padStart(6)} µs/call  |  the seven calls: ${basePerCall.toFixed(2)} µs/call (${(perCall / basePerCall).toFixed(2)}x)`
   )
 }
 
-/** the commands the store's commit and read scripts and the five calls make */
-const scriptCommands = new Set(["hmget", "hget", "hset", "zadd", "zrangebyscore", "hlen", "scard", "smembers", "sadd", "type", "xadd", "set"])
+/** the commands the store's commit and read scripts and the floors make */
+const scriptCommands = new Set([
+  "hmget", "hget", "hset", "hdel", "zadd", "zrangebyscore", "hlen", "scard", "smembers", "sadd", "type", "xadd", "set", "get", "getrange", "append"
+])
 
 const growth = (title: string, small: Figure, large: Figure) => {
   const cost = small.perSecond / large.perSecond
@@ -175,6 +194,7 @@ export const benchStorageRedis = async () => {
   const identities = Array.from({ length: 64 }, (_, i) => `us-east-1:${i.toString(16).padStart(8, "0")}`)
   const sha = String(await client.sendCommand(["SCRIPT", "LOAD", CAS]))
   const commitCallsSha = String(await client.sendCommand(["SCRIPT", "LOAD", COMMIT_CALLS]))
+  const fiveCallsSha = String(await client.sendCommand(["SCRIPT", "LOAD", FIVE_CALLS]))
 
   let baselines = 0
   const session = sessions()
@@ -193,26 +213,34 @@ export const benchStorageRedis = async () => {
     measureInFlight("EVALSHA compare-and-set", workers, await casOperation(workers), SHORT)
 
   /**
-   * each worker's dataset as a commit finds it after 64 writes: a head line, 64 consumed sessions
+   * Each worker's dataset as a commit finds it after 64 writes: a head line, 64 consumed sessions
    * made as the store's commits below make theirs (the list's length is much of what a commit
-   * costs Redis)
+   * of the older layout costs Redis), in the string of the store's layout or (`older`) in a
+   * field of the heads.
    */
-  const commitCalls = async (workers: number) => {
+  const commitCalls = async (workers: number, older = false) => {
     const run = baselines++
     const sessionList = Array.from({ length: 64 }, () => {
       const { id, expiresAt } = session()
       return `\n${id}\t${expiresAt}`
     }).join("")
     for (let worker = 0; worker < workers; worker++) {
-      await client.sendCommand(["HSET", `${prefix}:calls:${run}:${worker}:heads`, "sbench", sessionList])
+      const base = `${prefix}:calls:${run}:${worker}`
+      await (older ? client.sendCommand(["HSET", `${base}:heads`, "sbench", sessionList]) : client.sendCommand(["SET", `${base}:consumed`, sessionList]))
     }
     return async (worker: number, i: number) => {
       const base = `${prefix}:calls:${run}:${worker}`
       const head = `1\t${i + 1}\t0\t1700000000000\t${Date.now()}\t1\t20\t1\t20\t0\t64\t${Date.now() + 3_600_000}\t1\tbench`
-      await client.sendCommand([
-        "EVALSHA", commitCallsSha, "3", `${base}:heads`, `${base}:records`, `${base}:changes`,
-        "hbench", "sbench", "key0", String(i + 1), `{"syncCount":${i + 1},"valueBytes":${String(i).length + 6},"value":"value ${i}"}`, head
-      ])
+      const record = `{"syncCount":${i + 1},"valueBytes":${String(i).length + 6},"value":"value ${i}"}`
+      const { id, expiresAt } = session()
+      await client.sendCommand(
+        older
+          ? ["EVALSHA", fiveCallsSha, "3", `${base}:heads`, `${base}:records`, `${base}:changes`, "hbench", "sbench", "key0", String(i + 1), record, head]
+          : [
+            "EVALSHA", commitCallsSha, "4", `${base}:heads`, `${base}:records`, `${base}:changes`, `${base}:consumed`,
+            "hbench", "key0", String(i + 1), record, head, `\n${id}\t${expiresAt}`
+          ]
+      )
     }
   }
 
@@ -321,7 +349,7 @@ export const benchStorageRedis = async () => {
         () => casBaseline(inFlight),
         async () => measureInFlight("the calls", inFlight, await commitCalls(inFlight), SHORT)
       )
-      line(`  (info) the commit's 5 Redis calls alone, ${inFlight}`, calls, againstCalls)
+      line(`  (info) the commit's 7 Redis calls alone, ${inFlight}`, calls, againstCalls)
     }
     await seed("list", 100)
     for (const inFlight of [1, 64]) {
@@ -333,26 +361,29 @@ export const benchStorageRedis = async () => {
       line(`ListRecords, 10 changed of 100, ${inFlight} in flight`, figure, baseline, 0.5)
     }
 
-    // against the floor: the commit's five Redis calls, in the same rounds
+    // against the floor: the commit's seven Redis calls, in the same rounds
     const floorCpu: ScriptCpu = { calls: 0, usec: 0, commandUsec: 0, processUsec: 0 }
     const commitCpu: ScriptCpu = { calls: 0, usec: 0, commandUsec: 0, processUsec: 0 }
     const readCpu: ScriptCpu = { calls: 0, usec: 0, commandUsec: 0, processUsec: 0 }
-    const fiveCalls = withCpu(floorCpu, async () => measureInFlight("the five calls", 64, await commitCalls(64), SHORT))
+    const olderCpu: ScriptCpu = { calls: 0, usec: 0, commandUsec: 0, processUsec: 0 }
+    const sevenCalls = withCpu(floorCpu, async () => measureInFlight("the seven calls", 64, await commitCalls(64), SHORT))
     const floorCounts = await seed("floor", 1)
     const [updateFloor, update] = await alternate(
       ROUNDS,
-      fiveCalls,
+      sevenCalls,
       withCpu(commitCpu, () => measureFibers("UpdateRecords", 64, updates("floor", floorCounts), SHORT))
     )
-    line("UpdateRecords of 1 record, 64, vs the five calls", update, updateFloor, 0.6)
+    line("UpdateRecords of 1 record, 64, vs the seven calls", update, updateFloor, 0.6)
     const [listFloor, list] = await alternate(
       ROUNDS,
-      fiveCalls,
+      sevenCalls,
       withCpu(readCpu, () => measureFibers("ListRecords", 64, reads("list"), SHORT))
     )
-    line("ListRecords, 10 of 100, 64, vs the five calls", list, listFloor, 0.6)
+    line("ListRecords, 10 of 100, 64, vs the seven calls", list, listFloor, 0.6)
+    await alternate(ROUNDS, sevenCalls, withCpu(olderCpu, async () => measureInFlight("the older five calls", 64, await commitCalls(64, true), SHORT)))
     cpuLine("Redis CPU of the commit script", commitCpu, floorCpu, 1.5)
     cpuLine("  (info) Redis CPU of the read script", readCpu, floorCpu)
+    cpuLine("  (info) the older layout's five calls", olderCpu, floorCpu)
     processLine("  (info) process CPU per commit", commitCpu, floorCpu)
     processLine("  (info) process CPU per read", readCpu, floorCpu)
 

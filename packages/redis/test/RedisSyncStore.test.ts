@@ -185,7 +185,7 @@ describe.skipIf(!redis.available)("RedisSyncStore", () => {
         expect(await register("d3", "legacy")).toEqual({ _tag: "Registered", deviceId: "old" })
       }))
 
-    it("what a deletion leaves: a head of the same bytes whatever the dataset held, and no other key, for 100 or 300 datasets", () =>
+    it("what a deletion leaves: a head and a list of consumed sessions of the same bytes whatever the dataset held, and no other key, for 100 or 300 datasets", () =>
       withCase(async (store, raw, prefix) => {
         const pool = newId()
         const identity = newId()
@@ -211,7 +211,7 @@ describe.skipIf(!redis.available)("RedisSyncStore", () => {
           const sizes = new Set<number>()
           for (let n = 0; n < count; n++) {
             const name = ref(n).datasetName
-            sizes.add(Number(await raw.hStrLen(heads, `h${name}`)) + Number(await raw.hStrLen(heads, `s${name}`)))
+            sizes.add(Number(await raw.hStrLen(heads, `h${name}`)) + Number(await raw.strLen(heads.replace(/heads$/, `u:${name}`))))
           }
           const others = (await keysUnder(raw, prefix)).filter((key) => /\}:[rcs]:/.test(key))
           return { sizes: [...sizes], others }
@@ -227,28 +227,37 @@ describe.skipIf(!redis.available)("RedisSyncStore", () => {
         expect(hundred.sizes[0]).toBeLessThan(200)
       }), 60_000)
 
-    it("a commit appends its consumed session to the short newer part of the list, which joins the older past 512 bytes", () =>
+    it("a commit appends its consumed session to the dataset's list, which is written anew once its dropped part passes 1024 bytes", () =>
       withCase(async (store, raw, prefix) => {
         const pool = newId()
         const identity = newId()
         const ref = { identityPoolId: pool, identityId: identity, datasetName: "settings" }
-        const heads = `${prefix}:{${pool}|${identity}}:heads`
+        const list = `${prefix}:{${pool}|${identity}}:u:settings`
         const start = Date.now() + 60_000
         const sessions: Array<{ id: string; expiresAt: number }> = []
+        let length = 0
         let longest = 0
-        for (let n = 0; n < 150; n++) {
-          // every tenth session expires before the one consumed just before it
-          const session = { id: `session-${n}`, expiresAt: start + 10 * n - (n % 10 === 9 ? 15 : 0) }
+        const grown: Array<"appended" | "rewritten"> = []
+        for (let n = 0; n < 160; n++) {
+          // in expiry order at first, then every tenth expiring before the one consumed just before it
+          const session = { id: `session-${n}`, expiresAt: start + 10 * n - (n > 130 && n % 10 === 9 ? 15 : 0) }
           sessions.push(session)
           const result = await Effect.runPromise(store.commit({ ...commitOf(ref, `k${n}`, 0), session }))
           expect(result._tag).toBe("Committed")
-          longest = Math.max(longest, Number(await raw.hStrLen(heads, "tsettings")))
+          const now = Number(await raw.strLen(list))
+          grown.push(now === length + `\n${session.id}\t${session.expiresAt}`.length ? "appended" : "rewritten")
+          length = now
+          longest = Math.max(longest, now)
         }
-        expect(longest).toBeGreaterThan(0)
-        expect(longest).toBeLessThanOrEqual(512 + `\nsession-149\t${start + 1490}`.length)
+        // appended but for the first, the compactions and those out of order
+        expect(grown.slice(1, 131).filter((how) => how === "rewritten").length).toBeGreaterThanOrEqual(1)
+        expect(grown.slice(1, 131).filter((how) => how === "rewritten").length).toBeLessThanOrEqual(3)
+        expect(grown.slice(131).filter((how) => how === "rewritten").length).toBeGreaterThanOrEqual(3)
+        expect(longest).toBeLessThan(1024 + 66 * `\nsession-159\t${start + 1590}`.length)
         const byExpiry = [...sessions].sort((a, b) => a.expiresAt - b.expiresAt)
         const { head } = await Effect.runPromise(store.readDataset(ref, { since: 0 }))
         expect(head?.consumedSessions).toEqual({ floor: byExpiry[byExpiry.length - 65]!.expiresAt, sessions: byExpiry.slice(-64) })
+        expect((await Effect.runPromise(store.listDatasets(pool, identity)))[0]?.consumedSessions).toEqual(head?.consumedSessions)
       }))
 
     it("a dataset written in the older layout (its consumed sessions in one field) is read, committed to and read again", () =>
@@ -308,6 +317,55 @@ describe.skipIf(!redis.available)("RedisSyncStore", () => {
         expect((await commit(sessions[2]!))._tag).toBe("SessionUsed")
         expect((await commit({ id: "s4", expiresAt: soon + 3 }))._tag).toBe("SessionUsed")
         expect((await Effect.runPromise(store.listDatasets(pool, identity))).map((head) => head.consumedSessions.sessions.length)).toEqual([4])
+        // moved by the commit to a string of their own
+        expect((await raw.hKeys(`${base}:heads`)).sort()).toEqual(["", "hsettings"])
+        expect(await raw.get(`${base}:u:settings`)).toBe(`\ns1\t${soon}\ns\\t2\t${soon + 1}\ns3\t${soon + 2}\ns4\t${soon + 3}`)
+      }))
+
+    it("a dataset of the layout of two fields of consumed sessions is read, listed, deleted and committed to, its sessions moved to a string of their own", () =>
+      withCase(async (store, raw, prefix) => {
+        const pool = newId()
+        const identity = newId()
+        const ref = { identityPoolId: pool, identityId: identity, datasetName: "notes" }
+        const base = `${prefix}:{${pool}|${identity}}`
+        const soon = Date.now() + 60_000
+        const dropped = "\nforgotten\t1700000000001"
+        const older = `${dropped}\nexpired\t1700000000002\ns1\t${soon}`
+        const newer = `\ns2\t${soon + 1}`
+        const sessions = [{ id: "expired", expiresAt: 1700000000002 }, { id: "s1", expiresAt: soon }, { id: "s2", expiresAt: soon + 1 }]
+        await raw.hSet(`${base}:heads`, {
+          "": "0",
+          hnotes: `1\t2\t0\t1700000000000\t1700000500000\t1\t4\t1\t4\t1700000000001\t3\t${soon + 1}\t${dropped.length + 1}\twriter`,
+          snotes: older,
+          tnotes: newer
+        })
+        await raw.hSet(`${base}:r:notes`, { k: `{"syncCount":2,"valueBytes":3,"key":"k","value":"v12","lastModifiedDate":1700000400000,"lastModifiedBy":"writer"}` })
+        await raw.zAdd(`${base}:c:notes`, [{ score: 2, value: "k" }])
+        await raw.sAdd(`${base}:live`, "notes")
+        const read = () => Effect.runPromise(store.readDataset(ref, { since: 0 }))
+
+        expect((await read()).head?.consumedSessions).toEqual({ floor: 1700000000001, sessions })
+        expect((await Effect.runPromise(store.listDatasets(pool, identity)))[0]?.consumedSessions).toEqual({ floor: 1700000000001, sessions })
+        expect((await raw.hKeys(`${base}:heads`)).sort()).toEqual(["", "hnotes", "snotes", "tnotes"])
+
+        // a deletion keeps the sessions not yet expired, in the string of its own
+        const deleted = await Effect.runPromise(store.deleteDataset(ref, Date.now()))
+        expect(deleted?.consumedSessions).toEqual({ floor: 1700000000001, sessions })
+        expect((await raw.hKeys(`${base}:heads`)).sort()).toEqual(["", "hnotes"])
+        expect(await raw.get(`${base}:u:notes`)).toBe(`\ns1\t${soon}${newer}`)
+        const commit = (session: { id: string; expiresAt: number }) =>
+          Effect.runPromise(store.commit({ ...commitOf(ref, "k", 0, "again"), session }))
+        expect((await commit({ id: "s2", expiresAt: soon + 1 }))._tag).toBe("SessionUsed")
+        expect((await commit({ id: "s3", expiresAt: soon + 2 }))._tag).toBe("Committed")
+        expect((await read()).head?.consumedSessions).toEqual({ floor: 1700000000001, sessions: [...sessions.slice(1), { id: "s3", expiresAt: soon + 2 }] })
+
+        // a commit moves them too, its session placed in expiry order
+        await raw.del(`${base}:u:notes`)
+        await raw.hSet(`${base}:heads`, { hnotes: `1\t5\t0\t1700000000000\t1700000500000\t1\t4\t1\t4\t1700000000001\t3\t${soon + 1}\t${dropped.length + 1}\twriter`, snotes: older, tnotes: newer })
+        await raw.hSet(`${base}:r:notes`, { k: `{"syncCount":5,"valueBytes":3,"key":"k","value":"v12","lastModifiedDate":1700000400000,"lastModifiedBy":"writer"}` })
+        expect((await Effect.runPromise(store.commit({ ...commitOf(ref, "k", 5, "moved"), session: { id: "s0", expiresAt: soon - 1 } })))._tag).toBe("Committed")
+        expect((await raw.hKeys(`${base}:heads`)).sort()).toEqual(["", "hnotes"])
+        expect((await read()).head?.consumedSessions.sessions.map((session) => session.id)).toEqual(["s0", "s1", "s2"])
       }))
 
     it("ids holding braces, bars and percent signs still make one tag per identity and distinct keys", async () => {

@@ -35,6 +35,8 @@ export const makeKeys = (prefix: string) => ({
   records: (base: string, dataset: string): string => `${base}:r:${dataset}`,
   /** sorted set: record key scored by the sync count it last changed at */
   changes: (base: string, dataset: string): string => `${base}:c:${dataset}`,
+  /** string: a dataset's consumed sessions (see scripts.ts) */
+  consumed: (base: string, dataset: string): string => `${base}:u:${dataset}`,
   /** set: the names of the identity's existing datasets */
   live: (base: string): string => `${base}:live`,
   /** hash: device id → `[platform, token]` */
@@ -161,6 +163,14 @@ const readLine = (
  */
 export const parseCommittedHead = (name: string, line: unknown): SyncStore.CommittedHead | undefined =>
   readLine(name, line)?.head
+
+/**
+ * The key to name when a head and its consumed sessions do not read: `consumed` (the string the
+ * list was read from, undefined when it came from the heads) when the line reads and the list
+ * does not, else the heads.
+ */
+export const unreadableAt = (name: string, line: unknown, heads: string, consumed: string | undefined): string =>
+  consumed !== undefined && readLine(name, line) !== undefined ? consumed : heads
 
 /**
  * A head from its stored line and the two parts of its list of consumed sessions, or undefined

@@ -17,13 +17,18 @@
  *   sessionCount \t lastExpiry \t sessionStart \t lastModifiedBy`. Dates and expiries keep the
  *   digits the application sent (Lua never re-encodes them); lastModifiedBy and session ids are
  *   escaped to hold no tab and no newline.
- * - fields "s" + name and "t" + name — the dataset's consumed sessions, `\n id \t expiresAt`
- *   entries in expiry order (ties in the order consumed): the older ones in "s" from byte
- *   `sessionStart`, then the newer ones in "t" (absent in the older layout: none). A commit
- *   moves the start past what it drops and appends its entry to "t"; once "t" grows past MERGE
- *   bytes it is joined to what is left of "s", and once "s" is used up "t" takes its place.
- *   Strings are what Lua is slow with, a copy costing about its length in nanoseconds: a commit
- *   copies the short "t", not the whole list.
+ * - fields "s" + name and "t" + name — the consumed sessions of a dataset of the older layouts
+ *   (see below), "s" from byte `sessionStart` then "t"; the first script to write the dataset
+ *   moves them to its string of consumed sessions.
+ *
+ * A dataset's consumed sessions, in a string of its own (`consumed` in codec.ts): `\n id \t
+ * expiresAt` entries in expiry order (ties in the order consumed) from byte `sessionStart`, the
+ * bytes before it entries dropped. A commit reads the list by range, only what it drops (the
+ * oldest entries) and, when its session expires before the last listed, the rest to look for
+ * it; it appends its entry, moving the start past what it dropped, and writes the list anew,
+ * from byte 1, once the dropped part grows past COMPACT bytes. Strings are what Lua is slow
+ * with, each made costing about its length in nanoseconds: a commit in expiry order makes
+ * strings of an entry or two, not of the list.
  *
  * Identity usage is not kept: it is computed from the heads when asked, as the reference does.
  *
@@ -73,8 +78,11 @@ const CHUNK = 1000
 /** The most consumed sessions a dataset keeps (SyncSessionToken's cap). */
 const CAP = 64
 
-/** The bytes the newer part of a list of consumed sessions grows to before it is joined to the older. */
-const MERGE = 512
+/** The bytes of dropped consumed sessions a list keeps before its start until it is written anew. */
+const COMPACT = 1024
+
+/** The bytes of a list of consumed sessions a commit reads at first for its oldest entries (a few entries). */
+const OLDEST = 160
 
 /**
  * A head's line as the scripts read it: its numbers as numberText writes them (digits first, then
@@ -148,9 +156,8 @@ end`,
 -- A head as the scripts hold it: the fields of its line as values, in their order: exists ('1'
 -- or '0'), syncCount, lastDeletionCount, creationDate, lastModifiedDate, numRecords,
 -- dataStorage, entries, entryBytes, floor, count, last, start, lastModifiedBy (parseHead
--- answers them but lastModifiedDate and lastModifiedBy, which a script writes anew); and the
--- two stored parts of its consumed sessions, older and newer. Locals rather than a table: a
--- commit reads and writes them in one function. Only count and start are made numbers; the
+-- answers them but lastModifiedDate and lastModifiedBy, which a script writes anew). Locals
+-- rather than a table: a commit reads and writes them in one function. Only count and start are made numbers; the
 -- others stay the text they were, used with arithmetic coercion where needed.
 local function parseHead(line, key, name)
   local exists, syncCount, deletion, created, numRecords, dataStorage, entries, entryBytes, floor, count, last, start =
@@ -158,9 +165,19 @@ local function parseHead(line, key, name)
   if exists == nil or tonumber(floor) == nil then fail(key, 'unreadable head of dataset ' .. name) end
   return exists, syncCount, deletion, created, numRecords, dataStorage, entries, entryBytes, floor, count + 0, last, start + 0
 end
-local function sessionsOf(older, newer, key)
+-- the older layouts' consumed sessions, "s" from start then "t", as one list from byte 1
+local function movedSessions(older, newer, start, key)
   if newer and newer ~= '' and string.byte(newer, 1) ~= 10 then fail(key, 'unreadable consumed sessions') end
-  return older or '', newer or ''
+  return string.sub(older or '', start) .. (newer or '')
+end
+-- a list of consumed sessions read by range: what is read of it (text), the byte of the list
+-- where that starts (from), and whether it reaches the list's end (whole)
+local function sessionsFrom(consumed, start)
+  return read(consumed, 'GETRANGE', consumed, start - 1, -1), start, true
+end
+local function sessionsAt(consumed, start)
+  local text = read(consumed, 'GETRANGE', consumed, start - 1, start + ${OLDEST} - 2)
+  return text, start, #text < ${OLDEST}
 end
 -- one concatenation: the numbers in it, count and start, well below 1e14, come out of '..' as %d
 -- writes them; the others are text (a number made text costs more than the rest of the line)
@@ -168,23 +185,26 @@ local function headLine(exists, syncCount, deletion, created, modified, numRecor
   return exists .. '\t' .. syncCount .. '\t' .. deletion .. '\t' .. created .. '\t' .. modified .. '\t' .. numRecords .. '\t' .. dataStorage ..
     '\t' .. entries .. '\t' .. entryBytes .. '\t' .. floor .. '\t' .. count .. '\t' .. last .. '\t' .. start .. '\t' .. by
 end
--- the oldest consumed session from start: the parts (the newer becomes the older once that is
--- used up), the start, its expiry as stored and where the next one starts
-local function oldest(older, newer, start, key)
-  if start > #older then older, newer, start = newer, '', 1 end
-  local _, stop, expiry = string.find(older, '${FIRST}', start)
+-- the oldest consumed session at byte start of the list, read further (the rest, whole) when
+-- what is read ends before it does: what is read, its expiry as stored and where the next starts
+local function oldest(consumed, text, from, whole, start, key)
+  local _, stop, expiry = string.find(text, '${FIRST}', start - from + 1)
+  if not whole and (expiry == nil or stop >= #text) then
+    text, from, whole = sessionsFrom(consumed, start)
+    _, stop, expiry = string.find(text, '${FIRST}', 1)
+  end
   if expiry == nil or tonumber(expiry) == nil then fail(key, 'unreadable consumed sessions') end
-  return older, newer, start, expiry, stop + 1
+  return text, from, whole, expiry, from + stop
 end
 -- the oldest consumed session expiring at or before now is dropped, while any is
-local function dropExpired(older, newer, start, count, now, key)
+local function dropExpired(consumed, text, from, whole, start, count, now, key)
   while count > 0 do
     local expiry, next
-    older, newer, start, expiry, next = oldest(older, newer, start, key)
+    text, from, whole, expiry, next = oldest(consumed, text, from, whole, start, key)
     if expiry + 0 > now then break end
     start, count = next, count - 1
   end
-  return older, newer, start, count
+  return text, from, whole, start, count
 end`
 } as const
 
@@ -210,8 +230,9 @@ export const script = (
 
 /**
  * The decision of a commit, read and checked before its first write: "write", line, syncCount,
- * older, newer, olderChanged, wasLive, dotted, subscribed (the head's new line and sync count,
- * the parts of its consumed sessions to store: values rather than a table made at each call)
+ * sessions, append, moved, wasLive, dotted, subscribed (the head's new line and sync count, the
+ * list of consumed sessions or what to append to it, whether the older layout's fields go:
+ * values rather than a table made at each call)
  * or the answer to give. A function of the commit script's library, made once at its load
  * rather than at each call.
  */
@@ -242,8 +263,8 @@ local function written(key, bytes, was, numRecords, dataStorage, entries, entryB
 end
 -- given the script's arguments rather than a closure over them: a closure pays for each local
 -- it captures at its creation, at every call
-local function decide(args, name, id, expiry, expected, now, by, conditionCount, writesAt, writeCount, lastWrite, heads, records, live, devices,
-  subscriptions, streamAt, streamKey, headField, olderField, newerField)
+local function decide(args, name, id, expiry, expected, now, by, conditionCount, writesAt, writeCount, lastWrite, heads, records, live, consumed,
+  devices, subscriptions, streamAt, streamKey, headField, olderField, newerField)
   local e, nowNumber = expiry + 0, now + 0
   -- the usual commit's reads and first write are made with redis.pcall itself rather than through
   -- read() and firstWrite(): a call is worth saving in a commit
@@ -253,12 +274,18 @@ local function decide(args, name, id, expiry, expected, now, by, conditionCount,
   -- a dataset's first head, before its first commit
   local exists, syncCount, deletion, created, numRecordsText, dataStorageText, entriesText, entryBytesText, floor, count, last, start =
     '0', '0', '0', now, '0', '0', '0', '0', '0', 0, '', 1
-  local older, newer = '', ''
+  -- what is read of the consumed sessions (nil: nothing), from byte from of the list, whole when
+  -- to its end; the key a list that does not read is named by
+  local text, from, whole, moved, listKey = nil, 1, false, false, consumed
   if got[2] then
     exists, syncCount, deletion, created, numRecordsText, dataStorageText, entriesText, entryBytesText, floor, count, last, start = parseHead(got[2], heads, name)
-    older, newer = sessionsOf(got[3], got[4], heads)
-    local entry = '\n' .. id .. '\t'
-    if string.find(older, entry, start, true) or string.find(newer, entry, 1, true) then return {'used'} end
+    if got[3] or got[4] then
+      text, from, whole, start, moved, listKey = movedSessions(got[3], got[4], start, heads), 1, true, 1, true, heads
+    elseif count > 0 and e <= last + 0 then
+      -- listed only if it expires no later than the last listed
+      text, from, whole = sessionsFrom(consumed, start)
+    end
+    if text and count > 0 and string.find(text, '\n' .. id .. '\t', start - from + 1, true) then return {'used'} end
     if e <= floor + 0 then return {'forgotten'} end
   end
   local current = syncCount + 0
@@ -326,15 +353,22 @@ local function decide(args, name, id, expiry, expected, now, by, conditionCount,
   if dataStorage ~= wasStorage then dataStorageText = string.format('%d', dataStorage) end
   if entries ~= wasEntries then entriesText = string.format('%d', entries) end
   if entryBytes ~= wasBytes then entryBytesText = string.format('%d', entryBytes) end
-  -- SyncSessionToken.consume: drop the expired, add this one, past the cap fold the oldest into the floor
-  if count == 0 or last + 0 <= e or last + 0 <= nowNumber then
-    -- the usual case, expiries arriving in order (or all expired): the expired go, then past the
-    -- cap the oldest, and this one is appended; the sessions being in expiry order, once one is
-    -- not expired none after it is
+  -- SyncSessionToken.consume: drop the expired, add this one, past the cap fold the oldest into the
+  -- floor. The list's new text, or (append) what to append to it.
+  local entry = '\n' .. id .. '\t' .. expiry
+  local sessions, append = entry, false
+  if count == 0 or last + 0 <= nowNumber then
+    -- none kept, or all expired: this one alone
+    count, last, start = 0, expiry, 1
+  elseif last + 0 <= e then
+    -- the usual case, expiries arriving in order: the expired go, then past the cap the oldest,
+    -- and this one is appended; the sessions being in expiry order, once one is not expired none
+    -- after it is
+    if not text then text, from, whole = sessionsAt(consumed, start) end
     local expiring, floorNumber = true, floor + 0
     while count >= ${CAP} or (expiring and count > 0) do
       local at, next
-      older, newer, start, at, next = oldest(older, newer, start, heads)
+      text, from, whole, at, next = oldest(consumed, text, from, whole, start, listKey)
       local atNumber = at + 0
       if atNumber > nowNumber then
         expiring = false
@@ -343,37 +377,40 @@ local function decide(args, name, id, expiry, expected, now, by, conditionCount,
       end
       start, count = next, count - 1
     end
-    newer = newer .. '\n' .. id .. '\t' .. expiry
     last = expiry
+    if count == 0 then
+      start = 1
+    elseif moved or start > ${COMPACT} then
+      -- written anew: moved from the older layout, or its dropped part grown long
+      if not whole then text, from, whole = sessionsFrom(consumed, start) end
+      sessions, start = string.sub(text, start - from + 1) .. entry, 1
+    else
+      append = true
+    end
   else
-    older, newer, start, count = dropExpired(older, newer, start, count, nowNumber, heads)
+    -- expiring before the last listed (read whole above): placed in expiry order, the list written anew
+    text, from, whole, start, count = dropExpired(consumed, text, from, whole, start, count, nowNumber, listKey)
     local parts, placed = {}, false
-    for other, at in string.gmatch(string.sub(older, start) .. newer, '\n([^\t\n]*)\t([^\n]*)') do
+    for other, at in string.gmatch(string.sub(text, start - from + 1), '\n([^\t\n]*)\t([^\n]*)') do
       local n = tonumber(at)
-      if n == nil then fail(heads, 'unreadable consumed sessions') end
+      if n == nil then fail(listKey, 'unreadable consumed sessions') end
       if not placed and n > e then
-        parts[#parts + 1] = '\n' .. id .. '\t' .. expiry
+        parts[#parts + 1] = entry
         placed = true
       end
       parts[#parts + 1] = '\n' .. other .. '\t' .. at
     end
-    older, newer, start = table.concat(parts), '', 1
+    sessions, start = table.concat(parts), 1
     -- past the cap, the oldest go, the latest expiry of them becoming the floor
+    text, from, whole = sessions, 1, true
     while count >= ${CAP} do
       local at, next
-      older, newer, start, at, next = oldest(older, newer, start, heads)
+      text, from, whole, at, next = oldest(consumed, text, from, whole, start, listKey)
       if at + 0 > floor + 0 then floor = at end
       start, count = next, count - 1
     end
   end
   count = count + 1
-  -- the two parts as stored: the newer joined to what is left of the older once it grows long,
-  -- or taking its place once the older is used up
-  if #newer > ${MERGE} then
-    older, newer, start = string.sub(older, start) .. newer, '', 1
-  elseif start > #older then
-    older, newer, start = newer, '', 1
-  end
   local subscribed = nil
   if devices then
     local ids = read(subscriptions, 'SMEMBERS', subscriptions)
@@ -383,7 +420,7 @@ local function decide(args, name, id, expiry, expected, now, by, conditionCount,
   if streamAt then checkStream(args, streamAt, streamKey) end
   syncCount = string.format('%d', current + 1)
   local line = headLine('1', syncCount, deletion, created, now, numRecordsText, dataStorageText, entriesText, entryBytesText, floor, count, last, start, by)
-  return 'write', line, syncCount, older, newer, older ~= got[3], isLive, dotted, subscribed
+  return 'write', line, syncCount, sessions, append, moved, isLive, dotted, subscribed
 end
 `
 
@@ -391,8 +428,8 @@ end
  * The commit of UpdateRecords: `decideCommit` of core's internal/commitRules.ts, in Lua, and
  * `SyncSessionToken.consume` on the list of consumed sessions.
  *
- * KEYS: heads, records, changes, live, and devices, subscriptions when the commit answers its
- * subscribers, and last the keys of the Cognito Streams entry when the write carries one. ARGV:
+ * KEYS: heads, records, changes, live, consumed, and devices, subscriptions when the commit answers
+ * its subscribers, and last the keys of the Cognito Streams entry when the write carries one. ARGV:
  * name, session id (escaped), session expiry, expected sync count or "", now, modifiedBy
  * (escaped), datasets limit, records limit, bytes limit, number of conditions, then (key,
  * syncCount) per condition, number of writes, then (key, valueBytes or -1, JSON tail) per write
@@ -421,13 +458,14 @@ if ARGV[lastWrite + 1] then
   if ARGV[streamAt] == 'x' and ARGV[streamAt + 3] ~= '' then keyCount = keyCount - 2 else keyCount = keyCount - 1 end
   streamKey, payloadKey = KEYS[keyCount + 1], KEYS[keyCount + 2]
 end
-local heads, records, changes, live = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
+local heads, records, changes, live, consumed = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
 local devices, subscriptions = nil, nil
-if keyCount >= 6 then devices, subscriptions = KEYS[5], KEYS[6] end
+if keyCount >= 7 then devices, subscriptions = KEYS[6], KEYS[7] end
 local headField, olderField, newerField = 'h' .. name, 's' .. name, 't' .. name
 
-local ok, plan, line, count, older, newer, olderChanged, wasLive, dotted, subscribed = pcall(decide, ARGV, name, id, expiry, expected, now, by,
-  conditionCount, writesAt, writeCount, lastWrite, heads, records, live, devices, subscriptions, streamAt, streamKey, headField, olderField, newerField)
+local ok, plan, line, count, sessions, append, moved, wasLive, dotted, subscribed = pcall(decide, ARGV, name, id, expiry, expected, now, by,
+  conditionCount, writesAt, writeCount, lastWrite, heads, records, live, consumed, devices, subscriptions, streamAt, streamKey, headField, olderField,
+  newerField)
 if not ok then return corrupt(plan) end
 if plan ~= 'write' then return plan end
 if writeCount == 1 then
@@ -454,11 +492,11 @@ elseif writeCount > 0 then
   end
   chunked(records, 'HSET', records, fields, true)
 end
--- the older part of the consumed sessions, their longest field, is written only when it changed
-local refused
-if olderChanged then refused = firstWrite(heads, 'HSET', heads, headField, line, olderField, older, newerField, newer)
-else refused = firstWrite(heads, 'HSET', heads, headField, line, newerField, newer) end
+local refused = firstWrite(heads, 'HSET', heads, headField, line)
 if refused then return refused end
+-- appended only to a list read above (a key of another type has stopped the script there)
+if append then redis.call('APPEND', consumed, sessions) else redis.call('SET', consumed, sessions) end
+if moved then redis.call('HDEL', heads, olderField, newerField) end
 if not wasLive then
   redis.call('SADD', live, name)
   if dotted then redis.call('HSET', heads, '', string.format('%d', dotted)) end
@@ -474,24 +512,25 @@ return {'ok', line}
  * A dataset's head, the records changed after a sync count, and the existing datasets whose
  * name starts with the dataset's name and a dot.
  *
- * KEYS: heads, records, changes, live. ARGV: name, since, "1" to leave the consumed sessions
- * unread (their floor is in the head).
- * Answers `{head or false, older, newer, records, names}` (older and newer: the two parts of the
- * consumed sessions, false when left unread or absent), each record its stored JSON (left to the
- * reader to join: a joined copy is Lua's costliest string), or `{"corrupt", key, message}`.
+ * KEYS: heads, records, changes, live, consumed. ARGV: name, since, "1" to leave the consumed
+ * sessions unread (their floor is in the head).
+ * Answers `{head or false, older, newer, records, names}` (older: the list of consumed sessions,
+ * newer false; in the older layouts the fields "s" and "t", "" when absent; both false when left
+ * unread), each record its stored JSON (left to the reader to join: a joined copy is Lua's
+ * costliest string), or `{"corrupt", key, message}`.
  */
 export const readDataset = script(
   "readDataset",
   ["read", "chunked"],
   String.raw`
-local ok, result = pcall(readAll, KEYS[1], KEYS[2], KEYS[3], KEYS[4], ARGV[1], ARGV[2], ARGV[3] == '1')
+local ok, result = pcall(readAll, KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], ARGV[1], ARGV[2], ARGV[3] == '1')
 if not ok then return corrupt(result) end
 return result
 `,
   {
     readOnly: true,
     definitions: String.raw`
-local function readAll(heads, records, changes, live, name, since, withoutSessions)
+local function readAll(heads, records, changes, live, consumed, name, since, withoutSessions)
   local got
   if withoutSessions then got = read(heads, 'HMGET', heads, '', 'h' .. name)
   else got = read(heads, 'HMGET', heads, '', 'h' .. name, 's' .. name, 't' .. name) end
@@ -518,9 +557,12 @@ local function readAll(heads, records, changes, live, name, since, withoutSessio
       if string.sub(other, 1, #prefix) == prefix then merged[#merged + 1] = other end
     end
   end
-  local older = false
-  if not withoutSessions then older = got[3] or '' end
-  return {line or false, older, got[4] or false, found, merged}
+  local older, newer = false, false
+  if not withoutSessions then
+    if got[3] or got[4] then older, newer = got[3] or '', got[4] or ''
+    else older = read(consumed, 'GET', consumed) or '' end
+  end
+  return {line or false, older, newer, found, merged}
 end`
   }
 )
@@ -592,8 +634,8 @@ return result
  * and the deletion time as its dates, its figures go to zero and its LastModifiedBy to empty;
  * its expired consumed sessions, its records and its subscriptions go.
  *
- * KEYS: heads, records, changes, live, subscriptions, and the keys of the Cognito Streams entry
- * when the deletion carries one. ARGV: name, now, the sync count the dataset must have ('' for
+ * KEYS: heads, records, changes, live, consumed, subscriptions, and the keys of the Cognito Streams
+ * entry when the deletion carries one. ARGV: name, now, the sync count the dataset must have ('' for
  * any), and the arguments of the entry (liveStream.ts), given the sync count the dataset had.
  * Answers `{"ok", head, sessions}` as they were, false when the dataset did not exist,
  * `{"changed", syncCount}` when it has another sync count (nothing deleted), or `{"corrupt", ...}`.
@@ -602,7 +644,7 @@ export const deleteDataset = script(
   "deleteDataset",
   ["read", "firstWrite", "stream", "head"],
   String.raw`
-local heads, records, changes, live, subscriptions = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
+local heads, records, changes, live, consumed, subscriptions = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6]
 local name, now, expected = ARGV[1], ARGV[2], ARGV[3]
 local streamAt = nil
 if ARGV[4] then streamAt = 4 end
@@ -610,30 +652,76 @@ local ok, plan = pcall(function()
   local got = read(heads, 'HMGET', heads, '', 'h' .. name, 's' .. name, 't' .. name)
   if not got[2] then return false end
   local exists, syncCount, _, _, _, _, _, _, floor, count, last, start = parseHead(got[2], heads, name)
-  local older, newer = sessionsOf(got[3], got[4], heads)
   if exists ~= '1' then return false end
   if expected ~= '' and syncCount + 0 ~= tonumber(expected) then return {changed = syncCount} end
   read(live, 'SISMEMBER', live, name)
-  local before = {got[2], older .. newer}
-  older, newer, start, count = dropExpired(older, newer, start, count, tonumber(now), heads)
+  -- the list as stored, from which the head's start counts
+  local stored, listKey = '', consumed
+  if got[3] or got[4] then
+    stored, listKey = movedSessions(got[3], got[4], 1, heads), heads
+  elseif count > 0 then
+    stored = read(consumed, 'GET', consumed) or ''
+  end
+  local before = {got[2], stored}
+  _, _, _, start, count = dropExpired(consumed, stored, 1, true, start, count, tonumber(now), listKey)
   local left = ''
-  if count > 0 then left = string.sub(older, start) .. newer else last = '' end
+  if count > 0 then left = string.sub(stored, start) else last = '' end
   local dotted = nil
   if string.find(name, '.', 1, true) and tonumber(got[1]) then dotted = math.max(tonumber(got[1]) - 1, 0) end
-  if streamAt then checkStream(ARGV, streamAt, KEYS[6]) end
-  return {before, headLine('0', syncCount, syncCount, now, now, 0, 0, 0, 0, floor, count, last, 1, ''), left, dotted, syncCount}
+  if streamAt then checkStream(ARGV, streamAt, KEYS[7]) end
+  return {before, headLine('0', syncCount, syncCount, now, now, 0, 0, 0, 0, floor, count, last, 1, ''), left, dotted, syncCount, got[3] or got[4]}
 end)
 if not ok then return corrupt(plan) end
 if not plan then return false end
 if plan.changed then return {'changed', plan.changed} end
-local refused = firstWrite(heads, 'HSET', heads, 'h' .. name, plan[2], 's' .. name, plan[3], 't' .. name, '')
+local refused = firstWrite(heads, 'HSET', heads, 'h' .. name, plan[2])
 if refused then return refused end
+if plan[3] ~= '' then redis.call('SET', consumed, plan[3]) else redis.call('DEL', consumed) end
+if plan[6] then redis.call('HDEL', heads, 's' .. name, 't' .. name) end
 if plan[4] then redis.call('HSET', heads, '', string.format('%d', plan[4])) end
 redis.call('UNLINK', records, changes, subscriptions)
 redis.call('SREM', live, name)
-if streamAt then carryStream(ARGV, streamAt, KEYS[6], KEYS[7], plan[5]) end
+if streamAt then carryStream(ARGV, streamAt, KEYS[7], KEYS[8], plan[5]) end
 return {'ok', plan[1][1], plan[1][2]}
 `
+)
+
+/**
+ * The heads of an identity's datasets with their consumed sessions, for ListDatasets. KEYS: heads.
+ * ARGV: the start of the key of a dataset's consumed sessions, its name the rest (one slot: the
+ * identity's). Answers `{fields, lists}`: the hash of heads as HGETALL answers it, and (name,
+ * list) of each dataset whose consumed sessions are in a string of their own, or `{"corrupt", ...}`.
+ */
+export const datasetHeads = script(
+  "datasetHeads",
+  ["read"],
+  String.raw`
+local heads = KEYS[1]
+local ok, result = pcall(function()
+  local fields = read(heads, 'HGETALL', heads)
+  -- the datasets of the older layouts, their consumed sessions in fields "s" and "t"
+  local inFields = {}
+  for i = 1, #fields, 2 do
+    local kind = string.byte(fields[i], 1)
+    if kind == 115 or kind == 116 then inFields[string.sub(fields[i], 2)] = true end
+  end
+  local lists = {}
+  for i = 1, #fields, 2 do
+    if string.byte(fields[i], 1) == 104 then
+      local name = string.sub(fields[i], 2)
+      if not inFields[name] then
+        local key = ARGV[1] .. name
+        lists[#lists + 1] = name
+        lists[#lists + 1] = read(key, 'GET', key) or ''
+      end
+    end
+  end
+  return {fields, lists}
+end)
+if not ok then return corrupt(result) end
+return result
+`,
+  { readOnly: true }
 )
 
 /**

@@ -22,7 +22,8 @@ import {
   recordTail,
   SESSION_SHARDS,
   shardOf,
-  unreadable
+  unreadable,
+  unreadableAt
 } from "./codec.js"
 import type { Connection } from "./connection.js"
 import * as LiveStream from "./liveStream.js"
@@ -123,7 +124,8 @@ export const makeStore = (connection: Connection, keys: Keys): Store => {
     keys.heads(base),
     keys.records(base, name),
     keys.changes(base, name),
-    keys.live(base)
+    keys.live(base),
+    keys.consumed(base, name)
   ]
 
   const subscriptionKeys = (ref: SyncStore.DatasetRef) => {
@@ -149,7 +151,10 @@ export const makeStore = (connection: Connection, keys: Keys): Store => {
         }
         const [line, older, newer, found, names] = reply as [unknown, unknown, unknown, Array<unknown>, Array<unknown>]
         const head = line === null ? undefined : parseHead(ref.datasetName, line, older ?? undefined, newer)
-        if (line !== null && head === undefined) return Effect.fail(unreadable(scriptKeys[0]!, `head of dataset ${ref.datasetName}`))
+        if (line !== null && head === undefined) {
+          const key = unreadableAt(ref.datasetName, line, scriptKeys[0]!, newer === null ? scriptKeys[4] : undefined)
+          return Effect.fail(unreadable(key, `head of dataset ${ref.datasetName}`))
+        }
         const all = parseRecords(found)
         if (all === undefined) return Effect.fail(unreadable(scriptKeys[1]!, "records"))
         const after = query.after
@@ -291,12 +296,24 @@ export const makeStore = (connection: Connection, keys: Keys): Store => {
     Effect.map(remove(ref, now, undefined, outbox), (done) => done._tag === "Deleted" ? done.head : undefined)
 
   const listDatasets: SyncStoreShape["listDatasets"] = (pool, identity) => {
-    const key = keys.heads(keys.identity(pool, identity))
-    return Effect.flatMap(command(key, ["HGETALL", key]), (reply) =>
-      Effect.flatMap(strings(reply, key, "not a hash of heads"), (fields) => {
+    const base = keys.identity(pool, identity)
+    const key = keys.heads(base)
+    return Effect.flatMap(script(scripts.datasetHeads, [key], [keys.consumed(base, "")]), (reply) => {
+      const corrupt = corruption(reply)
+      if (corrupt !== undefined) return Effect.fail(corrupt)
+      if (!Array.isArray(reply) || reply.length !== 2 || !Array.isArray(reply[1])) {
+        return Effect.fail(new SyncStore.StorageError({ message: "Unexpected answer of the datasetHeads script" }))
+      }
+      const lists = reply[1] as Array<string>
+      return Effect.flatMap(strings(reply[0], key, "not a hash of heads"), (fields) => {
         const lines = new Map<string, string>()
         const older = new Map<string, string>()
         const newer = new Map<string, string>()
+        const listed = new Set<string>()
+        for (let i = 0; i + 1 < lists.length; i += 2) {
+          older.set(lists[i]!, lists[i + 1]!)
+          listed.add(lists[i]!)
+        }
         for (let i = 0; i + 1 < fields.length; i += 2) {
           const field = fields[i]!
           if (field.startsWith("h")) lines.set(field.slice(1), fields[i + 1]!)
@@ -307,11 +324,14 @@ export const makeStore = (connection: Connection, keys: Keys): Store => {
         const heads: Array<DatasetHead> = []
         for (const [name, line] of lines) {
           const head = parseHead(name, line, older.get(name), newer.get(name))
-          if (head === undefined) return Effect.fail(unreadable(key, `head of dataset ${name}`))
+          if (head === undefined) {
+            return Effect.fail(unreadable(unreadableAt(name, line, key, listed.has(name) ? keys.consumed(base, name) : undefined), `head of dataset ${name}`))
+          }
           if (head.exists) heads.push(head)
         }
         return Effect.succeed(heads.sort((a, b) => compareKeys(a.name, b.name)))
-      }))
+      })
+    })
   }
 
   /** Every identity in a pool's index. */

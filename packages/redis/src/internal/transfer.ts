@@ -21,7 +21,8 @@ import {
   recordTail,
   SESSION_SHARDS,
   shardOf,
-  unreadable
+  unreadable,
+  unreadableAt
 } from "./codec.js"
 import type { Connection } from "./connection.js"
 import * as scripts from "./transferScripts.js"
@@ -122,13 +123,13 @@ export const makeRedisTransfer = (
       const names = (fields as Array<string>).filter((field) => field.startsWith("h")).map((field) => field.slice(1))
       const reply = yield* script(
         scripts.readIdentity,
-        [heads, keys.devices(base), ...names.flatMap((name) => [keys.records(base, name), keys.subscriptions(base, name)])],
+        [heads, keys.devices(base), ...names.flatMap((name) => [keys.records(base, name), keys.subscriptions(base, name), keys.consumed(base, name)])],
         names
       )
       if (reply === "again") return undefined
       const corrupt = corruption(reply)
       if (corrupt !== undefined) return yield* Effect.fail(corrupt)
-      if (!Array.isArray(reply) || reply.length !== 2 + 2 * names.length) {
+      if (!Array.isArray(reply) || reply.length !== 2 + 3 * names.length) {
         return yield* Effect.fail(new SyncStore.StorageError({ message: "Unexpected answer of the readIdentity script" }))
       }
       const [headFields, deviceFields] = reply as [Array<string>, Array<string>]
@@ -137,9 +138,13 @@ export const makeRedisTransfer = (
       const datasets: Array<SyncStore.DatasetContent> = []
       for (let i = 0; i < names.length; i++) {
         const name = names[i]!
-        const head = parseHead(name, stored.get(`h${name}`), stored.get(`s${name}`) ?? "", stored.get(`t${name}`))
-        if (head === undefined) return yield* Effect.fail(unreadable(heads, `head of dataset ${name}`))
-        const records = parseRecords(reply[2 + 2 * i])
+        const listed = reply[4 + 3 * i]
+        const head = parseHead(name, stored.get(`h${name}`), stored.get(`s${name}`) ?? (typeof listed === "string" ? listed : ""), stored.get(`t${name}`))
+        if (head === undefined) {
+          const fromList = !stored.has(`s${name}`) && !stored.has(`t${name}`) ? keys.consumed(base, name) : undefined
+          return yield* Effect.fail(unreadable(unreadableAt(name, stored.get(`h${name}`), heads, fromList), `head of dataset ${name}`))
+        }
+        const records = parseRecords(reply[2 + 3 * i])
         if (records === undefined) return yield* Effect.fail(unreadable(keys.records(base, name), "records"))
         datasets.push({
           head: { ...head, consumedSessions: head.consumedSessions },
@@ -155,7 +160,7 @@ export const makeRedisTransfer = (
       return SyncStore.identityItem(identityPoolId, identityId, {
         datasets,
         devices,
-        subscriptions: names.map((datasetName, i) => ({ datasetName, deviceIds: reply[3 + 2 * i] as Array<string> }))
+        subscriptions: names.map((datasetName, i) => ({ datasetName, deviceIds: reply[3 + 3 * i] as Array<string> }))
       })
     })
 
@@ -251,7 +256,7 @@ export const makeRedisTransfer = (
       const scriptKeys = [keys.heads(base), keys.live(base), keys.devices(base), keys.deviceDigests(base)]
       const args = [String(item.datasets.length), String(item.subscriptions.length), String(item.devices.length)]
       for (const dataset of item.datasets) {
-        scriptKeys.push(keys.records(base, dataset.head.name), keys.changes(base, dataset.head.name))
+        scriptKeys.push(keys.records(base, dataset.head.name), keys.changes(base, dataset.head.name), keys.consumed(base, dataset.head.name))
         args.push(...datasetArgs(dataset))
       }
       for (const { datasetName, deviceIds } of item.subscriptions) {

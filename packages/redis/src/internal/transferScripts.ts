@@ -4,10 +4,10 @@
 import { script } from "./scripts.js"
 
 /**
- * Everything of one identity, read at once. KEYS: heads, devices, then (records, subscriptions)
- * per dataset. ARGV: the dataset names, in the order of their keys.
- * Answers `{heads, devices, then (records, subscribers) per dataset}` (flat field/value lists and
- * lists of members), `"again"` when the identity's datasets are no longer those named, or
+ * Everything of one identity, read at once. KEYS: heads, devices, then (records, subscriptions,
+ * consumed) per dataset. ARGV: the dataset names, in the order of their keys.
+ * Answers `{heads, devices, then (records, subscribers, consumed sessions) per dataset}` (flat
+ * field/value lists, lists of members, and the string of consumed sessions or false), `"again"` when the identity's datasets are no longer those named, or
  * `{"corrupt", ...}`.
  */
 export const readIdentity = script(
@@ -26,9 +26,10 @@ local ok, result = pcall(function()
   end
   local out = {heads, read(KEYS[2], 'HGETALL', KEYS[2])}
   for i = 1, #ARGV do
-    local records, subscriptions = KEYS[1 + 2 * i], KEYS[2 + 2 * i]
+    local records, subscriptions, consumed = KEYS[3 * i], KEYS[1 + 3 * i], KEYS[2 + 3 * i]
     out[#out + 1] = read(records, 'HVALS', records)
     out[#out + 1] = read(subscriptions, 'SMEMBERS', subscriptions)
+    out[#out + 1] = read(consumed, 'GET', consumed)
   end
   return out
 end)
@@ -43,8 +44,8 @@ return result
  * its existing datasets with a dot in their name (which also marks it registered: its caller has
  * put it in its pool's index). Every key is checked before the first write.
  *
- * KEYS: heads, live, devices, device digests, then (records, changes) per dataset, then the
- * subscriptions of each subscribed dataset.
+ * KEYS: heads, live, devices, device digests, then (records, changes, consumed) per dataset, then
+ * the subscriptions of each subscribed dataset.
  * ARGV: datasets, subscriptions, devices; per dataset: name, head line, sessions, exists (1/0),
  * records, then (key, sync count, record JSON) per record; per subscription: ids, then the ids;
  * per device: id, `[platform, token]`.
@@ -62,20 +63,22 @@ local ok, refused = pcall(function()
   read(devices, 'HLEN', devices)
   read(digests, 'HLEN', digests)
   for i = 1, datasets do
-    read(KEYS[3 + 2 * i], 'HLEN', KEYS[3 + 2 * i])
-    read(KEYS[4 + 2 * i], 'ZCARD', KEYS[4 + 2 * i])
+    read(KEYS[2 + 3 * i], 'HLEN', KEYS[2 + 3 * i])
+    read(KEYS[3 + 3 * i], 'ZCARD', KEYS[3 + 3 * i])
   end
   for j = 1, subscribed do
-    read(KEYS[4 + 2 * datasets + j], 'SCARD', KEYS[4 + 2 * datasets + j])
+    read(KEYS[4 + 3 * datasets + j], 'SCARD', KEYS[4 + 3 * datasets + j])
   end
 end)
 if not ok then return corrupt(refused) end
 local at = 4
 for i = 1, datasets do
-  local records, changes = KEYS[3 + 2 * i], KEYS[4 + 2 * i]
+  local records, changes, consumed = KEYS[2 + 3 * i], KEYS[3 + 3 * i], KEYS[4 + 3 * i]
   local name, count = ARGV[at], ARGV[at + 4] + 0
-  redis.call('DEL', records, changes)
-  redis.call('HSET', heads, 'h' .. name, ARGV[at + 1], 's' .. name, ARGV[at + 2], 't' .. name, '')
+  redis.call('DEL', records, changes, consumed)
+  redis.call('HSET', heads, 'h' .. name, ARGV[at + 1])
+  redis.call('HDEL', heads, 's' .. name, 't' .. name)
+  if ARGV[at + 2] ~= '' then redis.call('SET', consumed, ARGV[at + 2]) end
   if ARGV[at + 3] == '1' then redis.call('SADD', live, name) else redis.call('SREM', live, name) end
   at = at + 5
   local fields, scored = {}, {}
@@ -92,7 +95,7 @@ for i = 1, datasets do
   end
 end
 for j = 1, subscribed do
-  local subscriptions, count = KEYS[4 + 2 * datasets + j], ARGV[at] + 0
+  local subscriptions, count = KEYS[4 + 3 * datasets + j], ARGV[at] + 0
   redis.call('DEL', subscriptions)
   if count > 0 then chunked(subscriptions, 'SADD', subscriptions, {unpack(ARGV, at + 1, at + count)}, true) end
   at = at + 1 + count
