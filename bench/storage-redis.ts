@@ -11,9 +11,11 @@
  * - Against the floor: UpdateRecords and ListRecords at 64 in flight beside the commit's seven
  *   Redis calls made by one bare script (target: 60%), the Redis CPU per call of the store's
  *   scripts beside the seven calls' (`INFO commandstats`; commit target: at most 1.5x), each split
- *   into the commands it called and the rest (Lua and its conversions), and for information the
- *   older layout's five calls and the process's own CPU per call beside the seven calls' through
- *   the bare client.
+ *   into the commands it called and the rest (Lua and its conversions), and the process's own CPU
+ *   per call beside the seven calls' through the bare client; each figure beside the floor's of
+ *   its own alternated rounds. For information, the floors under those: the older layout's five
+ *   calls, the seven calls with the strings a commit reads and makes in Lua, and ListRecords
+ *   beside its own calls (HMGET, ZRANGEBYSCORE, HMGET) through the bare client.
  * - For information, the whole operations through `createCognitoSync` on this store (token
  *   verification, validation, the pool read, the session count...).
  *
@@ -49,6 +51,45 @@ const COMMIT_CALLS = [
   "redis.call('APPEND', KEYS[4], ARGV[6])",
   "return {'ok', ARGV[5]}"
 ].join("\n")
+
+/**
+ * The seven calls with the strings any commit over this layout reads and makes in Lua, and none
+ * of its checks: the head line read into its fields and made anew, the record's figures read and
+ * its JSON made, the oldest consumed session read, the new one's entry made, from the
+ * arguments the store's commit takes (name, session id and expiry, expected sync count, now,
+ * modifiedBy, three limits, one condition and one write). What a commit checked in Lua costs
+ * Redis at the least.
+ */
+const STRING_WORK = String.raw`
+local name, id, expiry, now, by, key, bytes, tail = ARGV[1], ARGV[2], ARGV[3], ARGV[5], ARGV[6], ARGV[14], ARGV[15], ARGV[16]
+local got = redis.call('HMGET', KEYS[1], '', 'h' .. name)
+local exists, syncCount, deletion, created, _, numRecords, dataStorage, entries, entryBytes, floor, count, last, start =
+  string.match(got[2], '^([^\t]*)\t([^\t]*)\t([^\t]*)\t([^\t]*)\t([^\t]*)\t([^\t]*)\t([^\t]*)\t([^\t]*)\t([^\t]*)\t([^\t]*)\t([^\t]*)\t([^\t]*)\t([^\t]*)\t')
+local value = redis.call('HGET', KEYS[2], key)
+local server, was = string.match(value, '^{"syncCount":(%d+),"valueBytes":(%-?%d+),')
+local oldest = redis.call('GETRANGE', KEYS[4], 0, 63)
+local _, stop, at = string.find(oldest, '^\n[^\t\n]*\t([^\n]*)')
+local next = syncCount + 1
+redis.call('ZADD', KEYS[3], next, key)
+redis.call('HSET', KEYS[2], key, '{"syncCount":' .. next .. ',"valueBytes":' .. bytes .. ',' .. tail)
+local line = exists .. '\t' .. next .. '\t' .. deletion .. '\t' .. created .. '\t' .. now .. '\t' .. numRecords .. '\t' .. dataStorage ..
+  '\t' .. entries .. '\t' .. entryBytes .. '\t' .. floor .. '\t' .. count .. '\t' .. expiry .. '\t' .. start .. '\t' .. by
+redis.call('HSET', KEYS[1], 'h' .. name, line)
+redis.call('APPEND', KEYS[4], '\n' .. id .. '\t' .. expiry)
+return {'ok', line}
+`
+
+/**
+ * The Redis calls of a ListRecords' read, with none of its checks: the registration and the head
+ * read (HMGET), the keys changed after a sync count (ZRANGEBYSCORE), their records (HMGET),
+ * answered as read. Through the bare client, what such a read costs Redis and the process at the
+ * least (the records left as the JSON Redis answers).
+ */
+const READ_CALLS = String.raw`
+local got = redis.call('HMGET', KEYS[1], '', 'h' .. ARGV[1])
+local keys = redis.call('ZRANGEBYSCORE', KEYS[3], '(' .. ARGV[2], '+inf')
+return {got[2], redis.call('HMGET', KEYS[2], unpack(keys))}
+`
 
 /**
  * The same over the older layout, the consumed sessions in a field of the heads (HMGET with the
@@ -138,28 +179,28 @@ interface ScriptCpu {
 }
 
 /**
- * A script's Redis CPU per call beside the seven calls', each split into the commands it called
+ * A script's Redis CPU per call beside a floor's, each split into the commands it called
  * and the rest (Lua, and Redis turning arguments and answers into Lua values and back).
  */
-const cpuLine = (title: string, figure: ScriptCpu, baseline: ScriptCpu, target?: number) => {
+const cpuLine = (title: string, figure: ScriptCpu, baseline: ScriptCpu, baselineName: string, target?: number) => {
   const perCall = figure.usec / figure.calls
   const basePerCall = baseline.usec / baseline.calls
   const ratio = perCall / basePerCall
   const verdict = target === undefined ? "" : `  |  target <= ${target}x: ${ratio <= target ? "met" : "MISSED"}`
   const split = (cpu: ScriptCpu) => `commands ${(cpu.commandUsec / cpu.calls).toFixed(2)}, the rest ${((cpu.usec - cpu.commandUsec) / cpu.calls).toFixed(2)}`
   console.log(
-    `${title.padEnd(50)} ${perCall.toFixed(2).padStart(6)} µs/call (${split(figure)})  |  the seven calls: ${basePerCall.toFixed(2)} µs/call (${
+    `${title.padEnd(50)} ${perCall.toFixed(2).padStart(6)} µs/call (${split(figure)})  |  ${baselineName}: ${basePerCall.toFixed(2)} µs/call (${
       split(baseline)
     }) (${ratio.toFixed(2)}x)${verdict}`
   )
 }
 
-/** The process's CPU per operation (one script call each) beside the seven calls' through the bare client. */
-const processLine = (title: string, figure: ScriptCpu, baseline: ScriptCpu) => {
+/** The process's CPU per operation (one script call each) beside a floor's through the bare client. */
+const processLine = (title: string, figure: ScriptCpu, baseline: ScriptCpu, baselineName: string) => {
   const perCall = figure.processUsec / figure.calls
   const basePerCall = baseline.processUsec / baseline.calls
   console.log(
-    `${title.padEnd(50)} ${perCall.toFixed(2).padStart(6)} µs/call  |  the seven calls: ${basePerCall.toFixed(2)} µs/call (${(perCall / basePerCall).toFixed(2)}x)`
+    `${title.padEnd(50)} ${perCall.toFixed(2).padStart(6)} µs/call  |  ${baselineName}: ${basePerCall.toFixed(2)} µs/call (${(perCall / basePerCall).toFixed(2)}x)`
   )
 }
 
@@ -195,6 +236,8 @@ export const benchStorageRedis = async () => {
   const sha = String(await client.sendCommand(["SCRIPT", "LOAD", CAS]))
   const commitCallsSha = String(await client.sendCommand(["SCRIPT", "LOAD", COMMIT_CALLS]))
   const fiveCallsSha = String(await client.sendCommand(["SCRIPT", "LOAD", FIVE_CALLS]))
+  const stringWorkSha = String(await client.sendCommand(["SCRIPT", "LOAD", STRING_WORK]))
+  const readCallsSha = String(await client.sendCommand(["SCRIPT", "LOAD", READ_CALLS]))
 
   let baselines = 0
   const session = sessions()
@@ -218,27 +261,37 @@ export const benchStorageRedis = async () => {
    * of the older layout costs Redis), in the string of the store's layout or (`older`) in a
    * field of the heads.
    */
-  const commitCalls = async (workers: number, older = false) => {
+  const commitCalls = async (workers: number, floor: "seven" | "older" | "strings" = "seven") => {
+    const older = floor === "older"
     const run = baselines++
     const sessionList = Array.from({ length: 64 }, () => {
       const { id, expiresAt } = session()
       return `\n${id}\t${expiresAt}`
     }).join("")
+    const head = (syncCount: number) =>
+      `1\t${syncCount}\t0\t1700000000000\t${Date.now()}\t1\t20\t1\t20\t0\t64\t${Date.now() + 3_600_000}\t1\tbench`
+    const record = (syncCount: number, value: string) =>
+      `{"syncCount":${syncCount},"valueBytes":${Buffer.byteLength(value)},"value":${JSON.stringify(value)}}`
     for (let worker = 0; worker < workers; worker++) {
       const base = `${prefix}:calls:${run}:${worker}`
-      await (older ? client.sendCommand(["HSET", `${base}:heads`, "sbench", sessionList]) : client.sendCommand(["SET", `${base}:consumed`, sessionList]))
+      await client.sendCommand(["HSET", `${base}:heads`, "hbench", head(1), ...(older ? ["sbench", sessionList] : [])])
+      await client.sendCommand(["HSET", `${base}:records`, "key0", record(1, "value")])
+      if (!older) await client.sendCommand(["SET", `${base}:consumed`, sessionList])
     }
     return async (worker: number, i: number) => {
       const base = `${prefix}:calls:${run}:${worker}`
-      const head = `1\t${i + 1}\t0\t1700000000000\t${Date.now()}\t1\t20\t1\t20\t0\t64\t${Date.now() + 3_600_000}\t1\tbench`
-      const record = `{"syncCount":${i + 1},"valueBytes":${String(i).length + 6},"value":"value ${i}"}`
       const { id, expiresAt } = session()
+      const value = `value ${i}`
+      const keys = [`${base}:heads`, `${base}:records`, `${base}:changes`]
       await client.sendCommand(
-        older
-          ? ["EVALSHA", fiveCallsSha, "3", `${base}:heads`, `${base}:records`, `${base}:changes`, "hbench", "sbench", "key0", String(i + 1), record, head]
+        floor === "older"
+          ? ["EVALSHA", fiveCallsSha, "3", ...keys, "hbench", "sbench", "key0", String(i + 1), record(i + 1, value), head(i + 1)]
+          : floor === "seven"
+          ? ["EVALSHA", commitCallsSha, "4", ...keys, `${base}:consumed`, "hbench", "key0", String(i + 1), record(i + 1, value), head(i + 1), `\n${id}\t${expiresAt}`]
           : [
-            "EVALSHA", commitCallsSha, "4", `${base}:heads`, `${base}:records`, `${base}:changes`, `${base}:consumed`,
-            "hbench", "key0", String(i + 1), record, head, `\n${id}\t${expiresAt}`
+            "EVALSHA", stringWorkSha, "4", ...keys, `${base}:consumed`, "bench", id, String(expiresAt), "", String(Date.now()), "bench", "20", "1024", "1048576",
+            "1", "key0", String(i + 1), "1", "key0", String(Buffer.byteLength(value)),
+            `"key":"key0","value":${JSON.stringify(value)},"lastModifiedDate":${Date.now()},"lastModifiedBy":"bench"}`
           ]
       )
     }
@@ -335,6 +388,18 @@ export const benchStorageRedis = async () => {
       })
   }
 
+  /** the read's calls on the store's own keys of a dataset `name` (the layout of codec.ts) */
+  const readCalls = (name: string) => {
+    const keys = identities.map((identityId) => {
+      const base = `${prefix}:{${pool}|${identityId}}`
+      return [`${base}:heads`, `${base}:r:${name}`, `${base}:c:${name}`]
+    })
+    return async (worker: number) => {
+      const [, records] = (await client.sendCommand(["EVALSHA", readCallsSha, "3", ...keys[worker]!, name, "1"])) as [string, Array<string>]
+      if (records.length !== 10) throw new Error(`expected 10 records, got ${records.length}`)
+    }
+  }
+
   try {
     for (const inFlight of [1, 64]) {
       const counts = await seed(`update-${inFlight}`, 1)
@@ -361,31 +426,45 @@ export const benchStorageRedis = async () => {
       line(`ListRecords, 10 changed of 100, ${inFlight} in flight`, figure, baseline, 0.5)
     }
 
-    // against the floor: the commit's seven Redis calls, in the same rounds
-    const floorCpu: ScriptCpu = { calls: 0, usec: 0, commandUsec: 0, processUsec: 0 }
-    const commitCpu: ScriptCpu = { calls: 0, usec: 0, commandUsec: 0, processUsec: 0 }
-    const readCpu: ScriptCpu = { calls: 0, usec: 0, commandUsec: 0, processUsec: 0 }
-    const olderCpu: ScriptCpu = { calls: 0, usec: 0, commandUsec: 0, processUsec: 0 }
-    const sevenCalls = withCpu(floorCpu, async () => measureInFlight("the seven calls", 64, await commitCalls(64), SHORT))
+    // against the floor: the commit's seven Redis calls, each figure beside those of its own rounds
+    const cpu = (): ScriptCpu => ({ calls: 0, usec: 0, commandUsec: 0, processUsec: 0 })
+    const sevenCalls = (into: ScriptCpu) => withCpu(into, async () => measureInFlight("the seven calls", 64, await commitCalls(64), SHORT))
     const floorCounts = await seed("floor", 1)
+    const [commitFloor, commitCpu] = [cpu(), cpu()]
     const [updateFloor, update] = await alternate(
       ROUNDS,
-      sevenCalls,
+      sevenCalls(commitFloor),
       withCpu(commitCpu, () => measureFibers("UpdateRecords", 64, updates("floor", floorCounts), SHORT))
     )
     line("UpdateRecords of 1 record, 64, vs the seven calls", update, updateFloor, 0.6)
+    const [readFloor, readCpu] = [cpu(), cpu()]
     const [listFloor, list] = await alternate(
       ROUNDS,
-      sevenCalls,
+      sevenCalls(readFloor),
       withCpu(readCpu, () => measureFibers("ListRecords", 64, reads("list"), SHORT))
     )
     line("ListRecords, 10 of 100, 64, vs the seven calls", list, listFloor, 0.6)
-    await alternate(ROUNDS, sevenCalls, withCpu(olderCpu, async () => measureInFlight("the older five calls", 64, await commitCalls(64, true), SHORT)))
-    cpuLine("Redis CPU of the commit script", commitCpu, floorCpu, 1.5)
-    cpuLine("  (info) Redis CPU of the read script", readCpu, floorCpu)
-    cpuLine("  (info) the older layout's five calls", olderCpu, floorCpu)
-    processLine("  (info) process CPU per commit", commitCpu, floorCpu)
-    processLine("  (info) process CPU per read", readCpu, floorCpu)
+    cpuLine("Redis CPU of the commit script", commitCpu, commitFloor, "the seven calls", 1.5)
+    cpuLine("  (info) Redis CPU of the read script", readCpu, readFloor, "the seven calls")
+    processLine("  (info) process CPU per commit", commitCpu, commitFloor, "the seven calls")
+    processLine("  (info) process CPU per read", readCpu, readFloor, "the seven calls")
+
+    // for information, other floors beside the seven calls or the store
+    const [olderFloor, olderCpu] = [cpu(), cpu()]
+    await alternate(ROUNDS, sevenCalls(olderFloor), withCpu(olderCpu, async () => measureInFlight("the older five calls", 64, await commitCalls(64, "older"), SHORT)))
+    cpuLine("  (info) the older layout's five calls", olderCpu, olderFloor, "the seven calls")
+    const [stringsFloor, stringsCpu] = [cpu(), cpu()]
+    await alternate(ROUNDS, sevenCalls(stringsFloor), withCpu(stringsCpu, async () => measureInFlight("the string work", 64, await commitCalls(64, "strings"), SHORT)))
+    cpuLine("  (info) the seven calls with a commit's strings", stringsCpu, stringsFloor, "the seven calls")
+    const [readCallsCpu, listCpu] = [cpu(), cpu()]
+    const [readCallsFigure, listAgain] = await alternate(
+      ROUNDS,
+      withCpu(readCallsCpu, () => measureInFlight("the read's calls", 64, readCalls("list"), SHORT)),
+      withCpu(listCpu, () => measureFibers("ListRecords", 64, reads("list"), SHORT))
+    )
+    line("  (info) ListRecords, 10 of 100, 64, vs its calls", listAgain, readCallsFigure)
+    cpuLine("  (info) Redis CPU of the read script", listCpu, readCallsCpu, "the read's calls")
+    processLine("  (info) process CPU per read", listCpu, readCallsCpu, "the read's calls")
 
     // reads first: the writes below change more records after sync count 1
     const small = await seed("small", 10)
