@@ -260,6 +260,32 @@ describe.skipIf(!redis.available)("RedisSyncStore", () => {
         expect((await Effect.runPromise(store.listDatasets(pool, identity)))[0]?.consumedSessions).toEqual(head?.consumedSessions)
       }))
 
+    it("consumed sessions longer than a commit's first read of the list: the commit reads on, the expired and the oldest past the cap go", () =>
+      withCase(async (store, raw, prefix) => {
+        const pool = newId()
+        const identity = newId()
+        const ref = { identityPoolId: pool, identityId: identity, datasetName: "long" }
+        const now = Date.now()
+        const commit = (session: { id: string; expiresAt: number }, at = now) =>
+          Effect.runPromise(store.commit({ ...commitOf(ref, "k", 0), conditions: [], session, now: at }))
+        // two short-lived sessions first, then ids of 300 characters, each entry longer than the first read
+        const expiring = [{ id: "soon-1", expiresAt: now + 1_000 }, { id: "soon-2", expiresAt: now + 2_000 }]
+        for (const session of expiring) expect((await commit(session))._tag).toBe("Committed")
+        const long = Array.from({ length: 70 }, (_, n) => ({ id: `${"x".repeat(296)}${String(n).padStart(4, "0")}`, expiresAt: now + 60_000 + n }))
+        for (const session of long) expect((await commit(session, now + 5_000))._tag).toBe("Committed")
+        const { head } = await Effect.runPromise(store.readDataset(ref, { since: 0 }))
+        expect(head?.consumedSessions).toEqual({ floor: long[5]!.expiresAt, sessions: long.slice(6) })
+        expect((await commit(long[6]!, now + 5_000))._tag).toBe("SessionUsed")
+        expect((await commit(long[69]!, now + 5_000))._tag).toBe("SessionUsed")
+        expect((await commit(long[5]!, now + 5_000))._tag).toBe("SessionForgotten")
+        // and one expiring before the last listed: placed in expiry order, the list read whole
+        const early = { id: `${"y".repeat(300)}`, expiresAt: now + 60_010 }
+        expect((await commit(early, now + 5_000))._tag).toBe("Committed")
+        const after = (await Effect.runPromise(store.readDataset(ref, { since: 0 }))).head?.consumedSessions
+        expect(after?.sessions.map((session) => session.expiresAt)).toEqual([...long.slice(7, 10), early, ...long.slice(10)].map((session) => session.expiresAt))
+        expect(after?.floor).toBe(long[6]!.expiresAt)
+      }))
+
     it("a dataset written in the older layout (its consumed sessions in one field) is read, committed to and read again", () =>
       withCase(async (store, raw, prefix) => {
         const pool = newId()
