@@ -17,7 +17,8 @@
  * echo's small one), and for information against the bare echo.
  * Targets against the bare server: throughput at least 50% / 40% (ListRecords / UpdateRecords)
  * standalone with its CPU per request at most 2x / 2.5x, 65% / 55% on Koa, 85% / 80% on
- * Express, 80% for the SigV4 check + echo against the unchecked echo; p99 at most 2x everywhere.
+ * Express, 80% for the SigV4 check + echo against the unchecked echo; p99 at most 2x everywhere,
+ * printed beside the ratio of mean latencies, which the throughputs set (Little's law).
  * First, SigV4 verification in process (`http-verify.ts`); `npm run bench -- http:verify` runs
  * that alone.
  */
@@ -158,6 +159,12 @@ export const withServer = async <A>(kind: string, port: number, use: (server: Ru
 export interface Load {
   readonly perSecond: number
   readonly p99: number
+  /**
+   * the mean latency, in milliseconds: with every connection sending its next request once
+   * answered, the connections over the throughput (Little's law), so that its ratio to the
+   * baseline's is the inverse of the throughputs' and a p99 ratio can be read against it
+   */
+  readonly mean: number
   /** the server's CPU time per request, in microseconds: what a busy machine distorts least */
   readonly cpuPerRequest: number
   readonly non2xx: number
@@ -183,6 +190,7 @@ export const load = async (server: Running, next: () => Prepared): Promise<Load>
   return {
     perSecond: result.requests.average,
     p99: result.latency.p99,
+    mean: result.latency.average,
     cpuPerRequest: (cpu * 1e6) / Math.max(result.requests.total, 1),
     non2xx: result.non2xx,
     errors: result.errors + result.timeouts
@@ -195,6 +203,7 @@ const middle = (values: ReadonlyArray<number>) => [...values].sort((a, b) => a -
 const median = (loads: ReadonlyArray<Load>): Load => ({
   perSecond: middle(loads.map((load) => load.perSecond)),
   p99: middle(loads.map((load) => load.p99)),
+  mean: middle(loads.map((load) => load.mean)),
   cpuPerRequest: middle(loads.map((load) => load.cpuPerRequest)),
   non2xx: loads.reduce((sum, load) => sum + load.non2xx, 0),
   errors: loads.reduce((sum, load) => sum + load.errors, 0)
@@ -220,6 +229,7 @@ const verdict = (met: boolean) => (met ? "met" : "MISSED")
 const line = (title: string, figure: Load, baseline: Load, target?: Target, against = "bare") => {
   const ratio = figure.perSecond / baseline.perSecond
   const latency = figure.p99 / Math.max(baseline.p99, 1)
+  const mean = `mean ${(figure.mean / baseline.mean).toFixed(1)}x`
   const cpu = figure.cpuPerRequest / baseline.cpuPerRequest
   const problems = figure.non2xx + figure.errors + baseline.non2xx + baseline.errors
   console.log([
@@ -228,7 +238,9 @@ const line = (title: string, figure: Load, baseline: Load, target?: Target, agai
     target === undefined
       ? `${(ratio * 100).toFixed(0)}%`
       : `${(ratio * 100).toFixed(0)}% (target ${Math.round(target.throughput * 100)}%: ${verdict(ratio >= target.throughput)})`,
-    target === undefined ? `p99 ${latency.toFixed(1)}x` : `p99 ${latency.toFixed(1)}x (target ${target.p99}x: ${verdict(latency <= target.p99)})`,
+    target === undefined
+      ? `p99 ${latency.toFixed(1)}x, ${mean}`
+      : `p99 ${latency.toFixed(1)}x (target ${target.p99}x: ${verdict(latency <= target.p99)}), ${mean}`,
     `server cpu ${Math.round(figure.cpuPerRequest)} µs/request, ${against} ${Math.round(baseline.cpuPerRequest)} (${cpu.toFixed(1)}x${
       target?.cpu === undefined ? "" : `, target ${target.cpu}x: ${verdict(cpu <= target.cpu)}`
     })`,

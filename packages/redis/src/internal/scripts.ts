@@ -157,8 +157,8 @@ end`,
 -- or '0'), syncCount, lastDeletionCount, creationDate, lastModifiedDate, numRecords,
 -- dataStorage, entries, entryBytes, floor, count, last, start, lastModifiedBy (parseHead
 -- answers them but lastModifiedDate and lastModifiedBy, which a script writes anew). Locals
--- rather than a table: a commit reads and writes them in one function. Only count and start are made numbers; the
--- others stay the text they were, used with arithmetic coercion where needed.
+-- rather than a table: a commit reads and writes them in one function. Only count and start are
+-- made numbers; the others stay the text they were, used with arithmetic coercion where needed.
 local function parseHead(line, key, name)
   local exists, syncCount, deletion, created, numRecords, dataStorage, entries, entryBytes, floor, count, last, start =
     string.match(line, '${HEAD}')
