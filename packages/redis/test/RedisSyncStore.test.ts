@@ -261,7 +261,7 @@ describe.skipIf(!redis.available)("RedisSyncStore", () => {
       }))
 
     it("consumed sessions longer than a commit's first read of the list: the commit reads on, the expired and the oldest past the cap go", () =>
-      withCase(async (store, raw, prefix) => {
+      withCase(async (store) => {
         const pool = newId()
         const identity = newId()
         const ref = { identityPoolId: pool, identityId: identity, datasetName: "long" }

@@ -325,7 +325,8 @@ export const makeStore = (connection: Connection, keys: Keys): Store => {
         for (const [name, line] of lines) {
           const head = parseHead(name, line, older.get(name), newer.get(name))
           if (head === undefined) {
-            return Effect.fail(unreadable(unreadableAt(name, line, key, listed.has(name) ? keys.consumed(base, name) : undefined), `head of dataset ${name}`))
+            const at = unreadableAt(name, line, key, listed.has(name) ? keys.consumed(base, name) : undefined)
+            return Effect.fail(unreadable(at, `head of dataset ${name}`))
           }
           if (head.exists) heads.push(head)
         }

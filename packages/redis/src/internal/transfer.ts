@@ -139,7 +139,8 @@ export const makeRedisTransfer = (
       for (let i = 0; i < names.length; i++) {
         const name = names[i]!
         const listed = reply[4 + 3 * i]
-        const head = parseHead(name, stored.get(`h${name}`), stored.get(`s${name}`) ?? (typeof listed === "string" ? listed : ""), stored.get(`t${name}`))
+        const older = stored.get(`s${name}`) ?? (typeof listed === "string" ? listed : "")
+        const head = parseHead(name, stored.get(`h${name}`), older, stored.get(`t${name}`))
         if (head === undefined) {
           const fromList = !stored.has(`s${name}`) && !stored.has(`t${name}`) ? keys.consumed(base, name) : undefined
           return yield* Effect.fail(unreadable(unreadableAt(name, stored.get(`h${name}`), heads, fromList), `head of dataset ${name}`))

@@ -7,8 +7,8 @@ import { script } from "./scripts.js"
  * Everything of one identity, read at once. KEYS: heads, devices, then (records, subscriptions,
  * consumed) per dataset. ARGV: the dataset names, in the order of their keys.
  * Answers `{heads, devices, then (records, subscribers, consumed sessions) per dataset}` (flat
- * field/value lists, lists of members, and the string of consumed sessions or false), `"again"` when the identity's datasets are no longer those named, or
- * `{"corrupt", ...}`.
+ * field/value lists, lists of members, and the string of consumed sessions or false), `"again"`
+ * when the identity's datasets are no longer those named, or `{"corrupt", ...}`.
  */
 export const readIdentity = script(
   "readIdentity",
