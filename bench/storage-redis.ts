@@ -69,10 +69,10 @@ local value = redis.call('HGET', KEYS[2], key)
 local server, was = string.match(value, '^{"syncCount":(%d+),"valueBytes":(%-?%d+),')
 local oldest = redis.call('GETRANGE', KEYS[4], 0, 63)
 local _, stop, at = string.find(oldest, '^\n[^\t\n]*\t([^\n]*)')
-local next = syncCount + 1
-redis.call('ZADD', KEYS[3], next, key)
-redis.call('HSET', KEYS[2], key, '{"syncCount":' .. next .. ',"valueBytes":' .. bytes .. ',' .. tail)
-local line = exists .. '\t' .. next .. '\t' .. deletion .. '\t' .. created .. '\t' .. now .. '\t' .. numRecords .. '\t' .. dataStorage ..
+local synced = syncCount + 1
+redis.call('ZADD', KEYS[3], synced, key)
+redis.call('HSET', KEYS[2], key, '{"syncCount":' .. synced .. ',"valueBytes":' .. bytes .. ',' .. tail)
+local line = exists .. '\t' .. synced .. '\t' .. deletion .. '\t' .. created .. '\t' .. now .. '\t' .. numRecords .. '\t' .. dataStorage ..
   '\t' .. entries .. '\t' .. entryBytes .. '\t' .. floor .. '\t' .. count .. '\t' .. expiry .. '\t' .. start .. '\t' .. by
 redis.call('HSET', KEYS[1], 'h' .. name, line)
 redis.call('APPEND', KEYS[4], '\n' .. id .. '\t' .. expiry)
