@@ -131,8 +131,9 @@ export const makeConnection = (client: ClientLike, timeout: number): Connection 
       ...(lastError === undefined ? {} : { cause: lastError })
     })
 
-  const failure = (error: unknown, what: string, key: string | undefined): StorageError => {
+  const failure = (error: unknown, command: string | Script, key: string | undefined): StorageError => {
     if (error instanceof SyncStore.StorageError) return error
+    const what = typeof command === "string" ? command : `script ${command.name}`
     if (isErrorReply(error)) {
       return key === undefined
         ? new SyncStore.StorageError({ message: `Redis refused ${what}: ${error.message}`, cause: error })
@@ -142,13 +143,13 @@ export const makeConnection = (client: ClientLike, timeout: number): Connection 
   }
 
   /**
-   * starts a command, answering it once: to `succeed`, or to `fail` when it fails or is not
-   * answered in time; a failure `recover` answers with a promise (a script to load first, say)
-   * waits for that promise instead
+   * starts a command (a script's name made only for a failure's message), answering it once: to
+   * `succeed`, or to `fail` when it fails or is not answered in time; a failure `recover` answers
+   * with a promise (a script to load first, say) waits for that promise instead
    */
   const start = (
     begin: () => Promise<unknown>,
-    what: string,
+    what: string | Script,
     key: string | undefined,
     succeed: (reply: unknown) => void,
     fail: (error: StorageError) => void,
@@ -184,7 +185,7 @@ export const makeConnection = (client: ClientLike, timeout: number): Connection 
   // dropped when it arrives (or when the watchdog gives up on it)
   const run = (
     begin: () => Promise<unknown>,
-    what: string,
+    what: string | Script,
     key: string | undefined,
     recover?: (error: unknown) => Promise<unknown>
   ) =>
@@ -245,10 +246,10 @@ export const makeConnection = (client: ClientLike, timeout: number): Connection 
   }
 
   const script: Connection["script"] = (script, keys, args) =>
-    run(begin(script, keys, args), `script ${script.name}`, undefined, recoverCall(script, keys, args))
+    run(begin(script, keys, args), script, undefined, recoverCall(script, keys, args))
 
   const scriptThen: Connection["scriptThen"] = (script, keys, args, succeed, fail) =>
-    start(begin(script, keys, args), `script ${script.name}`, undefined, succeed, fail, recoverCall(script, keys, args))
+    start(begin(script, keys, args), script, undefined, succeed, fail, recoverCall(script, keys, args))
 
   const masters = (): ReadonlyArray<{ readonly address: string }> =>
     [...(client as unknown as { masters: ReadonlyArray<{ readonly address: string }> }).masters].sort((a, b) =>

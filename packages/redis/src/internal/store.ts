@@ -26,6 +26,7 @@ import {
   unreadableAt
 } from "./codec.js"
 import type { Connection } from "./connection.js"
+import { makeDatasetKeys } from "./datasetKeys.js"
 import * as LiveStream from "./liveStream.js"
 import * as scripts from "./scripts.js"
 import { makeRedisTransfer } from "./transfer.js"
@@ -120,18 +121,7 @@ export const makeStore = (connection: Connection, keys: Keys): Store => {
       if (corrupt !== undefined) return yield* Effect.fail(corrupt)
     })
 
-  const datasetKeys = (base: string, name: string) => [
-    keys.heads(base),
-    keys.records(base, name),
-    keys.changes(base, name),
-    keys.live(base),
-    keys.consumed(base, name)
-  ]
-
-  const subscriptionKeys = (ref: SyncStore.DatasetRef) => {
-    const base = keys.identity(ref.identityPoolId, ref.identityId)
-    return [keys.devices(base), keys.subscriptions(base, ref.datasetName)]
-  }
+  const keysOf = makeDatasetKeys(keys)
 
   const headOf = (name: string, line: unknown, sessions: unknown, key: string): Effect.Effect<DatasetHead, StorageError> => {
     const head = parseHead(name, line, sessions)
@@ -139,8 +129,7 @@ export const makeStore = (connection: Connection, keys: Keys): Store => {
   }
 
   const readDataset: SyncStoreShape["readDataset"] = (ref, query) => {
-    const base = keys.identity(ref.identityPoolId, ref.identityId)
-    const scriptKeys = datasetKeys(base, ref.datasetName)
+    const scriptKeys = keysOf(ref).dataset
     return Effect.flatMap(
       script(scripts.readDataset, scriptKeys, [ref.datasetName, numberText(query.since), query.withoutSessions === true ? "1" : ""]),
       (reply): Effect.Effect<SyncStore.DatasetView, StorageError> => {
@@ -184,7 +173,7 @@ export const makeStore = (connection: Connection, keys: Keys): Store => {
         if (head === undefined) return unreadable(headsKey, `head of dataset ${c.ref.datasetName}`)
         const records = LiveStream.committedRecords(writes, head.syncCount, c.now, c.modifiedBy)
         if (c.subscribers !== true) return { _tag: "Committed", head, records }
-        const subscribed = devicesOf(reply[2], reply[3], subscriptionKeys(c.ref))
+        const subscribed = devicesOf(reply[2], reply[3], keysOf(c.ref).subscriptions)
         return subscribed instanceof SyncStore.StorageError ? subscribed : { _tag: "Committed", head, records, subscribers: subscribed }
       }
       case "conflict": {
@@ -208,10 +197,8 @@ export const makeStore = (connection: Connection, keys: Keys): Store => {
 
   const commit: SyncStoreShape["commit"] = (c) => {
     const { identityId, identityPoolId, datasetName } = c.ref
-    const base = keys.identity(identityPoolId, identityId)
-    const scriptKeys = c.subscribers === true
-      ? [...datasetKeys(base, datasetName), ...subscriptionKeys(c.ref)]
-      : datasetKeys(base, datasetName)
+    const { base, dataset, withSubscribers } = keysOf(c.ref)
+    let scriptKeys = c.subscribers === true ? withSubscribers : dataset
     const writes = distinct(c.writes)
     const args: Array<string> = [
       datasetName,
@@ -242,7 +229,7 @@ export const makeStore = (connection: Connection, keys: Keys): Store => {
       records: LiveStream.committedRecords(writes, -1, c.now, c.modifiedBy)
     })
     if (streamed !== undefined) {
-      scriptKeys.push(...streamed.keys)
+      scriptKeys = [...scriptKeys, ...streamed.keys]
       args.push(...streamed.args)
     }
     const once: Effect.Effect<SyncStore.CommitResult | undefined, StorageError> = Effect.flatMap(
@@ -272,8 +259,8 @@ export const makeStore = (connection: Connection, keys: Keys): Store => {
     syncCount: number | undefined,
     outbox?: { readonly stream: string; readonly id: string }
   ): Effect.Effect<SyncStore.DeletionAt, SyncStore.StorageError> => {
-    const base = keys.identity(ref.identityPoolId, ref.identityId)
-    const scriptKeys = [...datasetKeys(base, ref.datasetName), keys.subscriptions(base, ref.datasetName)]
+    const { base, dataset, subscriptions } = keysOf(ref)
+    const scriptKeys = [...dataset, subscriptions[1]!]
     const args = [ref.datasetName, numberText(now), syncCount === undefined ? "" : numberText(syncCount)]
     if (outbox !== undefined && carrier !== undefined) {
       const streamed = LiveStream.carried(carrier, keys, base, { ref, streamName: outbox.stream, field: outbox.id, now, records: undefined })
@@ -490,19 +477,19 @@ export const makeStore = (connection: Connection, keys: Keys): Store => {
   }
 
   const subscribe: SyncStoreShape["subscribe"] = (ref, deviceId) =>
-    Effect.flatMap(script(scripts.subscribe, subscriptionKeys(ref), [deviceId]), (reply) =>
+    Effect.flatMap(script(scripts.subscribe, keysOf(ref).subscriptions, [deviceId]), (reply) =>
       reply === 1 || reply === 0
         ? Effect.succeed(reply === 1)
         : Effect.fail(corruption(reply) ?? new SyncStore.StorageError({ message: "Unexpected answer of the subscribe script" })))
 
   const unsubscribe: SyncStoreShape["unsubscribe"] = (ref, deviceId) =>
-    Effect.flatMap(script(scripts.unsubscribe, subscriptionKeys(ref), [deviceId]), (reply) =>
+    Effect.flatMap(script(scripts.unsubscribe, keysOf(ref).subscriptions, [deviceId]), (reply) =>
       reply === "Unsubscribed" || reply === "UnknownDevice" || reply === "NotSubscribed"
         ? Effect.succeed(reply)
         : Effect.fail(corruption(reply) ?? new SyncStore.StorageError({ message: "Unexpected answer of the unsubscribe script" })))
 
   const subscribers: SyncStoreShape["subscribers"] = (ref) => {
-    const scriptKeys = subscriptionKeys(ref)
+    const scriptKeys = keysOf(ref).subscriptions
     return Effect.flatMap(script(scripts.subscribers, scriptKeys, []), (reply) => {
       const corrupt = corruption(reply)
       if (corrupt !== undefined) return Effect.fail(corrupt)
