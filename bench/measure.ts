@@ -32,24 +32,25 @@ export const measure = async (
 export const median = (values: ReadonlyArray<number>) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!
 
 /**
- * A figure and its baseline measured in alternating short rounds, each the median of its rounds:
- * on a shared machine, load drifts within seconds, and alternating puts both under the same drift.
+ * Figures measured in alternating short rounds, each the median of its rounds: on a shared
+ * machine, load drifts within seconds, and alternating puts them all under the same drift.
  */
+export const alternateEach = async (rounds: number, phases: ReadonlyArray<() => Promise<Figure>>): Promise<Array<Figure>> => {
+  const figures = phases.map((): Array<Figure> => [])
+  for (let round = 0; round < rounds; round++) {
+    for (let i = 0; i < phases.length; i++) figures[i]!.push(await phases[i]!())
+  }
+  return figures.map((each) => ({ name: each[0]!.name, perSecond: median(each.map((f) => f.perSecond)) }))
+}
+
+/** A figure and its baseline measured in alternating short rounds (see `alternateEach`). */
 export const alternate = async (
   rounds: number,
   baseline: () => Promise<Figure>,
   figure: () => Promise<Figure>
 ): Promise<readonly [Figure, Figure]> => {
-  const baselines: Array<Figure> = []
-  const figures: Array<Figure> = []
-  for (let round = 0; round < rounds; round++) {
-    baselines.push(await baseline())
-    figures.push(await figure())
-  }
-  return [
-    { name: baselines[0]!.name, perSecond: median(baselines.map((f) => f.perSecond)) },
-    { name: figures[0]!.name, perSecond: median(figures.map((f) => f.perSecond)) }
-  ]
+  const [measuredBaseline, measuredFigure] = await alternateEach(rounds, [baseline, figure])
+  return [measuredBaseline!, measuredFigure!]
 }
 const fmt = (n: number) => Math.round(n).toLocaleString("en-US").padStart(10)
 

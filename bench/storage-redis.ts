@@ -15,7 +15,9 @@
  *   per call beside the seven calls' through the bare client; each figure beside the floor's of
  *   its own alternated rounds. For information, the floors under those: the older layout's five
  *   calls, the seven calls with the strings a commit reads and makes in Lua, and ListRecords
- *   beside its own calls (HMGET, ZRANGEBYSCORE, HMGET) through the bare client.
+ *   beside its own calls (HMGET, ZRANGEBYSCORE, HMGET) through the bare client, those calls
+ *   beside the seven calls, and the same calls answered to fibers through `Effect.async` (what
+ *   the Effect runtime adds to the client, the store's operations being Effects).
  * - For information, the whole operations through `createCognitoSync` on this store (token
  *   verification, validation, the pool read, the session count...).
  *
@@ -26,7 +28,7 @@ import { randomUUID } from "node:crypto"
 import { Effect, Exit, Scope } from "effect"
 import { createCognitoSync, SyncSessionToken, type SyncStore } from "@syncalite/core"
 import { RedisSyncStore } from "@syncalite/redis"
-import { alternate, type Figure, sessions } from "./measure.js"
+import { alternate, alternateEach, type Figure, sessions } from "./measure.js"
 
 const url = process.env.REDIS_URL || "redis://127.0.0.1:6379"
 const secret = "bench-secret-0123456789"
@@ -400,6 +402,18 @@ export const benchStorageRedis = async () => {
     }
   }
 
+  /**
+   * the same calls answered to a fiber through `Effect.async`, run as the store's reads are: what
+   * the Effect runtime adds to the bare client (the store's operations are Effects)
+   */
+  const readCallsInFibers = (name: string) => {
+    const call = readCalls(name)
+    return (worker: number) =>
+      Effect.async<void>((resume) => {
+        call(worker).then(() => resume(Effect.void), (error) => resume(Effect.die(error)))
+      })
+  }
+
   try {
     for (const inFlight of [1, 64]) {
       const counts = await seed(`update-${inFlight}`, 1)
@@ -456,15 +470,21 @@ export const benchStorageRedis = async () => {
     const [stringsFloor, stringsCpu] = [cpu(), cpu()]
     await alternate(ROUNDS, sevenCalls(stringsFloor), withCpu(stringsCpu, async () => measureInFlight("the string work", 64, await commitCalls(64, "strings"), SHORT)))
     cpuLine("  (info) the seven calls with a commit's strings", stringsCpu, stringsFloor, "the seven calls")
-    const [readCallsCpu, listCpu] = [cpu(), cpu()]
-    const [readCallsFigure, listAgain] = await alternate(
-      ROUNDS,
+    const [readCallsCpu, inFibersCpu, listCpu, sevenCpu] = [cpu(), cpu(), cpu(), cpu()]
+    const [readCallsFigure, inFibers, listAgain, sevenAgain] = await alternateEach(ROUNDS, [
       withCpu(readCallsCpu, () => measureInFlight("the read's calls", 64, readCalls("list"), SHORT)),
-      withCpu(listCpu, () => measureFibers("ListRecords", 64, reads("list"), SHORT))
-    )
-    line("  (info) ListRecords, 10 of 100, 64, vs its calls", listAgain, readCallsFigure)
+      withCpu(inFibersCpu, () => measureFibers("the read's calls in fibers", 64, readCallsInFibers("list"), SHORT)),
+      withCpu(listCpu, () => measureFibers("ListRecords", 64, reads("list"), SHORT)),
+      sevenCalls(sevenCpu)
+    ])
+    line("  (info) ListRecords, 10 of 100, 64, vs its calls", listAgain!, readCallsFigure!)
     cpuLine("  (info) Redis CPU of the read script", listCpu, readCallsCpu, "the read's calls")
     processLine("  (info) process CPU per read", listCpu, readCallsCpu, "the read's calls")
+    line("  (info) the read's calls alone vs the seven calls", readCallsFigure!, sevenAgain!)
+    line("  (info) the read's calls in fibers vs their calls", inFibers!, readCallsFigure!)
+    processLine("  (info) process CPU per read's calls in fibers", inFibersCpu, readCallsCpu, "the read's calls")
+    line("  (info) ListRecords vs its calls in fibers", listAgain!, inFibers!)
+    processLine("  (info) process CPU per read", listCpu, inFibersCpu, "its calls in fibers")
 
     // reads first: the writes below change more records after sync count 1
     const small = await seed("small", 10)
