@@ -200,7 +200,8 @@ export const makeStore = (connection: Connection, keys: Keys): Store => {
     const { base, dataset, withSubscribers } = keysOf(c.ref)
     let scriptKeys = c.subscribers === true ? withSubscribers : dataset
     const writes = distinct(c.writes)
-    const args: Array<string> = [
+    // by Array.of rather than a literal, as the connection's pending entry is made (connection.ts)
+    const args: Array<string> = Array.of(
       datasetName,
       escapeText(c.session.id),
       numberText(c.session.expiresAt),
@@ -211,7 +212,7 @@ export const makeStore = (connection: Connection, keys: Keys): Store => {
       numberText(c.limits.recordsPerDataset),
       numberText(c.limits.bytesPerDataset),
       String(c.conditions.length)
-    ]
+    )
     for (const condition of c.conditions) args.push(condition.key, numberText(condition.syncCount))
     args.push(String(writes.length))
     for (const write of writes) {
