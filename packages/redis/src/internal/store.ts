@@ -26,7 +26,7 @@ import {
   unreadableAt
 } from "./codec.js"
 import type { Connection } from "./connection.js"
-import { makeDatasetKeys } from "./datasetKeys.js"
+import { type DatasetKeys, makeDatasetKeys } from "./datasetKeys.js"
 import * as LiveStream from "./liveStream.js"
 import * as scripts from "./scripts.js"
 import { makeRedisTransfer } from "./transfer.js"
@@ -163,17 +163,17 @@ export const makeStore = (connection: Connection, keys: Keys): Store => {
   const commitResult = (
     c: SyncStore.DatasetCommit,
     writes: ReadonlyArray<RecordWrite>,
-    headsKey: string,
+    datasetKeys: DatasetKeys,
     reply: unknown
   ): SyncStore.CommitResult | StorageError | undefined => {
     if (!Array.isArray(reply)) return new SyncStore.StorageError({ message: "Unexpected answer of the commit script" })
     switch (reply[0]) {
       case "ok": {
         const head = parseCommittedHead(c.ref.datasetName, reply[1])
-        if (head === undefined) return unreadable(headsKey, `head of dataset ${c.ref.datasetName}`)
+        if (head === undefined) return unreadable(datasetKeys.dataset[0]!, `head of dataset ${c.ref.datasetName}`)
         const records = LiveStream.committedRecords(writes, head.syncCount, c.now, c.modifiedBy)
         if (c.subscribers !== true) return { _tag: "Committed", head, records }
-        const subscribed = devicesOf(reply[2], reply[3], keysOf(c.ref).subscriptions)
+        const subscribed = devicesOf(reply[2], reply[3], datasetKeys.subscriptions)
         return subscribed instanceof SyncStore.StorageError ? subscribed : { _tag: "Committed", head, records, subscribers: subscribed }
       }
       case "conflict": {
@@ -197,7 +197,8 @@ export const makeStore = (connection: Connection, keys: Keys): Store => {
 
   const commit: SyncStoreShape["commit"] = (c) => {
     const { identityId, identityPoolId, datasetName } = c.ref
-    const { base, dataset, withSubscribers } = keysOf(c.ref)
+    const found = keysOf(c.ref)
+    const { base, dataset, withSubscribers } = found
     let scriptKeys = c.subscribers === true ? withSubscribers : dataset
     const writes = distinct(c.writes)
     // by Array.of rather than a literal, as the connection's pending entry is made (connection.ts)
@@ -236,7 +237,7 @@ export const makeStore = (connection: Connection, keys: Keys): Store => {
     const once: Effect.Effect<SyncStore.CommitResult | undefined, StorageError> = Effect.flatMap(
       script(scripts.commit, scriptKeys, args),
       (reply) => {
-        const result = commitResult(c, writes, scriptKeys[0]!, reply)
+        const result = commitResult(c, writes, found, reply)
         if (result instanceof SyncStore.StorageError) return Effect.fail(result)
         // the identity's first write: index it in its pool first, then commit again
         return result === undefined
