@@ -1,18 +1,20 @@
 /**
  * One server of the HTTP benchmark, in a process of its own: `node --import tsx bench/http-server.ts <kind> <port>`.
  * Kinds: the bare JSON echoes (`node-echo`, `koa-echo`, `express-echo`), the node:http echo behind
- * the server's SigV4 check alone (`sigv4-echo`; both node:http echoes answer a GET `<bytes>` bytes,
- * the fourth argument), and Cognito Sync on the memory store (`standalone`, `koa`, `express`). Tells its
+ * the server's SigV4 check alone (`sigv4-echo`), the same echo after the hashing alone that any
+ * SigV4 check does (`hashes-echo`; the node:http echoes answer a GET `<bytes>` bytes, the fourth
+ * argument), and Cognito Sync on the memory store (`standalone`, `koa`, `express`). Tells its
  * parent over IPC once it listens; answers `cpu` with its CPU usage, and `profile-start` and
  * `profile-stop` (the CPU profile taken in between, from the inspector) for `profile.ts`.
  */
+import { timingSafeEqual } from "node:crypto"
 import * as http from "node:http"
 import { type Profiler, Session } from "node:inspector/promises"
 import { findSourceMap, type SourceMapping } from "node:module"
 import { bodyParser } from "@koa/bodyparser"
 import express from "express"
 import Koa from "koa"
-import { Caller, createCognitoSync } from "@syncalite/core"
+import { Caller, createCognitoSync, Sha256 } from "@syncalite/core"
 import { cognitoSync as expressCognitoSync } from "@syncalite/express"
 import { Server, Sigv4 } from "@syncalite/http"
 import { cognitoSync as koaCognitoSync } from "@syncalite/koa"
@@ -25,23 +27,55 @@ const answer = (res: http.ServerResponse, status: number, body: string) => {
   res.end(body)
 }
 
+/** Whether a request may be answered: the SigV4 check, or the work of one. */
+type Check = (req: http.IncomingMessage, body: Buffer) => boolean | Promise<boolean>
+
+const sigv4Check = (): Check => {
+  const verify = Sigv4.verifier({ identitySecret: benchSecret })
+  return async (req, body) => (await verify({ method: req.method!, url: req.url!, headers: req.headers, body })) !== undefined
+}
+
+const header = (req: http.IncomingMessage, name: string) => String(req.headers[name] ?? "")
+
+/**
+ * The hashing every SigV4 check does and nothing of the rest: SHA-256 of the body and of a text
+ * as long as the request's canonical request (its method, path, signed headers and the body's
+ * hash), the HMAC-SHA256 of a string to sign under a signing key kept from before, compared with
+ * the signature sent, as bytes. The key is not the signer's, so the comparison fails: the request
+ * is answered either way, for the work is what is measured.
+ */
+const hashesCheck = (): Check => {
+  const mac = Sha256.hmac("a signing key kept for the day")
+  const emptyHash = Sha256.hashHex("")
+  return (req, body) => {
+    const [authorization, date] = [header(req, "authorization"), header(req, "x-amz-date")]
+    const payload = body.length === 0 ? emptyHash : Sha256.hashHex(body)
+    const canonical = `${req.method}\n${req.url}\n${header(req, "x-amz-security-token")}\n${authorization}\n${date}\n${payload}`
+    const computed = mac(`AWS4-HMAC-SHA256\n${date}\n${date.slice(0, 8)}/us-east-1/cognito-sync/aws4_request\n${Sha256.hashHex(canonical)}`)
+    const sent = Buffer.from(authorization.slice(-64), "hex")
+    if (sent.length === computed.length) timingSafeEqual(sent, computed)
+    return true
+  }
+}
+
 /**
  * The node:http JSON echo: a body is parsed and sent back, an empty one (a GET) answered
- * `<bytes>` bytes; behind the SigV4 check when `verify` is given, so that the two differ in the
- * check alone and can be sent the same requests.
+ * `<bytes>` bytes; behind `check` when one is given, so that echoes differ in the check alone and
+ * can be sent the same requests.
  */
-const nodeEcho = (verify?: Sigv4.Verifier): http.RequestListener => {
+const nodeEcho = (check?: Check): http.RequestListener => {
   const listAnswer = JSON.stringify({ data: "x".repeat(Math.max(0, bytes - 11)) })
   return (req, res) => {
     const chunks: Array<Buffer> = []
     req.on("data", (chunk: Buffer) => chunks.push(chunk))
     req.on("end", () => {
       const body = Buffer.concat(chunks)
-      const echo = () => answer(res, 200, body.length === 0 ? listAnswer : JSON.stringify(JSON.parse(body.toString("utf8"))))
-      if (verify === undefined) return echo()
-      void verify({ method: req.method!, url: req.url!, headers: req.headers, body }).then((caller) =>
-        caller === undefined ? answer(res, 403, "{}") : echo()
-      )
+      const echo = (passed = true) =>
+        passed ? answer(res, 200, body.length === 0 ? listAnswer : JSON.stringify(JSON.parse(body.toString("utf8")))) : answer(res, 403, "{}")
+      if (check === undefined) return echo()
+      const passed = check(req, body)
+      if (typeof passed === "boolean") return echo(passed)
+      void passed.then(echo)
     })
   }
 }
@@ -81,7 +115,9 @@ const syncServer = async (framework: "standalone" | "koa" | "express"): Promise<
 const listener = kind === "node-echo"
   ? nodeEcho()
   : kind === "sigv4-echo"
-  ? nodeEcho(Sigv4.verifier({ identitySecret: benchSecret }))
+  ? nodeEcho(sigv4Check())
+  : kind === "hashes-echo"
+  ? nodeEcho(hashesCheck())
   : kind === "koa-echo"
   ? koaEcho()
   : kind === "express-echo"
