@@ -39,10 +39,11 @@ const header = (req: http.IncomingMessage, name: string) => String(req.headers[n
 
 /**
  * The hashing every SigV4 check does and nothing of the rest: SHA-256 of the body and of a text
- * as long as the request's canonical request (its method, path, signed headers and the body's
- * hash), the HMAC-SHA256 of a string to sign under a signing key kept from before, compared with
- * the signature sent, as bytes. The key is not the signer's, so the comparison fails: the request
- * is answered either way, for the work is what is measured.
+ * about as long as the request's canonical request (made of its method, path, session token,
+ * `Authorization`, date and the body's hash, with no parsing), the HMAC-SHA256 of a string to sign
+ * under a signing key kept from before, compared with the signature sent, as bytes. The key is not
+ * the signer's, so the comparison fails: the request is answered either way, for the work is what
+ * is measured.
  */
 const hashesCheck = (): Check => {
   const mac = Sha256.hmac("a signing key kept for the day")
