@@ -46,8 +46,9 @@ const MAX_EXPIRES_SECONDS = 604_800
 const MAX_SECRETS = 1024
 const SCOPES_PER_SECRET = 4
 
+/** the header form, its credential's scope split in the same match: key, day, region, service */
 const authorizationPattern =
-  /^AWS4-HMAC-SHA256 +Credential=([^,\s]+), *SignedHeaders=([a-z0-9\-;]+), *Signature=([0-9a-f]{64})$/
+  /^AWS4-HMAC-SHA256 +Credential=([^,\s/]+)\/([^,\s/]+)\/([a-z0-9-]{1,64})\/([^,\s/]+)\/aws4_request, *SignedHeaders=([a-z0-9\-;]+), *Signature=([0-9a-f]{64})$/
 const signedHeadersPattern = /^[a-z0-9\-;]+$/
 const signaturePattern = /^[0-9a-f]{64}$/
 const datePattern = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/
@@ -151,19 +152,17 @@ export const verification = <A>(options: VerificationOptions<A>): Verify<A> => {
 
   const fromHeader = (authorization: string, headers: ReceivedHeaders): Claim | undefined => {
     const parsed = authorizationPattern.exec(authorization)
-    if (parsed === null) return undefined
-    const scope = scopeOf(parsed[1]!)
+    if (parsed === null || parsed[4] !== service || (regions !== undefined && !regions.has(parsed[3]!))) return undefined
     const amzDate = single(headers["x-amz-date"])
-    if (scope === undefined || amzDate === undefined) return undefined
-    const sessionToken = single(headers["x-amz-security-token"])
+    if (amzDate === undefined) return undefined
     return {
-      accessKeyId: scope[0],
-      day: scope[1],
-      region: scope[2],
+      accessKeyId: parsed[1]!,
+      day: parsed[2]!,
+      region: parsed[3]!,
       amzDate,
-      signedHeaderList: parsed[2]!,
-      signature: parsed[3]!,
-      sessionToken,
+      signedHeaderList: parsed[5]!,
+      signature: parsed[6]!,
+      sessionToken: single(headers["x-amz-security-token"]),
       expires: undefined
     }
   }
