@@ -197,8 +197,8 @@ export const makeStore = (connection: Connection, keys: Keys): Store => {
 
   const commit: SyncStoreShape["commit"] = (c) => {
     const { identityId, identityPoolId, datasetName } = c.ref
-    const found = keysOf(c.ref)
-    const { base, dataset, withSubscribers } = found
+    const datasetKeys = keysOf(c.ref)
+    const { base, dataset, withSubscribers } = datasetKeys
     let scriptKeys = c.subscribers === true ? withSubscribers : dataset
     const writes = distinct(c.writes)
     // by Array.of rather than a literal, as the connection's pending entry is made (connection.ts)
@@ -237,7 +237,7 @@ export const makeStore = (connection: Connection, keys: Keys): Store => {
     const once: Effect.Effect<SyncStore.CommitResult | undefined, StorageError> = Effect.flatMap(
       script(scripts.commit, scriptKeys, args),
       (reply) => {
-        const result = commitResult(c, writes, found, reply)
+        const result = commitResult(c, writes, datasetKeys, reply)
         if (result instanceof SyncStore.StorageError) return Effect.fail(result)
         // the identity's first write: index it in its pool first, then commit again
         return result === undefined
