@@ -1,6 +1,6 @@
-import { Duration, Effect, Fiber, Option, TestClock } from "effect"
+import { Duration, Effect, Exit, Fiber, Layer, Option, TestClock } from "effect"
 import { describe, expect, it } from "vitest"
-import { CognitoSync, createCognitoSync, SyncTrigger } from "@syncalite/core"
+import { CognitoSync, CognitoSyncConfig, createCognitoSync, SyncTrigger } from "@syncalite/core"
 import {
   developer,
   newIdentity,
@@ -349,6 +349,41 @@ describe("SyncTrigger", () => {
         }
       }
     )
+  })
+
+  it("leaves no timer behind once the function answered, or once its caller was interrupted", async () => {
+    const timers = () => process.getActiveResourcesInfo().filter((resource) => resource === "Timeout").length
+    const settled = () => new Promise((resolve) => setImmediate(resolve))
+    const answers: Array<() => void> = []
+    const event: Event = {
+      version: 2,
+      eventType: "SyncTrigger",
+      region: "eu-west-1",
+      identityPoolId: "eu-west-1:pool",
+      identityId: "eu-west-1:identity",
+      datasetName: "d",
+      datasetRecords: { k: { oldValue: null, newValue: "v", op: "replace" } }
+    }
+    const layer = SyncTrigger.layerFunctions({
+      [triggerArn]: (received) => new Promise((resolve) => answers.push(() => resolve(received)))
+    }).pipe(Layer.provide(CognitoSyncConfig.layer({ tokenSecret })))
+    const invoke = Effect.flatMap(SyncTrigger.SyncTrigger, (trigger) => trigger.invoke(triggerArn, event)).pipe(Effect.provide(layer))
+
+    const before = timers()
+    const answered = Effect.runPromise(invoke)
+    await settled()
+    expect(timers()).toBe(before + 1)
+    answers[0]!()
+    expect(await answered).toEqual(event)
+    await settled()
+    expect(timers()).toBe(before)
+
+    const interrupted = Effect.runFork(invoke)
+    await settled()
+    expect(timers()).toBe(before + 1)
+    expect(Exit.isInterrupted(await Effect.runPromise(Fiber.interrupt(interrupted)))).toBe(true)
+    await settled()
+    expect(timers()).toBe(before)
   })
 
   it("waits as long as config.triggerTimeout says", async () => {
