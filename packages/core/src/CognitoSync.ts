@@ -144,7 +144,7 @@ export const make = Effect.gen(function*() {
     config,
     secret: Redacted.value(config.tokenSecret),
     push: yield* PushNotifier.PushNotifier,
-    pushLines: yield* makePushLines,
+    pushLines: makePushLines(),
     stream,
     trigger: yield* SyncTrigger.SyncTrigger,
     jobs,

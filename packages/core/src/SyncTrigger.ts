@@ -5,8 +5,9 @@
  *
  * @since 0.1.0
  */
-import { Context, Data, Duration, Effect, Exit, FiberId, Layer, Schema } from "effect"
+import { Context, Data, type Duration, Effect, Layer, Schema } from "effect"
 import { CognitoSyncConfig } from "./CognitoSyncConfig.js"
+import { alarm } from "./internal/alarm.js"
 import {
   InvalidLambdaFunctionOutputException,
   LambdaSocketTimeoutException,
@@ -152,10 +153,8 @@ const failed = (cause: unknown) =>
     : invalid(`The sync trigger failed: ${cause instanceof Error ? cause.message : String(cause)}`)
 
 /**
- * The answer of a function given a copy of the event, or why there is none. The timeout is one
- * sleep on the service's clock beside the function's promise, the first to settle deciding:
- * Effect.timeoutFail forks two fibers and races them, which doubled the cost of a write through
- * a trigger.
+ * The answer of a function given a copy of the event, or why there is none: the function's
+ * promise and an alarm on the service's clock, the first to settle deciding.
  */
 const called = (fn: SyncTriggerFunction, event: SyncTriggerEvent, timeout: Duration.Duration) =>
   Effect.clockWith((clock) =>
@@ -170,17 +169,14 @@ const called = (fn: SyncTriggerFunction, event: SyncTriggerEvent, timeout: Durat
       const settle = (outcome: Effect.Effect<unknown, TriggerFailure>) => {
         if (settled) return
         settled = true
-        sleeping.unsafeInterruptAsFork(FiberId.none)
+        cancel()
         resume(outcome)
       }
-      const sleeping = Effect.runFork(clock.sleep(timeout))
-      sleeping.addObserver((exit) => {
-        if (Exit.isSuccess(exit)) settle(Effect.fail(new LambdaSocketTimeoutException({ message: "The sync trigger did not answer in time" })))
-      })
+      const cancel = alarm(clock, timeout, () => settle(Effect.fail(new LambdaSocketTimeoutException({ message: "The sync trigger did not answer in time" }))))
       answer.then((output) => settle(Effect.succeed(output)), (cause) => settle(Effect.fail(failed(cause))))
       return Effect.sync(() => {
         settled = true
-        sleeping.unsafeInterruptAsFork(FiberId.none)
+        cancel()
       })
     })
   )

@@ -1,4 +1,4 @@
-import { Chunk, Effect, Fiber, Layer, TestClock } from "effect"
+import { Chunk, Clock, Effect, Fiber, Layer, TestClock } from "effect"
 import { describe, expect, it } from "vitest"
 import {
   Caller,
@@ -369,27 +369,66 @@ describe("push sync notifications", () => {
 })
 
 describe("a notifier that hangs", () => {
-  it("holds a write exactly pushWaitMillis, as configured, then the write answers", async () => {
+  /** The service with this notifier, a subscribed device, and a first write to "d"; pushWaitMillis is 250. */
+  const subscribed = <A, E>(
+    notify: PushNotifier.PushNotifierShape["notify"],
+    body: (me: ReturnType<typeof newIdentity>) => Effect.Effect<A, E, CognitoSync.CognitoSync>
+  ) => {
     const me = newIdentity()
-    const hanging = Layer.succeed(PushNotifier.PushNotifier, { notify: () => Effect.never })
     const service = CognitoSync.layer.pipe(Layer.provide(Layer.mergeAll(
       SyncStore.layerMemory,
-      hanging,
+      Layer.succeed(PushNotifier.PushNotifier, { notify }),
       StreamPublisher.layerNoop,
       SyncTrigger.layerNoop,
       CognitoSyncConfig.layer({ tokenSecret, limits: { pushWaitMillis: 250 } })
     )))
-    await runWith(Effect.gen(function*() {
+    return runWith(Effect.gen(function*() {
       yield* configurePush(me.identityPoolId)
       yield* write(me.ref("d"), me.caller, [{ Op: "replace", Key: "k", Value: "v", SyncCount: 0 }])
       const device = (yield* register(me, "token-1")).DeviceId
       yield* subscribe(me, "d", device)
-      const writing = yield* Effect.fork(write(me.ref("d"), me.caller, [{ Op: "replace", Key: "k", Value: "w", SyncCount: 1 }]))
-      while (Chunk.isEmpty(yield* TestClock.sleeps())) yield* Effect.yieldNow()
-      yield* TestClock.adjust(249)
-      expect(writing.unsafePoll()).toBeNull()
-      yield* TestClock.adjust(1)
-      expect((yield* Fiber.join(writing)).Records.map((record) => record.SyncCount)).toEqual([2])
+      return yield* body(me)
     }), service)
+  }
+
+  it("holds a write exactly pushWaitMillis, as configured, then the write answers", () =>
+    subscribed(() => Effect.never, (me) =>
+      Effect.gen(function*() {
+        const writing = yield* Effect.fork(write(me.ref("d"), me.caller, [{ Op: "replace", Key: "k", Value: "w", SyncCount: 1 }]))
+        while (Chunk.isEmpty(yield* TestClock.sleeps())) yield* Effect.yieldNow()
+        yield* TestClock.adjust(249)
+        expect(writing.unsafePoll()).toBeNull()
+        yield* TestClock.adjust(1)
+        expect((yield* Fiber.join(writing)).Records.map((record) => record.SyncCount)).toEqual([2])
+      })))
+
+  it("is interrupted when the write waiting for it is, and when pushWaitMillis have passed", () => {
+    const started: Array<string> = []
+    const ended: Array<string> = []
+    const notify: PushNotifier.PushNotifierShape["notify"] = (deliveries) =>
+      Effect.suspend(() => {
+        started.push(deliveries[0]!.message.syncCount)
+        return Effect.onInterrupt(Effect.never, () => Effect.sync(() => ended.push(deliveries[0]!.message.syncCount)))
+      })
+    return subscribed(notify, (me) =>
+      Effect.gen(function*() {
+        // the write waits for its delivery on a sleep of pushWaitMillis; the service has sleeps of its own
+        const waiting = (end: number) => Effect.map(TestClock.sleeps(), Chunk.some((wakeUp) => wakeUp === end))
+        const first = (yield* Clock.currentTimeMillis) + 250
+        const writing = yield* Effect.fork(write(me.ref("d"), me.caller, [{ Op: "replace", Key: "k", Value: "w", SyncCount: 1 }]))
+        while (!(yield* waiting(first)) || started.length < 1) yield* Effect.yieldNow()
+        yield* Fiber.interrupt(writing)
+        while (ended.length < 1) yield* Effect.yieldNow()
+        expect(ended).toEqual(["2"])
+        // the next write's delivery is not held behind the interrupted one, and ends at pushWaitMillis
+        yield* TestClock.adjust(1)
+        const second = (yield* Clock.currentTimeMillis) + 250
+        const next = yield* Effect.fork(write(me.ref("d"), me.caller, [{ Op: "replace", Key: "k", Value: "x", SyncCount: 2 }]))
+        while (!(yield* waiting(second)) || started.length < 2) yield* Effect.yieldNow()
+        yield* TestClock.adjust(250)
+        expect((yield* Fiber.join(next)).Records.map((record) => record.SyncCount)).toEqual([3])
+        while (ended.length < 2) yield* Effect.yieldNow()
+        expect(ended).toEqual(["2", "3"])
+      }))
   })
 })

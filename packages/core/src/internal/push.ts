@@ -1,7 +1,8 @@
-import { Duration, Effect } from "effect"
+import { Cause, Duration, Effect, FiberId } from "effect"
 import type { PushDelivery } from "../PushNotifier.js"
 import type { DatasetRef, Device, PoolState } from "./storeModel.js"
 import type { Services } from "./operation.js"
+import { alarm } from "./alarm.js"
 import { inOrder } from "./pushLines.js"
 
 /** The pool's SNS platform application ARN for a platform (`arn:aws:sns:…:app/GCM/name`). */
@@ -9,6 +10,34 @@ export const applicationArnFor = (pool: PoolState, platform: string): string | u
   pool.pushSync?.ApplicationArns?.find((arn) => arn.split(":")[5]?.split("/")[1] === platform)
 
 export const pushConfigured = (pool: PoolState): boolean => (pool.pushSync?.ApplicationArns?.length ?? 0) > 0
+
+/**
+ * `effect` in a fiber of its own, interrupted when it has not ended within `millis` on the
+ * service's clock (a TimeoutException then), and when the caller is.
+ */
+const atMost = <E>(effect: Effect.Effect<void, E>, millis: number): Effect.Effect<void, E | Cause.TimeoutException> =>
+  Effect.flatMap(Effect.forkDaemon(effect), (running) =>
+    Effect.clockWith((clock) =>
+      Effect.async<void, E | Cause.TimeoutException>((resume) => {
+        let settled = false
+        const settle = (outcome: Effect.Effect<void, E | Cause.TimeoutException>) => {
+          if (settled) return
+          settled = true
+          cancel()
+          resume(outcome)
+        }
+        const cancel = alarm(clock, Duration.millis(millis), () => {
+          running.unsafeInterruptAsFork(FiberId.none)
+          settle(Effect.fail(new Cause.TimeoutException()))
+        })
+        running.addObserver((exit) => settle(exit))
+        return Effect.sync(() => {
+          settled = true
+          cancel()
+          running.unsafeInterruptAsFork(FiberId.none)
+        })
+      })
+    ))
 
 /**
  * Tells the devices subscribed to the dataset (as the commit answered them, none when the pool
@@ -41,8 +70,7 @@ export const notifySubscribers = (
   // suspended, so that a notifier throwing as it is called fails the delivery, not the write
   return deliveries.length === 0
     ? undefined
-    : inOrder(services.pushLines, ref, syncCount, Effect.suspend(() => services.push.notify(deliveries))).pipe(
-      Effect.timeout(Duration.millis(services.config.limits.pushWaitMillis)),
+    : atMost(inOrder(services.pushLines, ref, syncCount, Effect.suspend(() => services.push.notify(deliveries))), services.config.limits.pushWaitMillis).pipe(
       Effect.catchAllCause((cause) => Effect.logWarning("syncalite: push sync delivery failed", cause))
     )
 }
