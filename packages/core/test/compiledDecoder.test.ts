@@ -1,7 +1,8 @@
 import * as fc from "fast-check"
-import { Either, Schema } from "effect"
+import { Arbitrary, Either, FastCheck, Schema } from "effect"
 import { describe, expect, it } from "vitest"
 import { compileDecoder, Undecided } from "../src/internal/compiledDecoder.js"
+import { CounterDoc, IdentityDoc, IndexDoc, RecordsDoc } from "../src/internal/documents.js"
 import { withoutNulls } from "../src/internal/validation.js"
 import { ListRecordsInput } from "../src/operations/ListRecords.js"
 import { UpdateRecordsInput } from "../src/operations/UpdateRecords.js"
@@ -96,3 +97,78 @@ describe("compiled decoders of declarations", () => {
     expect(compiled({ d: holder })).toStrictEqual({ d: holder })
   })
 })
+
+describe("compiled decoders of stored documents, where a null is a value", () => {
+  const documents = [
+    ["identity", IdentityDoc],
+    ["records", RecordsDoc],
+    ["index", IndexDoc],
+    ["counter", CounterDoc]
+  ] as const
+  /** a document, or one with a member changed to something of another kind (effect's own fast-check makes them) */
+  const variant = (schema: Schema.Schema<unknown, unknown>) =>
+    FastCheck.oneof(
+      Arbitrary.make(schema),
+      FastCheck.tuple(Arbitrary.make(schema), FastCheck.jsonValue()).map(([document, noise]) => spoiled(document, noise))
+    )
+  for (const [name, schema] of documents) {
+    it(`decode what the schema decodes from ${name} documents, and nothing it refuses`, () => {
+      const compiled = compileDecoder(schema as Schema.Schema<unknown, unknown>, {}, "values")
+      expect(compiled).toBeDefined()
+      const decode = Schema.decodeUnknownEither(schema as Schema.Schema<unknown, unknown>)
+      let vouched = 0
+      FastCheck.assert(
+        FastCheck.property(variant(schema as Schema.Schema<unknown, unknown>), (given) => {
+          const document = JSON.parse(JSON.stringify(given)) as unknown
+          // the schema loses a "__proto__" key of a map, which the compiled decoder keeps (below)
+          if (JSON.stringify(document).includes("\"__proto__\"")) return
+          const expected = decode(document)
+          const value = compiled!(document)
+          if (value === Undecided) {
+            expect(Either.isLeft(expected)).toBe(true)
+            return
+          }
+          expect(Either.isRight(expected) && expected.right).toStrictEqual(value)
+          vouched++
+        }),
+        { numRuns: 1000 }
+      )
+      expect(vouched).toBeGreaterThan(100)
+    })
+  }
+
+  it("keep every key of a map as an own member, \"__proto__\" included", () => {
+    const compiled = compileDecoder(IdentityDoc, {}, "values")!
+    const document = JSON.parse(`{"datasets":{},"devices":{},"subscriptions":{"__proto__":["d1"],"constructor":["d2"]}}`) as unknown
+    const value = compiled(document) as IdentityDoc
+    expect(Object.getPrototypeOf(value.subscriptions)).toBe(Object.prototype)
+    expect(Object.keys(value.subscriptions)).toEqual(["__proto__", "constructor"])
+    expect(Object.getOwnPropertyDescriptor(value.subscriptions, "__proto__")?.value).toEqual(["d1"])
+  })
+
+  it("take a null for a value where the schema allows one, and refuse it elsewhere", () => {
+    const compiled = compileDecoder(RecordsDoc, {}, "values")!
+    const record = { key: "k", value: null, syncCount: 1, lastModifiedDate: 1, lastModifiedBy: "me" }
+    expect(compiled({ records: [record] })).toStrictEqual({ records: [record] })
+    expect(compiled({ records: [{ ...record, key: null }] })).toBe(Undecided)
+    expect(compiled({ records: [{ ...record, deviceLastModifiedDate: null }] })).toBe(Undecided)
+  })
+})
+
+/** `document` with one of its members, at any depth, replaced by `noise`. */
+const spoiled = (document: unknown, noise: unknown): unknown => {
+  const paths: Array<ReadonlyArray<string | number>> = []
+  const walk = (value: unknown, path: ReadonlyArray<string | number>) => {
+    if (path.length > 0) paths.push(path)
+    if (Array.isArray(value)) value.forEach((item, i) => walk(item, [...path, i]))
+    else if (typeof value === "object" && value !== null) for (const [key, item] of Object.entries(value)) walk(item, [...path, key])
+  }
+  walk(document, [])
+  if (paths.length === 0) return noise
+  const path = paths[JSON.stringify(noise).length % paths.length]!
+  const copy = JSON.parse(JSON.stringify(document)) as Record<string | number, unknown>
+  let target = copy
+  for (const step of path.slice(0, -1)) target = target[step] as Record<string | number, unknown>
+  target[path[path.length - 1]!] = noise
+  return copy
+}

@@ -833,6 +833,24 @@ export const run = (name: string, options: Options): void => {
             expect((yield* env.store.readDataset(env.ref(head.name), { since: 0 })).head).toEqual(head)
           }
         }))
+
+      test("names that are also JavaScript object members are datasets, keys and subscriptions like any other", (env) =>
+        Effect.gen(function*() {
+          const names = ["__proto__", "constructor", "toString", "hasOwnProperty"]
+          const device = { deviceId: "__proto__", platform: "GCM", token: "token-proto" }
+          expect(registeredId(yield* env.store.registerDevice(env.pool, env.identity, device, manyDevices))).toBe("__proto__")
+          for (const name of names) {
+            yield* put(env, env.ref(name), Object.fromEntries([[name, name]]))
+            expect(yield* env.store.subscribe(env.ref(name), "__proto__")).toBe(true)
+          }
+          expect((yield* env.store.listDatasets(env.pool, env.identity)).map((head) => head.name)).toEqual([...names].sort())
+          for (const name of names) {
+            const view = yield* env.store.readDataset(env.ref(name), { since: 0 })
+            expect(view.head).toMatchObject({ name, exists: true, syncCount: 1, numRecords: 1 })
+            expect(summary(view.records)).toEqual([[name, name, 1]])
+            expect(yield* env.store.subscribers(env.ref(name))).toEqual([device])
+          }
+        }))
     })
 
     describe("merged datasets", () => {

@@ -1,4 +1,5 @@
 import { Either, Option, Schema, SchemaAST as AST } from "effect"
+import { setOwn } from "./records.js"
 
 /** What a compiled decoder answers when it cannot vouch for an input: the schema decides. */
 export const Undecided: unique symbol = Symbol("Undecided")
@@ -61,7 +62,19 @@ const knownPredicate = (ast: AST.Refinement): ((value: never) => boolean) | unde
   }
 }
 
-const compileNode = (ast: AST.AST, options: AST.ParseOptions): Step | undefined => {
+/**
+ * What a null member means: a member not given, as in AWS's JSON protocols (an operation's input),
+ * or a value like any other (a stored document, where `Schema.NullOr` says where it may be).
+ */
+export type Nulls = "absent" | "values"
+
+interface Compiling {
+  readonly options: AST.ParseOptions
+  readonly nulls: Nulls
+}
+
+const compileNode = (ast: AST.AST, compiling: Compiling): Step | undefined => {
+  const { options } = compiling
   if (!parsedPlainly(ast)) return undefined
   switch (ast._tag) {
     case "StringKeyword":
@@ -75,12 +88,26 @@ const compileNode = (ast: AST.AST, options: AST.ParseOptions): Step | undefined 
       return (u) => u === literal ? u : Undecided
     }
     case "Union": {
-      if (!ast.types.every((member) => member._tag === "Literal" && parsedPlainly(member))) return undefined
-      const literals = ast.types.map((member) => (member as AST.Literal).literal)
-      return (u) => literals.includes(u as AST.LiteralValue) ? u : Undecided
+      if (ast.types.every((member) => member._tag === "Literal" && parsedPlainly(member))) {
+        const literals = ast.types.map((member) => (member as AST.Literal).literal)
+        return (u) => literals.includes(u as AST.LiteralValue) ? u : Undecided
+      }
+      // only where no member is a container: the schema picks among those by more than order
+      if (ast.types.some((member) => AST.encodedAST(member)._tag === "TypeLiteral" || AST.encodedAST(member)._tag === "TupleType")) {
+        return undefined
+      }
+      const members = ast.types.map((member) => compileNode(member, compiling))
+      if (members.some((member) => member === undefined)) return undefined
+      return (u) => {
+        for (const member of members as Array<Step>) {
+          const value = member(u)
+          if (value !== Undecided) return value
+        }
+        return Undecided
+      }
     }
     case "Refinement": {
-      const from = compileNode(ast.from, options)
+      const from = compileNode(ast.from, compiling)
       if (from === undefined) return undefined
       const holds = knownPredicate(ast) as ((value: unknown) => boolean) | undefined
       if (holds !== undefined) {
@@ -106,7 +133,7 @@ const compileNode = (ast: AST.AST, options: AST.ParseOptions): Step | undefined 
     }
     case "TupleType": {
       if (ast.elements.length > 0 || ast.rest.length !== 1) return undefined
-      const element = compileNode(ast.rest[0]!.type, options)
+      const element = compileNode(ast.rest[0]!.type, compiling)
       if (element === undefined) return undefined
       return (u) => {
         if (!Array.isArray(u)) return Undecided
@@ -120,25 +147,26 @@ const compileNode = (ast: AST.AST, options: AST.ParseOptions): Step | undefined 
       }
     }
     case "TypeLiteral":
-      return compileStruct(ast, options)
+      return ast.propertySignatures.length === 0 ? compileRecord(ast, compiling) : compileStruct(ast, compiling)
     default:
       return undefined
   }
 }
 
 /**
- * A plain object's known members, a null one taken as absent as `withoutNulls` makes it; any
- * other object is left to the schema, and so is a known member that is own but not enumerable
- * (which a copy without nulls would lose).
+ * A plain object's known members, a null one taken as absent as `withoutNulls` makes it when
+ * nulls are absent; any other object is left to the schema, and so is a known member that is own
+ * but not enumerable (which a copy without nulls would lose).
  */
-const compileStruct = (ast: AST.TypeLiteral, options: AST.ParseOptions): Step | undefined => {
-  if (ast.indexSignatures.length > 0 || ast.propertySignatures.length === 0) return undefined
+const compileStruct = (ast: AST.TypeLiteral, compiling: Compiling): Step | undefined => {
+  if (ast.indexSignatures.length > 0) return undefined
   const members: Array<{ readonly name: string; readonly optional: boolean; readonly step: Step }> = []
   for (const signature of ast.propertySignatures) {
-    const step = compileNode(signature.type, options)
+    const step = compileNode(signature.type, compiling)
     if (typeof signature.name !== "string" || step === undefined) return undefined
     members.push({ name: signature.name, optional: signature.isOptional, step })
   }
+  const absent = compiling.nulls === "absent" ? (given: unknown) => given === undefined || given === null : (given: unknown) => given === undefined
   return (u) => {
     if (!isPlainObject(u)) return Undecided
     const out: Record<string, unknown> = {}
@@ -146,7 +174,7 @@ const compileStruct = (ast: AST.TypeLiteral, options: AST.ParseOptions): Step | 
       const enumerable = propertyIsEnumerable.call(u, name)
       if (!enumerable && hasOwnProperty.call(u, name)) return Undecided
       const given = enumerable ? u[name] : undefined
-      if (given === undefined || given === null) {
+      if (absent(given)) {
         if (!optional) return Undecided
         continue
       }
@@ -159,14 +187,39 @@ const compileStruct = (ast: AST.TypeLiteral, options: AST.ParseOptions): Step | 
 }
 
 /**
+ * A plain object as a map from any string to one kind of value (`Schema.Record` with string
+ * keys), every key kept as an own member: the schema assigns each, which makes a "__proto__"
+ * key the map's prototype.
+ */
+const compileRecord = (ast: AST.TypeLiteral, compiling: Compiling): Step | undefined => {
+  if (ast.indexSignatures.length !== 1 || compiling.nulls === "absent") return undefined
+  const signature = ast.indexSignatures[0]!
+  if (signature.parameter._tag !== "StringKeyword") return undefined
+  const step = compileNode(signature.type, compiling)
+  if (step === undefined) return undefined
+  return (u) => {
+    if (!isPlainObject(u)) return Undecided
+    const out: Record<string, unknown> = {}
+    for (const key of Object.keys(u)) {
+      const value = step(u[key])
+      if (value === Undecided) return Undecided
+      setOwn(out, key, value)
+    }
+    return out
+  }
+}
+
+/**
  * The decoding of a schema's valid inputs without `effect/Schema`'s parser, which builds an
  * Either or an Option at every node: for what it vouches for, the value the schema decodes from
- * the input without its null members, and `Undecided` for the rest (invalid inputs among them),
- * which the schema itself decodes. Undefined for a schema with any node other than plain
- * structs, arrays, keywords, literals, refinements and declarations.
+ * the input (without its null members, when nulls are absent), and `Undecided` for the rest
+ * (invalid inputs among them), which the schema itself decodes. Undefined for a schema with any
+ * node other than plain structs, arrays, keywords, literals, unions of those, refinements,
+ * declarations and, where nulls are values, maps from strings.
  */
 export const compileDecoder = <A, I>(
   schema: { readonly ast: AST.AST; readonly Type: A; readonly Encoded: I },
-  options: AST.ParseOptions
+  options: AST.ParseOptions,
+  nulls: Nulls = "absent"
 ): ((input: unknown) => A | typeof Undecided) | undefined =>
-  compileNode(schema.ast, options) as ((input: unknown) => A | typeof Undecided) | undefined
+  compileNode(schema.ast, { options, nulls }) as ((input: unknown) => A | typeof Undecided) | undefined

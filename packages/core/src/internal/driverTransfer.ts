@@ -12,7 +12,7 @@ import {
   type RecordsDoc,
   SESSION_SHARDS
 } from "./documents.js"
-import { compareKeys } from "./records.js"
+import { compareKeys, own, setOwn } from "./records.js"
 import { identityItem, scanInPhases } from "./storeItems.js"
 
 interface Docs<A> {
@@ -135,14 +135,14 @@ export const makeDriverTransfer = (parts: DriverParts): Pick<SyncStoreShape, "sc
           if (version !== null) {
             yield* overwrite(parts, version, { records: [...records].sort((a, b) => compareKeys(a.key, b.key)) })
           }
-          const before = Object.hasOwn(datasets, head.name) ? datasets[head.name]!.records : null
+          const before = own(datasets, head.name)?.records ?? null
           if (before !== null && before !== version) replaced.push(before)
-          datasets[head.name] = { ...head, records: version }
+          setOwn(datasets, head.name, { ...head, records: version })
         }
         const devices = { ...doc.devices }
-        for (const { deviceId, platform, token } of item.devices) devices[deviceId] = { platform, token }
+        for (const { deviceId, platform, token } of item.devices) setOwn(devices, deviceId, { platform, token })
         const subscriptions = { ...doc.subscriptions }
-        for (const { datasetName, deviceIds } of item.subscriptions) subscriptions[datasetName] = deviceIds
+        for (const { datasetName, deviceIds } of item.subscriptions) setOwn(subscriptions, datasetName, deviceIds)
         if (read === undefined) yield* parts.registerIdentity(item.identityPoolId, item.identityId)
         const done = yield* driver.compareAndSet(identityKey, read?.version, { datasets, devices, subscriptions })
         if (!done) return undefined

@@ -32,6 +32,12 @@ export const lookupIn = <R extends { readonly key: string }>(sorted: ReadonlyArr
 export const own = <V>(map: { readonly [key: string]: V } | undefined, key: string): V | undefined =>
   map !== undefined && Object.hasOwn(map, key) ? map[key] : undefined
 
+/** Sets a map entry as an own member whatever its key: assigning "__proto__" would set the map's prototype. */
+export const setOwn = <V>(map: { [key: string]: V }, key: string, value: V): void => {
+  if (key === "__proto__") Object.defineProperty(map, key, { value, enumerable: true, writable: true, configurable: true })
+  else map[key] = value
+}
+
 export const byteLength = (text: string): number => Buffer.byteLength(text, "utf8")
 
 const identityIdPattern = /^[\w-]+:[0-9a-f-]+$/

@@ -205,6 +205,27 @@ export const cases = <Env extends TransferEnv>({ put, test }: TransferTools<Env>
       expect((yield* env.store.listDatasets(env.pool, env.identity)).map((dataset) => dataset.name)).toEqual(["kept", "replaced"])
     }))
 
+  test("restore keeps datasets, keys, devices and subscriptions named as JavaScript object members", (env) =>
+    Effect.gen(function*() {
+      const names = ["__proto__", "constructor", "toString"]
+      const device = { deviceId: "__proto__", platform: "GCM", token: "t-proto" }
+      yield* env.store.registerDevice(env.pool, env.identity, device, 20)
+      for (const name of names) {
+        yield* put(env, env.ref(name), Object.fromEntries([[name, name]]))
+        yield* env.store.subscribe(env.ref(name), device.deviceId)
+      }
+      const items = ofPool((yield* scanAll(env.store, 1000)).items, env.pool)
+      const copy = `us-east-1:${randomUUID()}`
+      const target = env.stores[env.stores.length - 1]!
+      yield* target.restore(items.map((item) => inPool(item, copy)))
+      expect((yield* target.listDatasets(copy, env.identity)).map((head) => head.name)).toEqual([...names].sort())
+      for (const name of names) {
+        const ref = env.ref(name, env.identity, copy)
+        expect((yield* target.readDataset(ref, { since: 0 })).records.map((record) => [record.key, record.value])).toEqual([[name, name]])
+        expect(yield* target.subscribers(ref)).toEqual([device])
+      }
+    }))
+
   test("a scan resumes from any position it answered; a position it did not answer is a StorageError", (env) =>
     Effect.gen(function*() {
       yield* fill(env, put)
