@@ -1,5 +1,5 @@
 import { Duration, Effect, Exit, Fiber, Layer, Option, TestClock } from "effect"
-import { describe, expect, it } from "vitest"
+import { describe, expect, it, vi } from "vitest"
 import { CognitoSync, CognitoSyncConfig, createCognitoSync, SyncTrigger } from "@syncalite/core"
 import {
   developer,
@@ -352,8 +352,19 @@ describe("SyncTrigger", () => {
   })
 
   it("leaves no timer behind once the function answered, or once its caller was interrupted", async () => {
-    const timers = () => process.getActiveResourcesInfo().filter((resource) => resource === "Timeout").length
-    const settled = () => new Promise((resolve) => setImmediate(resolve))
+    // the trigger's timers are told apart from the runtime's by their delay
+    const delay = 4321
+    const set = vi.spyOn(globalThis, "setTimeout")
+    const clear = vi.spyOn(globalThis, "clearTimeout")
+    const pending = () => {
+      const made = set.mock.calls.flatMap((call, i) => call[1] === delay ? [set.mock.results[i]!.value] : [])
+      const cleared = new Set(clear.mock.calls.map((call) => call[0]))
+      return made.filter((handle) => !cleared.has(handle)).length
+    }
+    /** waits a while for `done`, as a timer is cleared once the fiber holding it has been told */
+    const eventually = async (done: () => boolean) => {
+      for (let turn = 0; !done() && turn < 1000; turn++) await new Promise((resolve) => setImmediate(resolve))
+    }
     const answers: Array<() => void> = []
     const event: Event = {
       version: 2,
@@ -366,24 +377,27 @@ describe("SyncTrigger", () => {
     }
     const layer = SyncTrigger.layerFunctions({
       [triggerArn]: (received) => new Promise((resolve) => answers.push(() => resolve(received)))
-    }).pipe(Layer.provide(CognitoSyncConfig.layer({ tokenSecret })))
+    }).pipe(Layer.provide(CognitoSyncConfig.layer({ tokenSecret, triggerTimeout: Duration.millis(delay) })))
     const invoke = Effect.flatMap(SyncTrigger.SyncTrigger, (trigger) => trigger.invoke(triggerArn, event)).pipe(Effect.provide(layer))
+    try {
+      const answered = Effect.runPromise(invoke)
+      await eventually(() => answers.length === 1)
+      expect(pending()).toBe(1)
+      answers[0]!()
+      expect(await answered).toEqual(event)
+      await eventually(() => pending() === 0)
+      expect(pending()).toBe(0)
 
-    const before = timers()
-    const answered = Effect.runPromise(invoke)
-    await settled()
-    expect(timers()).toBe(before + 1)
-    answers[0]!()
-    expect(await answered).toEqual(event)
-    await settled()
-    expect(timers()).toBe(before)
-
-    const interrupted = Effect.runFork(invoke)
-    await settled()
-    expect(timers()).toBe(before + 1)
-    expect(Exit.isInterrupted(await Effect.runPromise(Fiber.interrupt(interrupted)))).toBe(true)
-    await settled()
-    expect(timers()).toBe(before)
+      const interrupted = Effect.runFork(invoke)
+      await eventually(() => answers.length === 2)
+      expect(pending()).toBe(1)
+      expect(Exit.isInterrupted(await Effect.runPromise(Fiber.interrupt(interrupted)))).toBe(true)
+      await eventually(() => pending() === 0)
+      expect(pending()).toBe(0)
+    } finally {
+      set.mockRestore()
+      clear.mockRestore()
+    }
   })
 
   it("waits as long as config.triggerTimeout says", async () => {
