@@ -13,7 +13,8 @@ export const pushConfigured = (pool: PoolState): boolean => (pool.pushSync?.Appl
 
 /**
  * `effect` in a fiber of its own, interrupted when it has not ended within `millis` on the
- * service's clock (a TimeoutException then), and when the caller is.
+ * service's clock (a TimeoutException then), and when the caller is. The caller goes on at once
+ * and the interrupted fiber ends on its own, as a write does not wait for a delivery it gave up on.
  */
 const atMost = <E>(effect: Effect.Effect<void, E>, millis: number): Effect.Effect<void, E | Cause.TimeoutException> =>
   Effect.flatMap(Effect.forkDaemon(effect), (running) =>
