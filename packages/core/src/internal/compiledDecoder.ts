@@ -166,7 +166,7 @@ const compileStruct = (ast: AST.TypeLiteral, compiling: Compiling): Step | undef
     if (typeof signature.name !== "string" || step === undefined) return undefined
     members.push({ name: signature.name, optional: signature.isOptional, step })
   }
-  const absent = compiling.nulls === "absent" ? (given: unknown) => given === undefined || given === null : (given: unknown) => given === undefined
+  const nullsAbsent = compiling.nulls === "absent"
   return (u) => {
     if (!isPlainObject(u)) return Undecided
     const out: Record<string, unknown> = {}
@@ -174,7 +174,7 @@ const compileStruct = (ast: AST.TypeLiteral, compiling: Compiling): Step | undef
       const enumerable = propertyIsEnumerable.call(u, name)
       if (!enumerable && hasOwnProperty.call(u, name)) return Undecided
       const given = enumerable ? u[name] : undefined
-      if (absent(given)) {
+      if (given === undefined || (nullsAbsent && given === null)) {
         if (!optional) return Undecided
         continue
       }

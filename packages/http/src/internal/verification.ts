@@ -46,14 +46,17 @@ const MAX_EXPIRES_SECONDS = 604_800
 const MAX_SECRETS = 1024
 const SCOPES_PER_SECRET = 4
 
-/** the header form, its credential's scope split in the same match: key, day, region, service */
-const authorizationPattern =
-  /^AWS4-HMAC-SHA256 +Credential=([^,\s/]+)\/([^,\s/]+)\/([a-z0-9-]{1,64})\/([^,\s/]+)\/aws4_request, *SignedHeaders=([a-z0-9\-;]+), *Signature=([0-9a-f]{64})$/
+/** a credential: access key, day, region, service, split by the match that reads it */
+const credential = String.raw`([^,\s/]+)/([^,\s/]+)/([a-z0-9-]{1,64})/([^,\s/]+)/aws4_request`
+const credentialPattern = new RegExp(`^${credential}$`)
+/** the header form, its credential split in the same match: groups 1 to 4, then the signed headers and the signature */
+const authorizationPattern = new RegExp(
+  `^AWS4-HMAC-SHA256 +Credential=${credential}, *SignedHeaders=([a-z0-9\\-;]+), *Signature=([0-9a-f]{64})$`
+)
 const signedHeadersPattern = /^[a-z0-9\-;]+$/
 const signaturePattern = /^[0-9a-f]{64}$/
 const datePattern = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/
 const expiresPattern = /^[1-9]\d{0,5}$/
-const regionPattern = /^[a-z0-9-]{1,64}$/
 
 const single = (value: string | ReadonlyArray<string> | undefined): string | undefined =>
   typeof value === "string" ? value : undefined
@@ -141,18 +144,13 @@ export const verification = <A>(options: VerificationOptions<A>): Verify<A> => {
   const lastList = { text: "", names: undefined as ReadonlyArray<string> | undefined }
   const lastDate = { text: "", time: undefined as number | undefined }
 
-  const scopeOf = (credential: string): readonly [string, string, string] | undefined => {
-    const scope = credential.split("/")
-    if (scope.length !== 5) return undefined
-    const [accessKeyId, day, region, scopeService, terminator] = scope as [string, string, string, string, string]
-    if (scopeService !== service || terminator !== "aws4_request" || !regionPattern.test(region)) return undefined
-    if (regions !== undefined && !regions.has(region)) return undefined
-    return [accessKeyId, day, region]
-  }
+  /** a match of `credential` (groups 1 to 4), when it names this service and an accepted region */
+  const inScope = (parsed: RegExpExecArray | null): parsed is RegExpExecArray =>
+    parsed !== null && parsed[4] === service && (regions === undefined || regions.has(parsed[3]!))
 
   const fromHeader = (authorization: string, headers: ReceivedHeaders): Claim | undefined => {
     const parsed = authorizationPattern.exec(authorization)
-    if (parsed === null || parsed[4] !== service || (regions !== undefined && !regions.has(parsed[3]!))) return undefined
+    if (!inScope(parsed)) return undefined
     const amzDate = single(headers["x-amz-date"])
     if (amzDate === undefined) return undefined
     return {
@@ -179,14 +177,14 @@ export const verification = <A>(options: VerificationOptions<A>): Verify<A> => {
       signedHeaderList === undefined || !signedHeadersPattern.test(signedHeaderList) ||
       signature === undefined || !signaturePattern.test(signature)
     ) return undefined
-    const scope = scopeOf(credential)
-    if (scope === undefined) return undefined
+    const scope = credentialPattern.exec(credential)
+    if (!inScope(scope)) return undefined
     const sessionToken = parameter(pairs, "X-Amz-Security-Token")
     if (sessionToken === undefined && pairs.some(([name]) => name === "X-Amz-Security-Token")) return undefined
     return {
-      accessKeyId: scope[0],
-      day: scope[1],
-      region: scope[2],
+      accessKeyId: scope[1]!,
+      day: scope[2]!,
+      region: scope[3]!,
       amzDate,
       signedHeaderList,
       signature,
