@@ -38,25 +38,64 @@ export const verify = (secret: string, token: string, ref: DatasetRef, now: numb
 }
 
 /**
+ * Consumed sessions known to be in expiry order (ties in the order consumed), as `consume` and
+ * `prune` make them, so that a check reads the entries at either end rather than every entry:
+ * the entries of a dataset written long ago lie far apart in memory, and reading each one was
+ * most of what checking a session cost. Sessions a store decodes come in the order it kept them,
+ * and are read entry by entry.
+ */
+class InExpiryOrder implements ConsumedSessions {
+  constructor(readonly floor: number, readonly sessions: ReadonlyArray<SyncSession>) {}
+}
+
+/**
  * @since 0.1.0
  * @category constants
  */
-export const noneConsumed: ConsumedSessions = { floor: 0, sessions: [] }
+export const noneConsumed: ConsumedSessions = new InExpiryOrder(0, [])
 
 const CONSUMED_CAP = 64
 
 /**
  * Whether `session` is in the list. A token carries its session's id and expiry together, so an
- * entry of another expiry is another session: its id string is never read. The entries of a
- * dataset written long ago lie far apart in memory, and reading each id as well doubled what a
- * check fetched.
+ * entry of another expiry is another session: its id string is never read. In expiry order, the
+ * search starts from the latest and stops at the first entry expiring earlier: a session minted
+ * after every listed one, the usual write, reads one entry.
  */
-const listed = (sessions: ReadonlyArray<SyncSession>, session: SyncSession): boolean => {
+const listed = (consumed: ConsumedSessions, session: SyncSession): boolean => {
+  const sessions = consumed.sessions
+  if (consumed instanceof InExpiryOrder) {
+    for (let i = sessions.length - 1; i >= 0; i--) {
+      const other = sessions[i]!
+      if (other.expiresAt < session.expiresAt) return false
+      if (other.expiresAt === session.expiresAt && other.id === session.id) return true
+    }
+    return false
+  }
   for (let i = 0; i < sessions.length; i++) {
     const other = sessions[i]!
     if (other.expiresAt === session.expiresAt && other.id === session.id) return true
   }
   return false
+}
+
+const byExpiry = (a: SyncSession, b: SyncSession) => a.expiresAt - b.expiresAt
+
+/** The sessions in expiry order: as they are when they are, else sorted (stably: ties keep their order). */
+const inExpiryOrder = (consumed: ConsumedSessions): ReadonlyArray<SyncSession> => {
+  const sessions = consumed.sessions
+  if (consumed instanceof InExpiryOrder) return sessions
+  for (let i = 1; i < sessions.length; i++) {
+    if (sessions[i]!.expiresAt < sessions[i - 1]!.expiresAt) return [...sessions].sort(byExpiry)
+  }
+  return sessions
+}
+
+/** The index of the first session of `sorted` expiring after `now`. */
+const firstLive = (sorted: ReadonlyArray<SyncSession>, now: number): number => {
+  let from = 0
+  while (from < sorted.length && sorted[from]!.expiresAt <= now) from++
+  return from
 }
 
 /**
@@ -66,7 +105,7 @@ const listed = (sessions: ReadonlyArray<SyncSession>, session: SyncSession): boo
  * @category verification
  */
 export const isConsumed = (consumed: ConsumedSessions, session: SyncSession): boolean =>
-  session.expiresAt <= consumed.floor || listed(consumed.sessions, session)
+  session.expiresAt <= consumed.floor || listed(consumed, session)
 
 /**
  * Whether a write consumed this session (`Consumed`), may have (`Forgotten`: it expires at or
@@ -78,7 +117,7 @@ export const isConsumed = (consumed: ConsumedSessions, session: SyncSession): bo
  * @category verification
  */
 export const consumption = (consumed: ConsumedSessions, session: SyncSession): "Consumed" | "Forgotten" | undefined =>
-  listed(consumed.sessions, session)
+  listed(consumed, session)
     ? "Consumed"
     : session.expiresAt <= consumed.floor
     ? "Forgotten"
@@ -91,16 +130,17 @@ export const consumption = (consumed: ConsumedSessions, session: SyncSession): "
  * @category constructors
  */
 export const consume = (consumed: ConsumedSessions, session: SyncSession, now: number): ConsumedSessions => {
-  const sessions = consumed.sessions.filter((other) => other.expiresAt > now)
+  const sorted = inExpiryOrder(consumed)
+  const from = firstLive(sorted, now)
+  let at = sorted.length
+  while (at > from && sorted[at - 1]!.expiresAt > session.expiresAt) at--
+  const sessions = sorted.slice(from, at)
   sessions.push(session)
-  let floor = consumed.floor
-  while (sessions.length > CONSUMED_CAP) {
-    let oldest = 0
-    for (let i = 1; i < sessions.length; i++) if (sessions[i]!.expiresAt < sessions[oldest]!.expiresAt) oldest = i
-    floor = Math.max(floor, sessions[oldest]!.expiresAt)
-    sessions.splice(oldest, 1)
-  }
-  return { floor, sessions }
+  for (let i = at; i < sorted.length; i++) sessions.push(sorted[i]!)
+  // past the cap the oldest go, the latest expiry of them becoming the floor
+  const over = sessions.length - CONSUMED_CAP
+  if (over <= 0) return new InExpiryOrder(consumed.floor, sessions)
+  return new InExpiryOrder(Math.max(consumed.floor, sessions[over - 1]!.expiresAt), sessions.slice(over))
 }
 
 /**
@@ -109,7 +149,7 @@ export const consume = (consumed: ConsumedSessions, session: SyncSession, now: n
  * @since 0.1.0
  * @category constructors
  */
-export const prune = (consumed: ConsumedSessions, now: number): ConsumedSessions => ({
-  floor: consumed.floor,
-  sessions: consumed.sessions.filter((other) => other.expiresAt > now)
-})
+export const prune = (consumed: ConsumedSessions, now: number): ConsumedSessions => {
+  const sorted = inExpiryOrder(consumed)
+  return new InExpiryOrder(consumed.floor, sorted.slice(firstLive(sorted, now)))
+}
