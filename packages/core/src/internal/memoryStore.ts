@@ -89,8 +89,8 @@ export const makeMemoryStore = (): SyncStoreShape => {
       const others = dataset?.head.exists === true ? 0 : otherDatasets(identity, c.ref.datasetName)
       const decision = decideCommit(dataset?.head, (key) => dataset?.records.get(key), others, c)
       if (decision._tag !== "Committed") return decision
-      const target = identityEntry(c.ref.identityPoolId, c.ref.identityId)
-      let state = target.datasets.get(c.ref.datasetName)
+      const target = identity ?? identityEntry(c.ref.identityPoolId, c.ref.identityId)
+      let state = dataset
       if (state === undefined) {
         state = { head: decision.head, records: new Map(), sorted: [] }
         target.datasets.set(c.ref.datasetName, state)
