@@ -124,7 +124,8 @@ export const consumption = (consumed: ConsumedSessions, session: SyncSession): "
     : undefined
 
 /**
- * The consumed sessions after a write consumed `session`, without those expired by `now`.
+ * The consumed sessions after a write consumed `session`, without those expired by `now`, in
+ * expiry order (ties in the order consumed), whatever the order of those given.
  *
  * @since 0.1.0
  * @category constructors
@@ -144,7 +145,7 @@ export const consume = (consumed: ConsumedSessions, session: SyncSession, now: n
 }
 
 /**
- * The consumed sessions without those expired by `now`.
+ * The consumed sessions without those expired by `now`, in expiry order.
  *
  * @since 0.1.0
  * @category constructors
