@@ -8,9 +8,10 @@ const plain = (consumed: SyncSessionToken.ConsumedSessions) =>
   JSON.stringify([consumed.floor, ...consumed.sessions.flatMap((session) => [session.id, session.expiresAt])])
 
 describe("consumed sessions column", () => {
-  it("whatever commits consume, and whatever was read in between, each text is the JSON of its sessions and reads back as them", () => {
+  it("whatever commits consume and deletions prune, and whatever was read in between, each text is the JSON of its sessions and reads back as them", () => {
     const step = fc.oneof(
       fc.record({ consume: fc.string({ maxLength: 6 }), lifetime: fc.integer({ min: -5, max: 200 }) }),
+      fc.record({ prune: fc.integer({ min: 0, max: 100 }) }),
       fc.constant({ read: true } as const)
     )
     fc.assert(
@@ -25,7 +26,10 @@ describe("consumed sessions column", () => {
             consumed[dataset] = codec.decode(` ${columns[dataset]!}`.slice(1), "k", dataset)
             return
           }
-          consumed[dataset] = SyncSessionToken.consume(consumed[dataset]!, { id: step.consume, expiresAt: now + step.lifetime }, now)
+          // a commit consumes a session; a deletion keeps the sessions not yet expired
+          consumed[dataset] = "prune" in step
+            ? SyncSessionToken.prune(consumed[dataset]!, now + step.prune)
+            : SyncSessionToken.consume(consumed[dataset]!, { id: step.consume, expiresAt: now + step.lifetime }, now)
           columns[dataset] = codec.encode(consumed[dataset]!, dataset)
           expect(columns[dataset]).toBe(plain(consumed[dataset]!))
           expect(sessionsCodec().decode(columns[dataset], "k", dataset)).toEqual(consumed[dataset])

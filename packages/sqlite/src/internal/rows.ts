@@ -107,28 +107,41 @@ export const sessionsCodec = (capacity = 1024) => {
     return fragment
   }
   /**
-   * The text of the sessions of `consumed` from the `from`-th on, taken from the dataset's last
-   * text when that text holds them in the same order (a commit drops the oldest sessions and
-   * adds one: one copy of the text rather than a string built of 64 parts); undefined otherwise.
+   * The text of `consumed` made from the dataset's last text, when that text holds the same
+   * sessions in the same order but for the oldest dropped and one session added (what a commit
+   * does): the kept part of the text, the added session's fragment put where it goes (at the end,
+   * for a session expiring after the others). One copy of the text rather than a string built of
+   * 64 parts; undefined otherwise.
    */
-  const reused = (consumed: SyncSessionToken.ConsumedSessions, dataset: number | undefined): readonly [text: string, from: number] | undefined => {
+  const reused = (consumed: SyncSessionToken.ConsumedSessions, dataset: number | undefined): string | undefined => {
     const last = dataset === undefined ? undefined : lastOf.get(dataset)
-    if (last === undefined || !last.encoded || consumed.sessions.length === 0) return undefined
+    if (last === undefined || !last.encoded) return undefined
     const before = last.consumed.sessions
-    const dropped = before.indexOf(consumed.sessions[0]!)
+    const after = consumed.sessions
+    // the sessions both end with: those expiring after the one added (none, usually)
+    let suffix = 0
+    while (suffix < after.length && suffix < before.length && after[after.length - 1 - suffix] === before[before.length - 1 - suffix]) {
+      suffix++
+    }
+    const added = suffix < after.length ? 1 : 0
+    const kept = after.length - added
+    const dropped = before.length - kept
     if (dropped < 0) return undefined
-    const kept = before.length - dropped
-    if (kept > consumed.sessions.length) return undefined
-    for (let i = 0; i < kept; i++) if (consumed.sessions[i] !== before[dropped + i]) return undefined
+    for (let i = 0; i < kept - suffix; i++) if (after[i] !== before[dropped + i]) return undefined
     let start = JSON.stringify(last.consumed.floor).length + 1
     for (let i = 0; i < dropped; i++) start += fragmentOf(before[i]!).length
-    return [last.column.slice(start, -1), kept]
+    let split = last.column.length - 1
+    for (let i = before.length - suffix; i < before.length; i++) split -= fragmentOf(before[i]!).length
+    const inserted = added === 0 ? "" : fragmentOf(after[kept - suffix]!)
+    return `[${JSON.stringify(consumed.floor)}${last.column.slice(start, split)}${inserted}${last.column.slice(split, -1)}]`
   }
   const encode = (consumed: SyncSessionToken.ConsumedSessions, dataset: number | undefined): string => {
-    const [kept, from] = reused(consumed, dataset) ?? ["", 0]
-    let column = `[${JSON.stringify(consumed.floor)}${kept}`
-    for (let i = from; i < consumed.sessions.length; i++) column += fragmentOf(consumed.sessions[i]!)
-    column += "]"
+    let column = reused(consumed, dataset)
+    if (column === undefined) {
+      column = `[${JSON.stringify(consumed.floor)}`
+      for (const session of consumed.sessions) column += fragmentOf(session)
+      column += "]"
+    }
     if (dataset !== undefined) remember(dataset, column, consumed, true)
     return column
   }
