@@ -16,6 +16,8 @@ import { categories, type CpuProfile, shares } from "./profile-shares.js"
 const WARMUP_SECONDS = 3
 const SECONDS = 5
 const TOP_FUNCTIONS = 25
+/** writes enough for the warm-up and the sampled seconds of a fast server, none sent twice */
+const UPDATES = 250_000
 
 const percent = (part: number, whole: number) => `${((part / Math.max(whole, 1)) * 100).toFixed(1).padStart(5)}%`
 
@@ -39,7 +41,7 @@ const summarise = (operation: string, profile: CpuProfile, requests: number) => 
 export const benchProfile = async (only?: ReadonlyArray<string>) => {
   console.log(`\n# CPU profile: standalone server, memory store, signed requests, ${SECONDS} s sampled after ${WARMUP_SECONDS} s of warm-up`)
   const port = await freePort()
-  const { list, updates } = await prepare(port)
+  const { list, updates } = await prepare(port, UPDATES)
   for (const operation of ["ListRecords", "UpdateRecords"] as const) {
     if (only !== undefined && !only.includes(operation)) continue
     let cursor = 0
