@@ -5,7 +5,10 @@
  * - UpdateRecords: the store's commit of one record (one UpdateRecords' storage work), at 1 and
  *   at 64 in flight (each in-flight writer on a dataset of its own, as 64 users would be);
  *   targets: at least 40% of the baseline.
- * - ListRecords: the store's read of the 10 records of 100 changed since N; target: 50%.
+ * - ListRecords: the store's read of the 10 records of 100 changed since N; target: 50%. Beside
+ *   each, for information, the bare Redis calls of the same operation (the commit's seven, the
+ *   read's three) through the same client, against the same baseline: the floor of any store
+ *   over this layout.
  * - Growth: the same two with datasets of 10 and of 1000 records (at 64 in flight): the cost of a
  *   write or a read follows the records it touches, not the dataset (target: at most 2x).
  * - Against the floor: UpdateRecords and ListRecords at 64 in flight beside the commit's seven
@@ -438,6 +441,12 @@ export const benchStorageRedis = async () => {
         () => measureFibers("ListRecords", inFlight, reads("list"), SHORT)
       )
       line(`ListRecords, 10 changed of 100, ${inFlight} in flight`, figure, baseline, 0.5)
+      const [againstCalls, calls] = await alternate(
+        ROUNDS,
+        () => casBaseline(inFlight),
+        () => measureInFlight("the calls", inFlight, readCalls("list"), SHORT)
+      )
+      line(`  (info) the read's 3 Redis calls alone, ${inFlight}`, calls, againstCalls)
     }
 
     // against the floor: the commit's seven Redis calls, each figure beside those of its own rounds
