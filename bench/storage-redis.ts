@@ -17,7 +17,8 @@
  *   into the commands it called and the rest (Lua and its conversions), and the process's own CPU
  *   per call beside the seven calls' through the bare client; each figure beside the floor's of
  *   its own alternated rounds. For information, the floors under those: the older layout's five
- *   calls, the seven calls with the strings a commit reads and makes in Lua, and ListRecords
+ *   calls, the seven calls with the strings a commit reads and makes in Lua (their Redis CPU and
+ *   their throughput: what a commit checked in Lua could reach at best), and ListRecords
  *   beside its own calls (HMGET, ZRANGEBYSCORE, HMGET) through the bare client, those calls
  *   beside the seven calls, and the same calls answered to fibers through `Effect.async` (what
  *   the Effect runtime adds to the client, the store's operations being Effects).
@@ -477,8 +478,13 @@ export const benchStorageRedis = async () => {
     await alternate(ROUNDS, sevenCalls(olderFloor), withCpu(olderCpu, async () => measureInFlight("the older five calls", 64, await commitCalls(64, "older"), SHORT)))
     cpuLine("  (info) the older layout's five calls", olderCpu, olderFloor, "the seven calls")
     const [stringsFloor, stringsCpu] = [cpu(), cpu()]
-    await alternate(ROUNDS, sevenCalls(stringsFloor), withCpu(stringsCpu, async () => measureInFlight("the string work", 64, await commitCalls(64, "strings"), SHORT)))
+    const [sevenBeside, strings] = await alternate(
+      ROUNDS,
+      sevenCalls(stringsFloor),
+      withCpu(stringsCpu, async () => measureInFlight("the string work", 64, await commitCalls(64, "strings"), SHORT))
+    )
     cpuLine("  (info) the seven calls with a commit's strings", stringsCpu, stringsFloor, "the seven calls")
+    line("  (info) the seven calls with a commit's strings, 64", strings, sevenBeside)
     const [readCallsCpu, inFibersCpu, listCpu, sevenCpu] = [cpu(), cpu(), cpu(), cpu()]
     const [readCallsFigure, inFibers, listAgain, sevenAgain] = await alternateEach(ROUNDS, [
       withCpu(readCallsCpu, () => measureInFlight("the read's calls", 64, readCalls("list"), SHORT)),
