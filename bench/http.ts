@@ -105,11 +105,10 @@ export const prepare = async (port: number, count = UPDATES) => {
   // never conflicts) to one of the datasets, in turn; signed identity by identity (the signer
   // caches a few signing keys), sent so that consecutive writes go to different datasets
   const updates = new Array<Prepared>(count)
-  const perIdentity = Math.ceil(count / IDENTITIES)
   for (let i = 0; i < IDENTITIES; i++) {
     const identityId = `us-east-1:${(0x100000 + i).toString(16)}`
     const credentials = issueIdentityCredentials({ secret: benchSecret, identityPoolId: benchPool, identityId, ttlSeconds: 3600 })
-    for (let n = 0; n < perIdentity && n * IDENTITIES + i < count; n++) {
+    for (let n = 0; n * IDENTITIES + i < count; n++) {
       const ref = { identityPoolId: benchPool, identityId, datasetName: `bench-${n % 20}` }
       const token = SyncSessionToken.mint(benchSecret, ref, { id: `bench${i}x${n}`, expiresAt: now + 3_600_000 + n })
       const body = JSON.stringify({
