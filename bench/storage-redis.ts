@@ -18,7 +18,9 @@
  *   per call beside the seven calls' through the bare client; each figure beside the floor's of
  *   its own alternated rounds. For information, the floors under those: the older layout's five
  *   calls, the seven calls with the strings a commit reads and makes in Lua (their Redis CPU and
- *   their throughput: what a commit checked in Lua could reach at best), and ListRecords
+ *   their throughput: what a commit checked in Lua could reach at best), a commit decided in the
+ *   process (a read, then a compare-and-set of the head that writes: what a commit checked out of
+ *   Lua could reach at best), and ListRecords
  *   beside its own calls (HMGET, ZRANGEBYSCORE, HMGET) through the bare client, those calls
  *   beside the seven calls, and the same calls answered to fibers through `Effect.async` (what
  *   the Effect runtime adds to the client, the store's operations being Effects).
@@ -83,6 +85,26 @@ local line = exists .. '\t' .. synced .. '\t' .. deletion .. '\t' .. created .. 
 redis.call('HSET', KEYS[1], 'h' .. name, line)
 redis.call('APPEND', KEYS[4], '\n' .. id .. '\t' .. expiry)
 return {'ok', line}
+`
+
+/**
+ * A commit decided in the process, at the least: the head, the record and the oldest consumed
+ * sessions read by one script, the process making the new head line, record and session entry
+ * from them, and a second script that writes them only if the head line is still the one read
+ * (the compare-and-set of the head), with no check beyond that. What a commit that takes its
+ * decision out of Lua costs at the least: two round trips, the seven calls and a compare.
+ */
+const DECIDED_READ = String.raw`
+local got = redis.call('HMGET', KEYS[1], '', ARGV[1])
+return {got[2], redis.call('HGET', KEYS[2], ARGV[2]), redis.call('GETRANGE', KEYS[4], 0, 63)}
+`
+const DECIDED_WRITE = String.raw`
+if redis.call('HGET', KEYS[1], ARGV[1]) ~= ARGV[2] then return 0 end
+redis.call('ZADD', KEYS[3], ARGV[3], ARGV[4])
+redis.call('HSET', KEYS[2], ARGV[4], ARGV[5])
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[6])
+redis.call('APPEND', KEYS[4], ARGV[7])
+return 1
 `
 
 /**
@@ -244,6 +266,8 @@ export const benchStorageRedis = async () => {
   const fiveCallsSha = String(await client.sendCommand(["SCRIPT", "LOAD", FIVE_CALLS]))
   const stringWorkSha = String(await client.sendCommand(["SCRIPT", "LOAD", STRING_WORK]))
   const readCallsSha = String(await client.sendCommand(["SCRIPT", "LOAD", READ_CALLS]))
+  const decidedReadSha = String(await client.sendCommand(["SCRIPT", "LOAD", DECIDED_READ]))
+  const decidedWriteSha = String(await client.sendCommand(["SCRIPT", "LOAD", DECIDED_WRITE]))
 
   let baselines = 0
   const session = sessions()
@@ -267,7 +291,7 @@ export const benchStorageRedis = async () => {
    * of the older layout costs Redis), in the string of the store's layout or (`older`) in a
    * field of the heads.
    */
-  const commitCalls = async (workers: number, floor: "seven" | "older" | "strings" = "seven") => {
+  const commitCalls = async (workers: number, floor: "seven" | "older" | "strings" | "decided" = "seven") => {
     const older = floor === "older"
     const run = baselines++
     const sessionList = Array.from({ length: 64 }, () => {
@@ -289,6 +313,22 @@ export const benchStorageRedis = async () => {
       const { id, expiresAt } = session()
       const value = `value ${i}`
       const keys = [`${base}:heads`, `${base}:records`, `${base}:changes`]
+      if (floor === "decided") {
+        const all = [...keys, `${base}:consumed`]
+        const [current, stored, oldest] = (await client.sendCommand(["EVALSHA", decidedReadSha, "4", ...all, "hbench", "key0"])) as [string, string, string]
+        const fields = current.split("\t")
+        const synced = Number(fields[1]) + 1
+        if (!/^\{"syncCount":\d+,"valueBytes":-?\d+,/.test(stored) || !/^\n[^\t\n]*\t[^\n]*/.test(oldest)) throw new Error("unexpected read")
+        fields[1] = String(synced)
+        fields[4] = String(Date.now())
+        fields[11] = String(expiresAt)
+        const next = fields.join("\t")
+        const written = await client.sendCommand(
+          ["EVALSHA", decidedWriteSha, "4", ...all, "hbench", current, String(synced), "key0", record(synced, value), next, `\n${id}\t${expiresAt}`]
+        )
+        if (written !== 1) throw new Error("the compare-and-set of the head lost")
+        return
+      }
       await client.sendCommand(
         floor === "older"
           ? ["EVALSHA", fiveCallsSha, "3", ...keys, "hbench", "sbench", "key0", String(i + 1), record(i + 1, value), head(i + 1)]
@@ -485,6 +525,17 @@ export const benchStorageRedis = async () => {
     )
     cpuLine("  (info) the seven calls with a commit's strings", stringsCpu, stringsFloor, "the seven calls")
     line("  (info) the seven calls with a commit's strings, 64", strings, sevenBeside)
+    const [decidedFloor, decidedCpu] = [cpu(), cpu()]
+    const [sevenBesideDecided, decided] = await alternate(
+      ROUNDS,
+      sevenCalls(decidedFloor),
+      withCpu(decidedCpu, async () => measureInFlight("the decided commit", 64, await commitCalls(64, "decided"), SHORT))
+    )
+    // two script calls an operation
+    const decidedPerOperation = { ...decidedCpu, calls: decidedCpu.calls / 2 }
+    cpuLine("  (info) a commit decided in the process (two calls)", decidedPerOperation, decidedFloor, "the seven calls")
+    processLine("  (info) process CPU per commit decided in it", decidedPerOperation, decidedFloor, "the seven calls")
+    line("  (info) a commit decided in the process, 64", decided, sevenBesideDecided)
     const [readCallsCpu, inFibersCpu, listCpu, sevenCpu] = [cpu(), cpu(), cpu(), cpu()]
     const [readCallsFigure, inFibers, listAgain, sevenAgain] = await alternateEach(ROUNDS, [
       withCpu(readCallsCpu, () => measureInFlight("the read's calls", 64, readCalls("list"), SHORT)),
