@@ -1,7 +1,8 @@
 /**
  * `npm run bench`: every figure beside the baselines it is compared with, measured in the same run.
  * `npm run bench -- http sqlite` runs only the named sections (core, sqlite, redis, keyv, http, streams, mqtt, triggers, push, identity); an
- * `http` section may name its servers: `http:standalone,koa`, the `push` section its parts: `push:fanout`.
+ * `http` section may name its servers: `http:standalone,koa`, the `redis` and `push` sections their parts: `redis:instructions`,
+ * `push:fanout`.
  * `profile` (a CPU profile of the standalone server by share) runs only when named.
  *
  * The figures are those of the built packages, as an application runs them (`bench/tsconfig.json`
@@ -19,14 +20,14 @@ import { benchPush, pushParts } from "./push.js"
 import { benchIdentity } from "./identity.js"
 import { benchStorageKeyv } from "./storage-keyv.js"
 import { benchStorage } from "./storage-sqlite.js"
-import { benchStorageRedis } from "./storage-redis.js"
+import { benchStorageRedis, redisParts } from "./storage-redis.js"
 import { benchTriggers } from "./triggers.js"
 import { benchStreamsRedis } from "./streams-redis.js"
 
 const sections: ReadonlyArray<readonly [string, (only?: ReadonlyArray<string>) => Promise<void>, ReadonlyArray<string>?]> = [
   ["core", benchCore],
   ["sqlite", benchStorage],
-  ["redis", benchStorageRedis],
+  ["redis", benchStorageRedis, redisParts],
   ["keyv", benchStorageKeyv],
   ["http", benchHttp, ["standalone", "koa", "express", "verify"]],
   ["streams", benchStreamsRedis],
@@ -43,7 +44,8 @@ const usage = `usage: npm run bench [-- <section>[:<server>,…] …]
 Prints every figure beside the baselines it is compared with, measured in the same run.
   sections  ${sections.map(([known]) => known).join(", ")} (all but profile when none is named)
   servers   of the http section: ${sections.find(([name]) => name === "http")![2]!.join(", ")} (http:koa,express; verify: SigV4 verification alone)
-  parts     of the push section: ${pushParts.join(", ")} (push:fanout)
+  parts     of the redis section: ${redisParts.join(", ")} (redis:instructions: Redis' instructions per operation,
+            counted under valgrind); of the push section: ${pushParts.join(", ")} (push:fanout)
   profile   a CPU profile of the standalone server by share (profile:ListRecords); only when named
 Redis figures need a Redis at REDIS_URL (redis://127.0.0.1:6379), MQTT ones a broker at MQTT_URL
 (mqtt://127.0.0.1:1883); without one they are skipped.`

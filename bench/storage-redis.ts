@@ -26,162 +26,20 @@
  *   the Effect runtime adds to the client, the store's operations being Effects).
  * - For information, the whole operations through `createCognitoSync` on this store (token
  *   verification, validation, the pool read, the session count...).
+ * - Redis' own instructions per commit and read beside the floors', counted on a Redis started
+ *   for it under callgrind (redis-instructions.ts): the part `instructions` of the section, the
+ *   figures above its part `throughput`.
  *
  * Redis comes from REDIS_URL (default redis://127.0.0.1:6379); the section is skipped when it
  * does not answer. Keys live under a prefix of their own and are removed afterwards.
  */
-import { randomUUID } from "node:crypto"
-import { Effect, Exit, Scope } from "effect"
-import { createCognitoSync, SyncSessionToken, type SyncStore } from "@syncalite/core"
-import { RedisSyncStore } from "@syncalite/redis"
-import { alternate, alternateEach, type Figure, sessions } from "./measure.js"
+import { createCognitoSync, SyncSessionToken } from "@syncalite/core"
+import { alternate, alternateEach, type Figure } from "./measure.js"
+import { measureFibers, measureInFlight, redisHarness } from "./redis-harness.js"
+import { benchRedisInstructions } from "./redis-instructions.js"
 
 const url = process.env.REDIS_URL || "redis://127.0.0.1:6379"
 const secret = "bench-secret-0123456789"
-const limits = { datasetsPerIdentity: 20, recordsPerDataset: 1024, bytesPerDataset: 1024 * 1024 }
-
-const CAS = `local v = redis.call('GET', KEYS[1]) if (v or '') ~= ARGV[1] then return 0 end redis.call('SET', KEYS[1], ARGV[2]) return 1`
-
-/**
- * The Redis calls of a commit of one record, with none of its logic: the registration and the
- * head read (HMGET), the record read (HGET), the oldest consumed sessions read (GETRANGE of a few
- * entries), the change indexed (ZADD), the record and the head written (HSET, HSET), the session
- * appended to the dataset's consumed sessions (APPEND). What any commit over the store's layout
- * costs Redis at the least.
- */
-const COMMIT_CALLS = [
-  "redis.call('HMGET', KEYS[1], '', ARGV[1])",
-  "redis.call('HGET', KEYS[2], ARGV[2])",
-  "redis.call('GETRANGE', KEYS[4], 0, 63)",
-  "redis.call('ZADD', KEYS[3], ARGV[3], ARGV[2])",
-  "redis.call('HSET', KEYS[2], ARGV[2], ARGV[4])",
-  "redis.call('HSET', KEYS[1], ARGV[1], ARGV[5])",
-  "redis.call('APPEND', KEYS[4], ARGV[6])",
-  "return {'ok', ARGV[5]}"
-].join("\n")
-
-/**
- * The seven calls with the strings any commit over this layout reads and makes in Lua, and none
- * of its checks: the head line read into its fields and made anew, the record's figures read and
- * its JSON made, the oldest consumed session read, the new one's entry made, from the
- * arguments the store's commit takes (name, session id and expiry, expected sync count, now,
- * modifiedBy, three limits, one condition and one write). What a commit checked in Lua costs
- * Redis at the least.
- */
-const STRING_WORK = String.raw`
-local name, id, expiry, now, by, key, bytes, tail = ARGV[1], ARGV[2], ARGV[3], ARGV[5], ARGV[6], ARGV[14], ARGV[15], ARGV[16]
-local got = redis.call('HMGET', KEYS[1], '', 'h' .. name)
-local exists, syncCount, deletion, created, _, numRecords, dataStorage, entries, entryBytes, floor, count, last, start =
-  string.match(got[2], '^([^\t]*)\t([^\t]*)\t([^\t]*)\t([^\t]*)\t([^\t]*)\t([^\t]*)\t([^\t]*)\t([^\t]*)\t([^\t]*)\t([^\t]*)\t([^\t]*)\t([^\t]*)\t([^\t]*)\t')
-local value = redis.call('HGET', KEYS[2], key)
-local server, was = string.match(value, '^{"syncCount":(%d+),"valueBytes":(%-?%d+),')
-local oldest = redis.call('GETRANGE', KEYS[4], 0, 63)
-local _, stop, at = string.find(oldest, '^\n[^\t\n]*\t([^\n]*)')
-local synced = syncCount + 1
-redis.call('ZADD', KEYS[3], synced, key)
-redis.call('HSET', KEYS[2], key, '{"syncCount":' .. synced .. ',"valueBytes":' .. bytes .. ',' .. tail)
-local line = exists .. '\t' .. synced .. '\t' .. deletion .. '\t' .. created .. '\t' .. now .. '\t' .. numRecords .. '\t' .. dataStorage ..
-  '\t' .. entries .. '\t' .. entryBytes .. '\t' .. floor .. '\t' .. count .. '\t' .. expiry .. '\t' .. start .. '\t' .. by
-redis.call('HSET', KEYS[1], 'h' .. name, line)
-redis.call('APPEND', KEYS[4], '\n' .. id .. '\t' .. expiry)
-return {'ok', line}
-`
-
-/**
- * A commit decided in the process, at the least: the head, the record and the oldest consumed
- * sessions read by one script, the process making the new head line, record and session entry
- * from them, and a second script that writes them only if the head line is still the one read
- * (the compare-and-set of the head), with no check beyond that. What a commit that takes its
- * decision out of Lua costs at the least: two round trips, the seven calls and a compare.
- */
-const DECIDED_READ = String.raw`
-local got = redis.call('HMGET', KEYS[1], '', ARGV[1])
-return {got[2], redis.call('HGET', KEYS[2], ARGV[2]), redis.call('GETRANGE', KEYS[4], 0, 63)}
-`
-const DECIDED_WRITE = String.raw`
-if redis.call('HGET', KEYS[1], ARGV[1]) ~= ARGV[2] then return 0 end
-redis.call('ZADD', KEYS[3], ARGV[3], ARGV[4])
-redis.call('HSET', KEYS[2], ARGV[4], ARGV[5])
-redis.call('HSET', KEYS[1], ARGV[1], ARGV[6])
-redis.call('APPEND', KEYS[4], ARGV[7])
-return 1
-`
-
-/**
- * The Redis calls of a ListRecords' read, with none of its checks: the registration and the head
- * read (HMGET), the keys changed after a sync count (ZRANGEBYSCORE), their records (HMGET),
- * answered as read. Through the bare client, what such a read costs Redis and the process at the
- * least (the records left as the JSON Redis answers).
- */
-const READ_CALLS = String.raw`
-local got = redis.call('HMGET', KEYS[1], '', 'h' .. ARGV[1])
-local keys = redis.call('ZRANGEBYSCORE', KEYS[3], '(' .. ARGV[2], '+inf')
-return {got[2], redis.call('HMGET', KEYS[2], unpack(keys))}
-`
-
-/**
- * The same over the older layout, the consumed sessions in a field of the heads (HMGET with the
- * head, written back as read): the floor the store's commit had before.
- */
-const FIVE_CALLS = [
-  "local got = redis.call('HMGET', KEYS[1], '', ARGV[1], ARGV[2])",
-  "redis.call('HMGET', KEYS[2], ARGV[3])",
-  "redis.call('ZADD', KEYS[3], ARGV[4], ARGV[3])",
-  "redis.call('HSET', KEYS[2], ARGV[3], ARGV[5])",
-  "redis.call('HSET', KEYS[1], ARGV[1], ARGV[6], ARGV[2], got[3] or '')",
-  "return {'ok', ARGV[6]}"
-].join("\n")
-
-/** Runs `workers` loops of an operation for a fixed time after a warm-up; operations per second. */
-export const measureInFlight = async (
-  name: string,
-  workers: number,
-  operation: (worker: number, i: number) => Promise<unknown>,
-  { seconds = 1.5, warmup = 0.3 }: { seconds?: number; warmup?: number } = {}
-): Promise<Figure> => {
-  const counters = new Array<number>(workers).fill(0)
-  const run = (until: number) =>
-    Promise.all(counters.map(async (_, worker) => {
-      while (performance.now() < until) {
-        await operation(worker, counters[worker]!)
-        counters[worker]!++
-      }
-    }))
-  await run(performance.now() + warmup * 1000)
-  const before = counters.reduce((a, b) => a + b, 0)
-  const start = performance.now()
-  await run(start + seconds * 1000)
-  const done = counters.reduce((a, b) => a + b, 0) - before
-  return { name, perSecond: done / ((performance.now() - start) / 1000) }
-}
-
-/**
- * The same for an Effect operation, its loops running as fibers of one program, as the store's
- * operations run inside the service (no `runPromise` per operation).
- */
-const measureFibers = async (
-  name: string,
-  workers: number,
-  operation: (worker: number, i: number) => Effect.Effect<unknown, unknown>,
-  { seconds = 1.5, warmup = 0.3 }: { seconds?: number; warmup?: number } = {}
-): Promise<Figure> => {
-  const counters = new Array<number>(workers).fill(0)
-  const run = (until: number) =>
-    Effect.forEach(counters, (_, worker) =>
-      Effect.whileLoop({
-        while: () => performance.now() < until,
-        body: () => operation(worker, counters[worker]!),
-        step: () => {
-          counters[worker]!++
-        }
-      }), { concurrency: "unbounded", discard: true })
-  await Effect.runPromise(run(performance.now() + warmup * 1000))
-  const before = counters.reduce((a, b) => a + b, 0)
-  const start = performance.now()
-  await Effect.runPromise(run(start + seconds * 1000))
-  const done = counters.reduce((a, b) => a + b, 0) - before
-  return { name, perSecond: done / ((performance.now() - start) / 1000) }
-}
 
 const fmt = (n: number) => Math.round(n).toLocaleString("en-US").padStart(9)
 
@@ -246,102 +104,24 @@ const growth = (title: string, small: Figure, large: Figure) => {
   )
 }
 
-export const benchStorageRedis = async () => {
+/** the parts of the Redis section: the figures against the baselines, and Redis' instructions per operation */
+export const redisParts = ["throughput", "instructions"] as const
+
+export const benchStorageRedis = async (only: ReadonlyArray<string> = redisParts) => {
+  if (only.includes("throughput")) await benchThroughput()
+  if (only.includes("instructions")) await benchRedisInstructions()
+}
+
+const benchThroughput = async () => {
   console.log(`\n# @syncalite/redis on ${url.replace(/\/\/[^@/]*@/, "//")}, beside one EVALSHA compare-and-set through the same client`)
-  const prefix = `syncalite-bench-${randomUUID().slice(0, 8)}`
-  const scope = Effect.runSync(Scope.make())
-  const built = await Effect.runPromiseExit(Scope.extend(RedisSyncStore.make({ redis: url, prefix }), scope))
-  if (Exit.isFailure(built)) {
+  const harness = await redisHarness(url)
+  if (harness === undefined) {
     console.log(`skipped: Redis does not answer at ${url} (set REDIS_URL)`)
-    await Effect.runPromise(Scope.close(scope, Exit.void))
     return
   }
-  const store = built.value
-  const client = store.client as unknown as { sendCommand: (args: ReadonlyArray<string>) => Promise<unknown> }
-  const run = <A>(effect: Effect.Effect<A, unknown>) => Effect.runPromise(effect)
-  const pool = `us-east-1:${randomUUID()}`
-  const identities = Array.from({ length: 64 }, (_, i) => `us-east-1:${i.toString(16).padStart(8, "0")}`)
-  const sha = String(await client.sendCommand(["SCRIPT", "LOAD", CAS]))
-  const commitCallsSha = String(await client.sendCommand(["SCRIPT", "LOAD", COMMIT_CALLS]))
-  const fiveCallsSha = String(await client.sendCommand(["SCRIPT", "LOAD", FIVE_CALLS]))
-  const stringWorkSha = String(await client.sendCommand(["SCRIPT", "LOAD", STRING_WORK]))
-  const readCallsSha = String(await client.sendCommand(["SCRIPT", "LOAD", READ_CALLS]))
-  const decidedReadSha = String(await client.sendCommand(["SCRIPT", "LOAD", DECIDED_READ]))
-  const decidedWriteSha = String(await client.sendCommand(["SCRIPT", "LOAD", DECIDED_WRITE]))
-
-  let baselines = 0
-  const session = sessions()
-  /** the baseline: each worker compare-and-sets a key of its own, one EVALSHA per operation */
-  const casOperation = async (workers: number) => {
-    const values = new Array<string>(workers).fill("")
-    const run = baselines++
-    return async (worker: number, i: number) => {
-      const next = `value ${i}`
-      const done = await client.sendCommand(["EVALSHA", sha, "1", `${prefix}:cas:${run}:${worker}`, values[worker]!, next])
-      if (done !== 1) throw new Error("the compare-and-set lost")
-      values[worker] = next
-    }
-  }
+  const { store, client, pool, identities, session, casOperation, commitCalls, seed, updates, reads, readCalls, readCallsInFibers } = harness
   const casBaseline = async (workers: number) =>
     measureInFlight("EVALSHA compare-and-set", workers, await casOperation(workers), SHORT)
-
-  /**
-   * Each worker's dataset as a commit finds it after 64 writes: a head line, 64 consumed sessions
-   * made as the store's commits below make theirs (the list's length is much of what a commit
-   * of the older layout costs Redis), in the string of the store's layout or (`older`) in a
-   * field of the heads.
-   */
-  const commitCalls = async (workers: number, floor: "seven" | "older" | "strings" | "decided" = "seven") => {
-    const older = floor === "older"
-    const run = baselines++
-    const sessionList = Array.from({ length: 64 }, () => {
-      const { id, expiresAt } = session()
-      return `\n${id}\t${expiresAt}`
-    }).join("")
-    const head = (syncCount: number) =>
-      `1\t${syncCount}\t0\t1700000000000\t${Date.now()}\t1\t20\t1\t20\t0\t64\t${Date.now() + 3_600_000}\t1\tbench`
-    const record = (syncCount: number, value: string) =>
-      `{"syncCount":${syncCount},"valueBytes":${Buffer.byteLength(value)},"value":${JSON.stringify(value)}}`
-    for (let worker = 0; worker < workers; worker++) {
-      const base = `${prefix}:calls:${run}:${worker}`
-      await client.sendCommand(["HSET", `${base}:heads`, "hbench", head(1), ...(older ? ["sbench", sessionList] : [])])
-      await client.sendCommand(["HSET", `${base}:records`, "key0", record(1, "value")])
-      if (!older) await client.sendCommand(["SET", `${base}:consumed`, sessionList])
-    }
-    return async (worker: number, i: number) => {
-      const base = `${prefix}:calls:${run}:${worker}`
-      const { id, expiresAt } = session()
-      const value = `value ${i}`
-      const keys = [`${base}:heads`, `${base}:records`, `${base}:changes`]
-      if (floor === "decided") {
-        const all = [...keys, `${base}:consumed`]
-        const [current, stored, oldest] = (await client.sendCommand(["EVALSHA", decidedReadSha, "4", ...all, "hbench", "key0"])) as [string, string, string]
-        const fields = current.split("\t")
-        const synced = Number(fields[1]) + 1
-        if (!/^\{"syncCount":\d+,"valueBytes":-?\d+,/.test(stored) || !/^\n[^\t\n]*\t[^\n]*/.test(oldest)) throw new Error("unexpected read")
-        fields[1] = String(synced)
-        fields[4] = String(Date.now())
-        fields[11] = String(expiresAt)
-        const next = fields.join("\t")
-        const written = await client.sendCommand(
-          ["EVALSHA", decidedWriteSha, "4", ...all, "hbench", current, String(synced), "key0", record(synced, value), next, `\n${id}\t${expiresAt}`]
-        )
-        if (written !== 1) throw new Error("the compare-and-set of the head lost")
-        return
-      }
-      await client.sendCommand(
-        floor === "older"
-          ? ["EVALSHA", fiveCallsSha, "3", ...keys, "hbench", "sbench", "key0", String(i + 1), record(i + 1, value), head(i + 1)]
-          : floor === "seven"
-          ? ["EVALSHA", commitCallsSha, "4", ...keys, `${base}:consumed`, "hbench", "key0", String(i + 1), record(i + 1, value), head(i + 1), `\n${id}\t${expiresAt}`]
-          : [
-            "EVALSHA", stringWorkSha, "4", ...keys, `${base}:consumed`, "bench", id, String(expiresAt), "", String(Date.now()), "bench", "20", "1024", "1048576",
-            "1", "key0", String(i + 1), "1", "key0", String(Buffer.byteLength(value)),
-            `"key":"key0","value":${JSON.stringify(value)},"lastModifiedDate":${Date.now()},"lastModifiedBy":"bench"}`
-          ]
-      )
-    }
-  }
 
   /**
    * The figures of script calls in `INFO commandstats` so far, FCALL (the store's scripts where
@@ -374,88 +154,6 @@ export const benchStorageRedis = async () => {
     cpu.commandUsec += after.commandUsec - before.commandUsec
     cpu.processUsec += processSpent.user + processSpent.system
     return figure
-  }
-
-  /** A dataset per worker holding `size` records, 10 of which changed after sync count 1. */
-  const seed = async (name: string, size: number) => {
-    const counts: Array<{ [key: string]: number }> = []
-    await Promise.all(identities.map(async (identityId, worker) => {
-      const ref = { identityPoolId: pool, identityId, datasetName: name }
-      const keys = Array.from({ length: size }, (_, k) => `key${k}`)
-      const commit = (writes: ReadonlyArray<string>, value: string, syncCount: (key: string) => number) =>
-        run(store.commit({
-          ref,
-          session: session(),
-          conditions: writes.map((key) => ({ key, syncCount: syncCount(key) })),
-          writes: writes.map((key) => ({ key, value })),
-          modifiedBy: "bench",
-          now: Date.now(),
-          limits
-        }))
-      await commit(keys, "value seeded".padEnd(60, "."), () => 0)
-      const changed = Array.from({ length: 10 }, (_, k) => `key${Math.floor((k * size) / 10)}`)
-      await commit(changed, "changed", () => 1)
-      const current: { [key: string]: number } = {}
-      for (const key of keys) current[key] = 1
-      for (const key of changed) current[key] = 2
-      counts[worker] = current
-    }))
-    return counts
-  }
-
-  const updates = (name: string, counts: Array<{ [key: string]: number }>) => {
-    const refs = identities.map((identityId) => ({ identityPoolId: pool, identityId, datasetName: name }))
-    return (worker: number, i: number) => {
-      const key = `key${i % 7}`
-      return Effect.map(
-        store.commit({
-          ref: refs[worker]!,
-          session: session(),
-          conditions: [{ key, syncCount: counts[worker]![key] ?? 0 }],
-          writes: [{ key, value: `value ${i}` }],
-          modifiedBy: "bench",
-          now: Date.now(),
-          limits
-        }),
-        (result) => {
-          if (result._tag !== "Committed") throw new Error(`expected Committed, got ${result._tag}`)
-          counts[worker]![key] = result.head.syncCount
-        }
-      )
-    }
-  }
-
-  /** a ListRecords' read: without a token to check (a device's usual first call), as core asks it */
-  const reads = (name: string) => {
-    const refs = identities.map((identityId) => ({ identityPoolId: pool, identityId, datasetName: name }))
-    return (worker: number) =>
-      Effect.map(store.readDataset(refs[worker]!, { since: 1, withoutSessions: true }), (view: SyncStore.DatasetView) => {
-        if (view.records.length !== 10) throw new Error(`expected 10 records, got ${view.records.length}`)
-      })
-  }
-
-  /** the read's calls on the store's own keys of a dataset `name` (the layout of codec.ts) */
-  const readCalls = (name: string) => {
-    const keys = identities.map((identityId) => {
-      const base = `${prefix}:{${pool}|${identityId}}`
-      return [`${base}:heads`, `${base}:r:${name}`, `${base}:c:${name}`]
-    })
-    return async (worker: number) => {
-      const [, records] = (await client.sendCommand(["EVALSHA", readCallsSha, "3", ...keys[worker]!, name, "1"])) as [string, Array<string>]
-      if (records.length !== 10) throw new Error(`expected 10 records, got ${records.length}`)
-    }
-  }
-
-  /**
-   * the same calls answered to a fiber through `Effect.async`, run as the store's reads are: what
-   * the Effect runtime adds to the bare client (the store's operations are Effects)
-   */
-  const readCallsInFibers = (name: string) => {
-    const call = readCalls(name)
-    return (worker: number) =>
-      Effect.async<void>((resume) => {
-        call(worker).then(() => resume(Effect.void), (error) => resume(Effect.die(error)))
-      })
   }
 
   try {
@@ -533,7 +231,7 @@ export const benchStorageRedis = async () => {
     )
     // two script calls an operation
     const decidedPerOperation = { ...decidedCpu, calls: decidedCpu.calls / 2 }
-    cpuLine("  (info) a commit decided in the process (two calls)", decidedPerOperation, decidedFloor, "the seven calls")
+    cpuLine("  (info) a commit decided in the process, 2 calls", decidedPerOperation, decidedFloor, "the seven calls")
     processLine("  (info) process CPU per commit decided in it", decidedPerOperation, decidedFloor, "the seven calls")
     line("  (info) a commit decided in the process, 64", decided, sevenBesideDecided)
     const [readCallsCpu, inFibersCpu, listCpu, sevenCpu] = [cpu(), cpu(), cpu(), cpu()]
@@ -592,14 +290,6 @@ export const benchStorageRedis = async () => {
     }
     await sync.close()
   } finally {
-    const keys: Array<string> = []
-    let cursor = "0"
-    do {
-      const [next, batch] = (await client.sendCommand(["SCAN", cursor, "MATCH", `${prefix}:*`, "COUNT", "1000"])) as [string, Array<string>]
-      cursor = next
-      keys.push(...batch)
-    } while (cursor !== "0")
-    for (let i = 0; i < keys.length; i += 500) await client.sendCommand(["UNLINK", ...keys.slice(i, i + 500)])
-    await Effect.runPromise(Scope.close(scope, Exit.void))
+    await harness.close()
   }
 }
