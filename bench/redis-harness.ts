@@ -364,15 +364,15 @@ export const redisHarness = async (redisUrl: string): Promise<RedisHarness | und
   }
 
   const close = async () => {
-  const keys: Array<string> = []
-  let cursor = "0"
-  do {
-    const [next, batch] = (await client.sendCommand(["SCAN", cursor, "MATCH", `${prefix}:*`, "COUNT", "1000"])) as [string, Array<string>]
-    cursor = next
-    keys.push(...batch)
-  } while (cursor !== "0")
-  for (let i = 0; i < keys.length; i += 500) await client.sendCommand(["UNLINK", ...keys.slice(i, i + 500)])
-  await Effect.runPromise(Scope.close(scope, Exit.void))
+    const keys: Array<string> = []
+    let cursor = "0"
+    do {
+      const [next, batch] = (await client.sendCommand(["SCAN", cursor, "MATCH", `${prefix}:*`, "COUNT", "1000"])) as [string, Array<string>]
+      cursor = next
+      keys.push(...batch)
+    } while (cursor !== "0")
+    for (let i = 0; i < keys.length; i += 500) await client.sendCommand(["UNLINK", ...keys.slice(i, i + 500)])
+    await Effect.runPromise(Scope.close(scope, Exit.void))
   }
   return { store, client, pool, identities, session, casOperation, commitCalls, seed, updates, reads, readCalls, readCallsInFibers, close }
 }

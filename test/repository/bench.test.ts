@@ -11,6 +11,7 @@ describe("npm run bench -- <arguments>", () => {
     expect(status).toBe(0)
     expect(stdout).toMatch(/^usage: npm run bench/)
     expect(stdout).toContain("core, sqlite, redis, keyv, http")
+    expect(stdout).toContain("of the redis section: throughput, instructions")
     expect(stdout).not.toContain("syncalite benchmarks")
     expect(stderr).toBe("")
   })
@@ -18,7 +19,8 @@ describe("npm run bench -- <arguments>", () => {
   it.each([
     [["--frob"], "Unknown option '--frob'"],
     [["sqlite", "nope"], 'no benchmark section "nope"'],
-    [["http:nginx"], 'the http section has no part "nginx"']
+    [["http:nginx"], 'the http section has no part "nginx"'],
+    [["redis:latency"], 'the redis section has no part "latency"']
   ])("refuses %j with what is wrong and the usage, without a stack trace", (args, message) => {
     const { status, stdout, stderr } = bench(...args)
     expect(status).toBe(2)
