@@ -74,11 +74,13 @@ const fiberLoops = (per: number, step: (worker: number, i: number) => Effect.Eff
   ))
 
 export const benchRedisInstructions = async () => {
-  console.log(`\n# Redis' instructions per operation (callgrind; ${WORKERS * PER_WORKER} operations at ${WORKERS} in flight each)`)
+  const heading = `\n# Redis' instructions per operation (callgrind; ${WORKERS * PER_WORKER} operations at ${WORKERS} in flight each)`
   if (!runs("valgrind", ["--version"]) || !runs("callgrind_control", ["-h"]) || !runs("redis-server", ["--version"])) {
-    console.log("skipped: valgrind, callgrind_control and redis-server must be on the PATH")
+    console.log(`${heading}\nskipped: valgrind, callgrind_control and redis-server must be on the PATH`)
     return
   }
+  const version = /v=(\S+)/.exec(spawnSync("redis-server", ["--version"], { encoding: "utf8" }).stdout)?.[1] ?? "of unknown version"
+  console.log(`${heading}, on the redis-server of the PATH (${version}), not the one at REDIS_URL`)
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "syncalite-callgrind-"))
   const port = await freePort()
   const server = spawn(
