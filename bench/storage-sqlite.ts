@@ -3,7 +3,9 @@
  * (a file in the temp directory; WAL, synchronous=NORMAL), at 1 and at 64 requests in flight,
  * each beside better-sqlite3 doing the equivalent work on the same kind of file in the same run:
  * - UpdateRecords of 1 record: one read-check-write transaction (BEGIN IMMEDIATE; read the head
- *   and the record; compare the sync count; write the record and the head; COMMIT);
+ *   and the record; compare the sync count; write the record and the head; COMMIT); beside it, for
+ *   information, its floor over the adapter's layout: the same transaction writing with the head
+ *   the dataset's 64 consumed sessions, the text the adapter keeps in the head's row;
  * - ListRecords of the 10 records changed since N, of 100: one read transaction (the head, and
  *   the rows changed since N by the sync-count index, in key order). ListRecords counts the
  *   session it mints in memory and adds the counts to the store at most once a second, so the
@@ -16,6 +18,7 @@ import { tmpdir } from "node:os"
 import { join } from "node:path"
 import Database from "better-sqlite3"
 import { SqliteSyncStore } from "@syncalite/sqlite"
+import { sessions } from "./measure.js"
 import { compare, keyOf, type Operation, prepareList, prepareUpdate, report, reportGrowth, runFor } from "./storage-facade.js"
 
 /** better-sqlite3 doing the equivalent of each operation, on tables shaped like the adapter's. */
@@ -24,7 +27,7 @@ const rawSqlite = (path: string) => {
   db.pragma("journal_mode = WAL")
   db.pragma("synchronous = NORMAL")
   db.exec(`
-    CREATE TABLE heads (id INTEGER PRIMARY KEY, sync_count INTEGER NOT NULL, modified INTEGER NOT NULL);
+    CREATE TABLE heads (id INTEGER PRIMARY KEY, sync_count INTEGER NOT NULL, modified INTEGER NOT NULL, consumed TEXT);
     CREATE TABLE records (dataset INTEGER NOT NULL, key BLOB NOT NULL, value, sync_count INTEGER NOT NULL,
       modified INTEGER NOT NULL, PRIMARY KEY (dataset, key)) WITHOUT ROWID;
     CREATE INDEX records_changed ON records (dataset, sync_count);`)
@@ -38,12 +41,16 @@ const rawSqlite = (path: string) => {
     `INSERT INTO heads (id, sync_count, modified) VALUES (?, ?, ?)
      ON CONFLICT (id) DO UPDATE SET sync_count = excluded.sync_count, modified = excluded.modified`
   )
+  const upsertHeadConsumed = db.prepare(
+    `INSERT INTO heads (id, sync_count, modified, consumed) VALUES (?, ?, ?, ?)
+     ON CONFLICT (id) DO UPDATE SET sync_count = excluded.sync_count, modified = excluded.modified, consumed = excluded.consumed`
+  )
   const since = db.prepare(
     "SELECT * FROM records INDEXED BY records_changed WHERE dataset = ? AND sync_count > ? ORDER BY key LIMIT ?"
   )
   const key = (k: string) => Buffer.from(k, "utf16le").swap16()
-  /** one read-check-write transaction; answers the new sync count */
-  const update = db.transaction((dataset: number, writes: ReadonlyArray<{ key: string; value: string; expected: number }>) => {
+  /** one read-check-write transaction, the head written with `consumed` where given; answers the new sync count */
+  const update = db.transaction((dataset: number, writes: ReadonlyArray<{ key: string; value: string; expected: number }>, consumed?: string) => {
     const current = head.get(dataset)?.sync_count ?? 0
     for (const write of writes) {
       if ((record.get(dataset, key(write.key))?.sync_count ?? 0) !== write.expected) throw new Error("conflict")
@@ -51,7 +58,8 @@ const rawSqlite = (path: string) => {
     const next = current + 1
     const now = Date.now()
     for (const write of writes) upsertRecord.run(dataset, key(write.key), write.value, next, now)
-    upsertHead.run(dataset, next, now)
+    if (consumed === undefined) upsertHead.run(dataset, next, now)
+    else upsertHeadConsumed.run(dataset, next, now, consumed)
     return next
   })
   const list = db.transaction((dataset: number, after: number) => {
@@ -59,7 +67,8 @@ const rawSqlite = (path: string) => {
     return since.all(dataset, after, 101)
   })
   return {
-    update: (dataset: number, writes: ReadonlyArray<{ key: string; value: string; expected: number }>) => update.immediate(dataset, writes),
+    update: (dataset: number, writes: ReadonlyArray<{ key: string; value: string; expected: number }>, consumed?: string) =>
+      update.immediate(dataset, writes, consumed),
     list,
     close: () => db.close()
   }
@@ -93,6 +102,29 @@ export const benchStorage = async () => {
       const dataset = caller + 1
       rawCounts.set(dataset, raw.update(dataset, [{ key: keyOf(0), value: `value ${i}`, expected: rawCounts.get(dataset) ?? 1 }]))
     }
+    // the floor of a commit that keeps its consumed sessions in the head's row, as the adapter does:
+    // the same transaction writing with the head the text of 64 sessions (the adapter's JSON, the
+    // oldest dropped and the new one appended at each write), datasets 201..264
+    const session = sessions()
+    const fragment = () => {
+      const { id, expiresAt } = session()
+      return `,${JSON.stringify(id)},${expiresAt}`
+    }
+    const consumedOf = new Map<number, string>()
+    for (let dataset = 201; dataset <= 264; dataset++) {
+      const listed = Array.from({ length: 64 }, fragment).join("")
+      consumedOf.set(dataset, listed)
+      raw.update(dataset, [{ key: keyOf(0), value: "initial", expected: 0 }], `[0${listed}]`)
+    }
+    const sessionsCounts = new Map<number, number>()
+    const rawUpdateWithSessions: Operation = (caller, i) => {
+      const dataset = 201 + caller
+      const before = consumedOf.get(dataset)!
+      const listed = before.slice(before.indexOf(",", before.indexOf(",", 1) + 1)) + fragment()
+      consumedOf.set(dataset, listed)
+      const next = raw.update(dataset, [{ key: keyOf(0), value: `value ${i}`, expected: sessionsCounts.get(dataset) ?? 1 }], `[0${listed}]`)
+      sessionsCounts.set(dataset, next)
+    }
     const rawList: Operation = (caller) => {
       if (raw.list(1001 + (caller % 8), 1).length !== 10) throw new Error("expected 10 rows")
     }
@@ -101,7 +133,10 @@ export const benchStorage = async () => {
       const { baselines, figures } = await compare(
         inFlight,
         [await prepareUpdate("UpdateRecords", sqlite(`update-${inFlight}`), inFlight)],
-        [{ name: "better-sqlite3 read-check-write", operation: rawUpdate }]
+        [
+          { name: "better-sqlite3 read-check-write", operation: rawUpdate },
+          { name: "(floor) with the head's 64 consumed sessions", operation: rawUpdateWithSessions }
+        ]
       )
       report(`UpdateRecords of 1 record, ${inFlight} in flight`, figures[0]!, baselines, inFlight === 1 ? 0.5 : 0.6)
     }
