@@ -19,6 +19,7 @@ import * as net from "node:net"
 import * as os from "node:os"
 import * as path from "node:path"
 import { Effect } from "effect"
+import { freePort } from "./http.js"
 import { redisHarness } from "./redis-harness.js"
 
 /** operations per worker of a counted loop, after as many uncounted to warm Redis' tables */
@@ -33,18 +34,11 @@ interface Counted {
 
 const fmt = (n: number) => Math.round(n).toLocaleString("en-US").padStart(9)
 
-/** Whether a command runs here. */
-const runs = (command: string, args: ReadonlyArray<string>) => spawnSync(command, args, { stdio: "ignore" }).status === 0
-
-const freePort = () =>
-  new Promise<number>((resolve, reject) => {
-    const server = net.createServer()
-    server.on("error", reject)
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as net.AddressInfo
-      server.close(() => resolve(port))
-    })
-  })
+/** What a command printed, or undefined where it does not run here. */
+const printed = (command: string, args: ReadonlyArray<string>) => {
+  const done = spawnSync(command, args, { encoding: "utf8" })
+  return done.status === 0 ? done.stdout : undefined
+}
 
 /** Whether a Redis answers PING on `port`. */
 const answers = (port: number) =>
@@ -75,11 +69,12 @@ const fiberLoops = (per: number, step: (worker: number, i: number) => Effect.Eff
 
 export const benchRedisInstructions = async () => {
   const heading = `\n# Redis' instructions per operation (callgrind; ${WORKERS * PER_WORKER} operations at ${WORKERS} in flight each)`
-  if (!runs("valgrind", ["--version"]) || !runs("callgrind_control", ["-h"]) || !runs("redis-server", ["--version"])) {
+  const redisVersion = printed("redis-server", ["--version"])
+  if (printed("valgrind", ["--version"]) === undefined || printed("callgrind_control", ["-h"]) === undefined || redisVersion === undefined) {
     console.log(`${heading}\nskipped: valgrind, callgrind_control and redis-server must be on the PATH`)
     return
   }
-  const version = /v=(\S+)/.exec(spawnSync("redis-server", ["--version"], { encoding: "utf8" }).stdout)?.[1] ?? "of unknown version"
+  const version = /v=(\S+)/.exec(redisVersion)?.[1] ?? "of unknown version"
   console.log(`${heading}, on the redis-server of the PATH (${version}), not the one at REDIS_URL`)
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "syncalite-callgrind-"))
   const port = await freePort()

@@ -20,10 +20,10 @@
  *   calls, the seven calls with the strings a commit reads and makes in Lua (their Redis CPU and
  *   their throughput: what a commit checked in Lua could reach at best), a commit decided in the
  *   process (a read, then a compare-and-set of the head that writes: what a commit checked out of
- *   Lua could reach at best), and ListRecords
- *   beside its own calls (HMGET, ZRANGEBYSCORE, HMGET) through the bare client, those calls
- *   beside the seven calls, and the same calls answered to fibers through `Effect.async` (what
- *   the Effect runtime adds to the client, the store's operations being Effects).
+ *   Lua could reach at best), and ListRecords beside its own calls (HMGET, ZRANGEBYSCORE, HMGET)
+ *   through the bare client, those calls beside the seven calls, and the same calls answered to
+ *   fibers through `Effect.async` (what the Effect runtime adds to the client, the store's
+ *   operations being Effects).
  * - For information, the whole operations through `createCognitoSync` on this store (token
  *   verification, validation, the pool read, the session count...).
  * - Redis' own instructions per commit and read beside the floors', counted on a Redis started

@@ -121,8 +121,8 @@ export const benchStorage = async () => {
       const dataset = 201 + caller
       const before = consumedOf.get(dataset)!
       const listed = before.slice(before.indexOf(",", before.indexOf(",", 1) + 1)) + fragment()
-      consumedOf.set(dataset, listed)
       const next = raw.update(dataset, [{ key: keyOf(0), value: `value ${i}`, expected: sessionsCounts.get(dataset) ?? 1 }], `[0${listed}]`)
+      consumedOf.set(dataset, listed)
       sessionsCounts.set(dataset, next)
     }
     const rawList: Operation = (caller) => {
