@@ -35,6 +35,7 @@ import { SyncSessionToken } from "@syncalite/core"
 import { issueIdentityCredentials } from "@syncalite/http"
 import { benchPool, benchSecret, listRef } from "./http-shared.js"
 import { benchVerification } from "./http-verify.js"
+import { fmt } from "./measure.js"
 
 const CONNECTIONS = 50
 const WARMUP_SECONDS = 2
@@ -216,7 +217,6 @@ const echoOf = (bytes: number): Prepared => {
   return { method: "POST", path: "/echo", headers: { "content-type": "application/json" }, body }
 }
 
-const fmt = (n: number) => Math.round(n).toLocaleString("en-US").padStart(7)
 
 /** What a figure must reach against its bare server: throughput, p99 and, where set, CPU per request. */
 interface Target {
@@ -235,8 +235,8 @@ const line = (title: string, figure: Load, baseline: Load, target?: Target, agai
   const cpu = figure.cpuPerRequest / baseline.cpuPerRequest
   const problems = figure.non2xx + figure.errors + baseline.non2xx + baseline.errors
   console.log([
-    `${title.padEnd(34)} ${fmt(figure.perSecond)}/s p99 ${String(figure.p99).padStart(3)} ms`,
-    `${against}: ${fmt(baseline.perSecond)}/s p99 ${String(baseline.p99).padStart(3)} ms`,
+    `${title.padEnd(34)} ${fmt(figure.perSecond, 7)}/s p99 ${String(figure.p99).padStart(3)} ms`,
+    `${against}: ${fmt(baseline.perSecond, 7)}/s p99 ${String(baseline.p99).padStart(3)} ms`,
     target === undefined
       ? `${(ratio * 100).toFixed(0)}%`
       : `${(ratio * 100).toFixed(0)}% (target ${Math.round(target.throughput * 100)}%: ${verdict(ratio >= target.throughput)})`,

@@ -52,7 +52,11 @@ export const alternate = async (
   const [measuredBaseline, measuredFigure] = await alternateEach(rounds, [baseline, figure])
   return [measuredBaseline!, measuredFigure!]
 }
-const fmt = (n: number) => Math.round(n).toLocaleString("en-US").padStart(10)
+/** A figure rounded and written with thousands separators, right-aligned in `width` characters. */
+export const fmt = (n: number, width = 10) => Math.round(n).toLocaleString("en-US").padStart(width)
+
+/** The value at fraction `p` (0.5, 0.99) of samples sorted in ascending order. */
+export const percentile = (sorted: ReadonlyArray<number>, p: number) => sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))]!
 
 /** Prints a figure beside its baselines, with the ratio to each. */
 export const report = (title: string, figure: Figure, baselines: ReadonlyArray<Figure>, target?: number) => {

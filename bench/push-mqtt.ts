@@ -16,12 +16,12 @@ import { connectAsync, type MqttClient } from "mqtt"
 import { Caller, createCognitoSync } from "@syncalite/core"
 import { MqttPushNotifier } from "@syncalite/mqtt"
 import { Services } from "@syncalite/testing"
+import { fmt, percentile } from "./measure.js"
 
 const url = process.env.MQTT_URL || "mqtt://127.0.0.1:1883"
 const gcmArn = "arn:aws:sns:us-east-1:123456789012:app/GCM/Bench"
 const devices = 200
 
-const percentile = (sorted: ReadonlyArray<number>, p: number) => sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))]!
 
 const latencies = (name: string, samples: ReadonlyArray<number>) => {
   const sorted = [...samples].sort((a, b) => a - b)
@@ -134,7 +134,6 @@ export const benchPushMqtt = async (): Promise<void> => {
     await Promise.all(topics.map((topic) => publisher.publishAsync(topic, payload, { qos: 1 })))
     await arrived
   })) * fanOut
-  const fmt = (n: number) => Math.round(n).toLocaleString("en-US").padStart(10)
   console.log(
     `fan-out to ${fanOut} devices of one dataset, delivered ${fmt(delivered)}/s  |  raw QoS 1 publishes: ${fmt(rawDelivered)}/s (${((delivered / rawDelivered) * 100).toFixed(0)}%)`
   )

@@ -26,7 +26,7 @@ import { Caller, createCognitoSync, PushHub, type PushNotifier } from "@syncalit
 import { createServer, IdentityCredentials } from "@syncalite/http"
 import { RedisPushHub } from "@syncalite/redis"
 import { EventStreams } from "@syncalite/testing"
-import { type Figure, report } from "./measure.js"
+import { type Figure, percentile, report } from "./measure.js"
 
 const url = process.env.REDIS_URL || "redis://127.0.0.1:6379"
 const secret = "bench push secret 0123456789"
@@ -38,7 +38,6 @@ const REPLAYABLE_PUBLISH = "redis.call('XADD', KEYS[1], 'MAXLEN', '~', '100', '*
 /** The rounds of the fan-out figures, each a second of the hub, of raw publish, of the replay floor. */
 const ROUNDS = 5
 
-const percentile = (sorted: ReadonlyArray<number>, p: number) => sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))]!
 
 const latency = async (
   sync: ReturnType<typeof createCognitoSync>,

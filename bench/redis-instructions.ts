@@ -21,6 +21,7 @@ import * as path from "node:path"
 import { Effect } from "effect"
 import { freePort } from "./http.js"
 import { redisHarness } from "./redis-harness.js"
+import { fmt } from "./measure.js"
 
 /** operations per worker of a counted loop, after as many uncounted to warm Redis' tables */
 const PER_WORKER = 40
@@ -32,7 +33,6 @@ interface Counted {
   readonly perOperation: number
 }
 
-const fmt = (n: number) => Math.round(n).toLocaleString("en-US").padStart(9)
 
 /** What a command printed, or undefined where it does not run here. */
 const printed = (command: string, args: ReadonlyArray<string>) => {
@@ -115,8 +115,8 @@ export const benchRedisInstructions = async () => {
     /** a figure beside its baselines; the target, where given, a ratio to the first of them at most */
     const line = (title: string, figure: Counted, baselines: ReadonlyArray<Counted>, target?: number) => {
       const ratio = (baseline: Counted) => figure.perOperation / baseline.perOperation
-      const parts = [`${title.padEnd(50)} ${fmt(figure.perOperation)}`]
-      for (const baseline of baselines) parts.push(`${baseline.name}: ${fmt(baseline.perOperation)} (${ratio(baseline).toFixed(2)}x)`)
+      const parts = [`${title.padEnd(50)} ${fmt(figure.perOperation, 9)}`]
+      for (const baseline of baselines) parts.push(`${baseline.name}: ${fmt(baseline.perOperation, 9)} (${ratio(baseline).toFixed(2)}x)`)
       if (target !== undefined) parts.push(`target <= ${target}x: ${ratio(baselines[0]!) <= target ? "met" : "MISSED"}`)
       console.log(parts.join("  |  "))
     }

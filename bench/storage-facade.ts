@@ -7,7 +7,7 @@
  * brackets) is what a busy machine distorts least.
  */
 import { createCognitoSync, SyncSessionToken } from "@syncalite/core"
-import { type Figure, measure, sessions } from "./measure.js"
+import { type Figure, fmt, measure, sessions } from "./measure.js"
 
 const secret = "bench-secret-0123456789"
 /** the identity pool every storage figure writes to */
@@ -66,7 +66,6 @@ const sideBySide = async (
   }))
 }
 
-const fmt = (n: number) => Math.round(n).toLocaleString("en-US").padStart(9)
 
 const percent = (a: number, b: number) => `${((a / b) * 100).toFixed(0)}%`
 
@@ -75,10 +74,10 @@ const percent = (a: number, b: number) => `${((a / b) * 100).toFixed(0)}%`
  * of the CPU time per operation; a target is a least ratio of rates to the first baseline.
  */
 export const report = (title: string, figure: Measured, baselines: ReadonlyArray<Measured>, target?: number) => {
-  const line = [`${title.padEnd(46)} ${fmt(figure.perSecond)}/s`]
+  const line = [`${title.padEnd(46)} ${fmt(figure.perSecond, 9)}/s`]
   for (const baseline of baselines) {
     line.push(
-      `${baseline.name}: ${fmt(baseline.perSecond)}/s ${percent(figure.perSecond, baseline.perSecond)} ` +
+      `${baseline.name}: ${fmt(baseline.perSecond, 9)}/s ${percent(figure.perSecond, baseline.perSecond)} ` +
         `(cpu ${percent(figure.perCpuSecond, baseline.perCpuSecond)})`
     )
   }
@@ -92,7 +91,7 @@ export const report = (title: string, figure: Measured, baselines: ReadonlyArray
 export const reportGrowth = (title: string, small: Measured, large: Measured, target: number) => {
   const ratio = small.perSecond / large.perSecond
   console.log(
-    `${title.padEnd(46)} ${small.name}: ${fmt(small.perSecond)}/s  |  ${large.name}: ${fmt(large.perSecond)}/s  |  ` +
+    `${title.padEnd(46)} ${small.name}: ${fmt(small.perSecond, 9)}/s  |  ${large.name}: ${fmt(large.perSecond, 9)}/s  |  ` +
       `cost x${ratio.toFixed(2)} (cpu x${(small.perCpuSecond / large.perCpuSecond).toFixed(2)})  |  ` +
       `target <= x${target}: ${ratio <= target ? "met" : "MISSED"}`
   )

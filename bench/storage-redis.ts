@@ -34,14 +34,13 @@
  * does not answer. Keys live under a prefix of their own and are removed afterwards.
  */
 import { createCognitoSync, SyncSessionToken } from "@syncalite/core"
-import { alternate, alternateEach, type Figure } from "./measure.js"
+import { alternate, alternateEach, type Figure, fmt } from "./measure.js"
 import { measureFibers, measureInFlight, redisHarness } from "./redis-harness.js"
 import { benchRedisInstructions } from "./redis-instructions.js"
 
 const url = process.env.REDIS_URL || "redis://127.0.0.1:6379"
 const secret = "bench-secret-0123456789"
 
-const fmt = (n: number) => Math.round(n).toLocaleString("en-US").padStart(9)
 
 const ROUNDS = 5
 const SHORT = { seconds: 0.5, warmup: 0.1 }
@@ -50,7 +49,7 @@ export const line = (title: string, figure: Figure, baseline: Figure, target?: n
   const ratio = figure.perSecond / baseline.perSecond
   const verdict = target === undefined ? "" : `  |  target >= ${target * 100}%: ${ratio >= target ? "met" : "MISSED"}`
   console.log(
-    `${title.padEnd(50)} ${fmt(figure.perSecond)}/s  |  ${baseline.name}: ${fmt(baseline.perSecond)}/s (${(ratio * 100).toFixed(0)}%)${verdict}`
+    `${title.padEnd(50)} ${fmt(figure.perSecond, 9)}/s  |  ${baseline.name}: ${fmt(baseline.perSecond, 9)}/s (${(ratio * 100).toFixed(0)}%)${verdict}`
   )
 }
 
@@ -98,7 +97,7 @@ const scriptCommands = new Set([
 const growth = (title: string, small: Figure, large: Figure) => {
   const cost = small.perSecond / large.perSecond
   console.log(
-    `${title.padEnd(50)} ${fmt(large.perSecond)}/s  |  ${small.name}: ${fmt(small.perSecond)}/s  |  cost ${cost.toFixed(2)}x  |  target <= 2x: ${
+    `${title.padEnd(50)} ${fmt(large.perSecond, 9)}/s  |  ${small.name}: ${fmt(small.perSecond, 9)}/s  |  cost ${cost.toFixed(2)}x  |  target <= 2x: ${
       cost <= 2 ? "met" : "MISSED"
     }`
   )
