@@ -5,12 +5,16 @@
  * `push:fanout`.
  * `profile` (a CPU profile of the standalone server by share) runs only when named.
  *
+ * Each section of a run of several runs in a process of its own.
+ *
  * The figures are those of the built packages, as an application runs them (`bench/tsconfig.json`
  * maps no `@syncalite/*` import to its sources): a run stops when a package's build is missing or
  * older than its sources.
  */
+import { spawnSync } from "node:child_process"
 import * as fs from "node:fs"
 import * as path from "node:path"
+import { fileURLToPath } from "node:url"
 import { parseArgs } from "node:util"
 import { benchCore } from "./core.js"
 import { benchHttp } from "./http.js"
@@ -37,6 +41,12 @@ const sections: ReadonlyArray<readonly [string, (only?: ReadonlyArray<string>) =
   ["identity", benchIdentity],
   ["profile", benchProfile, ["ListRecords", "UpdateRecords"]]
 ]
+/**
+ * Set in the process of one section of a run of several: each section runs in a process of its
+ * own, as an application runs one store, so that no section's figures carry the code another
+ * section made the engine compile for other shapes, or the heap it left.
+ */
+const SECTION_CHILD = "SYNCALITE_BENCH_SECTION"
 /** the sections a run without names leaves out */
 const onDemand = new Set(["profile"])
 const usage = `usage: npm run bench [-- <section>[:<server>,…] …]
@@ -101,7 +111,25 @@ if (stale.length > 0) {
   process.exit(2)
 }
 
-console.log(`syncalite benchmarks — node ${process.version}, ${new Date().toISOString()}`)
-for (const [name, run] of sections) {
-  if ((asked.size === 0 && !onDemand.has(name)) || asked.has(name)) await run(asked.get(name))
+const chosen = sections.filter(([name]) => (asked.size === 0 && !onDemand.has(name)) || asked.has(name))
+if (process.env[SECTION_CHILD] === undefined) {
+  console.log(`syncalite benchmarks — node ${process.version}, ${new Date().toISOString()}`)
+}
+if (chosen.length === 1 || process.env[SECTION_CHILD] !== undefined) {
+  for (const [name, run] of chosen) await run(asked.get(name))
+} else {
+  let failed = 0
+  for (const [name] of chosen) {
+    const only = asked.get(name)
+    const argument = only === undefined ? name : `${name}:${only.join(",")}`
+    const { status, signal } = spawnSync(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), argument], {
+      stdio: "inherit",
+      env: { ...process.env, [SECTION_CHILD]: "1" }
+    })
+    if (status !== 0) {
+      failed++
+      console.error(`bench: the ${name} section ended with ${signal ?? `status ${status}`}`)
+    }
+  }
+  if (failed > 0) process.exitCode = 1
 }
