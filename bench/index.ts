@@ -77,10 +77,14 @@ const parseArguments = (args: ReadonlyArray<string>): Map<string, ReadonlyArray<
     console.log(usage)
     process.exit(0)
   }
-  const asked = new Map(parsed.positionals.map((arg) => {
+  // a section named twice runs once, with the parts of both (all of it when either names none)
+  const asked = new Map<string, ReadonlyArray<string> | undefined>()
+  for (const arg of parsed.positionals) {
     const [name, only] = arg.split(":") as [string, string | undefined]
-    return [name, only?.split(",")] as const
-  }))
+    const parts = only?.split(",")
+    const before = asked.get(name)
+    asked.set(name, asked.has(name) && (before === undefined || parts === undefined) ? undefined : [...(before ?? []), ...(parts ?? [])])
+  }
   for (const [name, only] of asked) {
     const section = sections.find(([known]) => known === name)
     if (section === undefined) fail(`no benchmark section "${name}"`)

@@ -20,7 +20,8 @@ describe("npm run bench -- <arguments>", () => {
     [["--frob"], "Unknown option '--frob'"],
     [["sqlite", "nope"], 'no benchmark section "nope"'],
     [["http:nginx"], 'the http section has no part "nginx"'],
-    [["redis:latency"], 'the redis section has no part "latency"']
+    [["redis:latency"], 'the redis section has no part "latency"'],
+    [["redis:latency", "redis:throughput"], 'the redis section has no part "latency"']
   ])("refuses %j with what is wrong and the usage, without a stack trace", (args, message) => {
     const { status, stdout, stderr } = bench(...args)
     expect(status).toBe(2)
