@@ -79,15 +79,17 @@ export const decideCommit = (
   let entryBytes = live ? head.entryBytes : 0
   for (const record of written.values()) {
     const before = live ? stored(record.key) : undefined
+    const beforeBytes = entryBytesOf(before)
+    const recordBytes = entryBytesOf(record)
     if (before === undefined) entries++
-    entryBytes += entryBytesOf(record) - entryBytesOf(before)
+    entryBytes += recordBytes - beforeBytes
     if (before !== undefined && before.value !== null) {
       numRecords--
-      dataStorage -= entryBytesOf(before)
+      dataStorage -= beforeBytes
     }
     if (record.value !== null) {
       numRecords++
-      dataStorage += entryBytesOf(record)
+      dataStorage += recordBytes
     }
   }
   if (entries > commit.limits.recordsPerDataset) return { _tag: "LimitExceeded", limit: "records", value: entries }
