@@ -156,14 +156,17 @@ end`,
 -- A head as the scripts hold it: the fields of its line as values, in their order: exists ('1'
 -- or '0'), syncCount, lastDeletionCount, creationDate, lastModifiedDate, numRecords,
 -- dataStorage, entries, entryBytes, floor, count, last, start, lastModifiedBy (parseHead
--- answers them but lastModifiedDate and lastModifiedBy, which a script writes anew). Locals
--- rather than a table: a commit reads and writes them in one function. Only count and start are
--- made numbers; the others stay the text they were, used with arithmetic coercion where needed.
+-- answers them but lastModifiedDate and lastModifiedBy, which a script writes anew, then floor
+-- as a number). Locals rather than a table: a commit reads and writes them in one function. Only
+-- count and start are made numbers, and floor beside its text; the others stay the text they
+-- were, used with arithmetic coercion where needed. Text becomes a number through strtod, about
+-- 500 instructions for a 13-digit time: a script turns each once.
 local function parseHead(line, key, name)
   local exists, syncCount, deletion, created, numRecords, dataStorage, entries, entryBytes, floor, count, last, start =
     string.match(line, '${HEAD}')
-  if exists == nil or tonumber(floor) == nil then fail(key, 'unreadable head of dataset ' .. name) end
-  return exists, syncCount, deletion, created, numRecords, dataStorage, entries, entryBytes, floor, count + 0, last, start + 0
+  local floorNumber = exists and tonumber(floor)
+  if floorNumber == nil then fail(key, 'unreadable head of dataset ' .. name) end
+  return exists, syncCount, deletion, created, numRecords, dataStorage, entries, entryBytes, floor, count + 0, last, start + 0, floorNumber
 end
 -- the older layouts' consumed sessions, "s" from start then "t", as one list from byte 1
 local function movedSessions(older, newer, start, key)
@@ -186,22 +189,24 @@ local function headLine(exists, syncCount, deletion, created, modified, numRecor
     '\t' .. entries .. '\t' .. entryBytes .. '\t' .. floor .. '\t' .. count .. '\t' .. last .. '\t' .. start .. '\t' .. by
 end
 -- the oldest consumed session at byte start of the list, read further (the rest, whole) when
--- what is read ends before it does: what is read, its expiry as stored and where the next starts
+-- what is read ends before it does: what is read, its expiry as stored, where the next starts and
+-- the expiry as a number
 local function oldest(consumed, text, from, whole, start, key)
   local _, stop, expiry = string.find(text, '${FIRST}', start - from + 1)
   if not whole and (expiry == nil or stop >= #text) then
     text, from, whole = sessionsFrom(consumed, start)
     _, stop, expiry = string.find(text, '${FIRST}', 1)
   end
-  if expiry == nil or tonumber(expiry) == nil then fail(key, 'unreadable consumed sessions') end
-  return text, from, whole, expiry, from + stop
+  local at = expiry and tonumber(expiry)
+  if at == nil then fail(key, 'unreadable consumed sessions') end
+  return text, from, whole, expiry, from + stop, at
 end
 -- the oldest consumed session expiring at or before now is dropped, while any is
 local function dropExpired(consumed, text, from, whole, start, count, now, key)
   while count > 0 do
-    local expiry, next
-    text, from, whole, expiry, next = oldest(consumed, text, from, whole, start, key)
-    if expiry + 0 > now then break end
+    local expiry, next, at
+    text, from, whole, expiry, next, at = oldest(consumed, text, from, whole, start, key)
+    if at > now then break end
     start, count = next, count - 1
   end
   return text, from, whole, start, count
@@ -272,21 +277,26 @@ local function decide(args, name, id, expiry, expected, now, by, conditionCount,
   if got.err then fail(heads, got.err) end
   if got[1] and got[1] ~= '0' and not string.match(got[1], '^%d+$') then fail(heads, 'unreadable registration of the identity') end
   -- a dataset's first head, before its first commit
-  local exists, syncCount, deletion, created, numRecordsText, dataStorageText, entriesText, entryBytesText, floor, count, last, start =
-    '0', '0', '0', now, '0', '0', '0', '0', '0', 0, '', 1
+  local exists, syncCount, deletion, created, numRecordsText, dataStorageText, entriesText, entryBytesText, floor, count, last, start, floorNumber =
+    '0', '0', '0', now, '0', '0', '0', '0', '0', 0, '', 1, 0
+  -- the last listed expiry as a number, read where there is one (nil where it does not read, so
+  -- that comparing it fails where it is compared, as the text would)
+  local lastNumber = nil
   -- what is read of the consumed sessions (nil: nothing), from byte from of the list, whole when
   -- to its end; the key a list that does not read is named by
   local text, from, whole, moved, listKey = nil, 1, false, false, consumed
   if got[2] then
-    exists, syncCount, deletion, created, numRecordsText, dataStorageText, entriesText, entryBytesText, floor, count, last, start = parseHead(got[2], heads, name)
+    exists, syncCount, deletion, created, numRecordsText, dataStorageText, entriesText, entryBytesText, floor, count, last, start, floorNumber =
+      parseHead(got[2], heads, name)
+    if count > 0 then lastNumber = tonumber(last) end
     if got[3] or got[4] then
       text, from, whole, start, moved, listKey = movedSessions(got[3], got[4], start, heads), 1, true, 1, true, heads
-    elseif count > 0 and e <= last + 0 then
+    elseif count > 0 and e <= lastNumber then
       -- listed only if it expires no later than the last listed
       text, from, whole = sessionsFrom(consumed, start)
     end
     if text and count > 0 and string.find(text, '\n' .. id .. '\t', start - from + 1, true) then return {'used'} end
-    if e <= floor + 0 then return {'forgotten'} end
+    if e <= floorNumber then return {'forgotten'} end
   end
   local current = syncCount + 0
   if expected ~= '' and expected + 0 ~= current then return {'changed', current} end
@@ -357,19 +367,18 @@ local function decide(args, name, id, expiry, expected, now, by, conditionCount,
   -- floor. The list's new text, or (append) what to append to it.
   local entry = '\n' .. id .. '\t' .. expiry
   local sessions, append = entry, false
-  if count == 0 or last + 0 <= nowNumber then
+  if count == 0 or lastNumber <= nowNumber then
     -- none kept, or all expired: this one alone
     count, last, start = 0, expiry, 1
-  elseif last + 0 <= e then
+  elseif lastNumber <= e then
     -- the usual case, expiries arriving in order: the expired go, then past the cap the oldest,
     -- and this one is appended; the sessions being in expiry order, once one is not expired none
     -- after it is
     if not text then text, from, whole = sessionsAt(consumed, start) end
-    local expiring, floorNumber = true, floor + 0
+    local expiring = true
     while count >= ${CAP} or (expiring and count > 0) do
-      local at, next
-      text, from, whole, at, next = oldest(consumed, text, from, whole, start, listKey)
-      local atNumber = at + 0
+      local at, next, atNumber
+      text, from, whole, at, next, atNumber = oldest(consumed, text, from, whole, start, listKey)
       if atNumber > nowNumber then
         expiring = false
         if count < ${CAP} then break end
@@ -404,9 +413,9 @@ local function decide(args, name, id, expiry, expected, now, by, conditionCount,
     -- past the cap, the oldest go, the latest expiry of them becoming the floor
     text, from, whole = sessions, 1, true
     while count >= ${CAP} do
-      local at, next
-      text, from, whole, at, next = oldest(consumed, text, from, whole, start, listKey)
-      if at + 0 > floor + 0 then floor = at end
+      local at, next, atNumber
+      text, from, whole, at, next, atNumber = oldest(consumed, text, from, whole, start, listKey)
+      if atNumber > floorNumber then floor, floorNumber = at, atNumber end
       start, count = next, count - 1
     end
   end
