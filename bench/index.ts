@@ -83,7 +83,7 @@ const parseArguments = (args: ReadonlyArray<string>): Map<string, ReadonlyArray<
     const [name, only] = arg.split(":") as [string, string | undefined]
     const parts = only?.split(",")
     const before = asked.get(name)
-    asked.set(name, asked.has(name) && (before === undefined || parts === undefined) ? undefined : [...(before ?? []), ...(parts ?? [])])
+    asked.set(name, asked.has(name) && (before === undefined || parts === undefined) ? undefined : [...new Set([...(before ?? []), ...(parts ?? [])])])
   }
   for (const [name, only] of asked) {
     const section = sections.find(([known]) => known === name)
