@@ -217,7 +217,6 @@ const echoOf = (bytes: number): Prepared => {
   return { method: "POST", path: "/echo", headers: { "content-type": "application/json" }, body }
 }
 
-
 /** What a figure must reach against its bare server: throughput, p99 and, where set, CPU per request. */
 interface Target {
   readonly throughput: number

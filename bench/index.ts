@@ -16,6 +16,7 @@ import * as fs from "node:fs"
 import * as path from "node:path"
 import { fileURLToPath } from "node:url"
 import { parseArgs } from "node:util"
+import { askedSections } from "./arguments.js"
 import { benchCore } from "./core.js"
 import { benchHttp } from "./http.js"
 import { benchPushMqtt } from "./push-mqtt.js"
@@ -77,14 +78,7 @@ const parseArguments = (args: ReadonlyArray<string>): Map<string, ReadonlyArray<
     console.log(usage)
     process.exit(0)
   }
-  // a section named twice runs once, with the parts of both (all of it when either names none)
-  const asked = new Map<string, ReadonlyArray<string> | undefined>()
-  for (const arg of parsed.positionals) {
-    const [name, only] = arg.split(":") as [string, string | undefined]
-    const parts = only?.split(",")
-    const before = asked.get(name)
-    asked.set(name, asked.has(name) && (before === undefined || parts === undefined) ? undefined : [...new Set([...(before ?? []), ...(parts ?? [])])])
-  }
+  const asked = askedSections(parsed.positionals)
   for (const [name, only] of asked) {
     const section = sections.find(([known]) => known === name)
     if (section === undefined) fail(`no benchmark section "${name}"`)
@@ -109,7 +103,8 @@ const staleBuilds = (): ReadonlyArray<string> => {
 }
 
 const asked = parseArguments(process.argv.slice(2))
-const stale = staleBuilds()
+// a section's own process was started by a run that checked the builds already
+const stale = process.env[SECTION_CHILD] === undefined ? staleBuilds() : []
 if (stale.length > 0) {
   console.error(`bench: the build of ${stale.join(", ")} is missing or older than its sources: run npm run build first`)
   process.exit(2)

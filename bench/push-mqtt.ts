@@ -22,7 +22,6 @@ const url = process.env.MQTT_URL || "mqtt://127.0.0.1:1883"
 const gcmArn = "arn:aws:sns:us-east-1:123456789012:app/GCM/Bench"
 const devices = 200
 
-
 const latencies = (name: string, samples: ReadonlyArray<number>) => {
   const sorted = [...samples].sort((a, b) => a - b)
   return `${name}: p50 ${percentile(sorted, 0.5).toFixed(2)} ms, p99 ${percentile(sorted, 0.99).toFixed(2)} ms`

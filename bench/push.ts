@@ -38,7 +38,6 @@ const REPLAYABLE_PUBLISH = "redis.call('XADD', KEYS[1], 'MAXLEN', '~', '100', '*
 /** The rounds of the fan-out figures, each a second of the hub, of raw publish, of the replay floor. */
 const ROUNDS = 5
 
-
 const latency = async (
   sync: ReturnType<typeof createCognitoSync>,
   stream: EventStreams.EventStream,

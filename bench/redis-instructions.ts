@@ -20,8 +20,8 @@ import * as os from "node:os"
 import * as path from "node:path"
 import { Effect } from "effect"
 import { freePort } from "./http.js"
-import { redisHarness } from "./redis-harness.js"
 import { fmt } from "./measure.js"
+import { redisHarness } from "./redis-harness.js"
 
 /** operations per worker of a counted loop, after as many uncounted to warm Redis' tables */
 const PER_WORKER = 40
@@ -32,7 +32,6 @@ interface Counted {
   readonly name: string
   readonly perOperation: number
 }
-
 
 /** What a command printed, or undefined where it does not run here. */
 const printed = (command: string, args: ReadonlyArray<string>) => {

@@ -66,7 +66,6 @@ const sideBySide = async (
   }))
 }
 
-
 const percent = (a: number, b: number) => `${((a / b) * 100).toFixed(0)}%`
 
 /**
@@ -96,7 +95,6 @@ export const reportGrowth = (title: string, small: Measured, large: Measured, ta
       `target <= x${target}: ${ratio <= target ? "met" : "MISSED"}`
   )
 }
-
 
 /** Keys k000…k<n-1>, so that key order and insertion order agree. */
 export const keyOf = (k: number) => `k${String(k).padStart(4, "0")}`

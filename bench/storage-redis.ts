@@ -41,7 +41,6 @@ import { benchRedisInstructions } from "./redis-instructions.js"
 const url = process.env.REDIS_URL || "redis://127.0.0.1:6379"
 const secret = "bench-secret-0123456789"
 
-
 const ROUNDS = 5
 const SHORT = { seconds: 0.5, warmup: 0.1 }
 

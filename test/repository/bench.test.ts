@@ -1,5 +1,6 @@
 import { spawnSync } from "node:child_process"
 import { describe, expect, it } from "vitest"
+import { askedSections } from "../../bench/arguments.js"
 import { childEnv, root } from "./workspace.js"
 
 const bench = (...args: ReadonlyArray<string>) =>
@@ -29,5 +30,15 @@ describe("npm run bench -- <arguments>", () => {
     expect(stderr.split("\n")[0]).toContain(message)
     expect(stderr).toContain("usage: npm run bench")
     expect(stderr).not.toMatch(/^\s+at /m)
+  })
+
+  it("runs a section named twice once, with the parts of both, and all of a section named without parts", () => {
+    expect([...askedSections(["triggers", "sqlite"])]).toEqual([["triggers", undefined], ["sqlite", undefined]])
+    expect([...askedSections(["redis:throughput", "http:koa,express", "redis:instructions,throughput"])]).toEqual([
+      ["redis", ["throughput", "instructions"]],
+      ["http", ["koa", "express"]]
+    ])
+    expect(askedSections(["push:fanout", "push"]).get("push")).toBeUndefined()
+    expect(askedSections(["push", "push:fanout"]).get("push")).toBeUndefined()
   })
 })
