@@ -10,6 +10,10 @@
  * adds a record to one of 1,000 datasets (50 identities), with a sync session token minted for it.
  * Each line also gives the server's CPU time per request beside the bare server's, and their
  * ratio: with client and server sharing the cores, the view a busy machine distorts least.
+ * Each figure is the median of its rounds; each ratio the median of the rounds' ratios, a figure
+ * and its baseline measured one after the other (the other way round every other round), with
+ * the lowest and highest beside it: this machine's speed drifts by a fifth from minute to minute,
+ * which a ratio of two medians measured minutes apart carries and a ratio within a round does not.
  * Beside the standalone server: node:http answering the same requests after the server's SigV4
  * check alone, what any server verifying these signatures costs at the least, against the same
  * node:http echo without the check sent the same signed requests (what the check adds, and only
@@ -35,13 +39,13 @@ import { SyncSessionToken } from "@syncalite/core"
 import { issueIdentityCredentials } from "@syncalite/http"
 import { benchPool, benchSecret, listRef } from "./http-shared.js"
 import { benchVerification } from "./http-verify.js"
-import { fmt } from "./measure.js"
+import { fmt, median } from "./measure.js"
 
 const CONNECTIONS = 50
 const WARMUP_SECONDS = 2
 const SECONDS = 3
-/** binding and bare server alternate this many times, each in a fresh process; medians are reported */
-const ROUNDS = 3
+/** binding and bare server alternate this many times, each in a fresh process: medians of figures, medians of each round's ratios */
+const ROUNDS = 5
 /** the devices writing, and how many distinct writes they send to one server (at most 20 x 1024 each) */
 const IDENTITIES = 50
 const UPDATES = 100_000
@@ -200,17 +204,21 @@ export const load = async (server: Running, next: () => Prepared): Promise<Load>
   }
 }
 
-const middle = (values: ReadonlyArray<number>) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!
-
 /** The median of each figure over the rounds. */
-const median = (loads: ReadonlyArray<Load>): Load => ({
-  perSecond: middle(loads.map((load) => load.perSecond)),
-  p99: middle(loads.map((load) => load.p99)),
-  mean: middle(loads.map((load) => load.mean)),
-  cpuPerRequest: middle(loads.map((load) => load.cpuPerRequest)),
+const medianOf = (loads: ReadonlyArray<Load>): Load => ({
+  perSecond: median(loads.map((load) => load.perSecond)),
+  p99: median(loads.map((load) => load.p99)),
+  mean: median(loads.map((load) => load.mean)),
+  cpuPerRequest: median(loads.map((load) => load.cpuPerRequest)),
   non2xx: loads.reduce((sum, load) => sum + load.non2xx, 0),
   errors: loads.reduce((sum, load) => sum + load.errors, 0)
 })
+
+/** The ratios of a figure to its baseline measured in the same round: their median, and the lowest and highest. */
+const pairedRatio = (figures: ReadonlyArray<Load>, baselines: ReadonlyArray<Load>, of: (load: Load) => number) => {
+  const ratios = figures.map((figure, round) => of(figure) / Math.max(of(baselines[round]!), 1e-9))
+  return { median: median(ratios), low: Math.min(...ratios), high: Math.max(...ratios) }
+}
 
 const echoOf = (bytes: number): Prepared => {
   const body = JSON.stringify({ data: "x".repeat(Math.max(0, bytes - 11)) })
@@ -226,25 +234,37 @@ interface Target {
 
 const verdict = (met: boolean) => (met ? "met" : "MISSED")
 
-/** Prints a figure beside its baseline (`against` names it: the bare server by default); without a target, for information. */
-const line = (title: string, figure: Load, baseline: Load, target?: Target, against = "bare") => {
-  const ratio = figure.perSecond / baseline.perSecond
-  const latency = figure.p99 / Math.max(baseline.p99, 1)
-  const mean = `mean ${(figure.mean / baseline.mean).toFixed(1)}x`
-  const cpu = figure.cpuPerRequest / baseline.cpuPerRequest
+const spread = (ratio: { readonly low: number; readonly high: number }, scale: number, digits: number) =>
+  `${(ratio.low * scale).toFixed(digits)}–${(ratio.high * scale).toFixed(digits)}`
+
+/**
+ * Prints a figure beside its baseline (`against` names it: the bare server by default), each
+ * round's beside the same round's; without a target, for information. The figures are the medians
+ * of the rounds; each ratio is the median of the rounds' ratios, with their range: the machine's
+ * speed drifts from round to round, and a pair measured one after the other shares its drift.
+ */
+const line = (title: string, figures: ReadonlyArray<Load>, baselines: ReadonlyArray<Load>, target?: Target, against = "bare") => {
+  const figure = medianOf(figures)
+  const baseline = medianOf(baselines)
+  const ratio = pairedRatio(figures, baselines, (load) => load.perSecond)
+  const latency = pairedRatio(figures, baselines, (load) => load.p99)
+  const mean = `mean ${pairedRatio(figures, baselines, (load) => load.mean).median.toFixed(1)}x`
+  const cpu = pairedRatio(figures, baselines, (load) => load.cpuPerRequest)
   const problems = figure.non2xx + figure.errors + baseline.non2xx + baseline.errors
+  const throughput = `${(ratio.median * 100).toFixed(0)}% (${spread(ratio, 100, 0)})`
+  const p99 = `p99 ${latency.median.toFixed(1)}x (${spread(latency, 1, 1)})`
   console.log([
     `${title.padEnd(34)} ${fmt(figure.perSecond, 7)}/s p99 ${String(figure.p99).padStart(3)} ms`,
     `${against}: ${fmt(baseline.perSecond, 7)}/s p99 ${String(baseline.p99).padStart(3)} ms`,
     target === undefined
-      ? `${(ratio * 100).toFixed(0)}%`
-      : `${(ratio * 100).toFixed(0)}% (target ${Math.round(target.throughput * 100)}%: ${verdict(ratio >= target.throughput)})`,
+      ? throughput
+      : `${throughput} target ${Math.round(target.throughput * 100)}%: ${verdict(ratio.median >= target.throughput)}`,
     target === undefined
-      ? `p99 ${latency.toFixed(1)}x, ${mean}`
-      : `p99 ${latency.toFixed(1)}x (target ${target.p99}x: ${verdict(latency <= target.p99)}), ${mean}`,
-    `server cpu ${Math.round(figure.cpuPerRequest)} µs/request, ${against} ${Math.round(baseline.cpuPerRequest)} (${cpu.toFixed(1)}x${
-      target?.cpu === undefined ? "" : `, target ${target.cpu}x: ${verdict(cpu <= target.cpu)}`
-    })`,
+      ? `${p99}, ${mean}`
+      : `${p99} target ${target.p99}x: ${verdict(latency.median <= target.p99)}, ${mean}`,
+    `server cpu ${Math.round(figure.cpuPerRequest)} µs/request, ${against} ${Math.round(baseline.cpuPerRequest)} (${cpu.median.toFixed(1)}x, ${
+      spread(cpu, 1, 1)
+    }${target?.cpu === undefined ? "" : `, target ${target.cpu}x: ${verdict(cpu.median <= target.cpu)}`})`,
     ...(problems > 0 ? [`non-2xx or errors: ${problems}`] : [])
   ].join("  |  "))
 }
@@ -253,7 +273,7 @@ const line = (title: string, figure: Load, baseline: Load, target?: Target, agai
 export const benchHttp = async (only?: ReadonlyArray<string>) => {
   if (only === undefined || only.includes("verify")) await benchVerification()
   if (only !== undefined && only.every((name) => name === "verify")) return
-  console.log(`\n# HTTP: SigV4 identity credentials, memory store, ${CONNECTIONS} keep-alive connections (autocannon), ${SECONDS} s after ${WARMUP_SECONDS} s of warm-up, median of ${ROUNDS} rounds`)
+  console.log(`\n# HTTP: SigV4 identity credentials, memory store, ${CONNECTIONS} keep-alive connections (autocannon), ${SECONDS} s after ${WARMUP_SECONDS} s of warm-up; medians of ${ROUNDS} rounds, each ratio the median of the rounds' ratios (their range in brackets)`)
   const port = await freePort()
   const { list, updates } = await prepare(port)
   const listSize = Buffer.byteLength(await withServer("standalone", port, async ({ url }) => {
@@ -278,27 +298,30 @@ export const benchHttp = async (only?: ReadonlyArray<string>) => {
       const hashedEchoes: Array<Load> = []
       const echoRequest = echoOf(size)
       for (let round = 0; round < ROUNDS; round++) {
-        // a fresh server each round: the prepared writes are new to it
         let cursor = 0
         const next = operation === "ListRecords" ? () => list : () => updates[cursor++ % updates.length]!
-        figures.push(await withServer(binding, port, (server) => load(server, next)))
-        if (cursor > updates.length) console.log(`  (ran out of prepared writes after ${updates.length}: the rest were refused)`)
-        baselines.push(await withServer(echo, port, (server) => load(server, () => echoRequest)))
-        if (binding === "standalone") {
+        // each in a fresh server, the prepared writes new to it
+        const measure = (into: Array<Load>, kind: string, request: () => Prepared, bytes?: number) => async () => {
           cursor = 0
-          signedEchoes.push(await withServer("sigv4-echo", port, (server) => load(server, next), listSize))
-          cursor = 0
-          uncheckedEchoes.push(await withServer("node-echo", port, (server) => load(server, next), listSize))
-          cursor = 0
-          hashedEchoes.push(await withServer("hashes-echo", port, (server) => load(server, next), listSize))
+          into.push(await withServer(kind, port, (server) => load(server, request), bytes))
+          if (cursor > updates.length) console.log(`  (ran out of prepared writes after ${updates.length}: the rest were refused)`)
         }
+        const steps = [
+          measure(figures, binding, next),
+          measure(baselines, echo, () => echoRequest),
+          ...(binding === "standalone"
+            ? [measure(signedEchoes, "sigv4-echo", next, listSize), measure(uncheckedEchoes, "node-echo", next, listSize), measure(hashedEchoes, "hashes-echo", next, listSize)]
+            : [])
+        ]
+        // every other round in the opposite order: a drift within a round favours neither of a pair
+        for (const step of round % 2 === 0 ? steps : steps.reverse()) await step()
       }
-      line(`${operation} via ${binding === "standalone" ? "standalone server" : framework}`, median(figures), median(baselines), targets[operation])
+      line(`${operation} via ${binding === "standalone" ? "standalone server" : framework}`, figures, baselines, targets[operation])
       if (binding === "standalone") {
-        line(`  SigV4 check + echo, node:http`, median(signedEchoes), median(uncheckedEchoes), { throughput: 0.8, p99: 2 }, "unchecked")
-        line(`    (floor) the check's hashing alone + echo`, median(hashedEchoes), median(uncheckedEchoes), undefined, "unchecked")
-        line(`    (info) the check + echo against its hashing alone`, median(signedEchoes), median(hashedEchoes), undefined, "hashing")
-        line(`    (info) the check + echo against the bare echo`, median(signedEchoes), median(baselines))
+        line(`  SigV4 check + echo, node:http`, signedEchoes, uncheckedEchoes, { throughput: 0.8, p99: 2 }, "unchecked")
+        line(`    (floor) the check's hashing alone + echo`, hashedEchoes, uncheckedEchoes, undefined, "unchecked")
+        line(`    (info) the check + echo against its hashing alone`, signedEchoes, hashedEchoes, undefined, "hashing")
+        line(`    (info) the check + echo against the bare echo`, signedEchoes, baselines)
       }
     }
   }
