@@ -135,13 +135,16 @@ export const consume = (consumed: ConsumedSessions, session: SyncSession, now: n
   const from = firstLive(sorted, now)
   let at = sorted.length
   while (at > from && sorted[at - 1]!.expiresAt > session.expiresAt) at--
-  const sessions = sorted.slice(from, at)
-  sessions.push(session)
-  for (let i = at; i < sorted.length; i++) sessions.push(sorted[i]!)
-  // past the cap the oldest go, the latest expiry of them becoming the floor
-  const over = sessions.length - CONSUMED_CAP
-  if (over <= 0) return new InExpiryOrder(consumed.floor, sessions)
-  return new InExpiryOrder(Math.max(consumed.floor, sessions[over - 1]!.expiresAt), sessions.slice(over))
+  // the live sessions with `session` in its place, the n-th of them read where it lies
+  const inserted = at - from
+  const nth = (n: number): SyncSession => n < inserted ? sorted[from + n]! : n === inserted ? session : sorted[from + n - 1]!
+  // past the cap the oldest go, the latest expiry of them becoming the floor; the list is
+  // written once, at its final length, rather than copied and cut
+  const length = sorted.length - from + 1
+  const over = Math.max(0, length - CONSUMED_CAP)
+  const sessions = new Array<SyncSession>(length - over)
+  for (let n = over; n < length; n++) sessions[n - over] = nth(n)
+  return new InExpiryOrder(over === 0 ? consumed.floor : Math.max(consumed.floor, nth(over - 1).expiresAt), sessions)
 }
 
 /**

@@ -78,6 +78,30 @@ describe("consumed sessions", () => {
     )
   })
 
+  it("past the cap keep the latest-expiring sessions and fold the others into the floor, as the plain rules do", () => {
+    const longLived = fc.array(fc.record({ advance: fc.nat(3), lifetime: fc.integer({ min: 100, max: 400 }) }), { minLength: CAP + 1, maxLength: 3 * CAP })
+    fc.assert(
+      fc.property(longLived, (steps) => {
+        let now = 1_000
+        let kept = SyncSessionToken.noneConsumed
+        let expected: ConsumedSessions = { floor: 0, sessions: [] }
+        const seen: Array<SyncSession> = []
+        steps.forEach((step, i) => {
+          now += step.advance
+          const session = { id: `s${i}`, expiresAt: now + step.lifetime }
+          kept = SyncSessionToken.consume(kept, session, now)
+          expected = reference.consume(expected, session, now)
+          seen.push(session)
+        })
+        sameSessions(kept, expected)
+        for (const session of seen) expect(SyncSessionToken.consumption(kept, session)).toBe(reference.consumption(expected, session))
+        const unseen = { id: "unseen", expiresAt: expected.floor + 1 }
+        expect(SyncSessionToken.consumption(kept, unseen)).toBeUndefined()
+      }),
+      { numRuns: 200 }
+    )
+  })
+
   it("find a session consumed before later ones and after earlier ones with the same expiry", () => {
     let kept = SyncSessionToken.noneConsumed
     for (const session of [{ id: "b", expiresAt: 50 }, { id: "a", expiresAt: 20 }, { id: "c", expiresAt: 20 }, { id: "d", expiresAt: 90 }]) {
