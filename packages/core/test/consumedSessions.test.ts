@@ -82,17 +82,14 @@ describe("consumed sessions", () => {
     const longLived = fc.array(fc.record({ advance: fc.nat(3), lifetime: fc.integer({ min: 100, max: 400 }) }), { minLength: CAP + 1, maxLength: 3 * CAP })
     fc.assert(
       fc.property(longLived, (steps) => {
-        let now = 1_000
-        let kept = SyncSessionToken.noneConsumed
-        let expected: ConsumedSessions = { floor: 0, sessions: [] }
-        const seen: Array<SyncSession> = []
-        steps.forEach((step, i) => {
-          now += step.advance
-          const session = { id: `s${i}`, expiresAt: now + step.lifetime }
-          kept = SyncSessionToken.consume(kept, session, now)
-          expected = reference.consume(expected, session, now)
-          seen.push(session)
+        // each write at its own time: the clock after the advances so far
+        const written = steps.map((step, i) => {
+          const now = 1_000 + steps.slice(0, i + 1).reduce((sum, { advance }) => sum + advance, 0)
+          return { now, session: { id: `s${i}`, expiresAt: now + step.lifetime } }
         })
+        const seen = written.map(({ session }) => session)
+        const kept = written.reduce((list, { now, session }) => SyncSessionToken.consume(list, session, now), SyncSessionToken.noneConsumed)
+        const expected = written.reduce<ConsumedSessions>((list, { now, session }) => reference.consume(list, session, now), { floor: 0, sessions: [] })
         sameSessions(kept, expected)
         for (const session of seen) expect(SyncSessionToken.consumption(kept, session)).toBe(reference.consumption(expected, session))
         const unseen = { id: "unseen", expiresAt: expected.floor + 1 }
