@@ -216,7 +216,7 @@ const medianOf = (loads: ReadonlyArray<Load>): Load => ({
 
 /** The ratios of a figure to its baseline measured in the same round: their median, and the lowest and highest. */
 const pairedRatio = (figures: ReadonlyArray<Load>, baselines: ReadonlyArray<Load>, of: (load: Load) => number) => {
-  const ratios = figures.map((figure, round) => of(figure) / Math.max(of(baselines[round]!), 1e-9))
+  const ratios = figures.map((figure, round) => of(figure) / of(baselines[round]!))
   return { median: median(ratios), low: Math.min(...ratios), high: Math.max(...ratios) }
 }
 
@@ -247,7 +247,8 @@ const line = (title: string, figures: ReadonlyArray<Load>, baselines: ReadonlyAr
   const figure = medianOf(figures)
   const baseline = medianOf(baselines)
   const ratio = pairedRatio(figures, baselines, (load) => load.perSecond)
-  const latency = pairedRatio(figures, baselines, (load) => load.p99)
+  // autocannon gives whole milliseconds: a p99 under one reads 0
+  const latency = pairedRatio(figures, baselines, (load) => Math.max(load.p99, 1))
   const mean = `mean ${pairedRatio(figures, baselines, (load) => load.mean).median.toFixed(1)}x`
   const cpu = pairedRatio(figures, baselines, (load) => load.cpuPerRequest)
   const problems = figure.non2xx + figure.errors + baseline.non2xx + baseline.errors
