@@ -13,7 +13,9 @@
  *   appended to a stream and published in one plain script, the least a delivery that can be
  *   replayed costs Redis. The senders are fibers of one program, as the
  *   writes of a server are, not a program run per notification. The three run in turn for a
- *   second each, `ROUNDS` times, and each is given as its median.
+ *   second each, `ROUNDS` times, and each is given as its median; the target is read on the
+ *   median of the rounds' own ratios, fan-out against the raw figure measured right after it,
+ *   which the machine's drift from round to round weighs on alike.
  *
  * Redis comes from REDIS_URL (default redis://127.0.0.1:6379); the section is skipped when it
  * does not answer. Keys live under a prefix of their own and are removed afterwards.
@@ -26,7 +28,7 @@ import { Caller, createCognitoSync, PushHub, type PushNotifier } from "@syncalit
 import { createServer, IdentityCredentials } from "@syncalite/http"
 import { RedisPushHub } from "@syncalite/redis"
 import { EventStreams } from "@syncalite/testing"
-import { type Figure, percentile, report } from "./measure.js"
+import { type Figure, median, percentile, report } from "./measure.js"
 
 const url = process.env.REDIS_URL || "redis://127.0.0.1:6379"
 const secret = "bench push secret 0123456789"
@@ -181,14 +183,16 @@ export const benchPush = async (only: ReadonlyArray<string> = pushParts) => {
       })
     }
     await Promise.all([publisher.close(), subscriber.close()])
-    const median = (pick: (round: (typeof rounds)[number]) => Figure): Figure =>
+    const medianFigure = (pick: (round: (typeof rounds)[number]) => Figure): Figure =>
       rounds.map(pick).sort((a, b) => a.perSecond - b.perSecond)[Math.floor(ROUNDS / 2)]!
-    const ours = median((round) => round.ours)
-    const baseline = median((round) => round.baseline)
-    const floor = median((round) => round.floor)
+    const ours = medianFigure((round) => round.ours)
+    const baseline = medianFigure((round) => round.baseline)
+    const floor = medianFigure((round) => round.floor)
     report(`fan-out deliveries A -> B: ${devices.length} devices of as many identities, 1 in flight each, median of ${ROUNDS} rounds`, ours, [baseline, floor])
-    console.log(`fan-out of each round, to raw: ${rounds.map((round) => `${((round.ours.perSecond / round.baseline.perSecond) * 100).toFixed(0)}%`).join(" ")}`)
-    console.log(`fan-out target: at least 50% of raw: ${ours.perSecond >= baseline.perSecond / 2 ? "met" : "MISSED"}`)
+    const ratios = rounds.map((round) => round.ours.perSecond / round.baseline.perSecond)
+    const percent = (ratio: number) => `${(ratio * 100).toFixed(0)}%`
+    console.log(`fan-out of each round, to raw: ${ratios.map(percent).join(" ")}; their median ${percent(median(ratios))}`)
+    console.log(`fan-out target: the median round at least 50% of raw: ${median(ratios) >= 0.5 ? "met" : "MISSED"}`)
   } finally {
     for (const stream of streams) stream.close()
     server.closeAllConnections()
