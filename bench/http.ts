@@ -12,8 +12,9 @@
  * ratio: with client and server sharing the cores, the view a busy machine distorts least.
  * Each figure is the median of its rounds; each ratio the median of the rounds' ratios, a figure
  * and its baseline measured one after the other (the other way round every other round), with
- * the lowest and highest beside it: this machine's speed drifts by a fifth from minute to minute,
- * which a ratio of two medians measured minutes apart carries and a ratio within a round does not.
+ * the lowest and highest beside it: a shared machine's speed drifts by a fifth from minute to
+ * minute, which a ratio of two medians measured minutes apart carries and a ratio within a round
+ * does not.
  * Beside the standalone server: node:http answering the same requests after the server's SigV4
  * check alone, what any server verifying these signatures costs at the least, against the same
  * node:http echo without the check sent the same signed requests (what the check adds, and only
