@@ -530,6 +530,25 @@ describe.skipIf(!redis.available)("RedisSyncStore", () => {
       }
     }, 300_000)
 
+    it("a head whose last consumed session's expiry does not read: a commit fails naming the heads key", async () => {
+      const raw = await rawClient(redis.url)
+      try {
+        const { close, keys, ref, store } = await setUp(raw)
+        const heads = keys.find((key) => key.endsWith(":heads"))!
+        // a head's line, under "h" and the dataset's name: ..., floor, count, last, start, lastModifiedBy
+        const field = `h${ref.datasetName}`
+        const fields = (await raw.hGet(heads, field))!.split("\t")
+        expect(Number(fields[10])).toBeGreaterThan(0)
+        fields[11] = "soon"
+        await raw.hSet(heads, field, fields.join("\t"))
+        const exit = await Effect.runPromiseExit(store.commit(commitOf(ref, "k", 1)))
+        expect(Exit.isFailure(exit) && Cause.failureOption(exit.cause)).toMatchObject({ value: { key: heads } })
+        await close()
+      } finally {
+        raw.destroy()
+      }
+    })
+
     it("a commit stopped by a foreign value writes nothing", async () => {
       const raw = await rawClient(redis.url)
       try {

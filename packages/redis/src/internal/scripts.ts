@@ -279,8 +279,7 @@ local function decide(args, name, id, expiry, expected, now, by, conditionCount,
   -- a dataset's first head, before its first commit
   local exists, syncCount, deletion, created, numRecordsText, dataStorageText, entriesText, entryBytesText, floor, count, last, start, floorNumber =
     '0', '0', '0', now, '0', '0', '0', '0', '0', 0, '', 1, 0
-  -- the last listed expiry as a number, read where there is one (nil where it does not read, so
-  -- that comparing it fails where it is compared, as the text would)
+  -- the last listed expiry as a number, where one is listed
   local lastNumber = nil
   -- what is read of the consumed sessions (nil: nothing), from byte from of the list, whole when
   -- to its end; the key a list that does not read is named by
@@ -288,7 +287,10 @@ local function decide(args, name, id, expiry, expected, now, by, conditionCount,
   if got[2] then
     exists, syncCount, deletion, created, numRecordsText, dataStorageText, entriesText, entryBytesText, floor, count, last, start, floorNumber =
       parseHead(got[2], heads, name)
-    if count > 0 then lastNumber = tonumber(last) end
+    if count > 0 then
+      lastNumber = tonumber(last)
+      if lastNumber == nil then fail(heads, 'unreadable head of dataset ' .. name) end
+    end
     if got[3] or got[4] then
       text, from, whole, start, moved, listKey = movedSessions(got[3], got[4], start, heads), 1, true, 1, true, heads
     elseif count > 0 and e <= lastNumber then
