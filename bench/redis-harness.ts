@@ -60,6 +60,56 @@ return {'ok', line}
 `
 
 /**
+ * The strings floor with the checks any commit over this layout makes, each in its least form, on
+ * a commit's usual path (one record written over a record of a live dataset, its session
+ * expiring after every listed one): the dataset live, the session neither out of order nor older
+ * than the floor, the expected sync count, the record's sync count against the condition,
+ * the record and byte limits on the figures the write leaves, and `SyncSessionToken.consume` past
+ * the cap (the oldest listed session read from where the list starts, dropped when it has expired
+ * or the list is full, the floor raised to it when it has not). Answers `{'ok', line}` or the check that stopped it. What a
+ * commit checked in Lua costs Redis at the least; the store's commit adds its other paths (a new
+ * dataset, several records, a session out of order, the older layout, a list written anew), the
+ * refusal of what does not read, and keeping the dropped part of the list short.
+ */
+const CHECKED_WORK = String.raw`
+local name, id, expiry, expected, now, by, key, bytes, tail = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[14], ARGV[15], ARGV[16]
+local got = redis.call('HMGET', KEYS[1], '', 'h' .. name)
+local exists, syncCount, deletion, created, _, numRecords, dataStorage, entries, entryBytes, floor, count, last, start =
+  string.match(got[2], '^([^\t]*)\t([^\t]*)\t([^\t]*)\t([^\t]*)\t([^\t]*)\t([^\t]*)\t([^\t]*)\t([^\t]*)\t([^\t]*)\t([^\t]*)\t([^\t]*)\t([^\t]*)\t([^\t]*)\t')
+local e, nowNumber, lastNumber, floorNumber = expiry + 0, now + 0, last + 0, floor + 0
+count, start = count + 0, start + 0
+if exists ~= '1' then return {'new'} end
+if e <= lastNumber then return {'unordered'} end
+if e <= floorNumber then return {'forgotten'} end
+if expected ~= '' and expected + 0 ~= syncCount + 0 then return {'changed', syncCount} end
+local value = redis.call('HGET', KEYS[2], key)
+local server, was = string.match(value, '^{"syncCount":(%d+),"valueBytes":(%-?%d+),')
+if server + 0 ~= ARGV[12] + 0 then return {'conflict', 1, server} end
+local size, before, wasBytes = #key + bytes, #key + was, entryBytes + 0
+local storage, newBytes = dataStorage + size - before, wasBytes + size - before
+if entries + 0 > ARGV[8] + 0 then return {'limit', 'records', entries} end
+if newBytes > ARGV[9] + 0 then return {'limit', 'bytes', newBytes} end
+local oldest = redis.call('GETRANGE', KEYS[4], start - 1, start + 158)
+local _, stop, at = string.find(oldest, '^\n[^\t\n]*\t([^\n]*)')
+local atNumber = at + 0
+if lastNumber <= nowNumber then
+  count, start = 0, 1
+elseif count >= 64 or atNumber <= nowNumber then
+  if atNumber > nowNumber and atNumber > floorNumber then floor = at end
+  start, count = start + stop, count - 1
+end
+count = count + 1
+local synced = string.format('%d', syncCount + 1)
+redis.call('ZADD', KEYS[3], synced, key)
+redis.call('HSET', KEYS[2], key, '{"syncCount":' .. synced .. ',"valueBytes":' .. bytes .. ',' .. tail)
+local line = exists .. '\t' .. synced .. '\t' .. deletion .. '\t' .. created .. '\t' .. now .. '\t' .. numRecords .. '\t' .. string.format('%d', storage) ..
+  '\t' .. entries .. '\t' .. string.format('%d', newBytes) .. '\t' .. floor .. '\t' .. count .. '\t' .. expiry .. '\t' .. start .. '\t' .. by
+redis.call('HSET', KEYS[1], 'h' .. name, line)
+redis.call('APPEND', KEYS[4], '\n' .. id .. '\t' .. expiry)
+return {'ok', line}
+`
+
+/**
  * A commit decided in the process, at the least: the head, the record and the oldest consumed
  * sessions read by one script, the process making the new head line, record and session entry
  * from them, and a second script that writes them only if the head line is still the one read
@@ -169,7 +219,7 @@ export interface RedisHarness {
   /** the baseline: one compare-and-set through the bare client */
   readonly casOperation: (workers: number) => Promise<Step<Promise<void>>>
   /** a floor's calls of a commit of one record through the bare client (see the scripts above) */
-  readonly commitCalls: (workers: number, floor?: "seven" | "older" | "strings" | "decided") => Promise<Step<Promise<void>>>
+  readonly commitCalls: (workers: number, floor?: "seven" | "older" | "strings" | "checked" | "decided") => Promise<Step<Promise<void>>>
   /** datasets `name` of `size` records, 10 changed after sync count 1; each worker's sync counts by key */
   readonly seed: (name: string, size: number) => Promise<Array<{ [key: string]: number }>>
   /** the store's commit of one record into a seeded dataset */
@@ -206,6 +256,7 @@ export const redisHarness = async (redisUrl: string): Promise<RedisHarness | und
   const commitCallsSha = String(await client.sendCommand(["SCRIPT", "LOAD", COMMIT_CALLS]))
   const fiveCallsSha = String(await client.sendCommand(["SCRIPT", "LOAD", FIVE_CALLS]))
   const stringWorkSha = String(await client.sendCommand(["SCRIPT", "LOAD", STRING_WORK]))
+  const checkedWorkSha = String(await client.sendCommand(["SCRIPT", "LOAD", CHECKED_WORK]))
   const readCallsSha = String(await client.sendCommand(["SCRIPT", "LOAD", READ_CALLS]))
   const decidedReadSha = String(await client.sendCommand(["SCRIPT", "LOAD", DECIDED_READ]))
   const decidedWriteSha = String(await client.sendCommand(["SCRIPT", "LOAD", DECIDED_WRITE]))
@@ -229,15 +280,18 @@ export const redisHarness = async (redisUrl: string): Promise<RedisHarness | und
    * of the older layout costs Redis), in the string of the store's layout or (`older`) in a
    * field of the heads.
    */
-  const commitCalls = async (workers: number, floor: "seven" | "older" | "strings" | "decided" = "seven") => {
+  const commitCalls = async (workers: number, floor: "seven" | "older" | "strings" | "checked" | "decided" = "seven") => {
     const older = floor === "older"
     const run = baselines++
+    let lastExpiry = 0
     const sessionList = Array.from({ length: 64 }, () => {
       const { id, expiresAt } = session()
+      lastExpiry = expiresAt
       return `\n${id}\t${expiresAt}`
     }).join("")
-    const head = (syncCount: number) =>
-      `1\t${syncCount}\t0\t1700000000000\t${Date.now()}\t1\t20\t1\t20\t0\t64\t${Date.now() + 3_600_000}\t1\tbench`
+    const head = (syncCount: number) => `1\t${syncCount}\t0\t1700000000000\t${Date.now()}\t1\t20\t1\t20\t0\t64\t${lastExpiry}\t1\tbench`
+    // the checked floor's sync count of each worker's record (its condition), whatever `i` its loop counts from
+    const synced = new Array<number>(workers).fill(1)
     const record = (syncCount: number, value: string) =>
       `{"syncCount":${syncCount},"valueBytes":${Buffer.byteLength(value)},"value":${JSON.stringify(value)}}`
     for (let worker = 0; worker < workers; worker++) {
@@ -265,6 +319,16 @@ export const redisHarness = async (redisUrl: string): Promise<RedisHarness | und
           ["EVALSHA", decidedWriteSha, "4", ...all, "hbench", current, String(synced), "key0", record(synced, value), next, `\n${id}\t${expiresAt}`]
         )
         if (written !== 1) throw new Error("the compare-and-set of the head lost")
+        return
+      }
+      if (floor === "checked") {
+        const answer = (await client.sendCommand([
+          "EVALSHA", checkedWorkSha, "4", ...keys, `${base}:consumed`, "bench", id, String(expiresAt), "", String(Date.now()), "bench", "20", "1024", "1048576",
+          "1", "key0", String(synced[worker]), "1", "key0", String(Buffer.byteLength(value)),
+          `"key":"key0","value":${JSON.stringify(value)},"lastModifiedDate":${Date.now()},"lastModifiedBy":"bench"}`
+        ])) as Array<string>
+        if (answer[0] !== "ok") throw new Error(`the checked floor answered ${answer.join(" ")}`)
+        synced[worker]!++
         return
       }
       await client.sendCommand(

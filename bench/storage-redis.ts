@@ -18,7 +18,8 @@
  *   per call beside the seven calls' through the bare client; each figure beside the floor's of
  *   its own alternated rounds. For information, the floors under those: the older layout's five
  *   calls, the seven calls with the strings a commit reads and makes in Lua (their Redis CPU and
- *   their throughput: what a commit checked in Lua could reach at best), a commit decided in the
+ *   their throughput), the same with the checks of a commit's usual path in their least form (what
+ *   a commit checked in Lua could reach at best), a commit decided in the
  *   process (a read, then a compare-and-set of the head that writes: what a commit checked out of
  *   Lua could reach at best), and ListRecords beside its own calls (HMGET, ZRANGEBYSCORE, HMGET)
  *   through the bare client, those calls beside the seven calls, and the same calls answered to
@@ -213,14 +214,19 @@ const benchThroughput = async () => {
     const [olderFloor, olderCpu] = [cpu(), cpu()]
     await alternate(ROUNDS, sevenCalls(olderFloor), withCpu(olderCpu, async () => measureInFlight("the older five calls", 64, await commitCalls(64, "older"), SHORT)))
     cpuLine("  (info) the older layout's five calls", olderCpu, olderFloor, "the seven calls")
-    const [stringsFloor, stringsCpu] = [cpu(), cpu()]
-    const [sevenBeside, strings] = await alternate(
-      ROUNDS,
-      sevenCalls(stringsFloor),
-      withCpu(stringsCpu, async () => measureInFlight("the string work", 64, await commitCalls(64, "strings"), SHORT))
-    )
-    cpuLine("  (info) the seven calls with a commit's strings", stringsCpu, stringsFloor, "the seven calls")
-    line("  (info) the seven calls with a commit's strings, 64", strings, sevenBeside)
+    /** a floor of a commit made in Lua: its Redis CPU and its throughput beside the seven calls of its own rounds */
+    const luaFloor = async (floor: "strings" | "checked", title: string) => {
+      const [sevenFloor, floorCpu] = [cpu(), cpu()]
+      const [sevenBeside, figure] = await alternate(
+        ROUNDS,
+        sevenCalls(sevenFloor),
+        withCpu(floorCpu, async () => measureInFlight(title, 64, await commitCalls(64, floor), SHORT))
+      )
+      cpuLine(`  (info) ${title}`, floorCpu, sevenFloor, "the seven calls")
+      line(`  (info) ${title}, 64`, figure, sevenBeside)
+    }
+    await luaFloor("strings", "the seven calls with a commit's strings")
+    await luaFloor("checked", "the same with a commit's checks")
     const [decidedFloor, decidedCpu] = [cpu(), cpu()]
     const [sevenBesideDecided, decided] = await alternate(
       ROUNDS,
