@@ -61,15 +61,16 @@ return {'ok', line}
 
 /**
  * The strings floor with the checks any commit over this layout makes, each in its least form, on
- * a commit's usual path (one record written over a record of a live dataset, its session
+ * a commit's usual path (one record of a live dataset written over a live record, its session
  * expiring after every listed one): the dataset live, the session neither out of order nor older
- * than the floor, the expected sync count, the record's sync count against the condition,
- * the record and byte limits on the figures the write leaves, and `SyncSessionToken.consume` past
- * the cap (the oldest listed session read from where the list starts, dropped when it has expired
- * or the list is full, the floor raised to it when it has not). Answers `{'ok', line}` or the check that stopped it. What a
- * commit checked in Lua costs Redis at the least; the store's commit adds its other paths (a new
- * dataset, several records, a session out of order, the older layout, a list written anew), the
- * refusal of what does not read, and keeping the dropped part of the list short.
+ * than the floor, the expected sync count, the record's sync count against the condition, the
+ * record and byte limits on the figures the write leaves, and `SyncSessionToken.consume` past the
+ * cap (the oldest listed session read from where the list starts, dropped when it has expired or
+ * the list is full, the floor raised to it when it has not). Answers `{'ok', line}` or the check
+ * that stopped it. What a commit checked in Lua costs Redis at the least; the store's commit adds
+ * its other paths (a new dataset, several records, a tombstone, a session out of order, the older
+ * layout, a list written anew), the refusal of what does not read, and keeping the dropped part
+ * of the list short.
  */
 const CHECKED_WORK = String.raw`
 local name, id, expiry, expected, now, by, key, bytes, tail = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[14], ARGV[15], ARGV[16]
@@ -321,12 +322,14 @@ export const redisHarness = async (redisUrl: string): Promise<RedisHarness | und
         if (written !== 1) throw new Error("the compare-and-set of the head lost")
         return
       }
+      // the arguments of the store's commit (scripts.ts) to a floor's script, with the record's sync count
+      const inLua = (sha: string, syncCount: number) => [
+        "EVALSHA", sha, "4", ...keys, `${base}:consumed`, "bench", id, String(expiresAt), "", String(Date.now()), "bench", "20", "1024", "1048576",
+        "1", "key0", String(syncCount), "1", "key0", String(Buffer.byteLength(value)),
+        `"key":"key0","value":${JSON.stringify(value)},"lastModifiedDate":${Date.now()},"lastModifiedBy":"bench"}`
+      ]
       if (floor === "checked") {
-        const answer = (await client.sendCommand([
-          "EVALSHA", checkedWorkSha, "4", ...keys, `${base}:consumed`, "bench", id, String(expiresAt), "", String(Date.now()), "bench", "20", "1024", "1048576",
-          "1", "key0", String(synced[worker]), "1", "key0", String(Buffer.byteLength(value)),
-          `"key":"key0","value":${JSON.stringify(value)},"lastModifiedDate":${Date.now()},"lastModifiedBy":"bench"}`
-        ])) as Array<string>
+        const answer = (await client.sendCommand(inLua(checkedWorkSha, synced[worker]!))) as Array<string>
         if (answer[0] !== "ok") throw new Error(`the checked floor answered ${answer.join(" ")}`)
         synced[worker]!++
         return
@@ -336,11 +339,7 @@ export const redisHarness = async (redisUrl: string): Promise<RedisHarness | und
           ? ["EVALSHA", fiveCallsSha, "3", ...keys, "hbench", "sbench", "key0", String(i + 1), record(i + 1, value), head(i + 1)]
           : floor === "seven"
           ? ["EVALSHA", commitCallsSha, "4", ...keys, `${base}:consumed`, "hbench", "key0", String(i + 1), record(i + 1, value), head(i + 1), `\n${id}\t${expiresAt}`]
-          : [
-            "EVALSHA", stringWorkSha, "4", ...keys, `${base}:consumed`, "bench", id, String(expiresAt), "", String(Date.now()), "bench", "20", "1024", "1048576",
-            "1", "key0", String(i + 1), "1", "key0", String(Buffer.byteLength(value)),
-            `"key":"key0","value":${JSON.stringify(value)},"lastModifiedDate":${Date.now()},"lastModifiedBy":"bench"}`
-          ]
+          : inLua(stringWorkSha, i + 1)
       )
     }
   }
