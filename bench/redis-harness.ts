@@ -111,6 +111,48 @@ return {'ok', line}
 `
 
 /**
+ * The checked floor over a layout of packed numbers rather than text: the head's figures, a
+ * record's sync count and size (before its JSON) and each consumed session's expiry (before its
+ * id's length and id) stored as little-endian doubles and read and written with Lua's `struct`,
+ * the commit's numbers sent packed likewise. The same reads, checks and writes, with no text
+ * turned into a number or a number into text but the sync count Redis writes as the record's
+ * score. Not the store's layout: what a commit checked in Lua could cost over one.
+ */
+const PACKED_WORK = String.raw`
+local e, nowNumber, condition, bytes, recordsLimit, bytesLimit = struct.unpack('<dddddd', ARGV[2])
+local id, key, tail, by, name = ARGV[1], ARGV[3], ARGV[4], ARGV[5], ARGV[6]
+local got = redis.call('HMGET', KEYS[1], '', 'h' .. name)
+local exists, syncCount, deletion, created, _, numRecords, dataStorage, entries, entryBytes, floor, count, last, start =
+  struct.unpack('<Bdddddddddddd', got[2])
+if exists ~= 1 then return {'new'} end
+if e <= last then return {'unordered'} end
+if e <= floor then return {'forgotten'} end
+local value = redis.call('HGET', KEYS[2], key)
+local server, was = struct.unpack('<dd', value)
+if server ~= condition then return {'conflict', 1, server} end
+local size, before = #key + bytes, #key + was
+local storage, newBytes = dataStorage + size - before, entryBytes + size - before
+if entries > recordsLimit then return {'limit', 'records', entries} end
+if newBytes > bytesLimit then return {'limit', 'bytes', newBytes} end
+local oldest = redis.call('GETRANGE', KEYS[4], start - 1, start + 158)
+local at, length = struct.unpack('<dB', oldest)
+if last <= nowNumber then
+  count, start = 0, 1
+elseif count >= 64 or at <= nowNumber then
+  if at > nowNumber and at > floor then floor = at end
+  start, count = start + 9 + length, count - 1
+end
+count = count + 1
+local synced = syncCount + 1
+redis.call('ZADD', KEYS[3], synced, key)
+redis.call('HSET', KEYS[2], key, struct.pack('<dd', synced, bytes) .. tail)
+local line = struct.pack('<Bdddddddddddd', 1, synced, deletion, created, nowNumber, numRecords, storage, entries, newBytes, floor, count, e, start) .. by
+redis.call('HSET', KEYS[1], 'h' .. name, line)
+redis.call('APPEND', KEYS[4], struct.pack('<dB', e, #id) .. id)
+return {'ok', line}
+`
+
+/**
  * A commit decided in the process, at the least: the head, the record and the oldest consumed
  * sessions read by one script, the process making the new head line, record and session entry
  * from them, and a second script that writes them only if the head line is still the one read
@@ -212,7 +254,7 @@ type Step<A> = (worker: number, i: number) => A
 /** The store and its bare client on one Redis, with the operations the Redis figures compare. */
 export interface RedisHarness {
   readonly store: Effect.Effect.Success<ReturnType<typeof RedisSyncStore.make>>
-  readonly client: { sendCommand: (args: ReadonlyArray<string>) => Promise<unknown> }
+  readonly client: { sendCommand: (args: ReadonlyArray<string | Buffer>) => Promise<unknown> }
   readonly pool: string
   /** the identities of the workers, one each */
   readonly identities: ReadonlyArray<string>
@@ -220,7 +262,7 @@ export interface RedisHarness {
   /** the baseline: one compare-and-set through the bare client */
   readonly casOperation: (workers: number) => Promise<Step<Promise<void>>>
   /** a floor's calls of a commit of one record through the bare client (see the scripts above) */
-  readonly commitCalls: (workers: number, floor?: "seven" | "older" | "strings" | "checked" | "decided") => Promise<Step<Promise<void>>>
+  readonly commitCalls: (workers: number, floor?: "seven" | "older" | "strings" | "checked" | "packed" | "decided") => Promise<Step<Promise<void>>>
   /** datasets `name` of `size` records, 10 changed after sync count 1; each worker's sync counts by key */
   readonly seed: (name: string, size: number) => Promise<Array<{ [key: string]: number }>>
   /** the store's commit of one record into a seeded dataset */
@@ -249,7 +291,7 @@ export const redisHarness = async (redisUrl: string): Promise<RedisHarness | und
     return undefined
   }
   const store = built.value
-  const client = store.client as unknown as { sendCommand: (args: ReadonlyArray<string>) => Promise<unknown> }
+  const client = store.client as unknown as RedisHarness["client"]
   const run = <A>(effect: Effect.Effect<A, unknown>) => Effect.runPromise(effect)
   const pool = `us-east-1:${randomUUID()}`
   const identities = Array.from({ length: 64 }, (_, i) => `us-east-1:${i.toString(16).padStart(8, "0")}`)
@@ -258,6 +300,7 @@ export const redisHarness = async (redisUrl: string): Promise<RedisHarness | und
   const fiveCallsSha = String(await client.sendCommand(["SCRIPT", "LOAD", FIVE_CALLS]))
   const stringWorkSha = String(await client.sendCommand(["SCRIPT", "LOAD", STRING_WORK]))
   const checkedWorkSha = String(await client.sendCommand(["SCRIPT", "LOAD", CHECKED_WORK]))
+  const packedWorkSha = String(await client.sendCommand(["SCRIPT", "LOAD", PACKED_WORK]))
   const readCallsSha = String(await client.sendCommand(["SCRIPT", "LOAD", READ_CALLS]))
   const decidedReadSha = String(await client.sendCommand(["SCRIPT", "LOAD", DECIDED_READ]))
   const decidedWriteSha = String(await client.sendCommand(["SCRIPT", "LOAD", DECIDED_WRITE]))
@@ -275,15 +318,52 @@ export const redisHarness = async (redisUrl: string): Promise<RedisHarness | und
       values[worker] = next
     }
   }
+  /** little-endian doubles, as Lua's `struct` reads `d` */
+  const doubles = (...values: ReadonlyArray<number>) => {
+    const packed = Buffer.alloc(8 * values.length)
+    values.forEach((value, i) => packed.writeDoubleLE(value, 8 * i))
+    return packed
+  }
+  /** The packed floor's datasets, seeded as the others' below, and each worker's commit of one record. */
+  const packedCalls = async (workers: number, run: number) => {
+    let lastExpiry = 0
+    const sessionList = Buffer.concat(Array.from({ length: 64 }, () => {
+      const { id, expiresAt } = session()
+      lastExpiry = expiresAt
+      return Buffer.concat([doubles(expiresAt), Buffer.from([id.length]), Buffer.from(id)])
+    }))
+    const head = Buffer.concat([Buffer.from([1]), doubles(1, 0, 1700000000000, Date.now(), 1, 20, 1, 20, 0, 64, lastExpiry, 1), Buffer.from("bench")])
+    for (let worker = 0; worker < workers; worker++) {
+      const base = `${prefix}:calls:${run}:${worker}`
+      await client.sendCommand(["HSET", `${base}:heads`, "hbench", head])
+      await client.sendCommand(["HSET", `${base}:records`, "key0", Buffer.concat([doubles(1, 5), Buffer.from(`"value":"value"}`)])])
+      await client.sendCommand(["SET", `${base}:consumed`, sessionList])
+    }
+    const synced = new Array<number>(workers).fill(1)
+    return async (worker: number, i: number) => {
+      const base = `${prefix}:calls:${run}:${worker}`
+      const { id, expiresAt } = session()
+      const value = `value ${i}`
+      const answer = (await client.sendCommand([
+        "EVALSHA", packedWorkSha, "4", `${base}:heads`, `${base}:records`, `${base}:changes`, `${base}:consumed`,
+        id, doubles(expiresAt, Date.now(), synced[worker]!, Buffer.byteLength(value), 1024, 1048576), "key0",
+        `"key":"key0","value":${JSON.stringify(value)},"lastModifiedDate":${Date.now()},"lastModifiedBy":"bench"}`, "bench", "bench"
+      ])) as Array<unknown>
+      if (String(answer[0]) !== "ok") throw new Error(`the packed floor answered ${answer.join(" ")}`)
+      synced[worker]!++
+    }
+  }
+
   /**
    * Each worker's dataset as a commit finds it after 64 writes: a head line, 64 consumed sessions
    * made as the store's commits below make theirs (the list's length is much of what a commit
    * of the older layout costs Redis), in the string of the store's layout or (`older`) in a
-   * field of the heads.
+   * field of the heads; for the packed floor, the same in its layout.
    */
-  const commitCalls = async (workers: number, floor: "seven" | "older" | "strings" | "checked" | "decided" = "seven") => {
-    const older = floor === "older"
+  const commitCalls = async (workers: number, floor: "seven" | "older" | "strings" | "checked" | "packed" | "decided" = "seven") => {
     const run = baselines++
+    if (floor === "packed") return packedCalls(workers, run)
+    const older = floor === "older"
     let lastExpiry = 0
     const sessionList = Array.from({ length: 64 }, () => {
       const { id, expiresAt } = session()

@@ -124,10 +124,11 @@ export const benchRedisInstructions = async () => {
       const counts = await seed("commit", 1)
       await seed("list", 100)
       // the floors' keys are made before the count starts: only the operations are counted
-      const [sevenCalls, stringCalls, checkedCalls, decidedCalls, casCalls] = [
+      const [sevenCalls, stringCalls, checkedCalls, packedCalls, decidedCalls, casCalls] = [
         await commitCalls(WORKERS),
         await commitCalls(WORKERS, "strings"),
         await commitCalls(WORKERS, "checked"),
+        await commitCalls(WORKERS, "packed"),
         await commitCalls(WORKERS, "decided"),
         await casOperation(WORKERS)
       ]
@@ -137,12 +138,14 @@ export const benchRedisInstructions = async () => {
       const readCallsAlone = await count("the read's 3 calls", (per) => promiseLoops(per, readCalls("list")))
       const strings = await count("the strings", (per) => promiseLoops(per, stringCalls))
       const checked = await count("the checks", (per) => promiseLoops(per, checkedCalls))
+      const packed = await count("the checks over packed numbers", (per) => promiseLoops(per, packedCalls))
       const decided = await count("decided", (per) => promiseLoops(per, decidedCalls))
       const cas = await count("one compare-and-set", (per) => promiseLoops(per, casCalls))
       line("UpdateRecords of 1 record, the commit script", commit, [seven], 1.5)
       line("ListRecords, 10 of 100, the read script", read, [seven, readCallsAlone])
       line("  (info) the seven calls with a commit's strings", strings, [seven])
       line("  (info) the same with a commit's checks", checked, [seven, strings])
+      line("  (info) the same over packed numbers", packed, [seven, checked])
       line("  (info) a commit decided in the process, 2 calls", decided, [seven])
       line("  (info) one compare-and-set (GET, SET)", cas, [seven])
     } finally {

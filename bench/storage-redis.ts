@@ -19,7 +19,8 @@
  *   its own alternated rounds. For information, the floors under those: the older layout's five
  *   calls, the seven calls with the strings a commit reads and makes in Lua (their Redis CPU and
  *   their throughput), the same with the checks of a commit's usual path in their least form (what
- *   a commit checked in Lua could reach at best), a commit decided in the
+ *   a commit checked in Lua could reach at best), those checks over a layout of packed numbers
+ *   rather than text (what one could reach over another layout), a commit decided in the
  *   process (a read, then a compare-and-set of the head that writes: what a commit checked out of
  *   Lua could reach at best), and ListRecords beside its own calls (HMGET, ZRANGEBYSCORE, HMGET)
  *   through the bare client, those calls beside the seven calls, and the same calls answered to
@@ -215,7 +216,7 @@ const benchThroughput = async () => {
     await alternate(ROUNDS, sevenCalls(olderFloor), withCpu(olderCpu, async () => measureInFlight("the older five calls", 64, await commitCalls(64, "older"), SHORT)))
     cpuLine("  (info) the older layout's five calls", olderCpu, olderFloor, "the seven calls")
     /** a floor of a commit made in Lua: its Redis CPU and its throughput beside the seven calls of its own rounds */
-    const luaFloor = async (floor: "strings" | "checked", title: string) => {
+    const luaFloor = async (floor: "strings" | "checked" | "packed", title: string) => {
       const [sevenFloor, floorCpu] = [cpu(), cpu()]
       const [sevenBeside, figure] = await alternate(
         ROUNDS,
@@ -227,6 +228,7 @@ const benchThroughput = async () => {
     }
     await luaFloor("strings", "the seven calls with a commit's strings")
     await luaFloor("checked", "the same with a commit's checks")
+    await luaFloor("packed", "the same over packed numbers")
     const [decidedFloor, decidedCpu] = [cpu(), cpu()]
     const [sevenBesideDecided, decided] = await alternate(
       ROUNDS,
