@@ -530,7 +530,7 @@ describe.skipIf(!redis.available)("RedisSyncStore", () => {
       }
     }, 300_000)
 
-    it("a head whose last consumed session's expiry does not read: a commit fails naming the heads key", async () => {
+    it("a head whose last consumed session's expiry does not read: a commit and a deletion fail naming the heads key, writing nothing", async () => {
       const raw = await rawClient(redis.url)
       try {
         const { close, keys, ref, store } = await setUp(raw)
@@ -540,9 +540,13 @@ describe.skipIf(!redis.available)("RedisSyncStore", () => {
         const fields = (await raw.hGet(heads, field))!.split("\t")
         expect(Number(fields[10])).toBeGreaterThan(0)
         fields[11] = "soon"
-        await raw.hSet(heads, field, fields.join("\t"))
-        const exit = await Effect.runPromiseExit(store.commit(commitOf(ref, "k", 1)))
-        expect(Exit.isFailure(exit) && Cause.failureOption(exit.cause)).toMatchObject({ value: { key: heads } })
+        const corrupt = fields.join("\t")
+        await raw.hSet(heads, field, corrupt)
+        for (const operation of [store.commit(commitOf(ref, "k", 1)), store.deleteDataset(ref, Date.now())] as Array<Effect.Effect<unknown, SyncStore.StorageError>>) {
+          const exit = await Effect.runPromiseExit(operation)
+          expect(Exit.isFailure(exit) && Cause.failureOption(exit.cause)).toMatchObject({ value: { key: heads } })
+          expect(await raw.hGet(heads, field)).toBe(corrupt)
+        }
         await close()
       } finally {
         raw.destroy()

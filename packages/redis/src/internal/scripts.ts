@@ -157,16 +157,24 @@ end`,
 -- or '0'), syncCount, lastDeletionCount, creationDate, lastModifiedDate, numRecords,
 -- dataStorage, entries, entryBytes, floor, count, last, start, lastModifiedBy (parseHead
 -- answers them but lastModifiedDate and lastModifiedBy, which a script writes anew, then floor
--- as a number). Locals rather than a table: a commit reads and writes them in one function. Only
--- count and start are made numbers, and floor beside its text; the others stay the text they
--- were, used with arithmetic coercion where needed. Text becomes a number through strtod, about
+-- as a number and, where sessions are listed, last as one, refusing a head where either does
+-- not read). Locals rather than a table: a commit reads and writes them in one function. Only
+-- count and start are made numbers, and floor and last beside their text; the others stay the
+-- text they were, used with arithmetic coercion where needed. Text becomes a number through strtod, about
 -- 500 instructions for a 13-digit time: a script turns each once.
 local function parseHead(line, key, name)
   local exists, syncCount, deletion, created, numRecords, dataStorage, entries, entryBytes, floor, count, last, start =
     string.match(line, '${HEAD}')
   local floorNumber = exists and tonumber(floor)
   if floorNumber == nil then fail(key, 'unreadable head of dataset ' .. name) end
-  return exists, syncCount, deletion, created, numRecords, dataStorage, entries, entryBytes, floor, count + 0, last, start + 0, floorNumber
+  count = count + 0
+  -- the last listed expiry, which a list of sessions must have
+  local lastNumber = nil
+  if count > 0 then
+    lastNumber = tonumber(last)
+    if lastNumber == nil then fail(key, 'unreadable head of dataset ' .. name) end
+  end
+  return exists, syncCount, deletion, created, numRecords, dataStorage, entries, entryBytes, floor, count, last, start + 0, floorNumber, lastNumber
 end
 -- the older layouts' consumed sessions, "s" from start then "t", as one list from byte 1
 local function movedSessions(older, newer, start, key)
@@ -285,12 +293,8 @@ local function decide(args, name, id, expiry, expected, now, by, conditionCount,
   -- to its end; the key a list that does not read is named by
   local text, from, whole, moved, listKey = nil, 1, false, false, consumed
   if got[2] then
-    exists, syncCount, deletion, created, numRecordsText, dataStorageText, entriesText, entryBytesText, floor, count, last, start, floorNumber =
+    exists, syncCount, deletion, created, numRecordsText, dataStorageText, entriesText, entryBytesText, floor, count, last, start, floorNumber, lastNumber =
       parseHead(got[2], heads, name)
-    if count > 0 then
-      lastNumber = tonumber(last)
-      if lastNumber == nil then fail(heads, 'unreadable head of dataset ' .. name) end
-    end
     if got[3] or got[4] then
       text, from, whole, start, moved, listKey = movedSessions(got[3], got[4], start, heads), 1, true, 1, true, heads
     elseif count > 0 and e <= lastNumber then
