@@ -17,13 +17,12 @@
  * @since 0.1.0
  */
 import { type ChildProcess, execFile, spawn, spawnSync } from "node:child_process"
-import { mkdtempSync, rmSync } from "node:fs"
+import { mkdtempSync, readFileSync, rmSync } from "node:fs"
 import { createServer } from "node:net"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { promisify } from "node:util"
 import { afterAll, beforeAll, describe as describeBlock } from "vitest"
-import { reachable } from "./Services.js"
 
 /**
  * @since 0.1.0
@@ -66,10 +65,24 @@ const free = (port: number): Promise<boolean> =>
     server.listen(port, "127.0.0.1", () => server.close(() => resolve(true)))
   })
 
-/** A port free with its cluster bus port (the port + 10000). */
+/**
+ * The first port the system hands out to outgoing connections: a node's port and its bus port are
+ * taken below it, where no connection made meanwhile can take them between the check and the start.
+ */
+const ephemeralFloor = (): number => {
+  try {
+    const floor = Number(readFileSync("/proc/sys/net/ipv4/ip_local_port_range", "utf8").trim().split(/\s+/)[0])
+    return Number.isInteger(floor) && floor > 21000 ? floor : 32768
+  } catch {
+    return 32768
+  }
+}
+
+/** A port free with its cluster bus port (the port + 10000), both below the ephemeral range. */
 const clusterPort = async (taken: ReadonlyArray<number>): Promise<number> => {
+  const span = ephemeralFloor() - 10000 - 11000
   for (let attempt = 0; attempt < 200; attempt++) {
-    const port = 20000 + Math.floor(Math.random() * 20000)
+    const port = 11000 + Math.floor(Math.random() * span)
     if (!taken.includes(port) && (await free(port)) && (await free(port + 10000))) return port
   }
   throw new Error("No free pair of ports for a Redis Cluster node")
@@ -90,13 +103,14 @@ const stopNode = (child: ChildProcess): Promise<void> => {
   return exited
 }
 
-/**
- * Starts a cluster of three primaries and waits until it serves every slot.
- *
- * @since 0.1.0
- * @category constructors
- */
-export const start = async (): Promise<Cluster> => {
+/** Whether the node answers a command: past its listening socket, its bus port is bound too. */
+const answers = (port: number): Promise<boolean> =>
+  run("redis-cli", ["-p", String(port), "ping"], { timeout: 1000 }).then(
+    ({ stdout }) => stdout.trim() === "PONG",
+    () => false
+  )
+
+const attempt = async (): Promise<Cluster> => {
   const folder = mkdtempSync(join(tmpdir(), "syncalite-cluster-"))
   const nodes: Array<ChildProcess> = []
   const ports: Array<number> = []
@@ -126,7 +140,7 @@ export const start = async (): Promise<Cluster> => {
     for (const [i, port] of ports.entries()) {
       await waitFor(`redis-server did not answer on port ${port}`, async () => {
         if (nodes[i]!.exitCode !== null) throw new Error(`redis-server on port ${port} exited with ${nodes[i]!.exitCode}`)
-        return reachable(`redis://127.0.0.1:${port}`, 200)
+        return answers(port)
       }, 10_000)
     }
     await run("redis-cli", [
@@ -145,6 +159,24 @@ export const start = async (): Promise<Cluster> => {
   } catch (error) {
     await stop()
     throw error
+  }
+}
+
+/**
+ * Starts a cluster of three primaries and waits until it serves every slot. A start that fails, as
+ * when another test's cluster took a port between its check and the node's start, is tried again
+ * on other ports, three times in all.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const start = async (): Promise<Cluster> => {
+  for (let tries = 1; ; tries++) {
+    try {
+      return await attempt()
+    } catch (error) {
+      if (tries === 3) throw error
+    }
   }
 }
 
