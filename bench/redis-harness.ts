@@ -153,6 +153,35 @@ return {'ok', line}
 `
 
 /**
+ * A commit checked in the process against a head it holds, in one round trip, at the least:
+ * Redis' part of a commit whose process keeps each dataset's head line and consumed sessions as
+ * its last commit left them. The process checks the session, the expected sync count and the
+ * records limit, and makes the new head line but for the figures that follow from the stored
+ * record, and the session's entry; the script writes only if the head line is still the one
+ * held (the compare-and-set of the head: any commit, deletion or move changes the line), reads
+ * the record's figures, checks them against the condition and the bytes limit, and writes the
+ * change, the record, the head and the entry. Over the store's layout as it is, text; what a
+ * commit that finds its head held costs Redis at the least. Not the store's: its head, when not
+ * held or changed by another process, would be read and decided by the commit script as today.
+ */
+const CACHED_WORK = String.raw`
+local key = ARGV[3]
+if redis.call('HGET', KEYS[1], 'h' .. ARGV[1]) ~= ARGV[2] then return {'stale'} end
+local value = redis.call('HGET', KEYS[2], key)
+local server, was = string.match(value, '^{"syncCount":(%d+),"valueBytes":(%-?%d+),')
+if server ~= ARGV[4] then return {'conflict', 1, server} end
+local change = ARGV[5] - was
+local storage, newBytes = ARGV[9] + change, ARGV[11] + change
+if newBytes > ARGV[15] + 0 then return {'limit', 'bytes', newBytes} end
+local line = ARGV[6] .. ARGV[8] .. '\t' .. string.format('%d', storage) .. '\t' .. ARGV[10] .. '\t' .. string.format('%d', newBytes) .. ARGV[12]
+redis.call('ZADD', KEYS[3], ARGV[7], key)
+redis.call('HSET', KEYS[2], key, '{"syncCount":' .. ARGV[7] .. ',"valueBytes":' .. ARGV[5] .. ',' .. ARGV[13])
+redis.call('HSET', KEYS[1], 'h' .. ARGV[1], line)
+redis.call('APPEND', KEYS[4], ARGV[14])
+return {'ok', line}
+`
+
+/**
  * A commit decided in the process, at the least: the head, the record and the oldest consumed
  * sessions read by one script, the process making the new head line, record and session entry
  * from them, and a second script that writes them only if the head line is still the one read
@@ -262,7 +291,7 @@ export interface RedisHarness {
   /** the baseline: one compare-and-set through the bare client */
   readonly casOperation: (workers: number) => Promise<Step<Promise<void>>>
   /** a floor's calls of a commit of one record through the bare client (see the scripts above) */
-  readonly commitCalls: (workers: number, floor?: "seven" | "older" | "strings" | "checked" | "packed" | "decided") => Promise<Step<Promise<void>>>
+  readonly commitCalls: (workers: number, floor?: "seven" | "older" | "strings" | "checked" | "packed" | "decided" | "cached") => Promise<Step<Promise<void>>>
   /** datasets `name` of `size` records, 10 changed after sync count 1; each worker's sync counts by key */
   readonly seed: (name: string, size: number) => Promise<Array<{ [key: string]: number }>>
   /** the store's commit of one record into a seeded dataset */
@@ -304,6 +333,7 @@ export const redisHarness = async (redisUrl: string): Promise<RedisHarness | und
   const readCallsSha = String(await client.sendCommand(["SCRIPT", "LOAD", READ_CALLS]))
   const decidedReadSha = String(await client.sendCommand(["SCRIPT", "LOAD", DECIDED_READ]))
   const decidedWriteSha = String(await client.sendCommand(["SCRIPT", "LOAD", DECIDED_WRITE]))
+  const cachedWorkSha = String(await client.sendCommand(["SCRIPT", "LOAD", CACHED_WORK]))
 
   let baselines = 0
   const session = sessions()
@@ -360,7 +390,7 @@ export const redisHarness = async (redisUrl: string): Promise<RedisHarness | und
    * of the older layout costs Redis), in the string of the store's layout or (`older`) in a
    * field of the heads; for the packed floor, the same in its layout.
    */
-  const commitCalls = async (workers: number, floor: "seven" | "older" | "strings" | "checked" | "packed" | "decided" = "seven") => {
+  const commitCalls = async (workers: number, floor: "seven" | "older" | "strings" | "checked" | "packed" | "decided" | "cached" = "seven") => {
     const run = baselines++
     if (floor === "packed") return packedCalls(workers, run)
     const older = floor === "older"
@@ -371,21 +401,58 @@ export const redisHarness = async (redisUrl: string): Promise<RedisHarness | und
       return `\n${id}\t${expiresAt}`
     }).join("")
     const head = (syncCount: number) => `1\t${syncCount}\t0\t1700000000000\t${Date.now()}\t1\t20\t1\t20\t0\t64\t${lastExpiry}\t1\tbench`
+    const seeded = head(1)
     // the checked floor's sync count of each worker's record (its condition), whatever `i` its loop counts from
     const synced = new Array<number>(workers).fill(1)
     const record = (syncCount: number, value: string) =>
       `{"syncCount":${syncCount},"valueBytes":${Buffer.byteLength(value)},"value":${JSON.stringify(value)}}`
     for (let worker = 0; worker < workers; worker++) {
       const base = `${prefix}:calls:${run}:${worker}`
-      await client.sendCommand(["HSET", `${base}:heads`, "hbench", head(1), ...(older ? ["sbench", sessionList] : [])])
+      await client.sendCommand(["HSET", `${base}:heads`, "hbench", seeded, ...(older ? ["sbench", sessionList] : [])])
       await client.sendCommand(["HSET", `${base}:records`, "key0", record(1, "value")])
       if (!older) await client.sendCommand(["SET", `${base}:consumed`, sessionList])
     }
+    // the cached floor's process: each worker's head line and consumed sessions as its last commit left them
+    const held = Array.from({ length: workers }, () => ({
+      line: seeded,
+      fields: seeded.split("\t"),
+      sessions: sessionList.split("\n").slice(1).map((entry) => ({ text: `\n${entry}`, id: entry.split("\t")[0]!, expiresAt: Number(entry.split("\t")[1]) })),
+      recordSync: 1
+    }))
     return async (worker: number, i: number) => {
       const base = `${prefix}:calls:${run}:${worker}`
       const { id, expiresAt } = session()
       const value = `value ${i}`
       const keys = [`${base}:heads`, `${base}:records`, `${base}:changes`]
+      if (floor === "cached") {
+        const dataset = held[worker]!
+        const { fields, sessions } = dataset
+        const now = Date.now()
+        let [floorAt, count, start] = [Number(fields[9]), Number(fields[10]), Number(fields[12])]
+        if (expiresAt <= floorAt || sessions.some((consumed) => consumed.id === id)) throw new Error("the session was used")
+        if (Number(fields[7]) > limits.recordsPerDataset) throw new Error("over the records limit")
+        // SyncSessionToken.consume on the usual path: the expired go, then past the cap the oldest, the floor raised to it
+        while (count > 0 && (count >= 64 || sessions[0]!.expiresAt <= now)) {
+          const oldest = sessions.shift()!
+          if (oldest.expiresAt > now) floorAt = Math.max(floorAt, oldest.expiresAt)
+          start += oldest.text.length
+          count--
+        }
+        const entry = `\n${id}\t${expiresAt}`
+        sessions.push({ text: entry, id, expiresAt })
+        const synced = String(Number(fields[1]) + 1)
+        const answer = (await client.sendCommand([
+          "EVALSHA", cachedWorkSha, "4", ...keys, `${base}:consumed`, "bench", dataset.line, "key0", String(dataset.recordSync),
+          String(Buffer.byteLength(value)), `1\t${synced}\t${fields[2]}\t${fields[3]}\t${now}\t`, synced, fields[5]!, fields[6]!, fields[7]!,
+          fields[8]!, `\t${floorAt}\t${count + 1}\t${expiresAt}\t${start}\tbench`,
+          `"key":"key0","value":${JSON.stringify(value)},"lastModifiedDate":${now},"lastModifiedBy":"bench"}`, entry, String(limits.bytesPerDataset)
+        ])) as Array<string>
+        if (answer[0] !== "ok") throw new Error(`the cached floor answered ${answer.join(" ")}`)
+        dataset.line = answer[1]!
+        dataset.fields = dataset.line.split("\t")
+        dataset.recordSync = Number(synced)
+        return
+      }
       if (floor === "decided") {
         const all = [...keys, `${base}:consumed`]
         const [current, stored, oldest] = (await client.sendCommand(["EVALSHA", decidedReadSha, "4", ...all, "hbench", "key0"])) as [string, string, string]

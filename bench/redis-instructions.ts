@@ -124,12 +124,13 @@ export const benchRedisInstructions = async () => {
       const counts = await seed("commit", 1)
       await seed("list", 100)
       // the floors' keys are made before the count starts: only the operations are counted
-      const [sevenCalls, stringCalls, checkedCalls, packedCalls, decidedCalls, casCalls] = [
+      const [sevenCalls, stringCalls, checkedCalls, packedCalls, decidedCalls, cachedCalls, casCalls] = [
         await commitCalls(WORKERS),
         await commitCalls(WORKERS, "strings"),
         await commitCalls(WORKERS, "checked"),
         await commitCalls(WORKERS, "packed"),
         await commitCalls(WORKERS, "decided"),
+        await commitCalls(WORKERS, "cached"),
         await casOperation(WORKERS)
       ]
       const seven = await count("the seven calls", (per) => promiseLoops(per, sevenCalls))
@@ -140,6 +141,7 @@ export const benchRedisInstructions = async () => {
       const checked = await count("the checks", (per) => promiseLoops(per, checkedCalls))
       const packed = await count("the checks over packed numbers", (per) => promiseLoops(per, packedCalls))
       const decided = await count("decided", (per) => promiseLoops(per, decidedCalls))
+      const cached = await count("checked in the process on a head it holds", (per) => promiseLoops(per, cachedCalls))
       const cas = await count("one compare-and-set", (per) => promiseLoops(per, casCalls))
       line("UpdateRecords of 1 record, the commit script", commit, [seven], 1.5)
       line("ListRecords, 10 of 100, the read script", read, [seven, readCallsAlone])
@@ -147,6 +149,7 @@ export const benchRedisInstructions = async () => {
       line("  (info) the same with a commit's checks", checked, [seven, strings])
       line("  (info) the same over packed numbers", packed, [seven, checked])
       line("  (info) a commit decided in the process, 2 calls", decided, [seven])
+      line("  (info) checked in the process on a head it holds", cached, [seven, checked])
       line("  (info) one compare-and-set (GET, SET)", cas, [seven])
     } finally {
       await harness.close()

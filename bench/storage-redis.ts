@@ -20,9 +20,12 @@
  *   calls, the seven calls with the strings a commit reads and makes in Lua (their Redis CPU and
  *   their throughput), the same with the checks of a commit's usual path in their least form (what
  *   a commit checked in Lua could reach at best), those checks over a layout of packed numbers
- *   rather than text (what one could reach over another layout), a commit decided in the
- *   process (a read, then a compare-and-set of the head that writes: what a commit checked out of
- *   Lua could reach at best), and ListRecords beside its own calls (HMGET, ZRANGEBYSCORE, HMGET)
+ *   rather than text (what one could reach over another layout), a commit checked in the process
+ *   against the head and consumed sessions it holds from its last commit, the script writing only
+ *   if the head is still the one held (what a commit that finds its head held could reach over
+ *   this layout, in one round trip), a commit decided in the process (a read, then a
+ *   compare-and-set of the head that writes: what a commit checked out of Lua could reach at best
+ *   when it holds nothing), and ListRecords beside its own calls (HMGET, ZRANGEBYSCORE, HMGET)
  *   through the bare client, those calls beside the seven calls, and the same calls answered to
  *   fibers through `Effect.async` (what the Effect runtime adds to the client, the store's
  *   operations being Effects).
@@ -216,7 +219,7 @@ const benchThroughput = async () => {
     await alternate(ROUNDS, sevenCalls(olderFloor), withCpu(olderCpu, async () => measureInFlight("the older five calls", 64, await commitCalls(64, "older"), SHORT)))
     cpuLine("  (info) the older layout's five calls", olderCpu, olderFloor, "the seven calls")
     /** a floor of a commit made in Lua: its Redis CPU and its throughput beside the seven calls of its own rounds */
-    const luaFloor = async (floor: "strings" | "checked" | "packed", title: string) => {
+    const luaFloor = async (floor: "strings" | "checked" | "packed" | "cached", title: string) => {
       const [sevenFloor, floorCpu] = [cpu(), cpu()]
       const [sevenBeside, figure] = await alternate(
         ROUNDS,
@@ -229,6 +232,7 @@ const benchThroughput = async () => {
     await luaFloor("strings", "the seven calls with a commit's strings")
     await luaFloor("checked", "the same with a commit's checks")
     await luaFloor("packed", "the same over packed numbers")
+    await luaFloor("cached", "checked in the process on a head it holds")
     const [decidedFloor, decidedCpu] = [cpu(), cpu()]
     const [sevenBesideDecided, decided] = await alternate(
       ROUNDS,
