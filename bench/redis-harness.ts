@@ -294,8 +294,12 @@ export interface RedisHarness {
   readonly commitCalls: (workers: number, floor?: "seven" | "older" | "strings" | "checked" | "packed" | "decided" | "cached") => Promise<Step<Promise<void>>>
   /** datasets `name` of `size` records, 10 changed after sync count 1; each worker's sync counts by key */
   readonly seed: (name: string, size: number) => Promise<Array<{ [key: string]: number }>>
-  /** the store's commit of one record into a seeded dataset */
-  readonly updates: (name: string, counts: Array<{ [key: string]: number }>) => Step<Effect.Effect<void, unknown>>
+  /**
+   * the store's commit of one record into a seeded dataset; with `turns`, by this store and
+   * another process's in turn, so that each commit finds its dataset's head changed since the
+   * one its store holds
+   */
+  readonly updates: (name: string, counts: Array<{ [key: string]: number }>, turns?: boolean) => Step<Effect.Effect<void, unknown>>
   /** the store's read of the records changed after sync count 1 */
   readonly reads: (name: string) => Step<Effect.Effect<void, unknown>>
   /** the read's bare calls through the client */
@@ -321,6 +325,8 @@ export const redisHarness = async (redisUrl: string): Promise<RedisHarness | und
   }
   const store = built.value
   const client = store.client as unknown as RedisHarness["client"]
+  // another process's store, holding heads of its own, on the same connection
+  const other = await Effect.runPromise(Scope.extend(RedisSyncStore.make({ redis: store.client as RedisSyncStore.RedisInput, prefix }), scope))
   const run = <A>(effect: Effect.Effect<A, unknown>) => Effect.runPromise(effect)
   const pool = `us-east-1:${randomUUID()}`
   const identities = Array.from({ length: 64 }, (_, i) => `us-east-1:${i.toString(16).padStart(8, "0")}`)
@@ -518,12 +524,12 @@ export const redisHarness = async (redisUrl: string): Promise<RedisHarness | und
     return counts
   }
 
-  const updates = (name: string, counts: Array<{ [key: string]: number }>) => {
+  const updates = (name: string, counts: Array<{ [key: string]: number }>, turns = false) => {
     const refs = identities.map((identityId) => ({ identityPoolId: pool, identityId, datasetName: name }))
     return (worker: number, i: number) => {
       const key = `key${i % 7}`
       return Effect.map(
-        store.commit({
+        (turns && i % 2 === 1 ? other : store).commit({
           ref: refs[worker]!,
           session: session(),
           conditions: [{ key, syncCount: counts[worker]![key] ?? 0 }],

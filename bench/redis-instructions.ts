@@ -135,6 +135,7 @@ export const benchRedisInstructions = async () => {
       ]
       const seven = await count("the seven calls", (per) => promiseLoops(per, sevenCalls))
       const commit = await count("UpdateRecords", (per) => fiberLoops(per, updates("commit", counts)))
+      const inTurns = await count("UpdateRecords by two processes in turn", (per) => fiberLoops(per, updates("commit", counts, true)))
       const read = await count("ListRecords", (per) => fiberLoops(per, reads("list")))
       const readCallsAlone = await count("the read's 3 calls", (per) => promiseLoops(per, readCalls("list")))
       const strings = await count("the strings", (per) => promiseLoops(per, stringCalls))
@@ -144,6 +145,7 @@ export const benchRedisInstructions = async () => {
       const cached = await count("checked in the process on a head it holds", (per) => promiseLoops(per, cachedCalls))
       const cas = await count("one compare-and-set", (per) => promiseLoops(per, casCalls))
       line("UpdateRecords of 1 record, the commit script", commit, [seven], 1.5)
+      line("  (info) the same by two processes in turn", inTurns, [seven, commit])
       line("ListRecords, 10 of 100, the read script", read, [seven, readCallsAlone])
       line("  (info) the seven calls with a commit's strings", strings, [seven])
       line("  (info) the same with a commit's checks", checked, [seven, strings])

@@ -109,7 +109,7 @@ const parseSessions = (floor: number, text: string): ConsumedSessions => {
 const ascii = /^[\x00-\x7f]*$/
 
 /** The list of consumed sessions from byte `start` (1-based) of its stored string. */
-const sessionsFrom = (blob: string, start: number): string =>
+export const sessionsFrom = (blob: string, start: number): string =>
   start <= 1 ? blob : ascii.test(blob) ? blob.slice(start - 1) : Buffer.from(blob, "utf8").subarray(start - 1).toString("utf8")
 
 const startsEntry = (blob: string, start: number): boolean =>

@@ -76,10 +76,10 @@ const CHUNK = 1000
  */
 
 /** The most consumed sessions a dataset keeps (SyncSessionToken's cap). */
-const CAP = 64
+export const CAP = 64
 
 /** The bytes of dropped consumed sessions a list keeps before its start until it is written anew. */
-const COMPACT = 1024
+export const COMPACT = 1024
 
 /** The bytes of a list of consumed sessions a commit reads at first for its oldest entries (a few entries). */
 const OLDEST = 160
@@ -274,6 +274,54 @@ local function written(key, bytes, was, numRecords, dataStorage, entries, entryB
   if bytes >= 0 then numRecords, dataStorage = numRecords + 1, dataStorage + size end
   return numRecords, dataStorage, entries, entryBytes
 end
+-- the ids of the dataset's subscriptions and their devices, read before the first write
+local function subscribersOf(devices, subscriptions)
+  local ids = read(subscriptions, 'SMEMBERS', subscriptions)
+  if #ids == 0 then return {ids, {}} end
+  return {ids, chunked(devices, 'HMGET', devices, ids, false)}
+end
+-- The commit of one record decided by the process against the head it holds (heldPlan in
+-- heldHeads.ts): written only if the head's line and the consumed sessions' length are still
+-- those held (every commit, deletion or restore changes the line), nil when not. The process has
+-- checked the session, the expected sync count and the order of expiries, and made the head's
+-- line but its figures, which follow from the stored record: read here, checked against the
+-- condition and the limits. held: the arguments from ARGV[at], as commit documents them.
+local function heldCommit(args, at, writesAt, heads, records, changes, consumed, devices, subscriptions, headField)
+  -- read with redis.pcall itself rather than through read(), as decide's usual reads are
+  local line = redis.pcall('HGET', heads, headField)
+  if type(line) == 'table' then fail(heads, line.err) end
+  if line ~= args[at] then return nil end
+  local length = redis.pcall('STRLEN', consumed)
+  if type(length) == 'table' then fail(consumed, length.err) end
+  if length ~= args[at + 5] + 0 then return nil end
+  local key, bytes = args[writesAt], args[writesAt + 1]
+  local value = redis.pcall('HGET', records, key)
+  if type(value) == 'table' then fail(records, value.err) end
+  local server, was = 0, nil
+  if value then server, was = storedFigures(value, records, key) end
+  if server ~= args[12] + 0 then return {'conflict', 1, server} end
+  local wasRecords, wasStorage, wasEntries, wasBytes = args[at + 8] + 0, args[at + 9] + 0, args[at + 10] + 0, args[at + 11] + 0
+  local numRecords, dataStorage, entries, entryBytes = written(key, bytes + 0, was, wasRecords, wasStorage, wasEntries, wasBytes)
+  if entries > args[8] + 0 then return {'limit', 'records', entries} end
+  if entryBytes > args[9] + 0 then return {'limit', 'bytes', entryBytes} end
+  local subscribed = nil
+  if devices then subscribed = subscribersOf(devices, subscriptions) end
+  -- a figure unchanged keeps its text
+  local numRecordsText, dataStorageText, entriesText, entryBytesText = args[at + 8], args[at + 9], args[at + 10], args[at + 11]
+  if numRecords ~= wasRecords then numRecordsText = string.format('%d', numRecords) end
+  if dataStorage ~= wasStorage then dataStorageText = string.format('%d', dataStorage) end
+  if entries ~= wasEntries then entriesText = string.format('%d', entries) end
+  if entryBytes ~= wasBytes then entryBytesText = string.format('%d', entryBytes) end
+  line = args[at + 2] .. numRecordsText .. '\t' .. dataStorageText .. '\t' .. entriesText .. '\t' .. entryBytesText .. args[at + 3]
+  local count = args[at + 4]
+  local refused = redis.pcall('ZADD', changes, count, key)
+  if type(refused) == 'table' then return {'corrupt', changes, refused.err} end
+  redis.call('HSET', records, key, '{"syncCount":' .. count .. ',"valueBytes":' .. bytes .. ',' .. args[writesAt + 2])
+  redis.call('HSET', heads, headField, line)
+  if args[at + 6] == 'a' then redis.call('APPEND', consumed, args[at + 7]) else redis.call('SET', consumed, args[at + 7]) end
+  if subscribed then return {'ok', line, subscribed[1], subscribed[2]} end
+  return {'ok', line}
+end
 -- given the script's arguments rather than a closure over them: a closure pays for each local
 -- it captures at its creation, at every call
 local function decide(args, name, id, expiry, expected, now, by, conditionCount, writesAt, writeCount, lastWrite, heads, records, live, consumed,
@@ -427,11 +475,7 @@ local function decide(args, name, id, expiry, expected, now, by, conditionCount,
   end
   count = count + 1
   local subscribed = nil
-  if devices then
-    local ids = read(subscriptions, 'SMEMBERS', subscriptions)
-    subscribed = {ids, {}}
-    if #ids > 0 then subscribed[2] = chunked(devices, 'HMGET', devices, ids, false) end
-  end
+  if devices then subscribed = subscribersOf(devices, subscriptions) end
   if streamAt then checkStream(args, streamAt, streamKey) end
   syncCount = string.format('%d', current + 1)
   local line = headLine('1', syncCount, deletion, created, now, numRecordsText, dataStorageText, entriesText, entryBytesText, floor, count, last, start, by)
@@ -448,11 +492,19 @@ end
  * name, session id (escaped), session expiry, expected sync count or "", now, modifiedBy
  * (escaped), datasets limit, records limit, bytes limit, number of conditions, then (key,
  * syncCount) per condition, number of writes, then (key, valueBytes or -1, JSON tail) per write
- * (keys distinct), and last the arguments of the entry (liveStream.ts), given the new sync count.
+ * (keys distinct), then the head the process holds: its line or "" (none held), "1" to be answered
+ * the list of consumed sessions, and with a line 10 more (heldHeads.ts' heldPlan: the new line
+ * before and after its four figures, the new sync count, the list's length as held, "a" to
+ * append or "s" to set it, what to append or set, and the four figures as held), and last the
+ * arguments of the entry (liveStream.ts), given the new sync count; a commit with an entry holds
+ * no head.
  *
- * Answers `{"ok", head}` (the head's line: the consumed sessions stay in Redis), or with the
- * devices and subscriptions keys `{"ok", head, ids, devices}` as the subscribers script answers them
- * (read before the first write, as everything is), `{"used"}`, `{"forgotten"}`, `{"changed", syncCount}`, `{"conflict",
+ * With a head held and still stored, the commit is the one the process decided (heldCommit);
+ * else it is decided here. Answers `{"ok", head}` (the head's line: the consumed sessions stay in
+ * Redis), or with the devices and subscriptions keys `{"ok", head, ids, devices}` as the
+ * subscribers script answers them (read before the first write, as everything is), either with
+ * the list of consumed sessions as stored after them when asked (a commit decided here),
+ * `{"used"}`, `{"forgotten"}`, `{"changed", syncCount}`, `{"conflict",
  * condition index (from 1), server}`, `{"limit", which, value}`, `{"register"}` (it would commit,
  * but the identity is not in its pool's index yet: nothing written) or `{"corrupt", key, message}`.
  */
@@ -466,9 +518,13 @@ local writesAt = 12 + 2 * conditionCount
 local writeCount = ARGV[writesAt - 1] + 0
 local lastWrite = writesAt + 3 * writeCount - 1
 local keyCount = #KEYS
-local streamAt, streamKey, payloadKey = nil, nil, nil
-if ARGV[lastWrite + 1] then
-  streamAt = lastWrite + 1
+local heldAt = lastWrite + 1
+local held, hold = ARGV[heldAt], ARGV[heldAt + 1] == '1'
+local streamAt, streamKey, payloadKey = heldAt + 2, nil, nil
+if held ~= '' then streamAt = heldAt + 12 end
+if not ARGV[streamAt] then
+  streamAt = nil
+else
   -- its keys: the stream or the outbox, and a payload's key when there is a payload to append
   if ARGV[streamAt] == 'x' and ARGV[streamAt + 3] ~= '' then keyCount = keyCount - 2 else keyCount = keyCount - 1 end
   streamKey, payloadKey = KEYS[keyCount + 1], KEYS[keyCount + 2]
@@ -478,6 +534,11 @@ local devices, subscriptions = nil, nil
 if keyCount >= 7 then devices, subscriptions = KEYS[6], KEYS[7] end
 local headField, olderField, newerField = 'h' .. name, 's' .. name, 't' .. name
 
+if held ~= '' then
+  local ok, answer = pcall(heldCommit, ARGV, heldAt, writesAt, heads, records, changes, consumed, devices, subscriptions, headField)
+  if not ok then return corrupt(answer) end
+  if answer then return answer end
+end
 local ok, plan, line, count, sessions, append, moved, wasLive, dotted, subscribed = pcall(decide, ARGV, name, id, expiry, expected, now, by,
   conditionCount, writesAt, writeCount, lastWrite, heads, records, live, consumed, devices, subscriptions, streamAt, streamKey, headField, olderField,
   newerField)
@@ -517,6 +578,13 @@ if not wasLive then
   if dotted then redis.call('HSET', heads, '', string.format('%d', dotted)) end
 end
 if streamAt then carryStream(ARGV, streamAt, streamKey, payloadKey, count) end
+if hold then
+  -- the list as stored, for the process to hold from the line's start
+  local list = sessions
+  if append then list = redis.call('GET', consumed) end
+  if subscribed then return {'ok', line, subscribed[1], subscribed[2], list} end
+  return {'ok', line, list}
+end
 if subscribed then return {'ok', line, subscribed[1], subscribed[2]} end
 return {'ok', line}
 `,

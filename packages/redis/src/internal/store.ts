@@ -27,6 +27,7 @@ import {
 } from "./codec.js"
 import type { Connection } from "./connection.js"
 import { type DatasetKeys, makeDatasetKeys } from "./datasetKeys.js"
+import { type Holding, makeHeldHeads } from "./heldHeads.js"
 import * as LiveStream from "./liveStream.js"
 import * as scripts from "./scripts.js"
 import { makeRedisTransfer } from "./transfer.js"
@@ -38,6 +39,9 @@ type RecordWrite = SyncStore.RecordWrite
 type StorageError = SyncStore.StorageError
 
 const MAX_ATTEMPTS = 100
+
+/** The datasets a process keeps what it knows of, those committed last (heldHeads.ts): 10 MB at most. */
+const HELD_HEADS = 1024
 
 const decodePoolState = Schema.decodeUnknownEither(Schema.parseJson(SyncStore.PoolStateSchema))
 
@@ -122,6 +126,7 @@ export const makeStore = (connection: Connection, keys: Keys): Store => {
     })
 
   const keysOf = makeDatasetKeys(keys)
+  const held = makeHeldHeads(HELD_HEADS)
 
   const headOf = (name: string, line: unknown, sessions: unknown, key: string): Effect.Effect<DatasetHead, StorageError> => {
     const head = parseHead(name, line, sessions)
@@ -164,13 +169,15 @@ export const makeStore = (connection: Connection, keys: Keys): Store => {
     c: SyncStore.DatasetCommit,
     writes: ReadonlyArray<RecordWrite>,
     datasetKeys: DatasetKeys,
-    reply: unknown
+    reply: unknown,
+    holding: Holding | undefined
   ): SyncStore.CommitResult | StorageError | undefined => {
     if (!Array.isArray(reply)) return new SyncStore.StorageError({ message: "Unexpected answer of the commit script" })
     switch (reply[0]) {
       case "ok": {
         const head = parseCommittedHead(c.ref.datasetName, reply[1])
         if (head === undefined) return unreadable(datasetKeys.dataset[0]!, `head of dataset ${c.ref.datasetName}`)
+        if (holding !== undefined) held.committed(holding, reply[1] as string, reply[c.subscribers === true ? 4 : 2], head.syncCount)
         const records = LiveStream.committedRecords(writes, head.syncCount, c.now, c.modifiedBy)
         if (c.subscribers !== true) return { _tag: "Committed", head, records }
         const subscribed = devicesOf(reply[2], reply[3], datasetKeys.subscriptions)
@@ -230,14 +237,20 @@ export const makeStore = (connection: Connection, keys: Keys): Store => {
       now: c.now,
       records: LiveStream.committedRecords(writes, -1, c.now, c.modifiedBy)
     })
-    if (streamed !== undefined) {
+    // a commit carrying a Cognito Streams entry is decided by the script and holds no head
+    let holding: Holding | undefined
+    if (streamed === undefined) {
+      holding = held.begin(`${base}\n${datasetName}`, c, writes, args[1]!, args[2]!, args[4]!, args[5]!)
+      args.push(...holding.args)
+    } else {
+      args.push("", "")
       scriptKeys = [...scriptKeys, ...streamed.keys]
       args.push(...streamed.args)
     }
     const once: Effect.Effect<SyncStore.CommitResult | undefined, StorageError> = Effect.flatMap(
       script(scripts.commit, scriptKeys, args),
       (reply) => {
-        const result = commitResult(c, writes, datasetKeys, reply)
+        const result = commitResult(c, writes, datasetKeys, reply, holding)
         if (result instanceof SyncStore.StorageError) return Effect.fail(result)
         // the identity's first write: index it in its pool first, then commit again
         return result === undefined
@@ -245,10 +258,12 @@ export const makeStore = (connection: Connection, keys: Keys): Store => {
           : Effect.succeed(result)
       }
     )
-    const committed = Effect.flatMap(
+    const decided = Effect.flatMap(
       once,
       (result) => (result === undefined ? optimistic(`dataset ${datasetName}`, once) : Effect.succeed(result))
     )
+    // what a failed commit left is not known: its head is let go
+    const committed = holding === undefined ? decided : Effect.tapError(decided, () => Effect.sync(() => held.drop(holding.key)))
     return streamed === undefined
       ? committed
       : Effect.map(committed, (result) => result._tag === "Committed" ? { ...result, outbox: c.session.id } : result)

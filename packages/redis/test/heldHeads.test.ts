@@ -1,0 +1,173 @@
+/**
+ * The commits a process decides against the heads it holds (internal/heldHeads.ts): the same
+ * answers and the same stored bytes as the commit script deciding every commit, on sequences that
+ * go through every path of a session's consumption (expiries, the cap, the list written anew, a
+ * session out of order, used or forgotten), conflicts, limits, tombstones and subscribers; and a
+ * head changed by another process or damaged is not taken for the one held.
+ */
+import { randomUUID } from "node:crypto"
+import { Effect, Exit, Scope } from "effect"
+import { afterAll, describe, expect, it } from "vitest"
+import type { SyncSessionToken, SyncStore } from "@syncalite/core"
+import { RedisSyncStore } from "@syncalite/redis"
+import { Services } from "@syncalite/testing"
+import { cleanUp, keysUnder, type RawClient, rawClient, testPrefix } from "./helpers.js"
+
+const redis = await Services.check("redis")
+const base = testPrefix("held")
+
+const open = async (redisInput: RedisSyncStore.RedisInput, prefix: string) => {
+  const scope = await Effect.runPromise(Scope.make())
+  const store = await Effect.runPromise(Scope.extend(RedisSyncStore.make({ redis: redisInput, prefix }), scope))
+  return { store, close: () => Effect.runPromise(Scope.close(scope, Exit.void)) }
+}
+
+/** A pseudo-random sequence of its own per seed, so that a failure can be replayed. */
+const randomOf = (seed: number) => () => {
+  seed = (seed * 1103515245 + 12345) % 2147483648
+  return seed / 2147483648
+}
+
+/** Every key under a prefix, with its type and content, by its name after the prefix. */
+const stored = async (raw: RawClient, prefix: string): Promise<{ [key: string]: unknown }> => {
+  const out: { [key: string]: unknown } = {}
+  for (const key of (await keysUnder(raw, prefix)).sort()) {
+    const type = await raw.type(key)
+    const content = type === "hash"
+      ? await raw.hGetAll(key)
+      : type === "string"
+      ? await raw.get(key)
+      : type === "zset"
+      ? await raw.zRangeWithScores(key, 0, -1)
+      : type === "set"
+      ? (await raw.sMembers(key)).sort()
+      : type
+    out[key.slice(prefix.length)] = content
+  }
+  return out
+}
+
+/** STRLEN's calls so far: a commit decided against a held head reads its list's length, no other does */
+const strlenCalls = async (raw: RawClient): Promise<number> => {
+  const info = await raw.info("commandstats")
+  return Number(/cmdstat_strlen:calls=(\d+)/.exec(info)?.[1] ?? 0)
+}
+
+describe.skipIf(!redis.available)("heads held by a process", () => {
+  afterAll(() => cleanUp(redis.url, `${base}*`))
+
+  it("a process holding its heads answers and stores what the script deciding every commit does, over 600 commits", async () => {
+    const raw = await rawClient(redis.url)
+    const [heldPrefix, scriptPrefix] = [`${base}-a`, `${base}-b`]
+    const holding = await open(redis.url, heldPrefix)
+    const strlenBefore = await strlenCalls(raw)
+    try {
+      const random = randomOf(13)
+      const pick = <A>(items: ReadonlyArray<A>): A => items[Math.floor(random() * items.length)]!
+      const identityPoolId = "us-east-1:00000000-0000-0000-0000-000000000001"
+      const identityId = "us-east-1:00000000-0000-0000-0000-000000000002"
+      const keys = ["k0", "k1", "k2", "k3", "k4"]
+      const counts: { [key: string]: number } = {}
+      const used: Array<SyncSessionToken.SyncSession> = []
+      let now = 1_800_000_000_000
+      let latest = now
+      let syncCount = 0
+      const tags: { [tag: string]: number } = {}
+      for (let step = 0; step < 600; step++) {
+        // phases of sessions that outlive many commits (the cap reached) and of sessions that expire
+        const lasting = Math.floor(step / 150) % 2 === 0
+        now += lasting ? pick([1, 2, 10]) : pick([1, 1000, 5000, 60_000])
+        const roll = random()
+        const session: SyncSessionToken.SyncSession = roll < 0.03 && used.length > 0
+          ? pick(used)
+          : roll < 0.06 && used.length > 0
+          ? used[used.length - 1]!
+          : roll < 0.09
+          ? { id: `old-${step}`, expiresAt: now + 10 }
+          : {
+            id: pick([`s-${step}`, `s\t${step}`, `s\\${step}`, randomUUID()]),
+            expiresAt: (latest = Math.max(latest, now + (lasting ? 600_000 : pick([200, 3000, 20_000]))))
+          }
+        const key = pick(keys)
+        const value = pick<string | null>(["v", "value ".repeat(20), null, "x".repeat(300), `é${step}`])
+        const commit: SyncStore.DatasetCommit = {
+          ref: { identityPoolId, identityId, datasetName: "d" },
+          session,
+          conditions: [{ key, syncCount: random() < 0.05 ? (counts[key] ?? 0) + 1 : counts[key] ?? 0 }],
+          writes: [{ key, value }],
+          modifiedBy: pick(["a", "b\tc"]),
+          now,
+          limits: { datasetsPerIdentity: 20, recordsPerDataset: 4, bytesPerDataset: 900 },
+          ...(random() < 0.1 ? { expectedSyncCount: random() < 0.5 ? syncCount : syncCount + 1 } : {}),
+          ...(random() < 0.2 ? { subscribers: true } : {})
+        }
+        const byHolder = await Effect.runPromise(holding.store.commit(commit))
+        // a store of its own per commit holds nothing: the script decides
+        const once = await open(raw as unknown as RedisSyncStore.RedisInput, scriptPrefix)
+        const byScript = await Effect.runPromise(once.store.commit(commit)).finally(once.close)
+        expect(byHolder, `step ${step}`).toEqual(byScript)
+        tags[byHolder._tag] = (tags[byHolder._tag] ?? 0) + 1
+        if (byHolder._tag === "Committed") {
+          counts[key] = byHolder.head.syncCount
+          syncCount = byHolder.head.syncCount
+          used.push(session)
+        }
+        expect(await stored(raw, heldPrefix), `step ${step}`).toEqual(await stored(raw, scriptPrefix))
+      }
+      expect(Object.keys(tags).sort()).toEqual(["Committed", "Conflict", "DatasetChanged", "LimitExceeded", "SessionForgotten", "SessionUsed"])
+      // the held path ran: only its commits read a list's length
+      expect(await strlenCalls(raw) - strlenBefore).toBeGreaterThan(100)
+    } finally {
+      await holding.close()
+      raw.destroy()
+    }
+  }, 120_000)
+  it("a head changed by another process, or a list of consumed sessions damaged, is not taken for the one held", async () => {
+    const raw = await rawClient(redis.url)
+    const prefix = `${base}-c`
+    const [a, b] = [await open(redis.url, prefix), await open(redis.url, prefix)]
+    try {
+      const ref = { identityPoolId: "us-east-1:00000000-0000-0000-0000-000000000003", identityId: "us-east-1:00000000-0000-0000-0000-000000000004", datasetName: "d" }
+      const limits = { datasetsPerIdentity: 20, recordsPerDataset: 1024, bytesPerDataset: 1048576 }
+      const commit = (session: SyncSessionToken.SyncSession, syncCount: number): SyncStore.DatasetCommit =>
+        ({ ref, session, conditions: [{ key: "k", syncCount }], writes: [{ key: "k", value: `v${syncCount}` }], modifiedBy: "m", now: Date.now(), limits })
+      const session = () => ({ id: randomUUID(), expiresAt: Date.now() + 600_000 })
+      const run = (store: typeof a, c: SyncStore.DatasetCommit) => Effect.runPromise(store.store.commit(c))
+      expect((await run(a, commit(session(), 0)))._tag).toBe("Committed")
+      expect((await run(a, commit(session(), 1)))._tag).toBe("Committed")
+      const byB = session()
+      expect((await run(b, commit(byB, 2)))._tag).toBe("Committed")
+      // a's head is the one before b's commit: b's session is used, and a's next commit sees b's
+      expect(await run(a, commit(byB, 3))).toEqual({ _tag: "SessionUsed" })
+      expect(await run(a, commit(session(), 2))).toMatchObject({ _tag: "Conflict", server: 3 })
+      expect(await run(a, commit(session(), 3))).toMatchObject({ _tag: "Committed", head: { syncCount: 4 } })
+      // deleted by b: a's next commit makes the dataset anew, its other records gone
+      const other = await run(a, { ...commit(session(), 0), conditions: [{ key: "o", syncCount: 0 }], writes: [{ key: "o", value: "x" }] })
+      expect(other).toMatchObject({ _tag: "Committed", head: { syncCount: 5, numRecords: 2 } })
+      await Effect.runPromise(b.store.deleteDataset(ref, Date.now()))
+      const anew = await run(a, commit(session(), 0))
+      expect(anew).toMatchObject({ _tag: "Committed", head: { syncCount: 6, numRecords: 1, lastDeletionCount: 5 } })
+
+      // the list of consumed sessions made a value of another type: a typed corruption, nothing written
+      const keys = await keysUnder(raw, prefix)
+      const headsKey = keys.find((key) => key.endsWith(":heads"))!
+      const consumedKey = keys.find((key) => key.endsWith(":u:d"))!
+      // a head is held again after two commits in a row: the third is decided against it
+      for (const syncCount of [6, 7, 8]) expect(await run(a, commit(session(), syncCount))).toMatchObject({ _tag: "Committed", head: { syncCount: syncCount + 1 } })
+      const strlenBefore = await strlenCalls(raw)
+      expect(await run(a, commit(session(), 9))).toMatchObject({ _tag: "Committed", head: { syncCount: 10 } })
+      expect(await strlenCalls(raw)).toBeGreaterThan(strlenBefore)
+      const before = await raw.hGetAll(headsKey)
+      await raw.del(consumedKey)
+      await raw.hSet(consumedKey, "f", "v")
+      const failed = await Effect.runPromise(Effect.either(a.store.commit(commit(session(), 10))))
+      expect(failed._tag).toBe("Left")
+      expect(JSON.stringify(failed)).toContain(consumedKey)
+      expect(await raw.hGetAll(headsKey)).toEqual(before)
+    } finally {
+      await a.close()
+      await b.close()
+      raw.destroy()
+    }
+  })
+})
