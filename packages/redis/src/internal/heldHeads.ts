@@ -19,14 +19,20 @@ interface Listed {
   readonly bytes: number
 }
 
-/** A dataset's head as stored after a commit of this process. */
+/**
+ * A dataset's head as stored after a commit of this process, brought up to date in place by the
+ * next (a commit's objects kept from one commit to the next are the collector's costliest).
+ */
 export interface Held {
-  readonly line: string
-  readonly fields: ReadonlyArray<string>
-  /** the consumed sessions listed from the line's start, in their order */
-  readonly sessions: ReadonlyArray<Listed>
+  line: string
+  fields: ReadonlyArray<string>
+  /** the consumed sessions listed from the line's start, in their order, from index `first` */
+  sessions: Array<Listed>
+  first: number
+  /** the ids of those sessions, each listed once */
+  readonly ids: Set<string>
   /** the stored list's length in bytes, dropped entries before its start included */
-  readonly length: number
+  length: number
 }
 
 const entries = /\n([^\t\n]*)\t([^\n]*)/g
@@ -46,15 +52,17 @@ const heldOf = (line: unknown, list: unknown): Held | undefined => {
   if (fields.length !== 14 || fields[0] !== "1") return undefined
   const live = sessionsFrom(list, Number(fields[12]))
   const sessions: Array<Listed> = []
+  const ids = new Set<string>()
   let read = 0
   for (const match of live.matchAll(entries)) {
-    const session = match.index === read ? listed(match[0], match[1]!, match[2]!) : undefined
+    const session = match.index === read && !ids.has(match[1]!) ? listed(match[0], match[1]!, match[2]!) : undefined
     if (session === undefined) return undefined
     sessions.push(session)
+    ids.add(session.id)
     read += match[0].length
   }
   if (read !== live.length || String(sessions.length) !== fields[10]) return undefined
-  return { line, fields, sessions, length: Buffer.byteLength(list) }
+  return { line, fields, sessions, first: 0, ids, length: Buffer.byteLength(list) }
 }
 
 /** What a commit decided against a held head sends, and the head it holds once written with `line`. */
@@ -81,7 +89,7 @@ const heldPlan = (
   now: string,
   by: string
 ): HeldPlan | undefined => {
-  const { fields } = held
+  const { fields, sessions, first } = held
   if (c.conditions.length !== 1 || c.conditions[0]!.key !== write.key) return undefined
   const syncCount = Number(fields[1])
   if (c.expectedSyncCount !== undefined && c.expectedSyncCount !== syncCount) return undefined
@@ -91,24 +99,22 @@ const heldPlan = (
   let floorNumber = Number(floor)
   let count = Number(fields[10])
   let start = Number(fields[12])
-  if (!(expiresAt > floorNumber) || held.sessions.some((session) => session.id === id)) return undefined
+  if (!(expiresAt > floorNumber) || held.ids.has(id)) return undefined
   const entry = `\n${id}\t${expiry}`
-  let sessions = held.sessions
-  let append = true
-  let text = entry
-  let length = held.length + Buffer.byteLength(entry)
+  // the sessions dropped from `first` (all: the list starts anew), and the list's text when written whole
+  let dropped = 0
+  let text: string | undefined
   const last = Number(fields[11])
   if (count === 0 || last <= nowNumber) {
+    dropped = sessions.length - first
     count = 0
     start = 1
-    sessions = []
-    append = false
+    text = entry
   } else if (last <= expiresAt) {
     // the expired go, then past the cap the oldest, a dropped one not yet expired raising the floor
-    let dropped = 0
     let expiring = true
     while (count >= CAP || (expiring && count > 0)) {
-      const oldest = sessions[dropped]!
+      const oldest = sessions[first + dropped]!
       if (oldest.expiresAt > nowNumber) {
         expiring = false
         if (count < CAP) break
@@ -118,22 +124,21 @@ const heldPlan = (
       count--
       dropped++
     }
-    sessions = sessions.slice(dropped)
     if (count === 0) {
       start = 1
-      append = false
+      text = entry
     } else if (start > COMPACT) {
-      text = sessions.map((session) => session.entry).join("") + entry
+      text = ""
+      for (let i = first + dropped; i < sessions.length; i++) text += sessions[i]!.entry
+      text += entry
       start = 1
-      append = false
     }
   } else {
     return undefined
   }
-  if (!append) length = Buffer.byteLength(text)
   count++
   const nextSync = String(syncCount + 1)
-  const after = [...sessions, listed(entry, id, expiry)!]
+  const length = text === undefined ? held.length + Buffer.byteLength(entry) : Buffer.byteLength(text)
   return {
     args: [
       held.line,
@@ -142,14 +147,27 @@ const heldPlan = (
       `\t${floor}\t${count}\t${expiry}\t${start}\t${by}`,
       nextSync,
       String(held.length),
-      append ? "a" : "s",
-      text,
+      text === undefined ? "a" : "s",
+      text ?? entry,
       fields[5]!,
       fields[6]!,
       fields[7]!,
       fields[8]!
     ],
-    next: (line) => ({ line, fields: line.split("\t"), sessions: after, length })
+    next: (line) => {
+      held.line = line
+      held.fields = line.split("\t")
+      for (let i = held.first; i < held.first + dropped; i++) held.ids.delete(held.sessions[i]!.id)
+      held.first += dropped
+      if (text !== undefined || held.first >= CAP) {
+        held.sessions = held.sessions.slice(held.first)
+        held.first = 0
+      }
+      held.sessions.push(listed(entry, id, expiry)!)
+      held.ids.add(id)
+      held.length = length
+      return held
+    }
   }
 }
 
@@ -164,7 +182,7 @@ interface Tracked {
 
 /** A commit under way: its dataset, what it knows of it, and the plan it sends, if any. */
 export interface Holding {
-  readonly key: string
+  readonly key: object
   readonly before: Tracked | undefined
   readonly plan: HeldPlan | undefined
   /** the commit script's arguments after the writes */
@@ -174,16 +192,19 @@ export interface Holding {
 /**
  * The heads held, of the `capacity` datasets committed last. A head is held once a dataset is
  * committed twice in a row by this process, no other commit between: then the script answers its
- * list of consumed sessions (3 KB at most), and the next commits are decided here. A head found
+ * list of consumed sessions (about 3 KB), and the next commits are decided here. A head found
  * changed is let go, and held again only after two commits in a row: datasets that processes
  * commit in turn are decided by the script, and never pay for the list.
  */
 export const makeHeldHeads = (capacity: number) => {
-  const tracked = new Map<string, Tracked>()
+  const tracked = new Map<object, Tracked>()
   return {
-    /** The plan of commit `c` of `writes` against the head held; the texts as heldPlan takes them. */
+    /**
+     * The plan of commit `c` of `writes` against the head held of the dataset `key` (its keys'
+     * object, made once per dataset); the texts as heldPlan takes them.
+     */
     begin: (
-      key: string,
+      key: object,
       c: SyncStore.DatasetCommit,
       writes: ReadonlyArray<SyncStore.RecordWrite>,
       id: string,
@@ -212,6 +233,6 @@ export const makeHeldHeads = (capacity: number) => {
       if (tracked.size > capacity) tracked.delete(tracked.keys().next().value!)
     },
     /** What a commit that failed left is not known. */
-    drop: (key: string): void => void tracked.delete(key)
+    drop: (key: object): void => void tracked.delete(key)
   }
 }

@@ -40,7 +40,7 @@ type StorageError = SyncStore.StorageError
 
 const MAX_ATTEMPTS = 100
 
-/** The datasets a process keeps what it knows of, those committed last (heldHeads.ts): 10 MB at most. */
+/** The datasets a process keeps what it knows of, those committed last (heldHeads.ts): about 16 KB each at most. */
 const HELD_HEADS = 1024
 
 const decodePoolState = Schema.decodeUnknownEither(Schema.parseJson(SyncStore.PoolStateSchema))
@@ -240,7 +240,7 @@ export const makeStore = (connection: Connection, keys: Keys): Store => {
     // a commit carrying a Cognito Streams entry is decided by the script and holds no head
     let holding: Holding | undefined
     if (streamed === undefined) {
-      holding = held.begin(`${base}\n${datasetName}`, c, writes, args[1]!, args[2]!, args[4]!, args[5]!)
+      holding = held.begin(datasetKeys, c, writes, args[1]!, args[2]!, args[4]!, args[5]!)
       args.push(...holding.args)
     } else {
       args.push("", "")
