@@ -90,11 +90,13 @@ describe.skipIf(!redis.available)("heads held by a process", () => {
           }
         const key = pick(keys)
         const value = pick<string | null>(["v", "value ".repeat(20), null, "x".repeat(300), `é${step}`])
+        // now and then two records, which the script decides
+        const written = random() < 0.1 ? [key, keys[(keys.indexOf(key) + 1) % keys.length]!] : [key]
         const commit: SyncStore.DatasetCommit = {
           ref: { identityPoolId, identityId, datasetName: "d" },
           session,
-          conditions: [{ key, syncCount: random() < 0.05 ? (counts[key] ?? 0) + 1 : counts[key] ?? 0 }],
-          writes: [{ key, value }],
+          conditions: written.map((key) => ({ key, syncCount: random() < 0.05 ? (counts[key] ?? 0) + 1 : counts[key] ?? 0 })),
+          writes: written.map((key) => ({ key, value })),
           modifiedBy: pick(["a", "b\tc"]),
           now,
           limits: { datasetsPerIdentity: 20, recordsPerDataset: 4, bytesPerDataset: 900 },
@@ -108,7 +110,7 @@ describe.skipIf(!redis.available)("heads held by a process", () => {
         expect(byHolder, `step ${step}`).toEqual(byScript)
         tags[byHolder._tag] = (tags[byHolder._tag] ?? 0) + 1
         if (byHolder._tag === "Committed") {
-          counts[key] = byHolder.head.syncCount
+          for (const key of written) counts[key] = byHolder.head.syncCount
           syncCount = byHolder.head.syncCount
           used.push(session)
         }

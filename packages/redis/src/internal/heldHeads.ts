@@ -192,7 +192,9 @@ export interface Holding {
 /**
  * The heads held, of the `capacity` datasets committed last. A head is held once a dataset is
  * committed twice in a row by this process, no other commit between: then the script answers its
- * list of consumed sessions (about 3 KB), and the next commits are decided here. A head found
+ * next commit of one record with the list of consumed sessions (about 3 KB), and the next
+ * commits of one record are decided here; one of several records, decided by the script, lets
+ * the head go. A head found
  * changed is let go, and held again only after two commits in a row: datasets that processes
  * commit in turn are decided by the script, and never pay for the list.
  */
@@ -214,7 +216,9 @@ export const makeHeldHeads = (capacity: number) => {
     ): Holding => {
       const before = tracked.get(key)
       const plan = before?.held !== undefined && writes.length === 1 ? heldPlan(before.held, c, writes[0]!, id, expiry, now, by) : undefined
-      return { key, before, plan, args: plan?.args ?? ["", before?.alone === true ? "1" : ""] }
+      // the list is asked for by a commit of one record, as the next are likely to be, and only where none is held
+      const ask = plan === undefined && before?.alone === true && before.held === undefined && writes.length === 1
+      return { key, before, plan, args: plan?.args ?? ["", ask ? "1" : ""] }
     },
     /**
      * A commit done: `line` its head as stored, `list` the list of consumed sessions when the

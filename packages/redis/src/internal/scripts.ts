@@ -532,13 +532,15 @@ end
 local heads, records, changes, live, consumed = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
 local devices, subscriptions = nil, nil
 if keyCount >= 7 then devices, subscriptions = KEYS[6], KEYS[7] end
-local headField, olderField, newerField = 'h' .. name, 's' .. name, 't' .. name
+local headField = 'h' .. name
 
 if held ~= '' then
   local ok, answer = pcall(heldCommit, ARGV, heldAt, writesAt, heads, records, changes, consumed, devices, subscriptions, headField)
   if not ok then return corrupt(answer) end
   if answer then return answer end
 end
+-- the fields of the older layouts, which only a commit decided here reads
+local olderField, newerField = 's' .. name, 't' .. name
 local ok, plan, line, count, sessions, append, moved, wasLive, dotted, subscribed = pcall(decide, ARGV, name, id, expiry, expected, now, by,
   conditionCount, writesAt, writeCount, lastWrite, heads, records, live, consumed, devices, subscriptions, streamAt, streamKey, headField, olderField,
   newerField)
