@@ -40,7 +40,7 @@ type StorageError = SyncStore.StorageError
 
 const MAX_ATTEMPTS = 100
 
-/** The datasets a process keeps what it knows of, those committed last (heldHeads.ts): about 16 KB each at most. */
+/** The datasets a process keeps what it knows of, those committed last (heldHeads.ts): 19 KB of heap each at most. */
 const HELD_HEADS = 1024
 
 const decodePoolState = Schema.decodeUnknownEither(Schema.parseJson(SyncStore.PoolStateSchema))
