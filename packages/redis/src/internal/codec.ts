@@ -89,7 +89,8 @@ export const unescapeText = (text: string): string =>
 export const numberText = (n: number): string =>
   Number.isFinite(n) ? String(n) : n > 0 ? "9007199254740991" : "-9007199254740991"
 
-const readNumber = (text: string | undefined): number => (text === undefined || text === "" ? NaN : Number(text))
+/** A number of a head's line; NaN where there is none. */
+export const readNumber = (text: string | undefined): number => (text === undefined || text === "" ? NaN : Number(text))
 
 /** The consumed sessions of a head: never throws; entries that do not parse are left out. */
 const parseSessions = (floor: number, text: string): ConsumedSessions => {
@@ -115,24 +116,69 @@ export const sessionsFrom = (blob: string, start: number): string =>
 const startsEntry = (blob: string, start: number): boolean =>
   blob.charCodeAt(start - 1) === 10 || Buffer.from(blob, "utf8")[start - 1] === 10
 
+/** Where each field of a head's stored line is (see scripts.ts), and how many it has. */
+export const Line = {
+  exists: 0,
+  syncCount: 1,
+  lastDeletionCount: 2,
+  creationDate: 3,
+  lastModifiedDate: 4,
+  numRecords: 5,
+  dataStorage: 6,
+  entries: 7,
+  entryBytes: 8,
+  floor: 9,
+  count: 10,
+  last: 11,
+  start: 12,
+  lastModifiedBy: 13,
+  fields: 14
+} as const
+
+/** A head's stored line in its fields, or undefined when it has not a line's shape. */
+export const lineFields = (line: unknown): Array<string> | undefined => {
+  if (typeof line !== "string") return undefined
+  const fields = line.split("\t")
+  return fields.length === Line.fields && (fields[Line.exists] === "1" || fields[Line.exists] === "0") ? fields : undefined
+}
+
+/** A head's line as the scripts write it, its consumed sessions (`count`, the `last` expiry) listed from byte 1. */
+export const headLine = (head: SyncStore.CommittedHead, floor: number, count: number, last: number | undefined): string => {
+  const fields = new Array<string>(Line.fields)
+  fields[Line.exists] = head.exists ? "1" : "0"
+  fields[Line.syncCount] = numberText(head.syncCount)
+  fields[Line.lastDeletionCount] = numberText(head.lastDeletionCount)
+  fields[Line.creationDate] = numberText(head.creationDate)
+  fields[Line.lastModifiedDate] = numberText(head.lastModifiedDate)
+  fields[Line.numRecords] = numberText(head.numRecords)
+  fields[Line.dataStorage] = numberText(head.dataStorage)
+  fields[Line.entries] = numberText(head.entries)
+  fields[Line.entryBytes] = numberText(head.entryBytes)
+  fields[Line.floor] = numberText(floor)
+  fields[Line.count] = String(count)
+  fields[Line.last] = last === undefined ? "" : numberText(last)
+  fields[Line.start] = "1"
+  fields[Line.lastModifiedBy] = escapeText(head.lastModifiedBy)
+  return fields.join("\t")
+}
+
 /** A head's line read: the head but for its consumed sessions, and where its list of them starts. */
 const readLine = (
   name: string,
   line: unknown
 ): { readonly head: SyncStore.CommittedHead; readonly floor: number; readonly count: number; readonly start: number } | undefined => {
-  if (typeof line !== "string") return undefined
-  const fields = line.split("\t")
-  if (fields.length !== 14 || (fields[0] !== "1" && fields[0] !== "0")) return undefined
-  const syncCount = readNumber(fields[1])
-  const lastDeletionCount = readNumber(fields[2])
-  const creationDate = readNumber(fields[3])
-  const lastModifiedDate = readNumber(fields[4])
-  const numRecords = readNumber(fields[5])
-  const dataStorage = readNumber(fields[6])
-  const entries = readNumber(fields[7])
-  const entryBytes = readNumber(fields[8])
-  const floor = readNumber(fields[9])
-  const start = readNumber(fields[12])
+  const fields = lineFields(line)
+  if (fields === undefined) return undefined
+  const syncCount = readNumber(fields[Line.syncCount])
+  const lastDeletionCount = readNumber(fields[Line.lastDeletionCount])
+  const creationDate = readNumber(fields[Line.creationDate])
+  const lastModifiedDate = readNumber(fields[Line.lastModifiedDate])
+  const numRecords = readNumber(fields[Line.numRecords])
+  const dataStorage = readNumber(fields[Line.dataStorage])
+  const entries = readNumber(fields[Line.entries])
+  const entryBytes = readNumber(fields[Line.entryBytes])
+  const floor = readNumber(fields[Line.floor])
+  const start = readNumber(fields[Line.start])
   if (
     Number.isNaN(syncCount + lastDeletionCount + creationDate + lastModifiedDate + numRecords + dataStorage + entries +
       entryBytes + floor + start)
@@ -140,19 +186,19 @@ const readLine = (
   return {
     head: {
       name,
-      exists: fields[0] === "1",
+      exists: fields[Line.exists] === "1",
       syncCount,
       lastDeletionCount,
       creationDate,
       lastModifiedDate,
-      lastModifiedBy: unescapeText(fields[13]!),
+      lastModifiedBy: unescapeText(fields[Line.lastModifiedBy]!),
       numRecords,
       dataStorage,
       entries,
       entryBytes
     },
     floor,
-    count: readNumber(fields[10]),
+    count: readNumber(fields[Line.count]),
     start
   }
 }
@@ -207,6 +253,9 @@ export const parseHead = (name: string, line: unknown, older: unknown, newer?: u
     }
   }
 }
+
+/** A record's valueBytes as the commit scripts take it: its value's UTF-8 length, -1 for a tombstone. */
+export const valueBytes = (value: string | null): string => value === null ? "-1" : String(Buffer.byteLength(value))
 
 /**
  * The part of a record's JSON after its sync count and size, which the commit script prefixes:

@@ -17,6 +17,12 @@ export interface DatasetKeys {
   readonly withSubscribers: ReadonlyArray<string>
   /** devices, subscriptions */
   readonly subscriptions: ReadonlyArray<string>
+  /** heads, records, changes, consumed: the KEYS of a commit decided against a held head */
+  readonly held: ReadonlyArray<string>
+  /** the same, then devices and subscriptions */
+  readonly heldWithSubscribers: ReadonlyArray<string>
+  /** the dataset's head's field in the hash of heads */
+  readonly headField: string
 }
 
 /** How many datasets' keys a store keeps (about a kilobyte each) before it starts afresh. */
@@ -47,7 +53,16 @@ export const makeDatasetKeys = (keys: Keys, capacity = CAPACITY): (ref: SyncStor
       keys.consumed(base, ref.datasetName)
     ]
     const subscriptions = [keys.devices(base), keys.subscriptions(base, ref.datasetName)]
-    const made: DatasetKeys = { base, dataset, withSubscribers: [...dataset, ...subscriptions], subscriptions }
+    const held = [dataset[0]!, dataset[1]!, dataset[2]!, dataset[4]!]
+    const made: DatasetKeys = {
+      base,
+      dataset,
+      withSubscribers: [...dataset, ...subscriptions],
+      subscriptions,
+      held,
+      heldWithSubscribers: [...held, ...subscriptions],
+      headField: `h${ref.datasetName}`
+    }
     byName.set(ref.datasetName, made)
     size++
     return made

@@ -1,13 +1,14 @@
 /**
  * The heads of the datasets this process committed last, held with their consumed sessions, so
  * that its next commit of one is decided here, as the commit script would decide it, and written
- * by the script only if the head is still the one held (heldCommit in scripts.ts): a commit's
- * usual path reads and decides no head in Lua. A head changed meanwhile (by another process, a
- * deletion, a restore) is not the one held: the script decides that commit itself, as it does
- * every commit this process holds no head for.
+ * by the heldCommit script only if the head is still the one held: a commit's usual path reads
+ * and decides no head in Lua. A head changed meanwhile (by another process, a deletion, a
+ * restore) is not the one held: that commit is then decided by the commit script, as every
+ * commit is that this process holds no head for.
  */
 import type { SyncStore } from "@syncalite/core"
-import { sessionsFrom } from "./codec.js"
+import { escapeText, Line, lineFields, numberText, readNumber, recordTail, sessionsFrom, valueBytes } from "./codec.js"
+import type { DatasetKeys } from "./datasetKeys.js"
 import { CAP, COMPACT } from "./scripts.js"
 
 /** A consumed session as listed: its entry as stored, and its id and expiry as written there. */
@@ -20,12 +21,24 @@ interface Listed {
 }
 
 /**
- * A dataset's head as stored after a commit of this process, brought up to date in place by the
- * next (a commit's objects kept from one commit to the next are the collector's costliest).
+ * A dataset's head as stored after a commit of this process, its fields as the plans read them,
+ * brought up to date in place by the next (a commit's objects kept from one commit to the next are
+ * the collector's costliest).
  */
-export interface Held {
+interface Held {
   line: string
-  fields: ReadonlyArray<string>
+  syncCount: number
+  readonly deletion: string
+  readonly created: string
+  readonly lastDeletionCount: number
+  readonly creationDate: number
+  /** numRecords, dataStorage, entries and entryBytes as the line has them */
+  figures: Array<string>
+  floor: string
+  floorNumber: number
+  count: number
+  last: number
+  start: number
   /** the consumed sessions listed from the line's start, in their order, from index `first` */
   sessions: Array<Listed>
   first: number
@@ -36,6 +49,7 @@ export interface Held {
 }
 
 const entries = /\n([^\t\n]*)\t([^\n]*)/g
+const digits = /^\d+$/
 
 const listed = (entry: string, id: string, expiry: string): Listed | undefined => {
   const expiresAt = Number(expiry)
@@ -47,10 +61,10 @@ const listed = (entry: string, id: string, expiry: string): Listed | undefined =
  * undefined when they do not read as one (nothing is held then).
  */
 const heldOf = (line: unknown, list: unknown): Held | undefined => {
-  if (typeof line !== "string" || typeof list !== "string") return undefined
-  const fields = line.split("\t")
-  if (fields.length !== 14 || fields[0] !== "1") return undefined
-  const live = sessionsFrom(list, Number(fields[12]))
+  const fields = lineFields(line)
+  if (fields === undefined || typeof list !== "string" || fields[Line.exists] !== "1") return undefined
+  const start = readNumber(fields[Line.start])
+  const live = sessionsFrom(list, start)
   const sessions: Array<Listed> = []
   const ids = new Set<string>()
   let read = 0
@@ -61,15 +75,67 @@ const heldOf = (line: unknown, list: unknown): Held | undefined => {
     ids.add(session.id)
     read += match[0].length
   }
-  if (read !== live.length || String(sessions.length) !== fields[10]) return undefined
-  return { line, fields, sessions, first: 0, ids, length: Buffer.byteLength(list) }
+  const figures = fields.slice(Line.numRecords, Line.entryBytes + 1)
+  const [syncCount, lastDeletionCount, creationDate, floorNumber] = [Line.syncCount, Line.lastDeletionCount, Line.creationDate, Line.floor]
+    .map((at) => readNumber(fields[at]))
+  const last = sessions.length === 0 ? 0 : readNumber(fields[Line.last])
+  if (
+    read !== live.length || String(sessions.length) !== fields[Line.count] || !figures.every((figure) => digits.test(figure)) ||
+    Number.isNaN(syncCount! + lastDeletionCount! + creationDate! + floorNumber! + last + start)
+  ) return undefined
+  return {
+    line: line as string,
+    syncCount: syncCount!,
+    deletion: fields[Line.lastDeletionCount]!,
+    created: fields[Line.creationDate]!,
+    lastDeletionCount: lastDeletionCount!,
+    creationDate: creationDate!,
+    figures,
+    floor: fields[Line.floor]!,
+    floorNumber: floorNumber!,
+    count: sessions.length,
+    last,
+    start,
+    sessions,
+    first: 0,
+    ids,
+    length: Buffer.byteLength(list)
+  }
 }
 
-/** What a commit decided against a held head sends, and the head it holds once written with `line`. */
-export interface HeldPlan {
-  /** the commit script's arguments after the writes (see scripts.ts) */
-  readonly args: ReadonlyArray<string>
-  readonly next: (line: string) => Held
+/** What a process knows of a dataset it committed last. */
+class Tracked {
+  constructor(
+    /** the sync count its last commit left */
+    public syncCount: number,
+    /** whether no other process committed between its last two commits */
+    public alone: boolean,
+    public held: Held | undefined
+  ) {}
+}
+
+/**
+ * A commit of one record decided against a held head: the heldCommit script's arguments, and
+ * what the head becomes once written.
+ */
+export class HeldPlan {
+  constructor(
+    readonly keys: DatasetKeys,
+    readonly tracked: Tracked,
+    readonly held: Held,
+    readonly args: ReadonlyArray<string>,
+    readonly name: string,
+    readonly by: string,
+    readonly now: number,
+    readonly entry: Listed,
+    /** the sessions dropped from `first` (all: the list starts anew), and the list's text when written whole */
+    readonly dropped: number,
+    readonly text: string | undefined,
+    readonly floor: string,
+    readonly floorNumber: number,
+    readonly count: number,
+    readonly start: number
+  ) {}
 }
 
 /**
@@ -77,40 +143,34 @@ export interface HeldPlan {
  * against `held` as the commit script decides it on its usual path: its session neither listed
  * nor older than the floor and expiring no sooner than the last listed, the expected sync count
  * the held one; `SyncSessionToken.consume` as the script does it on the stored list. Undefined
- * where the commit is not such a one: the script decides it, refusals included. `id`, `expiry`,
- * `now` and `by` are the texts the script is given.
+ * where the commit is not such a one: the commit script decides it, refusals included.
  */
 const heldPlan = (
+  keys: DatasetKeys,
+  tracked: Tracked,
   held: Held,
   c: SyncStore.DatasetCommit,
-  write: SyncStore.RecordWrite,
-  id: string,
-  expiry: string,
-  now: string,
-  by: string
+  write: SyncStore.RecordWrite
 ): HeldPlan | undefined => {
-  const { fields, sessions, first } = held
+  const { sessions, first } = held
   if (c.conditions.length !== 1 || c.conditions[0]!.key !== write.key) return undefined
-  const syncCount = Number(fields[1])
-  if (c.expectedSyncCount !== undefined && c.expectedSyncCount !== syncCount) return undefined
+  if (c.expectedSyncCount !== undefined && c.expectedSyncCount !== held.syncCount) return undefined
+  const id = escapeText(c.session.id)
+  const expiry = numberText(c.session.expiresAt)
   const expiresAt = Number(expiry)
+  if (!(expiresAt > held.floorNumber) || held.ids.has(id)) return undefined
+  const now = numberText(c.now)
   const nowNumber = Number(now)
-  let floor = fields[9]!
-  let floorNumber = Number(floor)
-  let count = Number(fields[10])
-  let start = Number(fields[12])
-  if (!(expiresAt > floorNumber) || held.ids.has(id)) return undefined
+  let { count, floor, floorNumber, start } = held
   const entry = `\n${id}\t${expiry}`
-  // the sessions dropped from `first` (all: the list starts anew), and the list's text when written whole
   let dropped = 0
   let text: string | undefined
-  const last = Number(fields[11])
-  if (count === 0 || last <= nowNumber) {
+  if (count === 0 || held.last <= nowNumber) {
     dropped = sessions.length - first
     count = 0
     start = 1
     text = entry
-  } else if (last <= expiresAt) {
+  } else if (held.last <= expiresAt) {
     // the expired go, then past the cap the oldest, a dropped one not yet expired raising the floor
     let expiring = true
     while (count >= CAP || (expiring && count > 0)) {
@@ -137,106 +197,147 @@ const heldPlan = (
     return undefined
   }
   count++
-  const nextSync = String(syncCount + 1)
-  const length = text === undefined ? held.length + Buffer.byteLength(entry) : Buffer.byteLength(text)
-  return {
-    args: [
-      held.line,
-      "1",
-      `1\t${nextSync}\t${fields[2]}\t${fields[3]}\t${now}\t`,
-      `\t${floor}\t${count}\t${expiry}\t${start}\t${by}`,
-      nextSync,
-      String(held.length),
-      text === undefined ? "a" : "s",
-      text ?? entry,
-      fields[5]!,
-      fields[6]!,
-      fields[7]!,
-      fields[8]!
-    ],
-    next: (line) => {
-      held.line = line
-      held.fields = line.split("\t")
-      for (let i = held.first; i < held.first + dropped; i++) held.ids.delete(held.sessions[i]!.id)
-      held.first += dropped
-      if (text !== undefined || held.first >= CAP) {
-        held.sessions = held.sessions.slice(held.first)
-        held.first = 0
-      }
-      held.sessions.push(listed(entry, id, expiry)!)
-      held.ids.add(id)
-      held.length = length
-      return held
-    }
-  }
+  const by = escapeText(c.modifiedBy)
+  const [numRecords, dataStorage, entryCount, entryBytes] = held.figures
+  const args = Array.of(
+    keys.headField,
+    held.line,
+    String(held.length),
+    write.key,
+    valueBytes(write.value),
+    recordTail(write.key, write.value, c.now, c.modifiedBy, write.deviceLastModifiedDate),
+    numberText(c.conditions[0]!.syncCount),
+    numberText(c.limits.recordsPerDataset),
+    numberText(c.limits.bytesPerDataset),
+    `1\t${held.syncCount + 1}\t${held.deletion}\t${held.created}\t${now}\t`,
+    `\t${floor}\t${count}\t${expiry}\t${start}\t${by}`,
+    String(held.syncCount + 1),
+    text === undefined ? "a" : "s",
+    text ?? entry,
+    numRecords!,
+    dataStorage!,
+    entryCount!,
+    entryBytes!
+  )
+  return new HeldPlan(
+    keys,
+    tracked,
+    held,
+    args,
+    c.ref.datasetName,
+    c.modifiedBy,
+    nowNumber,
+    listed(entry, id, expiry)!,
+    dropped,
+    text,
+    floor,
+    floorNumber,
+    count,
+    start
+  )
 }
 
-/** What a process knows of a dataset it committed last. */
-interface Tracked {
-  /** the sync count its last commit left */
-  readonly syncCount: number
-  /** whether no other process committed between its last two commits */
-  readonly alone: boolean
-  readonly held: Held | undefined
-}
-
-/** A commit under way: its dataset, what it knows of it, and the plan it sends, if any. */
-export interface Holding {
-  readonly key: object
-  readonly before: Tracked | undefined
-  readonly plan: HeldPlan | undefined
-  /** the commit script's arguments after the writes */
-  readonly args: ReadonlyArray<string>
+/** The four figures of a line the heldCommit script wrote from a plan: between the two parts it was given. */
+const figuresOf = (plan: HeldPlan, line: unknown): Array<string> | undefined => {
+  if (typeof line !== "string") return undefined
+  const figures = line.slice(plan.args[9]!.length, line.length - plan.args[10]!.length).split("\t")
+  return figures.length === 4 && figures.every((figure) => digits.test(figure)) ? figures : undefined
 }
 
 /**
  * The heads held, of the `capacity` datasets committed last. A head is held once a dataset is
- * committed twice in a row by this process, no other commit between: then the script answers its
- * next commit of one record with the list of consumed sessions (about 3 KB), and the next
- * commits of one record are decided here; one of several records, decided by the script, lets
- * the head go. A head found
- * changed is let go, and held again only after two commits in a row: datasets that processes
- * commit in turn are decided by the script, and never pay for the list.
+ * committed twice in a row by this process, no other commit between: then the commit script
+ * answers its next commit of one record with the list of consumed sessions (about 3 KB), and the
+ * next commits of one record are decided here; one of several records, decided by the commit
+ * script, lets the head go. A head found changed is let go, and held again only after two commits
+ * in a row: datasets that processes commit in turn are decided by the commit script, and never
+ * pay for the list.
  */
 export const makeHeldHeads = (capacity: number) => {
-  const tracked = new Map<object, Tracked>()
+  const tracked = new Map<DatasetKeys, Tracked>()
+  const track = (keys: DatasetKeys, next: Tracked) => {
+    tracked.delete(keys)
+    tracked.set(keys, next)
+    if (tracked.size > capacity) tracked.delete(tracked.keys().next().value!)
+  }
   return {
-    /**
-     * The plan of commit `c` of `writes` against the head held of the dataset `key` (its keys'
-     * object, made once per dataset); the texts as heldPlan takes them.
-     */
-    begin: (
-      key: object,
-      c: SyncStore.DatasetCommit,
-      writes: ReadonlyArray<SyncStore.RecordWrite>,
-      id: string,
-      expiry: string,
-      now: string,
-      by: string
-    ): Holding => {
-      const before = tracked.get(key)
-      const plan = before?.held !== undefined && writes.length === 1 ? heldPlan(before.held, c, writes[0]!, id, expiry, now, by) : undefined
-      // the list is asked for by a commit of one record, as the next are likely to be, and only where none is held
-      const ask = plan === undefined && before?.alone === true && before.held === undefined && writes.length === 1
-      return { key, before, plan, args: plan?.args ?? ["", ask ? "1" : ""] }
+    /** The plan of commit `c` of `writes` against the head held of the dataset of `keys`, if one is held and the commit is such. */
+    plan: (keys: DatasetKeys, c: SyncStore.DatasetCommit, writes: ReadonlyArray<SyncStore.RecordWrite>): HeldPlan | undefined => {
+      const known = tracked.get(keys)
+      return known?.held !== undefined && writes.length === 1 ? heldPlan(keys, known, known.held, c, writes[0]!) : undefined
     },
     /**
-     * A commit done: `line` its head as stored, `list` the list of consumed sessions when the
-     * script answered it (it decided the commit), `syncCount` the line's.
+     * Whether the commit script is to answer the list of consumed sessions with commit `writes`:
+     * a commit of one record, as the next are likely to be, of a dataset committed alone and not held.
      */
-    committed: ({ before, key, plan }: Holding, line: string, list: unknown, syncCount: number): void => {
-      const next: Tracked = plan !== undefined && list === undefined
-        ? { syncCount, alone: true, held: plan.next(line) }
-        : plan !== undefined
-        ? { syncCount, alone: false, held: undefined }
-        : list !== undefined
-        ? { syncCount, alone: true, held: heldOf(line, list) }
-        : { syncCount, alone: before !== undefined && syncCount === before.syncCount + 1, held: undefined }
-      tracked.delete(key)
-      tracked.set(key, next)
-      if (tracked.size > capacity) tracked.delete(tracked.keys().next().value!)
+    asks: (keys: DatasetKeys, writes: ReadonlyArray<SyncStore.RecordWrite>): boolean => {
+      const known = tracked.get(keys)
+      return known !== undefined && known.alone && known.held === undefined && writes.length === 1
+    },
+    /**
+     * A commit of the commit script done: `line` the head as stored, `list` the list of consumed
+     * sessions when answered, `syncCount` the line's.
+     */
+    committed: (keys: DatasetKeys, line: string, list: unknown, syncCount: number): void => {
+      const known = tracked.get(keys)
+      track(
+        keys,
+        list !== undefined
+          ? new Tracked(syncCount, true, heldOf(line, list))
+          : new Tracked(syncCount, known !== undefined && syncCount === known.syncCount + 1, undefined)
+      )
+    },
+    /**
+     * A plan written, `line` the head as the heldCommit script answered it: the head committed,
+     * now held; undefined when the line is not the plan's (nothing is held then).
+     */
+    written: (plan: HeldPlan, line: unknown): SyncStore.CommittedHead | undefined => {
+      const figures = figuresOf(plan, line)
+      const { held, tracked: known } = plan
+      if (figures === undefined) {
+        tracked.delete(plan.keys)
+        return undefined
+      }
+      held.line = line as string
+      held.syncCount++
+      held.figures = figures
+      held.floor = plan.floor
+      held.floorNumber = plan.floorNumber
+      held.count = plan.count
+      held.last = plan.entry.expiresAt
+      held.start = plan.start
+      for (let i = held.first; i < held.first + plan.dropped; i++) held.ids.delete(held.sessions[i]!.id)
+      held.first += plan.dropped
+      if (plan.text !== undefined || held.first >= CAP) {
+        held.sessions = held.sessions.slice(held.first)
+        held.first = 0
+      }
+      held.sessions.push(plan.entry)
+      held.ids.add(plan.entry.id)
+      held.length = plan.text === undefined ? held.length + plan.entry.bytes : Buffer.byteLength(plan.text)
+      known.syncCount = held.syncCount
+      known.alone = true
+      track(plan.keys, known)
+      return {
+        name: plan.name,
+        exists: true,
+        syncCount: held.syncCount,
+        lastDeletionCount: held.lastDeletionCount,
+        creationDate: held.creationDate,
+        lastModifiedDate: plan.now,
+        lastModifiedBy: plan.by,
+        numRecords: Number(figures[0]),
+        dataStorage: Number(figures[1]),
+        entries: Number(figures[2]),
+        entryBytes: Number(figures[3])
+      }
+    },
+    /** A plan found its head no longer stored: let go, and the dataset not committed alone. */
+    stale: (plan: HeldPlan): void => {
+      plan.tracked.held = undefined
+      plan.tracked.alone = false
     },
     /** What a commit that failed left is not known. */
-    drop: (key: object): void => void tracked.delete(key)
+    drop: (keys: DatasetKeys): void => void tracked.delete(keys)
   }
 }

@@ -91,6 +91,9 @@ const OLDEST = 160
  */
 const HEAD = String.raw`^([01])\t(%d+)\t(%d+)\t(%-?%d[%d.e+%-]*)\t%-?%d[%d.e+%-]*\t(%d+)\t(%d+)\t(%d+)\t(%d+)\t(%-?%d[%d.e+%-]*)\t(%d+)\t([^\t]*)\t(%d+)\t`
 
+/** A stored record's start, capturing its syncCount and valueBytes. */
+const FIGURES = String.raw`^{"syncCount":(%d+),"valueBytes":(%-?%d+),`
+
 /** The first entry of a list of consumed sessions from a start, capturing its expiry. */
 const FIRST = String.raw`^\n[^\t\n]*\t([^\n]*)`
 
@@ -151,6 +154,38 @@ local function carryStream(args, at, key, payloadKey, count)
   else
     redis.call('HSET', key, args[at + 4], cjson.encode({args[at + 5], args[at + 6], args[at + 1], data, payload, args[at + 7]}))
   end
+end`,
+  figures: String.raw`
+-- a stored record's syncCount and valueBytes
+local function storedFigures(value, records, key)
+  local syncCount, valueBytes = string.match(value, '${FIGURES}')
+  if syncCount == nil then fail(records, 'unreadable record ' .. key) end
+  return syncCount + 0, valueBytes + 0
+end
+-- the dataset's figures once the record of key is written with bytes (-1: a tombstone), was its
+-- stored valueBytes (nil: none)
+local function written(key, bytes, was, numRecords, dataStorage, entries, entryBytes)
+  local size = #key
+  if bytes >= 0 then size = size + bytes end
+  if was == nil then
+    entries, entryBytes = entries + 1, entryBytes + size
+  else
+    local before = #key
+    if was >= 0 then
+      before = before + was
+      numRecords, dataStorage = numRecords - 1, dataStorage - before
+    end
+    entryBytes = entryBytes + size - before
+  end
+  if bytes >= 0 then numRecords, dataStorage = numRecords + 1, dataStorage + size end
+  return numRecords, dataStorage, entries, entryBytes
+end`,
+  subscribers: String.raw`
+-- the ids of the dataset's subscriptions and their devices, read before the first write
+local function subscribersOf(devices, subscriptions)
+  local ids = read(subscriptions, 'SMEMBERS', subscriptions)
+  if #ids == 0 then return {ids, {}} end
+  return {ids, chunked(devices, 'HMGET', devices, ids, false)}
 end`,
   head: String.raw`
 -- A head as the scripts hold it: the fields of its line as values, in their order: exists ('1'
@@ -250,78 +285,6 @@ export const script = (
  * rather than at each call.
  */
 const decide = String.raw`
--- a stored record's syncCount and valueBytes
-local function storedFigures(value, records, key)
-  local syncCount, valueBytes = string.match(value, '^{"syncCount":(%d+),"valueBytes":(%-?%d+),')
-  if syncCount == nil then fail(records, 'unreadable record ' .. key) end
-  return syncCount + 0, valueBytes + 0
-end
--- the dataset's figures once the record of key is written with bytes (-1: a tombstone), was its
--- stored valueBytes (nil: none)
-local function written(key, bytes, was, numRecords, dataStorage, entries, entryBytes)
-  local size = #key
-  if bytes >= 0 then size = size + bytes end
-  if was == nil then
-    entries, entryBytes = entries + 1, entryBytes + size
-  else
-    local before = #key
-    if was >= 0 then
-      before = before + was
-      numRecords, dataStorage = numRecords - 1, dataStorage - before
-    end
-    entryBytes = entryBytes + size - before
-  end
-  if bytes >= 0 then numRecords, dataStorage = numRecords + 1, dataStorage + size end
-  return numRecords, dataStorage, entries, entryBytes
-end
--- the ids of the dataset's subscriptions and their devices, read before the first write
-local function subscribersOf(devices, subscriptions)
-  local ids = read(subscriptions, 'SMEMBERS', subscriptions)
-  if #ids == 0 then return {ids, {}} end
-  return {ids, chunked(devices, 'HMGET', devices, ids, false)}
-end
--- The commit of one record decided by the process against the head it holds (heldPlan in
--- heldHeads.ts): written only if the head's line and the consumed sessions' length are still
--- those held (every commit, deletion or restore changes the line), nil when not. The process has
--- checked the session, the expected sync count and the order of expiries, and made the head's
--- line but its figures, which follow from the stored record: read here, checked against the
--- condition and the limits. held: the arguments from ARGV[at], as commit documents them.
-local function heldCommit(args, at, writesAt, heads, records, changes, consumed, devices, subscriptions, headField)
-  -- read with redis.pcall itself rather than through read(), as decide's usual reads are
-  local line = redis.pcall('HGET', heads, headField)
-  if type(line) == 'table' then fail(heads, line.err) end
-  if line ~= args[at] then return nil end
-  local length = redis.pcall('STRLEN', consumed)
-  if type(length) == 'table' then fail(consumed, length.err) end
-  if length ~= args[at + 5] + 0 then return nil end
-  local key, bytes = args[writesAt], args[writesAt + 1]
-  local value = redis.pcall('HGET', records, key)
-  if type(value) == 'table' then fail(records, value.err) end
-  local server, was = 0, nil
-  if value then server, was = storedFigures(value, records, key) end
-  if server ~= args[12] + 0 then return {'conflict', 1, server} end
-  local wasRecords, wasStorage, wasEntries, wasBytes = args[at + 8] + 0, args[at + 9] + 0, args[at + 10] + 0, args[at + 11] + 0
-  local numRecords, dataStorage, entries, entryBytes = written(key, bytes + 0, was, wasRecords, wasStorage, wasEntries, wasBytes)
-  if entries > args[8] + 0 then return {'limit', 'records', entries} end
-  if entryBytes > args[9] + 0 then return {'limit', 'bytes', entryBytes} end
-  local subscribed = nil
-  if devices then subscribed = subscribersOf(devices, subscriptions) end
-  -- a figure unchanged keeps its text
-  local numRecordsText, dataStorageText, entriesText, entryBytesText = args[at + 8], args[at + 9], args[at + 10], args[at + 11]
-  if numRecords ~= wasRecords then numRecordsText = string.format('%d', numRecords) end
-  if dataStorage ~= wasStorage then dataStorageText = string.format('%d', dataStorage) end
-  if entries ~= wasEntries then entriesText = string.format('%d', entries) end
-  if entryBytes ~= wasBytes then entryBytesText = string.format('%d', entryBytes) end
-  line = args[at + 2] .. numRecordsText .. '\t' .. dataStorageText .. '\t' .. entriesText .. '\t' .. entryBytesText .. args[at + 3]
-  local count = args[at + 4]
-  local refused = redis.pcall('ZADD', changes, count, key)
-  if type(refused) == 'table' then return {'corrupt', changes, refused.err} end
-  redis.call('HSET', records, key, '{"syncCount":' .. count .. ',"valueBytes":' .. bytes .. ',' .. args[writesAt + 2])
-  redis.call('HSET', heads, headField, line)
-  if args[at + 6] == 'a' then redis.call('APPEND', consumed, args[at + 7]) else redis.call('SET', consumed, args[at + 7]) end
-  if subscribed then return {'ok', line, subscribed[1], subscribed[2]} end
-  return {'ok', line}
-end
 -- given the script's arguments rather than a closure over them: a closure pays for each local
 -- it captures at its creation, at every call
 local function decide(args, name, id, expiry, expected, now, by, conditionCount, writesAt, writeCount, lastWrite, heads, records, live, consumed,
@@ -492,25 +455,21 @@ end
  * name, session id (escaped), session expiry, expected sync count or "", now, modifiedBy
  * (escaped), datasets limit, records limit, bytes limit, number of conditions, then (key,
  * syncCount) per condition, number of writes, then (key, valueBytes or -1, JSON tail) per write
- * (keys distinct), then the head the process holds: its line or "" (none held), "1" to be answered
- * the list of consumed sessions, and with a line 10 more (heldHeads.ts' heldPlan: the new line
- * before and after its four figures, the new sync count, the list's length as held, "a" to
- * append or "s" to set it, what to append or set, and the four figures as held), and last the
- * arguments of the entry (liveStream.ts), given the new sync count; a commit with an entry holds
- * no head.
+ * (keys distinct), then "1" to be answered the list of consumed sessions (for the process to
+ * hold: heldHeads.ts) or "", and last the arguments of the entry (liveStream.ts), given the new
+ * sync count.
  *
- * With a head held and still stored, the commit is the one the process decided (heldCommit);
- * else it is decided here. Answers `{"ok", head}` (the head's line: the consumed sessions stay in
- * Redis), or with the devices and subscriptions keys `{"ok", head, ids, devices}` as the
- * subscribers script answers them (read before the first write, as everything is), either with
- * the list of consumed sessions as stored after them when asked (a commit decided here),
- * `{"used"}`, `{"forgotten"}`, `{"changed", syncCount}`, `{"conflict",
- * condition index (from 1), server}`, `{"limit", which, value}`, `{"register"}` (it would commit,
- * but the identity is not in its pool's index yet: nothing written) or `{"corrupt", key, message}`.
+ * Answers `{"ok", head}` (the head's line: the consumed sessions stay in Redis), or with the
+ * devices and subscriptions keys `{"ok", head, ids, devices}` as the subscribers script answers
+ * them (read before the first write, as everything is), either with the list of consumed
+ * sessions as stored after them when asked, `{"used"}`, `{"forgotten"}`, `{"changed",
+ * syncCount}`, `{"conflict", condition index (from 1), server}`, `{"limit", which, value}`,
+ * `{"register"}` (it would commit, but the identity is not in its pool's index yet: nothing
+ * written) or `{"corrupt", key, message}`.
  */
 export const commit = script(
   "commit",
-  ["read", "firstWrite", "chunked", "stream", "head"],
+  ["read", "firstWrite", "chunked", "stream", "figures", "subscribers", "head"],
   String.raw`
 local name, id, expiry, expected, now, by = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6]
 local conditionCount = ARGV[10] + 0
@@ -518,10 +477,8 @@ local writesAt = 12 + 2 * conditionCount
 local writeCount = ARGV[writesAt - 1] + 0
 local lastWrite = writesAt + 3 * writeCount - 1
 local keyCount = #KEYS
-local heldAt = lastWrite + 1
-local held, hold = ARGV[heldAt], ARGV[heldAt + 1] == '1'
-local streamAt, streamKey, payloadKey = heldAt + 2, nil, nil
-if held ~= '' then streamAt = heldAt + 12 end
+local hold = ARGV[lastWrite + 1] == '1'
+local streamAt, streamKey, payloadKey = lastWrite + 2, nil, nil
 if not ARGV[streamAt] then
   streamAt = nil
 else
@@ -532,15 +489,7 @@ end
 local heads, records, changes, live, consumed = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
 local devices, subscriptions = nil, nil
 if keyCount >= 7 then devices, subscriptions = KEYS[6], KEYS[7] end
-local headField = 'h' .. name
-
-if held ~= '' then
-  local ok, answer = pcall(heldCommit, ARGV, heldAt, writesAt, heads, records, changes, consumed, devices, subscriptions, headField)
-  if not ok then return corrupt(answer) end
-  if answer then return answer end
-end
--- the fields of the older layouts, which only a commit decided here reads
-local olderField, newerField = 's' .. name, 't' .. name
+local headField, olderField, newerField = 'h' .. name, 's' .. name, 't' .. name
 local ok, plan, line, count, sessions, append, moved, wasLive, dotted, subscribed = pcall(decide, ARGV, name, id, expiry, expected, now, by,
   conditionCount, writesAt, writeCount, lastWrite, heads, records, live, consumed, devices, subscriptions, streamAt, streamKey, headField, olderField,
   newerField)
@@ -591,6 +540,75 @@ if subscribed then return {'ok', line, subscribed[1], subscribed[2]} end
 return {'ok', line}
 `,
   { definitions: decide }
+)
+
+/**
+ * The commit of one record decided by the process against the head it holds (heldPlan in
+ * heldHeads.ts), written only if the head's line and the consumed sessions' length are still
+ * those held: every commit, deletion or restore changes the line. The process has checked the
+ * session, the expected sync count and the order of expiries, and made the head's line but its
+ * figures, which follow from the stored record: read here, checked against the condition and the
+ * limits in the order the commit script checks them.
+ *
+ * KEYS: heads, records, changes, consumed, and devices, subscriptions when the commit answers its
+ * subscribers. ARGV: the head's field, its line as held, the list's length as held, the record's
+ * key, valueBytes or -1, JSON tail, the condition's syncCount, the records limit, the bytes limit,
+ * the new line before and after its four figures, the new sync count, "a" to append to the list
+ * or "s" to set it, what to append or set, and the four figures as held.
+ *
+ * Answers false (the head is not the one held: nothing written), or as the commit script does
+ * `{"ok", head}`, `{"ok", head, ids, devices}`, `{"conflict", 1, server}`, `{"limit", which,
+ * value}` or `{"corrupt", key, message}`.
+ */
+export const heldCommit = script(
+  "heldCommit",
+  ["read", "chunked", "figures", "subscribers"],
+  String.raw`
+local heads, records, changes, consumed = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
+local field, key, bytes = ARGV[1], ARGV[4], ARGV[5]
+-- read with redis.pcall itself rather than through read(): no pcall of a function of its own
+local line = redis.pcall('HGET', heads, field)
+if type(line) == 'table' then return {'corrupt', heads, line.err} end
+if line ~= ARGV[2] then return false end
+-- also the check of the list's type, which this script does not read otherwise
+local length = redis.pcall('STRLEN', consumed)
+if type(length) == 'table' then return {'corrupt', consumed, length.err} end
+if length ~= ARGV[3] + 0 then return false end
+local value = redis.pcall('HGET', records, key)
+if type(value) == 'table' then return {'corrupt', records, value.err} end
+local server, was = 0, nil
+if value then
+  server, was = string.match(value, '${FIGURES}')
+  if server == nil then return {'corrupt', records, 'unreadable record ' .. key} end
+  server, was = server + 0, was + 0
+end
+if server ~= ARGV[7] + 0 then return {'conflict', 1, server} end
+local wasRecords, wasStorage, wasEntries, wasBytes = ARGV[15] + 0, ARGV[16] + 0, ARGV[17] + 0, ARGV[18] + 0
+local numRecords, dataStorage, entries, entryBytes = written(key, bytes + 0, was, wasRecords, wasStorage, wasEntries, wasBytes)
+if entries > ARGV[8] + 0 then return {'limit', 'records', entries} end
+if entryBytes > ARGV[9] + 0 then return {'limit', 'bytes', entryBytes} end
+local subscribed = nil
+if KEYS[6] then
+  local ok
+  ok, subscribed = pcall(subscribersOf, KEYS[5], KEYS[6])
+  if not ok then return corrupt(subscribed) end
+end
+-- a figure unchanged keeps its text
+local numRecordsText, dataStorageText, entriesText, entryBytesText = ARGV[15], ARGV[16], ARGV[17], ARGV[18]
+if numRecords ~= wasRecords then numRecordsText = string.format('%d', numRecords) end
+if dataStorage ~= wasStorage then dataStorageText = string.format('%d', dataStorage) end
+if entries ~= wasEntries then entriesText = string.format('%d', entries) end
+if entryBytes ~= wasBytes then entryBytesText = string.format('%d', entryBytes) end
+line = ARGV[10] .. numRecordsText .. '\t' .. dataStorageText .. '\t' .. entriesText .. '\t' .. entryBytesText .. ARGV[11]
+local count = ARGV[12]
+local refused = redis.pcall('ZADD', changes, count, key)
+if type(refused) == 'table' then return {'corrupt', changes, refused.err} end
+redis.call('HSET', records, key, '{"syncCount":' .. count .. ',"valueBytes":' .. bytes .. ',' .. ARGV[6])
+redis.call('HSET', heads, field, line)
+if ARGV[13] == 'a' then redis.call('APPEND', consumed, ARGV[14]) else redis.call('SET', consumed, ARGV[14]) end
+if subscribed then return {'ok', line, subscribed[1], subscribed[2]} end
+return {'ok', line}
+`
 )
 
 /**
@@ -940,14 +958,9 @@ return outcome
  */
 export const subscribers = script(
   "subscribers",
-  ["read", "chunked"],
+  ["read", "chunked", "subscribers"],
   String.raw`
-local devices, subscriptions = KEYS[1], KEYS[2]
-local ok, result = pcall(function()
-  local ids = read(subscriptions, 'SMEMBERS', subscriptions)
-  if #ids == 0 then return {ids, {}} end
-  return {ids, chunked(devices, 'HMGET', devices, ids, false)}
-end)
+local ok, result = pcall(subscribersOf, KEYS[1], KEYS[2])
 if not ok then return corrupt(result) end
 return result
 `,

@@ -23,11 +23,12 @@ import {
   SESSION_SHARDS,
   shardOf,
   unreadable,
-  unreadableAt
+  unreadableAt,
+  valueBytes
 } from "./codec.js"
 import type { Connection } from "./connection.js"
 import { type DatasetKeys, makeDatasetKeys } from "./datasetKeys.js"
-import { type Holding, makeHeldHeads } from "./heldHeads.js"
+import { type HeldPlan, makeHeldHeads } from "./heldHeads.js"
 import * as LiveStream from "./liveStream.js"
 import * as scripts from "./scripts.js"
 import { makeRedisTransfer } from "./transfer.js"
@@ -164,25 +165,25 @@ export const makeStore = (connection: Connection, keys: Keys): Store => {
     )
   }
 
-  /** The answer of the commit script as the port's result; undefined for "register the identity first". */
-  const commitResult = (
+  /** The port's result of a commit written, its answer `reply` (`{"ok", line, ...}`) and its head `head`. */
+  const committedResult = (
     c: SyncStore.DatasetCommit,
     writes: ReadonlyArray<RecordWrite>,
     datasetKeys: DatasetKeys,
-    reply: unknown,
-    holding: Holding | undefined
-  ): SyncStore.CommitResult | StorageError | undefined => {
-    if (!Array.isArray(reply)) return new SyncStore.StorageError({ message: "Unexpected answer of the commit script" })
+    reply: ReadonlyArray<unknown>,
+    head: SyncStore.CommittedHead
+  ): Effect.Effect<SyncStore.CommitResult, StorageError> => {
+    const records = LiveStream.committedRecords(writes, head.syncCount, c.now, c.modifiedBy)
+    if (c.subscribers !== true) return Effect.succeed({ _tag: "Committed", head, records })
+    const subscribed = devicesOf(reply[2], reply[3], datasetKeys.subscriptions)
+    return subscribed instanceof SyncStore.StorageError
+      ? Effect.fail(subscribed)
+      : Effect.succeed({ _tag: "Committed", head, records, subscribers: subscribed })
+  }
+
+  /** The port's result of a commit's answer other than "ok"; undefined for "register the identity first". */
+  const refusal = (c: SyncStore.DatasetCommit, reply: ReadonlyArray<unknown>): SyncStore.CommitResult | StorageError | undefined => {
     switch (reply[0]) {
-      case "ok": {
-        const head = parseCommittedHead(c.ref.datasetName, reply[1])
-        if (head === undefined) return unreadable(datasetKeys.dataset[0]!, `head of dataset ${c.ref.datasetName}`)
-        if (holding !== undefined) held.committed(holding, reply[1] as string, reply[c.subscribers === true ? 4 : 2], head.syncCount)
-        const records = LiveStream.committedRecords(writes, head.syncCount, c.now, c.modifiedBy)
-        if (c.subscribers !== true) return { _tag: "Committed", head, records }
-        const subscribed = devicesOf(reply[2], reply[3], datasetKeys.subscriptions)
-        return subscribed instanceof SyncStore.StorageError ? subscribed : { _tag: "Committed", head, records, subscribers: subscribed }
-      }
       case "conflict": {
         const condition = c.conditions[Number(reply[1]) - 1]!
         return { _tag: "Conflict", key: condition.key, server: Number(reply[2]), client: condition.syncCount }
@@ -202,12 +203,16 @@ export const makeStore = (connection: Connection, keys: Keys): Store => {
     }
   }
 
-  const commit: SyncStoreShape["commit"] = (c) => {
+  /** A commit decided by the commit script; streamed, it carries its Cognito Streams entry. */
+  const scripted = (
+    c: SyncStore.DatasetCommit,
+    datasetKeys: DatasetKeys,
+    writes: ReadonlyArray<RecordWrite>,
+    streamed: boolean
+  ): Effect.Effect<SyncStore.CommitResult, StorageError> => {
     const { identityId, identityPoolId, datasetName } = c.ref
-    const datasetKeys = keysOf(c.ref)
     const { base, dataset, withSubscribers } = datasetKeys
     let scriptKeys = c.subscribers === true ? withSubscribers : dataset
-    const writes = distinct(c.writes)
     // by Array.of rather than a literal, as the connection's pending entry is made (connection.ts)
     const args: Array<string> = Array.of(
       datasetName,
@@ -224,33 +229,32 @@ export const makeStore = (connection: Connection, keys: Keys): Store => {
     for (const condition of c.conditions) args.push(condition.key, numberText(condition.syncCount))
     args.push(String(writes.length))
     for (const write of writes) {
-      args.push(
-        write.key,
-        write.value === null ? "-1" : String(Buffer.byteLength(write.value)),
-        recordTail(write.key, write.value, c.now, c.modifiedBy, write.deviceLastModifiedDate)
-      )
+      args.push(write.key, valueBytes(write.value), recordTail(write.key, write.value, c.now, c.modifiedBy, write.deviceLastModifiedDate))
     }
-    const streamed = c.stream === undefined || carrier === undefined ? undefined : LiveStream.carried(carrier, keys, base, {
-      ref: c.ref,
-      streamName: c.stream,
-      field: c.session.id,
-      now: c.now,
-      records: LiveStream.committedRecords(writes, -1, c.now, c.modifiedBy)
-    })
-    // a commit carrying a Cognito Streams entry is decided by the script and holds no head
-    let holding: Holding | undefined
-    if (streamed === undefined) {
-      holding = held.begin(datasetKeys, c, writes, args[1]!, args[2]!, args[4]!, args[5]!)
-      args.push(...holding.args)
-    } else {
-      args.push("", "")
-      scriptKeys = [...scriptKeys, ...streamed.keys]
-      args.push(...streamed.args)
+    // a commit carrying a Cognito Streams entry is not held afterwards
+    args.push(!streamed && held.asks(datasetKeys, writes) ? "1" : "")
+    if (streamed) {
+      const entry = LiveStream.carried(carrier!, keys, base, {
+        ref: c.ref,
+        streamName: c.stream!,
+        field: c.session.id,
+        now: c.now,
+        records: LiveStream.committedRecords(writes, -1, c.now, c.modifiedBy)
+      })
+      scriptKeys = [...scriptKeys, ...entry.keys]
+      args.push(...entry.args)
     }
     const once: Effect.Effect<SyncStore.CommitResult | undefined, StorageError> = Effect.flatMap(
       script(scripts.commit, scriptKeys, args),
       (reply) => {
-        const result = commitResult(c, writes, datasetKeys, reply, holding)
+        if (!Array.isArray(reply)) return Effect.fail(new SyncStore.StorageError({ message: "Unexpected answer of the commit script" }))
+        if (reply[0] === "ok") {
+          const head = parseCommittedHead(datasetName, reply[1])
+          if (head === undefined) return Effect.fail(unreadable(dataset[0]!, `head of dataset ${datasetName}`))
+          held.committed(datasetKeys, reply[1] as string, reply[c.subscribers === true ? 4 : 2], head.syncCount)
+          return committedResult(c, writes, datasetKeys, reply, head)
+        }
+        const result = refusal(c, reply)
         if (result instanceof SyncStore.StorageError) return Effect.fail(result)
         // the identity's first write: index it in its pool first, then commit again
         return result === undefined
@@ -258,15 +262,52 @@ export const makeStore = (connection: Connection, keys: Keys): Store => {
           : Effect.succeed(result)
       }
     )
-    const decided = Effect.flatMap(
+    return Effect.flatMap(
       once,
       (result) => (result === undefined ? optimistic(`dataset ${datasetName}`, once) : Effect.succeed(result))
     )
+  }
+
+  /** A commit decided against the head held (`plan`), or by the commit script when that head is stored no more. */
+  const heldCommit = (
+    c: SyncStore.DatasetCommit,
+    datasetKeys: DatasetKeys,
+    writes: ReadonlyArray<RecordWrite>,
+    plan: HeldPlan
+  ): Effect.Effect<SyncStore.CommitResult, StorageError> =>
+    Effect.flatMap(
+      script(scripts.heldCommit, c.subscribers === true ? datasetKeys.heldWithSubscribers : datasetKeys.held, plan.args),
+      (reply) => {
+        if (reply === null) {
+          held.stale(plan)
+          return scripted(c, datasetKeys, writes, false)
+        }
+        if (!Array.isArray(reply)) return Effect.fail(new SyncStore.StorageError({ message: "Unexpected answer of the heldCommit script" }))
+        if (reply[0] === "ok") {
+          const head = held.written(plan, reply[1])
+          if (head === undefined) return Effect.fail(unreadable(datasetKeys.held[0]!, `head of dataset ${c.ref.datasetName}`))
+          return committedResult(c, writes, datasetKeys, reply, head)
+        }
+        const result = refusal(c, reply)
+        return result === undefined
+          ? Effect.fail(new SyncStore.StorageError({ message: "Unexpected answer of the heldCommit script" }))
+          : result instanceof SyncStore.StorageError
+          ? Effect.fail(result)
+          : Effect.succeed(result)
+      }
+    )
+
+  const commit: SyncStoreShape["commit"] = (c) => {
+    const datasetKeys = keysOf(c.ref)
+    const writes = distinct(c.writes)
+    const streamed = c.stream !== undefined && carrier !== undefined
+    const plan = streamed ? undefined : held.plan(datasetKeys, c, writes)
+    const decided = plan === undefined ? scripted(c, datasetKeys, writes, streamed) : heldCommit(c, datasetKeys, writes, plan)
     // what a failed commit left is not known: its head is let go
-    const committed = holding === undefined ? decided : Effect.tapError(decided, () => Effect.sync(() => held.drop(holding.key)))
-    return streamed === undefined
-      ? committed
-      : Effect.map(committed, (result) => result._tag === "Committed" ? { ...result, outbox: c.session.id } : result)
+    const committed = Effect.tapError(decided, () => Effect.sync(() => held.drop(datasetKeys)))
+    return streamed
+      ? Effect.map(committed, (result) => result._tag === "Committed" ? { ...result, outbox: c.session.id } : result)
+      : committed
   }
 
   /** the deletion script: conditional on the dataset's sync count when `syncCount` is given, streamed with `outbox` */

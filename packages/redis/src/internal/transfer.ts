@@ -12,6 +12,7 @@ import {
   corruption,
   deviceText,
   escapeText,
+  headLine,
   IDENTITY_SHARDS,
   type Keys,
   numberText,
@@ -40,32 +41,13 @@ const untag = (tag: string): string => tag.replace(/%([0-9A-F]{2})/g, (_, hex: s
 
 const regexEscaped = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, (c) => `\\${c}`)
 
-/** A head's line as the scripts write it (see scripts.ts), its consumed sessions listed from byte 1. */
-const headLine = (head: SyncStore.DatasetHead, sessions: ReadonlyArray<SyncStore.DatasetHead["consumedSessions"]["sessions"][number]>) =>
-  [
-    head.exists ? "1" : "0",
-    numberText(head.syncCount),
-    numberText(head.lastDeletionCount),
-    numberText(head.creationDate),
-    numberText(head.lastModifiedDate),
-    numberText(head.numRecords),
-    numberText(head.dataStorage),
-    numberText(head.entries),
-    numberText(head.entryBytes),
-    numberText(head.consumedSessions.floor),
-    String(sessions.length),
-    sessions.length === 0 ? "" : numberText(sessions[sessions.length - 1]!.expiresAt),
-    "1",
-    escapeText(head.lastModifiedBy)
-  ].join("\t")
-
 /** The arguments of one dataset for the restore script. */
 const datasetArgs = ({ head, records }: SyncStore.DatasetContent): Array<string> => {
   // in expiry order, as the commit script keeps them (a stable sort keeps ties as consumed)
   const sessions = [...head.consumedSessions.sessions].sort((a, b) => a.expiresAt - b.expiresAt)
   const args = [
     head.name,
-    headLine(head, sessions),
+    headLine(head, head.consumedSessions.floor, sessions.length, sessions[sessions.length - 1]?.expiresAt),
     sessions.map((session) => `\n${escapeText(session.id)}\t${numberText(session.expiresAt)}`).join(""),
     head.exists ? "1" : "0",
     String(records.length)
