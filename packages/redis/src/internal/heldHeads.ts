@@ -178,7 +178,10 @@ const heldPlan = (
       if (oldest.expiresAt > nowNumber) {
         expiring = false
         if (count < CAP) break
-        if (oldest.expiresAt > floorNumber) [floor, floorNumber] = [oldest.expiry, oldest.expiresAt]
+        if (oldest.expiresAt > floorNumber) {
+          floor = oldest.expiry
+          floorNumber = oldest.expiresAt
+        }
       }
       start += oldest.bytes
       count--
@@ -198,27 +201,27 @@ const heldPlan = (
   }
   count++
   const by = escapeText(c.modifiedBy)
-  const [numRecords, dataStorage, entryCount, entryBytes] = held.figures
-  const args = Array.of(
-    keys.headField,
-    held.line,
-    String(held.length),
-    write.key,
-    valueBytes(write.value),
-    recordTail(write.key, write.value, c.now, c.modifiedBy, write.deviceLastModifiedDate),
-    numberText(c.conditions[0]!.syncCount),
-    numberText(c.limits.recordsPerDataset),
-    numberText(c.limits.bytesPerDataset),
-    `1\t${held.syncCount + 1}\t${held.deletion}\t${held.created}\t${now}\t`,
-    `\t${floor}\t${count}\t${expiry}\t${start}\t${by}`,
-    String(held.syncCount + 1),
-    text === undefined ? "a" : "s",
-    text ?? entry,
-    numRecords!,
-    dataStorage!,
-    entryCount!,
-    entryBytes!
-  )
+  const { figures } = held
+  // filled in rather than a literal or Array.of (see connection.ts)
+  const args = new Array<string>(18)
+  args[0] = keys.headField
+  args[1] = held.line
+  args[2] = String(held.length)
+  args[3] = write.key
+  args[4] = valueBytes(write.value)
+  args[5] = recordTail(write.key, write.value, c.now, c.modifiedBy, write.deviceLastModifiedDate)
+  args[6] = numberText(c.conditions[0]!.syncCount)
+  args[7] = numberText(c.limits.recordsPerDataset)
+  args[8] = numberText(c.limits.bytesPerDataset)
+  args[9] = `1\t${held.syncCount + 1}\t${held.deletion}\t${held.created}\t${now}\t`
+  args[10] = `\t${floor}\t${count}\t${expiry}\t${start}\t${by}`
+  args[11] = String(held.syncCount + 1)
+  args[12] = text === undefined ? "a" : "s"
+  args[13] = text ?? entry
+  args[14] = figures[0]!
+  args[15] = figures[1]!
+  args[16] = figures[2]!
+  args[17] = figures[3]!
   return new HeldPlan(
     keys,
     tracked,
@@ -241,7 +244,9 @@ const heldPlan = (
 const figuresOf = (plan: HeldPlan, line: unknown): Array<string> | undefined => {
   if (typeof line !== "string") return undefined
   const figures = line.slice(plan.args[9]!.length, line.length - plan.args[10]!.length).split("\t")
-  return figures.length === 4 && figures.every((figure) => digits.test(figure)) ? figures : undefined
+  if (figures.length !== 4) return undefined
+  for (const figure of figures) if (!digits.test(figure)) return undefined
+  return figures
 }
 
 /**

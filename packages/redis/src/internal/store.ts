@@ -203,7 +203,10 @@ export const makeStore = (connection: Connection, keys: Keys): Store => {
     }
   }
 
-  /** A commit decided by the commit script; streamed, it carries its Cognito Streams entry. */
+  /**
+   * A commit decided by the commit script; streamed, it carries its Cognito Streams entry. A
+   * failure lets the dataset's head go.
+   */
   const scripted = (
     c: SyncStore.DatasetCommit,
     datasetKeys: DatasetKeys,
@@ -262,39 +265,61 @@ export const makeStore = (connection: Connection, keys: Keys): Store => {
           : Effect.succeed(result)
       }
     )
-    return Effect.flatMap(
+    const decided = Effect.flatMap(
       once,
       (result) => (result === undefined ? optimistic(`dataset ${datasetName}`, once) : Effect.succeed(result))
     )
+    // what a failed commit left is not known: its head is let go
+    return Effect.tapError(decided, () => Effect.sync(() => held.drop(datasetKeys)))
   }
 
-  /** A commit decided against the head held (`plan`), or by the commit script when that head is stored no more. */
+  /**
+   * The answer of the heldCommit script to `plan` as the commit's result: a head stored no more
+   * lets it go, and the commit script decides the commit.
+   */
+  const heldAnswer = (
+    c: SyncStore.DatasetCommit,
+    datasetKeys: DatasetKeys,
+    writes: ReadonlyArray<RecordWrite>,
+    plan: HeldPlan,
+    reply: unknown
+  ): Effect.Effect<SyncStore.CommitResult, StorageError> => {
+    if (reply === null) {
+      held.stale(plan)
+      return scripted(c, datasetKeys, writes, false)
+    }
+    if (Array.isArray(reply) && reply[0] === "ok") {
+      const head = held.written(plan, reply[1])
+      if (head !== undefined) return committedResult(c, writes, datasetKeys, reply, head)
+      return Effect.fail(unreadable(datasetKeys.held[0]!, `head of dataset ${c.ref.datasetName}`))
+    }
+    const result = Array.isArray(reply) ? refusal(c, reply) : undefined
+    if (result !== undefined && !(result instanceof SyncStore.StorageError)) return Effect.succeed(result)
+    held.drop(datasetKeys)
+    return Effect.fail(result ?? new SyncStore.StorageError({ message: "Unexpected answer of the heldCommit script" }))
+  }
+
+  /**
+   * A commit decided against the head held (`plan`), its answer taken without a fiber step of
+   * its own: a commit's usual path.
+   */
   const heldCommit = (
     c: SyncStore.DatasetCommit,
     datasetKeys: DatasetKeys,
     writes: ReadonlyArray<RecordWrite>,
     plan: HeldPlan
   ): Effect.Effect<SyncStore.CommitResult, StorageError> =>
-    Effect.flatMap(
-      script(scripts.heldCommit, c.subscribers === true ? datasetKeys.heldWithSubscribers : datasetKeys.held, plan.args),
-      (reply) => {
-        if (reply === null) {
-          held.stale(plan)
-          return scripted(c, datasetKeys, writes, false)
+    Effect.async((resume) =>
+      connection.scriptThen(
+        scripts.heldCommit,
+        c.subscribers === true ? datasetKeys.heldWithSubscribers : datasetKeys.held,
+        plan.args,
+        (reply) => resume(heldAnswer(c, datasetKeys, writes, plan, reply)),
+        (error) => {
+          held.drop(datasetKeys)
+          resume(Effect.fail(error))
         }
-        if (!Array.isArray(reply)) return Effect.fail(new SyncStore.StorageError({ message: "Unexpected answer of the heldCommit script" }))
-        if (reply[0] === "ok") {
-          const head = held.written(plan, reply[1])
-          if (head === undefined) return Effect.fail(unreadable(datasetKeys.held[0]!, `head of dataset ${c.ref.datasetName}`))
-          return committedResult(c, writes, datasetKeys, reply, head)
-        }
-        const result = refusal(c, reply)
-        return result === undefined
-          ? Effect.fail(new SyncStore.StorageError({ message: "Unexpected answer of the heldCommit script" }))
-          : result instanceof SyncStore.StorageError
-          ? Effect.fail(result)
-          : Effect.succeed(result)
-      }
+      )
     )
 
   const commit: SyncStoreShape["commit"] = (c) => {
@@ -302,9 +327,8 @@ export const makeStore = (connection: Connection, keys: Keys): Store => {
     const writes = distinct(c.writes)
     const streamed = c.stream !== undefined && carrier !== undefined
     const plan = streamed ? undefined : held.plan(datasetKeys, c, writes)
-    const decided = plan === undefined ? scripted(c, datasetKeys, writes, streamed) : heldCommit(c, datasetKeys, writes, plan)
-    // what a failed commit left is not known: its head is let go
-    const committed = Effect.tapError(decided, () => Effect.sync(() => held.drop(datasetKeys)))
+    if (plan !== undefined) return heldCommit(c, datasetKeys, writes, plan)
+    const committed = scripted(c, datasetKeys, writes, streamed)
     return streamed
       ? Effect.map(committed, (result) => result._tag === "Committed" ? { ...result, outbox: c.session.id } : result)
       : committed
