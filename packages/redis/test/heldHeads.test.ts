@@ -11,6 +11,7 @@ import { afterAll, describe, expect, it } from "vitest"
 import type { SyncSessionToken, SyncStore } from "@syncalite/core"
 import { RedisSyncStore } from "@syncalite/redis"
 import { Services } from "@syncalite/testing"
+import * as scripts from "../src/internal/scripts.js"
 import { cleanUp, keysUnder, type RawClient, rawClient, testPrefix } from "./helpers.js"
 
 const redis = await Services.check("redis")
@@ -47,10 +48,22 @@ const stored = async (raw: RawClient, prefix: string): Promise<{ [key: string]: 
   return out
 }
 
-/** STRLEN's calls so far: a commit decided against a held head reads its list's length, no other does */
-const strlenCalls = async (raw: RawClient): Promise<number> => {
-  const info = await raw.info("commandstats")
-  return Number(/cmdstat_strlen:calls=(\d+)/.exec(info)?.[1] ?? 0)
+/**
+ * A client of its own whose calls of the heldCommit script (a commit decided against a held head)
+ * are counted, each with its answer: the store given it leaves it open.
+ */
+const countingClient = async (url: string) => {
+  const client = await rawClient(url)
+  const held: Array<unknown> = []
+  const sendCommand = client.sendCommand.bind(client)
+  const counted = Object.assign(client, {
+    sendCommand: (args: ReadonlyArray<string>, ...rest: Array<unknown>) => {
+      const reply = (sendCommand as (...all: Array<unknown>) => Promise<unknown>)(args, ...rest)
+      if (args[0] === "FCALL" && args[1] === scripts.heldCommit.library) void reply.then((answer) => held.push(answer), () => held.push("failed"))
+      return reply
+    }
+  })
+  return { client: counted as unknown as RedisSyncStore.RedisInput, held, close: () => client.destroy() }
 }
 
 describe.skipIf(!redis.available)("heads held by a process", () => {
@@ -59,8 +72,8 @@ describe.skipIf(!redis.available)("heads held by a process", () => {
   it("a process holding its heads answers and stores what the script deciding every commit does, over 600 commits", async () => {
     const raw = await rawClient(redis.url)
     const [heldPrefix, scriptPrefix] = [`${base}-a`, `${base}-b`]
-    const holding = await open(redis.url, heldPrefix)
-    const strlenBefore = await strlenCalls(raw)
+    const counting = await countingClient(redis.url)
+    const holding = await open(counting.client, heldPrefix)
     try {
       const random = randomOf(13)
       const pick = <A>(items: ReadonlyArray<A>): A => items[Math.floor(random() * items.length)]!
@@ -117,17 +130,20 @@ describe.skipIf(!redis.available)("heads held by a process", () => {
         expect(await stored(raw, heldPrefix), `step ${step}`).toEqual(await stored(raw, scriptPrefix))
       }
       expect(Object.keys(tags).sort()).toEqual(["Committed", "Conflict", "DatasetChanged", "LimitExceeded", "SessionForgotten", "SessionUsed"])
-      // the held path ran: only its commits read a list's length
-      expect(await strlenCalls(raw) - strlenBefore).toBeGreaterThan(100)
+      // the held path ran, and wrote most of what it was given
+      const written = counting.held.filter((answer) => Array.isArray(answer) && answer[0] === "ok")
+      expect(written.length).toBeGreaterThan(100)
     } finally {
       await holding.close()
+      counting.close()
       raw.destroy()
     }
   }, 120_000)
   it("a head changed by another process, or a list of consumed sessions damaged, is not taken for the one held", async () => {
     const raw = await rawClient(redis.url)
     const prefix = `${base}-c`
-    const [a, b] = [await open(redis.url, prefix), await open(redis.url, prefix)]
+    const counting = await countingClient(redis.url)
+    const [a, b] = [await open(counting.client, prefix), await open(redis.url, prefix)]
     try {
       const ref = { identityPoolId: "us-east-1:00000000-0000-0000-0000-000000000003", identityId: "us-east-1:00000000-0000-0000-0000-000000000004", datasetName: "d" }
       const limits = { datasetsPerIdentity: 20, recordsPerDataset: 1024, bytesPerDataset: 1048576 }
@@ -150,25 +166,70 @@ describe.skipIf(!redis.available)("heads held by a process", () => {
       const anew = await run(a, commit(session(), 0))
       expect(anew).toMatchObject({ _tag: "Committed", head: { syncCount: 6, numRecords: 1, lastDeletionCount: 5 } })
 
-      // the list of consumed sessions made a value of another type: a typed corruption, nothing written
       const keys = await keysUnder(raw, prefix)
-      const headsKey = keys.find((key) => key.endsWith(":heads"))!
       const consumedKey = keys.find((key) => key.endsWith(":u:d"))!
-      // a head is held again after two commits in a row: the third is decided against it
-      for (const syncCount of [6, 7, 8]) expect(await run(a, commit(session(), syncCount))).toMatchObject({ _tag: "Committed", head: { syncCount: syncCount + 1 } })
-      const strlenBefore = await strlenCalls(raw)
-      expect(await run(a, commit(session(), 9))).toMatchObject({ _tag: "Committed", head: { syncCount: 10 } })
-      expect(await strlenCalls(raw)).toBeGreaterThan(strlenBefore)
-      const before = await raw.hGetAll(headsKey)
-      await raw.del(consumedKey)
-      await raw.hSet(consumedKey, "f", "v")
-      const failed = await Effect.runPromise(Effect.either(a.store.commit(commit(session(), 10))))
-      expect(failed._tag).toBe("Left")
-      expect(JSON.stringify(failed)).toContain(consumedKey)
-      expect(await raw.hGetAll(headsKey)).toEqual(before)
+      const changesKey = keys.find((key) => key.endsWith(":c:d"))!
+      /** commits by a in a row from sync count `from` */
+      const inRow = async (from: number, commits: number) => {
+        for (let syncCount = from; syncCount < from + commits; syncCount++) {
+          expect(await run(a, commit(session(), syncCount))).toMatchObject({ _tag: "Committed", head: { syncCount: syncCount + 1 } })
+        }
+      }
+      /** what a's next commit answers, and what its calls of the heldCommit script answered */
+      const nextCommit = async (c: SyncStore.DatasetCommit) => {
+        const from = counting.held.length
+        const answer = await Effect.runPromise(Effect.either(a.store.commit(c)))
+        // each call's answer by its kind ("ok", "corrupt" and its key...), null for a head not held
+        const held = counting.held.slice(from).map((reply) => Array.isArray(reply) ? reply.slice(0, reply[0] === "corrupt" ? 2 : 1) : reply)
+        return { answer, held }
+      }
+      await inRow(6, 3)
+      const ninth = await nextCommit(commit(session(), 9))
+      expect(ninth.answer).toMatchObject({ right: { _tag: "Committed", head: { syncCount: 10 } } })
+      expect(ninth.held).toEqual([["ok"]])
+
+      // a list longer than the one held (a session listed by other means): given back its bytes,
+      // nothing else written by the held commit, and the commit script decides
+      const listed = `\nother\t${Date.now() + 600_000}`
+      const list = await raw.get(consumedKey)
+      await raw.append(consumedKey, listed)
+      const later = session()
+      const tenth = await nextCommit(commit(later, 10))
+      expect(tenth.answer).toMatchObject({ right: { _tag: "Committed", head: { syncCount: 11 } } })
+      expect(tenth.held).toEqual([null])
+      expect(await raw.get(consumedKey)).toBe(`${list}${listed}\n${later.id}\t${later.expiresAt}`)
+      // the list as its head counts it again, for what follows
+      await raw.set(consumedKey, `${list}\n${later.id}\t${later.expiresAt}`)
+
+      // a head held, then changed by b: nothing written by the held commit, and the commit script decides
+      await inRow(11, 3)
+      expect(await run(b, commit(session(), 14))).toMatchObject({ _tag: "Committed", head: { syncCount: 15 } })
+      const afterB = await nextCommit(commit(session(), 15))
+      expect(afterB.answer).toMatchObject({ right: { _tag: "Committed", head: { syncCount: 16 } } })
+      expect(afterB.held).toEqual([null])
+
+      /** a's commit at `syncCount`, decided against its head held, with `key` made a hash: a typed corruption, nothing written */
+      const damaged = async (syncCount: number, key: string) => {
+        await raw.del(key)
+        await raw.hSet(key, "f", "v")
+        const before = await stored(raw, prefix)
+        const failed = await nextCommit(commit(session(), syncCount))
+        expect(failed.answer._tag).toBe("Left")
+        expect(JSON.stringify(failed.answer)).toContain(key)
+        expect(failed.held).toEqual([["corrupt", key]])
+        expect(await stored(raw, prefix)).toEqual(before)
+        await raw.del(key)
+      }
+      // the index of changes damaged: the list given back its bytes
+      await inRow(16, 3)
+      await damaged(19, changesKey)
+      // the list of consumed sessions damaged: refused by the append
+      await inRow(19, 3)
+      await damaged(22, consumedKey)
     } finally {
       await a.close()
       await b.close()
+      counting.close()
       raw.destroy()
     }
   })

@@ -243,9 +243,16 @@ const heldPlan = (
 /** The four figures of a line the heldCommit script wrote from a plan: between the two parts it was given. */
 const figuresOf = (plan: HeldPlan, line: unknown): Array<string> | undefined => {
   if (typeof line !== "string") return undefined
-  const figures = line.slice(plan.args[9]!.length, line.length - plan.args[10]!.length).split("\t")
-  if (figures.length !== 4) return undefined
-  for (const figure of figures) if (!digits.test(figure)) return undefined
+  const end = line.length - plan.args[10]!.length
+  const figures: Array<string> = []
+  let from = plan.args[9]!.length
+  while (figures.length < 4) {
+    const tab = figures.length === 3 ? end : line.indexOf("\t", from)
+    const figure = tab < from || tab > end ? "" : line.slice(from, tab)
+    if (!digits.test(figure)) return undefined
+    figures.push(figure)
+    from = tab + 1
+  }
   return figures
 }
 
