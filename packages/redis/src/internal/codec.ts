@@ -254,6 +254,9 @@ export const parseHead = (name: string, line: unknown, older: unknown, newer?: u
   }
 }
 
+/** A number as JSON.stringify writes it, without its general case. */
+const jsonNumber = (n: number): string => Number.isFinite(n) ? String(n) : "null"
+
 /** A record's valueBytes as the commit scripts take it: its value's UTF-8 length, -1 for a tombstone. */
 export const valueBytes = (value: string | null): string => value === null ? "-1" : String(Buffer.byteLength(value))
 
@@ -268,9 +271,9 @@ export const recordTail = (
   lastModifiedBy: string,
   deviceLastModifiedDate: number | undefined
 ): string =>
-  `"key":${JSON.stringify(key)},"value":${JSON.stringify(value)},"lastModifiedDate":${JSON.stringify(lastModifiedDate)},"lastModifiedBy":${
+  `"key":${JSON.stringify(key)},"value":${JSON.stringify(value)},"lastModifiedDate":${jsonNumber(lastModifiedDate)},"lastModifiedBy":${
     JSON.stringify(lastModifiedBy)
-  }${deviceLastModifiedDate === undefined ? "" : `,"deviceLastModifiedDate":${JSON.stringify(deviceLastModifiedDate)}`}}`
+  }${deviceLastModifiedDate === undefined ? "" : `,"deviceLastModifiedDate":${jsonNumber(deviceLastModifiedDate)}`}}`
 
 /** A record from its stored JSON (parsed), or undefined when it is not one. */
 const recordOf = (json: unknown): StoredRecord | undefined => {
