@@ -76,23 +76,25 @@ const heldOf = (line: unknown, list: unknown): Held | undefined => {
     read += match[0].length
   }
   const figures = fields.slice(Line.numRecords, Line.entryBytes + 1)
-  const [syncCount, lastDeletionCount, creationDate, floorNumber] = [Line.syncCount, Line.lastDeletionCount, Line.creationDate, Line.floor]
-    .map((at) => readNumber(fields[at]))
+  const syncCount = readNumber(fields[Line.syncCount])
+  const lastDeletionCount = readNumber(fields[Line.lastDeletionCount])
+  const creationDate = readNumber(fields[Line.creationDate])
+  const floorNumber = readNumber(fields[Line.floor])
   const last = sessions.length === 0 ? 0 : readNumber(fields[Line.last])
   if (
     read !== live.length || String(sessions.length) !== fields[Line.count] || !figures.every((figure) => digits.test(figure)) ||
-    Number.isNaN(syncCount! + lastDeletionCount! + creationDate! + floorNumber! + last + start)
+    Number.isNaN(syncCount + lastDeletionCount + creationDate + floorNumber + last + start)
   ) return undefined
   return {
     line: line as string,
-    syncCount: syncCount!,
+    syncCount: syncCount,
     deletion: fields[Line.lastDeletionCount]!,
     created: fields[Line.creationDate]!,
-    lastDeletionCount: lastDeletionCount!,
-    creationDate: creationDate!,
+    lastDeletionCount: lastDeletionCount,
+    creationDate: creationDate,
     figures,
     floor: fields[Line.floor]!,
-    floorNumber: floorNumber!,
+    floorNumber: floorNumber,
     count: sessions.length,
     last,
     start,
