@@ -220,12 +220,26 @@ describe.skipIf(!redis.available)("heads held by a process", () => {
         expect(await stored(raw, prefix)).toEqual(before)
         await raw.del(key)
       }
+      // a list not in expiry order is not as the commit script writes it: not held, its commits
+      // decided by the commit script
+      await inRow(16, 1)
+      const entries = (await raw.get(consumedKey))!.split("\n")
+      const [id, expiry] = entries.at(-2)!.split("\t")
+      entries[entries.length - 2] = `${id}\t${Number(entries.at(-1)!.split("\t")[1]) + 1}`
+      await raw.set(consumedKey, entries.join("\n"))
+      for (const syncCount of [17, 18]) {
+        const unordered = await nextCommit(commit(session(), syncCount))
+        expect(unordered.answer).toMatchObject({ right: { _tag: "Committed", head: { syncCount: syncCount + 1 } } })
+        expect(unordered.held).toEqual([])
+      }
+      await raw.set(consumedKey, (await raw.get(consumedKey))!.replace(entries.at(-2)!, `${id}\t${expiry}`))
+
       // the index of changes damaged: the list given back its bytes
-      await inRow(16, 3)
-      await damaged(19, changesKey)
-      // the list of consumed sessions damaged: refused by the append
       await inRow(19, 3)
-      await damaged(22, consumedKey)
+      await damaged(22, changesKey)
+      // the list of consumed sessions damaged: refused by the append
+      await inRow(22, 3)
+      await damaged(25, consumedKey)
     } finally {
       await a.close()
       await b.close()

@@ -39,11 +39,9 @@ interface Held {
   count: number
   last: number
   start: number
-  /** the consumed sessions listed from the line's start, in their order, from index `first` */
+  /** the consumed sessions listed from the line's start, in expiry order, from index `first` */
   sessions: Array<Listed>
   first: number
-  /** the ids of those sessions, each listed once */
-  readonly ids: Set<string>
   /** the stored list's length in bytes, dropped entries before its start included */
   length: number
 }
@@ -57,8 +55,23 @@ const listed = (entry: string, id: string, expiry: string): Listed | undefined =
 }
 
 /**
+ * Whether session `id` expiring at `expiresAt` is listed in `sessions` from `first`, which are in
+ * expiry order: read from the latest, stopping at the first expiring earlier, so that a session
+ * expiring after every listed one (a held commit's) reads one entry.
+ */
+const isListed = (sessions: ReadonlyArray<Listed>, first: number, id: string, expiresAt: number): boolean => {
+  for (let i = sessions.length - 1; i >= first; i--) {
+    const other = sessions[i]!
+    if (other.expiresAt < expiresAt) return false
+    if (other.expiresAt === expiresAt && other.id === id) return true
+  }
+  return false
+}
+
+/**
  * The held head of a live dataset's line and its list of consumed sessions as stored, or
- * undefined when they do not read as one (nothing is held then).
+ * undefined when they do not read as one: a list not in expiry order, or listing a session twice,
+ * is not as the commit script writes it (nothing is held then).
  */
 const heldOf = (line: unknown, list: unknown): Held | undefined => {
   const fields = lineFields(line)
@@ -66,13 +79,15 @@ const heldOf = (line: unknown, list: unknown): Held | undefined => {
   const start = readNumber(fields[Line.start])
   const live = sessionsFrom(list, start)
   const sessions: Array<Listed> = []
-  const ids = new Set<string>()
   let read = 0
   for (const match of live.matchAll(entries)) {
-    const session = match.index === read && !ids.has(match[1]!) ? listed(match[0], match[1]!, match[2]!) : undefined
-    if (session === undefined) return undefined
+    const session = match.index === read ? listed(match[0], match[1]!, match[2]!) : undefined
+    const latest = sessions.length === 0 ? undefined : sessions[sessions.length - 1]!
+    if (
+      session === undefined ||
+      (latest !== undefined && (latest.expiresAt > session.expiresAt || isListed(sessions, 0, session.id, session.expiresAt)))
+    ) return undefined
     sessions.push(session)
-    ids.add(session.id)
     read += match[0].length
   }
   const figures = fields.slice(Line.numRecords, Line.entryBytes + 1)
@@ -100,7 +115,6 @@ const heldOf = (line: unknown, list: unknown): Held | undefined => {
     start,
     sessions,
     first: 0,
-    ids,
     length: Buffer.byteLength(list)
   }
 }
@@ -160,7 +174,7 @@ const heldPlan = (
   const id = escapeText(c.session.id)
   const expiry = numberText(c.session.expiresAt)
   const expiresAt = Number(expiry)
-  if (!(expiresAt > held.floorNumber) || held.ids.has(id)) return undefined
+  if (!(expiresAt > held.floorNumber) || isListed(sessions, first, id, expiresAt)) return undefined
   const now = numberText(c.now)
   const nowNumber = Number(now)
   let { count, floor, floorNumber, start } = held
@@ -320,14 +334,12 @@ export const makeHeldHeads = (capacity: number) => {
       held.count = plan.count
       held.last = plan.entry.expiresAt
       held.start = plan.start
-      for (let i = held.first; i < held.first + plan.dropped; i++) held.ids.delete(held.sessions[i]!.id)
       held.first += plan.dropped
       if (plan.text !== undefined || held.first >= CAP) {
         held.sessions = held.sessions.slice(held.first)
         held.first = 0
       }
       held.sessions.push(plan.entry)
-      held.ids.add(plan.entry.id)
       held.length = plan.text === undefined ? held.length + plan.entry.bytes : Buffer.byteLength(plan.text)
       known.syncCount = held.syncCount
       known.alone = true
