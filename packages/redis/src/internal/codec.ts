@@ -85,9 +85,22 @@ export const escapeText = (text: string): string =>
 export const unescapeText = (text: string): string =>
   text.includes("\\") ? text.replace(/\\(.)/g, (_, c: string) => (c === "t" ? "\t" : c === "n" ? "\n" : c)) : text
 
+/** The number Lua reads back from `numberText(n)`: `n` where finite (JS writes numbers exactly), infinities clamped. */
+export const numberRead = (n: number): number =>
+  Number.isFinite(n) ? n : n > 0 ? Number.MAX_SAFE_INTEGER : -Number.MAX_SAFE_INTEGER
+
 /** A number as Lua reads it back exactly: finite numbers as JS writes them, infinities clamped. */
-export const numberText = (n: number): string =>
-  Number.isFinite(n) ? String(n) : n > 0 ? "9007199254740991" : "-9007199254740991"
+export const numberText = (n: number): string => String(numberRead(n))
+
+/** Whether `text` is one or more decimal digits. */
+export const isDigits = (text: string): boolean => {
+  if (text.length === 0) return false
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i)
+    if (c < 48 || c > 57) return false
+  }
+  return true
+}
 
 /** A number of a head's line; NaN where there is none. */
 export const readNumber = (text: string | undefined): number => (text === undefined || text === "" ? NaN : Number(text))

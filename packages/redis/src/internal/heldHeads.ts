@@ -7,7 +7,7 @@
  * commit is that this process holds no head for.
  */
 import type { SyncStore } from "@syncalite/core"
-import { escapeText, Line, lineFields, numberText, readNumber, recordTail, sessionsFrom, valueBytes } from "./codec.js"
+import { escapeText, isDigits, Line, lineFields, numberRead, numberText, readNumber, recordTail, sessionsFrom, valueBytes } from "./codec.js"
 import type { DatasetKeys } from "./datasetKeys.js"
 import { CAP, COMPACT } from "./scripts.js"
 
@@ -47,7 +47,6 @@ interface Held {
 }
 
 const entries = /\n([^\t\n]*)\t([^\n]*)/g
-const digits = /^\d+$/
 
 const listed = (entry: string, id: string, expiry: string): Listed | undefined => {
   const expiresAt = Number(expiry)
@@ -97,7 +96,7 @@ const heldOf = (line: unknown, list: unknown): Held | undefined => {
   const floorNumber = readNumber(fields[Line.floor])
   const last = sessions.length === 0 ? 0 : readNumber(fields[Line.last])
   if (
-    read !== live.length || String(sessions.length) !== fields[Line.count] || !figures.every((figure) => digits.test(figure)) ||
+    read !== live.length || String(sessions.length) !== fields[Line.count] || !figures.every(isDigits) ||
     Number.isNaN(syncCount + lastDeletionCount + creationDate + floorNumber + last + start)
   ) return undefined
   return {
@@ -172,11 +171,11 @@ const heldPlan = (
   if (c.conditions.length !== 1 || c.conditions[0]!.key !== write.key) return undefined
   if (c.expectedSyncCount !== undefined && c.expectedSyncCount !== held.syncCount) return undefined
   const id = escapeText(c.session.id)
-  const expiry = numberText(c.session.expiresAt)
-  const expiresAt = Number(expiry)
+  const expiresAt = numberRead(c.session.expiresAt)
+  const expiry = String(expiresAt)
   if (!(expiresAt > held.floorNumber) || isListed(sessions, first, id, expiresAt)) return undefined
-  const now = numberText(c.now)
-  const nowNumber = Number(now)
+  const nowNumber = numberRead(c.now)
+  const now = String(nowNumber)
   let { count, floor, floorNumber, start } = held
   const entry = `\n${id}\t${expiry}`
   let dropped = 0
@@ -265,7 +264,7 @@ const figuresOf = (plan: HeldPlan, line: unknown): Array<string> | undefined => 
   while (figures.length < 4) {
     const tab = figures.length === 3 ? end : line.indexOf("\t", from)
     const figure = tab < from || tab > end ? "" : line.slice(from, tab)
-    if (!digits.test(figure)) return undefined
+    if (!isDigits(figure)) return undefined
     figures.push(figure)
     from = tab + 1
   }
