@@ -280,6 +280,15 @@ export const measureFibers = async (
 /** A worker's step of a loop: its number and how many steps it made before. */
 type Step<A> = (worker: number, i: number) => A
 
+/**
+ * Bare calls answered to a fiber through `Effect.async`, run as the store's operations are: what
+ * the Effect runtime adds to the client (the store's operations are Effects).
+ */
+export const inFibers = (step: Step<Promise<void>>): Step<Effect.Effect<void>> => (worker, i) =>
+  Effect.async<void>((resume) => {
+    step(worker, i).then(() => resume(Effect.void), (error) => resume(Effect.die(error)))
+  })
+
 /** The store and its bare client on one Redis, with the operations the Redis figures compare. */
 export interface RedisHarness {
   readonly store: Effect.Effect.Success<ReturnType<typeof RedisSyncStore.make>>
@@ -304,8 +313,6 @@ export interface RedisHarness {
   readonly reads: (name: string) => Step<Effect.Effect<void, unknown>>
   /** the read's bare calls through the client */
   readonly readCalls: (name: string) => Step<Promise<void>>
-  /** the same, answered to fibers */
-  readonly readCallsInFibers: (name: string) => Step<Effect.Effect<void>>
   /** removes the harness's keys and closes the store */
   readonly close: () => Promise<void>
 }
@@ -567,18 +574,6 @@ export const redisHarness = async (redisUrl: string): Promise<RedisHarness | und
     }
   }
 
-  /**
-   * the same calls answered to a fiber through `Effect.async`, run as the store's reads are: what
-   * the Effect runtime adds to the bare client (the store's operations are Effects)
-   */
-  const readCallsInFibers = (name: string) => {
-    const call = readCalls(name)
-    return (worker: number) =>
-      Effect.async<void>((resume) => {
-        call(worker).then(() => resume(Effect.void), (error) => resume(Effect.die(error)))
-      })
-  }
-
   const close = async () => {
     const keys: Array<string> = []
     let cursor = "0"
@@ -590,5 +585,5 @@ export const redisHarness = async (redisUrl: string): Promise<RedisHarness | und
     for (let i = 0; i < keys.length; i += 500) await client.sendCommand(["UNLINK", ...keys.slice(i, i + 500)])
     await Effect.runPromise(Scope.close(scope, Exit.void))
   }
-  return { store, client, pool, identities, session, casOperation, commitCalls, seed, updates, reads, readCalls, readCallsInFibers, close }
+  return { store, client, pool, identities, session, casOperation, commitCalls, seed, updates, reads, readCalls, close }
 }

@@ -23,7 +23,8 @@
  *   rather than text (what one could reach over another layout), a commit checked in the process
  *   against the head and consumed sessions it holds from its last commit, the script writing only
  *   if the head is still the one held (what a commit that finds its head held could reach over
- *   this layout, in one round trip), a commit decided in the process (a read, then a
+ *   this layout, in one round trip; and the same answered to fibers, beside UpdateRecords in the
+ *   same rounds: what it could reach under the Effect runtime), a commit decided in the process (a read, then a
  *   compare-and-set of the head that writes: what a commit checked out of Lua could reach at best
  *   when it holds nothing), and ListRecords beside its own calls (HMGET, ZRANGEBYSCORE, HMGET)
  *   through the bare client, those calls beside the seven calls, and the same calls answered to
@@ -40,7 +41,7 @@
  */
 import { createCognitoSync, SyncSessionToken } from "@syncalite/core"
 import { alternate, alternateEach, type Figure, fmt } from "./measure.js"
-import { measureFibers, measureInFlight, redisHarness } from "./redis-harness.js"
+import { inFibers, measureFibers, measureInFlight, redisHarness } from "./redis-harness.js"
 import { benchRedisInstructions } from "./redis-instructions.js"
 
 const url = process.env.REDIS_URL || "redis://127.0.0.1:6379"
@@ -122,7 +123,7 @@ const benchThroughput = async () => {
     console.log(`skipped: Redis does not answer at ${url} (set REDIS_URL)`)
     return
   }
-  const { store, client, pool, identities, session, casOperation, commitCalls, seed, updates, reads, readCalls, readCallsInFibers } = harness
+  const { store, client, pool, identities, session, casOperation, commitCalls, seed, updates, reads, readCalls } = harness
   const casBaseline = async (workers: number) =>
     measureInFlight("EVALSHA compare-and-set", workers, await casOperation(workers), SHORT)
 
@@ -233,6 +234,22 @@ const benchThroughput = async () => {
     await luaFloor("checked", "the same with a commit's checks")
     await luaFloor("packed", "the same over packed numbers")
     await luaFloor("cached", "checked in the process on a head it holds")
+    // that floor's calls answered to fibers, as the store's commits are: what a commit that finds
+    // its head held could reach under the Effect runtime
+    const heldCounts = await seed("held", 1)
+    const [heldCpu, heldInFibersCpu, updateCpu, sevenBesideHeldCpu] = [cpu(), cpu(), cpu(), cpu()]
+    const [heldFigure, heldInFibers, updateAgain, sevenBesideHeld] = await alternateEach(ROUNDS, [
+      withCpu(heldCpu, async () => measureInFlight("the held floor", 64, await commitCalls(64, "cached"), SHORT)),
+      withCpu(heldInFibersCpu, async () => measureFibers("the held floor in fibers", 64, inFibers(await commitCalls(64, "cached")), SHORT)),
+      withCpu(updateCpu, () => measureFibers("UpdateRecords", 64, updates("held", heldCounts), SHORT)),
+      sevenCalls(sevenBesideHeldCpu)
+    ])
+    line("  (info) the held floor vs the seven calls", heldFigure!, sevenBesideHeld!)
+    line("  (info) the held floor in fibers vs the seven calls", heldInFibers!, sevenBesideHeld!)
+    line("  (info) UpdateRecords vs the held floor in fibers", updateAgain!, heldInFibers!)
+    processLine("  (info) process CPU per commit of the held floor", heldCpu, sevenBesideHeldCpu, "the seven calls")
+    processLine("  (info) the same in fibers", heldInFibersCpu, heldCpu, "its bare calls")
+    processLine("  (info) process CPU per commit", updateCpu, heldInFibersCpu, "the held floor in fibers")
     const [decidedFloor, decidedCpu] = [cpu(), cpu()]
     const [sevenBesideDecided, decided] = await alternate(
       ROUNDS,
@@ -245,9 +262,9 @@ const benchThroughput = async () => {
     processLine("  (info) process CPU per commit decided in it", decidedPerOperation, decidedFloor, "the seven calls")
     line("  (info) a commit decided in the process, 64", decided, sevenBesideDecided)
     const [readCallsCpu, inFibersCpu, listCpu, sevenCpu] = [cpu(), cpu(), cpu(), cpu()]
-    const [readCallsFigure, inFibers, listAgain, sevenAgain] = await alternateEach(ROUNDS, [
+    const [readCallsFigure, readInFibers, listAgain, sevenAgain] = await alternateEach(ROUNDS, [
       withCpu(readCallsCpu, () => measureInFlight("the read's calls", 64, readCalls("list"), SHORT)),
-      withCpu(inFibersCpu, () => measureFibers("the read's calls in fibers", 64, readCallsInFibers("list"), SHORT)),
+      withCpu(inFibersCpu, () => measureFibers("the read's calls in fibers", 64, inFibers(readCalls("list")), SHORT)),
       withCpu(listCpu, () => measureFibers("ListRecords", 64, reads("list"), SHORT)),
       sevenCalls(sevenCpu)
     ])
@@ -255,9 +272,9 @@ const benchThroughput = async () => {
     cpuLine("  (info) Redis CPU of the read script", listCpu, readCallsCpu, "the read's calls")
     processLine("  (info) process CPU per read", listCpu, readCallsCpu, "the read's calls")
     line("  (info) the read's calls alone vs the seven calls", readCallsFigure!, sevenAgain!)
-    line("  (info) the read's calls in fibers vs their calls", inFibers!, readCallsFigure!)
+    line("  (info) the read's calls in fibers vs their calls", readInFibers!, readCallsFigure!)
     processLine("  (info) process CPU per read's calls in fibers", inFibersCpu, readCallsCpu, "the read's calls")
-    line("  (info) ListRecords vs its calls in fibers", listAgain!, inFibers!)
+    line("  (info) ListRecords vs its calls in fibers", listAgain!, readInFibers!)
     processLine("  (info) process CPU per read", listCpu, inFibersCpu, "its calls in fibers")
 
     // reads first: the writes below change more records after sync count 1
