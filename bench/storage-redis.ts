@@ -24,9 +24,9 @@
  *   against the head and consumed sessions it holds from its last commit, the script writing only
  *   if the head is still the one held (what a commit that finds its head held could reach over
  *   this layout, in one round trip; and the same answered to fibers, beside UpdateRecords in the
- *   same rounds: what it could reach under the Effect runtime), a commit decided in the process (a read, then a
- *   compare-and-set of the head that writes: what a commit checked out of Lua could reach at best
- *   when it holds nothing), and ListRecords beside its own calls (HMGET, ZRANGEBYSCORE, HMGET)
+ *   same rounds: what it could reach under the Effect runtime), a commit decided in the process
+ *   (a read, then a compare-and-set of the head that writes: what a commit checked out of Lua
+ *   could reach at best when it holds nothing), and ListRecords beside its own calls (HMGET, ZRANGEBYSCORE, HMGET)
  *   through the bare client, those calls beside the seven calls, and the same calls answered to
  *   fibers through `Effect.async` (what the Effect runtime adds to the client, the store's
  *   operations being Effects).

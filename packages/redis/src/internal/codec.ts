@@ -86,11 +86,11 @@ export const unescapeText = (text: string): string =>
   text.includes("\\") ? text.replace(/\\(.)/g, (_, c: string) => (c === "t" ? "\t" : c === "n" ? "\n" : c)) : text
 
 /** The number Lua reads back from `numberText(n)`: `n` where finite (JS writes numbers exactly), infinities clamped. */
-export const numberRead = (n: number): number =>
+export const luaNumber = (n: number): number =>
   Number.isFinite(n) ? n : n > 0 ? Number.MAX_SAFE_INTEGER : -Number.MAX_SAFE_INTEGER
 
 /** A number as Lua reads it back exactly: finite numbers as JS writes them, infinities clamped. */
-export const numberText = (n: number): string => String(numberRead(n))
+export const numberText = (n: number): string => String(luaNumber(n))
 
 /** Whether `text` is one or more decimal digits. */
 export const isDigits = (text: string): boolean => {
@@ -175,11 +175,20 @@ export const headLine = (head: SyncStore.CommittedHead, floor: number, count: nu
   return fields.join("\t")
 }
 
-/** A head's line read: the head but for its consumed sessions, and where its list of them starts. */
-const readLine = (
+/**
+ * A head's line read: the head but for its consumed sessions, where its list of them starts, and
+ * the line's fields as written.
+ */
+export const readLine = (
   name: string,
   line: unknown
-): { readonly head: SyncStore.CommittedHead; readonly floor: number; readonly count: number; readonly start: number } | undefined => {
+): {
+  readonly head: SyncStore.CommittedHead
+  readonly floor: number
+  readonly count: number
+  readonly start: number
+  readonly fields: ReadonlyArray<string>
+} | undefined => {
   const fields = lineFields(line)
   if (fields === undefined) return undefined
   const syncCount = readNumber(fields[Line.syncCount])
@@ -212,7 +221,8 @@ const readLine = (
     },
     floor,
     count: readNumber(fields[Line.count]),
-    start
+    start,
+    fields
   }
 }
 

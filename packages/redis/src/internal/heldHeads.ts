@@ -7,7 +7,7 @@
  * commit is that this process holds no head for.
  */
 import type { SyncStore } from "@syncalite/core"
-import { escapeText, isDigits, Line, lineFields, numberRead, numberText, readNumber, recordTail, sessionsFrom, valueBytes } from "./codec.js"
+import { escapeText, isDigits, Line, luaNumber, numberText, readLine, readNumber, recordTail, sessionsFrom, valueBytes } from "./codec.js"
 import type { DatasetKeys } from "./datasetKeys.js"
 import { CAP, COMPACT } from "./scripts.js"
 
@@ -73,42 +73,37 @@ const isListed = (sessions: ReadonlyArray<Listed>, first: number, id: string, ex
  * is not as the commit script writes it (nothing is held then).
  */
 const heldOf = (line: unknown, list: unknown): Held | undefined => {
-  const fields = lineFields(line)
-  if (fields === undefined || typeof list !== "string" || fields[Line.exists] !== "1") return undefined
-  const start = readNumber(fields[Line.start])
+  const read = readLine("", line)
+  if (read === undefined || typeof list !== "string" || !read.head.exists) return undefined
+  const { head, fields, start } = read
   const live = sessionsFrom(list, start)
   const sessions: Array<Listed> = []
-  let read = 0
+  let parsed = 0
   for (const match of live.matchAll(entries)) {
-    const session = match.index === read ? listed(match[0], match[1]!, match[2]!) : undefined
-    const latest = sessions.length === 0 ? undefined : sessions[sessions.length - 1]!
+    const session = match.index === parsed ? listed(match[0], match[1]!, match[2]!) : undefined
+    const latest = sessions.at(-1)
     if (
-      session === undefined ||
-      (latest !== undefined && (latest.expiresAt > session.expiresAt || isListed(sessions, 0, session.id, session.expiresAt)))
+      session === undefined || (latest !== undefined && latest.expiresAt > session.expiresAt) ||
+      isListed(sessions, 0, session.id, session.expiresAt)
     ) return undefined
     sessions.push(session)
-    read += match[0].length
+    parsed += match[0].length
   }
   const figures = fields.slice(Line.numRecords, Line.entryBytes + 1)
-  const syncCount = readNumber(fields[Line.syncCount])
-  const lastDeletionCount = readNumber(fields[Line.lastDeletionCount])
-  const creationDate = readNumber(fields[Line.creationDate])
-  const floorNumber = readNumber(fields[Line.floor])
   const last = sessions.length === 0 ? 0 : readNumber(fields[Line.last])
-  if (
-    read !== live.length || String(sessions.length) !== fields[Line.count] || !figures.every(isDigits) ||
-    Number.isNaN(syncCount + lastDeletionCount + creationDate + floorNumber + last + start)
-  ) return undefined
+  if (parsed !== live.length || String(sessions.length) !== fields[Line.count] || !figures.every(isDigits) || Number.isNaN(last)) {
+    return undefined
+  }
   return {
     line: line as string,
-    syncCount: syncCount,
+    syncCount: head.syncCount,
     deletion: fields[Line.lastDeletionCount]!,
     created: fields[Line.creationDate]!,
-    lastDeletionCount: lastDeletionCount,
-    creationDate: creationDate,
+    lastDeletionCount: head.lastDeletionCount,
+    creationDate: head.creationDate,
     figures,
     floor: fields[Line.floor]!,
-    floorNumber: floorNumber,
+    floorNumber: read.floor,
     count: sessions.length,
     last,
     start,
@@ -171,10 +166,10 @@ const heldPlan = (
   if (c.conditions.length !== 1 || c.conditions[0]!.key !== write.key) return undefined
   if (c.expectedSyncCount !== undefined && c.expectedSyncCount !== held.syncCount) return undefined
   const id = escapeText(c.session.id)
-  const expiresAt = numberRead(c.session.expiresAt)
+  const expiresAt = luaNumber(c.session.expiresAt)
   const expiry = String(expiresAt)
   if (!(expiresAt > held.floorNumber) || isListed(sessions, first, id, expiresAt)) return undefined
-  const nowNumber = numberRead(c.now)
+  const nowNumber = luaNumber(c.now)
   const now = String(nowNumber)
   let { count, floor, floorNumber, start } = held
   const entry = `\n${id}\t${expiry}`
