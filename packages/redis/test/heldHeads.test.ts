@@ -50,20 +50,25 @@ const stored = async (raw: RawClient, prefix: string): Promise<{ [key: string]: 
 
 /**
  * A client of its own whose calls of the heldCommit script (a commit decided against a held head)
- * are counted, each with its answer: the store given it leaves it open.
+ * are counted, each with its answer, and those of a record the process knew (the record not read,
+ * ARGV[8] empty): the store given it leaves it open.
  */
 const countingClient = async (url: string) => {
   const client = await rawClient(url)
   const held: Array<unknown> = []
+  let known = 0
   const sendCommand = client.sendCommand.bind(client)
   const counted = Object.assign(client, {
     sendCommand: (args: ReadonlyArray<string>, ...rest: Array<unknown>) => {
       const reply = (sendCommand as (...all: Array<unknown>) => Promise<unknown>)(args, ...rest)
-      if (args[0] === "FCALL" && args[1] === scripts.heldCommit.library) void reply.then((answer) => held.push(answer), () => held.push("failed"))
+      if (args[0] === "FCALL" && args[1] === scripts.heldCommit.library) {
+        if (args[3 + Number(args[2]) + 7] === "") known++
+        void reply.then((answer) => held.push(answer), () => held.push("failed"))
+      }
       return reply
     }
   })
-  return { client: counted as unknown as RedisSyncStore.RedisInput, held, close: () => client.destroy() }
+  return { client: counted as unknown as RedisSyncStore.RedisInput, held, known: () => known, close: () => client.destroy() }
 }
 
 describe.skipIf(!redis.available)("heads held by a process", () => {
@@ -130,15 +135,80 @@ describe.skipIf(!redis.available)("heads held by a process", () => {
         expect(await stored(raw, heldPrefix), `step ${step}`).toEqual(await stored(raw, scriptPrefix))
       }
       expect(Object.keys(tags).sort()).toEqual(["Committed", "Conflict", "DatasetChanged", "LimitExceeded", "SessionForgotten", "SessionUsed"])
-      // the held path ran, and wrote most of what it was given
+      // the held path ran, and wrote most of what it was given, most of it records the process knew
       const written = counting.held.filter((answer) => Array.isArray(answer) && answer[0] === "ok")
       expect(written.length).toBeGreaterThan(100)
+      expect(counting.known()).toBeGreaterThan(written.length / 2)
     } finally {
       await holding.close()
       counting.close()
       raw.destroy()
     }
   }, 120_000)
+  it("a record the process wrote under its head held is written unread, and past a limit the commit script refuses it", async () => {
+    const raw = await rawClient(redis.url)
+    const prefix = `${base}-l`
+    const counting = await countingClient(redis.url)
+    const a = await open(counting.client, prefix)
+    try {
+      const ref = { identityPoolId: "us-east-1:00000000-0000-0000-0000-000000000005", identityId: "us-east-1:00000000-0000-0000-0000-000000000006", datasetName: "l" }
+      const limits = { datasetsPerIdentity: 20, recordsPerDataset: 1024, bytesPerDataset: 1048576 }
+      const commit = (syncCount: number, value = `v${syncCount}`, limited = limits): SyncStore.DatasetCommit => ({
+        ref,
+        session: { id: randomUUID(), expiresAt: Date.now() + 600_000 },
+        conditions: [{ key: "k", syncCount }],
+        writes: [{ key: "k", value }],
+        modifiedBy: "m",
+        now: Date.now(),
+        limits: limited
+      })
+      /** a's commit, the calls of the heldCommit script it made (their answers' kinds), and how many of them were of a known record */
+      const next = async (c: SyncStore.DatasetCommit) => {
+        const [from, known] = [counting.held.length, counting.known()]
+        const answer = await Effect.runPromise(a.store.commit(c))
+        return { answer, held: counting.held.slice(from).map((reply) => Array.isArray(reply) ? reply[0] : reply), known: counting.known() - known }
+      }
+      // the list answered with the third commit in a row: the head held, and the record it wrote known
+      for (const syncCount of [0, 1, 2]) expect((await next(commit(syncCount))).held).toEqual([])
+      expect(await next(commit(3))).toMatchObject({ answer: { _tag: "Committed", head: { syncCount: 4, dataStorage: 3 } }, held: ["ok"], known: 1 })
+      const before = await stored(raw, prefix)
+      // "k" (1 byte) and 50 bytes of value pass a limit of 40 bytes; a limit of no record is passed by the one there
+      expect(await next(commit(4, "x".repeat(50), { ...limits, bytesPerDataset: 40 }))).toEqual({
+        answer: { _tag: "LimitExceeded", limit: "bytes", value: 51 },
+        held: [],
+        known: 0
+      })
+      expect(await next(commit(4, "y", { ...limits, recordsPerDataset: 0 }))).toEqual({
+        answer: { _tag: "LimitExceeded", limit: "records", value: 1 },
+        held: [],
+        known: 0
+      })
+      expect(await stored(raw, prefix)).toEqual(before)
+      // a tombstone, then a value again: each written unread, the figures as the script makes them
+      expect(await next(commit(4, null as unknown as string))).toMatchObject({
+        answer: { _tag: "Committed", head: { syncCount: 5, numRecords: 0, dataStorage: 0, entries: 1, entryBytes: 1 } },
+        held: ["ok"],
+        known: 1
+      })
+      expect(await next(commit(5, "é"))).toMatchObject({
+        answer: { _tag: "Committed", head: { syncCount: 6, numRecords: 1, dataStorage: 3, entries: 1, entryBytes: 3 } },
+        held: ["ok"],
+        known: 1
+      })
+      // 64 other records written and known: "k", the first known, is let go, read once, and known again
+      for (let i = 0; i < 64; i++) {
+        const other = { ...commit(0), conditions: [{ key: `o${i}`, syncCount: 0 }], writes: [{ key: `o${i}`, value: "o" }] }
+        expect(await next(other)).toMatchObject({ answer: { _tag: "Committed", head: { syncCount: 7 + i } }, held: ["ok"], known: 0 })
+      }
+      expect(await next(commit(6))).toMatchObject({ answer: { _tag: "Committed", head: { syncCount: 71 } }, held: ["ok"], known: 0 })
+      expect(await next(commit(71))).toMatchObject({ answer: { _tag: "Committed", head: { syncCount: 72 } }, held: ["ok"], known: 1 })
+    } finally {
+      await a.close()
+      counting.close()
+      raw.destroy()
+    }
+  })
+
   it("a head changed by another process, or a list of consumed sessions damaged, is not taken for the one held", async () => {
     const raw = await rawClient(redis.url)
     const prefix = `${base}-c`
@@ -169,6 +239,7 @@ describe.skipIf(!redis.available)("heads held by a process", () => {
       const keys = await keysUnder(raw, prefix)
       const consumedKey = keys.find((key) => key.endsWith(":u:d"))!
       const changesKey = keys.find((key) => key.endsWith(":c:d"))!
+      const recordsKey = keys.find((key) => key.endsWith(":r:d"))!
       /** commits by a in a row from sync count `from` */
       const inRow = async (from: number, commits: number) => {
         for (let syncCount = from; syncCount < from + commits; syncCount++) {
@@ -201,17 +272,26 @@ describe.skipIf(!redis.available)("heads held by a process", () => {
       // the list as its head counts it again, for what follows
       await raw.set(consumedKey, `${list}\n${later.id}\t${later.expiresAt}`)
 
-      // a head held, then changed by b: nothing written by the held commit, and the commit script decides
+      // a record a wrote, then written by b: a's commit of it is decided by the commit script at once
       await inRow(11, 3)
       expect(await run(b, commit(session(), 14))).toMatchObject({ _tag: "Committed", head: { syncCount: 15 } })
       const afterB = await nextCommit(commit(session(), 15))
       expect(afterB.answer).toMatchObject({ right: { _tag: "Committed", head: { syncCount: 16 } } })
-      expect(afterB.held).toEqual([null])
+      expect(afterB.held).toEqual([])
+      // a head held, then changed by b's commit of another record: nothing written by the held
+      // commit of the record a knows, and the commit script decides
+      await inRow(16, 3)
+      const byBOther = await run(b, { ...commit(session(), 0), conditions: [{ key: "o", syncCount: 0 }], writes: [{ key: "o", value: "y" }] })
+      expect(byBOther).toMatchObject({ _tag: "Committed", head: { syncCount: 20 } })
+      const afterOther = await nextCommit(commit(session(), 19))
+      expect(afterOther.answer).toMatchObject({ right: { _tag: "Committed", head: { syncCount: 21, numRecords: 2 } } })
+      expect(afterOther.held).toEqual([null])
 
-      /** a's commit at `syncCount`, decided against its head held, with `key` made a hash: a typed corruption, nothing written */
+      /** a's commit at `syncCount`, decided against its head held, with `key` made a hash (a string where `key` is the records'): a typed corruption, nothing written */
       const damaged = async (syncCount: number, key: string) => {
         await raw.del(key)
-        await raw.hSet(key, "f", "v")
+        if (key === recordsKey) await raw.set(key, "x")
+        else await raw.hSet(key, "f", "v")
         const before = await stored(raw, prefix)
         const failed = await nextCommit(commit(session(), syncCount))
         expect(failed.answer._tag).toBe("Left")
@@ -222,13 +302,13 @@ describe.skipIf(!redis.available)("heads held by a process", () => {
       }
       // a list not in expiry order is not as the commit script writes it: not held, its commits
       // decided by the commit script
-      await inRow(16, 1)
+      await inRow(21, 1)
       const entries = (await raw.get(consumedKey))!.split("\n")
       const ordered = entries.at(-2)!
       const unordered = `${ordered.split("\t")[0]}\t${Number(entries.at(-1)!.split("\t")[1]) + 1}`
       entries[entries.length - 2] = unordered
       await raw.set(consumedKey, entries.join("\n"))
-      for (const syncCount of [17, 18]) {
+      for (const syncCount of [22, 23]) {
         const next = await nextCommit(commit(session(), syncCount))
         expect(next.answer).toMatchObject({ right: { _tag: "Committed", head: { syncCount: syncCount + 1 } } })
         expect(next.held).toEqual([])
@@ -236,11 +316,19 @@ describe.skipIf(!redis.available)("heads held by a process", () => {
       await raw.set(consumedKey, (await raw.get(consumedKey))!.replace(unordered, ordered))
 
       // the index of changes damaged: the list given back its bytes
-      await inRow(19, 3)
-      await damaged(22, changesKey)
+      await inRow(24, 3)
+      await damaged(27, changesKey)
+      // the records damaged under a record a knows (not read): refused by the record's write, the
+      // list given back its bytes and the change its sync count
+      await inRow(27, 3)
+      const records = await raw.hGetAll(recordsKey)
+      const known = counting.known()
+      await damaged(30, recordsKey)
+      expect(counting.known()).toBe(known + 1)
+      await raw.hSet(recordsKey, records)
       // the list of consumed sessions damaged: refused by the append
-      await inRow(22, 3)
-      await damaged(25, consumedKey)
+      await inRow(30, 3)
+      await damaged(33, consumedKey)
     } finally {
       await a.close()
       await b.close()

@@ -1,15 +1,24 @@
 /**
- * The heads of the datasets this process committed last, held with their consumed sessions, so
- * that its next commit of one is decided here, as the commit script would decide it, and written
- * by the heldCommit script only if the head is still the one held: a commit's usual path reads
- * and decides no head in Lua. A head changed meanwhile (by another process, a deletion, a
- * restore) is not the one held: that commit is then decided by the commit script, as every
- * commit is that this process holds no head for.
+ * The heads of the datasets this process committed last, held with their consumed sessions and
+ * the records it wrote under them, so that its next commit of one is decided here, as the commit
+ * script would decide it, and written by the heldCommit script only if the head is still the one
+ * held: a commit's usual path reads and decides no head in Lua, nor a record this process wrote
+ * (every write of a record changes the head's line). A head changed meanwhile (by another
+ * process, a deletion, a restore) is not the one held: that commit is then decided by the commit
+ * script, as every commit is that this process holds no head for.
  */
 import type { SyncStore } from "@syncalite/core"
-import { escapeText, isDigits, Line, luaNumber, numberText, readLine, readNumber, recordTail, sessionsFrom, valueBytes } from "./codec.js"
+import { escapeText, isDigits, Line, luaNumber, numberText, readLine, readNumber, recordTail, sessionsFrom, valueSize } from "./codec.js"
 import type { DatasetKeys } from "./datasetKeys.js"
 import { CAP, COMPACT } from "./scripts.js"
+
+/** The most records a held head knows (of those its process wrote under it, the first known go first). */
+const KNOWN = 64
+
+/** A record as its process wrote it under the head held: its sync count and valueBytes (-1: a tombstone). */
+class Known {
+  constructor(public syncCount: number, public bytes: number) {}
+}
 
 /** A consumed session as listed: its entry as stored, and its id and expiry as written there. */
 interface Listed {
@@ -44,6 +53,8 @@ interface Held {
   first: number
   /** the stored list's length in bytes, dropped entries before its start included */
   length: number
+  /** the records this process wrote under the head held, as stored while its line is the one held */
+  readonly known: Map<string, Known>
 }
 
 const entries = /\n([^\t\n]*)\t([^\n]*)/g
@@ -72,7 +83,7 @@ const isListed = (sessions: ReadonlyArray<Listed>, first: number, id: string, ex
  * undefined when they do not read as one: a list not in expiry order, or listing a session twice,
  * is not as the commit script writes it (nothing is held then).
  */
-const heldOf = (line: unknown, list: unknown): Held | undefined => {
+const heldOf = (line: unknown, list: unknown, writes: ReadonlyArray<SyncStore.RecordWrite>): Held | undefined => {
   const read = readLine("", line)
   if (read === undefined || typeof list !== "string" || !read.head.exists) return undefined
   const { head, fields, start } = read
@@ -90,6 +101,8 @@ const heldOf = (line: unknown, list: unknown): Held | undefined => {
     parsed += match[0].length
   }
   const figures = fields.slice(Line.numRecords, Line.entryBytes + 1)
+  const known = new Map<string, Known>()
+  for (const write of writes) know(known, write.key, head.syncCount, valueSize(write.value))
   const last = sessions.length === 0 ? 0 : readNumber(fields[Line.last])
   if (parsed !== live.length || String(sessions.length) !== fields[Line.count] || !figures.every(isDigits) || Number.isNaN(last)) {
     return undefined
@@ -109,8 +122,47 @@ const heldOf = (line: unknown, list: unknown): Held | undefined => {
     start,
     sessions,
     first: 0,
-    length: Buffer.byteLength(list)
+    length: Buffer.byteLength(list),
+    known
   }
+}
+
+/** Record `key` known as written at `syncCount` with `bytes`; past KNOWN, the first known of the others is let go. */
+const know = (known: Map<string, Known>, key: string, syncCount: number, bytes: number): void => {
+  const record = known.get(key)
+  if (record !== undefined) {
+    record.syncCount = syncCount
+    record.bytes = bytes
+    return
+  }
+  known.set(key, new Known(syncCount, bytes))
+  if (known.size > KNOWN) known.delete(known.keys().next().value!)
+}
+
+/**
+ * The four figures of a dataset once a record it has (`was`: its valueBytes, -1 a tombstone) is
+ * written with `bytes`, as the scripts' `written` makes them; each figure unchanged keeps its
+ * text. Undefined when the records or bytes limit would be passed: the commit script refuses it.
+ */
+const figuresAfter = (held: Held, c: SyncStore.DatasetCommit, key: string, bytes: number, was: number): Array<string> | undefined => {
+  const { figures } = held
+  const numRecords = Number(figures[0])
+  const dataStorage = Number(figures[1])
+  const entries = Number(figures[2])
+  const entryBytes = Number(figures[3])
+  const keyBytes = Buffer.byteLength(key)
+  const size = bytes >= 0 ? keyBytes + bytes : keyBytes
+  const before = was >= 0 ? keyBytes + was : keyBytes
+  const records = numRecords - (was >= 0 ? 1 : 0) + (bytes >= 0 ? 1 : 0)
+  const storage = dataStorage - (was >= 0 ? before : 0) + (bytes >= 0 ? size : 0)
+  const newBytes = entryBytes + size - before
+  if (entries > luaNumber(c.limits.recordsPerDataset) || newBytes > luaNumber(c.limits.bytesPerDataset)) return undefined
+  return [
+    records === numRecords ? figures[0]! : String(records),
+    storage === dataStorage ? figures[1]! : String(storage),
+    figures[2]!,
+    newBytes === entryBytes ? figures[3]! : String(newBytes)
+  ]
 }
 
 /** What a process knows of a dataset it committed last. */
@@ -144,7 +196,13 @@ export class HeldPlan {
     readonly floor: string,
     readonly floorNumber: number,
     readonly count: number,
-    readonly start: number
+    readonly start: number,
+    /** the record's key and valueBytes as written */
+    readonly key: string,
+    readonly bytes: number,
+    /** the line written and its four figures, where the record was known (else the script makes them) */
+    readonly line: string | undefined,
+    readonly figures: Array<string> | undefined
   ) {}
 }
 
@@ -152,8 +210,9 @@ export class HeldPlan {
  * The commit `c` of one record (`write`, the key of its one condition) of a live dataset, decided
  * against `held` as the commit script decides it on its usual path: its session neither listed
  * nor older than the floor and expiring no sooner than the last listed, the expected sync count
- * the held one; `SyncSessionToken.consume` as the script does it on the stored list. Undefined
- * where the commit is not such a one: the commit script decides it, refusals included.
+ * the held one; `SyncSessionToken.consume` as the script does it on the stored list; where the
+ * record is known, its condition met and the limits kept. Undefined where the commit is not such
+ * a one: the commit script decides it, refusals included.
  */
 const heldPlan = (
   keys: DatasetKeys,
@@ -163,8 +222,14 @@ const heldPlan = (
   write: SyncStore.RecordWrite
 ): HeldPlan | undefined => {
   const { sessions, first } = held
-  if (c.conditions.length !== 1 || c.conditions[0]!.key !== write.key) return undefined
+  const condition = c.conditions[0]!
+  if (c.conditions.length !== 1 || condition.key !== write.key) return undefined
   if (c.expectedSyncCount !== undefined && c.expectedSyncCount !== held.syncCount) return undefined
+  const known = held.known.get(write.key)
+  if (known !== undefined && luaNumber(condition.syncCount) !== known.syncCount) return undefined
+  const bytes = valueSize(write.value)
+  const figures = known === undefined ? undefined : figuresAfter(held, c, write.key, bytes, known.bytes)
+  if (known !== undefined && figures === undefined) return undefined
   const id = escapeText(c.session.id)
   const expiresAt = luaNumber(c.session.expiresAt)
   const expiry = String(expiresAt)
@@ -211,27 +276,35 @@ const heldPlan = (
   }
   count++
   const by = escapeText(c.modifiedBy)
-  const { figures } = held
+  const before = `1\t${held.syncCount + 1}\t${held.deletion}\t${held.created}\t${now}\t`
+  const after = `\t${floor}\t${count}\t${expiry}\t${start}\t${by}`
+  const line = figures === undefined ? undefined : `${before}${figures[0]}\t${figures[1]}\t${figures[2]}\t${figures[3]}${after}`
   // filled in rather than a literal or Array.of (see connection.ts)
-  const args = new Array<string>(18)
+  const args = new Array<string>(line === undefined ? 18 : 14)
   args[0] = keys.headField
   args[1] = held.line
   args[2] = String(held.length)
   args[3] = write.key
-  args[4] = valueBytes(write.value)
+  args[4] = String(bytes)
   args[5] = recordTail(write.key, write.value, c.now, c.modifiedBy, write.deviceLastModifiedDate)
-  args[6] = numberText(c.conditions[0]!.syncCount)
-  args[7] = numberText(c.limits.recordsPerDataset)
-  args[8] = numberText(c.limits.bytesPerDataset)
-  args[9] = `1\t${held.syncCount + 1}\t${held.deletion}\t${held.created}\t${now}\t`
-  args[10] = `\t${floor}\t${count}\t${expiry}\t${start}\t${by}`
+  args[6] = numberText(condition.syncCount)
   args[11] = String(held.syncCount + 1)
   args[12] = text === undefined ? "a" : "s"
   args[13] = text ?? entry
-  args[14] = figures[0]!
-  args[15] = figures[1]!
-  args[16] = figures[2]!
-  args[17] = figures[3]!
+  if (line === undefined) {
+    const { figures: was } = held
+    args[7] = numberText(c.limits.recordsPerDataset)
+    args[8] = numberText(c.limits.bytesPerDataset)
+    args[9] = before
+    args[10] = after
+    args[14] = was[0]!
+    args[15] = was[1]!
+    args[16] = was[2]!
+    args[17] = was[3]!
+  } else {
+    args[7] = args[8] = args[10] = ""
+    args[9] = line
+  }
   return new HeldPlan(
     keys,
     tracked,
@@ -246,7 +319,11 @@ const heldPlan = (
     floor,
     floorNumber,
     count,
-    start
+    start,
+    write.key,
+    bytes,
+    line,
+    figures
   )
 }
 
@@ -298,14 +375,14 @@ export const makeHeldHeads = (capacity: number) => {
     },
     /**
      * A commit of the commit script done: `line` the head as stored, `list` the list of consumed
-     * sessions when answered, `syncCount` the line's.
+     * sessions when answered, `syncCount` the line's, `writes` the records it wrote.
      */
-    committed: (keys: DatasetKeys, line: string, list: unknown, syncCount: number): void => {
+    committed: (keys: DatasetKeys, line: string, list: unknown, syncCount: number, writes: ReadonlyArray<SyncStore.RecordWrite>): void => {
       const known = tracked.get(keys)
       track(
         keys,
         list !== undefined
-          ? new Tracked(syncCount, true, heldOf(line, list))
+          ? new Tracked(syncCount, true, heldOf(line, list, writes))
           : new Tracked(syncCount, known !== undefined && syncCount === known.syncCount + 1, undefined)
       )
     },
@@ -314,7 +391,7 @@ export const makeHeldHeads = (capacity: number) => {
      * now held; undefined when the line is not the plan's (nothing is held then).
      */
     written: (plan: HeldPlan, line: unknown): SyncStore.CommittedHead | undefined => {
-      const figures = figuresOf(plan, line)
+      const figures = plan.line === undefined ? figuresOf(plan, line) : line === plan.line ? plan.figures : undefined
       const { held, tracked: known } = plan
       if (figures === undefined) {
         tracked.delete(plan.keys)
@@ -335,6 +412,7 @@ export const makeHeldHeads = (capacity: number) => {
       }
       held.sessions.push(plan.entry)
       held.length = plan.text === undefined ? held.length + plan.entry.bytes : Buffer.byteLength(plan.text)
+      know(held.known, plan.key, held.syncCount, plan.bytes)
       known.syncCount = held.syncCount
       known.alone = true
       track(plan.keys, known)

@@ -548,17 +548,23 @@ return {'ok', line}
  * those held: every commit, deletion or restore changes the line. The process has checked the
  * session, the expected sync count and the order of expiries, and made the head's line but its
  * figures, which follow from the stored record: read here, checked against the condition and the
- * limits in the order the commit script checks them.
+ * limits in the order the commit script checks them. A record the process wrote itself under the
+ * head held is as it wrote it while the line is the one held: then the process has checked the
+ * condition and the limits too, and made the whole line, and the record is not read.
  *
  * KEYS: heads, records, changes, consumed, and devices, subscriptions when the commit answers its
  * subscribers. ARGV: the head's field, its line as held, the list's length as held, the record's
- * key, valueBytes or -1, JSON tail, the condition's syncCount, the records limit, the bytes limit,
- * the new line before and after its four figures, the new sync count, "a" to append to the list
- * or "s" to set it, what to append or set, and the four figures as held.
+ * key, valueBytes or -1, JSON tail, the condition's syncCount, the records limit and the bytes
+ * limit ("" both when the record is known), the new line before and after its four figures (the
+ * whole new line, and "", when the record is known), the new sync count, "a" to append to the list
+ * or "s" to set it, what to append or set, and the four figures as held (none when the record is
+ * known).
  *
  * Its first write is the append to the list, which checks the list's type and its length in the
  * same call (one call fewer than reading its length first: 4,000 of 112,000 instructions);
- * a list written anew has its length read first.
+ * a list written anew has its length read first. A known record's key, not read, is checked by
+ * its write, the last but the head's: refused, the list is given back its bytes and the change its
+ * sync count (the record's, the condition's), as held.
  *
  * Answers false (the head is not the one held: nothing written), or as the commit script does
  * `{"ok", head}`, `{"ok", head, ids, devices}`, `{"conflict", 1, server}`, `{"limit", which,
@@ -574,35 +580,41 @@ local field, key, bytes, text = ARGV[1], ARGV[4], ARGV[5], ARGV[14]
 local line = redis.pcall('HGET', heads, field)
 if type(line) == 'table' then return {'corrupt', heads, line.err} end
 if line ~= ARGV[2] then return false end
-local value = redis.pcall('HGET', records, key)
-if type(value) == 'table' then return {'corrupt', records, value.err} end
--- sync counts compared as the digits both are written in (numberText, and '%d' in the scripts)
-local server, was = '0', nil
-if value then
-  server, was = string.match(value, '${FIGURES}')
-  if server == nil then return {'corrupt', records, 'unreadable record ' .. key} end
-  was = was + 0
+local known = ARGV[8] == ''
+if known then
+  line = ARGV[10]
+else
+  local value = redis.pcall('HGET', records, key)
+  if type(value) == 'table' then return {'corrupt', records, value.err} end
+  -- sync counts compared as the digits both are written in (numberText, and '%d' in the scripts)
+  local server, was = '0', nil
+  if value then
+    server, was = string.match(value, '${FIGURES}')
+    if server == nil then return {'corrupt', records, 'unreadable record ' .. key} end
+    was = was + 0
+  end
+  if server ~= ARGV[7] then return {'conflict', 1, server + 0} end
+  local wasRecords, wasStorage, wasEntries, wasBytes = ARGV[15] + 0, ARGV[16] + 0, ARGV[17] + 0, ARGV[18] + 0
+  local numRecords, dataStorage, entries, entryBytes = written(key, bytes + 0, was, wasRecords, wasStorage, wasEntries, wasBytes)
+  if entries > ARGV[8] + 0 then return {'limit', 'records', entries} end
+  if entryBytes > ARGV[9] + 0 then return {'limit', 'bytes', entryBytes} end
+  -- a figure unchanged keeps its text
+  local numRecordsText, dataStorageText, entriesText, entryBytesText = ARGV[15], ARGV[16], ARGV[17], ARGV[18]
+  if numRecords ~= wasRecords then numRecordsText = string.format('%d', numRecords) end
+  if dataStorage ~= wasStorage then dataStorageText = string.format('%d', dataStorage) end
+  if entries ~= wasEntries then entriesText = string.format('%d', entries) end
+  if entryBytes ~= wasBytes then entryBytesText = string.format('%d', entryBytes) end
+  line = ARGV[10] .. numRecordsText .. '\t' .. dataStorageText .. '\t' .. entriesText .. '\t' .. entryBytesText .. ARGV[11]
 end
-if server ~= ARGV[7] then return {'conflict', 1, server + 0} end
-local wasRecords, wasStorage, wasEntries, wasBytes = ARGV[15] + 0, ARGV[16] + 0, ARGV[17] + 0, ARGV[18] + 0
-local numRecords, dataStorage, entries, entryBytes = written(key, bytes + 0, was, wasRecords, wasStorage, wasEntries, wasBytes)
-if entries > ARGV[8] + 0 then return {'limit', 'records', entries} end
-if entryBytes > ARGV[9] + 0 then return {'limit', 'bytes', entryBytes} end
 local subscribed = nil
 if KEYS[6] then
   local ok
   ok, subscribed = pcall(subscribersOf, KEYS[5], KEYS[6])
   if not ok then return corrupt(subscribed) end
 end
--- a figure unchanged keeps its text
-local numRecordsText, dataStorageText, entriesText, entryBytesText = ARGV[15], ARGV[16], ARGV[17], ARGV[18]
-if numRecords ~= wasRecords then numRecordsText = string.format('%d', numRecords) end
-if dataStorage ~= wasStorage then dataStorageText = string.format('%d', dataStorage) end
-if entries ~= wasEntries then entriesText = string.format('%d', entries) end
-if entryBytes ~= wasBytes then entryBytesText = string.format('%d', entryBytes) end
-line = ARGV[10] .. numRecordsText .. '\t' .. dataStorageText .. '\t' .. entriesText .. '\t' .. entryBytesText .. ARGV[11]
 local count, held = ARGV[12], ARGV[3] + 0
-if ARGV[13] == 'a' then
+local appended = ARGV[13] == 'a'
+if appended then
   -- the first write, the append, checks the list's type (refused) and its length (answered): a
   -- list not the one held is given back its bytes, and nothing else is written
   local length = redis.pcall('APPEND', consumed, text)
@@ -611,20 +623,28 @@ if ARGV[13] == 'a' then
     restoreList(consumed, length - #text)
     return false
   end
-  local refused = redis.pcall('ZADD', changes, count, key)
-  if type(refused) == 'table' then
-    restoreList(consumed, held)
-    return {'corrupt', changes, refused.err}
-  end
 else
   local length = redis.pcall('STRLEN', consumed)
   if type(length) == 'table' then return {'corrupt', consumed, length.err} end
   if length ~= held then return false end
-  local refused = redis.pcall('ZADD', changes, count, key)
-  if type(refused) == 'table' then return {'corrupt', changes, refused.err} end
-  redis.call('SET', consumed, text)
 end
-redis.call('HSET', records, key, '{"syncCount":' .. count .. ',"valueBytes":' .. bytes .. ',' .. ARGV[6])
+local refused = redis.pcall('ZADD', changes, count, key)
+if type(refused) == 'table' then
+  if appended then restoreList(consumed, held) end
+  return {'corrupt', changes, refused.err}
+end
+local record = '{"syncCount":' .. count .. ',"valueBytes":' .. bytes .. ',' .. ARGV[6]
+if known then
+  refused = redis.pcall('HSET', records, key, record)
+  if type(refused) == 'table' then
+    if appended then restoreList(consumed, held) end
+    redis.call('ZADD', changes, ARGV[7], key)
+    return {'corrupt', records, refused.err}
+  end
+else
+  redis.call('HSET', records, key, record)
+end
+if not appended then redis.call('SET', consumed, text) end
 redis.call('HSET', heads, field, line)
 if subscribed then return {'ok', line, subscribed[1], subscribed[2]} end
 return {'ok', line}

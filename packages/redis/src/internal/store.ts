@@ -254,7 +254,7 @@ export const makeStore = (connection: Connection, keys: Keys): Store => {
         if (reply[0] === "ok") {
           const head = parseCommittedHead(datasetName, reply[1])
           if (head === undefined) return Effect.fail(unreadable(dataset[0]!, `head of dataset ${datasetName}`))
-          held.committed(datasetKeys, reply[1] as string, reply[c.subscribers === true ? 4 : 2], head.syncCount)
+          held.committed(datasetKeys, reply[1] as string, reply[c.subscribers === true ? 4 : 2], head.syncCount, writes)
           return committedResult(c, writes, datasetKeys, reply, head)
         }
         const result = refusal(c, reply)
