@@ -2,8 +2,9 @@
  * The commits a process decides against the heads it holds (internal/heldHeads.ts): the same
  * answers and the same stored bytes as the commit script deciding every commit, on sequences that
  * go through every path of a session's consumption (expiries, the cap, the list written anew, a
- * session out of order, used or forgotten), conflicts, limits, tombstones and subscribers; and a
- * head changed by another process or damaged is not taken for the one held.
+ * session out of order, used or forgotten), conflicts, limits, tombstones and subscribers; a
+ * record the process wrote under its head held is written unread, within the limits; and a head
+ * changed by another process or damaged is not taken for the one held.
  */
 import { randomUUID } from "node:crypto"
 import { Effect, Exit, Scope } from "effect"

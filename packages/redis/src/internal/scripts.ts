@@ -563,8 +563,8 @@ return {'ok', line}
  * Its first write is the append to the list, which checks the list's type and its length in the
  * same call (one call fewer than reading its length first: 4,000 of 112,000 instructions);
  * a list written anew has its length read first. A known record's key, not read, is checked by
- * its write, the last but the head's: refused, the list is given back its bytes and the change its
- * sync count (the record's, the condition's), as held.
+ * its write, made before the list is set and the head written: refused, the list is given back
+ * its bytes and the change its sync count (the record's, the condition's), as held.
  *
  * Answers false (the head is not the one held: nothing written), or as the commit script does
  * `{"ok", head}`, `{"ok", head, ids, devices}`, `{"conflict", 1, server}`, `{"limit", which,
