@@ -101,12 +101,12 @@ const heldOf = (line: unknown, list: unknown, writes: ReadonlyArray<SyncStore.Re
     parsed += match[0].length
   }
   const figures = fields.slice(Line.numRecords, Line.entryBytes + 1)
-  const known = new Map<string, Known>()
-  for (const write of writes) know(known, write.key, head.syncCount, valueSize(write.value))
   const last = sessions.length === 0 ? 0 : readNumber(fields[Line.last])
   if (parsed !== live.length || String(sessions.length) !== fields[Line.count] || !figures.every(isDigits) || Number.isNaN(last)) {
     return undefined
   }
+  const known = new Map<string, Known>()
+  for (const write of writes) know(known, write.key, head.syncCount, valueSize(write.value))
   return {
     line: line as string,
     syncCount: head.syncCount,
