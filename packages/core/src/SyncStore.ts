@@ -91,6 +91,38 @@ export const decideCommit: (
 ) => CommitDecision = rules.decideCommit
 
 /**
+ * A dataset's four figures (NumRecords, DataStorage, and the entries and bytes its limits are
+ * on), as `writeFigures` changes them.
+ *
+ * @since 0.1.0
+ * @category rules
+ */
+export type DatasetFigures = rules.DatasetFigures
+
+/**
+ * The figures of a dataset changed in place by the write of one record, by sizes alone:
+ * `keyBytes` its key's UTF-8 length, `was` the valueBytes it had (-1 a tombstone, undefined none
+ * stored), `bytes` the valueBytes written (-1 a tombstone). `decideCommit` makes its figures with
+ * it; an adapter that knows a record's size without its value makes them the same way.
+ *
+ * @since 0.1.0
+ * @category rules
+ */
+export const writeFigures: (figures: DatasetFigures, keyBytes: number, was: number | undefined, bytes: number) => void =
+  rules.writeFigures
+
+/**
+ * The `LimitExceeded` refusal of figures past a commit's records or bytes limit, or undefined.
+ *
+ * @since 0.1.0
+ * @category rules
+ */
+export const figuresRefused: (
+  figures: DatasetFigures,
+  limits: DatasetCommit["limits"]
+) => Extract<CommitDecision, { _tag: "LimitExceeded" }> | undefined = rules.figuresRefused
+
+/**
  * The head a dataset keeps once deleted: its name, its sync count, the deletion time (as its
  * creation and modification dates), its unexpired consumed sessions; figures zero.
  *

@@ -39,8 +39,47 @@ export const precondition = (
   return undefined
 }
 
-const entryBytesOf = (record: StoredRecord | undefined): number =>
-  record === undefined ? 0 : byteLength(record.key) + (record.value === null ? 0 : byteLength(record.value))
+/** A dataset's four figures, as a commit changes them. */
+export interface DatasetFigures {
+  numRecords: number
+  dataStorage: number
+  entries: number
+  entryBytes: number
+}
+
+/**
+ * `figures` changed in place by the write of one record: `keyBytes` the UTF-8 length of its key,
+ * `was` the valueBytes it had (-1 a tombstone, undefined none stored), `bytes` the valueBytes
+ * written (-1 a tombstone). A record's size is its key's bytes and its value's; a tombstone
+ * counts in `entries` and `entryBytes` (the limits) but not in `numRecords` and `dataStorage`.
+ */
+export const writeFigures = (figures: DatasetFigures, keyBytes: number, was: number | undefined, bytes: number): void => {
+  const before = was === undefined ? 0 : was >= 0 ? keyBytes + was : keyBytes
+  const size = bytes >= 0 ? keyBytes + bytes : keyBytes
+  if (was === undefined) figures.entries++
+  figures.entryBytes += size - before
+  if (was !== undefined && was >= 0) {
+    figures.numRecords--
+    figures.dataStorage -= before
+  }
+  if (bytes >= 0) {
+    figures.numRecords++
+    figures.dataStorage += size
+  }
+}
+
+/** The refusal of figures past the records or bytes limit of a dataset, or undefined. */
+export const figuresRefused = (
+  figures: DatasetFigures,
+  limits: DatasetCommit["limits"]
+): Extract<CommitRefusal, { _tag: "LimitExceeded" }> | undefined =>
+  figures.entries > limits.recordsPerDataset
+    ? { _tag: "LimitExceeded", limit: "records", value: figures.entries }
+    : figures.entryBytes > limits.bytesPerDataset
+    ? { _tag: "LimitExceeded", limit: "bytes", value: figures.entryBytes }
+    : undefined
+
+const valueBytesOf = (value: string | null): number => value === null ? -1 : byteLength(value)
 
 /**
  * The whole decision of a commit, with no I/O: given the dataset's head, the stored records of
@@ -73,27 +112,17 @@ export const decideCommit = (
     if (write.deviceLastModifiedDate !== undefined) record.deviceLastModifiedDate = write.deviceLastModifiedDate
     written.set(write.key, record)
   }
-  let numRecords = live ? head.numRecords : 0
-  let dataStorage = live ? head.dataStorage : 0
-  let entries = live ? head.entries : 0
-  let entryBytes = live ? head.entryBytes : 0
+  const figures: DatasetFigures = live
+    ? { numRecords: head.numRecords, dataStorage: head.dataStorage, entries: head.entries, entryBytes: head.entryBytes }
+    : { numRecords: 0, dataStorage: 0, entries: 0, entryBytes: 0 }
   for (const record of written.values()) {
     const before = live ? stored(record.key) : undefined
-    const beforeBytes = entryBytesOf(before)
-    const recordBytes = entryBytesOf(record)
-    if (before === undefined) entries++
-    entryBytes += recordBytes - beforeBytes
-    if (before !== undefined && before.value !== null) {
-      numRecords--
-      dataStorage -= beforeBytes
-    }
-    if (record.value !== null) {
-      numRecords++
-      dataStorage += recordBytes
-    }
+    const was = before === undefined ? undefined : valueBytesOf(before.value)
+    writeFigures(figures, byteLength(record.key), was, valueBytesOf(record.value))
   }
-  if (entries > commit.limits.recordsPerDataset) return { _tag: "LimitExceeded", limit: "records", value: entries }
-  if (entryBytes > commit.limits.bytesPerDataset) return { _tag: "LimitExceeded", limit: "bytes", value: entryBytes }
+  const passed = figuresRefused(figures, commit.limits)
+  if (passed !== undefined) return passed
+  const { dataStorage, entries, entryBytes, numRecords } = figures
   return {
     _tag: "Committed",
     head: {

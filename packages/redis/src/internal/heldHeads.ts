@@ -7,7 +7,7 @@
  * process, a deletion, a restore) is not the one held: that commit is then decided by the commit
  * script, as every commit is that this process holds no head for.
  */
-import type { SyncStore } from "@syncalite/core"
+import { SyncStore } from "@syncalite/core"
 import { escapeText, isDigits, Line, luaNumber, numberText, readLine, readNumber, recordTail, sessionsFrom, valueSize } from "./codec.js"
 import type { DatasetKeys } from "./datasetKeys.js"
 import { CAP, COMPACT } from "./scripts.js"
@@ -141,27 +141,26 @@ const know = (known: Map<string, Known>, key: string, syncCount: number, bytes: 
 
 /**
  * The four figures of a dataset once a record it has (`was`: its valueBytes, -1 a tombstone) is
- * written with `bytes`, as the scripts' `written` makes them; each figure unchanged keeps its
- * text. Undefined when the records or bytes limit would be passed: the commit script refuses it.
+ * written with `bytes`, as core makes them (and the scripts' `written`); each figure unchanged
+ * keeps its text. Undefined when the records or bytes limit would be passed: the commit script
+ * refuses it.
  */
 const figuresAfter = (held: Held, c: SyncStore.DatasetCommit, key: string, bytes: number, was: number): Array<string> | undefined => {
   const { figures } = held
-  const numRecords = Number(figures[0])
-  const dataStorage = Number(figures[1])
-  const entries = Number(figures[2])
-  const entryBytes = Number(figures[3])
-  const keyBytes = Buffer.byteLength(key)
-  const size = bytes >= 0 ? keyBytes + bytes : keyBytes
-  const before = was >= 0 ? keyBytes + was : keyBytes
-  const records = numRecords - (was >= 0 ? 1 : 0) + (bytes >= 0 ? 1 : 0)
-  const storage = dataStorage - (was >= 0 ? before : 0) + (bytes >= 0 ? size : 0)
-  const newBytes = entryBytes + size - before
-  if (entries > luaNumber(c.limits.recordsPerDataset) || newBytes > luaNumber(c.limits.bytesPerDataset)) return undefined
+  const after: SyncStore.DatasetFigures = {
+    numRecords: Number(figures[0]),
+    dataStorage: Number(figures[1]),
+    entries: Number(figures[2]),
+    entryBytes: Number(figures[3])
+  }
+  const { dataStorage, entryBytes, numRecords } = after
+  SyncStore.writeFigures(after, Buffer.byteLength(key), was, bytes)
+  if (SyncStore.figuresRefused(after, c.limits) !== undefined) return undefined
   return [
-    records === numRecords ? figures[0]! : String(records),
-    storage === dataStorage ? figures[1]! : String(storage),
+    after.numRecords === numRecords ? figures[0]! : String(after.numRecords),
+    after.dataStorage === dataStorage ? figures[1]! : String(after.dataStorage),
     figures[2]!,
-    newBytes === entryBytes ? figures[3]! : String(newBytes)
+    after.entryBytes === entryBytes ? figures[3]! : String(after.entryBytes)
   ]
 }
 

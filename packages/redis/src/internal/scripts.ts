@@ -690,7 +690,7 @@ local function readAll(heads, records, changes, live, consumed, name, since, wit
   if withoutSessions then got = read(heads, 'HMGET', heads, '', 'h' .. name)
   else got = read(heads, 'HMGET', heads, '', 'h' .. name, 's' .. name, 't' .. name) end
   local line = got[2]
-  if got[1] and not string.match(got[1], '^%d+$') then fail(heads, 'unreadable registration of the identity') end
+  if got[1] and got[1] ~= '0' and not string.match(got[1], '^%d+$') then fail(heads, 'unreadable registration of the identity') end
   local found, merged = {}, {}
   if line and string.sub(line, 1, 2) == '1\t' then
     local syncCount = tonumber(string.match(line, '^1\t(%d+)\t'))
