@@ -112,6 +112,15 @@ export const writeFigures: (figures: DatasetFigures, keyBytes: number, was: numb
   rules.writeFigures
 
 /**
+ * A record's valueBytes, the size `writeFigures` takes: its value's UTF-8 length, -1 for a
+ * tombstone.
+ *
+ * @since 0.1.0
+ * @category rules
+ */
+export const valueBytes: (value: string | null) => number = rules.valueBytes
+
+/**
  * The `LimitExceeded` refusal of figures past a commit's records or bytes limit, or undefined.
  *
  * @since 0.1.0

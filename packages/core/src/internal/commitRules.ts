@@ -79,7 +79,8 @@ export const figuresRefused = (
     ? { _tag: "LimitExceeded", limit: "bytes", value: figures.entryBytes }
     : undefined
 
-const valueBytesOf = (value: string | null): number => value === null ? -1 : byteLength(value)
+/** A record's valueBytes, as `writeFigures` takes it: its value's UTF-8 length, -1 a tombstone. */
+export const valueBytes = (value: string | null): number => value === null ? -1 : byteLength(value)
 
 /**
  * The whole decision of a commit, with no I/O: given the dataset's head, the stored records of
@@ -117,8 +118,8 @@ export const decideCommit = (
     : { numRecords: 0, dataStorage: 0, entries: 0, entryBytes: 0 }
   for (const record of written.values()) {
     const before = live ? stored(record.key) : undefined
-    const was = before === undefined ? undefined : valueBytesOf(before.value)
-    writeFigures(figures, byteLength(record.key), was, valueBytesOf(record.value))
+    const was = before === undefined ? undefined : valueBytes(before.value)
+    writeFigures(figures, byteLength(record.key), was, valueBytes(record.value))
   }
   const passed = figuresRefused(figures, commit.limits)
   if (passed !== undefined) return passed

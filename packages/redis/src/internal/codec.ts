@@ -277,11 +277,8 @@ export const parseHead = (name: string, line: unknown, older: unknown, newer?: u
 /** A number as JSON.stringify writes it, without its general case. */
 const jsonNumber = (n: number): string => Number.isFinite(n) ? String(n) : "null"
 
-/** A record's valueBytes: its value's UTF-8 length, -1 for a tombstone. */
-export const valueSize = (value: string | null): number => value === null ? -1 : Buffer.byteLength(value)
-
-/** A record's valueBytes as the commit scripts take it. */
-export const valueBytes = (value: string | null): string => String(valueSize(value))
+/** A record's valueBytes (core's `SyncStore.valueBytes`) as the commit scripts take it. */
+export const valueBytes = (value: string | null): string => String(SyncStore.valueBytes(value))
 
 /**
  * The part of a record's JSON after its sync count and size, which the commit script prefixes:

@@ -8,7 +8,7 @@
  * script, as every commit is that this process holds no head for.
  */
 import { SyncStore } from "@syncalite/core"
-import { escapeText, isDigits, Line, luaNumber, numberText, readLine, readNumber, recordTail, sessionsFrom, valueSize } from "./codec.js"
+import { escapeText, isDigits, Line, luaNumber, numberText, readLine, readNumber, recordTail, sessionsFrom } from "./codec.js"
 import type { DatasetKeys } from "./datasetKeys.js"
 import { CAP, COMPACT } from "./scripts.js"
 
@@ -106,7 +106,7 @@ const heldOf = (line: unknown, list: unknown, writes: ReadonlyArray<SyncStore.Re
     return undefined
   }
   const known = new Map<string, Known>()
-  for (const write of writes) know(known, write.key, head.syncCount, valueSize(write.value))
+  for (const write of writes) know(known, write.key, head.syncCount, SyncStore.valueBytes(write.value))
   return {
     line: line as string,
     syncCount: head.syncCount,
@@ -226,7 +226,7 @@ const heldPlan = (
   if (c.expectedSyncCount !== undefined && c.expectedSyncCount !== held.syncCount) return undefined
   const known = held.known.get(write.key)
   if (known !== undefined && luaNumber(condition.syncCount) !== known.syncCount) return undefined
-  const bytes = valueSize(write.value)
+  const bytes = SyncStore.valueBytes(write.value)
   const figures = known === undefined ? undefined : figuresAfter(held, c, write.key, bytes, known.bytes)
   if (known !== undefined && figures === undefined) return undefined
   const id = escapeText(c.session.id)
