@@ -367,8 +367,17 @@ export const redisHarness = async (redisUrl: string): Promise<RedisHarness | und
     values.forEach((value, i) => packed.writeDoubleLE(value, 8 * i))
     return packed
   }
+  /**
+   * Each worker's keys of a floor, as the store names a dataset's (codec.ts: under the hash tag of
+   * a pool and identity), of a pool of the floor's own: the floor's calls carry as many bytes as
+   * the store's. At 64 in flight Redis reads a client's commands 16 KB a turn and answers a turn's
+   * together, so that shorter keys would put more calls in a turn, and fewer writes in a call,
+   * than the store's layout can (the seven calls on keys a third as long went about a tenth faster).
+   */
+  const floorBases = (workers: number) => identities.slice(0, workers).map((identity) => `${prefix}:{us-east-1:${randomUUID()}|${identity}}`)
   /** The packed floor's datasets, seeded as the others' below, and each worker's commit of one record. */
-  const packedCalls = async (workers: number, run: number) => {
+  const packedCalls = async (workers: number) => {
+    const bases = floorBases(workers)
     let lastExpiry = 0
     const sessionList = Buffer.concat(Array.from({ length: 64 }, () => {
       const { id, expiresAt } = session()
@@ -377,18 +386,18 @@ export const redisHarness = async (redisUrl: string): Promise<RedisHarness | und
     }))
     const head = Buffer.concat([Buffer.from([1]), doubles(1, 0, 1700000000000, Date.now(), 1, 20, 1, 20, 0, 64, lastExpiry, 1), Buffer.from("bench")])
     for (let worker = 0; worker < workers; worker++) {
-      const base = `${prefix}:calls:${run}:${worker}`
+      const base = bases[worker]!
       await client.sendCommand(["HSET", `${base}:heads`, "hbench", head])
-      await client.sendCommand(["HSET", `${base}:records`, "key0", Buffer.concat([doubles(1, 5), Buffer.from(`"value":"value"}`)])])
-      await client.sendCommand(["SET", `${base}:consumed`, sessionList])
+      await client.sendCommand(["HSET", `${base}:r:bench`, "key0", Buffer.concat([doubles(1, 5), Buffer.from(`"value":"value"}`)])])
+      await client.sendCommand(["SET", `${base}:u:bench`, sessionList])
     }
     const synced = new Array<number>(workers).fill(1)
     return async (worker: number, i: number) => {
-      const base = `${prefix}:calls:${run}:${worker}`
+      const base = bases[worker]!
       const { id, expiresAt } = session()
       const value = `value ${i}`
       const answer = (await client.sendCommand([
-        "EVALSHA", packedWorkSha, "4", `${base}:heads`, `${base}:records`, `${base}:changes`, `${base}:consumed`,
+        "EVALSHA", packedWorkSha, "4", `${base}:heads`, `${base}:r:bench`, `${base}:c:bench`, `${base}:u:bench`,
         id, doubles(expiresAt, Date.now(), synced[worker]!, Buffer.byteLength(value), 1024, 1048576), "key0",
         `"key":"key0","value":${JSON.stringify(value)},"lastModifiedDate":${Date.now()},"lastModifiedBy":"bench"}`, "bench", "bench"
       ])) as Array<unknown>
@@ -404,8 +413,8 @@ export const redisHarness = async (redisUrl: string): Promise<RedisHarness | und
    * field of the heads; for the packed floor, the same in its layout.
    */
   const commitCalls = async (workers: number, floor: "seven" | "older" | "strings" | "checked" | "packed" | "decided" | "cached" = "seven") => {
-    const run = baselines++
-    if (floor === "packed") return packedCalls(workers, run)
+    if (floor === "packed") return packedCalls(workers)
+    const bases = floorBases(workers)
     const older = floor === "older"
     let lastExpiry = 0
     const sessionList = Array.from({ length: 64 }, () => {
@@ -420,10 +429,10 @@ export const redisHarness = async (redisUrl: string): Promise<RedisHarness | und
     const record = (syncCount: number, value: string) =>
       `{"syncCount":${syncCount},"valueBytes":${Buffer.byteLength(value)},"value":${JSON.stringify(value)}}`
     for (let worker = 0; worker < workers; worker++) {
-      const base = `${prefix}:calls:${run}:${worker}`
+      const base = bases[worker]!
       await client.sendCommand(["HSET", `${base}:heads`, "hbench", seeded, ...(older ? ["sbench", sessionList] : [])])
-      await client.sendCommand(["HSET", `${base}:records`, "key0", record(1, "value")])
-      if (!older) await client.sendCommand(["SET", `${base}:consumed`, sessionList])
+      await client.sendCommand(["HSET", `${base}:r:bench`, "key0", record(1, "value")])
+      if (!older) await client.sendCommand(["SET", `${base}:u:bench`, sessionList])
     }
     // the cached floor's process: each worker's head line and consumed sessions as its last commit left them
     const held = Array.from({ length: workers }, () => ({
@@ -433,10 +442,10 @@ export const redisHarness = async (redisUrl: string): Promise<RedisHarness | und
       recordSync: 1
     }))
     return async (worker: number, i: number) => {
-      const base = `${prefix}:calls:${run}:${worker}`
+      const base = bases[worker]!
       const { id, expiresAt } = session()
       const value = `value ${i}`
-      const keys = [`${base}:heads`, `${base}:records`, `${base}:changes`]
+      const keys = [`${base}:heads`, `${base}:r:bench`, `${base}:c:bench`]
       if (floor === "cached") {
         const dataset = held[worker]!
         const { fields, sessions } = dataset
@@ -455,7 +464,7 @@ export const redisHarness = async (redisUrl: string): Promise<RedisHarness | und
         sessions.push({ text: entry, id, expiresAt })
         const synced = String(Number(fields[1]) + 1)
         const answer = (await client.sendCommand([
-          "EVALSHA", cachedWorkSha, "4", ...keys, `${base}:consumed`, "bench", dataset.line, "key0", String(dataset.recordSync),
+          "EVALSHA", cachedWorkSha, "4", ...keys, `${base}:u:bench`, "bench", dataset.line, "key0", String(dataset.recordSync),
           String(Buffer.byteLength(value)), `1\t${synced}\t${fields[2]}\t${fields[3]}\t${now}\t`, synced, fields[5]!, fields[6]!, fields[7]!,
           fields[8]!, `\t${floorAt}\t${count + 1}\t${expiresAt}\t${start}\tbench`,
           `"key":"key0","value":${JSON.stringify(value)},"lastModifiedDate":${now},"lastModifiedBy":"bench"}`, entry, String(limits.bytesPerDataset)
@@ -467,7 +476,7 @@ export const redisHarness = async (redisUrl: string): Promise<RedisHarness | und
         return
       }
       if (floor === "decided") {
-        const all = [...keys, `${base}:consumed`]
+        const all = [...keys, `${base}:u:bench`]
         const [current, stored, oldest] = (await client.sendCommand(["EVALSHA", decidedReadSha, "4", ...all, "hbench", "key0"])) as [string, string, string]
         const fields = current.split("\t")
         const synced = Number(fields[1]) + 1
@@ -484,7 +493,7 @@ export const redisHarness = async (redisUrl: string): Promise<RedisHarness | und
       }
       // the arguments of the store's commit (scripts.ts) to a floor's script, with the record's sync count
       const inLua = (sha: string, syncCount: number) => [
-        "EVALSHA", sha, "4", ...keys, `${base}:consumed`, "bench", id, String(expiresAt), "", String(Date.now()), "bench", "20", "1024", "1048576",
+        "EVALSHA", sha, "4", ...keys, `${base}:u:bench`, "bench", id, String(expiresAt), "", String(Date.now()), "bench", "20", "1024", "1048576",
         "1", "key0", String(syncCount), "1", "key0", String(Buffer.byteLength(value)),
         `"key":"key0","value":${JSON.stringify(value)},"lastModifiedDate":${Date.now()},"lastModifiedBy":"bench"}`
       ]
@@ -498,7 +507,7 @@ export const redisHarness = async (redisUrl: string): Promise<RedisHarness | und
         floor === "older"
           ? ["EVALSHA", fiveCallsSha, "3", ...keys, "hbench", "sbench", "key0", String(i + 1), record(i + 1, value), head(i + 1)]
           : floor === "seven"
-          ? ["EVALSHA", commitCallsSha, "4", ...keys, `${base}:consumed`, "hbench", "key0", String(i + 1), record(i + 1, value), head(i + 1), `\n${id}\t${expiresAt}`]
+          ? ["EVALSHA", commitCallsSha, "4", ...keys, `${base}:u:bench`, "hbench", "key0", String(i + 1), record(i + 1, value), head(i + 1), `\n${id}\t${expiresAt}`]
           : inLua(stringWorkSha, i + 1)
       )
     }
