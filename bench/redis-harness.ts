@@ -12,6 +12,19 @@ import { type Figure, sessions } from "./measure.js"
 /** the limits every commit of the Redis benches is checked against */
 export const limits = { datasetsPerIdentity: 20, recordsPerDataset: 1024, bytesPerDataset: 1024 * 1024 }
 
+/**
+ * A dataset's keys as the store names them (`makeKeys` in the Redis package's codec.ts, which it
+ * does not export): under the hash tag of its pool and identity, ids without the characters the
+ * store escapes in a tag. The benchmarks' bare calls use them, so that a floor's commands carry
+ * as many bytes as the store's: at 64 in flight Redis reads a client's commands 16 KB a turn and
+ * answers a turn's together, and the seven calls on keys under half as long ran about a tenth
+ * faster.
+ */
+export const storeKeys = (prefix: string, pool: string, identity: string, dataset: string) => {
+  const base = `${prefix}:{${pool}|${identity}}`
+  return { heads: `${base}:heads`, records: `${base}:r:${dataset}`, changes: `${base}:c:${dataset}`, consumed: `${base}:u:${dataset}` }
+}
+
 const CAS = `local v = redis.call('GET', KEYS[1]) if (v or '') ~= ARGV[1] then return 0 end redis.call('SET', KEYS[1], ARGV[2]) return 1`
 
 /**
@@ -367,17 +380,14 @@ export const redisHarness = async (redisUrl: string): Promise<RedisHarness | und
     values.forEach((value, i) => packed.writeDoubleLE(value, 8 * i))
     return packed
   }
-  /**
-   * Each worker's keys of a floor, as the store names a dataset's (codec.ts: under the hash tag of
-   * a pool and identity), of a pool of the floor's own: the floor's calls carry as many bytes as
-   * the store's. At 64 in flight Redis reads a client's commands 16 KB a turn and answers a turn's
-   * together, so that shorter keys would put more calls in a turn, and fewer writes in a call,
-   * than the store's layout can (the seven calls on keys a third as long went about a tenth faster).
-   */
-  const floorBases = (workers: number) => identities.slice(0, workers).map((identity) => `${prefix}:{us-east-1:${randomUUID()}|${identity}}`)
+  /** Each worker's keys of a floor's dataset "bench", in a pool of the floor's own. */
+  const floorKeys = (workers: number) => {
+    const floorPool = `us-east-1:${randomUUID()}`
+    return identities.slice(0, workers).map((identity) => storeKeys(prefix, floorPool, identity, "bench"))
+  }
   /** The packed floor's datasets, seeded as the others' below, and each worker's commit of one record. */
   const packedCalls = async (workers: number) => {
-    const bases = floorBases(workers)
+    const floors = floorKeys(workers)
     let lastExpiry = 0
     const sessionList = Buffer.concat(Array.from({ length: 64 }, () => {
       const { id, expiresAt } = session()
@@ -386,18 +396,18 @@ export const redisHarness = async (redisUrl: string): Promise<RedisHarness | und
     }))
     const head = Buffer.concat([Buffer.from([1]), doubles(1, 0, 1700000000000, Date.now(), 1, 20, 1, 20, 0, 64, lastExpiry, 1), Buffer.from("bench")])
     for (let worker = 0; worker < workers; worker++) {
-      const base = bases[worker]!
-      await client.sendCommand(["HSET", `${base}:heads`, "hbench", head])
-      await client.sendCommand(["HSET", `${base}:r:bench`, "key0", Buffer.concat([doubles(1, 5), Buffer.from(`"value":"value"}`)])])
-      await client.sendCommand(["SET", `${base}:u:bench`, sessionList])
+      const where = floors[worker]!
+      await client.sendCommand(["HSET", where.heads, "hbench", head])
+      await client.sendCommand(["HSET", where.records, "key0", Buffer.concat([doubles(1, 5), Buffer.from(`"value":"value"}`)])])
+      await client.sendCommand(["SET", where.consumed, sessionList])
     }
     const synced = new Array<number>(workers).fill(1)
     return async (worker: number, i: number) => {
-      const base = bases[worker]!
+      const where = floors[worker]!
       const { id, expiresAt } = session()
       const value = `value ${i}`
       const answer = (await client.sendCommand([
-        "EVALSHA", packedWorkSha, "4", `${base}:heads`, `${base}:r:bench`, `${base}:c:bench`, `${base}:u:bench`,
+        "EVALSHA", packedWorkSha, "4", where.heads, where.records, where.changes, where.consumed,
         id, doubles(expiresAt, Date.now(), synced[worker]!, Buffer.byteLength(value), 1024, 1048576), "key0",
         `"key":"key0","value":${JSON.stringify(value)},"lastModifiedDate":${Date.now()},"lastModifiedBy":"bench"}`, "bench", "bench"
       ])) as Array<unknown>
@@ -414,7 +424,7 @@ export const redisHarness = async (redisUrl: string): Promise<RedisHarness | und
    */
   const commitCalls = async (workers: number, floor: "seven" | "older" | "strings" | "checked" | "packed" | "decided" | "cached" = "seven") => {
     if (floor === "packed") return packedCalls(workers)
-    const bases = floorBases(workers)
+    const floors = floorKeys(workers)
     const older = floor === "older"
     let lastExpiry = 0
     const sessionList = Array.from({ length: 64 }, () => {
@@ -429,10 +439,10 @@ export const redisHarness = async (redisUrl: string): Promise<RedisHarness | und
     const record = (syncCount: number, value: string) =>
       `{"syncCount":${syncCount},"valueBytes":${Buffer.byteLength(value)},"value":${JSON.stringify(value)}}`
     for (let worker = 0; worker < workers; worker++) {
-      const base = bases[worker]!
-      await client.sendCommand(["HSET", `${base}:heads`, "hbench", seeded, ...(older ? ["sbench", sessionList] : [])])
-      await client.sendCommand(["HSET", `${base}:r:bench`, "key0", record(1, "value")])
-      if (!older) await client.sendCommand(["SET", `${base}:u:bench`, sessionList])
+      const where = floors[worker]!
+      await client.sendCommand(["HSET", where.heads, "hbench", seeded, ...(older ? ["sbench", sessionList] : [])])
+      await client.sendCommand(["HSET", where.records, "key0", record(1, "value")])
+      if (!older) await client.sendCommand(["SET", where.consumed, sessionList])
     }
     // the cached floor's process: each worker's head line and consumed sessions as its last commit left them
     const held = Array.from({ length: workers }, () => ({
@@ -442,10 +452,10 @@ export const redisHarness = async (redisUrl: string): Promise<RedisHarness | und
       recordSync: 1
     }))
     return async (worker: number, i: number) => {
-      const base = bases[worker]!
+      const where = floors[worker]!
       const { id, expiresAt } = session()
       const value = `value ${i}`
-      const keys = [`${base}:heads`, `${base}:r:bench`, `${base}:c:bench`]
+      const keys = [where.heads, where.records, where.changes]
       if (floor === "cached") {
         const dataset = held[worker]!
         const { fields, sessions } = dataset
@@ -464,7 +474,7 @@ export const redisHarness = async (redisUrl: string): Promise<RedisHarness | und
         sessions.push({ text: entry, id, expiresAt })
         const synced = String(Number(fields[1]) + 1)
         const answer = (await client.sendCommand([
-          "EVALSHA", cachedWorkSha, "4", ...keys, `${base}:u:bench`, "bench", dataset.line, "key0", String(dataset.recordSync),
+          "EVALSHA", cachedWorkSha, "4", ...keys, where.consumed, "bench", dataset.line, "key0", String(dataset.recordSync),
           String(Buffer.byteLength(value)), `1\t${synced}\t${fields[2]}\t${fields[3]}\t${now}\t`, synced, fields[5]!, fields[6]!, fields[7]!,
           fields[8]!, `\t${floorAt}\t${count + 1}\t${expiresAt}\t${start}\tbench`,
           `"key":"key0","value":${JSON.stringify(value)},"lastModifiedDate":${now},"lastModifiedBy":"bench"}`, entry, String(limits.bytesPerDataset)
@@ -476,7 +486,7 @@ export const redisHarness = async (redisUrl: string): Promise<RedisHarness | und
         return
       }
       if (floor === "decided") {
-        const all = [...keys, `${base}:u:bench`]
+        const all = [...keys, where.consumed]
         const [current, stored, oldest] = (await client.sendCommand(["EVALSHA", decidedReadSha, "4", ...all, "hbench", "key0"])) as [string, string, string]
         const fields = current.split("\t")
         const synced = Number(fields[1]) + 1
@@ -493,7 +503,7 @@ export const redisHarness = async (redisUrl: string): Promise<RedisHarness | und
       }
       // the arguments of the store's commit (scripts.ts) to a floor's script, with the record's sync count
       const inLua = (sha: string, syncCount: number) => [
-        "EVALSHA", sha, "4", ...keys, `${base}:u:bench`, "bench", id, String(expiresAt), "", String(Date.now()), "bench", "20", "1024", "1048576",
+        "EVALSHA", sha, "4", ...keys, where.consumed, "bench", id, String(expiresAt), "", String(Date.now()), "bench", "20", "1024", "1048576",
         "1", "key0", String(syncCount), "1", "key0", String(Buffer.byteLength(value)),
         `"key":"key0","value":${JSON.stringify(value)},"lastModifiedDate":${Date.now()},"lastModifiedBy":"bench"}`
       ]
@@ -507,7 +517,7 @@ export const redisHarness = async (redisUrl: string): Promise<RedisHarness | und
         floor === "older"
           ? ["EVALSHA", fiveCallsSha, "3", ...keys, "hbench", "sbench", "key0", String(i + 1), record(i + 1, value), head(i + 1)]
           : floor === "seven"
-          ? ["EVALSHA", commitCallsSha, "4", ...keys, `${base}:u:bench`, "hbench", "key0", String(i + 1), record(i + 1, value), head(i + 1), `\n${id}\t${expiresAt}`]
+          ? ["EVALSHA", commitCallsSha, "4", ...keys, where.consumed, "hbench", "key0", String(i + 1), record(i + 1, value), head(i + 1), `\n${id}\t${expiresAt}`]
           : inLua(stringWorkSha, i + 1)
       )
     }
@@ -574,8 +584,8 @@ export const redisHarness = async (redisUrl: string): Promise<RedisHarness | und
   /** the read's calls on the store's own keys of a dataset `name` (the layout of codec.ts) */
   const readCalls = (name: string) => {
     const keys = identities.map((identityId) => {
-      const base = `${prefix}:{${pool}|${identityId}}`
-      return [`${base}:heads`, `${base}:r:${name}`, `${base}:c:${name}`]
+      const { heads, records, changes } = storeKeys(prefix, pool, identityId, name)
+      return [heads, records, changes]
     })
     return async (worker: number) => {
       const [, records] = (await client.sendCommand(["EVALSHA", readCallsSha, "3", ...keys[worker]!, name, "1"])) as [string, Array<string>]

@@ -22,7 +22,7 @@ import { Context, Effect, Exit, Layer, Scope } from "effect"
 import { createCognitoSync, StreamPublisher, SyncSessionToken, SyncStore } from "@syncalite/core"
 import { RedisStreamPublisher, RedisSyncStore } from "@syncalite/redis"
 import { alternate, type Figure, sessions } from "./measure.js"
-import { measureInFlight } from "./redis-harness.js"
+import { measureInFlight, storeKeys } from "./redis-harness.js"
 import { line } from "./storage-redis.js"
 
 const url = process.env.REDIS_URL || "redis://127.0.0.1:6379"
@@ -160,10 +160,10 @@ export const benchStreamsRedis = async () => {
       await Promise.all(Array.from({ length: RAW_IN_FLIGHT }, async () => {
         for (let n = taken++; n < DATASETS; n = taken++) {
           const { datasetName, identityId } = refOf(IdentityPoolId, n)
-          const base = `${prefix}:{${IdentityPoolId}|${identityId}}`
+          const { heads, records } = storeKeys(prefix, IdentityPoolId, identityId, datasetName)
           const [head] = await Promise.all([
-            client.sendCommand(["HGET", `${base}:heads`, `h${datasetName}`]),
-            client.sendCommand(["HVALS", `${base}:r:${datasetName}`])
+            client.sendCommand(["HGET", heads, `h${datasetName}`]),
+            client.sendCommand(["HVALS", records])
           ])
           if (head !== null) found++
         }
