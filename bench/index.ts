@@ -5,7 +5,9 @@
  * `push:fanout`.
  * `profile` (a CPU profile of the standalone server by share) runs only when named.
  *
- * Each section of a run of several runs in a process of its own.
+ * Each section of a run of several runs in a process of its own. Before, between and after the
+ * sections, a fixed task is timed to tell how steady the machine was (steadiness.ts); the run
+ * ends with that line.
  *
  * The figures are those of the built packages, as an application runs them (`bench/tsconfig.json`
  * maps no `@syncalite/*` import to its sources): a run stops when a package's build is missing or
@@ -28,6 +30,7 @@ import { benchStorage } from "./storage-sqlite.js"
 import { benchStorageRedis, redisParts } from "./storage-redis.js"
 import { benchTriggers } from "./triggers.js"
 import { benchStreamsRedis } from "./streams-redis.js"
+import { probe, steadiness, steadinessLine } from "./steadiness.js"
 
 const sections: ReadonlyArray<readonly [string, (only?: ReadonlyArray<string>) => Promise<void>, ReadonlyArray<string>?]> = [
   ["core", benchCore],
@@ -114,10 +117,16 @@ const chosen = sections.filter(([name]) => (asked.size === 0 && !onDemand.has(na
 if (process.env[SECTION_CHILD] === undefined) {
   console.log(`syncalite benchmarks — node ${process.version}, ${new Date().toISOString()}`)
 }
-if (chosen.length === 1 || process.env[SECTION_CHILD] !== undefined) {
+if (process.env[SECTION_CHILD] !== undefined) {
   for (const [name, run] of chosen) await run(asked.get(name))
+} else if (chosen.length === 1) {
+  const [name, run] = chosen[0]!
+  const before = await probe(2)
+  await run(asked.get(name))
+  console.log(steadinessLine(steadiness([...before, ...(await probe(2))])))
 } else {
   let failed = 0
+  const samples = await probe(3)
   for (const [name] of chosen) {
     const only = asked.get(name)
     const argument = only === undefined ? name : `${name}:${only.join(",")}`
@@ -129,6 +138,8 @@ if (chosen.length === 1 || process.env[SECTION_CHILD] !== undefined) {
       failed++
       console.error(`bench: the ${name} section ended with ${signal ?? `status ${status}`}`)
     }
+    samples.push(...(await probe(2)))
   }
+  console.log(steadinessLine(steadiness(samples)))
   if (failed > 0) process.exitCode = 1
 }
