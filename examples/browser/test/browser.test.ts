@@ -13,6 +13,7 @@ import { type Browser, chromium, type Route } from "playwright-core"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { IdentityCredentials } from "@syncalite/http"
 import { Services } from "@syncalite/testing"
+import { removeKeys } from "../../../packages/cli/test/redisKeys.js"
 import { demoDataset, demoPool } from "../src/server.js"
 
 const executablePath = process.env["CHROMIUM_PATH"] || "/usr/bin/chromium"
@@ -70,6 +71,7 @@ describe.skipIf(!installed || !redis.available)("the browser example in headless
       child.kill("SIGTERM")
       if (child.exitCode === null) await new Promise((resolve) => child.once("exit", resolve))
     }
+    await removeKeys(redis.url, env.SYNCALITE_REDIS_PREFIX)
   })
 
   /** A write through the other process as the page's identity; answers the new sync count. */

@@ -10,7 +10,7 @@ import { Services } from "@syncalite/testing"
 import { readConfig } from "../src/config.js"
 import { startServer } from "../src/server.js"
 import { tracedStore } from "../src/tracing.js"
-import { testPrefix } from "./redisKeys.js"
+import { removeKeys, testPrefix } from "./redisKeys.js"
 
 const settings = {
   PORT: "0",
@@ -150,7 +150,8 @@ const proxy = async (target: URL) => {
 describe.skipIf(!redis.available)("operations: a store that stops answering", () => {
   it("/readyz answers 503 while /healthz still answers; the failed calls are counted", async () => {
     const link = await proxy(new URL(redis.url))
-    const { running, client } = await serve({ SYNCALITE_METRICS: "on", SYNCALITE_STORE: link.url, SYNCALITE_REDIS_PREFIX: testPrefix(), LOG_LEVEL: "silent" })
+    const prefix = testPrefix()
+    const { running, client } = await serve({ SYNCALITE_METRICS: "on", SYNCALITE_STORE: link.url, SYNCALITE_REDIS_PREFIX: prefix, LOG_LEVEL: "silent" })
     try {
       expect((await fetch(`${running.endpoint}/readyz`)).status).toBe(200)
       link.cut()
@@ -162,6 +163,7 @@ describe.skipIf(!redis.available)("operations: a store that stops answering", ()
     } finally {
       client.destroy()
       await running.close()
+      await removeKeys(redis.url, prefix)
     }
   }, 30_000)
 })
