@@ -51,7 +51,8 @@ const collector = () => {
   }
 }
 
-const contract = (name: string, url: () => string) => {
+/** The hubs' contract on Redis at `url`; `clean` removes the keys it wrote under a prefix where they would outlive it. */
+const contract = (name: string, url: () => string, clean?: (prefix: string) => Promise<void>) => {
   describe(name, () => {
     const prefix = testPrefix("push")
     let a: Awaited<ReturnType<typeof openHub>>
@@ -63,6 +64,7 @@ const contract = (name: string, url: () => string) => {
     afterAll(async () => {
       await a?.close()
       await b?.close()
+      await clean?.(prefix)
     })
 
     it("a notification made on one hub reaches the subscribers of the other, exactly as sent, and only those of its devices", async () => {
@@ -152,8 +154,7 @@ const contract = (name: string, url: () => string) => {
 }
 
 describe.skipIf(!redis.available)("RedisPushHub", () => {
-  contract("on one Redis", () => redis.url)
-  afterAll(() => cleanUp(redis.url, "syncalite-test-push"))
+  contract("on one Redis", () => redis.url, (prefix) => cleanUp(redis.url, prefix))
 
   it("trims a device's window to its last replayCount notifications once they are older than replayMillis", async () => {
     const prefix = testPrefix("push-trim")
@@ -170,6 +171,7 @@ describe.skipIf(!redis.available)("RedisPushHub", () => {
       await Effect.runPromise(detach)
     } finally {
       await hub.close()
+      await cleanUp(redis.url, prefix)
     }
   })
 })
@@ -293,6 +295,7 @@ describe.skipIf(!redis.available)("RedisPushHub with a device's stream key holdi
 })
 
 RedisCluster.describe("RedisPushHub on a Redis Cluster", (cluster) => {
+  // the cluster is the suite's own, and goes with its keys
   contract("of three primaries", () => cluster().url)
 })
 
