@@ -134,36 +134,52 @@ export const makeStore = (connection: Connection, keys: Keys): Store => {
     return head === undefined ? Effect.fail(unreadable(key, `head of dataset ${name}`)) : Effect.succeed(head)
   }
 
-  const readDataset: SyncStoreShape["readDataset"] = (ref, query) => {
-    const scriptKeys = keysOf(ref).dataset
-    return Effect.flatMap(
-      script(scripts.readDataset, scriptKeys, [ref.datasetName, numberText(query.since), query.withoutSessions === true ? "1" : ""]),
-      (reply): Effect.Effect<SyncStore.DatasetView, StorageError> => {
-        const corrupt = corruption(reply)
-        if (corrupt !== undefined) return Effect.fail(corrupt)
-        if (!Array.isArray(reply) || reply.length !== 5 || !Array.isArray(reply[3]) || !Array.isArray(reply[4])) {
-          return Effect.fail(new SyncStore.StorageError({ message: "Unexpected answer of the readDataset script" }))
-        }
-        const [line, older, newer, found, names] = reply as [unknown, unknown, unknown, Array<unknown>, Array<unknown>]
-        const head = line === null ? undefined : parseHead(ref.datasetName, line, older ?? undefined, newer)
-        if (line !== null && head === undefined) {
-          const key = unreadableAt(ref.datasetName, line, scriptKeys[0]!, newer === null ? scriptKeys[4] : undefined)
-          return Effect.fail(unreadable(key, `head of dataset ${ref.datasetName}`))
-        }
-        const all = parseRecords(found)
-        if (all === undefined) return Effect.fail(unreadable(scriptKeys[1]!, "records"))
-        const after = query.after
-        const records = inKeyOrder(after === undefined ? all : all.filter((record) => record.key > after))
-        const limit = query.limit ?? Infinity
-        const more = records.length > limit
-        if (more) records.length = limit
-        const merged = (names as Array<string>).filter((name) =>
-          typeof name === "string" && SyncStore.isMergedName(ref.datasetName, name)
-        ).sort(compareKeys)
-        return Effect.succeed({ head, records, more, mergedDatasetNames: merged })
-      }
-    )
+  /** A dataset's view from the answer `reply` of the readDataset script, or the error it tells. */
+  const datasetView = (
+    ref: SyncStore.DatasetRef,
+    query: SyncStore.RecordQuery,
+    scriptKeys: ReadonlyArray<string>,
+    reply: unknown
+  ): SyncStore.DatasetView | StorageError => {
+    const corrupt = corruption(reply)
+    if (corrupt !== undefined) return corrupt
+    if (!Array.isArray(reply) || reply.length !== 5 || !Array.isArray(reply[3]) || !Array.isArray(reply[4])) {
+      return new SyncStore.StorageError({ message: "Unexpected answer of the readDataset script" })
+    }
+    const [line, older, newer, found, names] = reply as [unknown, unknown, unknown, Array<unknown>, Array<unknown>]
+    const head = line === null ? undefined : parseHead(ref.datasetName, line, older ?? undefined, newer)
+    if (line !== null && head === undefined) {
+      const key = unreadableAt(ref.datasetName, line, scriptKeys[0]!, newer === null ? scriptKeys[4] : undefined)
+      return unreadable(key, `head of dataset ${ref.datasetName}`)
+    }
+    const all = parseRecords(found)
+    if (all === undefined) return unreadable(scriptKeys[1]!, "records")
+    const after = query.after
+    const records = inKeyOrder(after === undefined ? all : all.filter((record) => record.key > after))
+    const limit = query.limit ?? Infinity
+    const more = records.length > limit
+    if (more) records.length = limit
+    const merged = names.length === 0 ? names as Array<string> : (names as Array<string>).filter((name) =>
+      typeof name === "string" && SyncStore.isMergedName(ref.datasetName, name)
+    ).sort(compareKeys)
+    return { head, records, more, mergedDatasetNames: merged }
   }
+
+  // its answer read in the client's callback, without a fiber step of its own
+  const readDataset: SyncStoreShape["readDataset"] = (ref, query) =>
+    Effect.async((resume) => {
+      const scriptKeys = keysOf(ref).dataset
+      connection.scriptThen(
+        scripts.readDataset,
+        scriptKeys,
+        [ref.datasetName, numberText(query.since), query.withoutSessions === true ? "1" : ""],
+        (reply) => {
+          const view = datasetView(ref, query, scriptKeys, reply)
+          resume(view instanceof SyncStore.StorageError ? Effect.fail(view) : Effect.succeed(view))
+        },
+        (error) => resume(Effect.fail(error))
+      )
+    })
 
   /** The port's result of a commit written, its answer `reply` (`{"ok", line, ...}`) and its head `head`. */
   const committedResult = (
