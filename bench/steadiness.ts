@@ -3,9 +3,9 @@
  * a string into bytes, 2,000 times: about 5 ms on a core of its own) timed ten times a second
  * while nothing of the benchmark runs, before, between and after its sections. On a machine of
  * its own the task takes about the same time every time; on cores shared with other tenants it
- * took 1.3x its fastest at the median and 1.9x at the 90th percentile idle, 4.7x during a run,
- * and a figure and its baseline measured a few seconds apart may each meet another speed. The targets ask for a quiet machine: this says
- * whether the run had one.
+ * took 1.3x its fastest at the median and 1.9x at the 90th percentile idle, 4.7x to 5.5x at the
+ * 90th percentile during a run, and a figure and its baseline measured a few seconds apart may
+ * each meet another speed. The targets ask for a quiet machine: this says whether the run had one.
  */
 import { createHash } from "node:crypto"
 import { setTimeout as sleep } from "node:timers/promises"
