@@ -29,7 +29,9 @@
  *   could reach at best when it holds nothing), and ListRecords beside its own calls (HMGET, ZRANGEBYSCORE, HMGET)
  *   through the bare client, those calls beside the seven calls, and the same calls answered to
  *   fibers through `Effect.async` (what the Effect runtime adds to the client, the store's
- *   operations being Effects).
+ *   operations being Effects), and the read floor: the same with their answer read into a head
+ *   and records by the least means (`readAnswer` in redis-harness.ts), what any store over this
+ *   layout must do for a ListRecords, beside the seven calls and beside ListRecords.
  * - For information, the whole operations through `createCognitoSync` on this store (token
  *   verification, validation, the pool read, the session count...).
  * - Redis' own instructions per commit and read beside the floors', counted on a Redis started
@@ -261,10 +263,11 @@ const benchThroughput = async () => {
     cpuLine("  (info) a commit decided in the process, 2 calls", decidedPerOperation, decidedFloor, "the seven calls")
     processLine("  (info) process CPU per commit decided in it", decidedPerOperation, decidedFloor, "the seven calls")
     line("  (info) a commit decided in the process, 64", decided, sevenBesideDecided)
-    const [readCallsCpu, inFibersCpu, listCpu, sevenCpu] = [cpu(), cpu(), cpu(), cpu()]
-    const [readCallsFigure, readInFibers, listAgain, sevenAgain] = await alternateEach(ROUNDS, [
+    const [readCallsCpu, inFibersCpu, readIntoCpu, listCpu, sevenCpu] = [cpu(), cpu(), cpu(), cpu(), cpu()]
+    const [readCallsFigure, readInFibers, readInto, listAgain, sevenAgain] = await alternateEach(ROUNDS, [
       withCpu(readCallsCpu, () => measureInFlight("the read's calls", 64, readCalls("list"), SHORT)),
       withCpu(inFibersCpu, () => measureFibers("the read's calls in fibers", 64, inFibers(readCalls("list")), SHORT)),
+      withCpu(readIntoCpu, () => measureFibers("the same read into values", 64, inFibers(readCalls("list", true)), SHORT)),
       withCpu(listCpu, () => measureFibers("ListRecords", 64, reads("list"), SHORT)),
       sevenCalls(sevenCpu)
     ])
@@ -276,6 +279,10 @@ const benchThroughput = async () => {
     processLine("  (info) process CPU per read's calls in fibers", inFibersCpu, readCallsCpu, "the read's calls")
     line("  (info) ListRecords vs its calls in fibers", listAgain!, readInFibers!)
     processLine("  (info) process CPU per read", listCpu, inFibersCpu, "its calls in fibers")
+    line("  (info) the read floor vs the seven calls", readInto!, sevenAgain!)
+    line("  (info) ListRecords vs the read floor", listAgain!, readInto!)
+    processLine("  (info) process CPU per read of the floor", readIntoCpu, inFibersCpu, "its calls in fibers")
+    processLine("  (info) process CPU per read", listCpu, readIntoCpu, "the read floor")
 
     // reads first: the writes below change more records after sync count 1
     const small = await seed("small", 10)
