@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from "vitest"
-import { Effect, Either } from "effect"
+import { Cause, Effect, Either, Exit, Fiber } from "effect"
 import { type ClientLike, makeConnection } from "../src/internal/connection.js"
 import type { Script } from "../src/internal/scripts.js"
 
@@ -200,5 +200,61 @@ describe("Connection.script", () => {
     await call()
     expect(sent).toEqual(["FCALL", "FUNCTION LOAD", "FCALL", "FUNCTION LOAD"])
     connection.dispose()
+  })
+
+  describe("with `then`", () => {
+    it("runs the effect `then` makes of the answer, a failure of it the script's failure", async () => {
+      const { connection } = scripted(() => ["a", "b"])
+      const joined = connection.script(script, ["k"], ["a"], (reply) => Effect.succeed((reply as Array<string>).join("+")))
+      expect(await Effect.runPromise(joined)).toBe("a+b")
+      const refused = connection.script(script, ["k"], ["a"], () => Effect.fail("refused by then" as const))
+      expect(await Effect.runPromise(Effect.either(refused))).toEqual(Either.left("refused by then"))
+      connection.dispose()
+    })
+
+    it("reads an answer that comes after the fiber waiting was interrupted, and runs nothing of what it makes", async () => {
+      let answer: (reply: unknown) => void = () => undefined
+      const connection = makeConnection(client(true, () => new Promise((resolve) => void (answer = resolve))), 1000)
+      const [read, ran]: [Array<unknown>, Array<unknown>] = [[], []]
+      const fiber = Effect.runFork(connection.script(script, ["k"], ["a"], (reply) => {
+        read.push(reply)
+        return Effect.sync(() => ran.push(reply))
+      }))
+      await new Promise((resolve) => setTimeout(resolve, 5))
+      await Effect.runPromise(Fiber.interrupt(fiber))
+      answer("late")
+      await new Promise((resolve) => setTimeout(resolve, 5))
+      expect(read).toEqual(["late"])
+      expect(ran).toEqual([])
+      connection.dispose()
+    })
+
+    it("makes a `then` that throws a defect of the fiber waiting, not a rejection no one handles", async () => {
+      const rejected: Array<unknown> = []
+      const onRejection = (reason: unknown) => void rejected.push(reason)
+      process.on("unhandledRejection", onRejection)
+      const { connection } = scripted(() => "an answer")
+      const exit = await Effect.runPromiseExit(connection.script(script, ["k"], ["a"], () => {
+        throw new Error("a reader's bug")
+      }))
+      await new Promise((resolve) => setTimeout(resolve, 10))
+      process.off("unhandledRejection", onRejection)
+      expect(rejected).toEqual([])
+      expect(Exit.isFailure(exit) && Cause.isDie(exit.cause)).toBe(true)
+      expect(String(Exit.isFailure(exit) && Cause.squash(exit.cause))).toContain("a reader's bug")
+      connection.dispose()
+    })
+
+    it("does not call `then` when the script fails", async () => {
+      const { connection } = scripted(() => new ErrorReply("ERR refused"))
+      let called = false
+      const failed = await Effect.runPromise(Effect.either(connection.script(script, ["k"], ["a"], () => {
+        called = true
+        return Effect.void
+      })))
+      expect(Either.isLeft(failed) && failed.left.message).toMatch(/Redis refused script probe: ERR refused/)
+      expect(called).toBe(false)
+      connection.dispose()
+    })
   })
 })

@@ -54,7 +54,7 @@ export const makeBulkRead = (script: Connection["script"], keys: Keys) =>
     for (; i < last; i++) args.push(refs[i]!.datasetName)
   }
   const base = (ref: SyncStore.DatasetRef) => keys.identity(ref.identityPoolId, ref.identityId)
-  return Effect.flatMap(script(readIdentitiesDatasets, heads, args), (reply) => {
+  return script(readIdentitiesDatasets, heads, args, (reply) => {
     const datasets = datasetPairs(
       reply,
       refs.length,

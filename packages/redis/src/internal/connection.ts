@@ -28,9 +28,19 @@ export interface Connection {
   readonly post: (key: string, args: ReadonlyArray<string>) => void
   /**
    * a script over `keys`, which share one slot: FCALL of its library where the server has Redis
-   * Functions, its EVAL form where it has not
+   * Functions, its EVAL form where it has not; with `then`, its answer turned into the effect that
+   * follows in the client's callback, without a fiber step of its own (as `Effect.flatMap` would
+   * take), a `then` that throws being a defect
    */
-  readonly script: (script: Script, keys: ReadonlyArray<string>, args: ReadonlyArray<string>) => Effect.Effect<unknown, StorageError>
+  readonly script: {
+    (script: Script, keys: ReadonlyArray<string>, args: ReadonlyArray<string>): Effect.Effect<unknown, StorageError>
+    <A, E>(
+      script: Script,
+      keys: ReadonlyArray<string>,
+      args: ReadonlyArray<string>,
+      then: (reply: unknown) => Effect.Effect<A, E>
+    ): Effect.Effect<A, E | StorageError>
+  }
   /**
    * `script` for a caller that is no fiber: its answer handed to `succeed`, or its failure to
    * `fail`, once, without a fiber of its own
@@ -87,6 +97,18 @@ const withoutFunctions = /^(ERR unknown command|NOPERM .*'fcall')/i
 const passing = /^(OOM|BUSY|LOADING|READONLY|MASTERDOWN|CLUSTERDOWN|TRYAGAIN)\b/
 
 const messageOf = (error: unknown): string => (error instanceof Error ? error.message : String(error))
+
+/**
+ * The effect `then` makes of an answer, run in the client's callback: what it throws is a defect
+ * of the fiber waiting, rather than a rejection no one handles.
+ */
+export const following = <A, E>(then: (reply: unknown) => Effect.Effect<A, E>, reply: unknown): Effect.Effect<A, E> => {
+  try {
+    return then(reply)
+  } catch (defect) {
+    return Effect.die(defect)
+  }
+}
 
 export const makeConnection = (client: ClientLike, timeout: number): Connection => {
   const send: (key: string, args: ReadonlyArray<string>) => Promise<unknown> = isCluster(client)
@@ -189,14 +211,22 @@ export const makeConnection = (client: ClientLike, timeout: number): Connection 
 
   // no canceler: it would cost more than the command; an interrupted caller's answer is simply
   // dropped when it arrives (or when the watchdog gives up on it)
-  const run = (
+  const run = <A = unknown, E = never>(
     begin: () => Promise<unknown>,
     what: string | Script,
     key: string | undefined,
-    recover?: (error: unknown) => Promise<unknown>
+    recover?: (error: unknown) => Promise<unknown>,
+    then?: (reply: unknown) => Effect.Effect<A, E>
   ) =>
-    Effect.async<unknown, StorageError>((resume) =>
-      start(begin, what, key, (reply) => resume(Effect.succeed(reply)), (error) => resume(Effect.fail(error)), recover)
+    Effect.async<A, E | StorageError>((resume) =>
+      start(
+        begin,
+        what,
+        key,
+        then === undefined ? (reply) => resume(Effect.succeed(reply as A)) : (reply) => resume(following(then, reply)),
+        (error) => resume(Effect.fail(error)),
+        recover
+      )
     )
 
   const command: Connection["command"] = (key, args) => run(() => send(key, args), args[0]!, key)
@@ -253,8 +283,12 @@ export const makeConnection = (client: ClientLike, timeout: number): Connection 
     return evaluate(script, keys, args)
   }
 
-  const script: Connection["script"] = (script, keys, args) =>
-    run(begin(script, keys, args), script, undefined, recoverCall(script, keys, args))
+  const script: Connection["script"] = <A, E>(
+    script: Script,
+    keys: ReadonlyArray<string>,
+    args: ReadonlyArray<string>,
+    then?: (reply: unknown) => Effect.Effect<A, E>
+  ) => run(begin(script, keys, args), script, undefined, recoverCall(script, keys, args), then)
 
   const scriptThen: Connection["scriptThen"] = (script, keys, args, succeed, fail) =>
     start(begin(script, keys, args), script, undefined, succeed, fail, recoverCall(script, keys, args))

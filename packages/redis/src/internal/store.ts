@@ -26,7 +26,7 @@ import {
   unreadableAt,
   valueBytes
 } from "./codec.js"
-import type { Connection } from "./connection.js"
+import { type Connection, following } from "./connection.js"
 import { type DatasetKeys, makeDatasetKeys } from "./datasetKeys.js"
 import { type HeldPlan, makeHeldHeads } from "./heldHeads.js"
 import * as LiveStream from "./liveStream.js"
@@ -165,21 +165,18 @@ export const makeStore = (connection: Connection, keys: Keys): Store => {
     return { head, records, more, mergedDatasetNames: merged }
   }
 
-  // its answer read in the client's callback, without a fiber step of its own
-  const readDataset: SyncStoreShape["readDataset"] = (ref, query) =>
-    Effect.async((resume) => {
-      const scriptKeys = keysOf(ref).dataset
-      connection.scriptThen(
-        scripts.readDataset,
-        scriptKeys,
-        [ref.datasetName, numberText(query.since), query.withoutSessions === true ? "1" : ""],
-        (reply) => {
-          const view = datasetView(ref, query, scriptKeys, reply)
-          resume(view instanceof SyncStore.StorageError ? Effect.fail(view) : Effect.succeed(view))
-        },
-        (error) => resume(Effect.fail(error))
-      )
-    })
+  const readDataset: SyncStoreShape["readDataset"] = (ref, query) => {
+    const scriptKeys = keysOf(ref).dataset
+    return script(
+      scripts.readDataset,
+      scriptKeys,
+      [ref.datasetName, numberText(query.since), query.withoutSessions === true ? "1" : ""],
+      (reply) => {
+        const view = datasetView(ref, query, scriptKeys, reply)
+        return view instanceof SyncStore.StorageError ? Effect.fail(view) : Effect.succeed(view)
+      }
+    )
+  }
 
   /** The port's result of a commit written, its answer `reply` (`{"ok", line, ...}`) and its head `head`. */
   const committedResult = (
@@ -263,8 +260,10 @@ export const makeStore = (connection: Connection, keys: Keys): Store => {
       scriptKeys = [...scriptKeys, ...entry.keys]
       args.push(...entry.args)
     }
-    const once: Effect.Effect<SyncStore.CommitResult | undefined, StorageError> = Effect.flatMap(
-      script(scripts.commit, scriptKeys, args),
+    const once: Effect.Effect<SyncStore.CommitResult | undefined, StorageError> = script(
+      scripts.commit,
+      scriptKeys,
+      args,
       (reply) => {
         if (!Array.isArray(reply)) return Effect.fail(new SyncStore.StorageError({ message: "Unexpected answer of the commit script" }))
         if (reply[0] === "ok") {
@@ -330,7 +329,7 @@ export const makeStore = (connection: Connection, keys: Keys): Store => {
         scripts.heldCommit,
         c.subscribers === true ? datasetKeys.heldWithSubscribers : datasetKeys.held,
         plan.args,
-        (reply) => resume(heldAnswer(c, datasetKeys, writes, plan, reply)),
+        (reply) => resume(following((answer) => heldAnswer(c, datasetKeys, writes, plan, answer), reply)),
         (error) => {
           held.drop(datasetKeys)
           resume(Effect.fail(error))
@@ -365,7 +364,7 @@ export const makeStore = (connection: Connection, keys: Keys): Store => {
       scriptKeys.push(...streamed.keys)
       args.push(...streamed.args)
     }
-    return Effect.flatMap(script(scripts.deleteDataset, scriptKeys, args), (reply): Effect.Effect<SyncStore.DeletionAt, SyncStore.StorageError> => {
+    return script(scripts.deleteDataset, scriptKeys, args, (reply): Effect.Effect<SyncStore.DeletionAt, SyncStore.StorageError> => {
       if (reply === null) return Effect.succeed({ _tag: "Absent" })
       if (Array.isArray(reply) && reply[0] === "changed") return Effect.succeed({ _tag: "Changed", syncCount: Number(reply[1]) })
       if (Array.isArray(reply) && reply[0] === "ok") {
@@ -383,7 +382,7 @@ export const makeStore = (connection: Connection, keys: Keys): Store => {
   const listDatasets: SyncStoreShape["listDatasets"] = (pool, identity) => {
     const base = keys.identity(pool, identity)
     const key = keys.heads(base)
-    return Effect.flatMap(script(scripts.datasetHeads, [key], [keys.consumed(base, "")]), (reply) => {
+    return script(scripts.datasetHeads, [key], [keys.consumed(base, "")], (reply) => {
       const corrupt = corruption(reply)
       if (corrupt !== undefined) return Effect.fail(corrupt)
       if (!Array.isArray(reply) || reply.length !== 2 || !Array.isArray(reply[1])) {
@@ -457,7 +456,7 @@ export const makeStore = (connection: Connection, keys: Keys): Store => {
       return Effect.map(
         Effect.forEach(groups, (group) => {
           const scriptKeys = group.map(live)
-          return Effect.flatMap(script(scripts.liveDatasets, scriptKeys, []), (reply) => {
+          return script(scripts.liveDatasets, scriptKeys, [], (reply) => {
             const corrupt = corruption(reply)
             if (corrupt !== undefined) return Effect.fail(corrupt)
             if (!Array.isArray(reply) || reply.length !== group.length) {
@@ -485,8 +484,10 @@ export const makeStore = (connection: Connection, keys: Keys): Store => {
       const base = keys.identity(ref.identityPoolId, ref.identityId)
       scriptKeys.push(keys.heads(base), keys.records(base, ref.datasetName))
     }
-    return Effect.flatMap(
-      script(scripts.readDatasets, scriptKeys, refs.map((ref) => ref.datasetName)),
+    return script(
+      scripts.readDatasets,
+      scriptKeys,
+      refs.map((ref) => ref.datasetName),
       (reply): Effect.Effect<Array<SyncStore.DatasetContent | undefined>, StorageError> => {
         const contents = datasetPairs(
           reply,
@@ -556,12 +557,10 @@ export const makeStore = (connection: Connection, keys: Keys): Store => {
 
   const registerDevice: SyncStoreShape["registerDevice"] = (pool, identity, device, maxDevices) => {
     const base = keys.identity(pool, identity)
-    const once = Effect.flatMap(
-      script(
-        scripts.registerDevice,
-        [keys.devices(base), keys.deviceDigests(base), keys.heads(base), keys.tokens(base)],
-        [deviceText(device.platform, device.token), device.deviceId, numberText(maxDevices)]
-      ),
+    const once = script(
+      scripts.registerDevice,
+      [keys.devices(base), keys.deviceDigests(base), keys.heads(base), keys.tokens(base)],
+      [deviceText(device.platform, device.token), device.deviceId, numberText(maxDevices)],
       (reply): Effect.Effect<SyncStore.DeviceRegistration | undefined, StorageError> => {
         if (Array.isArray(reply) && reply[0] === "id" && typeof reply[1] === "string") {
           return Effect.succeed({ _tag: "Registered", deviceId: reply[1] })
@@ -575,20 +574,20 @@ export const makeStore = (connection: Connection, keys: Keys): Store => {
   }
 
   const subscribe: SyncStoreShape["subscribe"] = (ref, deviceId) =>
-    Effect.flatMap(script(scripts.subscribe, keysOf(ref).subscriptions, [deviceId]), (reply) =>
+    script(scripts.subscribe, keysOf(ref).subscriptions, [deviceId], (reply) =>
       reply === 1 || reply === 0
         ? Effect.succeed(reply === 1)
         : Effect.fail(corruption(reply) ?? new SyncStore.StorageError({ message: "Unexpected answer of the subscribe script" })))
 
   const unsubscribe: SyncStoreShape["unsubscribe"] = (ref, deviceId) =>
-    Effect.flatMap(script(scripts.unsubscribe, keysOf(ref).subscriptions, [deviceId]), (reply) =>
+    script(scripts.unsubscribe, keysOf(ref).subscriptions, [deviceId], (reply) =>
       reply === "Unsubscribed" || reply === "UnknownDevice" || reply === "NotSubscribed"
         ? Effect.succeed(reply)
         : Effect.fail(corruption(reply) ?? new SyncStore.StorageError({ message: "Unexpected answer of the unsubscribe script" })))
 
   const subscribers: SyncStoreShape["subscribers"] = (ref) => {
     const scriptKeys = keysOf(ref).subscriptions
-    return Effect.flatMap(script(scripts.subscribers, scriptKeys, []), (reply) => {
+    return script(scripts.subscribers, scriptKeys, [], (reply) => {
       const corrupt = corruption(reply)
       if (corrupt !== undefined) return Effect.fail(corrupt)
       if (!Array.isArray(reply)) return Effect.fail(new SyncStore.StorageError({ message: "Unexpected answer of the subscribers script" }))
@@ -618,7 +617,7 @@ export const makeStore = (connection: Connection, keys: Keys): Store => {
   /** An identity's usage from its heads, as the reference computes it; undefined when it was never written. */
   const identityUsage: SyncStoreShape["identityUsage"] = (pool, identity) => {
     const key = keys.heads(keys.identity(pool, identity))
-    return Effect.flatMap(script(scripts.identityHeads, [key], []), (reply) => {
+    return script(scripts.identityHeads, [key], [], (reply) => {
       const corrupt = corruption(reply)
       if (corrupt !== undefined) return Effect.fail(corrupt)
       if (!Array.isArray(reply) || !Array.isArray(reply[1]) || !Array.isArray(reply[2])) {
