@@ -57,3 +57,31 @@ describe("the figures of a dataset", () => {
     })
   })
 })
+
+describe("the decision of a commit", () => {
+  const limits = { datasetsPerIdentity: 20, recordsPerDataset: 1024, bytesPerDataset: 1024 * 1024 }
+  const commitOf = (writes: ReadonlyArray<{ key: string; value: string | null }>): SyncStore.DatasetCommit => ({
+    ref: { identityPoolId: "us-east-1:pool", identityId: "us-east-1:identity", datasetName: "d" },
+    session: { id: "session", expiresAt: 2_000_000_000_000 },
+    conditions: [],
+    writes,
+    modifiedBy: "someone",
+    now: 1_700_000_000_000,
+    limits
+  })
+
+  it("stores one record a key, the last write of a key written twice, in the order keys first came", () => {
+    fc.assert(
+      fc.property(fc.array(write, { minLength: 1, maxLength: 8 }), (writes) => {
+        const decision = SyncStore.decideCommit(undefined, () => undefined, 0, commitOf(writes))
+        if (decision._tag !== "Committed") throw new Error(`expected Committed, got ${decision._tag}`)
+        const last = new Map<string, string | null>()
+        for (const { key, value } of writes) last.set(key, value)
+        expect(decision.records.map((record) => [record.key, record.value])).toEqual([...last])
+        expect(decision.records.every((record) => record.syncCount === 1 && record.lastModifiedBy === "someone")).toBe(true)
+        const { numRecords, dataStorage, entries, entryBytes } = decision.head
+        expect({ numRecords, dataStorage, entries, entryBytes }).toEqual(figuresOf(last))
+      })
+    )
+  })
+})

@@ -82,6 +82,31 @@ export const figuresRefused = (
 /** A record's valueBytes, as `writeFigures` takes it: its value's UTF-8 length, -1 a tombstone. */
 export const valueBytes = (value: string | null): number => value === null ? -1 : byteLength(value)
 
+/** The record `write` stores at `syncCount`. */
+const recordOf = (write: DatasetCommit["writes"][number], syncCount: number, commit: DatasetCommit): StoredRecord => {
+  const record: { -readonly [K in keyof StoredRecord]: StoredRecord[K] } = {
+    key: write.key,
+    value: write.value,
+    syncCount,
+    lastModifiedDate: commit.now,
+    lastModifiedBy: commit.modifiedBy
+  }
+  if (write.deviceLastModifiedDate !== undefined) record.deviceLastModifiedDate = write.deviceLastModifiedDate
+  return record
+}
+
+/**
+ * The records a commit stores at `syncCount`, one a key: of a key written twice, its last write,
+ * where its first stood. A commit of one write, most of them, makes no map.
+ */
+const writtenRecords = (commit: DatasetCommit, syncCount: number): Array<StoredRecord> => {
+  const { writes } = commit
+  if (writes.length === 1) return [recordOf(writes[0]!, syncCount, commit)]
+  const byKey = new Map<string, StoredRecord>()
+  for (const write of writes) byKey.set(write.key, recordOf(write, syncCount, commit))
+  return [...byKey.values()]
+}
+
 /**
  * The whole decision of a commit, with no I/O: given the dataset's head, the stored records of
  * the keys the commit writes, and how many other datasets the identity has, either the refusal
@@ -101,22 +126,11 @@ export const decideCommit = (
     return { _tag: "LimitExceeded", limit: "datasets", value: otherDatasets + 1 }
   }
   const syncCount = (head?.syncCount ?? 0) + 1
-  const written = new Map<string, StoredRecord>()
-  for (const write of commit.writes) {
-    const record: { -readonly [K in keyof StoredRecord]: StoredRecord[K] } = {
-      key: write.key,
-      value: write.value,
-      syncCount,
-      lastModifiedDate: commit.now,
-      lastModifiedBy: commit.modifiedBy
-    }
-    if (write.deviceLastModifiedDate !== undefined) record.deviceLastModifiedDate = write.deviceLastModifiedDate
-    written.set(write.key, record)
-  }
+  const records = writtenRecords(commit, syncCount)
   const figures: DatasetFigures = live
     ? { numRecords: head.numRecords, dataStorage: head.dataStorage, entries: head.entries, entryBytes: head.entryBytes }
     : { numRecords: 0, dataStorage: 0, entries: 0, entryBytes: 0 }
-  for (const record of written.values()) {
+  for (const record of records) {
     const before = live ? stored(record.key) : undefined
     const was = before === undefined ? undefined : valueBytes(before.value)
     writeFigures(figures, byteLength(record.key), was, valueBytes(record.value))
@@ -140,7 +154,7 @@ export const decideCommit = (
       entryBytes,
       consumedSessions: consume(head?.consumedSessions ?? noneConsumed, commit.session, commit.now)
     },
-    records: [...written.values()]
+    records
   }
 }
 

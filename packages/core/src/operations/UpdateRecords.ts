@@ -163,11 +163,12 @@ const patchWrites = (
   input: typeof UpdateRecordsInput.Type
 ): Pick<DatasetCommit, "conditions" | "writes"> | InvalidParameterException => {
   const patches = input.RecordPatches ?? []
-  const seen = new Set<string>()
+  // one patch, most writes, has no other to repeat its key
+  const seen = patches.length > 1 ? new Set<string>() : undefined
   const writes: Array<RecordWrite> = []
   for (const patch of patches) {
-    if (seen.has(patch.Key)) return invalid(`Duplicate record key in RecordPatches: ${patch.Key}`)
-    seen.add(patch.Key)
+    if (seen?.has(patch.Key) === true) return invalid(`Duplicate record key in RecordPatches: ${patch.Key}`)
+    seen?.add(patch.Key)
     if (patch.Op === "replace" && patch.Value === undefined) return invalid(`A replace patch needs a Value: ${patch.Key}`)
     const value = patch.Op === "remove" ? null : patch.Value!
     writes.push(
