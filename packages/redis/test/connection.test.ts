@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it, vi } from "vitest"
-import { Cause, Effect, Either, Exit, Fiber } from "effect"
+import { Effect, Either, Fiber } from "effect"
+import { SyncStore } from "@syncalite/core"
 import { type ClientLike, makeConnection } from "../src/internal/connection.js"
 import type { Script } from "../src/internal/scripts.js"
 
@@ -85,6 +86,22 @@ describe("Connection.scriptThen", () => {
     expect(got).toHaveLength(1)
     expect(got[0]![0]).toBe("failed")
     expect(String(got[0]![1])).toMatch(message)
+    connection.dispose()
+  })
+
+  it("hands fail a StorageError when succeed throws, once, with nothing left unhandled", async () => {
+    const rejected: Array<unknown> = []
+    const onRejection = (reason: unknown) => void rejected.push(reason)
+    process.on("unhandledRejection", onRejection)
+    const connection = makeConnection(client(true, async () => "an answer"), 1000)
+    const failures: Array<string> = []
+    connection.scriptThen(script, ["k"], ["a"], () => {
+      throw new Error("a reader's bug")
+    }, (error) => void failures.push(error.message))
+    await new Promise((resolve) => setTimeout(resolve, 10))
+    process.off("unhandledRejection", onRejection)
+    expect(failures).toEqual(["Unreadable answer of script probe"])
+    expect(rejected).toEqual([])
     connection.dispose()
   })
 })
@@ -229,19 +246,20 @@ describe("Connection.script", () => {
       connection.dispose()
     })
 
-    it("makes a `then` that throws a defect of the fiber waiting, not a rejection no one handles", async () => {
+    it("fails the fiber waiting with a StorageError when `then` throws, leaving no rejection unhandled", async () => {
       const rejected: Array<unknown> = []
       const onRejection = (reason: unknown) => void rejected.push(reason)
       process.on("unhandledRejection", onRejection)
       const { connection } = scripted(() => "an answer")
-      const exit = await Effect.runPromiseExit(connection.script(script, ["k"], ["a"], () => {
+      const failed = await Effect.runPromise(Effect.either(connection.script(script, ["k"], ["a"], (): Effect.Effect<void> => {
         throw new Error("a reader's bug")
-      }))
+      })))
       await new Promise((resolve) => setTimeout(resolve, 10))
       process.off("unhandledRejection", onRejection)
       expect(rejected).toEqual([])
-      expect(Exit.isFailure(exit) && Cause.isDie(exit.cause)).toBe(true)
-      expect(String(Exit.isFailure(exit) && Cause.squash(exit.cause))).toContain("a reader's bug")
+      expect(Either.isLeft(failed) && failed.left).toBeInstanceOf(SyncStore.StorageError)
+      expect(Either.isLeft(failed) && failed.left.message).toBe("Unreadable answer of script probe")
+      expect(Either.isLeft(failed) && String(failed.left.cause)).toContain("a reader's bug")
       connection.dispose()
     })
 

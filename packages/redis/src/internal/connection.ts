@@ -30,7 +30,7 @@ export interface Connection {
    * a script over `keys`, which share one slot: FCALL of its library where the server has Redis
    * Functions, its EVAL form where it has not; with `then`, its answer turned into the effect that
    * follows in the client's callback, without a fiber step of its own (as `Effect.flatMap` would
-   * take), a `then` that throws being a defect
+   * take)
    */
   readonly script: {
     (script: Script, keys: ReadonlyArray<string>, args: ReadonlyArray<string>): Effect.Effect<unknown, StorageError>
@@ -43,7 +43,7 @@ export interface Connection {
   }
   /**
    * `script` for a caller that is no fiber: its answer handed to `succeed`, or its failure to
-   * `fail`, once, without a fiber of its own
+   * `fail`, once, without a fiber of its own; a `succeed` that throws is answered by `fail`
    */
   readonly scriptThen: (
     script: Script,
@@ -98,17 +98,8 @@ const passing = /^(OOM|BUSY|LOADING|READONLY|MASTERDOWN|CLUSTERDOWN|TRYAGAIN)\b/
 
 const messageOf = (error: unknown): string => (error instanceof Error ? error.message : String(error))
 
-/**
- * The effect `then` makes of an answer, run in the client's callback: what it throws is a defect
- * of the fiber waiting, rather than a rejection no one handles.
- */
-export const following = <A, E>(then: (reply: unknown) => Effect.Effect<A, E>, reply: unknown): Effect.Effect<A, E> => {
-  try {
-    return then(reply)
-  } catch (defect) {
-    return Effect.die(defect)
-  }
-}
+/** A command or script as a failure's message names it. */
+const nameOf = (command: string | Script): string => typeof command === "string" ? command : `script ${command.name}`
 
 export const makeConnection = (client: ClientLike, timeout: number): Connection => {
   const send: (key: string, args: ReadonlyArray<string>) => Promise<unknown> = isCluster(client)
@@ -161,7 +152,7 @@ export const makeConnection = (client: ClientLike, timeout: number): Connection 
 
   const failure = (error: unknown, command: string | Script, key: string | undefined): StorageError => {
     if (error instanceof SyncStore.StorageError) return error
-    const what = typeof command === "string" ? command : `script ${command.name}`
+    const what = nameOf(command)
     if (isErrorReply(error)) {
       return key === undefined
         ? new SyncStore.StorageError({ message: `Redis refused ${what}: ${error.message}`, cause: error })
@@ -196,7 +187,13 @@ export const makeConnection = (client: ClientLike, timeout: number): Connection 
       if (entry.done) return
       entry.done = true
       unlist(entry)
-      succeed(reply)
+      try {
+        succeed(reply)
+      } catch (cause) {
+        // what reads the answer threw: its caller fails, rather than waiting for ever behind a
+        // rejection no one handles
+        fail(new SyncStore.StorageError({ message: `Unreadable answer of ${nameOf(what)}`, cause }))
+      }
     }
     const failed = (error: unknown) => {
       if (entry.done) return
@@ -223,7 +220,7 @@ export const makeConnection = (client: ClientLike, timeout: number): Connection 
         begin,
         what,
         key,
-        then === undefined ? (reply) => resume(Effect.succeed(reply as A)) : (reply) => resume(following(then, reply)),
+        then === undefined ? (reply) => resume(Effect.succeed(reply as A)) : (reply) => resume(then(reply)),
         (error) => resume(Effect.fail(error)),
         recover
       )

@@ -26,7 +26,7 @@ import {
   unreadableAt,
   valueBytes
 } from "./codec.js"
-import { type Connection, following } from "./connection.js"
+import type { Connection } from "./connection.js"
 import { type DatasetKeys, makeDatasetKeys } from "./datasetKeys.js"
 import { type HeldPlan, makeHeldHeads } from "./heldHeads.js"
 import * as LiveStream from "./liveStream.js"
@@ -329,7 +329,7 @@ export const makeStore = (connection: Connection, keys: Keys): Store => {
         scripts.heldCommit,
         c.subscribers === true ? datasetKeys.heldWithSubscribers : datasetKeys.held,
         plan.args,
-        (reply) => resume(following((answer) => heldAnswer(c, datasetKeys, writes, plan, answer), reply)),
+        (reply) => resume(heldAnswer(c, datasetKeys, writes, plan, reply)),
         (error) => {
           held.drop(datasetKeys)
           resume(Effect.fail(error))
