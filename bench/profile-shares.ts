@@ -43,6 +43,7 @@ const sourceRules: ReadonlyArray<readonly [Category | "caller", RegExp]> = [
   ["validation", /^packages\/http\/src\/internal\/jsonBounds\.ts$/],
   ["validation", /^packages\/core\/src\/(Validation|Shapes|internal\/validation)\.ts$/],
   ["encoding", /^packages\/core\/src\/internal\/output\.ts$/],
+  ["encoding", /^packages\/http\/src\/internal\/recordsJson\.ts$/],
   ["routing", /^packages\/http\/src\//],
   ["store", /^packages\/core\/src\/(SyncStore|internal\/(memoryStore|memoryState|documents|commitRules|driverStore|storeModel|storeItems|records))\.ts$/],
   ["store", /^packages\/(sqlite|keyv|redis)\/src\//],
@@ -52,7 +53,7 @@ const sourceRules: ReadonlyArray<readonly [Category | "caller", RegExp]> = [
 ]
 
 /** Of the HTTP protocol module, what writes an answer; the rest of it reads a request. */
-const encoders = /\b(toWire|encodeOutput|encodeError)\b/
+const encoders = /\b(toWire|wireJson|outputJson|hasRecords|encodeOutput|encodeError)\b/
 
 /** Node's own modules that work for whoever called them. */
 const nodeCallerRule = /^node:(crypto|buffer|events|internal\/(crypto|process\/task_queues|async_hooks|util|validators|errors|timers|url|buffer))/

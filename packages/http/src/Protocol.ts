@@ -7,6 +7,7 @@
  * @since 0.1.0
  */
 import { exceededInText, exceededInValue, type JsonBounds } from "./internal/jsonBounds.js"
+import { recordsOutputJson } from "./internal/recordsJson.js"
 import type { Route } from "./Router.js"
 
 /**
@@ -243,6 +244,15 @@ export const toWire = (value: unknown): unknown => {
   return out ?? value
 }
 
+const wireJson = (value: unknown): string => JSON.stringify(toWire(value))
+
+const hasRecords = (output: unknown): output is { readonly Records: ReadonlyArray<unknown> } =>
+  typeof output === "object" && output !== null && Array.isArray((output as { readonly Records?: unknown }).Records)
+
+/** An output as JSON, its Dates as epoch seconds: records (ListRecords, UpdateRecords) written by the model's members. */
+const outputJson = (output: unknown): string =>
+  (hasRecords(output) ? recordsOutputJson(output, wireJson) : undefined) ?? wireJson(output ?? {})
+
 /**
  * A successful response: the operation's status and its output as JSON.
  *
@@ -252,7 +262,7 @@ export const toWire = (value: unknown): unknown => {
 export const encodeOutput = (route: Route, output: unknown, requestId: string): HttpResponse => ({
   status: route.status,
   headers: { "content-type": "application/json", "x-amzn-RequestId": requestId },
-  body: JSON.stringify(toWire(output ?? {}))
+  body: outputJson(output)
 })
 
 /**

@@ -1,5 +1,7 @@
+import fc from "fast-check"
 import { describe, expect, it } from "vitest"
 import { Protocol, Router } from "@syncalite/http"
+import { epochSeconds } from "../src/internal/recordsJson.js"
 
 const route = Router.routes.find((candidate) => candidate.operation === "ListRecords")!
 
@@ -37,5 +39,58 @@ describe("Protocol.encodeOutput", () => {
 
   it("answers an empty object for no output", () => {
     expect(Protocol.encodeOutput(route, undefined, "request-id").body).toBe("{}")
+  })
+})
+
+/** any UTF-16 text, lone surrogates and control characters included */
+const anyText = fc.oneof(fc.string(), fc.string({ unit: fc.integer({ min: 0, max: 0xffff }).map((code) => String.fromCharCode(code)) }))
+const MAX_DATE = 8_640_000_000_000_000
+const anyDate = fc.oneof(
+  fc.integer({ min: 0, max: 2 ** 33 * 1000 + 10_000 }),
+  fc.integer({ min: -MAX_DATE, max: MAX_DATE }),
+  fc.constantFrom(0, 1, 999, 1000, 2 ** 33 * 1000 - 1, 2 ** 33 * 1000, -1, NaN)
+).map((millis) => new Date(millis))
+/** a record's members in the order the core makes them, each of them there or not */
+const anyRecord = fc.record({
+  Key: anyText,
+  SyncCount: fc.oneof(fc.integer(), fc.double()),
+  LastModifiedDate: anyDate,
+  LastModifiedBy: anyText,
+  Value: anyText,
+  DeviceLastModifiedDate: anyDate
+}, { requiredKeys: [] })
+
+describe("Protocol.encodeOutput of records", () => {
+  it("writes a Date's epoch seconds as JSON.stringify writes them, at any time", () => {
+    fc.assert(fc.property(anyDate, (date) => {
+      expect(epochSeconds(date)).toBe(JSON.stringify(date.getTime() / 1000))
+    }), { numRuns: 20_000 })
+  })
+
+  it("writes an output of records as JSON.stringify writes it with its Dates as epoch seconds", () => {
+    const output = fc.record({
+      Records: fc.array(anyRecord, { maxLength: 6 }),
+      NextToken: anyText,
+      Count: fc.integer(),
+      MergedDatasetNames: fc.array(anyText, { maxLength: 3 }),
+      DatasetExists: fc.boolean()
+    }, { requiredKeys: ["Records"] })
+    fc.assert(fc.property(output, (value) => {
+      const wire = Protocol.encodeOutput(route, value, "request-id").body
+      expect(wire).toBe(JSON.stringify(Protocol.toWire(value)))
+    }), { numRuns: 2_000 })
+  })
+
+  it("writes records of another shape the generic way, and only the model's members of a record", () => {
+    const date = new Date(1_700_000_000_500)
+    const complete = { Key: "a", SyncCount: 1, LastModifiedDate: date, LastModifiedBy: "me" }
+    for (const record of [{ ...complete, Key: 1 }, { ...complete, LastModifiedDate: 1 }, { ...complete, Value: null }, { Key: "a" }, [1], null, date]) {
+      const output = { Records: [record], Count: 1 }
+      expect(Protocol.encodeOutput(route, output, "request-id").body).toBe(JSON.stringify(Protocol.toWire(output)))
+    }
+    const extra = { Records: [{ Key: "a", SyncCount: 1, LastModifiedDate: date, LastModifiedBy: "me", Extra: "not in the model" }] }
+    expect(JSON.parse(Protocol.encodeOutput(route, extra, "request-id").body)).toEqual({
+      Records: [{ Key: "a", SyncCount: 1, LastModifiedDate: 1_700_000_000.5, LastModifiedBy: "me" }]
+    })
   })
 })
