@@ -2,8 +2,8 @@
  * The JSON of an output that leads with `Records` (ListRecords, UpdateRecords), the records
  * written member by member as the model has them: the same text `JSON.stringify` writes of the
  * output with its Dates as epoch seconds, without the copy of every record that turning Dates
- * into numbers takes, nor a generic walk of known members. A ListRecords of ten records is
- * written in half the time.
+ * into numbers takes, nor a generic walk of known members: the answer of a ListRecords of ten
+ * records in 5.3 µs rather than 6.4, of an UpdateRecords of one in 0.6 rather than 1.2.
  */
 
 /** text that JSON writes as it is, between quotes: printable ASCII but `"` and `\` */
