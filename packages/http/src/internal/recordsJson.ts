@@ -25,8 +25,10 @@ export const epochSeconds = (date: Date): string => {
   const part = millis % 1000
   const whole = (millis - part) / 1000
   if (part === 0) return `${whole}`
-  const fraction = part < 10 ? `00${part}` : part < 100 ? `0${part}` : `${part}`
-  return `${whole}.${fraction.charCodeAt(2) !== 48 ? fraction : fraction.charCodeAt(1) !== 48 ? fraction.slice(0, 2) : fraction[0]}`
+  const digits = part < 10 ? `00${part}` : part < 100 ? `0${part}` : `${part}`
+  // without its trailing zeros, of which there are at most two: part is not 0
+  const length = digits[2] !== "0" ? 3 : digits[1] !== "0" ? 2 : 1
+  return `${whole}.${digits.slice(0, length)}`
 }
 
 interface RecordMembers {
