@@ -43,7 +43,11 @@ describe("Protocol.encodeOutput", () => {
 })
 
 /** any UTF-16 text, lone surrogates and control characters included */
-const anyText = fc.oneof(fc.string(), fc.string({ unit: fc.integer({ min: 0, max: 0xffff }).map((code) => String.fromCharCode(code)) }))
+const anyText = fc.oneof(
+  fc.string(),
+  fc.string({ unit: fc.integer({ min: 0, max: 0xffff }).map((code) => String.fromCharCode(code)) }),
+  fc.string({ unit: fc.constantFrom("a", "\"", "\\", "\n", "\u0000", "\u007f", "é", "\u2028", "\ud800") })
+)
 const MAX_DATE = 8_640_000_000_000_000
 const anyDate = fc.oneof(
   fc.integer({ min: 0, max: 2 ** 33 * 1000 + 10_000 }),
