@@ -37,8 +37,9 @@ describe("bench/profile-shares: a CPU profile by share", () => {
     { id: 14, parent: 10, url: source("node_modules/effect/dist/esm/ParseResult.js"), micros: 25 },
     { id: 15, parent: 10, url: source("node_modules/effect/dist/esm/internal/fiberRuntime.js"), micros: 35 },
     // the protocol module is read by function: encodeOutput writes, decodeInput reads
-    { id: 16, parent: 6, url: source("packages/http/src/Protocol.ts"), line: 239, micros: 45 },
-    { id: 17, parent: 6, url: source("packages/http/src/Protocol.ts"), line: 163, micros: 5 }
+    { id: 16, parent: 6, name: "encodeOutput", url: source("packages/http/src/Protocol.ts"), micros: 40 },
+    { id: 17, parent: 6, name: "decodeInput", url: source("packages/http/src/Protocol.ts"), micros: 5 },
+    { id: 18, parent: 16, name: "recordsOutputJson", url: source("packages/http/src/internal/recordsJson.ts"), micros: 5 }
   ])
   const measured = shares(profile)
 
