@@ -4,7 +4,8 @@
  * read-check-write, and the Effect floor (a trivial service call through a ManagedRuntime),
  * measured in rounds alternating with the figure's. Targets against the Effect floor: at least
  * 35% for UpdateRecords of 1 record (token minting excluded), 50% for ListRecords (its token's
- * minting included, and for information taken out as UpdateRecords' is).
+ * minting included, and for information taken out as UpdateRecords' is). For information, an
+ * UpdateRecords refused for a conflict beside one taken, measured in alternating rounds.
  */
 import { Context, Effect, Layer, ManagedRuntime } from "effect"
 import { createCognitoSync, SyncSessionToken } from "@syncalite/core"
@@ -117,9 +118,26 @@ export const benchCore = async () => {
     if (size === 1) {
       againstFloor(updates, floorFigure, 0.35)
       const given = token()
-      const ref = { identityPoolId: pool, identityId: identity, datasetName: `update${size}` }
-      const check = () => SyncSessionToken.verify(secret, given, ref, Date.now())
+      const minted = { identityPoolId: pool, identityId: identity, datasetName: `update${size}` }
+      const check = () => SyncSessionToken.verify(secret, given, minted, Date.now())
       await necessities(floor, floorWith("verifying", (i) => [check(), answered(i)]), updates, "verifies a token and answers a record")
+      // a device that wrote from a stale count: refused, its error made and handed to the caller
+      const refuse = async (i: number) => {
+        try {
+          await sync.updateRecords({ ...ref, SyncSessionToken: token(), RecordPatches: [{ Op: "replace", Key: "key0", Value: `stale ${i}`, SyncCount: count + 1 }] })
+        } catch (error) {
+          if ((error as { _tag?: string })._tag === "ResourceConflictException") return
+          throw error
+        }
+        throw new Error("a write from a stale count was taken")
+      }
+      const [written, refused] = await alternate(ROUNDS, () => measure("written", update, SHORT), () => measure("refused", refuse, SHORT))
+      const [writes, refusals] = [without(written, mintOnly), without(refused, mintOnly)]
+      console.log(
+        `  (info) UpdateRecords refused for a conflict: ${Math.round(refusals).toLocaleString("en-US")}/s, ${
+          ((refusals / writes) * 100).toFixed(0)
+        }% of the rate of the same write taken (${Math.round(writes).toLocaleString("en-US")}/s), token minting taken out of both`
+      )
     }
     await sync.close()
   }

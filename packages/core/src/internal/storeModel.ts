@@ -41,7 +41,7 @@ export interface ConsumedSessions {
 export class StorageError extends Schema.TaggedError<StorageError>()("StorageError", {
   message: Schema.String,
   key: Schema.optional(Schema.String),
-  cause: Schema.optional(Schema.Defect)
+  cause: Schema.optional(Schema.Unknown)
 }) {}
 
 /**
