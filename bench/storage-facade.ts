@@ -27,7 +27,7 @@ export const runFor = async (operation: Operation, inFlight: number, until: numb
 }
 
 /** A figure, and the operations per second of this process's CPU time: the view a busy machine distorts least. */
-interface Measured extends Figure {
+export interface Measured extends Figure {
   readonly perCpuSecond: number
 }
 
@@ -66,7 +66,8 @@ const sideBySide = async (
   }))
 }
 
-const percent = (a: number, b: number) => `${((a / b) * 100).toFixed(0)}%`
+/** `a` as a share of `b`, in whole percent. */
+export const percent = (a: number, b: number) => `${((a / b) * 100).toFixed(0)}%`
 
 /**
  * Prints a figure beside its baselines, with the ratio of the rates and, in brackets, the ratio
