@@ -9,7 +9,7 @@
  */
 import { Context, Effect, Layer, ManagedRuntime } from "effect"
 import { createCognitoSync, SyncSessionToken } from "@syncalite/core"
-import { alternate, type Figure, measure, report, sessions } from "./measure.js"
+import { alternate, type Figure, fmt, measure, report, sessions } from "./measure.js"
 
 const ROUNDS = 5
 const SHORT = { seconds: 0.5, warmup: 0.1 }
@@ -32,7 +32,7 @@ const necessities = async (
 ) => {
   const [plain, parts] = await alternate(ROUNDS, floor, withParts)
   console.log(
-    `  (info) the Effect floor also ${what}: ${Math.round(parts.perSecond).toLocaleString("en-US")}/s, ${
+    `  (info) the Effect floor also ${what}: ${fmt(parts.perSecond, 0)}/s, ${
       ((parts.perSecond / plain.perSecond) * 100).toFixed(0)
     }% of the floor; ${figure.name} is ${((figure.perSecond / parts.perSecond) * 100).toFixed(0)}% of it`
   )
@@ -134,9 +134,9 @@ export const benchCore = async () => {
       const [written, refused] = await alternate(ROUNDS, () => measure("written", update, SHORT), () => measure("refused", refuse, SHORT))
       const [writes, refusals] = [without(written, mintOnly), without(refused, mintOnly)]
       console.log(
-        `  (info) UpdateRecords refused for a conflict: ${Math.round(refusals).toLocaleString("en-US")}/s, ${
+        `  (info) UpdateRecords refused for a conflict: ${fmt(refusals, 0)}/s, ${
           ((refusals / writes) * 100).toFixed(0)
-        }% of the rate of the same write taken (${Math.round(writes).toLocaleString("en-US")}/s), token minting taken out of both`
+        }% of the rate of the same write taken (${fmt(writes, 0)}/s), token minting taken out of both`
       )
     }
     await sync.close()
