@@ -54,7 +54,13 @@ class InExpiryOrder implements ConsumedSessions {
  */
 export const noneConsumed: ConsumedSessions = new InExpiryOrder(0, [])
 
-const CONSUMED_CAP = 64
+/**
+ * The most consumed sessions a dataset keeps; past it, the oldest are folded into the floor.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
+export const consumedCap = 64
 
 /**
  * Whether `session` is in the list. A token carries its session's id and expiry together, so an
@@ -141,7 +147,7 @@ export const consume = (consumed: ConsumedSessions, session: SyncSession, now: n
   // past the cap the oldest go, the latest expiry of them becoming the floor; the list is
   // written once, at its final length, rather than copied and cut
   const length = sorted.length - from + 1
-  const over = Math.max(0, length - CONSUMED_CAP)
+  const over = Math.max(0, length - consumedCap)
   const sessions = new Array<SyncSession>(length - over)
   for (let n = over; n < length; n++) sessions[n - over] = nth(n)
   return new InExpiryOrder(over === 0 ? consumed.floor : Math.max(consumed.floor, nth(over - 1).expiresAt), sessions)

@@ -13,7 +13,7 @@ import { Cause, Context, Exit, Layer, ManagedRuntime, Runtime, type Effect } fro
 import type { Caller } from "@syncalite/core"
 import { CognitoIdentity, CognitoIdentityError, type CognitoIdentityClient } from "@syncalite/identity"
 import { type BodySource, readBody, TOO_LARGE, UNREADABLE } from "./internal/body.js"
-import { DecodeError, encodeError, type HttpResponse, type JsonBounds, parseBody, toWire } from "./Protocol.js"
+import { DecodeError, encodeError, type HttpResponse, type JsonBounds, outputJson, parseBody } from "./Protocol.js"
 import * as Router from "./Router.js"
 import * as Sigv4 from "./Sigv4.js"
 
@@ -132,7 +132,7 @@ export const make = (options: IdentityApiOptions): IdentityApi => {
   const json = (status: number, body: unknown, requestId: string, contentType: string): HttpResponse => ({
     status,
     headers: { "content-type": contentType, "x-amzn-RequestId": requestId },
-    body: JSON.stringify(toWire(body ?? {}))
+    body: outputJson(body)
   })
 
   return {

@@ -249,8 +249,14 @@ const wireJson = (value: unknown): string => JSON.stringify(toWire(value))
 const hasRecords = (output: unknown): output is { readonly Records: ReadonlyArray<unknown> } =>
   typeof output === "object" && output !== null && Array.isArray((output as { readonly Records?: unknown }).Records)
 
-/** An output as JSON, its Dates as epoch seconds: records (ListRecords, UpdateRecords) written by the model's members. */
-const outputJson = (output: unknown): string =>
+/**
+ * An output as JSON, its Dates as epoch seconds (none given: `{}`); records (ListRecords,
+ * UpdateRecords) written by the model's members.
+ *
+ * @since 0.1.0
+ * @category encoding
+ */
+export const outputJson = (output: unknown): string =>
   (hasRecords(output) ? recordsOutputJson(output, wireJson) : undefined) ?? wireJson(output ?? {})
 
 /**

@@ -34,8 +34,7 @@ export const keysUnder = async (client: RawClient, prefix: string): Promise<Arra
 export const cleanUp = async (url: string, prefix: string): Promise<void> => {
   const client = await rawClient(url)
   try {
-    const keys = await keysUnder(client, prefix)
-    for (let i = 0; i < keys.length; i += 500) await client.unlink(keys.slice(i, i + 500))
+    await Services.removeRedisKeys(client as unknown as Services.RedisScanning, prefix)
   } finally {
     client.destroy()
   }

@@ -82,3 +82,30 @@ export const check = async (name: keyof typeof known): Promise<Service> => {
   }
   return { name, url: address, available }
 }
+
+/**
+ * What `removeRedisKeys` needs of a `@redis/client` connection.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface RedisScanning {
+  readonly scanIterator: (options: { MATCH: string; COUNT: number }) => AsyncIterable<ReadonlyArray<string>>
+  readonly unlink: (keys: Array<string>) => Promise<unknown>
+}
+
+/**
+ * Removes every key under a test's prefix (`<prefix>:*`, or the pattern itself when it ends in
+ * `*`), a batch of SCAN at a time; answers how many there were.
+ *
+ * @since 0.1.0
+ * @category cleanup
+ */
+export const removeRedisKeys = async (client: RedisScanning, prefix: string): Promise<number> => {
+  let removed = 0
+  for await (const batch of client.scanIterator({ MATCH: prefix.endsWith("*") ? prefix : `${prefix}:*`, COUNT: 1000 })) {
+    if (batch.length > 0) await client.unlink([...batch])
+    removed += batch.length
+  }
+  return removed
+}

@@ -37,6 +37,7 @@
  * value and dates; a read answers the JSON of each record it found.
  */
 import { createHash } from "node:crypto"
+import { SyncSessionToken } from "@syncalite/core"
 
 /**
  * A script in its two forms, made of one Lua text: the helpers it takes, its definitions, and its
@@ -75,8 +76,8 @@ const CHUNK = 1000
  * function using a local of the script captures it, which costs at every call.
  */
 
-/** The most consumed sessions a dataset keeps (SyncSessionToken's cap). */
-export const CAP = 64
+/** The most consumed sessions a dataset keeps: SyncSessionToken's cap. */
+export const CAP = SyncSessionToken.consumedCap
 
 /** The bytes of dropped consumed sessions a list keeps before its start until it is written anew. */
 export const COMPACT = 1024
