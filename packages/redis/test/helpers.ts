@@ -22,19 +22,14 @@ export const rawClient = async (url: string): Promise<RawClient> => {
 }
 
 /** Every key under a prefix (a glob pattern may end it). */
-export const keysUnder = async (client: RawClient, prefix: string): Promise<Array<string>> => {
-  const keys: Array<string> = []
-  for await (const batch of client.scanIterator({ MATCH: prefix.endsWith("*") ? prefix : `${prefix}:*`, COUNT: 1000 })) {
-    keys.push(...batch)
-  }
-  return keys
-}
+export const keysUnder = (client: RawClient, prefix: string): Promise<Array<string>> =>
+  Services.redisKeys(client, prefix)
 
 /** Removes every key under a prefix (a glob pattern may end it). */
 export const cleanUp = async (url: string, prefix: string): Promise<void> => {
   const client = await rawClient(url)
   try {
-    await Services.removeRedisKeys(client as unknown as Services.RedisScanning, prefix)
+    await Services.removeRedisKeys(client, prefix)
   } finally {
     client.destroy()
   }

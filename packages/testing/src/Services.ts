@@ -84,27 +84,43 @@ export const check = async (name: keyof typeof known): Promise<Service> => {
 }
 
 /**
- * What `removeRedisKeys` needs of a `@redis/client` connection.
+ * What `redisKeys` and `removeRedisKeys` need of a `@redis/client` connection.
  *
  * @since 0.1.0
  * @category models
  */
 export interface RedisScanning {
-  readonly scanIterator: (options: { MATCH: string; COUNT: number }) => AsyncIterable<ReadonlyArray<string>>
+  readonly scanIterator: (options: { MATCH: string; COUNT: number }) => AsyncIterable<Array<string>>
   readonly unlink: (keys: Array<string>) => Promise<unknown>
 }
 
+/** The keys under a test's prefix, a SCAN batch at a time: `<prefix>:*`, or the pattern itself when it ends in `*`. */
+const batchesUnder = (client: RedisScanning, prefix: string): AsyncIterable<Array<string>> =>
+  client.scanIterator({ MATCH: prefix.endsWith("*") ? prefix : `${prefix}:*`, COUNT: 1000 })
+
 /**
- * Removes every key under a test's prefix (`<prefix>:*`, or the pattern itself when it ends in
- * `*`), a batch of SCAN at a time; answers how many there were.
+ * Every key under a test's prefix (`<prefix>:*`, or the pattern itself when it ends in `*`).
+ *
+ * @since 0.1.0
+ * @category cleanup
+ */
+export const redisKeys = async (client: RedisScanning, prefix: string): Promise<Array<string>> => {
+  const keys: Array<string> = []
+  for await (const batch of batchesUnder(client, prefix)) keys.push(...batch)
+  return keys
+}
+
+/**
+ * Removes every key under a test's prefix (as `redisKeys` finds them), a SCAN batch at a time;
+ * answers how many there were.
  *
  * @since 0.1.0
  * @category cleanup
  */
 export const removeRedisKeys = async (client: RedisScanning, prefix: string): Promise<number> => {
   let removed = 0
-  for await (const batch of client.scanIterator({ MATCH: prefix.endsWith("*") ? prefix : `${prefix}:*`, COUNT: 1000 })) {
-    if (batch.length > 0) await client.unlink([...batch])
+  for await (const batch of batchesUnder(client, prefix)) {
+    if (batch.length > 0) await client.unlink(batch)
     removed += batch.length
   }
   return removed
